@@ -1,0 +1,60 @@
+/*
+ * The configuration: /etc/rdiag/rdiag.conf, then --config FILE, then values
+ * from command-line flags (--db URL and friends), kept as an ordered list of
+ * (section, key, value) entries. Sections are the agent's own ([agent]) and
+ * one per collector, whose accepted keys come from the collector's table, so
+ * an unknown section or key is caught with its file and line.
+ */
+#ifndef RDIAG_CONFIG_H
+#define RDIAG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rdiag/collector.h"
+
+struct config_entry {
+	char *section;
+	char *key;
+	char *value;
+	char *origin; /* "FILE:LINE" or "--flag" */
+};
+
+struct config {
+	struct config_entry *entries;
+	size_t n;
+};
+
+/* The [agent] section's keys, for validation, docs and `rdiag help`. */
+extern const struct config_key config_agent_keys[];
+
+void config_init(struct config *c);
+void config_release(struct config *c);
+
+/*
+ * Read an INI file and append its entries, validated against the agent's
+ * keys and those of the collectors in table (NULL-terminated). When the file
+ * does not exist and missing_ok, returns 0 and adds nothing. On error returns
+ * a negative errno (-EINVAL for a syntax or schema error) and a message
+ * naming the file, the line and the problem in *ret_err (caller frees); c is
+ * left as it was.
+ */
+int config_load(struct config *c, const char *path, bool missing_ok,
+		const struct collector *const *table, char **ret_err);
+
+/* Append one entry (strings are copied). */
+void config_add(struct config *c, const char *section, const char *key,
+		const char *value, const char *origin);
+
+/* The last value of section.key, or NULL. */
+const char *config_get(const struct config *c, const char *section,
+		       const char *key);
+
+/*
+ * All values of section.key in order, as a new NULL-terminated array whose
+ * strings belong to c; caller frees the array only. Returns the count.
+ */
+size_t config_values(const struct config *c, const char *section,
+		     const char *key, const char ***ret_values);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * The generic redaction pass every text file goes through on its way into a
+ * bundle (and every line of rdiag's own log). It replaces secret values with
+ * "[REDACTED:<rule>]" and counts, per rule, how often each rule fired; the
+ * values themselves are never kept anywhere. Binary files pass unaltered.
+ */
+#ifndef RDIAG_REDACT_H
+#define RDIAG_REDACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rdiag/buf.h"
+
+struct redactor;
+
+/* A new redactor with all counts at zero. */
+struct redactor *redactor_new(void);
+void redactor_free(struct redactor *r);
+
+/* Number of rules, and the stable name of rule i (e.g. "url-userinfo"). */
+size_t redact_rule_count(void);
+const char *redact_rule_name(size_t i);
+/* How often rule i fired in everything this redactor has seen. */
+uint64_t redactor_count(const struct redactor *r, size_t i);
+
+/*
+ * Heuristic: does this head of a file (the first few KiB) look like text?
+ * NUL bytes or mostly non-UTF-8 bytes mean binary.
+ */
+bool redact_is_text(const void *head, size_t len);
+
+/*
+ * Redact one text stream from in_fd to out_fd, line by line, in bounded
+ * memory (very long lines are handled in pieces). State such as "inside a
+ * PEM private key block" carries across lines of the same stream. Returns 0
+ * or a negative errno from read/write.
+ */
+int redact_fd(struct redactor *r, int in_fd, int out_fd);
+
+/*
+ * Redact a whole in-memory text (one or more lines) into out (appended).
+ * Returns 0 or -ENOBUFS when out's maximum was reached.
+ */
+int redact_buf(struct redactor *r, const char *text, size_t len,
+	       struct buf *out);
+
+#endif

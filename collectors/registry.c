@@ -1,0 +1,21 @@
+/*
+ * Every collector rdiag ships, sorted by name. Adding one: write
+ * collectors/NAME.c exporting `const struct collector collector_NAME`, declare
+ * it here and add it to the table.
+ */
+#include <string.h>
+
+#include "registry.h"
+
+const struct collector *const registry_collectors[] = {
+	NULL,
+};
+
+const struct collector *registry_find(const struct collector *const *table,
+				      const char *name)
+{
+	for (; *table; table++)
+		if (strcmp((*table)->name, name) == 0)
+			return *table;
+	return NULL;
+}

@@ -1,0 +1,64 @@
+/*
+ * Small helpers every part of rdiag uses: allocation that aborts on
+ * exhaustion (rdiag is a program, not a library), and a few string and time
+ * utilities. Nothing here touches the network or the file system.
+ */
+#ifndef RDIAG_UTIL_H
+#define RDIAG_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define RDIAG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define RDIAG_NORETURN     __attribute__((noreturn))
+#else
+#define RDIAG_PRINTF(f, a)
+#define RDIAG_NORETURN
+#endif
+
+/* Allocate or abort with a message on stderr; never return NULL. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Like reallocarray(): aborts on overflow as on exhaustion. */
+void *xreallocarray(void *p, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* A freshly allocated formatted string; caller frees. */
+char *xasprintf(const char *fmt, ...) RDIAG_PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) RDIAG_PRINTF(1, 0);
+
+/* free(*p) and set *p = NULL; for use with pointer-to-pointer cleanups. */
+void freep(void *p);
+
+/* Milliseconds on CLOCK_MONOTONIC; for deadlines and durations. */
+int64_t now_ms(void);
+
+/*
+ * Parse a decimal unsigned integer in [min, max]. Returns 0 and writes
+ * *ret on success; -EINVAL for junk or an empty string, -ERANGE when out of
+ * range. *ret is untouched on failure.
+ */
+int parse_uint(const char *s, unsigned long long min, unsigned long long max,
+	       unsigned long long *ret);
+
+/* Write all of buf to fd, retrying on EINTR and short writes; 0 or -errno. */
+int write_all(int fd, const void *buf, size_t len);
+
+/* pipe() with FD_CLOEXEC on both ends (pipe2 is not POSIX 2008). */
+int pipe_cloexec(int fds[2]);
+
+/* Format the current UTC time as 20261128T071745Z into buf (>= 17 bytes). */
+void utc_stamp(char *buf, size_t len);
+
+/* Format an epoch time as ISO 8601 UTC, 2026-11-28T07:17:45Z (>= 21 bytes). */
+void utc_iso8601(int64_t epoch, char *buf, size_t len);
+
+/* Human-readable size ("12.3 MiB") into buf. */
+void format_size(uint64_t bytes, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * Test harness: run one collector in this process against a fixture root and
+ * a config, and get back every record it emitted, validated exactly as the
+ * agent validates a worker's pipe.
+ */
+#ifndef RDIAG_TEST_HARNESS_H
+#define RDIAG_TEST_HARNESS_H
+
+#include <jansson.h>
+
+#include "config.h"
+#include "rdiag/collector.h"
+
+struct harness_run {
+	int rc;		 /* collector's return value */
+	json_t *records; /* array of validated record objects */
+	char *staging;	 /* the staging dir (removed by harness_release) */
+};
+
+/*
+ * root: "" or a fixture tree (see ctx_root()). cfg may be NULL.
+ * Fails the test (cmocka) if a record does not validate.
+ */
+void harness_run(const struct collector *c, const char *root,
+		 const struct config *cfg, struct harness_run *ret);
+void harness_release(struct harness_run *run);
+
+/* The first finding with this id, or NULL. */
+json_t *harness_finding(const struct harness_run *run, const char *id);
+/* The value of the first fact with this key, or NULL. */
+const char *harness_fact(const struct harness_run *run, const char *key);
+/* Count of records of a kind ("fact", "finding", "artifact", "log"). */
+size_t harness_count(const struct harness_run *run, const char *kind);
+
+/* $RDIAG_TEST_DATA/<rel>, for fixtures; caller frees. */
+char *harness_data_path(const char *rel);
+
+#endif

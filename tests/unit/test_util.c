@@ -1,0 +1,224 @@
+/*
+ * Unit tests for buf, util, record validation and config loading.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "rdiag/buf.h"
+#include "rdiag/record.h"
+
+static void test_buf_bounded(void **state)
+{
+	struct buf b;
+
+	(void)state;
+	buf_init(&b, 8);
+	assert_string_equal(b.data, "");
+	assert_int_equal(buf_puts(&b, "12345"), 0);
+	assert_int_equal(buf_puts(&b, "6789"), -ENOBUFS);
+	assert_string_equal(b.data, "12345");
+	assert_int_equal(buf_printf(&b, "%d", 678), 0);
+	assert_string_equal(b.data, "12345678");
+	buf_consume(&b, 5);
+	assert_string_equal(b.data, "678");
+	buf_release(&b);
+	assert_string_equal(b.data, "");
+}
+
+static void test_parse_uint(void **state)
+{
+	static const struct {
+		const char *in;
+		int r;
+		unsigned long long v;
+	} cases[] = {
+		{ "0", 0, 0 },	       { "42", 0, 42 },	     { "", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 },  { "4x", -EINVAL, 0 }, { "101", -ERANGE, 0 },
+		{ " 1", -EINVAL, 0 },  { "+1", -EINVAL, 0 },
+		{ "99999999999999999999999", -ERANGE, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		unsigned long long v = 7;
+
+		assert_int_equal(parse_uint(cases[i].in, 0, 100, &v),
+				 cases[i].r);
+		assert_int_equal(v, cases[i].r == 0 ? cases[i].v : 7);
+	}
+}
+
+static void test_record_validation(void **state)
+{
+	static const struct {
+		const char *line;
+		int ok;
+	} cases[] = {
+		{ "{\"kind\":\"fact\",\"key\":\"a.b\",\"value\":\"1\"}", 1 },
+		{ "{\"kind\":\"fact\",\"key\":\"a b\",\"value\":\"1\"}", 0 },
+		{ "{\"kind\":\"fact\",\"key\":\"a\",\"value\":1}", 0 },
+		{ "{\"kind\":\"finding\",\"id\":\"sys.disk.full\",\"severity\":"
+		  "\"fail\",\"level\":0,\"title\":\"t\"}",
+		  1 },
+		{ "{\"kind\":\"finding\",\"id\":\"sys.disk.full\",\"severity\":"
+		  "\"bad\",\"level\":0,\"title\":\"t\"}",
+		  0 },
+		{ "{\"kind\":\"finding\",\"id\":\"sys.disk.full\",\"severity\":"
+		  "\"ok\",\"level\":5,\"title\":\"t\"}",
+		  0 },
+		{ "{\"kind\":\"finding\",\"id\":\"Sys..x\",\"severity\":"
+		  "\"ok\",\"level\":1,\"title\":\"t\"}",
+		  0 },
+		{ "{\"kind\":\"artifact\",\"path\":\"a/b.txt\"}", 1 },
+		{ "{\"kind\":\"artifact\",\"path\":\"../etc/passwd\"}", 0 },
+		{ "{\"kind\":\"artifact\",\"path\":\"/etc/passwd\"}", 0 },
+		{ "{\"kind\":\"artifact\",\"path\":\"a//b\"}", 0 },
+		{ "{\"kind\":\"log\",\"msg\":\"hello\"}", 1 },
+		{ "{\"kind\":\"evil\"}", 0 },
+		{ "[1,2,3]", 0 },
+		{ "\x01\x02garbage", 0 },
+		{ "{\"kind\":\"fact\",\"kind\":\"log\",\"msg\":\"x\"}", 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		json_t *o = NULL;
+		enum record_kind k;
+		const char *err = NULL;
+		int r = record_parse(cases[i].line, strlen(cases[i].line), &o,
+				     &k, &err);
+
+		if (cases[i].ok) {
+			assert_int_equal(r, 0);
+			json_decref(o);
+		} else {
+			assert_int_equal(r, -EBADMSG);
+			assert_non_null(err);
+		}
+	}
+}
+
+static const struct config_key test_keys[] = {
+	{ "url", CONFIG_KEY_REPEATABLE, "a target" },
+	{ "mode", 0, "a mode" },
+	{ NULL, 0, NULL },
+};
+
+static int noop_run(struct collector_ctx *ctx)
+{
+	(void)ctx;
+	return 0;
+}
+
+static const struct collector test_collector = {
+	.name = "database",
+	.summary = "test",
+	.keys = test_keys,
+	.run = noop_run,
+};
+
+static const struct collector *const test_table[] = { &test_collector, NULL };
+
+static char *write_tmp(const char *text)
+{
+	char *path = xstrdup("/tmp/rdiag-conf-XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write_all(fd, text, strlen(text)), 0);
+	close(fd);
+	return path;
+}
+
+static void test_config(void **state)
+{
+	static const struct {
+		const char *text;
+		const char *err; /* substring, NULL = loads */
+	} cases[] = {
+		{ "[database]\nurl = a\nurl = b\nmode = x\n", NULL },
+		{ "[agent]\njobs = 2\n", NULL },
+		{ "[nosuch]\nx = 1\n", ":2: unknown section [nosuch]" },
+		{ "[database]\nurl = a\nbogus = 1\n",
+		  ":3: unknown key 'bogus' in [database]" },
+		{ "[database]\nmode = a\nmode = b\n", ":3: key 'mode'" },
+		{ "url = a\n", ":1: key 'url' outside any section" },
+		{ "[database\n", ":1:" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct config c;
+		char *path = write_tmp(cases[i].text), *err = NULL;
+		int r;
+
+		config_init(&c);
+		r = config_load(&c, path, false, test_table, &err);
+		if (!cases[i].err) {
+			assert_int_equal(r, 0);
+		} else {
+			assert_int_equal(r, -EINVAL);
+			assert_non_null(err);
+			if (!strstr(err, cases[i].err))
+				fprintf(stderr, "got: %s\n", err);
+			assert_non_null(strstr(err, cases[i].err));
+			assert_non_null(strstr(err, path));
+			assert_int_equal(c.n, 0);
+		}
+		if (i == 0) {
+			const char **v;
+
+			assert_int_equal(config_values(&c, "database", "url",
+						       &v),
+					 2);
+			assert_string_equal(v[0], "a");
+			assert_string_equal(v[1], "b");
+			free(v);
+		}
+		free(err);
+		config_release(&c);
+		unlink(path);
+		free(path);
+	}
+}
+
+static void test_config_missing(void **state)
+{
+	struct config c;
+	char *err = NULL;
+
+	(void)state;
+	config_init(&c);
+	assert_int_equal(config_load(&c, "/nonexistent/rdiag.conf", true,
+				     test_table, &err),
+			 0);
+	assert_int_equal(config_load(&c, "/nonexistent/rdiag.conf", false,
+				     test_table, &err),
+			 -ENOENT);
+	assert_non_null(strstr(err, "cannot read config '/nonexistent"));
+	free(err);
+	config_release(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_buf_bounded),
+		cmocka_unit_test(test_parse_uint),
+		cmocka_unit_test(test_record_validation),
+		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_config_missing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
