@@ -143,6 +143,15 @@ int ctx_log(struct collector_ctx *ctx, const char *fmt, ...)
 	return emit(ctx, o);
 }
 
+int ctx_skip(struct collector_ctx *ctx, const char *reason)
+{
+	json_t *o = json_pack("{s:s, s:s?}", "kind", "skip", "reason", reason);
+
+	if (!o)
+		return -EINVAL;
+	return emit(ctx, o);
+}
+
 /* Create the directories leading to relpath below the staging dir. */
 static int make_parents(int dirfd, const char *relpath)
 {

@@ -218,6 +218,11 @@ int record_parse(const char *line, size_t len, json_t **ret_obj,
 		r = take_string(in, out, "msg", true, TEXT_MAX);
 		if (r < 0)
 			*err = "log without a message";
+	} else if (strcmp(kind, "skip") == 0) {
+		k = RECORD_SKIP;
+		r = take_string(in, out, "reason", true, 512);
+		if (r < 0)
+			*err = "skip without a reason";
 	} else {
 		*err = "unknown record kind";
 		r = -EBADMSG;

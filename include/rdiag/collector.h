@@ -75,6 +75,13 @@ int ctx_log(struct collector_ctx *ctx, const char *fmt, ...)
 	RDIAG_PRINTF(2, 3);
 
 /*
+ * Say that there was nothing to check (e.g. no database configured): the
+ * collector's status becomes "skipped" with this reason, once it returns.
+ * Emit a finding with the hint on how to configure it as well, if useful.
+ */
+int ctx_skip(struct collector_ctx *ctx, const char *reason);
+
+/*
  * Artifacts: files in this collector's own staging directory. relpath must
  * satisfy record_artifact_path_valid(); missing parent directories are
  * created. ctx_artifact_create() opens a new file (O_EXCL|O_NOFOLLOW, 0600)

@@ -10,6 +10,7 @@
  *    "title":"...","detail":"...","hint":"...","kb":"..."}
  *   {"kind":"artifact","path":"mounts.txt"}
  *   {"kind":"log","msg":"..."}
+ *   {"kind":"skip","reason":"..."}   (the collector had nothing to check)
  * The collector name is added by the parent, never trusted from the worker.
  */
 #ifndef RDIAG_RECORD_H
@@ -31,6 +32,7 @@ enum record_kind {
 	RECORD_FINDING,
 	RECORD_ARTIFACT,
 	RECORD_LOG,
+	RECORD_SKIP,
 };
 
 enum severity {
