@@ -34,8 +34,8 @@ struct collector_ctx *ctx_new(const struct ctx_params *p)
 	ctx->p = *p;
 	if (!ctx->p.root)
 		ctx->p.root = "";
-	ctx->staging_fd = open(p->staging_dir, O_RDONLY | O_DIRECTORY |
-						       O_CLOEXEC | O_NOFOLLOW);
+	ctx->staging_fd = open(p->staging_dir,
+			       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	return ctx;
 }
 
@@ -52,6 +52,11 @@ void ctx_free(struct collector_ctx *ctx)
 	if (ctx->staging_fd >= 0)
 		close(ctx->staging_fd);
 	free(ctx);
+}
+
+int ctx_out_fd(struct collector_ctx *ctx)
+{
+	return ctx->p.out_fd;
 }
 
 /* Serialise obj as one line and write it whole; consumes obj. */
@@ -215,8 +220,8 @@ int ctx_artifact_write(struct collector_ctx *ctx, const char *relpath,
 	return ctx_artifact_close(ctx, relpath, fd);
 }
 
-size_t ctx_config_section_values(struct collector_ctx *ctx,
-				 const char *section, const char *key,
+size_t ctx_config_section_values(struct collector_ctx *ctx, const char *section,
+				 const char *key,
 				 const char *const **ret_values)
 {
 	struct value_cache *vc;
@@ -239,8 +244,8 @@ size_t ctx_config_section_values(struct collector_ctx *ctx,
 		values = xcalloc(1, sizeof(*values));
 		n = 0;
 	}
-	ctx->cache = xreallocarray(ctx->cache, ctx->ncache + 1,
-				   sizeof(*ctx->cache));
+	ctx->cache =
+		xreallocarray(ctx->cache, ctx->ncache + 1, sizeof(*ctx->cache));
 	vc = &ctx->cache[ctx->ncache++];
 	vc->section = xstrdup(section);
 	vc->key = xstrdup(key);

@@ -42,9 +42,14 @@ static void test_parse_uint(void **state)
 		int r;
 		unsigned long long v;
 	} cases[] = {
-		{ "0", 0, 0 },	       { "42", 0, 42 },	     { "", -EINVAL, 0 },
-		{ "-1", -EINVAL, 0 },  { "4x", -EINVAL, 0 }, { "101", -ERANGE, 0 },
-		{ " 1", -EINVAL, 0 },  { "+1", -EINVAL, 0 },
+		{ "0", 0, 0 },
+		{ "42", 0, 42 },
+		{ "", -EINVAL, 0 },
+		{ "-1", -EINVAL, 0 },
+		{ "4x", -EINVAL, 0 },
+		{ "101", -ERANGE, 0 },
+		{ " 1", -EINVAL, 0 },
+		{ "+1", -EINVAL, 0 },
 		{ "99999999999999999999999", -ERANGE, 0 },
 	};
 
@@ -178,9 +183,8 @@ static void test_config(void **state)
 		if (i == 0) {
 			const char **v;
 
-			assert_int_equal(config_values(&c, "database", "url",
-						       &v),
-					 2);
+			assert_int_equal(
+				config_values(&c, "database", "url", &v), 2);
 			assert_string_equal(v[0], "a");
 			assert_string_equal(v[1], "b");
 			free(v);

@@ -1,0 +1,19 @@
+/*
+ * File-system helpers for the agent's own private directories.
+ */
+#ifndef RDIAG_FSUTIL_H
+#define RDIAG_FSUTIL_H
+
+#include <stdint.h>
+
+/*
+ * Remove a directory tree without following symlinks (unlinkat/openat with
+ * O_NOFOLLOW). Returns 0 or the first negative errno; it keeps going past
+ * errors so as much as possible is removed.
+ */
+int fs_remove_tree(const char *path);
+
+/* Free bytes for an unprivileged writer under path, into *ret. */
+int fs_free_bytes(const char *path, uint64_t *ret);
+
+#endif
