@@ -137,11 +137,11 @@ static int name_list(const char *opt, const char *list, char ***ret)
 	for (tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (!registry_find(registry_collectors, tok)) {
-			int rc = cmd_usage_error(
-				"run",
-				"unknown collector '%s' in %s (see "
-				"'rdiag list')",
-				tok, opt);
+			int rc = EXIT_USAGE;
+
+			cmd_error("unknown collector '%s' in %s (see 'rdiag "
+				  "list')",
+				  tok, opt);
 
 			for (size_t i = 0; i < n; i++)
 				free(names[i]);

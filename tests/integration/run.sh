@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# `rdiag run` end to end with the real binary: a bundle that verifies, whose
+# text went through redaction, written atomically, with staging removed; and
+# a run killed while bundling leaves nothing under the final name.
+. "$(dirname "$0")/lib.sh"
+export RDIAG_SYSTEM_CONFIG=""
+
+app="$T_DIR/app"
+out="$T_DIR/out"
+mkdir -p "$app/etc" "$app/log" "$out"
+# Fake secrets, generated now; none may survive into the bundle.
+pw="FAKE-pw-$RANDOM$RANDOM"
+tok="FAKE-tok-$RANDOM$RANDOM"
+cat >"$app/etc/app.ini" <<INI
+[db]
+host = db.internal
+password = $pw
+[api]
+token: $tok
+url = https://svc:$pw@api.internal/v1
+INI
+for i in $(seq 1 200); do
+	echo "2026-11-27T10:00:$((i % 60)) INFO request $i ok"
+done >"$app/log/app.log"
+echo "2026-11-27T10:01:00 ERROR connect failed Authorization: Bearer $tok" >>"$app/log/app.log"
+cat >"$T_DIR/rdiag.conf" <<CONF
+[agent]
+min_free_mb = 1
+[product]
+config = $app/etc/*.ini
+log = $app/log/*.log
+error_pattern = ERROR
+CONF
+
+rc=0
+"$RDIAG" run --only system,product --config "$T_DIR/rdiag.conf" \
+	--ticket 4711 --out "$out" --json >"$T_DIR/v.json" 2>"$T_DIR/err" || rc=$?
+t_check "run exits with its verdict code" test "$rc" = "$(t_json "$T_DIR/v.json" 'j["exit_code"]')"
+bundle=$(t_json "$T_DIR/v.json" 'j["bundle"]')
+t_check "bundle exists" test -f "$bundle"
+t_check "bundle name has host, ticket and UTC stamp" \
+	bash -c "basename '$bundle' | grep -qE '^rdiag-[A-Za-z0-9._-]+-4711-[0-9]{8}T[0-9]{6}Z\.tar\.gz$'"
+t_check "bundle mode is 0600" test "$(stat -c %a "$bundle")" = 600
+t_check "sidecar verifies" bash -c "cd '$out' && sha256sum -c --quiet '$(basename "$bundle").sha256'"
+t_check "verdict sha256 matches the file" \
+	test "$(t_json "$T_DIR/v.json" 'j["sha256"]')" = "$(sha256sum "$bundle" | cut -d' ' -f1)"
+t_check "no partial or staging left" \
+	test -z "$(ls -A "$out" | grep -vE '\.tar\.gz(\.sha256)?$' || true)"
+
+# Every manifest entry verifies; nothing extra, nothing missing.
+cat >"$T_DIR/verify.py" <<'PY'
+import hashlib, json, sys, tarfile
+t = tarfile.open(sys.argv[1])
+names = [m for m in t.getmembers() if m.isfile()]
+top = names[0].name.split("/")[0]
+files = {m.name[len(top) + 1:]: t.extractfile(m).read() for m in names}
+man = json.loads(files["manifest.json"])
+assert man["format"] == "rdiag-bundle/1", man["format"]
+listed = {f["path"]: f for f in man["files"]}
+assert set(listed) == set(files) - {"manifest.json"}, (set(listed) ^ set(files))
+for p, f in listed.items():
+    assert hashlib.sha256(files[p]).hexdigest() == f["sha256"], p
+    assert len(files[p]) == f["size"], p
+for need in ("findings.json", "report.txt", "rdiag.log",
+             "collectors/system/records.jsonl", "collectors/product/records.jsonl"):
+    assert need in files, need
+assert [c["name"] for c in man["collectors"]] == ["product", "system"] or \
+       sorted(c["name"] for c in man["collectors"]) == ["product", "system"]
+assert man["ticket"] == "4711"
+blob = b"".join(files.values())
+for secret in sys.argv[2:]:
+    assert secret.encode() not in blob, "secret survived"
+assert sum(man["redactions"].values()) >= 3, man["redactions"]
+print("verified", len(listed), "entries")
+PY
+t_check "manifest hashes, layout and redaction verify" $PY "$T_DIR/verify.py" "$bundle" "$pw" "$tok"
+t_check "config copied into the bundle" \
+	bash -c "tar xzf '$bundle' -O --wildcards '*/collectors/product/files/*app.ini' | grep -q 'host = db.internal'"
+t_check "customer verdict on the terminal names the bundle" \
+	bash -c "'$RDIAG' run --only system --config '$T_DIR/rdiag.conf' --out '$out' 2>/dev/null | grep -q '^Bundle: '"
+
+# SIGKILL while bundling: a big log makes the bundle step take a while.
+big="$T_DIR/big"
+mkdir -p "$big"
+$PY - "$big/huge.log" <<'PY'
+import os, sys
+with open(sys.argv[1], "w") as f:
+    line = "2026-11-27T10:00:00 INFO " + "x" * 100 + "\n"
+    for i in range(1_500_000):
+        f.write(f"{i} {line}")
+PY
+cat >"$T_DIR/big.conf" <<CONF
+[agent]
+min_free_mb = 1
+[product]
+log = $big/huge.log
+log_max_mb = 500
+CONF
+kill_out="$T_DIR/kill"
+mkdir -p "$kill_out"
+"$RDIAG" run --only product --config "$T_DIR/big.conf" --out "$kill_out" --quiet >/dev/null 2>&1 &
+pid=$!
+killed=no
+for _ in $(seq 1 600); do
+	if ls "$kill_out"/*.partial >/dev/null 2>&1; then
+		kill -9 "$pid"
+		killed=yes
+		break
+	fi
+	sleep 0.05
+done
+wait "$pid" 2>/dev/null || true
+t_check "killed while the .partial was being written" test "$killed" = yes
+t_check "nothing under a final bundle name" \
+	test -z "$(ls "$kill_out" | grep -E '\.tar\.gz$' || true)"
+
+t_done
