@@ -7,7 +7,10 @@
 
 #include "registry.h"
 
+extern const struct collector collector_system;
+
 const struct collector *const registry_collectors[] = {
+	&collector_system,
 	NULL,
 };
 
