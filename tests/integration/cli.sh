@@ -65,7 +65,7 @@ printf '[agent]\nmin_free_mb = 1048576\n' >"$T_DIR/floor.conf"
 rc=0
 "$RDIAG" run --only system --config "$T_DIR/floor.conf" --out "$T_DIR" >"$T_DIR/out" 2>"$T_DIR/err" || rc=$?
 t_check "space floor refuses with 73" test "$rc" -eq 73
-t_check "space floor names path and figures" grep -qE "only .* free under '$T_DIR', need at least 1024.0 GiB" "$T_DIR/err"
+t_check "space floor names path and figures" grep -qE "only .* free under '$T_DIR', need at least 1.0 TiB" "$T_DIR/err"
 t_check "space floor leaves nothing behind" test -z "$(ls -A "$T_DIR" | grep -E 'rdiag-|staging' || true)"
 
 t_done
