@@ -22,6 +22,7 @@
 
 #include "ctx.h"
 #include "harness.h"
+#include "proc.h"
 #include "runner.h"
 
 static char fifo_path[256];
@@ -347,6 +348,83 @@ static void test_ctx_bounded_capped_by_deadline(void **state)
 	free(staging);
 }
 
+static char dstate_path[512];
+
+static int run_dstate(struct collector_ctx *ctx)
+{
+	struct stat sb;
+
+	ctx_fact(ctx, "before.dstate", "yes");
+	stat(dstate_path, &sb); /* never answered: D state */
+	return 0;
+}
+
+TEST_COLLECTOR(dstate, run_dstate, 1000);
+
+/*
+ * A worker stuck in uninterruptible sleep on a hung FUSE mount (the hung NAS
+ * case) is abandoned with its pid and wait channel, and the run still ends
+ * in about deadline + reap grace. Needs root and /dev/fuse.
+ */
+static void test_abandon_dstate(void **state)
+{
+	const struct collector *sel[] = { &c_dstate, &c_good, NULL };
+	struct collector_result *res;
+	char *staging = make_staging(), *mnt, *helper, *cmd;
+	char line[64] = "";
+	struct runner_opts o = {
+		.selected = sel,
+		.staging_root = staging,
+		.run_deadline_ms = now_ms() + 30000,
+	};
+	int64_t start, wall;
+	FILE *daemon;
+	int daemon_pid;
+	size_t n;
+
+	(void)state;
+	if (geteuid() != 0 || access("/dev/fuse", R_OK | W_OK) < 0) {
+		fprintf(stderr, "needs root and /dev/fuse\n");
+		skip();
+	}
+	mnt = xasprintf("%s/mnt", staging);
+	assert_int_equal(mkdir(mnt, 0700), 0);
+	helper = harness_data_path("../helpers/fuse_hang.py");
+	cmd = xasprintf("exec /usr/bin/python3 '%s' '%s'", helper, mnt);
+	daemon = popen(cmd, "r");
+	assert_non_null(daemon);
+	assert_non_null(fgets(line, sizeof(line), daemon));
+	assert_int_equal(sscanf(line, "ready %d", &daemon_pid), 1);
+	snprintf(dstate_path, sizeof(dstate_path), "%s/x", mnt);
+
+	start = now_ms();
+	assert_int_equal(runner_run(&o, &res, &n), 0);
+	wall = now_ms() - start;
+
+	assert_string_equal(collector_status_name(res[0].status), "timeout");
+	assert_true(res[0].stuck_pid > 0);
+	assert_true(has_fact(&res[0], "before.dstate"));
+	assert_non_null(strstr(res[0].reason, "abandoned"));
+	assert_non_null(strstr(res[0].reason, "state D"));
+	assert_string_equal(collector_status_name(res[1].status), "ok");
+	fprintf(stderr, "abandoned pid %d: %s (run took %lld ms)\n",
+		(int)res[0].stuck_pid, res[0].reason, (long long)wall);
+	assert_true(wall < 1000 + PROC_REAP_GRACE_MS + 1000);
+
+	/* The daemon's death aborts the connection and frees the worker. */
+	kill(daemon_pid, SIGKILL);
+	pclose(daemon);
+	free(cmd);
+	cmd = xasprintf("umount -l '%s'", mnt);
+	assert_int_equal(system(cmd), 0);
+	runner_results_free(res, n);
+	rm_rf(staging);
+	free(staging);
+	free(mnt);
+	free(helper);
+	free(cmd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_jobs_and_run_deadline),
 		cmocka_unit_test(test_bounded_call),
 		cmocka_unit_test(test_ctx_bounded_capped_by_deadline),
+		cmocka_unit_test(test_abandon_dstate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
