@@ -7,9 +7,11 @@
 
 #include "registry.h"
 
+extern const struct collector collector_product;
 extern const struct collector collector_system;
 
 const struct collector *const registry_collectors[] = {
+	&collector_product,
 	&collector_system,
 	NULL,
 };
