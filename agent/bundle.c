@@ -10,6 +10,8 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,7 +25,7 @@
 #include "rdiag/util.h"
 
 #define BUNDLE_FORMAT "rdiag-bundle/1"
-/* One read buffer per bundle; big reads keep syscalls off the profile. */
+/* Read buffers; big reads keep syscalls off the profile. */
 #define BUNDLE_IO_SIZE (256 * 1024)
 /* Output block size handed to the write callback. */
 #define BUNDLE_BLOCK_SIZE (64 * 1024)
@@ -31,28 +33,78 @@
 #define BUNDLE_HEAD_SIZE   4096
 #define BUNDLE_ARCPATH_MAX 1024
 #define BUNDLE_BASE_MAX    200
+/*
+ * Entries the caller may be ahead of the compressor. Each holds an open
+ * file (or a copy of in-memory data), so this bounds open files, scratch
+ * disk and memory; two keep the compressor busy while the next file is
+ * being redacted.
+ */
+#define BUNDLE_QUEUE_MAX 2
+
+/*
+ * Work for the compressor thread. Compression is most of the cost of a
+ * bundle, so it runs beside the caller, who meanwhile opens, redacts and
+ * hashes the next file, the way `tar | gzip` overlaps its two halves.
+ */
+enum bundle_op_kind {
+	BUNDLE_OP_DIR, /* a directory entry */
+	BUNDLE_OP_FD,  /* size bytes from fd, which the op owns */
+	BUNDLE_OP_MEM, /* a private copy of in-memory data */
+};
+
+struct bundle_op {
+	struct bundle_op *next;
+	enum bundle_op_kind kind;
+	char *arcpath;
+	char *src; /* names the source in messages */
+	int fd;
+	uint64_t size;
+	void *data;
+	bool hashed; /* digest already known (a redacted copy) */
+	unsigned char digest[crypto_hash_sha256_BYTES];
+};
 
 struct bundle {
-	struct archive *a;
+	/* Used by the caller's thread only. */
 	struct redactor *red; /* borrowed, may be NULL */
 	int dir_fd;
-	int fd;     /* NAME.partial */
-	int tmp_fd; /* unlinked scratch file for redacted copies, or -1 */
 	char *dir;
 	char *top;     /* top directory inside the archive (the base name) */
 	char *name;    /* base.suffix */
 	char *partial; /* name.partial */
 	char *path;    /* dir/name, for messages and the caller */
+	json_t *seen;  /* arcpaths queued so far; directories end in '/' */
+	unsigned char *cio;
+	/* The archive cannot be finished any more. */
+	bool broken;
+
+	/*
+	 * Used by the compressor thread while it runs, by the caller before
+	 * it starts and after it is joined.
+	 */
+	struct archive *a;
+	int fd; /* NAME.partial */
 	time_t mtime;
 	crypto_hash_sha256_state out_hash;
 	uint64_t out_size;
-	/* An entry was left half-written: the archive cannot be finished. */
-	bool broken;
+	json_t *files; /* [{path, size, sha256}] in archive order */
+	unsigned char *io;
 	/* Being freed unfinished: output goes nowhere. */
 	bool discard;
-	json_t *files; /* [{path, size, sha256}] in archive order */
-	json_t *seen;  /* arcpaths in the archive; directories end in '/' */
-	unsigned char *io;
+
+	/* The queue, under lock. */
+	pthread_t worker;
+	bool running;
+	bool sync_init;
+	pthread_mutex_t lock;
+	pthread_cond_t more; /* an op was queued, or stop */
+	pthread_cond_t room; /* an op was done */
+	struct bundle_op *q_head, *q_tail;
+	unsigned q_len; /* FD and MEM ops queued or in progress */
+	bool q_stop;    /* no more ops: finish the queue and exit */
+	bool q_abort;   /* drop the queue instead */
+	int werr;       /* first failure in the thread, or 0 */
+	char *werr_msg;
 };
 
 static int set_err(char **ret_err, int r, const char *fmt, ...)
@@ -144,33 +196,27 @@ static bool bundle_arcpath_valid(const char *path)
 	}
 }
 
-static void bundle_free(struct bundle *b)
+static void bundle_op_free(struct bundle_op *op)
 {
-	if (!b)
+	if (!op)
 		return;
-	if (b->a) {
-		/*
-		 * Let free() close the archive, or the filters leak their
-		 * zlib/zstd state, but send the flushed tail nowhere.
-		 */
-		b->discard = true;
-		archive_write_free(b->a);
-	}
-	if (b->fd >= 0)
-		close(b->fd);
-	if (b->tmp_fd >= 0)
-		close(b->tmp_fd);
-	if (b->dir_fd >= 0)
-		close(b->dir_fd);
-	json_decref(b->files);
-	json_decref(b->seen);
-	free(b->io);
-	free(b->dir);
-	free(b->top);
-	free(b->name);
-	free(b->partial);
-	free(b->path);
-	free(b);
+	if (op->fd >= 0)
+		close(op->fd);
+	free(op->arcpath);
+	free(op->src);
+	free(op->data);
+	free(op);
+}
+
+static struct bundle_op *bundle_op_new(enum bundle_op_kind kind,
+				       const char *arcpath)
+{
+	struct bundle_op *op = xcalloc(1, sizeof(*op));
+
+	op->kind = kind;
+	op->arcpath = xstrdup(arcpath);
+	op->fd = -1;
+	return op;
 }
 
 static struct archive_entry *
@@ -201,6 +247,10 @@ bundle_entry_new(struct bundle *b, const char *arcpath, bool dir, int64_t size)
 	return e;
 }
 
+/*
+ * The archive_write_* steps. Any failure leaves the archive unusable: a
+ * torn entry cannot be taken back out of a compressed stream.
+ */
 static int bundle_write_header(struct bundle *b, const char *arcpath, bool dir,
 			       int64_t size, char **ret_err)
 {
@@ -208,11 +258,8 @@ static int bundle_write_header(struct bundle *b, const char *arcpath, bool dir,
 	int r = archive_write_header(b->a, e);
 
 	archive_entry_free(e);
-	if (r < ARCHIVE_WARN) {
-		if (r == ARCHIVE_FATAL)
-			b->broken = true;
+	if (r < ARCHIVE_WARN)
 		return bundle_archive_err(b, "an entry header", ret_err);
-	}
 	return 0;
 }
 
@@ -224,10 +271,8 @@ static int bundle_write_data(struct bundle *b, const void *p, size_t n,
 	while (n > 0) {
 		la_ssize_t w = archive_write_data(b->a, q, n);
 
-		if (w <= 0) {
-			b->broken = true;
+		if (w <= 0)
 			return bundle_archive_err(b, "entry data", ret_err);
-		}
 		q += w;
 		n -= (size_t)w;
 	}
@@ -236,11 +281,263 @@ static int bundle_write_data(struct bundle *b, const void *p, size_t n,
 
 static int bundle_finish_entry(struct bundle *b, char **ret_err)
 {
-	if (archive_write_finish_entry(b->a) < ARCHIVE_WARN) {
-		b->broken = true;
+	if (archive_write_finish_entry(b->a) < ARCHIVE_WARN)
 		return bundle_archive_err(b, "an entry", ret_err);
-	}
 	return 0;
+}
+
+static void bundle_record(struct bundle *b, const char *arcpath, uint64_t size,
+			  const unsigned char *digest)
+{
+	char hex[crypto_hash_sha256_BYTES * 2 + 1];
+
+	sodium_bin2hex(hex, sizeof(hex), digest, crypto_hash_sha256_BYTES);
+	json_array_append_new(
+		b->files, json_pack("{s:s, s:I, s:s}", "path", arcpath, "size",
+				    (json_int_t)size, "sha256", hex));
+}
+
+/* One regular entry from memory. */
+static int bundle_write_mem(struct bundle *b, const char *arcpath,
+			    const void *data, size_t len, char **ret_err)
+{
+	int r;
+
+	if ((r = bundle_write_header(b, arcpath, false, (int64_t)len,
+				     ret_err)) < 0 ||
+	    (r = bundle_write_data(b, data, len, ret_err)) < 0 ||
+	    (r = bundle_finish_entry(b, ret_err)) < 0)
+		return r;
+	return 0;
+}
+
+/*
+ * Stream exactly op->size bytes of op->fd into the current entry. A file
+ * that grows meanwhile is cut at that size; one that shrinks is padded with
+ * zeros, which are hashed too, so the manifest always describes what the
+ * archive holds.
+ */
+static int bundle_stream_fd(struct bundle *b, struct bundle_op *op,
+			    char **ret_err)
+{
+	crypto_hash_sha256_state h;
+	uint64_t left = op->size;
+	bool eof = false;
+	int r;
+
+	crypto_hash_sha256_init(&h);
+	while (left > 0) {
+		size_t want =
+			left < BUNDLE_IO_SIZE ? (size_t)left : BUNDLE_IO_SIZE;
+		ssize_t n = 0;
+
+		if (!eof)
+			n = read(op->fd, b->io, want);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return set_err(ret_err, -errno, "cannot read %s: %s",
+				       op->src, strerror(errno));
+		}
+		if (n == 0) {
+			eof = true;
+			memset(b->io, 0, want);
+			n = (ssize_t)want;
+		}
+		if (!op->hashed)
+			crypto_hash_sha256_update(&h, b->io, (size_t)n);
+		if ((r = bundle_write_data(b, b->io, (size_t)n, ret_err)) < 0)
+			return r;
+		left -= (uint64_t)n;
+	}
+	if (!op->hashed)
+		crypto_hash_sha256_final(&h, op->digest);
+	return 0;
+}
+
+/* Runs on the compressor thread. */
+static int bundle_op_run(struct bundle *b, struct bundle_op *op, char **ret_err)
+{
+	int r;
+
+	switch (op->kind) {
+	case BUNDLE_OP_DIR:
+		return bundle_write_header(b, op->arcpath, true, 0, ret_err);
+	case BUNDLE_OP_MEM:
+		if ((r = bundle_write_mem(b, op->arcpath, op->data,
+					  (size_t)op->size, ret_err)) < 0)
+			return r;
+		crypto_hash_sha256(op->digest, op->data, op->size);
+		break;
+	case BUNDLE_OP_FD:
+		if ((r = bundle_write_header(b, op->arcpath, false,
+					     (int64_t)op->size, ret_err)) < 0 ||
+		    (r = bundle_stream_fd(b, op, ret_err)) < 0 ||
+		    (r = bundle_finish_entry(b, ret_err)) < 0)
+			return r;
+		break;
+	}
+	bundle_record(b, op->arcpath, op->size, op->digest);
+	return 0;
+}
+
+static void *bundle_worker(void *arg)
+{
+	struct bundle *b = arg;
+	struct bundle_op *op;
+	char *msg;
+	bool skip, heavy;
+	int r;
+
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		while (!b->q_head && !b->q_stop)
+			pthread_cond_wait(&b->more, &b->lock);
+		op = b->q_head;
+		if (!op)
+			break;
+		b->q_head = op->next;
+		if (!b->q_head)
+			b->q_tail = NULL;
+		/* After a failure the rest is only drained. */
+		skip = b->werr < 0 || b->q_abort;
+		pthread_mutex_unlock(&b->lock);
+
+		msg = NULL;
+		r = skip ? 0 : bundle_op_run(b, op, &msg);
+		heavy = op->kind != BUNDLE_OP_DIR;
+		bundle_op_free(op);
+
+		pthread_mutex_lock(&b->lock);
+		if (r < 0 && b->werr == 0) {
+			b->werr = r;
+			b->werr_msg = msg;
+			msg = NULL;
+		}
+		if (heavy)
+			b->q_len--;
+		pthread_cond_signal(&b->room);
+		free(msg);
+	}
+	pthread_mutex_unlock(&b->lock);
+	return NULL;
+}
+
+/* The thread's failure, if any, as this call's error. */
+static int bundle_worker_err(struct bundle *b, char **ret_err)
+{
+	int r;
+
+	pthread_mutex_lock(&b->lock);
+	r = b->werr;
+	if (r < 0)
+		set_err(ret_err, r, "%s", b->werr_msg);
+	pthread_mutex_unlock(&b->lock);
+	if (r < 0)
+		b->broken = true;
+	return r;
+}
+
+/* Hand op to the compressor (which then owns it), waiting for room. */
+static int bundle_enqueue(struct bundle *b, struct bundle_op *op,
+			  char **ret_err)
+{
+	bool heavy = op->kind != BUNDLE_OP_DIR;
+	int r = 0;
+
+	pthread_mutex_lock(&b->lock);
+	while (heavy && b->q_len >= BUNDLE_QUEUE_MAX && b->werr == 0)
+		pthread_cond_wait(&b->room, &b->lock);
+	if (b->werr < 0) {
+		r = set_err(ret_err, b->werr, "%s", b->werr_msg);
+	} else {
+		if (b->q_tail)
+			b->q_tail->next = op;
+		else
+			b->q_head = op;
+		b->q_tail = op;
+		if (heavy)
+			b->q_len++;
+		op = NULL;
+		pthread_cond_signal(&b->more);
+	}
+	pthread_mutex_unlock(&b->lock);
+	if (r < 0) {
+		b->broken = true;
+		bundle_op_free(op);
+	}
+	return r;
+}
+
+/* Let the thread finish (or drop) the queue, and join it. */
+static void bundle_worker_stop(struct bundle *b, bool abort_queue)
+{
+	if (!b->running)
+		return;
+	pthread_mutex_lock(&b->lock);
+	b->q_stop = true;
+	b->q_abort = b->q_abort || abort_queue;
+	pthread_cond_signal(&b->more);
+	pthread_mutex_unlock(&b->lock);
+	pthread_join(b->worker, NULL);
+	b->running = false;
+}
+
+static int bundle_worker_start(struct bundle *b, char **ret_err)
+{
+	sigset_t all, old;
+	int e;
+
+	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->more, NULL);
+	pthread_cond_init(&b->room, NULL);
+	b->sync_init = true;
+	/* Signals are for the caller's thread, never for the compressor. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&b->worker, NULL, bundle_worker, b);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0)
+		return set_err(ret_err, -e,
+			       "cannot start a thread for '%s': %s", b->path,
+			       strerror(e));
+	b->running = true;
+	return 0;
+}
+
+static void bundle_free(struct bundle *b)
+{
+	if (!b)
+		return;
+	bundle_worker_stop(b, true);
+	if (b->sync_init) {
+		pthread_mutex_destroy(&b->lock);
+		pthread_cond_destroy(&b->more);
+		pthread_cond_destroy(&b->room);
+	}
+	if (b->a) {
+		/*
+		 * Let free() close the archive, or the filters leak their
+		 * zlib/zstd state, but send the flushed tail nowhere.
+		 */
+		b->discard = true;
+		archive_write_free(b->a);
+	}
+	if (b->fd >= 0)
+		close(b->fd);
+	if (b->dir_fd >= 0)
+		close(b->dir_fd);
+	json_decref(b->files);
+	json_decref(b->seen);
+	free(b->werr_msg);
+	free(b->io);
+	free(b->cio);
+	free(b->dir);
+	free(b->top);
+	free(b->name);
+	free(b->partial);
+	free(b->path);
+	free(b);
 }
 
 static int bundle_check_usable(struct bundle *b, char **ret_err)
@@ -248,13 +545,13 @@ static int bundle_check_usable(struct bundle *b, char **ret_err)
 	if (b->broken)
 		return set_err(ret_err, -EIO,
 			       "bundle '%s' is unusable after an earlier "
-			       "write error",
+			       "error",
 			       b->path);
-	return 0;
+	return bundle_worker_err(b, ret_err);
 }
 
 /*
- * Refuse bad or duplicate paths before anything is written, so a refusal
+ * Refuse bad or duplicate paths before anything is queued, so a refusal
  * leaves the bundle usable.
  */
 static int bundle_check_arcpath(struct bundle *b, const char *arcpath,
@@ -296,7 +593,7 @@ static int bundle_check_arcpath(struct bundle *b, const char *arcpath,
 	return 0;
 }
 
-/* Directory entries (0700) for the parents of arcpath not written yet. */
+/* Queue directory entries (0700) for the parents of arcpath not seen yet. */
 static int bundle_add_parents(struct bundle *b, const char *arcpath,
 			      char **ret_err)
 {
@@ -311,7 +608,8 @@ static int bundle_add_parents(struct bundle *b, const char *arcpath,
 		key[i + 1] = '\0'; /* "a/b/" */
 		if (!json_object_get(b->seen, key)) {
 			key[i] = '\0'; /* "a/b" */
-			r = bundle_write_header(b, key, true, 0, ret_err);
+			r = bundle_enqueue(b, bundle_op_new(BUNDLE_OP_DIR, key),
+					   ret_err);
 			key[i] = '/';
 			if (r == 0)
 				json_object_set_new(b->seen, key, json_true());
@@ -322,38 +620,18 @@ static int bundle_add_parents(struct bundle *b, const char *arcpath,
 	return r;
 }
 
-static void bundle_record(struct bundle *b, const char *arcpath, uint64_t size,
-			  const unsigned char *digest)
+static int bundle_queue_entry(struct bundle *b, struct bundle_op *op,
+			      char **ret_err)
 {
-	char hex[crypto_hash_sha256_BYTES * 2 + 1];
-
-	sodium_bin2hex(hex, sizeof(hex), digest, crypto_hash_sha256_BYTES);
-	json_array_append_new(
-		b->files, json_pack("{s:s, s:I, s:s}", "path", arcpath, "size",
-				    (json_int_t)size, "sha256", hex));
-	json_object_set_new(b->seen, arcpath, json_true());
-}
-
-/* One in-memory entry; manifest.json goes through here unrecorded. */
-static int bundle_write_mem(struct bundle *b, const char *arcpath,
-			    const void *data, size_t len, bool record,
-			    char **ret_err)
-{
-	unsigned char digest[crypto_hash_sha256_BYTES];
+	char *arcpath = xstrdup(op->arcpath);
 	int r;
 
-	if ((r = bundle_add_parents(b, arcpath, ret_err)) < 0 ||
-	    (r = bundle_write_header(b, arcpath, false, (int64_t)len,
-				     ret_err)) < 0)
-		return r;
-	if ((r = bundle_write_data(b, data, len, ret_err)) < 0 ||
-	    (r = bundle_finish_entry(b, ret_err)) < 0)
-		return r;
-	if (record) {
-		crypto_hash_sha256(digest, data, len);
-		bundle_record(b, arcpath, len, digest);
-	}
-	return 0;
+	if ((r = bundle_add_parents(b, arcpath, ret_err)) < 0)
+		bundle_op_free(op);
+	else if ((r = bundle_enqueue(b, op, ret_err)) == 0)
+		json_object_set_new(b->seen, arcpath, json_true());
+	free(arcpath);
+	return r;
 }
 
 int bundle_open(const char *dir, const char *base, enum bundle_compress c,
@@ -372,7 +650,7 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 		return set_err(ret_err, -EIO, "cannot initialise libsodium");
 
 	b = xcalloc(1, sizeof(*b));
-	b->fd = b->tmp_fd = -1;
+	b->fd = -1;
 	b->red = red;
 	b->dir = xstrdup(dir);
 	b->top = xstrdup(base);
@@ -382,6 +660,7 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 	b->files = json_array();
 	b->seen = json_object();
 	b->io = xmalloc(BUNDLE_IO_SIZE);
+	b->cio = xmalloc(BUNDLE_IO_SIZE);
 	b->mtime = time(NULL);
 	crypto_hash_sha256_init(&b->out_hash);
 	/* Reserved for bundle_close(). */
@@ -438,7 +717,9 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 		goto out;
 	}
 	/* The top directory itself, so it extracts as 0700. */
-	r = bundle_write_header(b, "", true, 0, ret_err);
+	if ((r = bundle_write_header(b, "", true, 0, ret_err)) < 0 ||
+	    (r = bundle_worker_start(b, ret_err)) < 0)
+		goto out;
 out:
 	free(sidecar);
 	if (r < 0) {
@@ -452,20 +733,17 @@ out:
 }
 
 /*
- * The scratch file for redacted copies: tar wants an entry's size before its
+ * A scratch file for one redacted copy: tar wants an entry's size before its
  * data, so a redacted text is written out once before it is streamed. It
- * lives beside the bundle (same file system, not a RAM-backed /tmp), in a
- * private mkdtemp directory, and its name is gone as soon as it is open, so
- * even a killed agent leaves no redacted or unredacted copy behind.
+ * lives beside the bundle (same file system, not a RAM-backed /tmp) and is
+ * made in a private mkdtemp directory; both names are gone as soon as the
+ * file is open, so even a killed agent leaves no copy behind.
  */
-static int bundle_tmp_open(struct bundle *b, char **ret_err)
+static int bundle_scratch_open(struct bundle *b, int *ret_fd, char **ret_err)
 {
-	char *tmpdir = NULL;
-	int dfd = -1, r = 0;
+	char *tmpdir = xasprintf("%s/.%s.XXXXXX", b->dir, b->top);
+	int dfd = -1, fd = -1, r = 0;
 
-	if (b->tmp_fd >= 0)
-		return 0;
-	tmpdir = xasprintf("%s/.%s.XXXXXX", b->dir, b->top);
 	if (!mkdtemp(tmpdir)) {
 		r = set_err(ret_err, -errno,
 			    "cannot create a temporary directory in '%s': %s",
@@ -479,20 +757,16 @@ static int bundle_tmp_open(struct bundle *b, char **ret_err)
 			    strerror(errno));
 		goto out;
 	}
-	b->tmp_fd = openat(dfd, "redacted",
-			   O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-			   0600);
-	if (b->tmp_fd < 0) {
+	fd = openat(dfd, "redacted",
+		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
 		r = set_err(ret_err, -errno, "cannot create '%s/redacted': %s",
 			    tmpdir, strerror(errno));
 		goto out;
 	}
-	if (unlinkat(dfd, "redacted", 0) < 0) {
+	if (unlinkat(dfd, "redacted", 0) < 0)
 		r = set_err(ret_err, -errno, "cannot unlink '%s/redacted': %s",
 			    tmpdir, strerror(errno));
-		close(b->tmp_fd);
-		b->tmp_fd = -1;
-	}
 out:
 	if (dfd >= 0)
 		close(dfd);
@@ -500,86 +774,79 @@ out:
 		r = set_err(ret_err, -errno, "cannot remove '%s': %s", tmpdir,
 			    strerror(errno));
 	free(tmpdir);
-	return r;
-}
-
-/* Redact src into the scratch file; on success it is rewound. */
-static int bundle_redact_copy(struct bundle *b, int src, const char *src_path,
-			      uint64_t *ret_size, char **ret_err)
-{
-	struct stat st;
-	int r;
-
-	if ((r = bundle_tmp_open(b, ret_err)) < 0)
+	if (r < 0) {
+		if (fd >= 0)
+			close(fd);
 		return r;
-	if (ftruncate(b->tmp_fd, 0) < 0 || lseek(b->tmp_fd, 0, SEEK_SET) < 0)
-		return set_err(ret_err, -errno,
-			       "cannot reset the redaction scratch file: %s",
-			       strerror(errno));
-	if ((r = redact_fd(b->red, src, b->tmp_fd)) < 0)
-		return set_err(ret_err, r, "cannot redact '%s': %s", src_path,
-			       strerror(-r));
-	if (fstat(b->tmp_fd, &st) < 0 || lseek(b->tmp_fd, 0, SEEK_SET) < 0)
-		return set_err(ret_err, -errno,
-			       "cannot rewind the redaction scratch file: %s",
-			       strerror(errno));
-	*ret_size = (uint64_t)st.st_size;
+	}
+	*ret_fd = fd;
 	return 0;
 }
 
 /*
- * Stream exactly size bytes of fd into the current entry. A file that grows
- * meanwhile is cut at size; one that shrinks is padded with zeros, which are
- * hashed too, so the manifest always describes what the archive holds.
+ * Redact src into a scratch file and hash the copy. The copy is private
+ * and no longer changes, so the compressor may stream it later.
  */
-static int bundle_stream_fd(struct bundle *b, int fd, const char *src_path,
-			    uint64_t size, unsigned char *digest,
-			    char **ret_err)
+static int bundle_redact_copy(struct bundle *b, int src, struct bundle_op *op,
+			      const char *src_path, char **ret_err)
 {
 	crypto_hash_sha256_state h;
-	uint64_t left = size;
-	bool eof = false;
-	int r;
+	struct stat st;
+	ssize_t n;
+	int fd = -1, r;
 
-	crypto_hash_sha256_init(&h);
-	while (left > 0) {
-		size_t want =
-			left < BUNDLE_IO_SIZE ? (size_t)left : BUNDLE_IO_SIZE;
-		ssize_t n = 0;
-
-		if (!eof)
-			n = read(fd, b->io, want);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			/* The entry header promised size bytes. */
-			b->broken = true;
-			return set_err(ret_err, -errno, "cannot read '%s': %s",
-				       src_path, strerror(errno));
-		}
-		if (n == 0) {
-			eof = true;
-			memset(b->io, 0, want);
-			n = (ssize_t)want;
-		}
-		crypto_hash_sha256_update(&h, b->io, (size_t)n);
-		if ((r = bundle_write_data(b, b->io, (size_t)n, ret_err)) < 0)
-			return r;
-		left -= (uint64_t)n;
+	if ((r = bundle_scratch_open(b, &fd, ret_err)) < 0)
+		return r;
+	if ((r = redact_fd(b->red, src, fd)) < 0) {
+		r = set_err(ret_err, r, "cannot redact '%s': %s", src_path,
+			    strerror(-r));
+		goto out;
 	}
-	crypto_hash_sha256_final(&h, digest);
-	return 0;
+	if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+		r = set_err(ret_err, -errno,
+			    "cannot rewind the redacted copy of '%s': %s",
+			    src_path, strerror(errno));
+		goto out;
+	}
+	crypto_hash_sha256_init(&h);
+	while ((n = read(fd, b->cio, BUNDLE_IO_SIZE)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = set_err(ret_err, -errno,
+				    "cannot read the redacted copy of '%s': "
+				    "%s",
+				    src_path, strerror(errno));
+			goto out;
+		}
+		crypto_hash_sha256_update(&h, b->cio, (size_t)n);
+	}
+	crypto_hash_sha256_final(&h, op->digest);
+	if (lseek(fd, 0, SEEK_SET) < 0) {
+		r = set_err(ret_err, -errno,
+			    "cannot rewind the redacted copy of '%s': %s",
+			    src_path, strerror(errno));
+		goto out;
+	}
+	op->fd = fd;
+	fd = -1;
+	op->size = (uint64_t)st.st_size;
+	op->hashed = true;
+	op->src = xasprintf("the redacted copy of '%s'", src_path);
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
 }
 
 int bundle_add_file(struct bundle *b, const char *arcpath, const char *src_path,
 		    bool redact, char **ret_err)
 {
 	unsigned char head[BUNDLE_HEAD_SIZE];
-	unsigned char digest[crypto_hash_sha256_BYTES];
+	struct bundle_op *op = NULL;
 	struct stat st;
-	uint64_t size;
 	ssize_t n;
-	int fd = -1, src, r;
+	int fd = -1, r;
 
 	if ((r = bundle_check_usable(b, ret_err)) < 0 ||
 	    (r = bundle_check_arcpath(b, arcpath, ret_err)) < 0)
@@ -603,9 +870,8 @@ int bundle_add_file(struct bundle *b, const char *arcpath, const char *src_path,
 			    "refusing '%s': not a regular file", src_path);
 		goto out;
 	}
-	src = fd;
-	size = (uint64_t)st.st_size;
-	if (redact && size > 0) {
+	op = bundle_op_new(BUNDLE_OP_FD, arcpath);
+	if (redact && st.st_size > 0) {
 		do
 			n = pread(fd, head, sizeof(head), 0);
 		while (n < 0 && errno == EINTR);
@@ -622,40 +888,43 @@ int bundle_add_file(struct bundle *b, const char *arcpath, const char *src_path,
 					    src_path, b->path);
 				goto out;
 			}
-			if ((r = bundle_redact_copy(b, fd, src_path, &size,
+			if ((r = bundle_redact_copy(b, fd, op, src_path,
 						    ret_err)) < 0)
 				goto out;
-			src = b->tmp_fd;
 		}
 	}
-	(void)posix_fadvise(src, 0, 0, POSIX_FADV_SEQUENTIAL);
-
-	if ((r = bundle_add_parents(b, arcpath, ret_err)) < 0 ||
-	    (r = bundle_write_header(b, arcpath, false, (int64_t)size,
-				     ret_err)) < 0)
-		goto out;
-	/* From here on a failure leaves a torn entry behind. */
-	if ((r = bundle_stream_fd(b, src, src_path, size, digest, ret_err)) <
-		    0 ||
-	    (r = bundle_finish_entry(b, ret_err)) < 0) {
-		b->broken = true;
-		goto out;
+	if (op->fd < 0) {
+		/* Streamed as it is: the compressor reads and hashes it. */
+		op->fd = fd;
+		fd = -1;
+		op->size = (uint64_t)st.st_size;
+		op->src = xasprintf("'%s'", src_path);
 	}
-	bundle_record(b, arcpath, size, digest);
+	(void)posix_fadvise(op->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	r = bundle_queue_entry(b, op, ret_err);
+	op = NULL;
 out:
-	close(fd);
+	bundle_op_free(op);
+	if (fd >= 0)
+		close(fd);
 	return r;
 }
 
 int bundle_add_data(struct bundle *b, const char *arcpath, const void *data,
 		    size_t len, char **ret_err)
 {
+	struct bundle_op *op;
 	int r;
 
 	if ((r = bundle_check_usable(b, ret_err)) < 0 ||
 	    (r = bundle_check_arcpath(b, arcpath, ret_err)) < 0)
 		return r;
-	return bundle_write_mem(b, arcpath, data, len, true, ret_err);
+	op = bundle_op_new(BUNDLE_OP_MEM, arcpath);
+	op->data = xmalloc(len);
+	if (len > 0)
+		memcpy(op->data, data, len);
+	op->size = len;
+	return bundle_queue_entry(b, op, ret_err);
 }
 
 /*
@@ -732,26 +1001,24 @@ int bundle_close(struct bundle *b, json_t *base_manifest, char **ret_path,
 
 	if ((r = bundle_check_usable(b, ret_err)) < 0)
 		goto out;
+	/* From here on the archive is this thread's alone again. */
+	bundle_worker_stop(b, false);
+	if ((r = bundle_worker_err(b, ret_err)) < 0)
+		goto out;
 	m = bundle_manifest(b, base_manifest);
 	text = json_dumps(m, JSON_INDENT(2));
 	if (!text) {
 		r = set_err(ret_err, -ENOMEM,
-			    "cannot format the manifest of "
-			    "'%s'",
-			    b->path);
+			    "cannot format the manifest of '%s'", b->path);
 		goto out;
 	}
-	{
-		char *nl = xasprintf("%s\n", text);
-
-		free(text);
-		text = nl;
-	}
-	if ((r = bundle_write_mem(b, "manifest.json", text, strlen(text), false,
-				  ret_err)) < 0)
+	if ((r = bundle_write_header(b, "manifest.json", false,
+				     (int64_t)strlen(text) + 1, ret_err)) < 0 ||
+	    (r = bundle_write_data(b, text, strlen(text), ret_err)) < 0 ||
+	    (r = bundle_write_data(b, "\n", 1, ret_err)) < 0 ||
+	    (r = bundle_finish_entry(b, ret_err)) < 0)
 		goto out;
 	if (archive_write_close(b->a) != ARCHIVE_OK) {
-		b->broken = true;
 		r = bundle_archive_err(b, "the end of the archive", ret_err);
 		goto out;
 	}
