@@ -442,6 +442,11 @@ const char *system_mount_skip_reason(const struct mount_table *t,
 		return "autofs";
 	if (mount_is_pseudo(e))
 		return "pseudo";
+	/* Mounted over later: statvfs of the path would see the other one. */
+	if (e >= t->v && e < t->v + t->n)
+		for (const struct mount_entry *o = e + 1; o < t->v + t->n; o++)
+			if (strcmp(o->mount_point, e->mount_point) == 0)
+				return "hidden by a later mount";
 	for (size_t i = 0; i < t->n; i++) {
 		const struct mount_entry *o = &t->v[i];
 

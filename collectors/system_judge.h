@@ -105,8 +105,9 @@ void system_judge_dns(const struct system_resolvconf *rc,
 
 /*
  * Why the system collector leaves a mount alone (network, FUSE, autofs,
- * pseudo, below a network mount, read-only image, runtime tmpfs,
- * read-only), or NULL when it is a local file system to check.
+ * pseudo, hidden by a later mount on the same point, below a network mount,
+ * read-only image, runtime tmpfs, read-only), or NULL when it is a local file
+ * system to check.
  */
 const char *system_mount_skip_reason(const struct mount_table *t,
 				     const struct mount_entry *e);

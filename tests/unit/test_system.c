@@ -426,7 +426,7 @@ static void test_mount_select(void **state)
 		{ "/", NULL },
 		{ "/dev", "pseudo" },
 		{ "/dev/pts", "pseudo" },
-		{ "/run", NULL },
+		{ "/run", "hidden by a later mount" },
 		{ "/run/user/1000", "runtime tmpfs" },
 		{ "/var", NULL },
 		{ "/home", NULL },
@@ -438,8 +438,9 @@ static void test_mount_select(void **state)
 		{ "/misc", "autofs" },
 		{ "/data/archive", "read-only" },
 		{ "/mnt/smb share", "network or FUSE" },
+		{ "/run", NULL }, /* over the first /run */
 	};
-	static const char *const selected[] = { "/", "/run", "/var", "/home" };
+	static const char *const selected[] = { "/", "/var", "/home", "/run" };
 	struct mount_table t;
 	size_t idx[16], n;
 	struct buf b;
@@ -910,10 +911,12 @@ static void test_run_healthy(void **state)
 	assert_fact(&run, "fs.count", "4");
 	assert_fact(&run, "fs.network_skipped", "3");
 	assert_fact(&run, "fs.0.mount", "/");
-	assert_fact(&run, "fs.1.mount", "/run");
-	assert_fact(&run, "fs.1.type", "tmpfs");
-	assert_fact(&run, "fs.3.mount", "/home");
-	assert_fact(&run, "fs.3.source", "/dev/vda3");
+	assert_fact(&run, "fs.1.mount", "/var");
+	assert_fact(&run, "fs.2.mount", "/home");
+	assert_fact(&run, "fs.2.type", "xfs");
+	assert_fact(&run, "fs.2.source", "/dev/vda3");
+	assert_fact(&run, "fs.3.mount", "/run");
+	assert_fact(&run, "fs.3.source", "tmpfs-late");
 	assert_null(harness_fact(&run, "fs.4.mount"));
 	assert_non_null(harness_fact(&run, "fs.0.used_percent"));
 	assert_fact(&run, "dns.nameservers", "192.0.2.53 192.0.2.54");
