@@ -140,12 +140,18 @@ static void detail_add(struct buf *b, const char *fmt, ...)
 	va_list ap;
 	char *line;
 
+	/* Once full, a detail stays full: no lines after the "...". */
+	if (b->len >= 3 && strcmp(b->data + b->len - 3, "...") == 0)
+		return;
 	va_start(ap, fmt);
 	line = xvasprintf(fmt, ap);
 	va_end(ap);
-	if ((b->len > 0 && buf_putc(b, '\n') < 0) || buf_puts(b, line) < 0) {
-		if (b->len + 4 <= b->max)
-			buf_puts(b, "\n...");
+	if (b->len + 1 + strlen(line) + 4 <= b->max) {
+		if (b->len > 0)
+			buf_putc(b, '\n');
+		buf_puts(b, line);
+	} else {
+		buf_puts(b, b->len > 0 ? "\n..." : "...");
 	}
 	free(line);
 }
