@@ -1,0 +1,717 @@
+/*
+ * The database collector: can this host reach the application's database,
+ * and if not, where does the path break and who can fix it. For each
+ * configured url it resolves the name, connects over TCP, asks the server
+ * what it wants before any password (wire probes in probes/), describes
+ * TLS, and with a credential logs in through the vendor's client library.
+ * SQLite targets get file checks instead. The per-protocol parts live in
+ * database_pg.c, database_mysql.c, database_mssql.c and database_sqlite.c.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "database_private.h"
+#include "probes/net.h"
+#include "rdiag/buf.h"
+
+#define DEFAULT_STEP_MS      5000
+#define PASSWORD_MAX         1024
+#define TLS_EXPIRY_WARN_DAYS 30
+
+static const struct config_key database_keys[] = {
+	{ "url", CONFIG_KEY_REPEATABLE,
+	  "a database to check: postgresql://user@host:port/db, "
+	  "mysql://..., sqlserver://host[:port][/instance], "
+	  "sqlite:///path.db" },
+	{ "password_file", 0,
+	  "file holding the password (first line); must be mode 0600" },
+	{ "connect_timeout_ms", 0,
+	  "time allowed for each step (resolve, connect, reply), "
+	  "default 5000" },
+	{ "browser_port", 0,
+	  "UDP port of the SQL Server Browser, default 1434" },
+	{ "expected_encoding", 0,
+	  "the server encoding the application expects, e.g. UTF8" },
+	{ NULL, 0, NULL },
+};
+
+int64_t database_step_deadline(struct database_target *t)
+{
+	int64_t left = ctx_remaining_ms(t->ctx);
+
+	/* Keep a little time to report after the last step. */
+	left = left > 200 ? left - 200 : 0;
+	if (left > t->step_ms)
+		left = t->step_ms;
+	return now_ms() + left;
+}
+
+void database_fact(struct database_target *t, const char *key, const char *fmt,
+		   ...)
+{
+	char k[RECORD_MAX_KEY + 1], *v;
+	va_list ap;
+
+	snprintf(k, sizeof(k), "db.%u.%s", t->index, key);
+	va_start(ap, fmt);
+	v = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (ctx_fact(t->ctx, k, "%s", v) < 0)
+		ctx_log(t->ctx, "cannot record fact '%s', ignoring", k);
+	free(v);
+}
+
+bool database_emitted(const struct database_target *t, const char *id)
+{
+	for (size_t i = 0; i < t->nids; i++)
+		if (strcmp(t->ids[i], id) == 0)
+			return true;
+	return false;
+}
+
+void database_finding(struct database_target *t, const char *id,
+		      enum severity sev, enum support_level level,
+		      const char *title, const char *hint,
+		      const char *detail_fmt, ...)
+{
+	struct finding f = { .id = id,
+			     .severity = sev,
+			     .level = level,
+			     .title = title,
+			     .hint = hint };
+	char *detail = NULL, *full;
+	va_list ap;
+
+	if (database_emitted(t, id))
+		return;
+	if (t->nids < DATABASE_MAX_IDS)
+		t->ids[t->nids++] = id;
+	if (detail_fmt) {
+		va_start(ap, detail_fmt);
+		detail = xvasprintf(detail_fmt, ap);
+		va_end(ap);
+	}
+	full = xasprintf("target %u: %s%s%s", t->index, t->url.display,
+			 detail ? "; " : "", detail ? detail : "");
+	f.detail = full;
+	if (ctx_finding(t->ctx, &f) < 0)
+		ctx_log(t->ctx, "cannot record finding '%s', ignoring", id);
+	free(detail);
+	free(full);
+}
+
+void database_report_tls(struct database_target *t, int rc,
+			 const struct tls_info *info)
+{
+	if (rc < 0) {
+		database_finding(
+			t, "db.tls.handshake_failed", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			"The TLS handshake with the database server failed",
+			"Ask the database admin to check the server's TLS "
+			"settings (certificate, key, allowed protocols)",
+			"%s", info->error[0] ? info->error : strerror(-rc));
+		return;
+	}
+	database_fact(t, "tls.protocol", "%s", info->protocol);
+	database_fact(t, "tls.cipher", "%s", info->cipher);
+	if (info->have_cert) {
+		database_fact(t, "tls.subject", "%s", info->subject);
+		database_fact(t, "tls.issuer", "%s", info->issuer);
+		database_fact(t, "tls.not_after", "%s", info->not_after);
+		database_fact(t, "tls.days_left", "%d", info->days_left);
+	}
+	if (strcmp(info->protocol, "TLSv1.2") != 0 &&
+	    strcmp(info->protocol, "TLSv1.3") != 0)
+		database_finding(
+			t, "db.tls.old_protocol", SEVERITY_WARN,
+			LEVEL_THIRD_PARTY,
+			"The database server negotiated an outdated TLS "
+			"version",
+			"Ask the database admin to enable TLS 1.2 or newer",
+			"negotiated %s", info->protocol);
+	if (!info->have_cert) {
+		database_finding(t, "db.tls.no_certificate", SEVERITY_WARN,
+				 LEVEL_THIRD_PARTY,
+				 "The database server sent no certificate",
+				 "Ask the database admin to configure a "
+				 "server certificate",
+				 "%s", info->cipher);
+		return;
+	}
+	if (info->days_left < 0)
+		database_finding(
+			t, "db.tls.cert_expired", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			"The database server's certificate has expired",
+			"Ask the database admin to renew the certificate",
+			"expired %s (subject %s)", info->not_after,
+			info->subject);
+	else if (info->days_left < TLS_EXPIRY_WARN_DAYS)
+		database_finding(
+			t, "db.tls.cert_expiring", SEVERITY_WARN,
+			LEVEL_THIRD_PARTY,
+			"The database server's certificate expires soon",
+			"Ask the database admin to renew the certificate",
+			"expires %s, in %d days (subject %s)", info->not_after,
+			info->days_left, info->subject);
+	if (!info->name_match)
+		database_finding(
+			t, "db.tls.name_mismatch", SEVERITY_WARN,
+			LEVEL_THIRD_PARTY,
+			"The database server's certificate does not name the "
+			"host the application connects to",
+			"Connect by a name the certificate lists, or ask the "
+			"database admin for a certificate naming this host",
+			"host '%s', certificate subject %s", t->url.host,
+			info->subject);
+	if (!info->chain_ok)
+		database_finding(
+			t, "db.tls.untrusted", SEVERITY_WARN, LEVEL_THIRD_PARTY,
+			"The database server's certificate is not trusted by "
+			"this system's CA store",
+			"Clients that verify the server (sslmode=verify-full, "
+			"TrustServerCertificate=false) will refuse it: install "
+			"the issuing CA, or ask the admin for a certificate "
+			"from a trusted CA",
+			"%s; subject %s, issuer %s%s", info->verify_error,
+			info->subject, info->issuer,
+			info->self_signed ? " (self-signed)" : "");
+	if (info->days_left >= TLS_EXPIRY_WARN_DAYS && info->name_match &&
+	    info->chain_ok)
+		database_finding(t, "db.tls.ok", SEVERITY_OK, LEVEL_THIRD_PARTY,
+				 "The database server's TLS certificate is "
+				 "valid and trusted",
+				 NULL, "%s, subject %s, expires %s",
+				 info->protocol, info->subject,
+				 info->not_after);
+}
+
+/* Where names are looked up, for a failure message that says so. */
+static char *describe_resolver(struct collector_ctx *ctx)
+{
+	const char *root = ctx_root(ctx);
+	char path[1024], line[512];
+	struct buf b;
+	FILE *f;
+
+	buf_init(&b, 1024);
+	snprintf(path, sizeof(path), "%s/etc/nsswitch.conf", root);
+	if ((f = fopen(path, "re"))) {
+		while (fgets(line, sizeof(line), f))
+			if (strncmp(line, "hosts:", 6) == 0) {
+				line[strcspn(line, "\n")] = '\0';
+				buf_printf(&b, "nsswitch '%s'", line);
+			}
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/etc/resolv.conf", root);
+	if ((f = fopen(path, "re"))) {
+		while (fgets(line, sizeof(line), f)) {
+			char ns[128];
+
+			if (sscanf(line, "nameserver %127s", ns) == 1)
+				buf_printf(&b, "%snameserver %s",
+					   b.len ? ", " : "", ns);
+		}
+		fclose(f);
+	}
+	if (b.len == 0)
+		buf_puts(&b, "the system resolver (no resolv.conf)");
+	return buf_detach(&b, NULL);
+}
+
+struct resolve_out {
+	int eai;
+	int sys_errno;
+	size_t n;
+	struct sockaddr_storage a[DATABASE_MAX_ADDRS];
+	socklen_t l[DATABASE_MAX_ADDRS];
+};
+
+struct resolve_arg {
+	const char *host;
+	unsigned port;
+};
+
+/* Runs in a bounded sub-worker: getaddrinfo can hang on a dead resolver. */
+static int resolve_fn(void *arg, void *out, size_t out_max)
+{
+	const struct resolve_arg *a = arg;
+	struct resolve_out *o = out;
+	struct addrinfo hints, *res = NULL;
+	char port[8];
+
+	if (out_max < sizeof(*o))
+		return -ENOBUFS;
+	memset(o, 0, sizeof(*o));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", a->port);
+	o->eai = getaddrinfo(a->host, port, &hints, &res);
+	if (o->eai == EAI_SYSTEM)
+		o->sys_errno = errno;
+	for (struct addrinfo *ai = res; ai && o->n < DATABASE_MAX_ADDRS;
+	     ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(o->a[0]))
+			continue;
+		memcpy(&o->a[o->n], ai->ai_addr, ai->ai_addrlen);
+		o->l[o->n++] = ai->ai_addrlen;
+	}
+	if (res)
+		freeaddrinfo(res);
+	return (int)sizeof(*o);
+}
+
+static int resolve(struct database_target *t)
+{
+	struct resolve_arg arg = { t->url.host, t->url.port };
+	struct resolve_out *o = xcalloc(1, sizeof(*o));
+	struct bounded_result br;
+	int64_t start = now_ms();
+	char *resolver = NULL;
+	struct buf list;
+	int r;
+
+	buf_init(&list, 4096);
+	r = ctx_bounded(t->ctx, t->step_ms, resolve_fn, &arg, o, sizeof(*o),
+			&br);
+	database_fact(t, "dns_ms", "%lld", (long long)(now_ms() - start));
+	if (r < 0 || br.status != BOUNDED_DONE || br.out_len < sizeof(*o)) {
+		resolver = describe_resolver(t->ctx);
+		database_finding(
+			t, "db.dns.timeout", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
+			"Looking up the database server's name did not finish",
+			"Ask your IT to check the DNS servers this host uses",
+			"'%s' not resolved within %u ms; resolver: %s",
+			t->url.host, t->step_ms, resolver);
+		r = -ETIMEDOUT;
+		goto out;
+	}
+	if (o->eai != 0 || o->n == 0) {
+		resolver = describe_resolver(t->ctx);
+		database_finding(
+			t, "db.dns.failed", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
+			"The database server's name does not resolve",
+			"Check the host name in the application's database "
+			"setting; if it is right, ask your IT to add it to DNS",
+			"'%s': %s; resolver: %s", t->url.host,
+			o->eai == EAI_SYSTEM ? strerror(o->sys_errno)
+			: o->eai             ? gai_strerror(o->eai)
+					     : "no address",
+			resolver);
+		r = -ENOENT;
+		goto out;
+	}
+	for (size_t i = 0; i < o->n; i++) {
+		char a[NET_ADDR_MAX];
+
+		t->addrs[i] = o->a[i];
+		t->addrlens[i] = o->l[i];
+		net_addr_host((struct sockaddr *)&o->a[i], a, sizeof(a));
+		buf_printf(&list, "%s%s", i ? " " : "", a);
+	}
+	t->naddrs = o->n;
+	database_fact(t, "addresses", "%s", list.data);
+	database_finding(t, "db.dns.ok", SEVERITY_OK, LEVEL_THIRD_PARTY,
+			 "The database server's name resolves", NULL,
+			 "'%s' -> %s", t->url.host, list.data);
+	r = 0;
+out:
+	free(resolver);
+	free(o);
+	buf_release(&list);
+	return r;
+}
+
+static void set_port(struct sockaddr_storage *ss, unsigned port)
+{
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)(void *)ss)->sin_port =
+			htons((uint16_t)port);
+	else if (ss->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)(void *)ss)->sin6_port =
+			htons((uint16_t)port);
+}
+
+int database_reconnect(struct database_target *t, unsigned port,
+		       int64_t deadline_ms)
+{
+	struct sockaddr_storage ss = t->addrs[t->connected];
+	int fd, r;
+
+	set_port(&ss, port);
+	r = net_connect((struct sockaddr *)&ss, t->addrlens[t->connected],
+			deadline_ms, &fd);
+	return r < 0 ? r : fd;
+}
+
+/* The TCP step over every address; the first that answers is kept. */
+static int connect_all(struct database_target *t, unsigned port)
+{
+	int keep = -1, worst = 0, r = -EHOSTUNREACH;
+	struct buf failed;
+	size_t nfail = 0;
+
+	buf_init(&failed, 4096);
+	for (size_t i = 0; i < t->naddrs; i++) {
+		struct sockaddr_storage ss = t->addrs[i];
+		char a[NET_ADDR_MAX], key[NET_ADDR_MAX + 16];
+		int64_t start = now_ms();
+		int fd;
+
+		set_port(&ss, port);
+		net_addr_format((struct sockaddr *)&ss, a, sizeof(a));
+		r = net_connect((struct sockaddr *)&ss, t->addrlens[i],
+				database_step_deadline(t), &fd);
+		snprintf(key, sizeof(key), "tcp.%zu.addr", i + 1);
+		database_fact(t, key, "%s", a);
+		snprintf(key, sizeof(key), "tcp.%zu.ms", i + 1);
+		database_fact(t, key, "%lld", (long long)(now_ms() - start));
+		snprintf(key, sizeof(key), "tcp.%zu.result", i + 1);
+		database_fact(t, key, "%s",
+			      r == 0 ? "connected" : strerror(-r));
+		if (r == 0) {
+			if (keep < 0) {
+				keep = fd;
+				t->connected = (int)i;
+				net_addr_host((struct sockaddr *)&ss,
+					      t->addr_text,
+					      sizeof(t->addr_text));
+			} else {
+				close(fd);
+			}
+			continue;
+		}
+		nfail++;
+		buf_printf(&failed, "%s%s: %s", failed.len ? ", " : "", a,
+			   r == -ETIMEDOUT ? "timed out" : strerror(-r));
+		/* Keep the most telling failure: timeout > unreachable >
+		 * refused. */
+		if (worst == 0 || r == -ETIMEDOUT ||
+		    (worst == -ECONNREFUSED && r != -ECONNREFUSED))
+			worst = r;
+	}
+	if (keep >= 0) {
+		database_finding(t, "db.tcp.ok", SEVERITY_OK, LEVEL_THIRD_PARTY,
+				 "The database server accepts TCP connections",
+				 NULL, "connected to %s port %u", t->addr_text,
+				 port);
+		if (nfail)
+			database_finding(
+				t, "db.tcp.some_addresses_failed",
+				SEVERITY_INFO, LEVEL_THIRD_PARTY,
+				"Some addresses of the database server do not "
+				"accept connections",
+				"Clients fall back to the next address, which "
+				"costs time; remove stale addresses from DNS "
+				"or "
+				"make the server listen on all of them",
+				"%s", failed.data);
+		buf_release(&failed);
+		return keep;
+	}
+	if (worst == -ECONNREFUSED)
+		database_finding(
+			t, "db.tcp.refused", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
+			"Nothing accepts connections on the database port",
+			"Check that the database service is running and "
+			"listens on this address and port (listen_addresses, "
+			"bind-address, TCP/IP enabled); check the port in the "
+			"application's setting",
+			"%s", failed.data);
+	else if (worst == -ETIMEDOUT)
+		database_finding(
+			t, "db.tcp.timeout", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
+			"Connecting to the database server timed out",
+			"A firewall between this host and the server drops the "
+			"connection, or the server is down: ask your IT to "
+			"open the port",
+			"%s (after %u ms)", failed.data, t->step_ms);
+	else if (worst == -EHOSTUNREACH || worst == -ENETUNREACH)
+		database_finding(
+			t, "db.tcp.unreachable", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			"The database server cannot be reached from this host",
+			"Ask your IT to check routing and firewalls between "
+			"this host and the server",
+			"%s", failed.data);
+	else
+		database_finding(t, "db.tcp.failed", SEVERITY_FAIL,
+				 LEVEL_THIRD_PARTY,
+				 "Connecting to the database server failed",
+				 "Ask your IT to check the network path to the "
+				 "server",
+				 "%s", failed.data);
+	buf_release(&failed);
+	return worst < 0 ? worst : -EHOSTUNREACH;
+}
+
+/* Wipe before free: the password must not linger in freed memory. */
+static void secret_free(char *s)
+{
+	volatile char *v = s;
+
+	if (!s)
+		return;
+	while (*v)
+		*v++ = '\0';
+	free(s);
+}
+
+/*
+ * The password_file, if configured: 0 and *ret (maybe NULL when none is
+ * configured), or a negative errno after a finding saying why it was
+ * refused.
+ */
+static int read_password_file(struct collector_ctx *ctx, char **ret)
+{
+	const char *path = ctx_config_get(ctx, "password_file");
+	struct finding f = { .severity = SEVERITY_FAIL, .level = LEVEL_SELF };
+	char buf[PASSWORD_MAX + 2], *detail = NULL;
+	struct stat st;
+	ssize_t n;
+	int fd, r;
+
+	*ret = NULL;
+	if (!path)
+		return 0;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		r = -errno;
+		f.id = "db.password_file.unreadable";
+		f.title = "The database password file cannot be read";
+		f.hint = "Check the password_file path in [database] and that "
+			 "rdiag runs as a user who may read it";
+		detail = xasprintf("cannot open '%s': %s", path, strerror(-r));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || (st.st_mode & 0077) != 0) {
+		r = -EPERM;
+		f.id = "db.password_file.unsafe";
+		f.title = "The database password file is readable by others, "
+			  "so rdiag refuses it";
+		f.hint = "Restrict it to its owner: chmod 600 FILE";
+		detail =
+			S_ISREG(st.st_mode)
+				? xasprintf("'%s' has mode %04o; it must be "
+					    "0600 (no access for group or "
+					    "others)",
+					    path,
+					    (unsigned)(st.st_mode & 07777))
+				: xasprintf("'%s' is not a regular file", path);
+		goto out;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		r = -errno;
+		f.id = "db.password_file.unreadable";
+		f.title = "The database password file cannot be read";
+		f.hint = "Check the file and its permissions";
+		detail = xasprintf("cannot read '%s': %s", path, strerror(-r));
+		goto out;
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	*ret = xstrdup(buf);
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (r < 0) {
+		f.detail = detail;
+		if (ctx_finding(ctx, &f) < 0)
+			ctx_log(ctx, "cannot record finding, ignoring");
+	}
+	free(detail);
+	{
+		volatile char *v = buf;
+
+		for (size_t i = 0; i < sizeof(buf); i++)
+			v[i] = '\0';
+	}
+	return r;
+}
+
+static char *password_for(unsigned index, const char *from_file)
+{
+	char name[32];
+	const char *v;
+
+	snprintf(name, sizeof(name), "RDIAG_DB_PASSWORD_%u", index);
+	if ((v = getenv(name)) && *v)
+		return xstrdup(v);
+	if ((v = getenv("RDIAG_DB_PASSWORD")) && *v)
+		return xstrdup(v);
+	return from_file ? xstrdup(from_file) : NULL;
+}
+
+static void check_target(struct database_target *t)
+{
+	unsigned port = t->url.port;
+	int fd;
+
+	database_fact(t, "url", "%s", t->url.display);
+	database_fact(t, "kind", "%s", database_kind_name(t->url.kind));
+	if (t->url.kind == DATABASE_SQLITE) {
+		database_sqlite_check(t);
+		return;
+	}
+	if (resolve(t) < 0)
+		return;
+	if (t->url.kind == DATABASE_MSSQL && t->url.instance[0] &&
+	    !t->url.has_port) {
+		port = database_mssql_browse(t);
+		if (!port)
+			return;
+	}
+	fd = connect_all(t, port);
+	if (fd < 0)
+		return;
+	t->url.port = port;
+	switch (t->url.kind) {
+	case DATABASE_POSTGRES:
+		database_pg_check(t, fd);
+		break;
+	case DATABASE_MYSQL:
+		database_mysql_check(t, fd);
+		break;
+	case DATABASE_MSSQL:
+		database_mssql_check(t, fd);
+		break;
+	case DATABASE_SQLITE:
+		close(fd);
+		break;
+	}
+}
+
+static unsigned config_uint(struct collector_ctx *ctx, const char *key,
+			    unsigned long long min, unsigned long long max,
+			    unsigned def)
+{
+	const char *v = ctx_config_get(ctx, key);
+	unsigned long long x;
+
+	if (!v)
+		return def;
+	if (parse_uint(v, min, max, &x) < 0) {
+		char *d = xasprintf("[database] %s = '%s' is not a number "
+				    "between %llu and %llu; using %u",
+				    key, v, min, max, def);
+		struct finding f = {
+			.id = "db.config.invalid",
+			.severity = SEVERITY_WARN,
+			.level = LEVEL_SELF,
+			.title = "A database setting of rdiag is invalid",
+			.detail = d,
+			.hint = "Fix the value in rdiag's config file",
+		};
+
+		ctx_finding(ctx, &f);
+		free(d);
+		return def;
+	}
+	return (unsigned)x;
+}
+
+static int database_run(struct collector_ctx *ctx)
+{
+	const char *const *urls;
+	size_t n = ctx_config_values(ctx, "url", &urls);
+	char *from_file = NULL;
+	unsigned step_ms, browser_port;
+	int r = 0;
+
+	if (n == 0) {
+		struct finding f = {
+			.id = "db.no_target",
+			.severity = SEVERITY_INFO,
+			.level = LEVEL_SELF,
+			.title = "No database to check: skipped",
+			.detail = "no url in the [database] section and no "
+				  "--db option",
+			.hint = "Name the application's database: rdiag run "
+				"--db postgresql://USER@HOST:5432/DB, or "
+				"url = ... under [database] in "
+				"/etc/rdiag/rdiag.conf; give the password in "
+				"RDIAG_DB_PASSWORD or a 0600 password_file",
+		};
+
+		return ctx_finding(ctx, &f);
+	}
+	step_ms = config_uint(ctx, "connect_timeout_ms", 100, 120000,
+			      DEFAULT_STEP_MS);
+	browser_port = config_uint(ctx, "browser_port", 1, 65535, 1434);
+	if (read_password_file(ctx, &from_file) < 0)
+		r = -EPERM;
+	for (size_t i = 0; i < n; i++) {
+		struct database_target t;
+		const char *err = NULL;
+
+		memset(&t, 0, sizeof(t));
+		t.ctx = ctx;
+		t.index = (unsigned)i + 1;
+		t.step_ms = step_ms;
+		t.browser_port = browser_port;
+		t.expected_encoding = ctx_config_get(ctx, "expected_encoding");
+		if (ctx_remaining_ms(ctx) <= 0) {
+			r = -ETIME;
+			break;
+		}
+		if (database_url_parse(urls[i], &t.url, &err) < 0) {
+			/* Not echoed: a malformed url may hold a password. */
+			snprintf(t.url.display, sizeof(t.url.display),
+				 "url #%u", t.index);
+			database_finding(
+				&t, "db.url.invalid", SEVERITY_FAIL,
+				LEVEL_SUPPORT,
+				"A database url in the configuration is "
+				"invalid",
+				"Write it as postgresql://USER@HOST:PORT/DB, "
+				"mysql://..., "
+				"sqlserver://HOST[:PORT][/INSTANCE] "
+				"or sqlite:///PATH",
+				"%s", err);
+			continue;
+		}
+		if (t.url.has_password) {
+			database_finding(
+				&t, "db.url.password_in_url", SEVERITY_FAIL,
+				LEVEL_SELF,
+				"A database url contains a password; rdiag "
+				"refuses it",
+				"Remove the password from the url and give it "
+				"in "
+				"RDIAG_DB_PASSWORD (or RDIAG_DB_PASSWORD_N) or "
+				"in "
+				"a 0600 password_file",
+				NULL);
+			continue;
+		}
+		t.password = password_for(t.index, from_file);
+		check_target(&t);
+		secret_free(t.password);
+	}
+	secret_free(from_file);
+	return r;
+}
+
+const struct collector collector_database = {
+	.name = "database",
+	.summary = "can this host reach the application's database: DNS, "
+		   "TCP, TLS, auth method, version, limits, server errors",
+	.flags = 0,
+	.deadline_ms = 60000,
+	.keys = database_keys,
+	.run = database_run,
+};

@@ -1,0 +1,216 @@
+/*
+ * Non-blocking connect, bounded reads and writes and a connected-UDP
+ * exchange for the wire probes; every wait is a poll() against one absolute
+ * deadline so a silent peer can never hold a probe past its time.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "probes/net.h"
+#include "rdiag/util.h"
+
+static int poll_left(int64_t deadline_ms)
+{
+	int64_t left = deadline_ms - now_ms();
+
+	if (left <= 0)
+		return 0;
+	return left > 60000 ? 60000 : (int)left;
+}
+
+int net_wait(int fd, short events, int64_t deadline_ms)
+{
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = events };
+		int left = poll_left(deadline_ms), n, err = 0;
+		socklen_t errlen = sizeof(err);
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&p, 1, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			continue;
+		if (p.revents & (POLLERR | POLLNVAL)) {
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+				       &errlen) == 0 &&
+			    err)
+				return -err;
+			if (p.revents & POLLNVAL)
+				return -EBADF;
+		}
+		/* POLLHUP with data pending still reads; let read decide. */
+		return 0;
+	}
+}
+
+static int set_nonblock_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	return 0;
+}
+
+int net_connect(const struct sockaddr *sa, socklen_t salen, int64_t deadline_ms,
+		int *ret_fd)
+{
+	int fd, r, err = 0;
+	socklen_t errlen = sizeof(err);
+
+	fd = socket(sa->sa_family, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -errno;
+	if ((r = set_nonblock_cloexec(fd)) < 0)
+		goto out;
+	if (connect(fd, sa, salen) < 0) {
+		if (errno != EINPROGRESS) {
+			r = -errno;
+			goto out;
+		}
+		if ((r = net_wait(fd, POLLOUT, deadline_ms)) < 0)
+			goto out;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0) {
+			r = -errno;
+			goto out;
+		}
+		if (err) {
+			r = -err;
+			goto out;
+		}
+	}
+	*ret_fd = fd;
+	fd = -1;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int net_send_all(int fd, const void *p, size_t n, int64_t deadline_ms)
+{
+	const char *s = p;
+	int r;
+
+	while (n > 0) {
+		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if ((r = net_wait(fd, POLLOUT, deadline_ms)) < 0)
+				return r;
+			continue;
+		}
+		if (w < 0)
+			return -errno;
+		s += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+ssize_t net_recv(int fd, void *p, size_t max, int64_t deadline_ms)
+{
+	int r;
+
+	for (;;) {
+		ssize_t n = recv(fd, p, max, 0);
+
+		if (n >= 0)
+			return n;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -errno;
+		if ((r = net_wait(fd, POLLIN, deadline_ms)) < 0)
+			return r;
+	}
+}
+
+int net_udp_exchange(const struct sockaddr *sa, socklen_t salen,
+		     const void *req, size_t reqlen, void *out, size_t max,
+		     int64_t deadline_ms, size_t *ret_len)
+{
+	int fd, r;
+	ssize_t n;
+
+	fd = socket(sa->sa_family, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -errno;
+	if ((r = set_nonblock_cloexec(fd)) < 0)
+		goto out;
+	/* Connected, so an ICMP port unreachable comes back as an error. */
+	if (connect(fd, sa, salen) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if (send(fd, req, reqlen, 0) < 0) {
+		r = -errno;
+		goto out;
+	}
+	n = net_recv(fd, out, max, deadline_ms);
+	if (n < 0) {
+		r = (int)n;
+		goto out;
+	}
+	*ret_len = (size_t)n;
+	r = 0;
+out:
+	close(fd);
+	return r;
+}
+
+void net_addr_host(const struct sockaddr *sa, char *buf, size_t len)
+{
+	const void *a = NULL;
+
+	if (sa->sa_family == AF_INET)
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	else if (sa->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	if (!a || !inet_ntop(sa->sa_family, a, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+void net_addr_format(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[NET_ADDR_MAX];
+	unsigned port = 0;
+
+	net_addr_host(sa, host, sizeof(host));
+	if (sa->sa_family == AF_INET) {
+		port = ntohs(((const struct sockaddr_in *)(const void *)sa)
+				     ->sin_port);
+		snprintf(buf, len, "%s:%u", host, port);
+	} else {
+		port = ntohs(((const struct sockaddr_in6 *)(const void *)sa)
+				     ->sin6_port);
+		snprintf(buf, len, "[%s]:%u", host, port);
+	}
+}
+
+void net_local_host(int fd, char *buf, size_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	net_addr_host((const struct sockaddr *)&ss, buf, len);
+}

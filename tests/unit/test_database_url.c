@@ -1,0 +1,147 @@
+/*
+ * Unit tests for the database collector's pure parts: url parsing and the
+ * file-system classification of the SQLite check.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "database_sqlite.h"
+#include "database_url.h"
+#include "rdiag/util.h"
+
+static void test_url(void **state)
+{
+	static const struct {
+		const char *in;
+		int r;
+		enum database_kind kind;
+		const char *user, *host;
+		unsigned port;
+		const char *db, *display;
+	} cases[] = {
+		{ "postgresql://app@db.example:6432/appdb", 0,
+		  DATABASE_POSTGRES, "app", "db.example", 6432, "appdb",
+		  "postgresql://app@db.example:6432/appdb" },
+		{ "postgres://db", 0, DATABASE_POSTGRES, "", "db", 5432, "",
+		  "postgres://db:5432/" },
+		{ "mysql://u%40corp@[::1]/d%2Fx?ssl=1", 0, DATABASE_MYSQL,
+		  "u@corp", "::1", 3306, "d/x",
+		  "mysql://u@corp@[::1]:3306/d/x" },
+		{ "mariadb://u@127.0.0.1:3307/shop", 0, DATABASE_MYSQL, "u",
+		  "127.0.0.1", 3307, "shop", NULL },
+		{ "sqlserver://sql01/SQLEXPRESS", 0, DATABASE_MSSQL, "",
+		  "sql01", 1433, "", "sqlserver://sql01:1433/SQLEXPRESS" },
+		{ "sqlite:///var/lib/app/app.db", 0, DATABASE_SQLITE, "", "", 0,
+		  "", "sqlite:///var/lib/app/app.db" },
+		{ "postgresql://u:secret@db/x", 0, DATABASE_POSTGRES, "u", "db",
+		  5432, "x", "postgresql://u:***@db:5432/x" },
+		{ "oracle://db/x", -EINVAL, 0, NULL, NULL, 0, NULL, NULL },
+		{ "db:5432", -EINVAL, 0, NULL, NULL, 0, NULL, NULL },
+		{ "postgresql://db:0/x", -EINVAL, 0, NULL, NULL, 0, NULL,
+		  NULL },
+		{ "postgresql://db:65536/x", -EINVAL, 0, NULL, NULL, 0, NULL,
+		  NULL },
+		{ "postgresql://db:54x/x", -EINVAL, 0, NULL, NULL, 0, NULL,
+		  NULL },
+		{ "postgresql:///x", -EINVAL, 0, NULL, NULL, 0, NULL, NULL },
+		{ "postgresql://d b/x", -EINVAL, 0, NULL, NULL, 0, NULL, NULL },
+		{ "postgresql://[::1/x", -EINVAL, 0, NULL, NULL, 0, NULL,
+		  NULL },
+		{ "postgresql://db/a%00b", -EINVAL, 0, NULL, NULL, 0, NULL,
+		  NULL },
+		{ "postgresql://db/a%4", -EINVAL, 0, NULL, NULL, 0, NULL,
+		  NULL },
+		{ "postgresql://db/a/b", -EINVAL, 0, NULL, NULL, 0, NULL,
+		  NULL },
+		{ "sqlite://relative.db", -EINVAL, 0, NULL, NULL, 0, NULL,
+		  NULL },
+		{ "sqlite:///tmp/", -EINVAL, 0, NULL, NULL, 0, NULL, NULL },
+		{ "sqlserver://h/ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", -EINVAL,
+		  0, NULL, NULL, 0, NULL, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct database_url u;
+		const char *err = NULL;
+		int r = database_url_parse(cases[i].in, &u, &err);
+
+		if (r != cases[i].r)
+			print_error("case %zu: '%s' gave %d\n", i, cases[i].in,
+				    r);
+		assert_int_equal(r, cases[i].r);
+		if (r < 0) {
+			assert_non_null(err);
+			continue;
+		}
+		assert_int_equal(u.kind, cases[i].kind);
+		assert_string_equal(u.user, cases[i].user);
+		assert_string_equal(u.host, cases[i].host);
+		assert_int_equal(u.port, cases[i].port);
+		assert_string_equal(u.database, cases[i].db);
+		if (cases[i].display)
+			assert_string_equal(u.display, cases[i].display);
+		/* The password itself is never kept anywhere. */
+		assert_null(strstr(u.display, "secret"));
+	}
+}
+
+static void test_url_parts(void **state)
+{
+	struct database_url u;
+
+	(void)state;
+	assert_int_equal(
+		database_url_parse("sqlserver://h:1500/INST", &u, NULL), 0);
+	assert_true(u.has_port);
+	assert_string_equal(u.instance, "INST");
+	assert_int_equal(database_url_parse("sqlite:///a%20b.db", &u, NULL), 0);
+	assert_string_equal(u.path, "/a b.db");
+	assert_string_equal(database_kind_name(DATABASE_MYSQL),
+			    "MySQL/MariaDB");
+}
+
+static void test_fs_classify(void **state)
+{
+	static const struct {
+		long magic;
+		enum database_sqlite_fs cls;
+		const char *name;
+	} cases[] = {
+		{ 0x6969, DATABASE_SQLITE_FS_NETWORK, "nfs" },
+		{ (long)0xFF534D42, DATABASE_SQLITE_FS_NETWORK, "cifs" },
+		{ (long)0xFE534D42, DATABASE_SQLITE_FS_NETWORK, "smb2" },
+		{ (long)(int32_t)0xFF534D42, DATABASE_SQLITE_FS_NETWORK,
+		  "cifs" }, /* sign-extended f_type */
+		{ 0x65735546, DATABASE_SQLITE_FS_FUSE, "fuse" },
+		{ 0xEF53, DATABASE_SQLITE_FS_LOCAL, "ext4" },
+		{ 0x12345, DATABASE_SQLITE_FS_UNKNOWN, "unknown" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const char *name = NULL;
+
+		assert_int_equal(
+			database_sqlite_fs_classify(cases[i].magic, &name),
+			cases[i].cls);
+		assert_string_equal(name, cases[i].name);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_url),
+		cmocka_unit_test(test_url_parts),
+		cmocka_unit_test(test_fs_classify),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
