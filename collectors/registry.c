@@ -7,10 +7,12 @@
 
 #include "registry.h"
 
+extern const struct collector collector_database;
 extern const struct collector collector_product;
 extern const struct collector collector_system;
 
 const struct collector *const registry_collectors[] = {
+	&collector_database,
 	&collector_product,
 	&collector_system,
 	NULL,
