@@ -1,8 +1,8 @@
 /*
  * The generic redaction pass (see redact.h). Each line is scanned once,
  * forward, and the scan stops only at a few trigger bytes ('=', ':', ',',
- * '<', '\'', '-' and the first letters of known token prefixes at a word
- * start), so ordinary log text streams through at memory speed. Every rule
+ * '<', '\'', '-', '_' and a few rare letters inside known token prefixes),
+ * so ordinary log text streams through at several hundred MB/s. Every rule
  * is a small hand-written matcher instead of a regular expression; the rule
  * names and their limits are documented in docs/redaction.md.
  */
@@ -109,15 +109,14 @@ enum {
 	T_SEP = 1,   /* = : , */
 	T_LT = 2,    /* < */
 	T_QUOTE = 3, /* ' */
-	T_DASH = 4,  /* - */
-	T_WORD = 5,  /* first letter of a token prefix */
+	T_TOKEN = 4, /* a byte of a token prefix, or - of a PEM marker */
 };
 
 static const unsigned char trigger[256] = {
-	['='] = T_SEP,    [':'] = T_SEP,  [','] = T_SEP,  ['<'] = T_LT,
-	['\''] = T_QUOTE, ['-'] = T_DASH, ['A'] = T_WORD, ['B'] = T_WORD,
-	['b'] = T_WORD,   ['e'] = T_WORD, ['g'] = T_WORD, ['n'] = T_WORD,
-	['r'] = T_WORD,   ['s'] = T_WORD, ['x'] = T_WORD,
+	['='] = T_SEP,    [':'] = T_SEP,   [','] = T_SEP,   ['<'] = T_LT,
+	['\''] = T_QUOTE, ['-'] = T_TOKEN, ['_'] = T_TOKEN, ['B'] = T_TOKEN,
+	['b'] = T_TOKEN,  ['J'] = T_TOKEN, ['K'] = T_TOKEN, ['S'] = T_TOKEN,
+	['z'] = T_TOKEN,
 };
 
 static bool is_alpha(char c)
@@ -378,6 +377,58 @@ static bool key_equals(const char *k, size_t len, const char *name)
 	return strlen(name) == len && strncasecmp(k, name, len) == 0;
 }
 
+/* w is lowercase; the caller has matched its first letter already. */
+static bool at_nocase(const char *k, size_t len, size_t i, const char *w)
+{
+	for (w++, i++; *w; w++, i++)
+		if (i >= len || (k[i] | 0x20) != *w)
+			return false;
+	return true;
+}
+
+/*
+ * Cheap gate before key_classify(): every secret key name contains one of
+ * these fragments, and most keys in logs contain none.
+ */
+static bool key_may_be_secret(const char *k, size_t len)
+{
+	for (size_t i = 0; i + 2 <= len; i++) {
+		switch (k[i] | 0x20) {
+		case 'p':
+			if (at_nocase(k, len, i, "pass") ||
+			    at_nocase(k, len, i, "pw"))
+				return true;
+			break;
+		case 's':
+			if (at_nocase(k, len, i, "secret") ||
+			    at_nocase(k, len, i, "sig"))
+				return true;
+			break;
+		case 't':
+			if (at_nocase(k, len, i, "token"))
+				return true;
+			break;
+		case 'k':
+			if (at_nocase(k, len, i, "key") ||
+			    at_nocase(k, len, i, "kennwort"))
+				return true;
+			break;
+		case 'a':
+			if (at_nocase(k, len, i, "auth"))
+				return true;
+			break;
+		case 'c':
+			if (at_nocase(k, len, i, "cred") ||
+			    at_nocase(k, len, i, "cookie"))
+				return true;
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
 /* What kind of value follows this key, and which rule redacts it. */
 static enum keykind key_classify(const char *k, size_t len, enum rule *ret_rule)
 {
@@ -385,6 +436,8 @@ static enum keykind key_classify(const char *k, size_t len, enum rule *ret_rule)
 	bool aws = false, azure = false, secret = false;
 	int last = -1;
 
+	if (!key_may_be_secret(k, len))
+		return KEY_NONE;
 	if (key_equals(k, len, "authorization") ||
 	    key_equals(k, len, "proxy-authorization")) {
 		*ret_rule = RULE_HTTP_AUTH;
@@ -891,6 +944,17 @@ static size_t try_kv(struct scan *s, size_t i)
 	bool quoted;
 	char c = p[i];
 
+	/* Times (12:34:56,789) and numbers are never keys. */
+	if (i > 0 && is_digit(p[i - 1]) && v < n && is_digit(p[v]))
+		return v + 1;
+	if (c == ',') {
+		size_t j = i;
+
+		while (j > 0 && is_blank(p[j - 1]))
+			j--;
+		if (j == 0 || (p[j - 1] != '"' && p[j - 1] != '\''))
+			return v;
+	}
 	if (c == ':') {
 		if (v < n && p[v] == ':')
 			return v + 1;
@@ -1079,35 +1143,81 @@ static size_t try_pem(struct scan *s, size_t i)
 	return n;
 }
 
-/* A known token prefix at a word start p[i]. */
-static size_t try_word(struct scan *s, size_t i)
+/* "Bearer <token>" anywhere; i is at the B. */
+static size_t try_bearer(struct scan *s, size_t i)
 {
 	const char *p = s->p;
 	size_t n = s->n, e;
-	enum rule rule;
-	char c = p[i];
+	bool sym = false;
 
-	if (i > 0 && (is_alnum(p[i - 1]) || p[i - 1] == '_'))
+	if ((i > 0 && is_alnum(p[i - 1])) ||
+	    !has_prefix_nocase(p + i, n - i, "bearer") || i + 7 >= n ||
+	    !is_blank(p[i + 6]))
 		return i + 1;
-	if (c == 'B' || c == 'b') {
-		bool sym = false;
+	i = span(p, n, i + 6, is_blank);
+	if (already_redacted(p + i, n - i))
+		return i;
+	e = span(p, n, i, is_tokch);
+	/* A token has digits or punctuation; "Bearer authentication" not. */
+	for (size_t k = i; k < e && !sym; k++)
+		sym = !is_alpha(p[k]);
+	if (e - i >= 12 && sym)
+		scan_replace(s, i, e, RULE_BEARER);
+	return e > i ? e : i + 1;
+}
 
-		if (!has_prefix_nocase(p + i, n - i, "bearer") || i + 7 >= n ||
-		    !is_blank(p[i + 6]))
-			return i + 1;
-		i = span(p, n, i + 6, is_blank);
-		if (already_redacted(p + i, n - i))
-			return i;
-		e = span(p, n, i, is_tokch);
-		for (size_t k = i; k < e && !sym; k++)
-			sym = !is_alpha(p[k]);
-		if (e - i >= 12 && sym)
-			scan_replace(s, i, e, RULE_BEARER);
-		return e > i ? e : i + 1;
-	}
-	if (token_at(p, n, i, &e, &rule)) {
-		scan_replace(s, i, e, rule);
-		return e;
+/*
+ * A token starting at a word start st <= i: the trigger byte is a rare one
+ * inside the prefix (the J of eyJ, the _ of ghp_), so common letters never
+ * stop the scan.
+ */
+static bool try_token_at(struct scan *s, size_t st, size_t i, const char *pre,
+			 size_t *ret_end)
+{
+	const char *p = s->p;
+	size_t pl = strlen(pre);
+	enum rule rule;
+
+	if (st < s->done || i - st < pl || p[st] != pre[0])
+		return false;
+	if (memcmp(p + st, pre, pl) != 0)
+		return false;
+	if (st > 0 && (is_alnum(p[st - 1]) || p[st - 1] == '_'))
+		return false;
+	if (!token_at(p, s->n, st, ret_end, &rule))
+		return false;
+	scan_replace(s, st, *ret_end, rule);
+	return true;
+}
+
+static size_t try_token(struct scan *s, size_t i)
+{
+	static const struct {
+		char trigger;
+		unsigned char back; /* trigger's offset in the prefix */
+		const char *pre;    /* the bytes before the trigger */
+	} starts[] = {
+		{ 'J', 2, "ey" },  { 'K', 1, "A" },     { 'S', 1, "A" },
+		{ 'z', 2, "AI" },  { '_', 3, "gh" },    { '_', 3, "npm" },
+		{ '_', 2, "sk" },  { '_', 2, "rk" },    { '_', 6, "github" },
+		{ '-', 4, "xox" }, { '-', 5, "glpat" },
+	};
+	const char *p = s->p;
+	char c = p[i];
+	size_t e;
+
+	if (c == 'B' || c == 'b')
+		return try_bearer(s, i);
+	if (c == '-' && i + 1 < s->n && p[i + 1] == '-')
+		return try_pem(s, i);
+	/* Every prefix has a letter before its trigger; dates do not. */
+	if (i == 0 || !is_alpha(p[i - 1]))
+		return i + 1;
+	for (size_t k = 0; k < ARRAY_SIZE(starts); k++) {
+		if (starts[k].trigger != c || i < starts[k].back)
+			continue;
+		if (try_token_at(s, i - starts[k].back, i, starts[k].pre, &e))
+			return e;
 	}
 	return i + 1;
 }
@@ -1156,11 +1266,8 @@ static void scan_run(struct scan *s)
 		case T_QUOTE:
 			i = try_sql(s, i);
 			break;
-		case T_DASH:
-			i = try_pem(s, i);
-			break;
 		default:
-			i = try_word(s, i);
+			i = try_token(s, i);
 			break;
 		}
 	}
