@@ -29,6 +29,7 @@ enum {
 	OPT_SINCE,
 	OPT_DB,
 	OPT_NAS,
+	OPT_AV_TEST,
 	OPT_JSON,
 	OPT_NO_BUNDLE,
 	OPT_HELP,
@@ -46,6 +47,7 @@ static const struct option long_opts[] = {
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "nas", required_argument, NULL, OPT_NAS },
+	{ "av-test", no_argument, NULL, OPT_AV_TEST },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "no-bundle", no_argument, NULL, OPT_NO_BUNDLE },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -376,6 +378,10 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 			break;
 		case OPT_NAS:
 			config_add(&flags, "nas", "path", optarg, "--nas");
+			break;
+		case OPT_AV_TEST:
+			config_add(&flags, "antivirus", "av_test", "yes",
+				   "--av-test");
 			break;
 		case OPT_JSON:
 			o->json = true;

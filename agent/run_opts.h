@@ -29,6 +29,8 @@
 	"                          2026-11-27T10:00:00, 24h, 7d, 30m\n"        \
 	"  --db URL                check this database (repeatable)\n"         \
 	"  --nas PATH              check this file-store path (repeatable)\n"  \
+	"  --av-test               write the EICAR test string into the\n"     \
+	"                          application's directories (antivirus)\n"    \
 	"  --json                  print the verdict as one JSON object\n"     \
 	"  --no-bundle             only print the verdict\n"                   \
 	"  -q, --quiet             no progress; verdict only when not clean\n" \
