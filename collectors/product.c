@@ -1052,8 +1052,10 @@ static int product_glob(struct product *p, enum file_kind kind, unsigned idx,
 	if (head.err)
 		ctx_log(p->ctx, "listing '%s' for '%s': %s, ignoring",
 			head.err_path, pattern, strerror(head.err));
-	if (head.nreturned < head.nfound)
+	if (head.nreturned < head.nfound) {
 		fact_indexed(p, group, idx, "listed", "%zu", head.nreturned);
+		p->nskipped_limit += (unsigned)(head.nfound - head.nreturned);
+	}
 	off = sizeof(head);
 	for (size_t i = 0; i < head.nreturned && off < br.out_len; i++) {
 		const char *path = out + off;

@@ -639,6 +639,37 @@ static void test_missing_and_invalid(void **state)
 	free(nodir);
 }
 
+static void test_limits_and_duplicates(void **state)
+{
+	struct fixture *fx = *state;
+	struct harness_run run;
+
+	fx_mkdir(fx, "log");
+	fx_write(fx, "log/a.log", "a\n", 2);
+	fx_write(fx, "log/b.log", "b\n", 2);
+	fx_write(fx, "log/c.log", "c\n", 2);
+	fx_set_path(fx, "log", "log/*.log");
+	fx_set_path(fx, "log", "log/a.log"); /* again: copied once */
+	fx_set(fx, "max_files", "2");
+
+	harness_run(&collector_product, "", &fx->cfg, &run);
+	assert_int_equal(run.rc, 0);
+	assert_string_equal(harness_fact(&run, "log.2.matches"), "1");
+	assert_int_equal(harness_count(&run, "artifact"), 2);
+	assert_file_fact(&run, file_index(fx, &run, "log/a.log"), "copied",
+			 "2");
+	assert_file_fact(&run, file_index(fx, &run, "log/b.log"), "copied",
+			 "2");
+	assert_null(harness_fact(&run, "file.3.path"));
+	assert_finding(&run, "product.files.limit", "info", 0);
+	assert_detail_has(&run, "product.files.limit",
+			  "0 beyond total_max_mb, 1 beyond max_files");
+	assert_string_equal(
+		finding_str(harness_finding(&run, "product.files.ok"), "title"),
+		"copied 0 configuration and 2 log files");
+	harness_release(&run);
+}
+
 /*
  * Unreadable files. Tests usually run as root, where chmod 000 stops
  * nothing: then that case is skipped and the other unreadable forms (a
@@ -808,6 +839,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_log_errors, fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_invalid,
+						fixture_setup,
+						fixture_teardown),
+		cmocka_unit_test_setup_teardown(test_limits_and_duplicates,
 						fixture_setup,
 						fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable, fixture_setup,
