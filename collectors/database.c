@@ -273,6 +273,28 @@ static int resolve_fn(void *arg, void *out, size_t out_max)
 	return (int)sizeof(*o);
 }
 
+/* An IP literal needs no lookup: fill addrs[0] directly. */
+static bool literal_address(struct database_target *t)
+{
+	struct sockaddr_in *a4 = (struct sockaddr_in *)(void *)&t->addrs[0];
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)(void *)&t->addrs[0];
+
+	memset(&t->addrs[0], 0, sizeof(t->addrs[0]));
+	if (inet_pton(AF_INET, t->url.host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)t->url.port);
+		t->addrlens[0] = sizeof(*a4);
+	} else if (inet_pton(AF_INET6, t->url.host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)t->url.port);
+		t->addrlens[0] = sizeof(*a6);
+	} else {
+		return false;
+	}
+	t->naddrs = 1;
+	return true;
+}
+
 static int resolve(struct database_target *t)
 {
 	struct resolve_arg arg = { t->url.host, t->url.port };
@@ -284,6 +306,11 @@ static int resolve(struct database_target *t)
 	int r;
 
 	buf_init(&list, 4096);
+	if (literal_address(t)) {
+		database_fact(t, "addresses", "%s (literal)", t->url.host);
+		r = 0;
+		goto out;
+	}
 	r = ctx_bounded(t->ctx, t->step_ms, resolve_fn, &arg, o, sizeof(*o),
 			&br);
 	database_fact(t, "dns_ms", "%lld", (long long)(now_ms() - start));

@@ -1,0 +1,285 @@
+/*
+ * Unit tests for the database collector run in-process through the
+ * harness: no target, bad urls, an unsafe password file, nothing listening,
+ * a listener that never speaks (each must end within its step time), and
+ * SQLite files healthy, corrupted, in WAL mode, not a database, missing.
+ * Real servers are exercised by tests/integration/database.sh.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "config.h"
+#include "harness.h"
+
+extern const struct collector collector_database;
+
+/* Run the collector with these [database] key=value pairs (NULL-ended). */
+static void run_with(struct harness_run *run, const char *const *kv)
+{
+	struct config c;
+
+	config_init(&c);
+	for (; kv && kv[0]; kv += 2)
+		config_add(&c, "database", kv[0], kv[1], "test");
+	harness_run(&collector_database, "", &c, run);
+	config_release(&c);
+}
+
+static void assert_finding(const struct harness_run *run, const char *id)
+{
+	if (!harness_finding(run, id)) {
+		char *s = json_dumps(run->records, JSON_INDENT(1));
+
+		print_error("no finding '%s' in:\n%s\n", id, s);
+		free(s);
+	}
+	assert_non_null(harness_finding(run, id));
+}
+
+static void test_no_target(void **state)
+{
+	struct harness_run run;
+
+	(void)state;
+	run_with(&run, NULL);
+	assert_int_equal(run.rc, 0);
+	assert_finding(&run, "db.no_target");
+	harness_release(&run);
+}
+
+static void test_bad_urls(void **state)
+{
+	static const char *const kv[] = {
+		"url", "oracle://db/x", "url", "postgresql://u:hunter2@db/x",
+		NULL,
+	};
+	struct harness_run run;
+	char *all;
+
+	(void)state;
+	run_with(&run, kv);
+	assert_finding(&run, "db.url.invalid");
+	assert_finding(&run, "db.url.password_in_url");
+	all = json_dumps(run.records, 0);
+	assert_null(strstr(all, "hunter2"));
+	free(all);
+	harness_release(&run);
+}
+
+static void test_password_file_mode(void **state)
+{
+	char path[] = "/tmp/rdiag-dbpw-XXXXXX";
+	int fd = mkstemp(path);
+	struct harness_run run;
+	const char *kv[] = { "url", "sqlite:///nonexistent/x.db",
+			     "password_file", path, NULL };
+	json_t *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(write_all(fd, "pw\n", 3), 0);
+	close(fd);
+	chmod(path, 0644);
+	run_with(&run, kv);
+	f = harness_finding(&run, "db.password_file.unsafe");
+	assert_non_null(f);
+	assert_non_null(strstr(json_string_value(json_object_get(f, "detail")),
+			       "0644"));
+	assert_int_equal(run.rc, -EPERM);
+	harness_release(&run);
+	chmod(path, 0600);
+	run_with(&run, kv);
+	assert_null(harness_finding(&run, "db.password_file.unsafe"));
+	assert_finding(&run, "db.sqlite.missing");
+	harness_release(&run);
+	unlink(path);
+}
+
+/* A listening socket on 127.0.0.1 that never accepts; its port. */
+static int silent_listener(unsigned *ret_port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &sl), 0);
+	*ret_port = ntohs(sa.sin_port);
+	return fd;
+}
+
+static void test_refused(void **state)
+{
+	unsigned port;
+	int fd = silent_listener(&port);
+	char url[128];
+	const char *kv[] = { "url", url, NULL };
+	struct harness_run run;
+
+	(void)state;
+	close(fd); /* now nothing listens there */
+	snprintf(url, sizeof(url), "postgresql://u@127.0.0.1:%u/d", port);
+	run_with(&run, kv);
+	assert_finding(&run, "db.tcp.refused");
+	assert_null(harness_finding(&run, "db.dns.ok")); /* a literal */
+	harness_release(&run);
+}
+
+static void test_silent(void **state)
+{
+	static const struct {
+		const char *scheme;
+		const char *id;
+	} cases[] = {
+		{ "postgresql", "db.pg.no_reply" },
+		{ "mysql", "db.mysql.no_greeting" },
+		{ "sqlserver", "db.mssql.no_prelogin_reply" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		unsigned port;
+		int fd = silent_listener(&port);
+		char url[128];
+		const char *kv[] = { "url", url, "connect_timeout_ms", "300",
+				     NULL };
+		struct harness_run run;
+		int64_t start = now_ms(), took;
+
+		snprintf(url, sizeof(url), "%s://u@127.0.0.1:%u/d",
+			 cases[i].scheme, port);
+		run_with(&run, kv);
+		took = now_ms() - start;
+		assert_finding(&run, "db.tcp.ok");
+		assert_finding(&run, cases[i].id);
+		/* SQL Server tries PRELOGIN, then strict TLS: two steps. */
+		assert_true(took < 900);
+		harness_release(&run);
+		close(fd);
+	}
+}
+
+static sqlite3 *make_db(const char *path, bool wal)
+{
+	sqlite3 *db;
+	char *err = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (wal)
+		assert_int_equal(sqlite3_exec(db, "PRAGMA journal_mode=WAL",
+					      NULL, NULL, &err),
+				 SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(db,
+			     "CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT);"
+			     "CREATE INDEX tb ON t(b);"
+			     "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL "
+			     "SELECT x + 1 FROM c WHERE x < 2000) "
+			     "INSERT INTO t SELECT x, hex(randomblob(40)) "
+			     "FROM c;",
+			     NULL, NULL, &err),
+		SQLITE_OK);
+	if (!wal) {
+		sqlite3_close(db);
+		return NULL;
+	}
+	/* A WAL database stays open while checked: its -wal file stays. */
+	return db;
+}
+
+static void test_sqlite(void **state)
+{
+	char dir[] = "/tmp/rdiag-dbtest-XXXXXX", url[256], path[200];
+	const char *kv[] = { "url", url, NULL };
+	struct harness_run run;
+	sqlite3 *db;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+
+	snprintf(path, sizeof(path), "%s/ok.db", dir);
+	make_db(path, false);
+	snprintf(url, sizeof(url), "sqlite://%s", path);
+	run_with(&run, kv);
+	assert_finding(&run, "db.sqlite.ok");
+	assert_non_null(harness_fact(&run, "db.1.sqlite.filesystem"));
+	harness_release(&run);
+
+	/* Scribble over pages in the middle: the header stays valid. */
+	fd = open(path, O_WRONLY);
+	assert_true(fd >= 0);
+	for (off_t o = 8192; o < 8192 * 4; o += 512)
+		assert_int_equal(pwrite(fd, "garbage!garbage!", 16, o), 16);
+	close(fd);
+	run_with(&run, kv);
+	assert_finding(&run, "db.sqlite.corrupt");
+	assert_null(harness_finding(&run, "db.sqlite.ok"));
+	harness_release(&run);
+
+	fd = open(path, O_WRONLY);
+	assert_int_equal(pwrite(fd, "not a database!", 15, 0), 15);
+	close(fd);
+	run_with(&run, kv);
+	assert_finding(&run, "db.sqlite.not_a_database");
+	harness_release(&run);
+
+	snprintf(path, sizeof(path), "%s/wal.db", dir);
+	db = make_db(path, true);
+	snprintf(url, sizeof(url), "sqlite://%s", path);
+	run_with(&run, kv);
+	assert_finding(&run, "db.sqlite.wal");
+	assert_finding(&run, "db.sqlite.ok");
+	assert_non_null(harness_fact(&run, "db.1.sqlite.wal_size"));
+	harness_release(&run);
+	sqlite3_close(db);
+
+	snprintf(url, sizeof(url), "sqlite://%s/missing.db", dir);
+	run_with(&run, kv);
+	assert_finding(&run, "db.sqlite.missing");
+	harness_release(&run);
+
+	snprintf(url, sizeof(url), "sqlite://%s", dir);
+	run_with(&run, kv);
+	assert_finding(&run, "db.sqlite.not_a_file");
+	harness_release(&run);
+
+	{
+		char *cmd = xasprintf("rm -rf '%s'", dir);
+
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_target),
+		cmocka_unit_test(test_bad_urls),
+		cmocka_unit_test(test_password_file_mode),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_silent),
+		cmocka_unit_test(test_sqlite),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
