@@ -112,6 +112,13 @@ static void redact_records(struct redactor *red, struct collector_result *res,
 	buf_release(&out);
 }
 
+static bool record_is(json_t *rec, const char *kind)
+{
+	const char *k = json_string_value(json_object_get(rec, "kind"));
+
+	return k && strcmp(k, kind) == 0;
+}
+
 static json_t *collect_kind(struct collector_result *res, size_t n,
 			    const char *kind)
 {
@@ -123,10 +130,7 @@ static json_t *collect_kind(struct collector_result *res, size_t n,
 
 		json_array_foreach(res[i].records, j, rec)
 		{
-			const char *k =
-				json_string_value(json_object_get(rec, "kind"));
-
-			if (k && strcmp(k, kind) == 0) {
+			if (record_is(rec, kind)) {
 				json_t *copy = json_deep_copy(rec);
 
 				json_object_del(copy, "kind");
@@ -145,10 +149,7 @@ static void write_collector_logs(struct collector_result *res, size_t n)
 
 		json_array_foreach(res[i].records, j, rec)
 		{
-			const char *k =
-				json_string_value(json_object_get(rec, "kind"));
-
-			if (k && strcmp(k, "log") == 0)
+			if (record_is(rec, "log"))
 				log_msg("[%s] %s", res[i].collector->name,
 					json_string_value(
 						json_object_get(rec, "msg")));
@@ -257,12 +258,11 @@ static int add_artifacts(struct bundle *b, const struct collector_result *r,
 
 	json_array_foreach(r->records, i, rec)
 	{
-		const char *k = json_string_value(json_object_get(rec, "kind"));
 		const char *p = json_string_value(json_object_get(rec, "path"));
 		char *src, *arc, *err = NULL;
 		int q;
 
-		if (!k || strcmp(k, "artifact") != 0 || !p)
+		if (!record_is(rec, "artifact") || !p)
 			continue;
 		src = xasprintf("%s/%s", r->staging, p);
 		arc = xasprintf("collectors/%s/%s", r->collector->name, p);
