@@ -433,8 +433,10 @@ static int cmd_run(int argc, char **argv)
 	size_t n = 0;
 	int rc, r;
 
-	if ((rc = run_opts_parse(&o, argc, argv)) != 0)
-		return rc == -1 ? 0 : rc;
+	if ((rc = run_opts_parse(&o, argc, argv)) != 0) {
+		rc = rc == -1 ? 0 : rc;
+		goto out;
+	}
 	if (!o.no_bundle && (rc = check_out_dir(&o)) != 0)
 		goto out;
 	install_signals();

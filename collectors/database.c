@@ -674,7 +674,9 @@ static int database_run(struct collector_ctx *ctx)
 				"RDIAG_DB_PASSWORD or a 0600 password_file",
 		};
 
-		return ctx_finding(ctx, &f);
+		ctx_finding(ctx, &f);
+		return ctx_skip(ctx, "no database configured ([database] url "
+				     "or --db)");
 	}
 	step_ms = config_uint(ctx, "connect_timeout_ms", 100, 120000,
 			      DEFAULT_STEP_MS);
