@@ -7,11 +7,13 @@
 
 #include "registry.h"
 
+extern const struct collector collector_antivirus;
 extern const struct collector collector_database;
 extern const struct collector collector_product;
 extern const struct collector collector_system;
 
 const struct collector *const registry_collectors[] = {
+	&collector_antivirus,
 	&collector_database,
 	&collector_product,
 	&collector_system,
