@@ -9,14 +9,18 @@
 
 extern const struct collector collector_antivirus;
 extern const struct collector collector_database;
+extern const struct collector collector_nas;
 extern const struct collector collector_product;
 extern const struct collector collector_system;
+extern const struct collector collector_terminal_server;
 
 const struct collector *const registry_collectors[] = {
 	&collector_antivirus,
 	&collector_database,
+	&collector_nas,
 	&collector_product,
 	&collector_system,
+	&collector_terminal_server,
 	NULL,
 };
 
