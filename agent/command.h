@@ -29,6 +29,7 @@ struct command {
 
 extern const struct command cmd_run_entry;
 extern const struct command cmd_list_entry;
+extern const struct command cmd_upload_entry;
 
 /* Print "rdiag: <message>" to stderr (no trailing period, like git). */
 void cmd_error(const char *fmt, ...) RDIAG_PRINTF(1, 2);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "upload.h"
 
 const struct config_key config_agent_keys[] = {
 	{ "out_dir", 0, "where bundles are written (default: current dir)" },
@@ -76,6 +77,8 @@ section_keys(const struct collector *const *table, const char *section,
 	*ret_known = true;
 	if (strcmp(section, "agent") == 0)
 		return config_agent_keys;
+	if (strcmp(section, "upload") == 0)
+		return upload_config_keys;
 	for (; table && *table; table++)
 		if (strcmp((*table)->name, section) == 0)
 			return (*table)->keys;

@@ -30,6 +30,7 @@ static const struct command *const commands[] = {
 	&cmd_help_entry,
 	&cmd_list_entry,
 	&cmd_run_entry,
+	&cmd_upload_entry,
 	&cmd_version_entry,
 	NULL,
 };
