@@ -505,7 +505,8 @@ static int nas_op(struct nas *n, struct target *t, enum nas_op op,
 	case BOUNDED_TIMEOUT:
 	case BOUNDED_STUCK:
 		nas_judge_hang(&t->w, op, br.status == BOUNDED_STUCK,
-			       (int)br.pid, br.wchan, br.elapsed_ms, &v);
+			       (int)br.pid, br.wchan, timeout_ms, br.elapsed_ms,
+			       &v);
 		emit(n, &v);
 		nas_mark_hung(n, t->m);
 		fact(n, "path", t->idx, "hung", "%s after %lld ms%s",

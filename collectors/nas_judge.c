@@ -227,8 +227,8 @@ void nas_judge_errno(const struct nas_where *w, enum nas_op op, int err,
 }
 
 void nas_judge_hang(const struct nas_where *w, enum nas_op op, bool stuck,
-		    int pid, const char *wchan, int64_t elapsed_ms,
-		    struct nas_verdict *ret)
+		    int pid, const char *wchan, unsigned timeout_ms,
+		    int64_t elapsed_ms, struct nas_verdict *ret)
 {
 	char where[600];
 
@@ -239,18 +239,19 @@ void nas_judge_hang(const struct nas_where *w, enum nas_op op, bool stuck,
 	    "The file system under %s does not answer (hung)", w->path);
 	if (stuck)
 		fmt(ret->detail, sizeof(ret->detail),
-		    "%s on %s did not return within %lld ms; the checking "
-		    "process %d is stuck in the kernel (state D, wchan %s) "
-		    "and cannot be killed. Nothing else touched this mount "
-		    "in this run.",
-		    nas_op_name(op), where, (long long)elapsed_ms, pid,
-		    wchan && *wchan ? wchan : "?");
+		    "%s on %s did not return within its %u ms deadline "
+		    "(given up after %lld ms); the checking process %d is "
+		    "stuck in the kernel at %s and cannot be killed. Nothing "
+		    "else touched this mount in this run.",
+		    nas_op_name(op), where, timeout_ms, (long long)elapsed_ms,
+		    pid, wchan && *wchan ? wchan : "? (state D)");
 	else
 		fmt(ret->detail, sizeof(ret->detail),
-		    "%s on %s did not return within %lld ms; the checking "
-		    "process %d was killed. Nothing else touched this mount "
-		    "in this run.",
-		    nas_op_name(op), where, (long long)elapsed_ms, pid);
+		    "%s on %s did not return within its %u ms deadline "
+		    "(given up after %lld ms); the checking process %d was "
+		    "killed. Nothing else touched this mount in this run.",
+		    nas_op_name(op), where, timeout_ms, (long long)elapsed_ms,
+		    pid);
 	fmt(ret->hint, sizeof(ret->hint),
 	    "Check that the file server behind %s is up and reachable; "
 	    "every program touching this mount hangs until it answers. If "

@@ -70,12 +70,13 @@ void nas_judge_errno(const struct nas_where *w, enum nas_op op, int err,
 		     struct nas_verdict *ret);
 
 /*
- * An operation did not finish in time_ms: stuck (D state, pid and wchan
- * known) or killed at the deadline.
+ * An operation did not finish within timeout_ms: stuck (D state, pid and
+ * wchan known, e.g. "request_wait_answer (state D)") or killed at the
+ * deadline; elapsed_ms is the time spent on it, the reaping included.
  */
 void nas_judge_hang(const struct nas_where *w, enum nas_op op, bool stuck,
-		    int pid, const char *wchan, int64_t elapsed_ms,
-		    struct nas_verdict *ret);
+		    int pid, const char *wchan, unsigned timeout_ms,
+		    int64_t elapsed_ms, struct nas_verdict *ret);
 
 struct nas_space {
 	uint64_t bsize, blocks, bfree, bavail;

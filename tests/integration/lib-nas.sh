@@ -129,3 +129,13 @@ nas_run() {
 nas_detail() {
 	$PY -c 'import json,sys; j=json.load(open(sys.argv[1])); print(next((f.get("detail") or "") for f in j["findings"] if f["id"]==sys.argv[2]))' "$1" "$2"
 }
+
+# nas_contains TEXT ERE: does TEXT match the extended regex?
+nas_contains() {
+	grep -Eq -- "$2" <<<"$1"
+}
+
+# nas_lacks_finding OUT.json ID: no finding with ID.
+nas_lacks_finding() {
+	! t_has_finding "$1" "$2"
+}
