@@ -1157,6 +1157,7 @@ static void watch_verdict(struct av *a, struct av_dir *d,
 static void report_watch(struct av *a, struct av_dir *d)
 {
 	bool *done = xcalloc(av_nproducts + 1, sizeof(*done));
+	const char *rule;
 	bool any = false;
 
 	for (size_t i = 0; i < a->ngroups; i++) {
@@ -1193,7 +1194,6 @@ static void report_watch(struct av *a, struct av_dir *d)
 	if (!a->fan_inspected) {
 		const struct av_product *clam = product_by_id("clamav");
 		const struct av_product *md = product_by_id("mdatp");
-		const char *rule;
 
 		if (a->clamonacc_running && a->have_clamd_conf &&
 		    av_clamd_conf_watch(&a->clamd, d->real, &rule) !=
@@ -1218,6 +1218,19 @@ static void report_watch(struct av *a, struct av_dir *d)
 				      "real-time protection is on");
 			any = true;
 		}
+	}
+	/* Excluded by the product's own settings, with no watcher left. */
+	if (!any && a->have_clamd_conf &&
+	    av_clamd_conf_watch(&a->clamd, d->real, &rule) ==
+		    AV_CLAMD_EXCLUDED) {
+		char *title = xasprintf("ClamAV excludes %s "
+					"(OnAccessExcludePath %s in %s)",
+					d->real, rule, a->clamd_conf_path);
+
+		finding(a, "antivirus.watch.excluded", SEVERITY_OK,
+			LEVEL_SUPPORT, title, NULL, NULL);
+		free(title);
+		any = true;
 	}
 	if (!any && a->fan_inspected) {
 		char *title = xasprintf("no fanotify watcher sees opens under "
@@ -1275,7 +1288,8 @@ static void time_dir(struct av *a, const char *dir, struct timing *t)
 	free(out);
 }
 
-static bool pick_control(struct av *a, char *out, size_t len)
+static bool pick_control(struct av *a, char *out, size_t len, char *shown,
+			 size_t shownlen)
 {
 	static const char *const cands[] = { "/dev/shm", "/tmp", "/var/tmp" };
 	const char *conf = ctx_config_get(a->ctx, "control_dir");
@@ -1283,6 +1297,7 @@ static bool pick_control(struct av *a, char *out, size_t len)
 
 	if (conf) {
 		tmpl = xasprintf("%s/.rdiag-av-ctl-XXXXXX", conf);
+		snprintf(shown, shownlen, "%s", conf);
 		if (mkdtemp(tmpl)) {
 			snprintf(out, len, "%s", tmpl);
 			free(tmpl);
@@ -1304,6 +1319,7 @@ static bool pick_control(struct av *a, char *out, size_t len)
 		if (!other)
 			continue;
 		tmpl = xasprintf("%s/.rdiag-av-ctl-XXXXXX", cands[i]);
+		snprintf(shown, shownlen, "%s", cands[i]);
 		if (mkdtemp(tmpl)) {
 			snprintf(out, len, "%s", tmpl);
 			free(tmpl);
@@ -1313,6 +1329,7 @@ static bool pick_control(struct av *a, char *out, size_t len)
 	}
 	/* Nothing on another file system: the staging directory's. */
 	tmpl = xasprintf("%s/.rdiag-av-ctl-XXXXXX", ctx_staging_dir(a->ctx));
+	snprintf(shown, shownlen, "%s", "the staging directory");
 	if (mkdtemp(tmpl)) {
 		snprintf(out, len, "%s", tmpl);
 		free(tmpl);
@@ -1379,7 +1396,7 @@ static void left_behind(struct av *a, const char *dir, unsigned n)
 
 static void run_timing(struct av *a)
 {
-	char ctl[PATH_MAX];
+	char ctl[PATH_MAX], shown[PATH_MAX];
 	struct timing c;
 	bool any = false;
 
@@ -1387,7 +1404,7 @@ static void run_timing(struct av *a)
 		any |= a->dirs[i].err == 0;
 	if (!any)
 		return;
-	if (!pick_control(a, ctl, sizeof(ctl))) {
+	if (!pick_control(a, ctl, sizeof(ctl), shown, sizeof(shown))) {
 		finding(a, "antivirus.timing.failed", SEVERITY_INFO, LEVEL_SELF,
 			"no control directory for the timing could be made",
 			NULL, "set [antivirus] control_dir");
@@ -1396,7 +1413,7 @@ static void run_timing(struct av *a)
 	time_dir(a, ctl, &c);
 	if (rmdir(ctl) < 0)
 		left_behind(a, ctl, c.left ? c.left : 1);
-	ctx_fact(a->ctx, "timing.control.path", "%s", ctl);
+	ctx_fact(a->ctx, "timing.control.path", "%s", shown);
 	if (!c.ok) {
 		timing_failed(a, NULL, ctl, &c);
 		return;
@@ -1423,7 +1440,7 @@ static void run_timing(struct av *a)
 				   "median %.3f ms, p95 %.3f ms under %s",
 				   t.n, a->file_kb, t.median / 1000.0,
 				   t.p95 / 1000.0, d->real, c.median / 1000.0,
-				   c.p95 / 1000.0, ctl);
+				   c.p95 / 1000.0, shown);
 		limit = (uint64_t)c.median * (100u + a->warn_percent) / 100u;
 		if (t.median > limit && t.median - c.median >= a->min_us) {
 			char *hint = d->watcher
@@ -1436,7 +1453,7 @@ static void run_timing(struct av *a)
 					  d->real,
 					  c.median ? (double)t.median / c.median
 						   : (double)t.median,
-					  ctl, t.median / 1000.0,
+					  shown, t.median / 1000.0,
 					  c.median / 1000.0);
 			finding(a, "antivirus.timing.slow", SEVERITY_WARN,
 				LEVEL_SUPPORT, title, detail,
@@ -1448,7 +1465,7 @@ static void run_timing(struct av *a)
 			title = xasprintf("file access under %s is not "
 					  "markedly slower than under %s "
 					  "(median %.3f ms vs %.3f ms)",
-					  d->real, ctl, t.median / 1000.0,
+					  d->real, shown, t.median / 1000.0,
 					  c.median / 1000.0);
 			finding(a, "antivirus.timing.ok", SEVERITY_OK,
 				LEVEL_SUPPORT, title, detail, NULL);

@@ -109,7 +109,9 @@ int av_timing_run(void *arg, void *out, size_t out_max)
 	const struct av_timing_job *job = arg;
 	struct av_timing_out *res = out;
 	unsigned nfiles = job->files, made = 0;
-	char(*names)[32] = xcalloc(nfiles ? nfiles : 1, sizeof(*names));
+	struct {
+		char s[32];
+	} * names;
 	uint64_t seed =
 		now_us() ^ (uint64_t)getpid() << 32 ^ (uint64_t)(uintptr_t)res;
 	int r;
@@ -121,9 +123,10 @@ int av_timing_run(void *arg, void *out, size_t out_max)
 		nfiles = AV_TIMING_MAX;
 	if (seed == 0)
 		seed = 0x9e3779b97f4a7c15ULL;
+	names = xcalloc(nfiles ? nfiles : 1, sizeof(*names));
 	for (made = 0; made < nfiles; made++) {
-		int fd = create_in(job->dir, ".rdiag-av-", names[made],
-				   sizeof(names[made]));
+		int fd = create_in(job->dir, ".rdiag-av-", names[made].s,
+				   sizeof(names[made].s));
 
 		if (fd < 0) {
 			res->err = -fd;
@@ -141,7 +144,7 @@ int av_timing_run(void *arg, void *out, size_t out_max)
 		}
 	}
 	for (unsigned i = 0; i < made; i++) {
-		char *path = xasprintf("%s/%s", job->dir, names[i]);
+		char *path = xasprintf("%s/%s", job->dir, names[i].s);
 		const char *step;
 		uint64_t t0 = now_us(), dt;
 
@@ -157,7 +160,7 @@ int av_timing_run(void *arg, void *out, size_t out_max)
 	}
 cleanup:
 	for (unsigned i = 0; i < made; i++) {
-		char *path = xasprintf("%s/%s", job->dir, names[i]);
+		char *path = xasprintf("%s/%s", job->dir, names[i].s);
 
 		if (unlink(path) < 0 && errno != ENOENT)
 			res->left++;

@@ -57,11 +57,12 @@ static size_t scan_hex(const char *s, size_t n, uint64_t *ret)
 }
 
 /*
- * Find " name:HEX" (or "name:HEX" at the start) in a line of n bytes.
- * Returns true and *ret when present and well-formed.
+ * Find " name:HEX" (or "name:HEX" at the start) in a line of n bytes:
+ * 1 and *ret when present and well-formed, 0 when absent, -1 when present
+ * but malformed.
  */
-static bool field_hex(const char *line, size_t n, const char *name,
-		      uint64_t *ret)
+static int field_hex(const char *line, size_t n, const char *name,
+		     uint64_t *ret)
 {
 	size_t k = strlen(name);
 
@@ -71,12 +72,12 @@ static bool field_hex(const char *line, size_t n, const char *name,
 			uint64_t v = 0;
 
 			if (scan_hex(line + i + k + 1, n - i - k - 1, &v) == 0)
-				return false;
+				return -1;
 			*ret = v;
-			return true;
+			return 1;
 		}
 	}
-	return false;
+	return 0;
 }
 
 static void add_mark(struct av_fanotify *f, const struct av_mark *m,
@@ -97,30 +98,36 @@ static void parse_mark(struct av_fanotify *f, const char *line, size_t n,
 		       size_t *cap)
 {
 	struct av_mark m;
-	uint64_t v, mask = 0, ign = 0;
+	uint64_t v = 0, mask = 0, ign = 0;
+	int r;
 
 	memset(&m, 0, sizeof(m));
-	if (!field_hex(line, n, "mask", &mask) || mask > UINT32_MAX) {
+	if (field_hex(line, n, "mask", &mask) != 1 || mask > UINT32_MAX ||
+	    field_hex(line, n, "ignored_mask", &ign) < 0 || ign > UINT32_MAX) {
 		f->nmarks_dropped++;
 		return;
 	}
-	if (field_hex(line, n, "ignored_mask", &ign) && ign <= UINT32_MAX)
-		m.ignored = (uint32_t)ign;
+	m.ignored = (uint32_t)ign;
 	m.mask = (uint32_t)mask;
-	if (field_hex(line, n, "ino", &v)) {
+	if ((r = field_hex(line, n, "ino", &v)) != 0) {
 		uint64_t dev = 0;
 
 		m.type = AV_MARK_INODE;
 		m.ino = v;
-		if (!field_hex(line, n, "sdev", &dev) || dev > UINT32_MAX) {
+		if (r < 0 || field_hex(line, n, "sdev", &dev) != 1 ||
+		    dev > UINT32_MAX) {
 			f->nmarks_dropped++;
 			return;
 		}
 		m.sdev = (uint32_t)dev;
-	} else if (field_hex(line, n, "mnt_id", &v) && v <= INT32_MAX) {
+	} else if ((r = field_hex(line, n, "mnt_id", &v)) != 0) {
+		if (r < 0 || v > INT32_MAX) {
+			f->nmarks_dropped++;
+			return;
+		}
 		m.type = AV_MARK_MOUNT;
 		m.mnt_id = (int)v;
-	} else if (field_hex(line, n, "sdev", &v) && v <= UINT32_MAX) {
+	} else if (field_hex(line, n, "sdev", &v) == 1 && v <= UINT32_MAX) {
 		m.type = AV_MARK_FILESYSTEM;
 		m.sdev = (uint32_t)v;
 	} else {
@@ -147,11 +154,12 @@ int av_fdinfo_parse(const char *text, size_t len, struct av_fanotify *ret)
 		line += sizeof(prefix) - 1;
 		n -= sizeof(prefix) - 1;
 		if (n >= 6 && memcmp(line, "flags:", 6) == 0) {
-			if (!field_hex(line, n, "flags", &v) || v > UINT32_MAX)
+			if (field_hex(line, n, "flags", &v) != 1 ||
+			    v > UINT32_MAX)
 				continue;
 			f.is_fanotify = true;
 			f.flags = (uint32_t)v;
-			if (field_hex(line, n, "event-flags", &v) &&
+			if (field_hex(line, n, "event-flags", &v) == 1 &&
 			    v <= UINT32_MAX)
 				f.event_flags = (uint32_t)v;
 		} else {
