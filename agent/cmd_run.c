@@ -25,6 +25,7 @@
 #include "report.h"
 #include "run_opts.h"
 #include "runner.h"
+#include "upload.h"
 
 static volatile sig_atomic_t interrupted;
 
@@ -426,6 +427,7 @@ static int cmd_run(int argc, char **argv)
 	struct collector_result *res = NULL;
 	struct progress_state ps;
 	struct verdict v;
+	struct upload_opts uo;
 	json_t *findings = NULL, *manifest = NULL;
 	char *staging = NULL, *logpath = NULL, *bundle_path = NULL;
 	char *err = NULL, sha[65] = "";
@@ -439,6 +441,22 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!o.no_bundle && (rc = check_out_dir(&o)) != 0)
 		goto out;
+	if (o.upload_url) {
+		struct upload_url uu;
+
+		/* Refuse a bad target or [upload] before collecting anything.
+		 */
+		if (upload_url_parse(o.upload_url, &uu, &err) < 0 ||
+		    upload_opts_load(&uo, &o.config, &err) < 0) {
+			cmd_error("%s", err);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		upload_url_release(&uu);
+		uo.remove_after = o.remove_after_upload;
+		uo.quiet = o.quiet || o.json;
+		uo.progress = !uo.quiet && isatty(STDERR_FILENO);
+	}
 	install_signals();
 	red = redactor_new();
 	staging = xasprintf(
@@ -533,6 +551,12 @@ static int cmd_run(int argc, char **argv)
 	}
 	fflush(stdout);
 	rc = verdict_exit_code(&v);
+	if (o.upload_url && bundle_path) {
+		int urc = upload_cmd_run(bundle_path, o.upload_url, &uo);
+
+		if (urc != 0)
+			rc = urc;
+	}
 out:
 	log_close();
 	if (staging && fs_remove_tree(staging) < 0)

@@ -32,6 +32,8 @@ enum {
 	OPT_AV_TEST,
 	OPT_JSON,
 	OPT_NO_BUNDLE,
+	OPT_UPLOAD,
+	OPT_REMOVE_AFTER_UPLOAD,
 	OPT_HELP,
 };
 
@@ -50,6 +52,8 @@ static const struct option long_opts[] = {
 	{ "av-test", no_argument, NULL, OPT_AV_TEST },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "no-bundle", no_argument, NULL, OPT_NO_BUNDLE },
+	{ "upload", required_argument, NULL, OPT_UPLOAD },
+	{ "remove-after-upload", no_argument, NULL, OPT_REMOVE_AFTER_UPLOAD },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -389,6 +393,13 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 		case OPT_NO_BUNDLE:
 			o->no_bundle = true;
 			break;
+		case OPT_UPLOAD:
+			free(o->upload_url);
+			o->upload_url = xstrdup(optarg);
+			break;
+		case OPT_REMOVE_AFTER_UPLOAD:
+			o->remove_after_upload = true;
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -412,6 +423,11 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 	if (optind < argc) {
 		rc = cmd_usage_error("run", "unexpected argument '%s'",
 				     argv[optind]);
+		goto out;
+	}
+	if (o->upload_url && o->no_bundle) {
+		rc = cmd_usage_error("run", "--upload needs a bundle; drop "
+					    "--no-bundle");
 		goto out;
 	}
 	if (since && run_opts_parse_since(since, time(NULL), &o->since) < 0) {
@@ -461,5 +477,6 @@ void run_opts_release(struct run_opts *o)
 	free(o->out_dir);
 	free(o->host);
 	free(o->command_line);
+	free(o->upload_url);
 	memset(o, 0, sizeof(*o));
 }

@@ -31,6 +31,9 @@
 	"  --nas PATH              check this file-store path (repeatable)\n"  \
 	"  --av-test               write the EICAR test string into the\n"     \
 	"                          application's directories (antivirus)\n"    \
+	"  --upload URL            send the bundle there (see rdiag help "     \
+	"upload)\n"                                                            \
+	"  --remove-after-upload   delete the bundle once the server has it\n" \
 	"  --json                  print the verdict as one JSON object\n"     \
 	"  --no-bundle             only print the verdict\n"                   \
 	"  -q, --quiet             no progress; verdict only when not clean\n" \
@@ -49,6 +52,8 @@ struct run_opts {
 	unsigned long long min_free_mb;
 	enum bundle_compress compress;
 	time_t since;
+	char *upload_url; /* --upload, NULL when not given */
+	bool remove_after_upload;
 	bool json, no_bundle, quiet, verbose;
 };
 
