@@ -338,8 +338,7 @@ void terminal_server_judge_space(const struct terminal_server_space *s,
 			continue;
 		}
 		measured++;
-		free_pct = 100 -
-			   terminal_server_percent(x->size - x->avail, x->size);
+		free_pct = terminal_server_percent(x->avail, x->size);
 		if (x->size == 0)
 			continue;
 		if (free_pct < 10 || x->avail < 256 * MIB) {

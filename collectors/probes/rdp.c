@@ -72,11 +72,14 @@ int rdp_reply_parse(const uint8_t *p, size_t n, struct rdp_reply *ret)
 		return -EBADMSG;
 	if ((p[5] & 0xF0) != X224_CC)
 		return -EBADMSG;
-	if (li + 1 < X224_CC_LEN + NEG_LEN) {
+	/* Either no negotiation data at all, or room for all of it. */
+	if (li + 1 == X224_CC_LEN) {
 		r.kind = RDP_REPLY_LEGACY;
 		*ret = r;
 		return 0;
 	}
+	if (li + 1 < X224_CC_LEN + NEG_LEN)
+		return -EBADMSG;
 	p += TPKT_HEADER + X224_CC_LEN;
 	if (wire_le16(p + 2) != NEG_LEN)
 		return -EBADMSG;
