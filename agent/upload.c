@@ -579,8 +579,14 @@ static bool retryable_curl(CURLcode cc)
 	}
 }
 
-static const char *curl_hint(CURLcode cc)
+static const char *curl_hint(CURLcode cc, enum upload_scheme scheme)
 {
+	if (scheme == UPLOAD_SFTP && cc == CURLE_PEER_FAILED_VERIFICATION)
+		return " (the server's host key does not match [upload] "
+		       "ssh_host_key_sha256: if the server really changed its "
+		       "key, check the new one with its admin)";
+	if (scheme == UPLOAD_SFTP && cc == CURLE_LOGIN_DENIED)
+		return " (the server refused the key in [upload] ssh_key)";
 	switch (cc) {
 	case CURLE_PEER_FAILED_VERIFICATION:
 		return " (the server's certificate is not trusted: set "
@@ -625,7 +631,7 @@ int upload_perform(struct upload_ctx *c, CURL *h, struct upload_resp *resp,
 		upload_fail_set(f, retryable_curl(resp->cc), "%s: %s%s", what,
 				resp->errbuf[0] ? resp->errbuf
 						: curl_easy_strerror(resp->cc),
-				curl_hint(resp->cc));
+				curl_hint(resp->cc, c->u->scheme));
 		if (resp->retry_after)
 			(void)upload_retry_after_parse(resp->retry_after,
 						       time(NULL),
