@@ -56,6 +56,8 @@ static const struct config_key nas_keys[] = {
 	{ "path", CONFIG_KEY_REPEATABLE,
 	  "a directory the application uses on a share (checked for "
 	  "reading, writing and locking)" },
+	{ "probe_servers", 0,
+	  "probe the file servers of the mounts found (SMB or NFS) (yes)" },
 	{ "probe_timeout_ms", 0, "deadline of one server probe (3000)" },
 	{ "require_encryption", 0,
 	  "yes: warn when an SMB server does not offer encryption (no)" },
@@ -115,7 +117,7 @@ struct nas {
 	struct nas_thresholds th;
 	unsigned op_timeout_ms, probe_timeout_ms;
 	unsigned smb_port, nfs_port, rpcbind_port, throughput_mb;
-	bool discover;
+	bool discover, probe_servers;
 
 	struct mount_table mounts;
 	bool have_mounts;
@@ -616,6 +618,8 @@ static void nas_mount_static(struct nas *n, const struct mount_entry *m)
 		}
 	}
 	emit_all(n, &vs);
+	if (!n->probe_servers)
+		return;
 	if (o.proto == NAS_PROTO_NFS)
 		nas_add_host(n, o.server, HOST_NFS, 0,
 			     strncmp(o.vers, "3", 1) == 0, false);
@@ -1214,6 +1218,7 @@ static void nas_load_config(struct nas *n)
 	n->th.require_signing = config_bool(n, "require_signing", false);
 	n->th.require_encryption = config_bool(n, "require_encryption", false);
 	n->discover = config_bool(n, "discover", true);
+	n->probe_servers = config_bool(n, "probe_servers", true);
 }
 
 static void nas_load_kernel(struct nas *n)
