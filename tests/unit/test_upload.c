@@ -1,0 +1,425 @@
+/*
+ * Unit tests for the pure parts of uploading: URL parsing per scheme and
+ * scrubbing, SigV4 encoding and canonical queries, Retry-After, backoff,
+ * the S3 resume file and the receipt, and [upload] options.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "upload.h"
+
+static void test_url_parse_ok(void **state)
+{
+	static const struct {
+		const char *in;
+		enum upload_scheme scheme;
+		const char *user, *host;
+		unsigned port;
+		const char *path, *query, *bucket, *key;
+	} cases[] = {
+		{ "https://store.example/in/", UPLOAD_HTTPS, NULL,
+		  "store.example", 0, "/in/", NULL, NULL, NULL },
+		{ "https://vendor@127.0.0.1:8443/up/x.tgz?X-Amz-Signature=ab",
+		  UPLOAD_HTTPS, "vendor", "127.0.0.1", 8443, "/up/x.tgz",
+		  "X-Amz-Signature=ab", NULL, NULL },
+		{ "https://[::1]:9000", UPLOAD_HTTPS, NULL, "[::1]", 9000, "/",
+		  NULL, NULL, NULL },
+		{ "s3://bkt/tickets/4711/", UPLOAD_S3, NULL, NULL, 0,
+		  "/tickets/4711/", NULL, "bkt", "tickets/4711/" },
+		{ "s3://bkt/a%20b.tgz", UPLOAD_S3, NULL, NULL, 0, "/a%20b.tgz",
+		  NULL, "bkt", "a b.tgz" },
+		{ "s3://bkt", UPLOAD_S3, NULL, NULL, 0, "/", NULL, "bkt", "" },
+		{ "sftp://sup%40port@host:2022/~/in/", UPLOAD_SFTP, "sup@port",
+		  "host", 2022, "/~/in/", NULL, NULL, NULL },
+		{ "tus+https://h/files", UPLOAD_TUS, NULL, "h", 0, "/files",
+		  NULL, NULL, NULL },
+		{ "file:///mnt/nas/in/", UPLOAD_FILE, NULL, NULL, 0,
+		  "/mnt/nas/in/", NULL, NULL, NULL },
+		{ "file://localhost/srv/x", UPLOAD_FILE, NULL, NULL, 0,
+		  "/srv/x", NULL, NULL, NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct upload_url u;
+		char *err = NULL;
+
+		assert_int_equal(upload_url_parse(cases[i].in, &u, &err), 0);
+		assert_null(err);
+		assert_int_equal(u.scheme, cases[i].scheme);
+#define STR_EQ(a, b)                                   \
+	do {                                           \
+		if ((b) == NULL)                       \
+			assert_null(a);                \
+		else                                   \
+			assert_string_equal((a), (b)); \
+	} while (0)
+		STR_EQ(u.user, cases[i].user);
+		STR_EQ(u.host, cases[i].host);
+		STR_EQ(u.path, cases[i].path);
+		STR_EQ(u.query, cases[i].query);
+		STR_EQ(u.bucket, cases[i].bucket);
+		STR_EQ(u.key, cases[i].key);
+		assert_int_equal(u.port, cases[i].port);
+		upload_url_release(&u);
+	}
+}
+
+static void test_url_parse_refused(void **state)
+{
+	static const struct {
+		const char *in, *must_say;
+	} cases[] = {
+		{ "http://h/x", "unsupported" },
+		{ "ftp://h/x", "unsupported" },
+		{ "https://u:SECRETPW@h/x", "never go on the command line" },
+		{ "sftp://u:SECRETPW@h/x", "never go on the command line" },
+		{ "sftp://h/x", "needs a user name" },
+		{ "https:///x", "has no host" },
+		{ "s3:///key", "has no bucket" },
+		{ "https://h:99999/x", "bad port" },
+		{ "https://h:/x", "bad port" },
+		{ "https://h/x#frag", "fragment" },
+		{ "s3://b/k?x=1", "may not have a query" },
+		{ "s3://b/%zz", "bad escape" },
+		{ "s3://b/%00", "bad escape" },
+		{ "https://h/a b", "spaces" },
+		{ "file://host/x", "file:///absolute/path" },
+		{ "file:///x?y", "file:///absolute/path" },
+		{ "https://[::1/x", "IPv6" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct upload_url u;
+		char *err = NULL;
+
+		assert_int_equal(upload_url_parse(cases[i].in, &u, &err),
+				 -EINVAL);
+		assert_non_null(err);
+		if (!strstr(err, cases[i].must_say))
+			fail_msg("'%s': '%s' lacks '%s'", cases[i].in, err,
+				 cases[i].must_say);
+		assert_null(strstr(err, "SECRETPW"));
+		free(err);
+	}
+}
+
+static void test_url_scrub(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "https://u:pw@h/x", "https://u@h/x" },
+		{ "https://u@h/x", "https://u@h/x" },
+		{ "https://h/x?X-Amz-Signature=abc", "https://h/x?..." },
+		{ "sftp://a:b@c@h:22/p", "sftp://a@h:22/p" },
+		{ "s3://b/k", "s3://b/k" },
+		{ "no-scheme?q=1", "no-scheme?..." },
+		{ "file:///x", "file:///x" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *s = upload_url_scrub(cases[i].in);
+
+		assert_string_equal(s, cases[i].out);
+		free(s);
+	}
+}
+
+static void test_uri_encode(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = upload_uri_encode("a b/c~d_e.f-g+h=i", true);
+	assert_string_equal(s, "a%20b/c~d_e.f-g%2Bh%3Di");
+	free(s);
+	s = upload_uri_encode("x/y", false);
+	assert_string_equal(s, "x%2Fy");
+	free(s);
+	s = upload_uri_encode("\xc3\xa4", true);
+	assert_string_equal(s, "%C3%A4");
+	free(s);
+}
+
+static void test_s3_query(void **state)
+{
+	static const char *const n1[] = { "uploads" };
+	static const char *const v1[] = { NULL };
+	static const char *const n2[] = { "uploadId", "partNumber" };
+	static const char *const v2[] = { "a/b+c=", "10" };
+	static const char *const n3[] = { "b", "B", "a" };
+	static const char *const v3[] = { "2", "1", "" };
+	char *q;
+
+	(void)state;
+	q = upload_s3_query(n1, v1, 1);
+	assert_string_equal(q, "uploads=");
+	free(q);
+	q = upload_s3_query(n2, v2, 2);
+	assert_string_equal(q, "partNumber=10&uploadId=a%2Fb%2Bc%3D");
+	free(q);
+	q = upload_s3_query(n3, v3, 3);
+	assert_string_equal(q, "B=1&a=&b=2");
+	free(q);
+	q = upload_s3_query(NULL, NULL, 0);
+	assert_string_equal(q, "");
+	free(q);
+}
+
+static void test_retry_after(void **state)
+{
+	/* Sun, 06 Nov 1994 08:49:37 GMT */
+	const time_t t0 = 784111777;
+	unsigned s = 12345;
+
+	(void)state;
+	assert_int_equal(upload_retry_after_parse("120", t0, &s), 0);
+	assert_int_equal(s, 120);
+	assert_int_equal(upload_retry_after_parse(" 0", t0, &s), 0);
+	assert_int_equal(s, 0);
+	assert_int_equal(upload_retry_after_parse(
+				 "Sun, 06 Nov 1994 08:50:07 GMT", t0, &s),
+			 0);
+	assert_int_equal(s, 30);
+	assert_int_equal(upload_retry_after_parse(
+				 "Sun, 06 Nov 1994 08:00:00 GMT", t0, &s),
+			 0);
+	assert_int_equal(s, 0);
+	s = 7;
+	assert_int_equal(upload_retry_after_parse("soon", t0, &s), -EINVAL);
+	assert_int_equal(upload_retry_after_parse("-5", t0, &s), -EINVAL);
+	assert_int_equal(upload_retry_after_parse("12x", t0, &s), -EINVAL);
+	assert_int_equal(upload_retry_after_parse("99999999", t0, &s), -EINVAL);
+	assert_int_equal(s, 7);
+}
+
+static void test_backoff(void **state)
+{
+	(void)state;
+	assert_int_equal(upload_backoff_ms(0, 1000, 60000, 0.5), 0);
+	/* Equal jitter: half fixed, half spread. */
+	assert_int_equal(upload_backoff_ms(1, 1000, 60000, 0), 500);
+	assert_int_equal(upload_backoff_ms(1, 1000, 60000, 0.999999), 999);
+	assert_int_equal(upload_backoff_ms(2, 1000, 60000, 0), 1000);
+	assert_int_equal(upload_backoff_ms(3, 1000, 60000, 0.5), 3000);
+	/* Capped, also for huge attempt counts (no overflow). */
+	assert_int_equal(upload_backoff_ms(10, 1000, 60000, 0), 30000);
+	assert_int_equal(upload_backoff_ms(1000, 1000, 60000, 0.999999), 59999);
+	/* Jitter outside [0, 1) is clamped. */
+	assert_int_equal(upload_backoff_ms(1, 1000, 60000, -3), 500);
+	assert_true(upload_backoff_ms(1, 1000, 60000, 7) < 1000);
+}
+
+static char *tmp_path(const char *name)
+{
+	const char *dir = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+
+	return xasprintf("%s/rdiag-test-upload-%d-%s", dir, (int)getpid(),
+			 name);
+}
+
+static void test_s3_state_round_trip(void **state)
+{
+	struct upload_s3_state st, back;
+	char *path = tmp_path("state.json");
+	struct stat sb;
+
+	(void)state;
+	upload_s3_state_init(&st);
+	st.target = xstrdup("s3://bkt/k");
+	st.upload_id = xstrdup("id-1/2");
+	st.size = 1000;
+	st.mtime = 1700000000;
+	st.part_size = 300;
+	st.nparts = 4;
+	st.etags = xcalloc(4, sizeof(*st.etags));
+	st.etags[0] = xstrdup("\"e1\"");
+	st.etags[2] = xstrdup("\"e3\"");
+	assert_int_equal(upload_s3_state_write(path, &st), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(upload_s3_state_read(path, &back), 0);
+	assert_string_equal(back.target, "s3://bkt/k");
+	assert_string_equal(back.upload_id, "id-1/2");
+	assert_int_equal(back.size, 1000);
+	assert_int_equal(back.mtime, 1700000000);
+	assert_int_equal(back.part_size, 300);
+	assert_int_equal(back.nparts, 4);
+	assert_string_equal(back.etags[0], "\"e1\"");
+	assert_null(back.etags[1]);
+	assert_string_equal(back.etags[2], "\"e3\"");
+	assert_null(back.etags[3]);
+	upload_s3_state_release(&back);
+	upload_s3_state_release(&st);
+	unlink(path);
+	assert_int_equal(upload_s3_state_read(path, &back), -ENOENT);
+	free(path);
+}
+
+static void test_s3_state_malformed(void **state)
+{
+	static const char *const bad[] = {
+		"not json",
+		"[]",
+		"{\"format\":\"other/1\"}",
+		/* part number past the last part */
+		"{\"format\":\"rdiag-s3-resume/1\",\"target\":\"t\","
+		"\"upload_id\":\"i\",\"size\":10,\"mtime\":1,\"part_size\":5,"
+		"\"parts\":[{\"part\":3,\"etag\":\"e\"}]}",
+		/* a part given twice */
+		"{\"format\":\"rdiag-s3-resume/1\",\"target\":\"t\","
+		"\"upload_id\":\"i\",\"size\":10,\"mtime\":1,\"part_size\":5,"
+		"\"parts\":[{\"part\":1,\"etag\":\"e\"},"
+		"{\"part\":1,\"etag\":\"f\"}]}",
+		/* zero part size */
+		"{\"format\":\"rdiag-s3-resume/1\",\"target\":\"t\","
+		"\"upload_id\":\"i\",\"size\":10,\"mtime\":1,\"part_size\":0,"
+		"\"parts\":[]}",
+		/* empty upload id */
+		"{\"format\":\"rdiag-s3-resume/1\",\"target\":\"t\","
+		"\"upload_id\":\"\",\"size\":10,\"mtime\":1,\"part_size\":5,"
+		"\"parts\":[]}",
+	};
+	char *path = tmp_path("bad.json");
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct upload_s3_state st;
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fputs(bad[i], f);
+		fclose(f);
+		assert_int_equal(upload_s3_state_read(path, &st), -EINVAL);
+		assert_null(st.upload_id);
+		assert_null(st.etags);
+	}
+	unlink(path);
+	free(path);
+}
+
+static void test_receipt_round_trip(void **state)
+{
+	struct upload_receipt r, back;
+	char *path = tmp_path("receipt.json");
+	json_t *j;
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	r.status = xstrdup("uploaded");
+	r.target = xstrdup("https://u@h/x?...");
+	r.scheme = xstrdup("https");
+	r.bundle = xstrdup("b.tar.gz");
+	r.size = 4242;
+	r.etag = xstrdup("\"abc\"");
+	r.attempts = 2;
+	snprintf(r.time, sizeof(r.time), "2026-11-28T07:00:00Z");
+	assert_int_equal(upload_receipt_write(path, &r), 0);
+	assert_int_equal(upload_receipt_read(path, &back), 0);
+	assert_string_equal(back.status, "uploaded");
+	assert_string_equal(back.target, "https://u@h/x?...");
+	assert_string_equal(back.etag, "\"abc\"");
+	assert_null(back.sha256);
+	assert_int_equal(back.size, 4242);
+	assert_string_equal(back.time, "2026-11-28T07:00:00Z");
+	j = upload_receipt_json(&r);
+	assert_string_equal(json_string_value(json_object_get(j, "format")),
+			    "rdiag-upload-receipt/1");
+	assert_true(json_is_null(json_object_get(j, "sha256")));
+	assert_int_equal(json_integer_value(json_object_get(j, "attempts")), 2);
+	json_decref(j);
+	upload_receipt_release(&back);
+	upload_receipt_release(&r);
+	unlink(path);
+	assert_int_equal(upload_receipt_read(path, &back), -ENOENT);
+	upload_receipt_release(&back);
+	free(path);
+}
+
+static void test_opts(void **state)
+{
+	struct upload_opts o;
+	struct config c;
+	char *err = NULL, *path = tmp_path("open.conf");
+	FILE *f;
+
+	(void)state;
+	unsetenv("RDIAG_UPLOAD_PASSWORD");
+	unsetenv("AWS_ACCESS_KEY_ID");
+	config_init(&c);
+	assert_int_equal(upload_opts_load(&o, &c, &err), 0);
+	assert_int_equal(o.retries, 5);
+	assert_int_equal(o.part_size, 16u << 20);
+	assert_string_equal(o.s3_region, "us-east-1");
+	config_add(&c, "upload", "part_size", "256K", "--x");
+	config_add(&c, "upload", "retries", "2", "--x");
+	config_add(&c, "upload", "retry_max_delay", "3", "--x");
+	assert_int_equal(upload_opts_load(&o, &c, &err), 0);
+	assert_int_equal(o.part_size, 256u << 10);
+	assert_int_equal(o.retries, 2);
+	assert_int_equal(o.retry_max_ms, 3000);
+	config_add(&c, "upload", "part_size", "12Q", "--x");
+	assert_int_equal(upload_opts_load(&o, &c, &err), -EINVAL);
+	assert_non_null(strstr(err, "part_size"));
+	free(err);
+	err = NULL;
+	config_release(&c);
+
+	/* A secret from a file others can read is refused, naming it. */
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fclose(f);
+	chmod(path, 0644);
+	config_init(&c);
+	config_add(&c, "upload", "password", "FAKEPW", path);
+	assert_int_equal(upload_opts_load(&o, &c, &err), -EINVAL);
+	assert_non_null(strstr(err, path));
+	assert_non_null(strstr(err, "0644"));
+	assert_null(strstr(err, "FAKEPW"));
+	free(err);
+	err = NULL;
+	chmod(path, 0600);
+	assert_int_equal(upload_opts_load(&o, &c, &err), 0);
+	assert_string_equal(o.password, "FAKEPW");
+	/* The environment wins over the file. */
+	setenv("RDIAG_UPLOAD_PASSWORD", "FROMENV", 1);
+	assert_int_equal(upload_opts_load(&o, &c, &err), 0);
+	assert_string_equal(o.password, "FROMENV");
+	unsetenv("RDIAG_UPLOAD_PASSWORD");
+	config_release(&c);
+	unlink(path);
+	free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_url_parse_ok),
+		cmocka_unit_test(test_url_parse_refused),
+		cmocka_unit_test(test_url_scrub),
+		cmocka_unit_test(test_uri_encode),
+		cmocka_unit_test(test_s3_query),
+		cmocka_unit_test(test_retry_after),
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_s3_state_round_trip),
+		cmocka_unit_test(test_s3_state_malformed),
+		cmocka_unit_test(test_receipt_round_trip),
+		cmocka_unit_test(test_opts),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
