@@ -12,6 +12,7 @@
 #include "command.h"
 #include "config.h"
 #include "log.h"
+#include "redact.h"
 #include "registry.h"
 #include "upload.h"
 
@@ -78,6 +79,7 @@ static int cmd_upload(int argc, char **argv)
 {
 	struct config cfg;
 	struct upload_opts o;
+	struct redactor *red = NULL;
 	const char *to = NULL, *form = NULL, *user_config = NULL;
 	bool force = false, remove_after = false, json = false, quiet = false,
 	     verbose = false;
@@ -155,9 +157,13 @@ static int cmd_upload(int argc, char **argv)
 	o.json = json;
 	o.quiet = quiet;
 	o.progress = !quiet && !json && isatty(STDERR_FILENO);
-	log_set_verbose(verbose, NULL);
+	/* --verbose lines pass the redactor like rdiag run's. */
+	red = redactor_new();
+	log_set_verbose(verbose, red);
 	rc = upload_cmd_run(argv[optind], to, &o);
+	log_set_verbose(false, NULL);
 out:
+	redactor_free(red);
 	config_release(&cfg);
 	free(err);
 	return rc;
