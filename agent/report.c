@@ -149,12 +149,36 @@ static void print_list(FILE *out, const struct verdict *v, enum severity s,
 	}
 }
 
+/* Collectors that ended badly, or (skipped) those with nothing to check. */
+static void print_statuses(FILE *out, const struct verdict *v, bool skipped,
+			   const char *heading)
+{
+	bool header = false;
+
+	for (size_t i = 0; i < v->n; i++) {
+		const struct collector_result *r = &v->results[i];
+
+		if (r->status == STATUS_OK ||
+		    (r->status == STATUS_SKIPPED) != skipped)
+			continue;
+		if (!header)
+			fprintf(out, "\n%s\n", heading);
+		header = true;
+		if (skipped)
+			fprintf(out, "  %-16s %s\n", r->collector->name,
+				r->reason ? r->reason : "");
+		else
+			fprintf(out, "  %-16s %-8s %s\n", r->collector->name,
+				collector_status_name(r->status),
+				r->reason ? r->reason : "");
+	}
+}
+
 void report_text(FILE *out, const struct verdict *v, bool colour, bool full)
 {
 	size_t problems = count_severity(v, SEVERITY_FAIL) +
 			  count_severity(v, SEVERITY_WARN);
 	size_t passed = count_severity(v, SEVERITY_OK);
-	bool header = false;
 
 	fprintf(out, "rdiag verdict for %s%s%s\n", v->host,
 		v->ticket ? ", ticket " : "", v->ticket ? v->ticket : "");
@@ -168,18 +192,8 @@ void report_text(FILE *out, const struct verdict *v, bool colour, bool full)
 	}
 	fprintf(out, "\n%zu check%s passed, %zu problem%s found.\n", passed,
 		passed == 1 ? "" : "s", problems, problems == 1 ? "" : "s");
-	for (size_t i = 0; i < v->n; i++) {
-		const struct collector_result *r = &v->results[i];
-
-		if (r->status == STATUS_OK)
-			continue;
-		if (!header)
-			fprintf(out, "\nCollectors that did not finish:\n");
-		header = true;
-		fprintf(out, "  %-16s %-8s %s\n", r->collector->name,
-			collector_status_name(r->status),
-			r->reason ? r->reason : "");
-	}
+	print_statuses(out, v, false, "Collectors that did not finish:");
+	print_statuses(out, v, true, "Not checked:");
 	if (v->bundle_path) {
 		char size[32];
 
