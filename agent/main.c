@@ -27,12 +27,8 @@ static const struct command cmd_version_entry = {
 
 /* Sorted by name; NULL-terminated. */
 static const struct command *const commands[] = {
-	&cmd_help_entry,
-	&cmd_list_entry,
-	&cmd_run_entry,
-	&cmd_upload_entry,
-	&cmd_version_entry,
-	NULL,
+	&cmd_help_entry,   &cmd_list_entry,    &cmd_run_entry,
+	&cmd_upload_entry, &cmd_version_entry, NULL,
 };
 
 void cmd_error(const char *fmt, ...)
