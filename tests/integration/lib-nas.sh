@@ -36,7 +36,9 @@ CONF
 	read only = no
 CONF
 	} >"$d/smb.conf"
-	smbd --foreground --no-process-group -s "$d/smb.conf" \
+	# Its own session: smbd signals its whole process group when it
+	# stops, which would otherwise be this test script.
+	setsid smbd --foreground --no-process-group -s "$d/smb.conf" \
 		</dev/null >"$d/log/stdout" 2>&1 &
 	T_PIDS+=($!)
 	t_wait_port "$port" 30
