@@ -175,25 +175,7 @@ static bool bundle_base_valid(const char *base)
  */
 static bool bundle_arcpath_valid(const char *path)
 {
-	const char *p = path, *comp = path;
-	size_t len = strlen(path);
-
-	if (len == 0 || len > BUNDLE_ARCPATH_MAX || path[0] == '/')
-		return false;
-	for (;; p++) {
-		if (*p == '/' || *p == '\0') {
-			size_t n = (size_t)(p - comp);
-
-			if (n == 0 || (n == 1 && comp[0] == '.') ||
-			    (n == 2 && comp[0] == '.' && comp[1] == '.'))
-				return false;
-			if (*p == '\0')
-				return true;
-			comp = p + 1;
-		} else if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-			return false;
-		}
-	}
+	return relpath_is_contained(path, BUNDLE_ARCPATH_MAX);
 }
 
 static void bundle_op_free(struct bundle_op *op)

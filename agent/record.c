@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "rdiag/record.h"
+#include "rdiag/util.h"
 
 #define TEXT_MAX 16384 /* title, detail, hint, value, log message */
 
@@ -80,32 +81,17 @@ bool record_key_valid(const char *key)
 
 bool record_artifact_path_valid(const char *path)
 {
-	size_t len = strlen(path);
-	const char *comp = path;
-
-	if (len < 1 || len > RECORD_MAX_ARTPATH || path[0] == '/')
+	if (!relpath_is_contained(path, RECORD_MAX_ARTPATH))
 		return false;
-	for (const char *p = path;; p++) {
-		if (*p == '/' || *p == '\0') {
-			size_t n = (size_t)(p - comp);
-
-			if (n == 0 || (n == 1 && comp[0] == '.') ||
-			    (n == 2 && comp[0] == '.' && comp[1] == '.'))
-				return false;
-			if (*p == '\0')
-				break;
-			comp = p + 1;
-			continue;
-		}
+	for (const char *p = path; *p; p++)
 		if (*p < 0x21 || *p > 0x7e || *p == '\\')
 			return false;
-	}
 	return true;
 }
 
 /* Copy a string member into out, checking type and length. */
-static int take_string(json_t *in, json_t *out, const char *name,
-		       bool required, size_t max)
+static int take_string(json_t *in, json_t *out, const char *name, bool required,
+		       size_t max)
 {
 	json_t *v = json_object_get(in, name);
 

@@ -128,6 +128,29 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 	return 0;
 }
 
+bool relpath_is_contained(const char *path, size_t max)
+{
+	const char *comp = path;
+	size_t len = strlen(path);
+
+	if (len == 0 || len > max || path[0] == '/')
+		return false;
+	for (const char *p = path;; p++) {
+		if (*p == '/' || *p == '\0') {
+			size_t n = (size_t)(p - comp);
+
+			if (n == 0 || (n == 1 && comp[0] == '.') ||
+			    (n == 2 && comp[0] == '.' && comp[1] == '.'))
+				return false;
+			if (*p == '\0')
+				return true;
+			comp = p + 1;
+		} else if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			return false;
+		}
+	}
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -7,6 +7,7 @@
 #define RDIAG_UTIL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,13 @@ int64_t now_ms(void);
  */
 int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 	       unsigned long long *ret);
+
+/*
+ * A relative path that cannot climb out of the directory it is joined to:
+ * no leading '/', no empty, "." or ".." component, no control characters,
+ * 1..max bytes. Callers add their own character rules.
+ */
+bool relpath_is_contained(const char *path, size_t max);
 
 /* Write all of buf to fd, retrying on EINTR and short writes; 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);
