@@ -77,6 +77,9 @@ struct bundle {
 	unsigned char *cio;
 	/* The archive cannot be finished any more. */
 	bool broken;
+	/* Signs manifest.json into manifest.sig (bundle_set_signer). */
+	char *(*signer)(void *arg, const void *m, size_t len);
+	void *signer_arg;
 
 	/*
 	 * Used by the compressor thread while it runs, by the caller before
@@ -971,6 +974,38 @@ out:
 	return r;
 }
 
+void bundle_set_signer(struct bundle *b,
+		       char *(*sign)(void *arg, const void *m, size_t len),
+		       void *arg)
+{
+	b->signer = sign;
+	b->signer_arg = arg;
+	json_object_set_new(b->seen, "manifest.sig", json_true());
+}
+
+/* manifest.sig over the exact bytes of manifest.json (text + newline). */
+static int bundle_write_signature(struct bundle *b, const char *text,
+				  char **ret_err)
+{
+	size_t len = strlen(text);
+	char *m, *sig;
+	int r;
+
+	if (!b->signer)
+		return 0;
+	m = xmalloc(len + 1);
+	memcpy(m, text, len);
+	m[len] = '\n';
+	sig = b->signer(b->signer_arg, m, len + 1);
+	free(m);
+	if (!sig)
+		return set_err(ret_err, -EINVAL,
+			       "cannot sign the manifest of '%s'", b->path);
+	r = bundle_write_mem(b, "manifest.sig", sig, strlen(sig), ret_err);
+	free(sig);
+	return r;
+}
+
 int bundle_close(struct bundle *b, json_t *base_manifest, char **ret_path,
 		 uint64_t *ret_size, char ret_sha256[65], char **ret_err)
 {
@@ -998,7 +1033,8 @@ int bundle_close(struct bundle *b, json_t *base_manifest, char **ret_path,
 				     (int64_t)strlen(text) + 1, ret_err)) < 0 ||
 	    (r = bundle_write_data(b, text, strlen(text), ret_err)) < 0 ||
 	    (r = bundle_write_data(b, "\n", 1, ret_err)) < 0 ||
-	    (r = bundle_finish_entry(b, ret_err)) < 0)
+	    (r = bundle_finish_entry(b, ret_err)) < 0 ||
+	    (r = bundle_write_signature(b, text, ret_err)) < 0)
 		goto out;
 	if (archive_write_close(b->a) != ARCHIVE_OK) {
 		r = bundle_archive_err(b, "the end of the archive", ret_err);

@@ -49,6 +49,16 @@ int bundle_add_data(struct bundle *b, const char *arcpath, const void *data,
 		    size_t len, char **ret_err);
 
 /*
+ * Sign the bundle: bundle_close() then calls sign(arg, m, len) with the
+ * exact bytes of manifest.json and stores the text it returns (malloc'd,
+ * freed by the bundle) as the entry manifest.sig right after it; NULL
+ * fails the close. manifest.sig is not listed in the manifest.
+ */
+void bundle_set_signer(struct bundle *b,
+		       char *(*sign)(void *arg, const void *m, size_t len),
+		       void *arg);
+
+/*
  * Finish: write manifest.json from base_manifest (borrowed; the bundle adds
  * "files" and "redactions"), close the archive, fsync, rename NAME.partial to
  * NAME, write NAME.sha256. On success *ret_path is the final path, *ret_size

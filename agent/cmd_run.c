@@ -25,6 +25,7 @@
 #include "report.h"
 #include "run_opts.h"
 #include "runner.h"
+#include "sign_run.h"
 #include "upload.h"
 
 static volatile sig_atomic_t interrupted;
@@ -306,20 +307,25 @@ static int add_staged(struct bundle *b, const char *staging, const char *name,
 static int build_bundle(const struct run_opts *o, const char *staging,
 			struct collector_result *res, size_t n,
 			json_t *findings, json_t *manifest,
-			struct redactor *red, struct verdict *v,
-			char **ret_path, char ret_sha[65], char **ret_err)
+			struct redactor *red, struct sign_run *sr,
+			struct verdict *v, char **ret_path, char ret_sha[65],
+			char **ret_err)
 {
 	struct bundle *b = NULL;
-	char stamp[32], *base, *path;
+	char stamp[32], *base, *path, *enc;
 	int r;
 
 	utc_stamp(stamp, sizeof(stamp));
 	base = xasprintf("rdiag-%s-%s-%s", o->host,
 			 o->ticket ? o->ticket : "noticket", stamp);
-	r = bundle_open(o->out_dir, base, o->compress, red, &b, ret_err);
+	/* Encrypted: the plain bundle exists only inside private staging. */
+	r = bundle_open(sr->encrypt ? staging : o->out_dir, base, o->compress,
+			red, &b, ret_err);
 	free(base);
 	if (r < 0)
 		return r;
+	if (sr->sign)
+		bundle_set_signer(b, sign_run_signer, sr);
 	for (size_t i = 0; i < n && r == 0; i++) {
 		char *recs = xasprintf("%s/%s.records.jsonl", staging,
 				       res[i].collector->name);
@@ -375,6 +381,14 @@ static int build_bundle(const struct run_opts *o, const char *staging,
 	r = bundle_close(b, manifest, &path, &v->bundle_size, ret_sha, ret_err);
 	if (r < 0)
 		return r;
+	if (sr->encrypt) {
+		r = sign_run_encrypt(sr, path, o->out_dir, &enc,
+				     &v->bundle_size, ret_sha, ret_err);
+		free(path);
+		if (r < 0)
+			return r;
+		path = enc;
+	}
 	*ret_path = path;
 	return 0;
 }
@@ -428,6 +442,7 @@ static int cmd_run(int argc, char **argv)
 	struct progress_state ps;
 	struct verdict v;
 	struct upload_opts uo;
+	struct sign_run sr = { 0 };
 	json_t *findings = NULL, *manifest = NULL;
 	char *staging = NULL, *logpath = NULL, *bundle_path = NULL;
 	char *err = NULL, sha[65] = "";
@@ -441,6 +456,11 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (!o.no_bundle && (rc = check_out_dir(&o)) != 0)
 		goto out;
+	if (sign_run_load(&sr, o.sign_key, o.encrypt_to, &err) < 0) {
+		cmd_error("%s", err);
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (o.upload_url) {
 		struct upload_url uu;
 
@@ -523,7 +543,7 @@ static int cmd_run(int argc, char **argv)
 			fprintf(stderr, "rdiag: writing bundle\n");
 		manifest = manifest_base(&o, res, n, started, red);
 		r = build_bundle(&o, staging, res, n, findings, manifest, red,
-				 &v, &bundle_path, sha, &err);
+				 &sr, &v, &bundle_path, sha, &err);
 		if (r < 0) {
 			if (r == -EINTR)
 				cmd_error("interrupted; no bundle written");
@@ -566,6 +586,7 @@ out:
 	json_decref(findings);
 	json_decref(manifest);
 	redactor_free(red);
+	sign_run_release(&sr);
 	free(staging);
 	free(logpath);
 	free(bundle_path);

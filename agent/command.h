@@ -30,6 +30,11 @@ struct command {
 extern const struct command cmd_run_entry;
 extern const struct command cmd_list_entry;
 extern const struct command cmd_upload_entry;
+extern const struct command cmd_diff_entry;
+extern const struct command cmd_export_entry;
+extern const struct command cmd_extract_entry;
+extern const struct command cmd_inspect_entry;
+extern const struct command cmd_keygen_entry;
 
 /* Print "rdiag: <message>" to stderr (no trailing period, like git). */
 void cmd_error(const char *fmt, ...) RDIAG_PRINTF(1, 2);

@@ -27,8 +27,17 @@ static const struct command cmd_version_entry = {
 
 /* Sorted by name; NULL-terminated. */
 static const struct command *const commands[] = {
-	&cmd_help_entry,   &cmd_list_entry,    &cmd_run_entry,
-	&cmd_upload_entry, &cmd_version_entry, NULL,
+	&cmd_diff_entry,
+	&cmd_export_entry,
+	&cmd_extract_entry,
+	&cmd_help_entry,
+	&cmd_inspect_entry,
+	&cmd_keygen_entry,
+	&cmd_list_entry,
+	&cmd_run_entry,
+	&cmd_upload_entry,
+	&cmd_version_entry,
+	NULL,
 };
 
 void cmd_error(const char *fmt, ...)

@@ -34,6 +34,8 @@ enum {
 	OPT_NO_BUNDLE,
 	OPT_UPLOAD,
 	OPT_REMOVE_AFTER_UPLOAD,
+	OPT_SIGN,
+	OPT_ENCRYPT_TO,
 	OPT_HELP,
 };
 
@@ -54,6 +56,8 @@ static const struct option long_opts[] = {
 	{ "no-bundle", no_argument, NULL, OPT_NO_BUNDLE },
 	{ "upload", required_argument, NULL, OPT_UPLOAD },
 	{ "remove-after-upload", no_argument, NULL, OPT_REMOVE_AFTER_UPLOAD },
+	{ "sign", required_argument, NULL, OPT_SIGN },
+	{ "encrypt-to", required_argument, NULL, OPT_ENCRYPT_TO },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -400,6 +404,14 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 		case OPT_REMOVE_AFTER_UPLOAD:
 			o->remove_after_upload = true;
 			break;
+		case OPT_SIGN:
+			free(o->sign_key);
+			o->sign_key = xstrdup(optarg);
+			break;
+		case OPT_ENCRYPT_TO:
+			free(o->encrypt_to);
+			o->encrypt_to = xstrdup(optarg);
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -428,6 +440,11 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 	if (o->upload_url && o->no_bundle) {
 		rc = cmd_usage_error("run", "--upload needs a bundle; drop "
 					    "--no-bundle");
+		goto out;
+	}
+	if ((o->sign_key || o->encrypt_to) && o->no_bundle) {
+		rc = cmd_usage_error("run", "--sign and --encrypt-to need a "
+					    "bundle; drop --no-bundle");
 		goto out;
 	}
 	if (since && run_opts_parse_since(since, time(NULL), &o->since) < 0) {
@@ -477,6 +494,8 @@ void run_opts_release(struct run_opts *o)
 	free(o->out_dir);
 	free(o->host);
 	free(o->command_line);
+	free(o->sign_key);
+	free(o->encrypt_to);
 	free(o->upload_url);
 	memset(o, 0, sizeof(*o));
 }

@@ -34,6 +34,10 @@
 	"  --upload URL            send the bundle there (see rdiag help "     \
 	"upload)\n"                                                            \
 	"  --remove-after-upload   delete the bundle once the server has it\n" \
+	"  --sign SECRETKEY        sign the manifest (ed25519, rdiag "         \
+	"keygen)\n"                                                            \
+	"  --encrypt-to PUBKEY     encrypt the bundle for this x25519 key;\n"  \
+	"                          no plain bundle is ever left behind\n"      \
 	"  --json                  print the verdict as one JSON object\n"     \
 	"  --no-bundle             only print the verdict\n"                   \
 	"  -q, --quiet             no progress; verdict only when not clean\n" \
@@ -54,6 +58,8 @@ struct run_opts {
 	time_t since;
 	char *upload_url; /* --upload, NULL when not given */
 	bool remove_after_upload;
+	char *sign_key;   /* --sign: ed25519 secret key file, or NULL */
+	char *encrypt_to; /* --encrypt-to: x25519 public key file, or NULL */
 	bool json, no_bundle, quiet, verbose;
 };
 
