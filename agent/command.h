@@ -30,6 +30,7 @@ struct command {
 extern const struct command cmd_run_entry;
 extern const struct command cmd_list_entry;
 extern const struct command cmd_upload_entry;
+extern const struct command cmd_session_entry;
 extern const struct command cmd_diff_entry;
 extern const struct command cmd_export_entry;
 extern const struct command cmd_extract_entry;

@@ -35,6 +35,7 @@ static const struct command *const commands[] = {
 	&cmd_keygen_entry,
 	&cmd_list_entry,
 	&cmd_run_entry,
+	&cmd_session_entry,
 	&cmd_upload_entry,
 	&cmd_version_entry,
 	NULL,
