@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "config.h"
+#include "session.h"
 #include "upload.h"
 
 const struct config_key config_agent_keys[] = {
@@ -79,6 +80,8 @@ section_keys(const struct collector *const *table, const char *section,
 		return config_agent_keys;
 	if (strcmp(section, "upload") == 0)
 		return upload_config_keys;
+	if (strcmp(section, "session") == 0)
+		return session_config_keys;
 	for (; table && *table; table++)
 		if (strcmp((*table)->name, section) == 0)
 			return (*table)->keys;
