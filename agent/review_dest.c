@@ -59,7 +59,8 @@ static int dest_walk(struct review_dest *d, const char *rel, bool mkdir_last,
 		return r;
 	}
 	*ret_fd = cur;
-	*ret_last = mkdir_last ? NULL : xstrdup(comp);
+	if (ret_last)
+		*ret_last = xstrdup(comp);
 	free(copy);
 	return 0;
 }
@@ -67,11 +68,16 @@ static int dest_walk(struct review_dest *d, const char *rel, bool mkdir_last,
 static int dest_dir(void *arg, const char *rel)
 {
 	struct review_dest *d = arg;
+	char *path = xstrdup(rel);
+	size_t len = strlen(path);
 	int fd, r;
 
-	if (!*rel)
-		return 0;
-	if ((r = dest_walk(d, rel, true, &fd, NULL)) < 0)
+	/* Directory names may end in '/'. */
+	if (len > 0 && path[len - 1] == '/')
+		path[--len] = '\0';
+	r = len == 0 ? 0 : dest_walk(d, path, true, &fd, NULL);
+	free(path);
+	if (r < 0 || len == 0)
 		return r;
 	if (fd != d->dir_fd)
 		close(fd);
