@@ -81,6 +81,7 @@ t_check "it says why" grep -q "no terminal to ask for consent" "$T_DIR/noconsent
 sed -i 's/^allow_unattended = yes/allow_unattended = no/' "$T_DIR/session.conf"
 run_agent notallowed --yes
 t_check "--yes without allow_unattended: refused (got $RC)" test "$RC" = 64
+t_check "it says what the config needs" grep -q "needs \[session\] allow_unattended = yes" "$T_DIR/notallowed.err"
 t_check "nothing reached the relay without consent" test "$(s_relay_connections)" = "$n0"
 t_check "the refusals are in the audit log" \
 	s_audit "e['event']=='consent' and e['answer']=='no terminal'"
