@@ -26,6 +26,7 @@
 #include "run_opts.h"
 #include "runner.h"
 #include "sign_run.h"
+#include "ticket.h"
 #include "upload.h"
 
 static volatile sig_atomic_t interrupted;
@@ -463,16 +464,38 @@ static int cmd_run(int argc, char **argv)
 	}
 	if (o.upload_url) {
 		struct upload_url uu;
+		struct ticket_url tu;
+		struct ticket_opts to;
 
 		/* Refuse a bad target or [upload] before collecting anything.
 		 */
-		if (upload_url_parse(o.upload_url, &uu, &err) < 0 ||
-		    upload_opts_load(&uo, &o.config, &err) < 0) {
+		if (ticket_url_is(o.upload_url)) {
+			if (ticket_url_parse(o.upload_url, &tu, &err) < 0 ||
+			    ticket_opts_load(&to, &o.config, &err) < 0) {
+				cmd_error("%s", err);
+				rc = EXIT_USAGE;
+				goto out;
+			}
+			ticket_url_release(&tu);
+			if (!o.ticket) {
+				rc = cmd_usage_error("run",
+						     "a ticket target needs "
+						     "--ticket ID");
+				goto out;
+			}
+		} else if (upload_url_parse(o.upload_url, &uu, &err) < 0) {
+			cmd_error("%s", err);
+			rc = EXIT_USAGE;
+			goto out;
+		} else {
+			upload_url_release(&uu);
+		}
+		if (upload_opts_load(&uo, &o.config, &err) < 0) {
 			cmd_error("%s", err);
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		upload_url_release(&uu);
+		uo.ticket = o.ticket;
 		uo.remove_after = o.remove_after_upload;
 		uo.quiet = o.quiet || o.json;
 		uo.progress = !uo.quiet && isatty(STDERR_FILENO);

@@ -20,7 +20,12 @@
 	"usage: rdiag upload BUNDLE --to URL [options]\n"                      \
 	"  --to URL                https://HOST/PATH, s3://BUCKET/KEY,\n"      \
 	"                          sftp://USER@HOST[:PORT]/PATH,\n"            \
-	"                          tus+https://HOST/PATH or file:///PATH\n"    \
+	"                          tus+https://HOST/PATH or file:///PATH;\n"   \
+	"                          a ticket: redmine+https://HOST[/PATH],\n"   \
+	"                          rt+https://HOST[/PATH],\n"                  \
+	"                          jira+https://HOST,\n"                       \
+	"                          zendesk+https://SUBDOMAIN.zendesk.com\n"    \
+	"  --ticket ID             the ticket (default: the bundle's)\n"       \
 	"  --form FIELD            https: multipart POST with the bundle in\n" \
 	"                          FIELD instead of a PUT\n"                   \
 	"  --config FILE           read FILE after /etc/rdiag/rdiag.conf\n"    \
@@ -30,7 +35,8 @@
 	"  -q, --quiet             no progress, no receipt text\n"             \
 	"  -v, --verbose           log to stderr as well\n"                    \
 	"Credentials come from the environment (RDIAG_UPLOAD_PASSWORD,\n"      \
-	"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, ...)\n"  \
+	"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,\n"       \
+	"RDIAG_TICKET_TOKEN, RDIAG_TICKET_USER, ...)\n"                        \
 	"or a 0600 config file, never from the command line.\n"
 
 enum {
@@ -40,6 +46,7 @@ enum {
 	OPT_FORCE,
 	OPT_REMOVE,
 	OPT_JSON,
+	OPT_TICKET,
 	OPT_HELP,
 };
 
@@ -50,6 +57,7 @@ static const struct option long_opts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "remove-after-upload", no_argument, NULL, OPT_REMOVE },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "ticket", required_argument, NULL, OPT_TICKET },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -80,7 +88,8 @@ static int cmd_upload(int argc, char **argv)
 	struct config cfg;
 	struct upload_opts o;
 	struct redactor *red = NULL;
-	const char *to = NULL, *form = NULL, *user_config = NULL;
+	const char *to = NULL, *form = NULL, *user_config = NULL,
+		   *ticket = NULL;
 	bool force = false, remove_after = false, json = false, quiet = false,
 	     verbose = false;
 	char *err = NULL;
@@ -105,6 +114,9 @@ static int cmd_upload(int argc, char **argv)
 			break;
 		case OPT_REMOVE:
 			remove_after = true;
+			break;
+		case OPT_TICKET:
+			ticket = optarg;
 			break;
 		case OPT_JSON:
 			json = true;
@@ -155,6 +167,7 @@ static int cmd_upload(int argc, char **argv)
 	o.force = force;
 	o.remove_after = remove_after;
 	o.json = json;
+	o.ticket = ticket;
 	o.quiet = quiet;
 	o.progress = !quiet && !json && isatty(STDERR_FILENO);
 	/* --verbose lines pass the redactor like rdiag run's. */

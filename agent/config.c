@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "session.h"
+#include "ticket.h"
 #include "upload.h"
 
 const struct config_key config_agent_keys[] = {
@@ -82,6 +83,8 @@ section_keys(const struct collector *const *table, const char *section,
 		return upload_config_keys;
 	if (strcmp(section, "session") == 0)
 		return session_config_keys;
+	if (strcmp(section, "ticket") == 0)
+		return ticket_config_keys;
 	for (; table && *table; table++)
 		if (strcmp((*table)->name, section) == 0)
 			return (*table)->keys;

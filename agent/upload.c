@@ -162,6 +162,7 @@ int upload_opts_load(struct upload_opts *o, const struct config *c,
 	int r;
 
 	memset(o, 0, sizeof(*o));
+	o->config = c;
 	for (size_t i = 0; i < ARRAY_SIZE(secret_keys); i++)
 		if ((r = check_secret_origin(c, secret_keys[i], ret_err)) < 0)
 			return r;

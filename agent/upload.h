@@ -141,6 +141,10 @@ struct upload_opts {
 	bool json;
 	bool force;
 	bool remove_after;
+	/* Ticket targets (redmine+https:// ...; see ticket.h): the ticket
+	 * (NULL: the bundle manifest's) and the config for [ticket]. */
+	const char *ticket;
+	const struct config *config;
 };
 
 /*

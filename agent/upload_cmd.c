@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "ticket.h"
 #include "upload.h"
 
 int upload_cmd_run(const char *bundle, const char *url,
@@ -19,6 +20,10 @@ int upload_cmd_run(const char *bundle, const char *url,
 	char *err = NULL, *shown = upload_url_scrub(url);
 	int r, code;
 
+	if (ticket_url_is(url)) {
+		free(shown);
+		return ticket_cmd_run(bundle, url, o);
+	}
 	memset(&rc, 0, sizeof(rc));
 	r = upload_bundle(bundle, url, o, &rc, &err);
 	if (r == 0 || r == -EALREADY) {

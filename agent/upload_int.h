@@ -2,7 +2,8 @@
  * What the upload_*.c files share: the state of one upload, one request's
  * outcome, and the libcurl setup every scheme starts from (verified TLS,
  * pins, proxies, timeouts, stall detection, progress, bounded capture of
- * reply headers and bodies). Private to agent/upload*.c.
+ * reply headers and bodies). Private to agent/upload*.c and the ticket
+ * adapters (agent/ticket*.c), whose requests share this setup.
  */
 #ifndef RDIAG_UPLOAD_INT_H
 #define RDIAG_UPLOAD_INT_H
