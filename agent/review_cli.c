@@ -50,7 +50,23 @@ int review_cli_open(struct review_cli *c, const char *path,
 	char *err = NULL;
 	int r;
 
-	r = review_open(path, &o, ret, &err);
+	/*
+	 * With a sink, a first pass verifies without writing anything, so a
+	 * hostile bundle is refused before its first byte lands on disk; the
+	 * second pass writes and verifies again (the file may have changed).
+	 */
+	if (sink) {
+		struct review_opts dry = o;
+		struct review *first = NULL;
+
+		dry.sink = NULL;
+		r = review_open(path, &dry, &first, &err);
+		review_free(first);
+		if (r == 0)
+			r = review_open(path, &o, ret, &err);
+	} else {
+		r = review_open(path, &o, ret, &err);
+	}
 	if (r == 0)
 		return 0;
 	cmd_error("%s: '%s' refused: %s", c->cmd, path,

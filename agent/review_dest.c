@@ -133,6 +133,7 @@ static bool dir_empty(int fd)
 		close(dup_fd);
 		return false;
 	}
+	rewinddir(dir);
 	while ((de = readdir(dir)))
 		if (strcmp(de->d_name, ".") != 0 &&
 		    strcmp(de->d_name, "..") != 0)
@@ -213,6 +214,8 @@ int review_dest_discard(struct review_dest *d)
 			close(dup_fd);
 		return -errno;
 	}
+	/* The duplicate shares dir_fd's offset, which may be at the end. */
+	rewinddir(dir);
 	while ((de = readdir(dir))) {
 		char *p;
 		int q;
