@@ -135,7 +135,9 @@ static struct curl_slist *headers(const struct ticket_ctx *c,
 	l = curl_slist_append(l, "Accept: application/json");
 	/* No 100-continue round trip; every server here reads the body. */
 	l = curl_slist_append(l, "Expect:");
-	if (rq->json)
+	if (rq->form_field)
+		; /* libcurl writes multipart/form-data with its boundary */
+	else if (rq->json)
 		l = curl_slist_append(l, "Content-Type: application/json");
 	else if (rq->file && !rq->form_field) {
 		char *ct =
