@@ -408,6 +408,16 @@ static void finish(struct inner *st, const char *reason)
 				st->chan, st->shell_done ? st->status : 255);
 		(void)ssh_channel_send_eof(st->chan);
 		(void)ssh_channel_close(st->chan);
+		/*
+		 * Let the client hang up first, as sshd does: closing under
+		 * it breaks its ProxyCommand pipe before it sent its own
+		 * disconnect, and it exits 255 instead of the status.
+		 */
+		for (int64_t end = now_ms() + (inner_stop ? 1000 : 3000);
+		     now_ms() < end && !(ssh_get_status(st->s) &
+					 (SSH_CLOSED | SSH_CLOSED_ERROR));)
+			if (ssh_event_dopoll(st->ev, 100) == SSH_ERROR)
+				break;
 	}
 	session_cast_close(&st->cast);
 	if (st->joined) {
