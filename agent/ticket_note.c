@@ -581,6 +581,33 @@ static void emit_note(struct emitter *e, const struct ticket_note *n)
 	e->ops->para_end(e);
 }
 
+/* The findings with control characters (newlines too) made spaces, so a
+ * finding keeps to its lines in the verdict text. */
+static json_t *flatten(json_t *findings)
+{
+	json_t *copy = json_deep_copy(findings), *f, *v;
+	size_t i;
+	const char *k;
+
+	json_array_foreach(copy, i, f)
+	{
+		json_object_foreach(f, k, v)
+		{
+			char *s;
+
+			if (!json_is_string(v))
+				continue;
+			s = xstrdup(json_string_value(v));
+			for (char *p = s; *p; p++)
+				if ((*p > 0 && *p < ' ') || *p == 0x7f)
+					*p = ' ';
+			json_string_set(v, s);
+			free(s);
+		}
+	}
+	return copy;
+}
+
 /* Plain text is the terminal verdict itself, then the bundle lines. */
 static char *render_plain(const struct ticket_note *n)
 {
@@ -589,15 +616,17 @@ static char *render_plain(const struct ticket_note *n)
 	char *text = NULL, size[32];
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
+	json_t *flat = flatten(n->findings);
 
 	if (!f)
 		abort(); /* only fails on memory exhaustion */
 	memset(&v, 0, sizeof(v));
-	v.findings = n->findings;
+	v.findings = flat;
 	v.host = n->host;
 	v.ticket = n->ticket;
 	report_text(f, &v, false, false);
 	fclose(f);
+	json_decref(flat);
 	buf_init(&b, 0);
 	/* Control characters from a finding must not reach the ticket. */
 	for (const char *p = text; *p; p++)

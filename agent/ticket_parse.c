@@ -106,9 +106,9 @@ static void add_strings(struct buf *b, json_t *v)
 
 char *ticket_error_text(const char *body)
 {
-	static const char *const keys[] = { "errors",  "errorMessages",
-					    "error",   "description",
-					    "message", "details" };
+	static const char *const keys[] = { "errorMessages", "errors",
+					    "error",         "description",
+					    "message",       "details" };
 	json_t *j;
 	struct buf b;
 	char *s;
