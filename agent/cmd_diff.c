@@ -174,12 +174,11 @@ static json_t *diff_build(const struct review *a, const struct review *b)
 
 static void print_findings(const char *heading, json_t *list)
 {
-	size_t i, problems = 0;
+	size_t i;
 	json_t *f;
 
 	if (json_array_size(list) == 0)
 		return;
-	json_array_foreach(list, i, f) problems += is_problem(f);
 	printf("\n%s (%zu):\n", heading, json_array_size(list));
 	json_array_foreach(list, i, f)
 	{
