@@ -848,7 +848,7 @@ int session_run(struct session_opts *o)
 
 	say(&ss, "connecting to the relay %s:%u ...", o->relay_host,
 	    o->relay_port);
-	r = session_relay_open(&ss.relay, o, &err);
+	r = session_relay_open(&ss.relay, o, &sig_stop, &err);
 	if (r < 0) {
 		struct session_field f[] = {
 			{ "stage",
@@ -864,9 +864,10 @@ int session_run(struct session_opts *o)
 
 		complain("%s", err);
 		session_audit_event(&ss.audit, "error", f, ARRAY_SIZE(f));
-		ss.reason = "relay failure";
-		ss.code = r == -EINVAL ? SESSION_EXIT_USAGE
-				       : SESSION_EXIT_UNAVAILABLE;
+		ss.reason = sig_stop ? "interrupted" : "relay failure";
+		ss.code = sig_stop       ? SESSION_EXIT_INTERRUPTED
+			  : r == -EINVAL ? SESSION_EXIT_USAGE
+					 : SESSION_EXIT_UNAVAILABLE;
 		audit_end(&ss, false);
 		free(err);
 		ssh_key_free(ss.host_key);

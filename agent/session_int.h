@@ -7,6 +7,7 @@
 #define RDIAG_SESSION_INT_H
 
 #include <libssh/libssh.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -79,11 +80,11 @@ struct session_relay {
  * forward. Each step is bounded by o->connect_timeout_s. Errors:
  * -EHOSTUNREACH relay unreachable, -EPERM host key mismatch, -EACCES
  * authentication refused, -EADDRNOTAVAIL forward refused, -EINVAL bad key
- * file; *ret_err holds the message. On success the session is left in
- * non-blocking mode.
+ * file, -EINTR when *stop became set; *ret_err holds the message. On
+ * success the session is left in non-blocking mode.
  */
 int session_relay_open(struct session_relay *r, const struct session_opts *o,
-		       char **ret_err);
+		       const volatile sig_atomic_t *stop, char **ret_err);
 /*
  * Ask the relay to drop the forward (when alive, within timeout_s) and
  * disconnect. Returns true when the relay confirmed the cancel.

@@ -7,6 +7,7 @@
  * caller's poll loop.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,25 @@ static int key_fp(ssh_key key, char *out)
 	return 0;
 }
 
+/*
+ * Between two calls of a pending non-blocking step: wait a little for the
+ * relay. -ETIMEDOUT past the deadline, -EINTR when asked to stop.
+ */
+static int relay_wait(ssh_session s, int64_t deadline,
+		      const volatile sig_atomic_t *stop)
+{
+	struct pollfd p = { .fd = ssh_get_fd(s), .events = POLLIN };
+	int64_t left = deadline - now_ms();
+
+	if (stop && *stop)
+		return -EINTR;
+	if (left <= 0)
+		return -ETIMEDOUT;
+	/* Short naps: a TCP connect in progress is not a POLLIN event. */
+	(void)poll(&p, 1, left < 20 ? (int)left : 20);
+	return 0;
+}
+
 static void set_timeout(ssh_session s, unsigned secs)
 {
 	long t = (long)secs;
@@ -37,8 +57,9 @@ static void set_timeout(ssh_session s, unsigned secs)
 }
 
 int session_relay_open(struct session_relay *r, const struct session_opts *o,
-		       char **ret_err)
+		       const volatile sig_atomic_t *stop, char **ret_err)
 {
+	int64_t deadline;
 	ssh_key key = NULL, srv = NULL;
 	char agent_fp[SESSION_FP_MAX] = "?";
 	unsigned port = o->relay_port;
@@ -80,11 +101,24 @@ int session_relay_open(struct session_relay *r, const struct session_opts *o,
 	set_timeout(r->s, o->connect_timeout_s);
 	ssh_set_counters(r->s, &r->tx, &r->rx);
 
-	if (ssh_connect(r->s) != SSH_OK) {
-		*ret_err = xasprintf("cannot reach the relay %s:%u: %s",
-				     o->relay_host, o->relay_port,
-				     ssh_get_error(r->s));
-		ret = -EHOSTUNREACH;
+	/* Non-blocking, so that Ctrl-C and the deadline win over libssh. */
+	ssh_set_blocking(r->s, 0);
+	deadline = now_ms() + 1000LL * o->connect_timeout_s;
+	while ((rc = ssh_connect(r->s)) == SSH_AGAIN)
+		if ((ret = relay_wait(r->s, deadline, stop)) < 0)
+			break;
+	if (rc != SSH_OK) {
+		*ret_err = ret == -EINTR ? xstrdup("interrupted")
+			   : ret < 0
+				   ? xasprintf("cannot reach the relay %s:%u: "
+					       "no SSH answer within %us",
+					       o->relay_host, o->relay_port,
+					       o->connect_timeout_s)
+				   : xasprintf("cannot reach the relay %s:%u: "
+					       "%s",
+					       o->relay_host, o->relay_port,
+					       ssh_get_error(r->s));
+		ret = ret == -EINTR ? -EINTR : -EHOSTUNREACH;
 		goto out;
 	}
 	if (ssh_get_server_publickey(r->s, &srv) != SSH_OK ||
@@ -108,7 +142,22 @@ int session_relay_open(struct session_relay *r, const struct session_opts *o,
 		ret = -EPERM;
 		goto out;
 	}
-	rc = ssh_userauth_publickey(r->s, NULL, key);
+	deadline = now_ms() + 1000LL * o->connect_timeout_s;
+	while ((rc = ssh_userauth_publickey(r->s, NULL, key)) == SSH_AUTH_AGAIN)
+		if ((ret = relay_wait(r->s, deadline, stop)) < 0)
+			break;
+	if (ret == -EINTR) {
+		*ret_err = xstrdup("interrupted");
+		goto out;
+	}
+	ret = 0;
+	if (rc == SSH_AUTH_AGAIN) {
+		*ret_err = xasprintf("the relay did not answer the "
+				     "authentication within %us",
+				     o->connect_timeout_s);
+		ret = -EHOSTUNREACH;
+		goto out;
+	}
 	if (rc != SSH_AUTH_SUCCESS) {
 		*ret_err = xasprintf("the relay refused the agent key %s for "
 				     "user '%s'%s%s",
@@ -119,8 +168,25 @@ int session_relay_open(struct session_relay *r, const struct session_opts *o,
 		ret = -EACCES;
 		goto out;
 	}
-	if (ssh_channel_listen_forward(r->s, o->listen_address,
-				       (int)o->listen_port, NULL) != SSH_OK) {
+	deadline = now_ms() + 1000LL * o->connect_timeout_s;
+	while ((rc = ssh_channel_listen_forward(r->s, o->listen_address,
+						(int)o->listen_port, NULL)) ==
+	       SSH_AGAIN)
+		if ((ret = relay_wait(r->s, deadline, stop)) < 0)
+			break;
+	if (ret == -EINTR) {
+		*ret_err = xstrdup("interrupted");
+		goto out;
+	}
+	ret = 0;
+	if (rc == SSH_AGAIN) {
+		*ret_err = xasprintf("the relay did not answer the forward "
+				     "request within %us",
+				     o->connect_timeout_s);
+		ret = -EHOSTUNREACH;
+		goto out;
+	}
+	if (rc != SSH_OK) {
 		*ret_err = xasprintf("the relay refused to listen on %s:%u for "
 				     "this agent (%s); its authorized_keys "
 				     "line must permit it: "
@@ -132,7 +198,6 @@ int session_relay_open(struct session_relay *r, const struct session_opts *o,
 		goto out;
 	}
 	r->forwarding = true;
-	ssh_set_blocking(r->s, 0);
 out:
 	ssh_key_free(srv);
 	ssh_key_free(key);

@@ -66,6 +66,37 @@ t_check "relay unreachable: exit 69 (got $RC)" test "$RC" = 69
 t_check "relay unreachable: a clear error" \
 	grep -q "cannot reach the relay 127.0.0.1:$dead" "$T_DIR/unreachable.err"
 
+# A relay that accepts the TCP connection but never speaks: the
+# connect_timeout bounds the blocking setup; Ctrl-C cuts it short.
+silent=$(t_free_port)
+$PY -c 'import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+conns = []
+while True: conns.append(s.accept())' "$silent" &
+T_PIDS+=("$!")
+t_wait_port "$silent" 10
+cp "$T_DIR/session.conf" "$T_DIR/silent.conf"
+echo "connect_timeout = 2s" >>"$T_DIR/silent.conf"
+start=$(date +%s%N)
+RC=0
+"$RDIAG" session --config "$T_DIR/silent.conf" --engineer-key "$S_KEYS/engineer.pub" \
+	--yes --relay "127.0.0.1:$silent" >"$T_DIR/silent.out" 2>"$T_DIR/silent.err" </dev/null || RC=$?
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+t_check "silent relay: exit 69 (got $RC)" test "$RC" = 69
+t_check "silent relay: given up after the 2 s connect timeout (took $took ms)" \
+	test "$took" -ge 1500 -a "$took" -lt 6000
+"$RDIAG" session --config "$T_DIR/session.conf" --engineer-key "$S_KEYS/engineer.pub" \
+	--yes --relay "127.0.0.1:$silent" >"$T_DIR/silent-int.out" 2>&1 </dev/null &
+pid=$!
+sleep 1
+kill -INT "$pid"
+start=$(date +%s%N)
+s_wait "$pid" 20 || true
+took=$(( ($(date +%s%N) - start) / 1000000 ))
+t_check "Ctrl-C while connecting: 130 (got $S_RC)" test "$S_RC" = 130
+t_check "Ctrl-C while connecting: at once (took $took ms)" test "$took" -lt 1500
+
 # A bad command line or config: 64, nothing connects.
 n0=$(s_relay_connections)
 run_agent usage --yes --ttl forever
