@@ -81,7 +81,7 @@ int clamd_version_parse(const uint8_t *p, size_t n, bool eof,
 	struct clamd_version v;
 	char *slash, *slash2;
 	long len = wire_strnlen(p, n);
-	size_t k;
+	size_t k, n_engine;
 
 	memset(&v, 0, sizeof(v));
 	if (len < 0) {
@@ -100,9 +100,10 @@ int clamd_version_parse(const uint8_t *p, size_t n, bool eof,
 	slash = strchr(line, '/');
 	if (slash)
 		*slash = '\0';
-	if (line[0] == '\0' || strlen(line) >= sizeof(v.engine))
+	n_engine = strlen(line);
+	if (n_engine == 0 || n_engine >= sizeof(v.engine))
 		return -EBADMSG;
-	snprintf(v.engine, sizeof(v.engine), "%s", line);
+	memcpy(v.engine, line, n_engine + 1);
 	if (slash) {
 		unsigned long long db;
 
