@@ -46,7 +46,8 @@ static const char html_css[] =
 	"@media (max-width:40rem){body{font-size:14px;padding:.6rem}"
 	"th,td{display:block;border:0;padding:.1rem .2rem}"
 	"tr{display:block;border-bottom:1px solid #e2e2e2;padding:.3rem 0}"
-	"thead{display:none}}"
+	"thead{display:none}"
+	"td[data-l]::before{content:attr(data-l) \": \";color:#555}}"
 	"@media print{body{max-width:none;padding:0;font-size:10.5pt;"
 	"color:#000}"
 	"h2{break-after:avoid}.finding{background:none;border-left-width:2pt}"
@@ -210,12 +211,14 @@ static void render_collectors(struct buf *b, const struct review *r)
 	for (size_t i = 0; i < r->ncollectors; i++) {
 		const struct review_collector *c = &r->collectors[i];
 
-		buf_puts(b, "<tr><td>");
+		buf_puts(b, "<tr><td data-l=\"collector\">");
 		html_escape(b, c->name);
-		buf_printf(b, "</td><td class=\"%s\">",
+		buf_printf(b, "</td><td data-l=\"status\" class=\"%s\">",
 			   strcmp(c->status, "ok") == 0 ? "ok" : "bad");
 		html_escape(b, c->status);
-		buf_printf(b, "</td><td>%.1f s</td><td>%lld</td><td>",
+		buf_printf(b,
+			   "</td><td data-l=\"time\">%.1f s</td>"
+			   "<td data-l=\"records\">%lld</td><td>",
 			   (double)c->duration_ms / 1000.0,
 			   (long long)c->records);
 		html_escape(b, c->reason ? c->reason : "");

@@ -53,7 +53,7 @@ from html.parser import HTMLParser
 TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3",
         "p", "strong", "div", "span", "table", "thead", "tbody", "tr", "th",
         "td"}
-ATTRS = {"lang", "charset", "name", "content", "http-equiv", "class"}
+ATTRS = {"lang", "charset", "name", "content", "http-equiv", "class", "data-l"}
 class P(HTMLParser):
     bad = []
     def handle_starttag(self, tag, attrs):
