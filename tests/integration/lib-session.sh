@@ -118,7 +118,7 @@ s_agent_start() {
 		>"$T_DIR/agent.out" 2>"$T_DIR/agent.err" </dev/null &
 	S_AGENT=$!
 	T_PIDS+=("$S_AGENT")
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < 400; i++)); do
 		grep -q "is open" "$T_DIR/agent.out" 2>/dev/null && break
 		kill -0 "$S_AGENT" 2>/dev/null || break
 		sleep 0.05

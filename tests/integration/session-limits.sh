@@ -21,7 +21,7 @@ s_wait "$S_AGENT" 20 || true
 agent_rc=$S_RC
 took=$($PY -c "import sys; print(round(float(sys.argv[2]) - float(sys.argv[1]), 1))" "$start" "$(date +%s.%N)")
 t_check "TTL: the session ended by itself with 0 (got $agent_rc)" test "$agent_rc" = 0
-t_check "TTL: after about 4 s (took $took s)" $PY -c "import sys; sys.exit(not 3.5 <= $took <= 10)"
+t_check "TTL: after about 4 s (took $took s)" $PY -c "import sys; sys.exit(not 3.5 <= $took <= 12)"
 s_wait "$eng" 10 || true
 t_check "TTL: the engineer's ssh ended too (rc $S_RC)" test "$S_RC" != 124
 t_check "TTL: the engineer was connected" grep -q started "$T_DIR/ttl-eng.out"
@@ -44,7 +44,7 @@ s_agent_start --idle 20s
 s_eng engineer -tt 'echo started; while :; do echo tick; sleep 0.5; done' \
 	>"$T_DIR/stop-eng.out" 2>&1 </dev/null &
 eng=$!
-for ((i = 0; i < 100; i++)); do
+for ((i = 0; i < 300; i++)); do
 	grep -q tick "$T_DIR/stop-eng.out" 2>/dev/null && break
 	sleep 0.05
 done
