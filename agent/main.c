@@ -2,7 +2,6 @@
  * rdiag's entry point: find the command in the table and run it. Global
  * options are few on purpose; everything else belongs to a command.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,43 +26,12 @@ static const struct command cmd_version_entry = {
 
 /* Sorted by name; NULL-terminated. */
 static const struct command *const commands[] = {
-	&cmd_diff_entry,
-	&cmd_export_entry,
-	&cmd_extract_entry,
-	&cmd_help_entry,
-	&cmd_inspect_entry,
-	&cmd_keygen_entry,
-	&cmd_list_entry,
-	&cmd_run_entry,
-	&cmd_session_entry,
-	&cmd_upload_entry,
-	&cmd_version_entry,
-	NULL,
+	&cmd_agent_entry,   &cmd_approve_entry, &cmd_diff_entry,
+	&cmd_export_entry,  &cmd_extract_entry, &cmd_help_entry,
+	&cmd_inspect_entry, &cmd_keygen_entry,  &cmd_list_entry,
+	&cmd_request_entry, &cmd_run_entry,     &cmd_session_entry,
+	&cmd_upload_entry,  &cmd_version_entry, NULL,
 };
-
-void cmd_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("rdiag: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-int cmd_usage_error(const char *cmd, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("rdiag: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see 'rdiag help%s%s')\n", cmd ? " " : "",
-		cmd ? cmd : "");
-	return EXIT_USAGE;
-}
 
 static const struct command *find_command(const char *name)
 {

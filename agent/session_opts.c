@@ -71,17 +71,10 @@ void session_opts_release(struct session_opts *o)
 char *session_state_dir(const struct config *cfg)
 {
 	const char *v = cfg ? config_get(cfg, "session", "state_dir") : NULL;
-	const char *home;
 
 	if (v && *v)
 		return xstrdup(v);
-	if ((v = getenv("XDG_STATE_HOME")) && *v == '/')
-		return xasprintf("%s/rdiag/sessions", v);
-	if (geteuid() == 0)
-		return xstrdup("/var/lib/rdiag/sessions");
-	if ((home = getenv("HOME")) && *home == '/')
-		return xasprintf("%s/.local/state/rdiag/sessions", home);
-	return xstrdup("/var/lib/rdiag/sessions");
+	return state_dir_default("sessions");
 }
 
 static int get_uint(const struct config *cfg, const char *key,

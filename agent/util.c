@@ -184,6 +184,17 @@ int pipe_cloexec(int fds[2])
 	return 0;
 }
 
+char *state_dir_default(const char *what)
+{
+	const char *v = getenv("XDG_STATE_HOME");
+
+	if (v && *v == '/')
+		return xasprintf("%s/rdiag/%s", v, what);
+	if (geteuid() != 0 && (v = getenv("HOME")) && *v == '/')
+		return xasprintf("%s/.local/state/rdiag/%s", v, what);
+	return xasprintf("/var/lib/rdiag/%s", what);
+}
+
 void utc_stamp(char *buf, size_t len)
 {
 	time_t t = time(NULL);

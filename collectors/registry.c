@@ -11,6 +11,7 @@ extern const struct collector collector_antivirus;
 extern const struct collector collector_database;
 extern const struct collector collector_nas;
 extern const struct collector collector_product;
+extern const struct collector collector_sessions;
 extern const struct collector collector_system;
 extern const struct collector collector_terminal_server;
 
@@ -19,6 +20,7 @@ const struct collector *const registry_collectors[] = {
 	&collector_database,
 	&collector_nas,
 	&collector_product,
+	&collector_sessions,
 	&collector_system,
 	&collector_terminal_server,
 	NULL,

@@ -60,6 +60,13 @@ int write_all(int fd, const void *buf, size_t len);
 /* pipe() with FD_CLOEXEC on both ends (pipe2 is not POSIX 2008). */
 int pipe_cloexec(int fds[2]);
 
+/*
+ * rdiag's default state directory for WHAT ("sessions", "requests"):
+ * $XDG_STATE_HOME/rdiag/WHAT, else /var/lib/rdiag/WHAT for root, else
+ * ~/.local/state/rdiag/WHAT. Caller frees. The directory may not exist.
+ */
+char *state_dir_default(const char *what);
+
 /* Format the current UTC time as 20261128T071745Z into buf (>= 17 bytes). */
 void utc_stamp(char *buf, size_t len);
 
