@@ -23,6 +23,7 @@
 #include "redact.h"
 #include "registry.h"
 #include "report.h"
+#include "request_run.h"
 #include "run_opts.h"
 #include "runner.h"
 #include "sign_run.h"
@@ -435,9 +436,8 @@ static int check_out_dir(const struct run_opts *o)
 	return 0;
 }
 
-static int cmd_run(int argc, char **argv)
+int cmd_run_execute(struct run_opts *o)
 {
-	struct run_opts o;
 	struct redactor *red = NULL;
 	struct collector_result *res = NULL;
 	struct progress_state ps;
@@ -451,61 +451,57 @@ static int cmd_run(int argc, char **argv)
 	size_t n = 0;
 	int rc, r;
 
-	if ((rc = run_opts_parse(&o, argc, argv)) != 0) {
-		rc = rc == -1 ? 0 : rc;
+	if (!o->no_bundle && (rc = check_out_dir(o)) != 0)
 		goto out;
-	}
-	if (!o.no_bundle && (rc = check_out_dir(&o)) != 0)
-		goto out;
-	if (sign_run_load(&sr, o.sign_key, o.encrypt_to, &err) < 0) {
+	if (sign_run_load(&sr, o->sign_key, o->encrypt_to, &err) < 0) {
 		cmd_error("%s", err);
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (o.upload_url) {
+	if (o->upload_url) {
 		struct upload_url uu;
 		struct ticket_url tu;
 		struct ticket_opts to;
 
 		/* Refuse a bad target or [upload] before collecting anything.
 		 */
-		if (ticket_url_is(o.upload_url)) {
-			if (ticket_url_parse(o.upload_url, &tu, &err) < 0 ||
-			    ticket_opts_load(&to, &o.config, &err) < 0) {
+		if (ticket_url_is(o->upload_url)) {
+			if (ticket_url_parse(o->upload_url, &tu, &err) < 0 ||
+			    ticket_opts_load(&to, &o->config, &err) < 0) {
 				cmd_error("%s", err);
 				rc = EXIT_USAGE;
 				goto out;
 			}
 			ticket_url_release(&tu);
-			if (!o.ticket) {
+			if (!o->ticket) {
 				rc = cmd_usage_error("run",
 						     "a ticket target needs "
 						     "--ticket ID");
 				goto out;
 			}
-		} else if (upload_url_parse(o.upload_url, &uu, &err) < 0) {
+		} else if (upload_url_parse(o->upload_url, &uu, &err) < 0) {
 			cmd_error("%s", err);
 			rc = EXIT_USAGE;
 			goto out;
 		} else {
 			upload_url_release(&uu);
 		}
-		if (upload_opts_load(&uo, &o.config, &err) < 0) {
+		if (upload_opts_load(&uo, &o->config, &err) < 0) {
 			cmd_error("%s", err);
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		uo.ticket = o.ticket;
-		uo.remove_after = o.remove_after_upload;
-		uo.quiet = o.quiet || o.json;
+		uo.ticket = o->ticket;
+		uo.remove_after = o->remove_after_upload;
+		uo.quiet = o->quiet || o->json;
 		uo.progress = !uo.quiet && isatty(STDERR_FILENO);
 	}
 	install_signals();
 	red = redactor_new();
 	staging = xasprintf(
 		"%s/.rdiag-staging-XXXXXX",
-		o.no_bundle ? (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp")
-			    : o.out_dir);
+		o->no_bundle ? (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp")
+			     : o->out_dir);
 	if (!mkdtemp(staging)) {
 		cmd_error("cannot create a staging directory '%s': %s", staging,
 			  strerror(errno));
@@ -518,23 +514,24 @@ static int cmd_run(int argc, char **argv)
 		rc = EXIT_CANTCREAT;
 		goto out;
 	}
-	log_set_verbose(o.verbose, red);
-	log_msg("rdiag %s run on %s: %s", RDIAG_VERSION, o.host,
-		o.command_line);
-	ps.quiet = o.quiet;
+	log_set_verbose(o->verbose, red);
+	log_msg("rdiag %s run on %s: %s", RDIAG_VERSION, o->host,
+		o->command_line);
+	ps.quiet = o->quiet;
 	ps.tty = isatty(STDERR_FILENO);
-	if (!o.quiet)
+	if (!o->quiet)
 		fprintf(stderr,
 			"rdiag: running %zu collector%s (at most %u s)\n",
-			o.nselected, o.nselected == 1 ? "" : "s", o.timeout_s);
+			o->nselected, o->nselected == 1 ? "" : "s",
+			o->timeout_s);
 	{
 		struct runner_opts ro = {
-			.selected = o.selected,
-			.config = &o.config,
+			.selected = o->selected,
+			.config = &o->config,
 			.staging_root = staging,
-			.jobs = o.jobs,
-			.run_deadline_ms = now_ms() + o.timeout_s * 1000ll,
-			.since = o.since,
+			.jobs = o->jobs,
+			.run_deadline_ms = now_ms() + o->timeout_s * 1000ll,
+			.since = o->since,
 			.root = "",
 			.interrupted = &interrupted,
 			.progress = on_progress,
@@ -559,13 +556,13 @@ static int cmd_run(int argc, char **argv)
 	v.results = res;
 	v.n = n;
 	v.findings = findings;
-	v.host = o.host;
-	v.ticket = o.ticket;
-	if (!o.no_bundle) {
-		if (!o.quiet)
+	v.host = o->host;
+	v.ticket = o->ticket;
+	if (!o->no_bundle) {
+		if (!o->quiet)
 			fprintf(stderr, "rdiag: writing bundle\n");
-		manifest = manifest_base(&o, res, n, started, red);
-		r = build_bundle(&o, staging, res, n, findings, manifest, red,
+		manifest = manifest_base(o, res, n, started, red);
+		r = build_bundle(o, staging, res, n, findings, manifest, red,
 				 &sr, &v, &bundle_path, sha, &err);
 		if (r < 0) {
 			if (r == -EINTR)
@@ -582,20 +579,20 @@ static int cmd_run(int argc, char **argv)
 		v.bundle_path = bundle_path;
 		v.sha256 = sha;
 	}
-	if (o.json) {
+	if (o->json) {
 		json_t *j = report_json(&v);
 
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 		fputc('\n', stdout);
 		json_decref(j);
-	} else if (!o.quiet || verdict_exit_code(&v) != 0) {
+	} else if (!o->quiet || verdict_exit_code(&v) != 0) {
 		fputc('\n', stdout);
 		report_text(stdout, &v, use_colour(), false);
 	}
 	fflush(stdout);
 	rc = verdict_exit_code(&v);
-	if (o.upload_url && bundle_path) {
-		int urc = upload_cmd_run(bundle_path, o.upload_url, &uo);
+	if (o->upload_url && bundle_path) {
+		int urc = upload_cmd_run(bundle_path, o->upload_url, &uo);
 
 		if (urc != 0)
 			rc = urc;
@@ -614,6 +611,22 @@ out:
 	free(logpath);
 	free(bundle_path);
 	free(err);
+	return rc;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	struct run_opts o;
+	int rc;
+
+	if ((rc = run_opts_parse(&o, argc, argv)) != 0) {
+		rc = rc == -1 ? 0 : rc;
+		goto out;
+	}
+	if (o.request && (rc = request_run_prepare(&o)) != 0)
+		goto out;
+	rc = cmd_run_execute(&o);
+out:
 	run_opts_release(&o);
 	return rc;
 }

@@ -36,6 +36,9 @@ extern const struct command cmd_export_entry;
 extern const struct command cmd_extract_entry;
 extern const struct command cmd_inspect_entry;
 extern const struct command cmd_keygen_entry;
+extern const struct command cmd_request_entry;
+extern const struct command cmd_agent_entry;
+extern const struct command cmd_approve_entry;
 
 /* Print "rdiag: <message>" to stderr (no trailing period, like git). */
 void cmd_error(const char *fmt, ...) RDIAG_PRINTF(1, 2);

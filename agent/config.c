@@ -9,7 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "agentd.h"
 #include "config.h"
+#include "request.h"
 #include "session.h"
 #include "ticket.h"
 #include "upload.h"
@@ -85,6 +87,10 @@ section_keys(const struct collector *const *table, const char *section,
 		return session_config_keys;
 	if (strcmp(section, "ticket") == 0)
 		return ticket_config_keys;
+	if (strcmp(section, "requests") == 0)
+		return request_config_keys;
+	if (strcmp(section, "agentd") == 0)
+		return agentd_config_keys;
 	for (; table && *table; table++)
 		if (strcmp((*table)->name, section) == 0)
 			return (*table)->keys;

@@ -36,6 +36,7 @@ enum {
 	OPT_REMOVE_AFTER_UPLOAD,
 	OPT_SIGN,
 	OPT_ENCRYPT_TO,
+	OPT_REQUEST,
 	OPT_HELP,
 };
 
@@ -58,6 +59,7 @@ static const struct option long_opts[] = {
 	{ "remove-after-upload", no_argument, NULL, OPT_REMOVE_AFTER_UPLOAD },
 	{ "sign", required_argument, NULL, OPT_SIGN },
 	{ "encrypt-to", required_argument, NULL, OPT_ENCRYPT_TO },
+	{ "request", required_argument, NULL, OPT_REQUEST },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -412,6 +414,10 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 			free(o->encrypt_to);
 			o->encrypt_to = xstrdup(optarg);
 			break;
+		case OPT_REQUEST:
+			free(o->request);
+			o->request = xstrdup(optarg);
+			break;
 		case 'q':
 			o->quiet = true;
 			break;
@@ -435,6 +441,15 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 	if (optind < argc) {
 		rc = cmd_usage_error("run", "unexpected argument '%s'",
 				     argv[optind]);
+		goto out;
+	}
+	/* A request says what runs, for which ticket and where it goes. */
+	if (o->request &&
+	    (only || skip || o->ticket || o->upload_url || o->no_bundle)) {
+		rc = cmd_usage_error("run", "--request decides the collectors, "
+					    "the ticket and the upload; drop "
+					    "--only, --skip, --ticket, "
+					    "--upload and --no-bundle");
 		goto out;
 	}
 	if (o->upload_url && o->no_bundle) {
@@ -496,6 +511,7 @@ void run_opts_release(struct run_opts *o)
 	free(o->command_line);
 	free(o->sign_key);
 	free(o->encrypt_to);
+	free(o->request);
 	free(o->upload_url);
 	memset(o, 0, sizeof(*o));
 }

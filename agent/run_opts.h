@@ -38,6 +38,8 @@
 	"keygen)\n"                                                            \
 	"  --encrypt-to PUBKEY     encrypt the bundle for this x25519 key;\n"  \
 	"                          no plain bundle is ever left behind\n"      \
+	"  --request TOKEN|FILE    run a vendor's signed collection request\n" \
+	"                          (see docs/requests.md)\n"                   \
 	"  --json                  print the verdict as one JSON object\n"     \
 	"  --no-bundle             only print the verdict\n"                   \
 	"  -q, --quiet             no progress; verdict only when not clean\n" \
@@ -60,6 +62,7 @@ struct run_opts {
 	bool remove_after_upload;
 	char *sign_key;   /* --sign: ed25519 secret key file, or NULL */
 	char *encrypt_to; /* --encrypt-to: x25519 public key file, or NULL */
+	char *request;    /* --request: a token or a file holding one */
 	bool json, no_bundle, quiet, verbose;
 };
 
@@ -76,5 +79,12 @@ void run_opts_release(struct run_opts *o);
  * a count with unit m, h or d. 0 and *ret, or -EINVAL.
  */
 int run_opts_parse_since(const char *s, time_t now, time_t *ret);
+
+/*
+ * Run what o says (agent/cmd_run.c): collect, bundle, print the verdict,
+ * upload. Returns the exit code of `rdiag run`. Shared with the signed
+ * requests and the installed agent, which fill o themselves.
+ */
+int cmd_run_execute(struct run_opts *o);
 
 #endif
