@@ -283,8 +283,8 @@ static void test_parse_status_and_top(void **state)
 		"Name:\tbig\nPid:\t20\nUid:\t0\t0\t0\t0\nVmRSS:\t 9000 kB\n",
 		"Name:\tkworker/0:1\nPid:\t30\nUid:\t0\n",
 		"Name:\ttie-b\nPid:\t41\nVmRSS:\t 100 kB\n",
-		"Name:\tthis name is far too long to fit into the sixty-four "
-		"byte field of the struct\nPid:\t50\nVmRSS:\t1 kB\n",
+		("Name:\tthis name is far too long to fit into the sixty-four "
+		 "byte field of the struct\nPid:\t50\nVmRSS:\t1 kB\n"),
 	};
 	struct system_proc v[ARRAY_SIZE(texts)], p;
 	struct buf b;
