@@ -1,0 +1,220 @@
+/*
+ * Unit tests for the agent's pieces that need no server: the request
+ * location for an id, the local policy (unattended, approval, upload
+ * targets), the audit log's records, and the lock (a second holder is
+ * refused, the lock goes with its process).
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "agentd.h"
+#include "fsutil.h"
+#include "rdiag/util.h"
+
+static char *tmpdir;
+
+static int setup(void **state)
+{
+	(void)state;
+	tmpdir = xstrdup("/tmp/rdiag-test-agentd-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	fs_remove_tree(tmpdir);
+	free(tmpdir);
+	return 0;
+}
+
+static void test_location(void **state)
+{
+	static const struct {
+		const char *url, *want;
+	} cases[] = {
+		{ "s3://bkt/requests/", "s3://bkt/requests/shop-01/" },
+		{ "s3://bkt/", "s3://bkt/shop-01/" },
+		{ "https://h/req/", "https://h/req/shop-01" },
+		{ "https://h/req/all.txt", "https://h/req/all.txt" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *got = agentd_location(cases[i].url, "shop-01");
+
+		assert_string_equal(got, cases[i].want);
+		free(got);
+	}
+}
+
+static char **list(const char *a, const char *b)
+{
+	char **l = xcalloc(3, sizeof(char *));
+
+	if (a)
+		l[0] = xstrdup(a);
+	if (b)
+		l[1] = xstrdup(b);
+	return l;
+}
+
+static void test_policy(void **state)
+{
+	static const struct {
+		const char *collectors[3];
+		const char *upload;
+		int want;
+		const char *why;
+	} cases[] = {
+		{ { "system", NULL }, "s3://inbox/t/", 0, NULL },
+		{ { "system", "nas" }, "s3://inbox/t/", 0, NULL },
+		{ { "system", "antivirus" },
+		  "s3://inbox/t/",
+		  1,
+		  "not allowed unattended: antivirus" },
+		{ { "database", "antivirus" },
+		  "s3://inbox/t/",
+		  1,
+		  "database,antivirus" },
+		{ { "system", NULL },
+		  "s3://elsewhere/t/",
+		  -EPERM,
+		  "allowed_upload" },
+		{ { "antivirus", NULL },
+		  "https://up.vendor.example/t/",
+		  1,
+		  "antivirus" },
+	};
+	struct agentd_opts o;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.unattended = list("system", "nas");
+	o.allowed_uploads = list("s3://inbox/", "https://up.vendor.example/");
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct request rq;
+		char *why = NULL;
+
+		request_init(&rq);
+		rq.collectors = (char **)cases[i].collectors;
+		rq.ncollectors = cases[i].collectors[1] ? 2 : 1;
+		rq.upload = (char *)cases[i].upload;
+		assert_int_equal(agentd_policy(&o, &rq, &why), cases[i].want);
+		if (cases[i].why)
+			assert_non_null(strstr(why, cases[i].why));
+		else
+			assert_null(why);
+		free(why);
+	}
+	/* no allowed_upload: any target; no unattended: everything waits */
+	free(o.allowed_uploads[0]);
+	free(o.allowed_uploads[1]);
+	free(o.allowed_uploads);
+	o.allowed_uploads = NULL;
+	free(o.unattended[0]);
+	free(o.unattended[1]);
+	o.unattended[0] = o.unattended[1] = NULL;
+	{
+		struct request rq;
+		char *why = NULL, *cols[] = { (char *)"system", NULL };
+
+		request_init(&rq);
+		rq.collectors = cols;
+		rq.ncollectors = 1;
+		rq.upload = (char *)"s3://anywhere/";
+		assert_int_equal(agentd_policy(&o, &rq, &why), 1);
+		free(why);
+	}
+	free(o.unattended);
+}
+
+static void test_audit(void **state)
+{
+	char *path = xasprintf("%s/audit.jsonl", tmpdir);
+	json_t *rec, *j;
+	json_error_t e;
+	struct stat sb;
+	FILE *f;
+	char line[512];
+	int n = 0;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		rec = json_pack("{s:s, s:i}", "event", "refused", "n", i);
+		assert_int_equal(agentd_audit(tmpdir, rec), 0);
+		json_decref(rec);
+	}
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		j = json_loads(line, 0, &e);
+		assert_non_null(j);
+		assert_int_equal(json_integer_value(json_object_get(j, "n")),
+				 n);
+		assert_non_null(json_string_value(json_object_get(j, "time")));
+		json_decref(j);
+		n++;
+	}
+	fclose(f);
+	assert_int_equal(n, 3);
+	free(path);
+}
+
+static void test_lock(void **state)
+{
+	char *dir = xasprintf("%s/st", tmpdir), *err = NULL;
+	int fd, status;
+	pid_t pid;
+
+	(void)state;
+	fd = agentd_lock(dir, &err);
+	assert_true(fd >= 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *e = NULL;
+		int r = agentd_lock(dir, &e);
+
+		_exit(r == -EAGAIN && strstr(e, "another rdiag agent") ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fd);
+	/* released with its holder: another process gets it now */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		char *e = NULL;
+
+		_exit(agentd_lock(dir, &e) >= 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_location),
+		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_audit),
+		cmocka_unit_test(test_lock),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
