@@ -888,13 +888,15 @@ static int list_pending(const struct agentd_opts *o)
 	DIR *d = opendir(dir);
 
 	free(dir);
-	if (request_keyring_load(&kr, o->trusted_dir, &err) < 0) {
+	/* No key directory yet: nothing can have been verified either. */
+	if (request_keyring_load(&kr, o->trusted_dir, &err) < 0 && d) {
 		cmd_error("approve: %s", err);
 		free(err);
-		if (d)
-			closedir(d);
+		closedir(d);
 		return EXIT_USAGE;
 	}
+	free(err);
+	err = NULL;
 	while (d && (de = readdir(d))) {
 		struct request rq;
 		enum request_fault f;
