@@ -13,11 +13,11 @@ struct mount_entry {
 	int mount_id;
 	int parent_id;
 	unsigned major, minor;
-	char *root;	   /* root of the mount within its file system */
+	char *root;        /* root of the mount within its file system */
 	char *mount_point; /* unescaped (\040 -> ' ') */
 	char *mount_opts;  /* per-mount options, e.g. "rw,relatime" */
-	char *fstype;	   /* e.g. "ext4", "nfs4", "fuse.sshfs" */
-	char *source;	   /* e.g. "/dev/vda1", "nas:/export" */
+	char *fstype;      /* e.g. "ext4", "nfs4", "fuse.sshfs" */
+	char *source;      /* e.g. "/dev/vda1", "nas:/export" */
 	char *super_opts;  /* per-superblock options */
 };
 

@@ -31,8 +31,7 @@ int buf_append(struct buf *b, const void *p, size_t n);
 int buf_puts(struct buf *b, const char *s);
 int buf_putc(struct buf *b, char c);
 int buf_printf(struct buf *b, const char *fmt, ...) RDIAG_PRINTF(2, 3);
-int buf_vprintf(struct buf *b, const char *fmt, va_list ap)
-	RDIAG_PRINTF(2, 0);
+int buf_vprintf(struct buf *b, const char *fmt, va_list ap) RDIAG_PRINTF(2, 0);
 
 /* Drop the first n bytes (n <= len). */
 void buf_consume(struct buf *b, size_t n);

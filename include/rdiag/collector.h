@@ -62,7 +62,7 @@ struct finding {
 	const char *title;  /* one line, plain words */
 	const char *detail; /* the evidence, may be NULL */
 	const char *hint;   /* the next step, may be NULL */
-	const char *kb;	    /* a reference, may be NULL */
+	const char *kb;     /* a reference, may be NULL */
 };
 
 /* Emit a fact; the value is printf-formatted. */
@@ -71,8 +71,7 @@ int ctx_fact(struct collector_ctx *ctx, const char *key, const char *fmt, ...)
 int ctx_fact_int(struct collector_ctx *ctx, const char *key, int64_t value);
 int ctx_finding(struct collector_ctx *ctx, const struct finding *f);
 /* A debug line for the bundle's rdiag.log (redacted there like all text). */
-int ctx_log(struct collector_ctx *ctx, const char *fmt, ...)
-	RDIAG_PRINTF(2, 3);
+int ctx_log(struct collector_ctx *ctx, const char *fmt, ...) RDIAG_PRINTF(2, 3);
 
 /*
  * Say that there was nothing to check (e.g. no database configured): the
@@ -105,8 +104,8 @@ size_t ctx_config_values(struct collector_ctx *ctx, const char *key,
 			 const char *const **ret_values);
 const char *ctx_config_get(struct collector_ctx *ctx, const char *key);
 /* The same for another section, read-only (e.g. "product", "data_dir"). */
-size_t ctx_config_section_values(struct collector_ctx *ctx,
-				 const char *section, const char *key,
+size_t ctx_config_section_values(struct collector_ctx *ctx, const char *section,
+				 const char *key,
 				 const char *const **ret_values);
 
 /* Milliseconds left before this collector's deadline (0 when past). */
@@ -132,18 +131,18 @@ const char *ctx_root(struct collector_ctx *ctx);
  * through a pipe.
  */
 enum bounded_status {
-	BOUNDED_DONE,	 /* fn returned; see result / out_len */
+	BOUNDED_DONE,    /* fn returned; see result / out_len */
 	BOUNDED_TIMEOUT, /* killed at the deadline and reaped */
-	BOUNDED_STUCK,	 /* killed but unreapable (D state): abandoned */
+	BOUNDED_STUCK,   /* killed but unreapable (D state): abandoned */
 	BOUNDED_CRASHED, /* died by a signal before answering */
 };
 
 struct bounded_result {
 	enum bounded_status status;
-	int result;	    /* fn's return value when DONE */
-	size_t out_len;	    /* bytes of out filled when DONE */
-	pid_t pid;	    /* the sub-worker, for TIMEOUT/STUCK reports */
-	char wchan[64];	    /* /proc/PID/wchan when STUCK, else "" */
+	int result;         /* fn's return value when DONE */
+	size_t out_len;     /* bytes of out filled when DONE */
+	pid_t pid;          /* the sub-worker, for TIMEOUT/STUCK reports */
+	char wchan[64];     /* /proc/PID/wchan when STUCK, else "" */
 	int64_t elapsed_ms; /* wall time spent */
 };
 

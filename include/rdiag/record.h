@@ -20,11 +20,11 @@
 #include <stdbool.h>
 
 /* Limits the parent enforces on each worker's stream. */
-#define RECORD_MAX_LINE	   (64 * 1024)
+#define RECORD_MAX_LINE    (64 * 1024)
 #define RECORD_MAX_COUNT   20000
 #define RECORD_MAX_BYTES   (8 * 1024 * 1024)
-#define RECORD_MAX_KEY	   128
-#define RECORD_MAX_ID	   96
+#define RECORD_MAX_KEY     128
+#define RECORD_MAX_ID      96
 #define RECORD_MAX_ARTPATH 200
 
 enum record_kind {
@@ -44,7 +44,7 @@ enum severity {
 
 /* Support levels: who can act on a finding. */
 enum support_level {
-	LEVEL_SELF = 0,	       /* the person running rdiag, with the hint */
+	LEVEL_SELF = 0,        /* the person running rdiag, with the hint */
 	LEVEL_HELPDESK = 1,    /* the vendor's helpdesk */
 	LEVEL_SUPPORT = 2,     /* the vendor's technical support */
 	LEVEL_ENGINEERING = 3, /* the vendor's engineering */

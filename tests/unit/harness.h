@@ -12,9 +12,9 @@
 #include "rdiag/collector.h"
 
 struct harness_run {
-	int rc;		 /* collector's return value */
+	int rc;          /* collector's return value */
 	json_t *records; /* array of validated record objects */
-	char *staging;	 /* the staging dir (removed by harness_release) */
+	char *staging;   /* the staging dir (removed by harness_release) */
 };
 
 /*
