@@ -22,16 +22,13 @@
 
 enum {
 	OPT_JSON = 256,
-	OPT_KEY,
-	OPT_TRUST,
-	OPT_HELP,
 };
 
 static const struct option diff_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "trust", required_argument, NULL, OPT_TRUST },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "key", required_argument, NULL, REVIEW_CLI_OPT_KEY },
+	{ "trust", required_argument, NULL, REVIEW_CLI_OPT_TRUST },
+	{ "help", no_argument, NULL, REVIEW_CLI_OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -278,24 +275,10 @@ static int cmd_diff(int argc, char **argv)
 		case OPT_JSON:
 			json = true;
 			break;
-		case OPT_KEY:
-			cli.key_path = optarg;
-			break;
-		case OPT_TRUST:
-			cli.trust_path = optarg;
-			break;
-		case OPT_HELP:
-			fputs(DIFF_USAGE, stdout);
-			goto out;
-		case ':':
-			rc = cmd_usage_error("diff",
-					     "option '%s' needs a value",
-					     argv[optind - 1]);
-			goto out;
 		default:
-			rc = cmd_usage_error("diff", "unknown option '%s'",
-					     argv[optind - 1]);
-			goto out;
+			if (review_cli_option(&cli, c, argv, DIFF_USAGE, &rc))
+				goto out;
+			break;
 		}
 	}
 	if (argc - optind != 2) {

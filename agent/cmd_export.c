@@ -35,18 +35,15 @@
 enum {
 	OPT_ONLY = 256,
 	OPT_SIGN,
-	OPT_KEY,
-	OPT_TRUST,
-	OPT_HELP,
 };
 
 static const struct option export_opts[] = {
 	{ "only", required_argument, NULL, OPT_ONLY },
 	{ "out", required_argument, NULL, 'o' },
 	{ "sign", required_argument, NULL, OPT_SIGN },
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "trust", required_argument, NULL, OPT_TRUST },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "key", required_argument, NULL, REVIEW_CLI_OPT_KEY },
+	{ "trust", required_argument, NULL, REVIEW_CLI_OPT_TRUST },
+	{ "help", no_argument, NULL, REVIEW_CLI_OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -315,24 +312,10 @@ static int cmd_export(int argc, char **argv)
 		case OPT_SIGN:
 			sign_path = optarg;
 			break;
-		case OPT_KEY:
-			cli.key_path = optarg;
-			break;
-		case OPT_TRUST:
-			cli.trust_path = optarg;
-			break;
-		case OPT_HELP:
-			fputs(EXPORT_USAGE, stdout);
-			goto out;
-		case ':':
-			rc = cmd_usage_error("export",
-					     "option '%s' needs a value",
-					     argv[optind - 1]);
-			goto out;
 		default:
-			rc = cmd_usage_error("export", "unknown option '%s'",
-					     argv[optind - 1]);
-			goto out;
+			if (review_cli_option(&cli, c, argv, EXPORT_USAGE, &rc))
+				goto out;
+			break;
 		}
 	}
 	if (argc - optind != 1 || !part || json_array_size(only) == 0) {

@@ -19,16 +19,10 @@
 	"  not recreated (DIR/manifest.json, "                              \
 	"DIR/collectors/...).\n" REVIEW_CLI_KEY_USAGE
 
-enum {
-	OPT_KEY = 256,
-	OPT_TRUST,
-	OPT_HELP,
-};
-
 static const struct option extract_opts[] = {
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "trust", required_argument, NULL, OPT_TRUST },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "key", required_argument, NULL, REVIEW_CLI_OPT_KEY },
+	{ "trust", required_argument, NULL, REVIEW_CLI_OPT_TRUST },
+	{ "help", no_argument, NULL, REVIEW_CLI_OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -44,26 +38,8 @@ static int cmd_extract(int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", extract_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_KEY:
-			cli.key_path = optarg;
-			break;
-		case OPT_TRUST:
-			cli.trust_path = optarg;
-			break;
-		case OPT_HELP:
-			fputs(EXTRACT_USAGE, stdout);
+		if (review_cli_option(&cli, c, argv, EXTRACT_USAGE, &rc))
 			goto out;
-		case ':':
-			rc = cmd_usage_error("extract",
-					     "option '%s' needs a value",
-					     argv[optind - 1]);
-			goto out;
-		default:
-			rc = cmd_usage_error("extract", "unknown option '%s'",
-					     argv[optind - 1]);
-			goto out;
-		}
 	}
 	if (argc - optind != 2) {
 		rc = cmd_usage_error("extract", "need BUNDLE and DIR");

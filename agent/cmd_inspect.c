@@ -28,17 +28,14 @@
 enum {
 	OPT_JSON = 256,
 	OPT_HTML,
-	OPT_KEY,
-	OPT_TRUST,
-	OPT_HELP,
 };
 
 static const struct option inspect_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "html", required_argument, NULL, OPT_HTML },
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "trust", required_argument, NULL, OPT_TRUST },
-	{ "help", no_argument, NULL, OPT_HELP },
+	{ "key", required_argument, NULL, REVIEW_CLI_OPT_KEY },
+	{ "trust", required_argument, NULL, REVIEW_CLI_OPT_TRUST },
+	{ "help", no_argument, NULL, REVIEW_CLI_OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -168,24 +165,11 @@ static int cmd_inspect(int argc, char **argv)
 		case OPT_HTML:
 			html = optarg;
 			break;
-		case OPT_KEY:
-			cli.key_path = optarg;
-			break;
-		case OPT_TRUST:
-			cli.trust_path = optarg;
-			break;
-		case OPT_HELP:
-			fputs(INSPECT_USAGE, stdout);
-			goto out;
-		case ':':
-			rc = cmd_usage_error("inspect",
-					     "option '%s' needs a value",
-					     argv[optind - 1]);
-			goto out;
 		default:
-			rc = cmd_usage_error("inspect", "unknown option '%s'",
-					     argv[optind - 1]);
-			goto out;
+			if (review_cli_option(&cli, c, argv, INSPECT_USAGE,
+					      &rc))
+				goto out;
+			break;
 		}
 	}
 	if (argc - optind != 1) {

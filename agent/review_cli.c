@@ -3,6 +3,8 @@
  * (see review_cli.h).
  */
 #include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +15,31 @@ void review_cli_init(struct review_cli *c, const char *cmd)
 {
 	memset(c, 0, sizeof(*c));
 	c->cmd = cmd;
+}
+
+bool review_cli_option(struct review_cli *c, int opt, char **argv,
+		       const char *usage, int *ret_rc)
+{
+	switch (opt) {
+	case REVIEW_CLI_OPT_KEY:
+		c->key_path = optarg;
+		return false;
+	case REVIEW_CLI_OPT_TRUST:
+		c->trust_path = optarg;
+		return false;
+	case REVIEW_CLI_OPT_HELP:
+		fputs(usage, stdout);
+		*ret_rc = 0;
+		return true;
+	case ':':
+		*ret_rc = cmd_usage_error(c->cmd, "option '%s' needs a value",
+					  argv[optind - 1]);
+		return true;
+	default:
+		*ret_rc = cmd_usage_error(c->cmd, "unknown option '%s'",
+					  argv[optind - 1]);
+		return true;
+	}
 }
 
 int review_cli_load_keys(struct review_cli *c)

@@ -19,6 +19,16 @@ struct review_cli {
 	bool have_key, have_trust;
 };
 
+/*
+ * getopt_long values of the options every reviewing command takes; a
+ * command numbers its own options from 256, below these.
+ */
+enum {
+	REVIEW_CLI_OPT_KEY = 1024,
+	REVIEW_CLI_OPT_TRUST,
+	REVIEW_CLI_OPT_HELP,
+};
+
 #define REVIEW_CLI_KEY_USAGE                                                \
 	"  --key SECRETKEY         decrypt an encrypted bundle with this\n" \
 	"                          x25519 secret key (rdiag keygen)\n"      \
@@ -27,6 +37,16 @@ struct review_cli {
 	"                          public key\n"
 
 void review_cli_init(struct review_cli *c, const char *cmd);
+
+/*
+ * Handle what getopt_long (with a leading ':' in its option string)
+ * returned for an option the command does not take itself: --key and
+ * --trust are recorded and false is returned, so parsing goes on; --help
+ * prints usage, a missing value or an unknown option is reported, and
+ * true is returned with the exit code in *ret_rc: the command stops.
+ */
+bool review_cli_option(struct review_cli *c, int opt, char **argv,
+		       const char *usage, int *ret_rc);
 
 /* Load the keys named by key_path and trust_path; 0 or EXIT_USAGE. */
 int review_cli_load_keys(struct review_cli *c);
