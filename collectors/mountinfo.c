@@ -5,12 +5,11 @@
  * FUSE, autofs) before anyone touches them.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "hostfile.h"
 #include "mountinfo.h"
 #include "rdiag/buf.h"
 #include "rdiag/util.h"
@@ -187,34 +186,13 @@ int mountinfo_parse(const char *text, size_t len, struct mount_table *ret)
 int mountinfo_load(const char *root, struct mount_table *ret)
 {
 	char *path = xasprintf("%s/proc/self/mountinfo", root);
-	char chunk[8192];
 	struct buf b;
-	int fd, r = 0;
+	int r;
 
-	buf_init(&b, MOUNTINFO_MAX_BYTES);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
+	if ((r = hostfile_read(path, MOUNTINFO_MAX_BYTES, &b)) < 0)
 		goto out;
-	}
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if ((r = buf_append(&b, chunk, (size_t)n)) < 0)
-			goto out;
-	}
 	r = mountinfo_parse(b.data, b.len, ret);
 out:
-	if (fd >= 0)
-		close(fd);
 	buf_release(&b);
 	free(path);
 	return r;

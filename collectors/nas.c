@@ -27,6 +27,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "hostfile.h"
 #include "mountinfo.h"
 #include "nas_judge.h"
 #include "nas_parse.h"
@@ -1126,27 +1127,13 @@ static void nas_probe_host(struct nas *n, unsigned idx, const struct host *h)
 static int read_proc(const char *root, const char *rel, struct buf *b)
 {
 	char *path = xasprintf("%s%s", root, rel);
-	char chunk[8192];
-	int fd, r = 0;
+	int fd, r;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	free(path);
 	if (fd < 0)
 		return -errno;
-	for (;;) {
-		ssize_t k = read(fd, chunk, sizeof(chunk));
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = -errno;
-			break;
-		}
-		if (k == 0)
-			break;
-		if ((r = buf_append(b, chunk, (size_t)k)) < 0)
-			break;
-	}
+	r = hostfile_read_fd(fd, b);
 	close(fd);
 	return r;
 }

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hostfile.h"
 #include "mountinfo.h"
 #include "rdiag/buf.h"
 #include "rdiag/collector.h"
@@ -47,44 +48,12 @@ static const struct config_key system_keys[] = {
 	{ NULL, 0, NULL },
 };
 
-/* Read ROOT/rel whole into b (which has its own maximum); 0 or -errno. */
-static int read_fd_all(int fd, struct buf *b)
-{
-	char chunk[8192];
-
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		int r;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		if ((r = buf_append(b, chunk, (size_t)n)) < 0)
-			return r;
-	}
-}
-
-static int read_path(const char *path, size_t max, struct buf *b)
-{
-	int fd, r;
-
-	buf_init(b, max);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	r = read_fd_all(fd, b);
-	close(fd);
-	return r;
-}
-
+/* Read ROOT/rel whole into b (up to HOST_FILE_MAX); 0 or -errno, logged. */
 static int read_host_file(struct collector_ctx *ctx, const char *rel,
 			  struct buf *b)
 {
 	char *path = xasprintf("%s/%s", ctx_root(ctx), rel);
-	int r = read_path(path, HOST_FILE_MAX, b);
+	int r = hostfile_read(path, HOST_FILE_MAX, b);
 
 	if (r < 0)
 		ctx_log(ctx, "cannot read '%s': %s", path, strerror(-r));
@@ -612,7 +581,7 @@ static int procscan_fn(void *arg, void *out, size_t out_max)
 		if (!is_pid_name(de->d_name))
 			continue;
 		path = xasprintf("%s/%s/status", dir, de->d_name);
-		if (read_path(path, STATUS_FILE_MAX, &b) == 0 &&
+		if (hostfile_read(path, STATUS_FILE_MAX, &b) == 0 &&
 		    system_parse_status(b.data, b.len, &p) == 0) {
 			if (n == cap) {
 				cap = cap ? cap * 2 : 256;

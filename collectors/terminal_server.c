@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <utmpx.h>
 
+#include "hostfile.h"
 #include "mountinfo.h"
 #include "probes/net.h"
 #include "probes/rdp.h"
@@ -125,39 +126,6 @@ static void note(int *first, int r)
 		*first = r;
 }
 
-static int read_fd_all(int fd, struct buf *b)
-{
-	char chunk[8192];
-
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		int r;
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return 0;
-		if ((r = buf_append(b, chunk, (size_t)n)) < 0)
-			return r;
-	}
-}
-
-/* Read path whole into b (initialised here, with max); 0 or -errno. */
-static int read_path(const char *path, size_t max, struct buf *b)
-{
-	int fd, r;
-
-	buf_init(b, max);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	r = read_fd_all(fd, b);
-	close(fd);
-	return r;
-}
-
 static int read_rootf(const char *root, struct buf *b, size_t max,
 		      const char *fmt, ...) RDIAG_PRINTF(4, 5);
 
@@ -172,7 +140,7 @@ static int read_rootf(const char *root, struct buf *b, size_t max,
 	rel = xvasprintf(fmt, ap);
 	va_end(ap);
 	path = xasprintf("%s%s", root, rel);
-	r = read_path(path, max, b);
+	r = hostfile_read(path, max, b);
 	free(path);
 	free(rel);
 	return r;
@@ -269,7 +237,7 @@ static void load_xrdp_configs(struct state *st)
 
 	path = setting_path(st, "sesman_ini", "/etc/xrdp/sesman.ini",
 			    &configured);
-	if (read_path(path, FILE_MAX, &b) == 0) {
+	if (hostfile_read(path, FILE_MAX, &b) == 0) {
 		st->have_sesman = true;
 		terminal_server_parse_sesman(b.data, b.len, &st->sesman);
 		if (ctx_artifact_write(st->ctx, "sesman.ini", b.data, b.len) <
@@ -284,7 +252,7 @@ static void load_xrdp_configs(struct state *st)
 
 	path = setting_path(st, "xrdp_ini", "/etc/xrdp/xrdp.ini",
 			    &st->xrdp_configured);
-	if (read_path(path, FILE_MAX, &b) == 0) {
+	if (hostfile_read(path, FILE_MAX, &b) == 0) {
 		st->have_xrdp = true;
 		terminal_server_parse_xrdp(b.data, b.len, &st->xrdp);
 		ctx_fact(st->ctx, "xrdp.xrdp_ini", "%s", path);

@@ -1,0 +1,28 @@
+/*
+ * Reading small host files (under ctx_root(), /proc and the like) whole into
+ * a bounded buffer, for the collectors that all need the same loop. Private
+ * to collectors/; nothing here may hang on a network mount, so callers pass
+ * only local or kernel-side paths (anything else goes through ctx_bounded()).
+ */
+#ifndef RDIAG_HOSTFILE_H
+#define RDIAG_HOSTFILE_H
+
+#include <stddef.h>
+
+struct buf;
+
+/*
+ * Append what fd gives until end of file to b (already initialised; its
+ * maximum bounds the read). Returns 0, -ENOBUFS when b's maximum was
+ * reached (b keeps what fitted), or the read error as a negative errno.
+ * fd stays open.
+ */
+int hostfile_read_fd(int fd, struct buf *b);
+
+/*
+ * buf_init(b, max), then read path whole into it. Returns 0 or a negative
+ * errno; b is initialised either way and the caller releases it.
+ */
+int hostfile_read(const char *path, size_t max, struct buf *b);
+
+#endif
