@@ -123,33 +123,22 @@ void mysql_wire_ssl_request(uint8_t out[36])
 	out[12] = 45; /* utf8mb4_general_ci */
 }
 
+static int greeting_recv_parse(const uint8_t *p, size_t n, void *arg)
+{
+	return mysql_wire_parse(p, n, arg);
+}
+
 int mysql_probe(int fd, const char *servername, bool with_tls,
 		int64_t deadline_ms, struct mysql_probe_result *ret)
 {
 	uint8_t in[MYSQL_WIRE_MAX_PACKET + 4], req[36];
 	struct tls_conn *tls = NULL;
-	size_t got = 0;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
 	net_local_host(fd, ret->local_host, sizeof(ret->local_host));
-	for (;;) {
-		ssize_t n;
-
-		r = mysql_wire_parse(in, got, &ret->reply);
-		if (r != -EAGAIN)
-			break;
-		if (got == sizeof(in)) {
-			r = -EBADMSG;
-			break;
-		}
-		n = net_recv(fd, in + got, sizeof(in) - got, deadline_ms);
-		if (n <= 0) {
-			r = n == 0 ? -ECONNRESET : (int)n;
-			break;
-		}
-		got += (size_t)n;
-	}
+	r = net_recv_reply(fd, in, sizeof(in), deadline_ms, greeting_recv_parse,
+			   &ret->reply);
 	ret->rc = r;
 	if (r < 0 || ret->reply.kind != MYSQL_WIRE_GREETING || !with_tls ||
 	    !(ret->reply.caps & MYSQL_WIRE_CLIENT_SSL))

@@ -141,6 +141,28 @@ ssize_t net_recv(int fd, void *p, size_t max, int64_t deadline_ms)
 	}
 }
 
+int net_recv_reply(int fd, uint8_t *in, size_t max, int64_t deadline_ms,
+		   net_parse_fn parse, void *arg)
+{
+	size_t got = 0;
+
+	for (;;) {
+		ssize_t n = net_recv(fd, in + got, max - got, deadline_ms);
+		int r;
+
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			return -ECONNRESET; /* closed without (a whole) reply */
+		got += (size_t)n;
+		r = parse(in, got, arg);
+		if (r != -EAGAIN)
+			return r;
+		if (got == max)
+			return -EBADMSG;
+	}
+}
+
 int net_udp_exchange(const struct sockaddr *sa, socklen_t salen,
 		     const void *req, size_t reqlen, void *out, size_t max,
 		     int64_t deadline_ms, size_t *ret_len)

@@ -37,6 +37,21 @@ int net_send_all(int fd, const void *p, size_t n, int64_t deadline_ms);
 ssize_t net_recv(int fd, void *p, size_t max, int64_t deadline_ms);
 
 /*
+ * A pure parser as net_recv_reply() calls it: 0 (or another final result)
+ * when p[0..n) holds a whole reply, -EAGAIN while more bytes are needed.
+ */
+typedef int (*net_parse_fn)(const uint8_t *p, size_t n, void *arg);
+
+/*
+ * Receive into in[0..max) before the deadline until parse(in, got, arg)
+ * stops returning -EAGAIN, and return what it returned last. Otherwise
+ * -ECONNRESET when the peer closed first, -EBADMSG when max bytes were not
+ * enough for a whole reply, or the receive error.
+ */
+int net_recv_reply(int fd, uint8_t *in, size_t max, int64_t deadline_ms,
+		   net_parse_fn parse, void *arg);
+
+/*
  * Wait until fd is readable (POLLIN) or writable (POLLOUT) before the
  * deadline: 0, -ETIMEDOUT, or the socket's pending error.
  */

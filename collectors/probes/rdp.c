@@ -137,12 +137,16 @@ const char *rdp_failure_text(uint32_t code)
 	}
 }
 
+static int parse_reply(const uint8_t *p, size_t n, void *arg)
+{
+	return rdp_reply_parse(p, n, arg);
+}
+
 /* One request on a new connection; *ret_fd is kept open for TLS. */
 static void attempt(const struct sockaddr *sa, socklen_t salen,
 		    int64_t deadline_ms, struct rdp_attempt *a, int *ret_fd)
 {
 	uint8_t in[RDP_REPLY_MAX];
-	size_t got = 0;
 	struct buf req;
 	int fd = -1, r;
 
@@ -154,27 +158,8 @@ static void attempt(const struct sockaddr *sa, socklen_t salen,
 		goto out;
 	if ((r = net_send_all(fd, req.data, req.len, deadline_ms)) < 0)
 		goto out;
-	for (;;) {
-		ssize_t n =
-			net_recv(fd, in + got, sizeof(in) - got, deadline_ms);
-
-		if (n < 0) {
-			r = (int)n;
-			goto out;
-		}
-		if (n == 0) {
-			r = -ECONNRESET;
-			goto out;
-		}
-		got += (size_t)n;
-		r = rdp_reply_parse(in, got, &a->reply);
-		if (r != -EAGAIN)
-			break;
-		if (got == sizeof(in)) {
-			r = -EBADMSG;
-			break;
-		}
-	}
+	r = net_recv_reply(fd, in, sizeof(in), deadline_ms, parse_reply,
+			   &a->reply);
 out:
 	a->rc = r;
 	buf_release(&req);

@@ -186,13 +186,25 @@ static uint32_t next_xid(void)
 	       ++seq;
 }
 
+struct parse_arg {
+	uint32_t xid;
+	struct rpc_reply *reply;
+};
+
+static int parse_reply(const uint8_t *p, size_t n, void *arg)
+{
+	const struct parse_arg *a = arg;
+
+	return rpc_reply_parse(p, n, a->xid, a->reply);
+}
+
 static int call(const struct sockaddr *sa, socklen_t salen, const uint8_t *req,
 		size_t reqlen, uint32_t xid, int64_t deadline_ms,
 		struct rpc_call_result *res)
 {
 	uint8_t in[RPC_REPLY_MAX + 64];
+	struct parse_arg pa = { xid, &res->reply };
 	int64_t t0 = now_ms();
-	size_t got = 0;
 	int fd = -1, r;
 
 	memset(res, 0, sizeof(*res));
@@ -201,27 +213,7 @@ static int call(const struct sockaddr *sa, socklen_t salen, const uint8_t *req,
 	res->connected = true;
 	if ((r = net_send_all(fd, req, reqlen, deadline_ms)) < 0)
 		goto out;
-	for (;;) {
-		ssize_t n =
-			net_recv(fd, in + got, sizeof(in) - got, deadline_ms);
-
-		if (n < 0) {
-			r = (int)n;
-			goto out;
-		}
-		if (n == 0) {
-			r = -ECONNRESET;
-			goto out;
-		}
-		got += (size_t)n;
-		r = rpc_reply_parse(in, got, xid, &res->reply);
-		if (r != -EAGAIN)
-			goto out;
-		if (got == sizeof(in)) {
-			r = -EBADMSG;
-			goto out;
-		}
-	}
+	r = net_recv_reply(fd, in, sizeof(in), deadline_ms, parse_reply, &pa);
 out:
 	if (fd >= 0)
 		close(fd);

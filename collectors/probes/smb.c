@@ -284,6 +284,11 @@ static void fill_nonce(uint8_t *p, size_t n)
 	}
 }
 
+static int parse_reply(const uint8_t *p, size_t n, void *arg)
+{
+	return smb_reply_parse(p, n, arg);
+}
+
 /* One connection, one request, one reply. */
 static int exchange(const struct sockaddr *sa, socklen_t salen,
 		    const uint8_t *req, size_t reqlen, int64_t deadline_ms,
@@ -292,7 +297,6 @@ static int exchange(const struct sockaddr *sa, socklen_t salen,
 {
 	uint8_t *in = xmalloc(SMB_REPLY_MAX + NB_LEN);
 	int64_t t0 = now_ms();
-	size_t got = 0;
 	int fd = -1, r;
 
 	if ((r = net_connect(sa, salen, deadline_ms, &fd)) < 0)
@@ -303,27 +307,8 @@ static int exchange(const struct sockaddr *sa, socklen_t salen,
 		*ret_connected = true;
 	if ((r = net_send_all(fd, req, reqlen, deadline_ms)) < 0)
 		goto out;
-	for (;;) {
-		ssize_t n = net_recv(fd, in + got, SMB_REPLY_MAX + NB_LEN - got,
-				     deadline_ms);
-
-		if (n < 0) {
-			r = (int)n;
-			goto out;
-		}
-		if (n == 0) {
-			r = -ECONNRESET; /* closed without (a whole) answer */
-			goto out;
-		}
-		got += (size_t)n;
-		r = smb_reply_parse(in, got, reply);
-		if (r != -EAGAIN)
-			goto out;
-		if (got == SMB_REPLY_MAX + NB_LEN) {
-			r = -EBADMSG;
-			goto out;
-		}
-	}
+	r = net_recv_reply(fd, in, SMB_REPLY_MAX + NB_LEN, deadline_ms,
+			   parse_reply, reply);
 out:
 	if (fd >= 0)
 		close(fd);

@@ -125,33 +125,22 @@ const char *tds_version_name(uint8_t major)
 	}
 }
 
+static int parse_prelogin(const uint8_t *p, size_t n, void *arg)
+{
+	return tds_prelogin_parse(p, n, arg);
+}
+
 int tds_probe(int fd, int64_t deadline_ms, struct tds_probe_result *ret)
 {
 	uint8_t in[TDS_PACKET_MAX];
-	size_t got = 0;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
 	if ((r = net_send_all(fd, tds_prelogin_request,
 			      sizeof(tds_prelogin_request), deadline_ms)) < 0)
 		goto out;
-	for (;;) {
-		ssize_t n;
-
-		r = tds_prelogin_parse(in, got, &ret->reply);
-		if (r != -EAGAIN)
-			break;
-		if (got == sizeof(in)) {
-			r = -EBADMSG;
-			break;
-		}
-		n = net_recv(fd, in + got, sizeof(in) - got, deadline_ms);
-		if (n <= 0) {
-			r = n == 0 ? -ECONNRESET : (int)n;
-			break;
-		}
-		got += (size_t)n;
-	}
+	r = net_recv_reply(fd, in, sizeof(in), deadline_ms, parse_prelogin,
+			   &ret->reply);
 out:
 	ret->rc = r;
 	return 0;
