@@ -23,7 +23,9 @@
 #include <unistd.h>
 
 #include "agentd.h"
+#include "audit.h"
 #include "command.h"
+#include "fsutil.h"
 #include "registry.h"
 #include "request_run.h"
 #include "review.h"
@@ -276,8 +278,8 @@ int agentd_policy(const struct agentd_opts *o, const struct request *rq,
 
 int agentd_audit(const char *state_dir, json_t *rec)
 {
-	char when[32], *path = xasprintf("%s/audit.jsonl", state_dir), *line;
-	int fd, r = 0;
+	char when[32], *path = xasprintf("%s/" AUDIT_FILE, state_dir), *line;
+	int fd = -1, r;
 
 	utc_iso8601(time(NULL), when, sizeof(when));
 	json_object_set_new(rec, "time", json_string(when));
@@ -286,18 +288,14 @@ int agentd_audit(const char *state_dir, json_t *rec)
 	if (!line)
 		abort();
 	fprintf(stderr, "rdiag agent: %s\n", line);
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
-	if (fd < 0) {
-		r = -errno;
+	if ((r = audit_open(state_dir, &fd)) < 0) {
 		fprintf(stderr, "rdiag agent: cannot open audit log '%s': %s\n",
 			path, strerror(-r));
 	} else {
 		size_t n = strlen(line);
 
 		line[n] = '\n';
-		/* One write() per record: O_APPEND keeps lines whole. */
-		if ((r = write_all(fd, line, n + 1)) == 0 && fsync(fd) < 0)
+		if ((r = audit_append(fd, line, n + 1)) == 0 && fsync(fd) < 0)
 			r = -errno;
 		line[n] = '\0';
 		if (r < 0)
@@ -435,7 +433,7 @@ static int make_state_dirs(const struct agentd_opts *o, char **ret_err)
 	for (size_t i = 0; i < ARRAY_SIZE(subs); i++) {
 		char *d = xasprintf("%s/%s", o->state_dir, subs[i]);
 
-		r = request_mkdirs(d);
+		r = fs_mkdirs(d);
 		if (r < 0)
 			*ret_err = xasprintf("cannot create '%s': %s", d,
 					     strerror(-r));
@@ -452,7 +450,7 @@ int agentd_lock(const char *state_dir, char **ret_err)
 	struct flock fl;
 	int fd, r;
 
-	if ((r = request_mkdirs(state_dir)) < 0) {
+	if ((r = fs_mkdirs(state_dir)) < 0) {
 		*ret_err = xasprintf("cannot create '%s': %s", state_dir,
 				     strerror(-r));
 		goto out;

@@ -1,16 +1,19 @@
 /*
- * Removing the staging tree and measuring free space. Both only ever run on
- * the agent's own directories, never on a collector's target.
+ * Removing the staging tree, creating state directories and measuring free
+ * space. All only ever run on the agent's own directories, never on a
+ * collector's target.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "fsutil.h"
+#include "rdiag/util.h"
 
 static int remove_at(int parent, const char *name, int depth)
 {
@@ -54,6 +57,29 @@ static int remove_at(int parent, const char *name, int depth)
 int fs_remove_tree(const char *path)
 {
 	return remove_at(AT_FDCWD, path, 0);
+}
+
+int fs_mkdirs(const char *dir)
+{
+	char *p = xstrdup(dir);
+	int r = 0;
+
+	for (char *s = p + 1;; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+
+		*s = '\0';
+		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+			r = -errno;
+			break;
+		}
+		*s = c;
+		if (!c)
+			break;
+	}
+	free(p);
+	return r;
 }
 
 int fs_free_bytes(const char *path, uint64_t *ret)

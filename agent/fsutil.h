@@ -13,6 +13,9 @@
  */
 int fs_remove_tree(const char *path);
 
+/* Create dir and its missing parents (new ones 0700). 0 or -errno. */
+int fs_mkdirs(const char *dir);
+
 /* Free bytes for an unprivileged writer under path, into *ret. */
 int fs_free_bytes(const char *path, uint64_t *ret);
 

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fsutil.h"
 #include "registry.h"
 #include "request.h"
 #include "review.h"
@@ -618,29 +619,6 @@ int request_read_arg(const char *arg, char **ret_token, size_t *ret_len,
 
 /* ---- replay store ---- */
 
-int request_mkdirs(const char *dir)
-{
-	char *p = xstrdup(dir);
-	int r = 0;
-
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			r = -errno;
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return r;
-}
-
 bool request_store_seen(const char *state_dir, const char *id)
 {
 	char *p = xasprintf("%s/seen/%s", state_dir, id);
@@ -673,7 +651,7 @@ int request_store_claim(const char *state_dir, const struct request *rq,
 		r = req_err(ret_err, -EINVAL, "bad request id");
 		goto out;
 	}
-	if ((r = request_mkdirs(dir)) < 0) {
+	if ((r = fs_mkdirs(dir)) < 0) {
 		req_err(ret_err, r, "cannot create the replay store '%s': %s",
 			dir, strerror(-r));
 		goto out;

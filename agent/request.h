@@ -145,9 +145,6 @@ bool request_store_seen(const char *state_dir, const char *id);
 int request_store_claim(const char *state_dir, const struct request *rq,
 			const char *by, char **ret_err);
 
-/* Create dir and its parents (mode 0700 for new ones). 0 or -errno. */
-int request_mkdirs(const char *dir);
-
 /* Directories and switches from [requests], the environment, defaults. */
 char *request_trusted_dir(const struct config *c);
 char *request_state_dir(const struct config *c);

@@ -13,47 +13,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
+#include "fsutil.h"
 #include "session_int.h"
-
-int session_mkdirs(const char *dir)
-{
-	char *p = xstrdup(dir);
-	int r = 0;
-
-	for (char *s = p + 1;; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char c = *s;
-
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST) {
-			r = -errno;
-			break;
-		}
-		*s = c;
-		if (!c)
-			break;
-	}
-	free(p);
-	return r;
-}
 
 int session_audit_open(struct session_audit *a, const char *dir, const char *id)
 {
-	char *path;
 	int r;
 
 	a->fd = -1;
 	snprintf(a->id, sizeof(a->id), "%s", id);
-	if ((r = session_mkdirs(dir)) < 0)
+	if ((r = fs_mkdirs(dir)) < 0)
 		return r;
-	path = xasprintf("%s/audit.jsonl", dir);
-	a->fd = open(path,
-		     O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		     0600);
-	r = a->fd < 0 ? -errno : 0;
-	free(path);
-	return r;
+	return audit_open(dir, &a->fd);
 }
 
 void session_audit_event(struct session_audit *a, const char *event,
@@ -61,16 +33,16 @@ void session_audit_event(struct session_audit *a, const char *event,
 {
 	char stamp[32];
 	struct buf b;
+	int r;
 
 	if (a->fd < 0)
 		return;
 	utc_iso8601(time(NULL), stamp, sizeof(stamp));
 	buf_init(&b, 0);
 	session_audit_format(&b, stamp, a->id, event, fields, n);
-	/* One write: O_APPEND keeps concurrent records whole. */
-	if (write_all(a->fd, b.data, b.len) < 0)
+	if ((r = audit_append(a->fd, b.data, b.len)) < 0)
 		fprintf(stderr, "rdiag: cannot write the audit log: %s\n",
-			strerror(errno));
+			strerror(-r));
 	buf_release(&b);
 }
 

@@ -22,8 +22,6 @@ struct session_audit {
 	char id[48]; /* the session id: 20261128T071745Z-1234 */
 };
 
-/* Create dir and its missing parents (new ones 0700). */
-int session_mkdirs(const char *dir);
 int session_audit_open(struct session_audit *a, const char *dir,
 		       const char *id);
 void session_audit_event(struct session_audit *a, const char *event,
