@@ -230,75 +230,22 @@ static char *describe_resolver(struct collector_ctx *ctx)
 	return buf_detach(&b, NULL);
 }
 
-struct resolve_out {
-	int eai;
-	int sys_errno;
-	size_t n;
-	struct sockaddr_storage a[DATABASE_MAX_ADDRS];
-	socklen_t l[DATABASE_MAX_ADDRS];
-};
-
-struct resolve_arg {
-	const char *host;
-	unsigned port;
-};
-
-/* Runs in a bounded sub-worker: getaddrinfo can hang on a dead resolver. */
-static int resolve_fn(void *arg, void *out, size_t out_max)
-{
-	const struct resolve_arg *a = arg;
-	struct resolve_out *o = out;
-	struct addrinfo hints, *res = NULL;
-	char port[8];
-
-	if (out_max < sizeof(*o))
-		return -ENOBUFS;
-	memset(o, 0, sizeof(*o));
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", a->port);
-	o->eai = getaddrinfo(a->host, port, &hints, &res);
-	if (o->eai == EAI_SYSTEM)
-		o->sys_errno = errno;
-	for (struct addrinfo *ai = res; ai && o->n < DATABASE_MAX_ADDRS;
-	     ai = ai->ai_next) {
-		if (ai->ai_addrlen > sizeof(o->a[0]))
-			continue;
-		memcpy(&o->a[o->n], ai->ai_addr, ai->ai_addrlen);
-		o->l[o->n++] = ai->ai_addrlen;
-	}
-	if (res)
-		freeaddrinfo(res);
-	return (int)sizeof(*o);
-}
-
 /* An IP literal needs no lookup: fill addrs[0] directly. */
 static bool literal_address(struct database_target *t)
 {
-	struct sockaddr_in *a4 = (struct sockaddr_in *)(void *)&t->addrs[0];
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)(void *)&t->addrs[0];
-
-	memset(&t->addrs[0], 0, sizeof(t->addrs[0]));
-	if (inet_pton(AF_INET, t->url.host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)t->url.port);
-		t->addrlens[0] = sizeof(*a4);
-	} else if (inet_pton(AF_INET6, t->url.host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)t->url.port);
-		t->addrlens[0] = sizeof(*a6);
-	} else {
+	if (!net_addr_literal(t->url.host, t->url.port, &t->addrs[0],
+			      &t->addrlens[0]))
 		return false;
-	}
 	t->naddrs = 1;
 	return true;
 }
 
 static int resolve(struct database_target *t)
 {
-	struct resolve_arg arg = { t->url.host, t->url.port };
-	struct resolve_out *o = xcalloc(1, sizeof(*o));
+	struct net_resolve_arg arg = { t->url.host, t->url.port,
+				       AI_ADDRCONFIG | AI_NUMERICSERV,
+				       DATABASE_MAX_ADDRS };
+	struct net_resolve_out *o = xcalloc(1, sizeof(*o));
 	struct bounded_result br;
 	int64_t start = now_ms();
 	char *resolver = NULL;
@@ -311,7 +258,7 @@ static int resolve(struct database_target *t)
 		r = 0;
 		goto out;
 	}
-	r = ctx_bounded(t->ctx, t->step_ms, resolve_fn, &arg, o, sizeof(*o),
+	r = ctx_bounded(t->ctx, t->step_ms, net_resolve_fn, &arg, o, sizeof(*o),
 			&br);
 	database_fact(t, "dns_ms", "%lld", (long long)(now_ms() - start));
 	if (r < 0 || br.status != BOUNDED_DONE || br.out_len < sizeof(*o)) {

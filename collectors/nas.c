@@ -932,63 +932,21 @@ static void nas_check_target(struct nas *n, struct target *t)
 
 /* Host probes. */
 
-struct resolve_out {
-	int eai, sys_errno;
-	size_t n;
-	struct sockaddr_storage a[MAX_ADDRS];
-	socklen_t l[MAX_ADDRS];
-};
-
-/* Runs in a bounded sub-worker: getaddrinfo can hang on a dead resolver. */
-static int resolve_fn(void *arg, void *out, size_t out_max)
-{
-	const char *host = arg;
-	struct resolve_out *o = out;
-	struct addrinfo hints, *res = NULL;
-
-	if (out_max < sizeof(*o))
-		return -ENOBUFS;
-	memset(o, 0, sizeof(*o));
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	o->eai = getaddrinfo(host, NULL, &hints, &res);
-	if (o->eai == EAI_SYSTEM)
-		o->sys_errno = errno;
-	for (struct addrinfo *ai = res; ai && o->n < MAX_ADDRS;
-	     ai = ai->ai_next) {
-		if (ai->ai_addrlen > sizeof(o->a[0]))
-			continue;
-		memcpy(&o->a[o->n], ai->ai_addr, ai->ai_addrlen);
-		o->l[o->n++] = ai->ai_addrlen;
-	}
-	if (res)
-		freeaddrinfo(res);
-	return (int)sizeof(*o);
-}
-
 static int nas_resolve(struct nas *n, const char *host,
 		       struct sockaddr_storage *ret, socklen_t *ret_len)
 {
-	struct sockaddr_in *a4 = (struct sockaddr_in *)(void *)ret;
-	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)(void *)ret;
-	struct resolve_out *o;
+	struct net_resolve_arg arg = { host, 0, 0, MAX_ADDRS };
+	struct net_resolve_out *o;
 	struct bounded_result br;
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
-		a4->sin_family = AF_INET;
-		*ret_len = sizeof(*a4);
+	/* The port stays 0 here; the probes set their own. */
+	if (net_addr_literal(host, 0, ret, ret_len))
 		return 0;
-	}
-	if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
-		a6->sin6_family = AF_INET6;
-		*ret_len = sizeof(*a6);
-		return 0;
-	}
 	o = xcalloc(1, sizeof(*o));
-	r = ctx_bounded(n->ctx, n->probe_timeout_ms, resolve_fn, (void *)host,
-			o, sizeof(*o), &br);
+	r = ctx_bounded(n->ctx, n->probe_timeout_ms, net_resolve_fn, &arg, o,
+			sizeof(*o), &br);
 	if (r == 0 && br.status != BOUNDED_DONE)
 		r = -ETIMEDOUT;
 	else if (r == 0 &&

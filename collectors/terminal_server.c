@@ -1145,46 +1145,6 @@ static void check_printing(struct state *st)
 	free(cups);
 }
 
-struct resolve_arg {
-	const char *host;
-	unsigned port;
-};
-
-struct resolve_out {
-	int eai;
-	unsigned n;
-	struct sockaddr_storage ss[MAX_ADDRS];
-	socklen_t len[MAX_ADDRS];
-};
-
-/* Sub-worker: getaddrinfo can hang on a dead resolver. */
-static int resolve_fn(void *arg, void *out, size_t out_max)
-{
-	const struct resolve_arg *a = arg;
-	struct resolve_out *o = out;
-	struct addrinfo hints, *res = NULL;
-	char port[8];
-
-	if (out_max < sizeof(*o))
-		return -ENOBUFS;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof(port), "%u", a->port);
-	memset(o, 0, sizeof(*o));
-	o->eai = getaddrinfo(a->host, port, &hints, &res);
-	for (struct addrinfo *ai = res; ai && o->n < MAX_ADDRS;
-	     ai = ai->ai_next) {
-		if (ai->ai_addrlen > sizeof(o->ss[0]))
-			continue;
-		memcpy(&o->ss[o->n], ai->ai_addr, ai->ai_addrlen);
-		o->len[o->n++] = ai->ai_addrlen;
-	}
-	if (res)
-		freeaddrinfo(res);
-	return (int)sizeof(*o);
-}
-
 static void rdp_facts(struct state *st, const char *tag,
 		      const struct rdp_probe_result *r)
 {
@@ -1229,11 +1189,11 @@ static void rdp_facts(struct state *st, const char *tag,
 static void probe_rdp(struct state *st, const char *tag, const char *host,
 		      unsigned port)
 {
-	struct resolve_arg arg = { host, port };
+	struct net_resolve_arg arg = { host, port, 0, MAX_ADDRS };
 	struct terminal_server_verdicts l;
 	struct rdp_probe_result r;
 	struct bounded_result br;
-	struct resolve_out o;
+	struct net_resolve_out o;
 	int64_t deadline;
 	char target[NET_ADDR_MAX + 80], key[64];
 
@@ -1242,7 +1202,7 @@ static void probe_rdp(struct state *st, const char *tag, const char *host,
 		 strchr(host, ':') ? "]" : "", port);
 	snprintf(key, sizeof(key), "rdp.%s.target", tag);
 	ctx_fact(st->ctx, key, "%s", target);
-	if (ctx_bounded(st->ctx, RESOLVE_TIMEOUT_MS, resolve_fn, &arg, &o,
+	if (ctx_bounded(st->ctx, RESOLVE_TIMEOUT_MS, net_resolve_fn, &arg, &o,
 			sizeof(o), &br) < 0 ||
 	    br.status != BOUNDED_DONE || br.out_len != sizeof(o) ||
 	    o.eai != 0 || o.n == 0 || o.n > MAX_ADDRS) {
@@ -1267,8 +1227,8 @@ static void probe_rdp(struct state *st, const char *tag, const char *host,
 		return;
 	}
 	deadline = now_ms() + st->rdp_timeout_ms;
-	for (unsigned i = 0; i < o.n; i++) {
-		rdp_probe((struct sockaddr *)&o.ss[i], o.len[i], host, deadline,
+	for (size_t i = 0; i < o.n; i++) {
+		rdp_probe((struct sockaddr *)&o.a[i], o.l[i], host, deadline,
 			  &r);
 		if (r.best.rc != -ECONNREFUSED && r.best.rc != -EHOSTUNREACH &&
 		    r.best.rc != -ENETUNREACH)

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -235,4 +236,59 @@ void net_local_host(int fd, char *buf, size_t len)
 		return;
 	}
 	net_addr_host((const struct sockaddr *)&ss, buf, len);
+}
+
+int net_resolve_fn(void *arg, void *out, size_t out_max)
+{
+	const struct net_resolve_arg *a = arg;
+	struct net_resolve_out *o = out;
+	struct addrinfo hints, *res = NULL;
+	size_t max = a->max < NET_RESOLVE_MAX ? a->max : NET_RESOLVE_MAX;
+	char port[8];
+
+	if (out_max < sizeof(*o))
+		return -ENOBUFS;
+	memset(o, 0, sizeof(*o));
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = a->flags;
+	snprintf(port, sizeof(port), "%u", a->port);
+	o->eai = getaddrinfo(a->host, a->port ? port : NULL, &hints, &res);
+	if (o->eai == EAI_SYSTEM)
+		o->sys_errno = errno;
+	for (struct addrinfo *ai = res; ai && o->n < max; ai = ai->ai_next) {
+		if (ai->ai_addrlen > sizeof(o->a[0]))
+			continue;
+		memcpy(&o->a[o->n], ai->ai_addr, ai->ai_addrlen);
+		o->l[o->n++] = ai->ai_addrlen;
+	}
+	if (res)
+		freeaddrinfo(res);
+	return (int)sizeof(*o);
+}
+
+bool net_addr_literal(const char *host, unsigned port,
+		      struct sockaddr_storage *ret, socklen_t *ret_len)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)(void *)&ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)(void *)&ss;
+	socklen_t len;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		len = sizeof(*a4);
+	} else if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		len = sizeof(*a6);
+	} else {
+		return false;
+	}
+	*ret = ss;
+	*ret_len = len;
+	return true;
 }

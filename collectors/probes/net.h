@@ -12,6 +12,7 @@
 #ifndef RDIAG_PROBES_NET_H
 #define RDIAG_PROBES_NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -66,6 +67,39 @@ int net_wait(int fd, short events, int64_t deadline_ms);
 int net_udp_exchange(const struct sockaddr *sa, socklen_t salen,
 		     const void *req, size_t reqlen, void *out, size_t max,
 		     int64_t deadline_ms, size_t *ret_len);
+
+/* Most addresses one net_resolve_fn() lookup keeps. */
+#define NET_RESOLVE_MAX 8
+
+struct net_resolve_arg {
+	const char *host;
+	unsigned port; /* 0: no service, the ports stay 0 */
+	int flags;     /* getaddrinfo() hints.ai_flags */
+	size_t max;    /* addresses kept, at most NET_RESOLVE_MAX */
+};
+
+struct net_resolve_out {
+	int eai;       /* getaddrinfo()'s result */
+	int sys_errno; /* errno when eai is EAI_SYSTEM */
+	size_t n;
+	struct sockaddr_storage a[NET_RESOLVE_MAX];
+	socklen_t l[NET_RESOLVE_MAX];
+};
+
+/*
+ * A bounded_fn for ctx_bounded() (getaddrinfo can hang on a dead resolver):
+ * arg is a struct net_resolve_arg, out a struct net_resolve_out filled with
+ * the TCP addresses of host in the resolver's order. Returns
+ * sizeof(struct net_resolve_out), or -ENOBUFS when out_max is smaller.
+ */
+int net_resolve_fn(void *arg, void *out, size_t out_max);
+
+/*
+ * host as an IPv4 or IPv6 literal with port: true and *ret, *ret_len
+ * filled; false (nothing written) when host is a name.
+ */
+bool net_addr_literal(const char *host, unsigned port,
+		      struct sockaddr_storage *ret, socklen_t *ret_len);
 
 /* "127.0.0.1:5432" or "[::1]:5432" into buf (NET_ADDR_MAX bytes). */
 void net_addr_format(const struct sockaddr *sa, char *buf, size_t len);
