@@ -194,6 +194,55 @@ const char *config_get(const struct config *c, const char *section,
 	return NULL;
 }
 
+int config_check_secret(const struct config *c, const char *section,
+			const char *key, char **ret_err)
+{
+	const struct config_entry *e = NULL;
+	struct stat sb;
+
+	for (size_t i = c->n; i-- > 0 && !e;)
+		if (strcmp(c->entries[i].section, section) == 0 &&
+		    strcmp(c->entries[i].key, key) == 0)
+			e = &c->entries[i];
+	if (!e || strncmp(e->origin, "--", 2) == 0)
+		return 0;
+	if (stat(e->origin, &sb) < 0) {
+		*ret_err = xasprintf("cannot check the mode of '%s': %s",
+				     e->origin, strerror(errno));
+		return -EINVAL;
+	}
+	if (sb.st_mode & 077) {
+		*ret_err = xasprintf("config '%s' holds [%s] %s but its "
+				     "mode is %04o; run 'chmod 600 %s'",
+				     e->origin, section, key,
+				     (unsigned)(sb.st_mode & 07777), e->origin);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int config_parse_size(const char *s, uint64_t *ret)
+{
+	size_t n = strlen(s);
+	unsigned long long v, mul = 1;
+	char *num;
+	int r;
+
+	if (n > 1 && strchr("kKmMgG", s[n - 1])) {
+		mul = strchr("kK", s[n - 1])   ? 1024ull
+		      : strchr("mM", s[n - 1]) ? 1024ull << 10
+					       : 1024ull << 20;
+		n--;
+	}
+	num = xstrndup(s, n);
+	r = parse_uint(num, 1, 1ull << 40, &v);
+	free(num);
+	if (r < 0)
+		return -EINVAL;
+	*ret = v * mul;
+	return 0;
+}
+
 size_t config_values(const struct config *c, const char *section,
 		     const char *key, const char ***ret_values)
 {

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "rdiag/collector.h"
 
@@ -49,6 +50,22 @@ void config_add(struct config *c, const char *section, const char *key,
 /* The last value of section.key, or NULL. */
 const char *config_get(const struct config *c, const char *section,
 		       const char *key);
+
+/*
+ * Refuse a secret (section.key) whose last value came from a config file
+ * that anyone but its owner may read; a value from a flag, or none, is
+ * fine. 0, or -EINVAL with *ret_err (caller frees) naming the file and the
+ * chmod that fixes it.
+ */
+int config_check_secret(const struct config *c, const char *section,
+			const char *key, char **ret_err);
+
+/*
+ * A size such as "16M": a whole number from 1 to 2^40, times 1024, 1024^2
+ * or 1024^3 with a k, M or G suffix (either case). 0 and *ret (the caller
+ * checks its range), or -EINVAL.
+ */
+int config_parse_size(const char *s, uint64_t *ret);
 
 /*
  * All values of section.key in order, as a new NULL-terminated array whose

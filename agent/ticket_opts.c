@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "ticket.h"
 
@@ -38,39 +37,6 @@ static const char *env(const char *name)
 	return v && *v ? v : NULL;
 }
 
-static const struct config_entry *last_entry(const struct config *c,
-					     const char *key)
-{
-	for (size_t i = c->n; i-- > 0;)
-		if (strcmp(c->entries[i].section, "ticket") == 0 &&
-		    strcmp(c->entries[i].key, key) == 0)
-			return &c->entries[i];
-	return NULL;
-}
-
-/* A secret only from a file nobody but its owner can read. */
-static int check_secret(const struct config *c, const char *key, char **ret_err)
-{
-	const struct config_entry *e = last_entry(c, key);
-	struct stat sb;
-
-	if (!e || strncmp(e->origin, "--", 2) == 0)
-		return 0;
-	if (stat(e->origin, &sb) < 0) {
-		*ret_err = xasprintf("cannot check the mode of '%s': %s",
-				     e->origin, strerror(errno));
-		return -EINVAL;
-	}
-	if (sb.st_mode & 077) {
-		*ret_err = xasprintf("config '%s' holds [ticket] %s but its "
-				     "mode is %04o; run 'chmod 600 %s'",
-				     e->origin, key,
-				     (unsigned)(sb.st_mode & 07777), e->origin);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int yes_no(const char *key, const char *s, bool *ret, char **ret_err)
 {
 	if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0)
@@ -87,27 +53,15 @@ static int yes_no(const char *key, const char *s, bool *ret, char **ret_err)
 
 static int size_value(const char *s, uint64_t *ret, char **ret_err)
 {
-	size_t n = strlen(s);
-	unsigned long long v, mul = 1;
-	char *num;
-	int r;
+	uint64_t v;
 
-	if (n > 1 && strchr("kKmMgG", s[n - 1])) {
-		mul = strchr("kK", s[n - 1])   ? 1024ull
-		      : strchr("mM", s[n - 1]) ? 1024ull << 10
-					       : 1024ull << 20;
-		n--;
-	}
-	num = xstrndup(s, n);
-	r = parse_uint(num, 1, 1ull << 40, &v);
-	free(num);
-	if (r < 0 || v * mul > (64ull << 30)) {
+	if (config_parse_size(s, &v) < 0 || v > (64ull << 30)) {
 		*ret_err = xasprintf("[ticket] max_attachment must be a size "
 				     "such as 5M, not '%s'",
 				     s);
 		return -EINVAL;
 	}
-	*ret = v * mul;
+	*ret = v;
 	return 0;
 }
 
@@ -119,8 +73,8 @@ int ticket_opts_load(struct ticket_opts *o, const struct config *c,
 
 	memset(o, 0, sizeof(*o));
 	o->jira_api = 2;
-	if ((r = check_secret(c, "token", ret_err)) < 0 ||
-	    (r = check_secret(c, "password", ret_err)) < 0)
+	if ((r = config_check_secret(c, "ticket", "token", ret_err)) < 0 ||
+	    (r = config_check_secret(c, "ticket", "password", ret_err)) < 0)
 		return r;
 	o->token = env("RDIAG_TICKET_TOKEN");
 	if (!o->token)

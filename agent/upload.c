@@ -75,63 +75,18 @@ static const char *env(const char *name)
 	return v && *v ? v : NULL;
 }
 
-static const struct config_entry *last_entry(const struct config *c,
-					     const char *key)
-{
-	for (size_t i = c->n; i-- > 0;)
-		if (strcmp(c->entries[i].section, "upload") == 0 &&
-		    strcmp(c->entries[i].key, key) == 0)
-			return &c->entries[i];
-	return NULL;
-}
-
-static int check_secret_origin(const struct config *c, const char *key,
-			       char **ret_err)
-{
-	const struct config_entry *e = last_entry(c, key);
-	struct stat sb;
-
-	if (!e || strncmp(e->origin, "--", 2) == 0)
-		return 0;
-	if (stat(e->origin, &sb) < 0) {
-		*ret_err = xasprintf("cannot check the mode of '%s': %s",
-				     e->origin, strerror(errno));
-		return -EINVAL;
-	}
-	if (sb.st_mode & 077) {
-		*ret_err = xasprintf("config '%s' holds [upload] %s but its "
-				     "mode is %04o; run 'chmod 600 %s'",
-				     e->origin, key,
-				     (unsigned)(sb.st_mode & 07777), e->origin);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int size_value(const char *key, const char *s, uint64_t min,
 		      uint64_t *ret, char **ret_err)
 {
-	size_t n = strlen(s);
-	unsigned long long v, mul = 1;
-	char *num;
-	int r;
+	uint64_t v;
 
-	if (n > 1 && strchr("kKmMgG", s[n - 1])) {
-		mul = strchr("kK", s[n - 1])   ? 1024ull
-		      : strchr("mM", s[n - 1]) ? 1024ull * 1024
-					       : 1024ull * 1024 * 1024;
-		n--;
-	}
-	num = xstrndup(s, n);
-	r = parse_uint(num, 1, 1ull << 40, &v);
-	free(num);
-	if (r < 0 || v * mul < min || v * mul > (5ull << 30)) {
+	if (config_parse_size(s, &v) < 0 || v < min || v > (5ull << 30)) {
 		*ret_err = xasprintf("[upload] %s must be a size from %llu "
 				     "bytes to 5G (e.g. 16M), not '%s'",
 				     key, (unsigned long long)min, s);
 		return -EINVAL;
 	}
-	*ret = v * mul;
+	*ret = v;
 	return 0;
 }
 
@@ -164,7 +119,8 @@ int upload_opts_load(struct upload_opts *o, const struct config *c,
 	memset(o, 0, sizeof(*o));
 	o->config = c;
 	for (size_t i = 0; i < ARRAY_SIZE(secret_keys); i++)
-		if ((r = check_secret_origin(c, secret_keys[i], ret_err)) < 0)
+		if ((r = config_check_secret(c, "upload", secret_keys[i],
+					     ret_err)) < 0)
 			return r;
 	o->ca_file = config_get(c, "upload", "ca_file");
 	o->pin_sha256 = config_get(c, "upload", "pin_sha256");
