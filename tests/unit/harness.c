@@ -128,3 +128,48 @@ char *harness_data_path(const char *rel)
 
 	return xasprintf("%s/%s", base ? base : "tests/data", rel);
 }
+
+size_t harness_read(const char *path, void *p, size_t max)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n;
+
+	if (!f)
+		fprintf(stderr, "cannot open '%s'\n", path);
+	assert_non_null(f);
+	n = fread(p, 1, max, f);
+	fclose(f);
+	return n;
+}
+
+size_t harness_read_data(const char *rel, void *p, size_t max)
+{
+	char *path = harness_data_path(rel);
+	size_t n = harness_read(path, p, max);
+
+	free(path);
+	return n;
+}
+
+void harness_load(const char *path, struct buf *b)
+{
+	FILE *f = fopen(path, "rb");
+	char chunk[4096];
+	size_t n;
+
+	if (!f)
+		fprintf(stderr, "cannot open '%s'\n", path);
+	assert_non_null(f);
+	buf_init(b, 0);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		assert_int_equal(buf_append(b, chunk, n), 0);
+	fclose(f);
+}
+
+void harness_load_data(const char *rel, struct buf *b)
+{
+	char *path = harness_data_path(rel);
+
+	harness_load(path, b);
+	free(path);
+}

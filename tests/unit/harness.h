@@ -11,6 +11,8 @@
 #include "config.h"
 #include "rdiag/collector.h"
 
+struct buf;
+
 struct harness_run {
 	int rc;          /* collector's return value */
 	json_t *records; /* array of validated record objects */
@@ -34,5 +36,17 @@ size_t harness_count(const struct harness_run *run, const char *kind);
 
 /* $RDIAG_TEST_DATA/<rel>, for fixtures; caller frees. */
 char *harness_data_path(const char *rel);
+
+/*
+ * Test data read from files; each fails the test when the file cannot be
+ * opened. harness_read() reads at most max bytes into p and returns the
+ * count; harness_load() reads the whole file into b (buf_init'd here, no
+ * maximum; the caller releases it). The _data forms take a path relative
+ * to the test data directory, as harness_data_path().
+ */
+size_t harness_read(const char *path, void *p, size_t max);
+size_t harness_read_data(const char *rel, void *p, size_t max);
+void harness_load(const char *path, struct buf *b);
+void harness_load_data(const char *rel, struct buf *b);
 
 #endif

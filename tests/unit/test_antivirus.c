@@ -33,23 +33,6 @@
 
 extern const struct collector collector_antivirus;
 
-static void load_fixture(const char *rel, struct buf *b)
-{
-	char *path = harness_data_path(rel);
-	FILE *f = fopen(path, "r");
-	char chunk[4096];
-	size_t n;
-
-	if (!f)
-		fprintf(stderr, "cannot open '%s'\n", path);
-	assert_non_null(f);
-	buf_init(b, 0);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		assert_int_equal(buf_append(b, chunk, n), 0);
-	fclose(f);
-	free(path);
-}
-
 static void write_text(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -105,7 +88,7 @@ static void test_fdinfo_clamonacc(void **state)
 	struct buf b;
 
 	(void)state;
-	load_fixture("antivirus/fdinfo-clamonacc", &b);
+	harness_load_data("antivirus/fdinfo-clamonacc", &b);
 	assert_int_equal(av_fdinfo_parse(b.data, b.len, &f), 0);
 	assert_true(f.is_fanotify);
 	assert_int_equal(f.flags, 0x34);
@@ -128,7 +111,7 @@ static void test_fdinfo_marks(void **state)
 	struct buf b;
 
 	(void)state;
-	load_fixture("antivirus/fdinfo-marks", &b);
+	harness_load_data("antivirus/fdinfo-marks", &b);
 	assert_int_equal(av_fdinfo_parse(b.data, b.len, &f), 0);
 	assert_int_equal(f.flags, 0x8);
 	assert_true(av_fanotify_can_block(&f));
@@ -196,7 +179,7 @@ static void test_fdinfo_inotify_and_limits(void **state)
 	struct buf b;
 
 	(void)state;
-	load_fixture("antivirus/fdinfo-inotify", &b);
+	harness_load_data("antivirus/fdinfo-inotify", &b);
 	assert_int_equal(av_fdinfo_parse(b.data, b.len, &f), -EINVAL);
 	buf_release(&b);
 	/* More marks than kept: the rest are counted, memory stays bounded. */
@@ -223,7 +206,7 @@ static void test_clamd_conf_fixture(void **state)
 	struct buf b;
 
 	(void)state;
-	load_fixture("antivirus/clamd-onaccess.conf", &b);
+	harness_load_data("antivirus/clamd-onaccess.conf", &b);
 	assert_int_equal(av_clamd_conf_parse(b.data, b.len, &c), 0);
 	assert_true(c.example);
 	assert_string_equal(c.local_socket, "/srv/clamd.sock");

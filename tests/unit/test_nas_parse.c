@@ -21,16 +21,10 @@
 
 static char *slurp(const char *rel, size_t *ret_len)
 {
-	char *p = harness_data_path(rel);
-	FILE *f = fopen(p, "rb");
 	char *d = xmalloc(1 << 20);
-	size_t n;
+	size_t n = harness_read_data(rel, d, (1 << 20) - 1);
 
-	assert_non_null(f);
-	n = fread(d, 1, (1 << 20) - 1, f);
 	d[n] = '\0';
-	fclose(f);
-	free(p);
 	*ret_len = n;
 	return d;
 }

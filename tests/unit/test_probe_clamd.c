@@ -26,14 +26,8 @@
 static size_t load_capture(const char *name, uint8_t *buf, size_t max)
 {
 	char *rel = xasprintf("../fuzz/corpus/fuzz_clamd_reply/%s", name);
-	char *path = harness_data_path(rel);
-	FILE *f = fopen(path, "rb");
-	size_t n;
+	size_t n = harness_read_data(rel, buf, max);
 
-	assert_non_null(f);
-	n = fread(buf, 1, max, f);
-	fclose(f);
-	free(path);
 	free(rel);
 	return n;
 }

@@ -22,14 +22,8 @@ static size_t load_seed(const char *dir, const char *name, uint8_t *buf,
 			size_t max)
 {
 	char *rel = xasprintf("../fuzz/corpus/%s/%s", dir, name);
-	char *path = harness_data_path(rel);
-	FILE *f = fopen(path, "rb");
-	size_t n;
+	size_t n = harness_read_data(rel, buf, max);
 
-	assert_non_null(f);
-	n = fread(buf, 1, max, f);
-	fclose(f);
-	free(path);
 	free(rel);
 	return n;
 }

@@ -21,15 +21,9 @@
 static size_t load_capture(const char *name, uint8_t **ret)
 {
 	char *rel = xasprintf("../fuzz/corpus/fuzz_pg_reply/%s", name);
-	char *path = harness_data_path(rel);
-	FILE *f = fopen(path, "rb");
 	uint8_t *buf = xmalloc(65536);
-	size_t n;
+	size_t n = harness_read_data(rel, buf, 65536);
 
-	assert_non_null(f);
-	n = fread(buf, 1, 65536, f);
-	fclose(f);
-	free(path);
 	free(rel);
 	*ret = buf;
 	return n;

@@ -20,15 +20,7 @@
 
 static size_t load(const char *rel, uint8_t *d, size_t max)
 {
-	char *p = harness_data_path(rel);
-	FILE *f = fopen(p, "rb");
-	size_t n;
-
-	assert_non_null(f);
-	n = fread(d, 1, max, f);
-	fclose(f);
-	free(p);
-	return n;
+	return harness_read_data(rel, d, max);
 }
 
 static uint32_t be32(const uint8_t *p)

@@ -20,16 +20,9 @@
 
 static uint8_t *load(const char *rel, size_t *ret_len)
 {
-	char *p = harness_data_path(rel);
-	FILE *f = fopen(p, "rb");
 	uint8_t *d = xmalloc(SMB_REPLY_MAX);
-	size_t n;
 
-	assert_non_null(f);
-	n = fread(d, 1, SMB_REPLY_MAX, f);
-	fclose(f);
-	free(p);
-	*ret_len = n;
+	*ret_len = harness_read_data(rel, d, SMB_REPLY_MAX);
 	return d;
 }
 

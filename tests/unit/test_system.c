@@ -25,24 +25,6 @@
 
 extern const struct collector collector_system;
 
-/* tests/data/system/<rel> read whole. */
-static void load_fixture(const char *rel, struct buf *b)
-{
-	char *path = harness_data_path(rel);
-	FILE *f = fopen(path, "r");
-	char chunk[4096];
-	size_t n;
-
-	if (!f)
-		fprintf(stderr, "cannot open '%s'\n", path);
-	assert_non_null(f);
-	buf_init(b, 0);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		assert_int_equal(buf_append(b, chunk, n), 0);
-	fclose(f);
-	free(path);
-}
-
 static void assert_str_or_null(const char *got, const char *want)
 {
 	if (!want)
@@ -366,20 +348,20 @@ static void test_fixture_parsers(void **state)
 	struct buf b;
 
 	(void)state;
-	load_fixture("system/healthy/proc/meminfo", &b);
+	harness_load_data("system/healthy/proc/meminfo", &b);
 	assert_int_equal(system_parse_meminfo(b.data, b.len, &m), 0);
 	assert_int_equal(m.total_kb, 16384000);
 	assert_int_equal(m.available_kb, 12288000);
 	assert_int_equal(m.swap_total_kb, 4194300);
 	buf_release(&b);
 
-	load_fixture("system/stressed/proc/meminfo", &b);
+	harness_load_data("system/stressed/proc/meminfo", &b);
 	assert_int_equal(system_parse_meminfo(b.data, b.len, &m), 0);
 	assert_int_equal(m.available_kb, 200000);
 	assert_int_equal(m.swap_free_kb, 10240);
 	buf_release(&b);
 
-	load_fixture("system/healthy/proc/cpuinfo", &b);
+	harness_load_data("system/healthy/proc/cpuinfo", &b);
 	assert_int_equal(system_parse_cpuinfo(b.data, b.len, &c), 0);
 	assert_int_equal(c.count, 4);
 	assert_string_equal(c.model,
@@ -387,25 +369,25 @@ static void test_fixture_parsers(void **state)
 	system_cpuinfo_release(&c);
 	buf_release(&b);
 
-	load_fixture("system/stressed/proc/loadavg", &b);
+	harness_load_data("system/stressed/proc/loadavg", &b);
 	assert_int_equal(system_parse_loadavg(b.data, b.len, &l), 0);
 	assert_int_equal(l.load1_x100, 1950);
 	assert_int_equal(l.load5_x100, 1720);
 	assert_int_equal(l.total, 900);
 	buf_release(&b);
 
-	load_fixture("system/healthy/proc/uptime", &b);
+	harness_load_data("system/healthy/proc/uptime", &b);
 	assert_int_equal(system_parse_uptime(b.data, b.len, &up), 0);
 	assert_int_equal(up, 350735);
 	buf_release(&b);
 
-	load_fixture("system/stressed/proc/vmstat", &b);
+	harness_load_data("system/stressed/proc/vmstat", &b);
 	assert_int_equal(system_parse_vmstat(b.data, b.len, &v), 0);
 	assert_int_equal(v.pswpin, 9000000);
 	assert_int_equal(v.pswpout, 12000000);
 	buf_release(&b);
 
-	load_fixture("system/stressed/etc/os-release", &b);
+	harness_load_data("system/stressed/etc/os-release", &b);
 	assert_int_equal(system_parse_os_release(b.data, b.len, &o), 0);
 	assert_string_equal(o.pretty_name, "Rocky Linux 9.3 (Blue \"Onyx\")");
 	assert_string_equal(o.id, "rocky");
@@ -446,7 +428,7 @@ static void test_mount_select(void **state)
 	struct buf b;
 
 	(void)state;
-	load_fixture("system/healthy/proc/self/mountinfo", &b);
+	harness_load_data("system/healthy/proc/self/mountinfo", &b);
 	assert_int_equal(mountinfo_parse(b.data, b.len, &t), 0);
 	buf_release(&b);
 	assert_int_equal(t.n, ARRAY_SIZE(cases));
@@ -867,16 +849,9 @@ static int has_artifact(const struct harness_run *run, const char *path)
 static char *staged(const struct harness_run *run, const char *name)
 {
 	char *path = xasprintf("%s/%s", run->staging, name);
-	FILE *f = fopen(path, "r");
 	struct buf b;
-	char chunk[1024];
-	size_t n;
 
-	assert_non_null(f);
-	buf_init(&b, 0);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_append(&b, chunk, n);
-	fclose(f);
+	harness_load(path, &b);
 	free(path);
 	return buf_detach(&b, NULL);
 }

@@ -30,14 +30,9 @@ extern const struct collector collector_terminal_server;
 
 static char *load(const char *rel, size_t *ret_len)
 {
-	char *path = harness_data_path(rel);
-	FILE *f = fopen(path, "rb");
 	char *buf = xcalloc(1, 1 << 20);
 
-	assert_non_null(f);
-	*ret_len = fread(buf, 1, (1 << 20) - 1, f);
-	fclose(f);
-	free(path);
+	*ret_len = harness_read_data(rel, buf, (1 << 20) - 1);
 	return buf;
 }
 
