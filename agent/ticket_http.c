@@ -37,6 +37,66 @@ json_t *ticket_json(struct ticket_ctx *c, const char *body, const char *what)
 	return j;
 }
 
+int ticket_http_json(struct ticket_ctx *c, const struct ticket_req *rq,
+		     json_t **ret_json)
+{
+	char *body = NULL;
+	json_t *j;
+	long st;
+	int r;
+
+	if ((r = ticket_http(c, rq, &st, &body)) < 0)
+		return r;
+	j = ticket_json(c, body, rq->what);
+	free(body);
+	if (!j)
+		return -EPROTO;
+	*ret_json = j;
+	return 0;
+}
+
+int ticket_probe(struct ticket_ctx *c, const char *path, const char *what,
+		 const char *not_found)
+{
+	struct ticket_req rq = { .method = "GET" };
+	char *body = NULL;
+	long st;
+	int r;
+
+	rq.path = path;
+	rq.what = what;
+	rq.not_found = not_found;
+	r = ticket_http(c, &rq, &st, &body);
+	free(body);
+	return r;
+}
+
+int ticket_readback_check(struct ticket_ctx *c, const char *what, bool found,
+			  uint64_t size, const struct ticket_file *file,
+			  const char *where, const char *hint)
+{
+	if (!found) {
+		ticket_fail(c, "%s: '%s' is not among %s%s's attachments", what,
+			    file->name, where, c->ticket);
+		return -EPROTO;
+	}
+	if (size != file->size) {
+		ticket_fail(c,
+			    "%s: %s holds %llu bytes of '%s', we sent %llu%s",
+			    what, c->ad->title, (unsigned long long)size,
+			    file->name, (unsigned long long)file->size,
+			    hint ? hint : "");
+		return -EPROTO;
+	}
+	return 0;
+}
+
+char *ticket_bearer_header(const struct ticket_ctx *c, const char *token)
+{
+	(void)c;
+	return xasprintf("Authorization: Bearer %s", token);
+}
+
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000,

@@ -78,6 +78,33 @@ void ticket_fail(struct ticket_ctx *c, const char *fmt, ...) RDIAG_PRINTF(2, 3);
 /* Parse a JSON reply or fail with "what: unreadable reply". */
 json_t *ticket_json(struct ticket_ctx *c, const char *body, const char *what);
 
+/*
+ * ticket_http() and the reply parsed as JSON: 0 and *ret_json (caller
+ * decrefs), its errors, or -EPROTO with c->err when the reply is not JSON.
+ */
+int ticket_http_json(struct ticket_ctx *c, const struct ticket_req *rq,
+		     json_t **ret_json);
+
+/*
+ * GET path (below the base URL) and drop the reply: does the thing exist,
+ * and may these credentials see it? Errors as ticket_http().
+ */
+int ticket_probe(struct ticket_ctx *c, const char *path, const char *what,
+		 const char *not_found);
+
+/*
+ * The read-back's verdict on file: found with the size sent, 0; otherwise
+ * -EPROTO and c->err saying that it is not among the attachments of
+ * WHERE + c->ticket ("issue #", "ticket #" or "" for a Jira key), or that
+ * the system holds another size, followed by hint when not NULL.
+ */
+int ticket_readback_check(struct ticket_ctx *c, const char *what, bool found,
+			  uint64_t size, const struct ticket_file *file,
+			  const char *where, const char *hint);
+
+/* token_header for the systems that take "Authorization: Bearer". */
+char *ticket_bearer_header(const struct ticket_ctx *c, const char *token);
+
 struct ticket_adapter {
 	enum ticket_system system;
 	const char *title; /* "Redmine" */

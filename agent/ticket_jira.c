@@ -13,12 +13,6 @@
 
 #include "ticket_int.h"
 
-static char *token_header(const struct ticket_ctx *c, const char *token)
-{
-	(void)c;
-	return xasprintf("Authorization: Bearer %s", token);
-}
-
 static char *not_found(const struct ticket_ctx *c)
 {
 	return xasprintf("no issue %s in Jira at %s (or the account may not "
@@ -28,17 +22,13 @@ static char *not_found(const struct ticket_ctx *c)
 
 static int check(struct ticket_ctx *c)
 {
-	struct ticket_req rq = { .method = "GET" };
-	char *body = NULL, *nf = not_found(c);
-	long st;
+	char *path =
+		xasprintf("/rest/api/2/issue/%s?fields=summary", c->ticket);
+	char *nf = not_found(c);
 	int r;
 
-	rq.path = xasprintf("/rest/api/2/issue/%s?fields=summary", c->ticket);
-	rq.what = "Jira issue lookup";
-	rq.not_found = nf;
-	r = ticket_http(c, &rq, &st, &body);
-	free((char *)rq.path);
-	free(body);
+	r = ticket_probe(c, path, "Jira issue lookup", nf);
+	free(path);
 	free(nf);
 	return r;
 }
@@ -75,10 +65,9 @@ static const char *const xsrf[] = { "X-Atlassian-Token: no-check", NULL };
 static int attach(struct ticket_ctx *c, const struct ticket_file *file)
 {
 	struct ticket_req rq = { .method = "POST", .file = file };
-	char *body = NULL, *nf = not_found(c);
+	char *nf = not_found(c);
 	json_t *j = NULL;
 	uint64_t size;
-	long st;
 	int r;
 
 	rq.path = xasprintf("/rest/api/2/issue/%s/attachments", c->ticket);
@@ -86,11 +75,9 @@ static int attach(struct ticket_ctx *c, const struct ticket_file *file)
 	rq.form_field = "file";
 	rq.headers = xsrf;
 	rq.not_found = nf;
-	if ((r = ticket_http(c, &rq, &st, &body)) < 0)
+	if ((r = ticket_http_json(c, &rq, &j)) < 0)
 		goto out;
 	r = -EPROTO;
-	if (!(j = ticket_json(c, body, rq.what)))
-		goto out;
 	/* The reply lists what was attached, with its size. */
 	if (ticket_find_attachment(j, "filename", "size", file->name, &size) <
 	    0)
@@ -105,7 +92,6 @@ static int attach(struct ticket_ctx *c, const struct ticket_file *file)
 out:
 	json_decref(j);
 	free((char *)rq.path);
-	free(body);
 	free(nf);
 	return r;
 }
@@ -146,36 +132,24 @@ out:
 static int verify(struct ticket_ctx *c, const struct ticket_file *file)
 {
 	struct ticket_req rq = { .method = "GET" };
-	char *body = NULL;
 	json_t *j = NULL;
-	uint64_t size;
-	long st;
+	uint64_t size = 0;
+	bool found;
 	int r;
 
 	rq.path =
 		xasprintf("/rest/api/2/issue/%s?fields=attachment", c->ticket);
 	rq.what = "Jira read-back";
-	if ((r = ticket_http(c, &rq, &st, &body)) < 0)
+	if ((r = ticket_http_json(c, &rq, &j)) < 0)
 		goto out;
-	r = -EPROTO;
-	if (!(j = ticket_json(c, body, rq.what)))
-		goto out;
-	if (ticket_find_attachment(
-		    json_object_get(json_object_get(j, "fields"), "attachment"),
-		    "filename", "size", file->name, &size) < 0)
-		ticket_fail(c, "%s: '%s' is not among %s's attachments",
-			    rq.what, file->name, c->ticket);
-	else if (size != file->size)
-		ticket_fail(c,
-			    "%s: Jira holds %llu bytes of '%s', we sent %llu",
-			    rq.what, (unsigned long long)size, file->name,
-			    (unsigned long long)file->size);
-	else
-		r = 0;
+	found = ticket_find_attachment(
+			json_object_get(json_object_get(j, "fields"),
+					"attachment"),
+			"filename", "size", file->name, &size) == 0;
+	r = ticket_readback_check(c, rq.what, found, size, file, "", NULL);
 out:
 	json_decref(j);
 	free((char *)rq.path);
-	free(body);
 	return r;
 }
 
@@ -187,7 +161,7 @@ static enum ticket_markup markup(const struct ticket_ctx *c)
 const struct ticket_adapter ticket_jira_adapter = {
 	.system = TICKET_JIRA,
 	.title = "Jira",
-	.token_header = token_header,
+	.token_header = ticket_bearer_header,
 	.check = check,
 	.limit = limit,
 	.post = post,

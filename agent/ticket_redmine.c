@@ -20,29 +20,20 @@ static char *token_header(const struct ticket_ctx *c, const char *token)
 
 static int check(struct ticket_ctx *c)
 {
-	struct ticket_req rq = { .method = "GET" };
-	char *body = NULL, *path = NULL, *nf = NULL;
-	long st;
+	char *path = NULL, *nf = NULL;
 	int r;
 
 	/* An unknown key is anonymous for public projects; ask who we are. */
-	rq.path = "/users/current.json";
-	rq.what = "Redmine login";
-	rq.not_found = "no Redmine REST API at this URL (check the path)";
-	if ((r = ticket_http(c, &rq, &st, &body)) < 0)
+	if ((r = ticket_probe(c, "/users/current.json", "Redmine login",
+			      "no Redmine REST API at this URL (check the "
+			      "path)")) < 0)
 		goto out;
-	free(body);
-	body = NULL;
 	path = xasprintf("/issues/%s.json", c->ticket);
 	nf = xasprintf("no issue #%s in Redmine at %s (or the key's user "
 		       "may not see it)",
 		       c->ticket, c->url->shown);
-	rq.path = path;
-	rq.what = "Redmine issue lookup";
-	rq.not_found = nf;
-	r = ticket_http(c, &rq, &st, &body);
+	r = ticket_probe(c, path, "Redmine issue lookup", nf);
 out:
-	free(body);
 	free(path);
 	free(nf);
 	return r;
@@ -54,10 +45,9 @@ static int upload(struct ticket_ctx *c, const struct ticket_file *file,
 {
 	struct ticket_req rq = { .method = "POST" };
 	struct ticket_file raw = *file;
-	char *name = upload_uri_encode(file->name, false), *body = NULL;
+	char *name = upload_uri_encode(file->name, false);
 	json_t *j = NULL;
 	const char *tok;
-	long st;
 	int r;
 
 	/* uploads.json takes nothing else (406 otherwise). */
@@ -66,11 +56,9 @@ static int upload(struct ticket_ctx *c, const struct ticket_file *file,
 	rq.path = xasprintf("/uploads.json?filename=%s", name);
 	rq.what = "upload to Redmine";
 	rq.not_found = "no Redmine REST API at this URL (check the path)";
-	if ((r = ticket_http(c, &rq, &st, &body)) < 0)
+	if ((r = ticket_http_json(c, &rq, &j)) < 0)
 		goto out;
 	r = -EPROTO;
-	if (!(j = ticket_json(c, body, rq.what)))
-		goto out;
 	tok = json_string_value(
 		json_object_get(json_object_get(j, "upload"), "token"));
 	if (!tok || ticket_redmine_token_digest(tok, &c->digest) < 0) {
@@ -91,7 +79,6 @@ out:
 	json_decref(j);
 	free((char *)rq.path);
 	free(name);
-	free(body);
 	return r;
 }
 
@@ -134,38 +121,24 @@ static int post(struct ticket_ctx *c, const struct ticket_file *file,
 static int verify(struct ticket_ctx *c, const struct ticket_file *file)
 {
 	struct ticket_req rq = { .method = "GET" };
-	char *body = NULL;
 	json_t *j = NULL;
-	uint64_t size;
-	long st;
+	uint64_t size = 0;
+	bool found;
 	int r;
 
 	rq.path = xasprintf("/issues/%s.json?include=attachments", c->ticket);
 	rq.what = "Redmine read-back";
-	if ((r = ticket_http(c, &rq, &st, &body)) < 0)
+	if ((r = ticket_http_json(c, &rq, &j)) < 0)
 		goto out;
-	r = -EPROTO;
-	if (!(j = ticket_json(c, body, rq.what)))
-		goto out;
-	r = ticket_find_attachment(
-		json_object_get(json_object_get(j, "issue"), "attachments"),
-		"filename", "filesize", file->name, &size);
-	if (r < 0) {
-		ticket_fail(c, "%s: '%s' is not among issue #%s's attachments",
-			    rq.what, file->name, c->ticket);
-		r = -EPROTO;
-	} else if (size != file->size) {
-		ticket_fail(c,
-			    "%s: Redmine holds %llu bytes of '%s', we sent "
-			    "%llu",
-			    rq.what, (unsigned long long)size, file->name,
-			    (unsigned long long)file->size);
-		r = -EPROTO;
-	}
+	found = ticket_find_attachment(
+			json_object_get(json_object_get(j, "issue"),
+					"attachments"),
+			"filename", "filesize", file->name, &size) == 0;
+	r = ticket_readback_check(c, rq.what, found, size, file, "issue #",
+				  NULL);
 out:
 	json_decref(j);
 	free((char *)rq.path);
-	free(body);
 	return r;
 }
 

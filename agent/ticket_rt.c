@@ -20,20 +20,14 @@ static char *token_header(const struct ticket_ctx *c, const char *token)
 
 static int check(struct ticket_ctx *c)
 {
-	struct ticket_req rq = { .method = "GET" };
-	char *body = NULL, *nf;
-	long st;
+	char *path = xasprintf("/REST/2.0/ticket/%s", c->ticket);
+	char *nf = xasprintf("no ticket #%s in RT at %s (or the user may not "
+			     "see it)",
+			     c->ticket, c->url->shown);
 	int r;
 
-	rq.path = xasprintf("/REST/2.0/ticket/%s", c->ticket);
-	rq.what = "RT ticket lookup";
-	nf = xasprintf("no ticket #%s in RT at %s (or the user may not see "
-		       "it)",
-		       c->ticket, c->url->shown);
-	rq.not_found = nf;
-	r = ticket_http(c, &rq, &st, &body);
-	free((char *)rq.path);
-	free(body);
+	r = ticket_probe(c, path, "RT ticket lookup", nf);
+	free(path);
 	free(nf);
 	return r;
 }
@@ -102,12 +96,10 @@ static int header_length(const char *headers, uint64_t *ret)
 static int verify(struct ticket_ctx *c, const struct ticket_file *file)
 {
 	struct ticket_req rq = { .method = "GET" };
-	char *body = NULL;
 	json_t *j = NULL, *items, *a;
 	bool found = false;
 	uint64_t size = 0;
 	size_t i;
-	long st;
 	int r;
 
 	/* Newest first, so the first match is what we just posted. */
@@ -115,10 +107,7 @@ static int verify(struct ticket_ctx *c, const struct ticket_file *file)
 			    "Headers&orderby=id&order=DESC&per_page=100",
 			    c->ticket);
 	rq.what = "RT read-back";
-	if ((r = ticket_http(c, &rq, &st, &body)) < 0)
-		goto out;
-	r = -EPROTO;
-	if (!(j = ticket_json(c, body, rq.what)))
+	if ((r = ticket_http_json(c, &rq, &j)) < 0)
 		goto out;
 	items = json_object_get(j, "items");
 	json_array_foreach(items, i, a)
@@ -134,27 +123,17 @@ static int verify(struct ticket_ctx *c, const struct ticket_file *file)
 		if (!h || header_length(h, &size) < 0) {
 			ticket_fail(c, "%s: RT gave no size for '%s'", rq.what,
 				    file->name);
+			r = -EPROTO;
 			goto out;
 		}
 		break;
 	}
-	if (!found) {
-		ticket_fail(c, "%s: '%s' is not among ticket #%s's attachments",
-			    rq.what, file->name, c->ticket);
-	} else if (size != file->size) {
-		ticket_fail(c,
-			    "%s: RT holds %llu bytes of '%s', we sent %llu "
-			    "(RT's MaxAttachmentSize may have truncated or "
-			    "dropped it)",
-			    rq.what, (unsigned long long)size, file->name,
-			    (unsigned long long)file->size);
-	} else {
-		r = 0;
-	}
+	r = ticket_readback_check(c, rq.what, found, size, file, "ticket #",
+				  " (RT's MaxAttachmentSize may have truncated "
+				  "or dropped it)");
 out:
 	json_decref(j);
 	free((char *)rq.path);
-	free(body);
 	return r;
 }
 

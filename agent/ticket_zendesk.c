@@ -13,12 +13,6 @@
 
 #include "ticket_int.h"
 
-static char *token_header(const struct ticket_ctx *c, const char *token)
-{
-	(void)c;
-	return xasprintf("Authorization: Bearer %s", token);
-}
-
 static char *not_found(const struct ticket_ctx *c)
 {
 	return xasprintf("no ticket #%s in Zendesk at %s (or the agent may "
@@ -28,17 +22,12 @@ static char *not_found(const struct ticket_ctx *c)
 
 static int check(struct ticket_ctx *c)
 {
-	struct ticket_req rq = { .method = "GET" };
-	char *body = NULL, *nf = not_found(c);
-	long st;
+	char *path = xasprintf("/api/v2/tickets/%s.json", c->ticket);
+	char *nf = not_found(c);
 	int r;
 
-	rq.path = xasprintf("/api/v2/tickets/%s.json", c->ticket);
-	rq.what = "Zendesk ticket lookup";
-	rq.not_found = nf;
-	r = ticket_http(c, &rq, &st, &body);
-	free((char *)rq.path);
-	free(body);
+	r = ticket_probe(c, path, "Zendesk ticket lookup", nf);
+	free(path);
 	free(nf);
 	return r;
 }
@@ -48,22 +37,19 @@ static int upload(struct ticket_ctx *c, const struct ticket_file *file,
 {
 	struct ticket_req rq = { .method = "POST", .file = file };
 	struct ticket_file raw = *file;
-	char *name = upload_uri_encode(file->name, false), *body = NULL;
+	char *name = upload_uri_encode(file->name, false);
 	json_t *j = NULL, *up;
 	const char *tok;
 	uint64_t size;
-	long st;
 	int r;
 
 	raw.content_type = "application/binary"; /* as Zendesk's docs say */
 	rq.file = &raw;
 	rq.path = xasprintf("/api/v2/uploads.json?filename=%s", name);
 	rq.what = "upload to Zendesk";
-	if ((r = ticket_http(c, &rq, &st, &body)) < 0)
+	if ((r = ticket_http_json(c, &rq, &j)) < 0)
 		goto out;
 	r = -EPROTO;
-	if (!(j = ticket_json(c, body, rq.what)))
-		goto out;
 	up = json_object_get(j, "upload");
 	tok = json_string_value(json_object_get(up, "token"));
 	if (!tok || !*tok) {
@@ -87,7 +73,6 @@ out:
 	json_decref(j);
 	free((char *)rq.path);
 	free(name);
-	free(body);
 	return r;
 }
 
@@ -126,21 +111,16 @@ out:
 static int verify(struct ticket_ctx *c, const struct ticket_file *file)
 {
 	struct ticket_req rq = { .method = "GET" };
-	char *body = NULL;
 	json_t *j = NULL, *cm;
 	uint64_t size = 0;
 	bool found = false;
 	size_t i;
-	long st;
 	int r;
 
 	rq.path = xasprintf("/api/v2/tickets/%s/comments.json?sort_order=desc",
 			    c->ticket);
 	rq.what = "Zendesk read-back";
-	if ((r = ticket_http(c, &rq, &st, &body)) < 0)
-		goto out;
-	r = -EPROTO;
-	if (!(j = ticket_json(c, body, rq.what)))
+	if ((r = ticket_http_json(c, &rq, &j)) < 0)
 		goto out;
 	/* Newest comment first: its attachment is the one we posted. */
 	json_array_foreach(json_object_get(j, "comments"), i, cm)
@@ -152,23 +132,11 @@ static int verify(struct ticket_ctx *c, const struct ticket_file *file)
 			break;
 		}
 	}
-	if (!found)
-		ticket_fail(c,
-			    "%s: '%s' is not among ticket #%s's "
-			    "attachments",
-			    rq.what, file->name, c->ticket);
-	else if (size != file->size)
-		ticket_fail(c,
-			    "%s: Zendesk holds %llu bytes of '%s', we sent "
-			    "%llu",
-			    rq.what, (unsigned long long)size, file->name,
-			    (unsigned long long)file->size);
-	else
-		r = 0;
+	r = ticket_readback_check(c, rq.what, found, size, file, "ticket #",
+				  NULL);
 out:
 	json_decref(j);
 	free((char *)rq.path);
-	free(body);
 	return r;
 }
 
@@ -181,7 +149,7 @@ static enum ticket_markup markup(const struct ticket_ctx *c)
 const struct ticket_adapter ticket_zendesk_adapter = {
 	.system = TICKET_ZENDESK,
 	.title = "Zendesk",
-	.token_header = token_header,
+	.token_header = ticket_bearer_header,
 	.check = check,
 	.post = post,
 	.verify = verify,
