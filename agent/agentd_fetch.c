@@ -210,20 +210,28 @@ static int fetch_https(struct upload_ctx *c, struct agentd_item **items,
 		*ret_err = xasprintf("%s", f.reason ? f.reason : "GET failed");
 	}
 	if (r == 0) {
-		char *save = NULL, *line, *copy = xstrdup(resp.body.data);
+		char *copy = xstrdup(resp.body.data), *line = copy, *nl;
 		unsigned no = 0;
 
-		for (line = strtok_r(copy, "\r\n", &save);
-		     line && *n < AGENTD_ITEMS_MAX;
-		     line = strtok_r(NULL, "\r\n", &save)) {
+		/* Split on '\n' only, so blank lines keep the numbering that
+		 * the audit log quotes ("line N") true to the file. */
+		for (; line && *n < AGENTD_ITEMS_MAX;
+		     line = nl ? nl + 1 : NULL) {
 			char name[32];
+			size_t len;
 
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl = '\0';
+			len = strlen(line);
+			if (len && line[len - 1] == '\r')
+				line[--len] = '\0';
 			no++;
 			if (!*line || *line == '#')
 				continue;
 			snprintf(name, sizeof(name), "line %u", no);
-			add_item(items, n, name, line, strlen(line),
-				 strlen(line) > REQUEST_TOKEN_MAX);
+			add_item(items, n, name, line, len,
+				 len > REQUEST_TOKEN_MAX);
 		}
 		free(copy);
 	}

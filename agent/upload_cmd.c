@@ -76,9 +76,13 @@ int upload_cmd_run(const char *bundle, const char *url,
 		code = EXIT_DATAERR;
 	} else {
 		code = EXIT_UNAVAILABLE;
+		/* The retry must send the same kind of request. */
 		cmd_error("the bundle is kept at '%s'; to send it later run: "
-			  "rdiag upload '%s' --to '%s'",
-			  bundle, bundle, shown);
+			  "rdiag upload '%s' --to '%s'%s%s%s",
+			  bundle, bundle, shown,
+			  o->form_field ? " --form '" : "",
+			  o->form_field ? o->form_field : "",
+			  o->form_field ? "'" : "");
 	}
 	if (o->json) {
 		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:i}", "format",
