@@ -29,24 +29,7 @@ tk_redmine_gemfile() {
 # cert from u_ca) in front of http://127.0.0.1:BACKEND_PORT.
 tk_tls_proxy() {
 	local d=$1 port=$2 backend=$3
-	mkdir -p "$d/tmp" "$d/logs"
-	chmod 0777 "$d/tmp"
-	cat >"$d/nginx.conf" <<CONF
-worker_processes 1;
-pid $d/nginx.pid;
-error_log $d/logs/error.log;
-events { worker_connections 64; }
-http {
-	access_log $d/logs/access.log;
-	client_body_temp_path $d/tmp/body;
-	proxy_temp_path $d/tmp/proxy;
-	fastcgi_temp_path $d/tmp/fcgi;
-	uwsgi_temp_path $d/tmp/uwsgi;
-	scgi_temp_path $d/tmp/scgi;
-	server {
-		listen 127.0.0.1:$port ssl;
-		ssl_certificate $d/srv.pem;
-		ssl_certificate_key $d/srv.key;
+	u_nginx_tls "$d" "$port" <<CONF
 		client_max_body_size 0;
 		location / {
 			proxy_pass http://127.0.0.1:$backend;
@@ -54,12 +37,7 @@ http {
 			proxy_set_header X-Forwarded-Proto https;
 			proxy_read_timeout 120s;
 		}
-	}
-}
 CONF
-	nginx -c "$d/nginx.conf" -p "$d" -g 'daemon off;' 2>>"$d/logs/stderr" &
-	T_PIDS+=("$!")
-	t_wait_port "$port"
 }
 
 # tk_redmine DIR PORT: Redmine on http://127.0.0.1:PORT with the REST API

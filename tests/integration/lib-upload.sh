@@ -27,15 +27,15 @@ u_file() {
 	head -c "$(($2 * 1024))" /dev/urandom >"$1"
 }
 
-# u_nginx DIR PORT: nginx with WebDAV PUT under /up/ (basic auth user
-# "vendor", password in DIR/password) and /small/ (10 KiB limit).
-u_nginx() {
+# u_nginx_tls DIR PORT: nginx on 127.0.0.1:PORT with TLS from DIR's test
+# cert (u_ca), its pid, logs and temp files in DIR; the rest of the server
+# block comes on stdin. Sets U_NGINX_PID. lib-ticket.sh's proxy uses it too.
+u_nginx_tls() {
 	local d=$1 port=$2
-	mkdir -p "$d/www/up" "$d/www/small" "$d/tmp" "$d/logs"
-	chmod -R 0777 "$d/www" "$d/tmp"
-	echo "pw-$RANDOM$RANDOM" >"$d/password"
-	printf 'vendor:%s\n' "$(openssl passwd -apr1 "$(cat "$d/password")")" >"$d/htpasswd"
-	cat >"$d/nginx.conf" <<CONF
+	mkdir -p "$d/tmp" "$d/logs"
+	chmod 0777 "$d/tmp"
+	{
+		cat <<CONF
 worker_processes 1;
 pid $d/nginx.pid;
 error_log $d/logs/error.log;
@@ -51,6 +51,25 @@ http {
 		listen 127.0.0.1:$port ssl;
 		ssl_certificate $d/srv.pem;
 		ssl_certificate_key $d/srv.key;
+CONF
+		cat
+		printf '\t}\n}\n'
+	} >"$d/nginx.conf"
+	nginx -c "$d/nginx.conf" -p "$d" -g 'daemon off;' 2>>"$d/logs/stderr" &
+	U_NGINX_PID=$!
+	T_PIDS+=("$U_NGINX_PID")
+	t_wait_port "$port"
+}
+
+# u_nginx DIR PORT: nginx with WebDAV PUT under /up/ (basic auth user
+# "vendor", password in DIR/password) and /small/ (10 KiB limit).
+u_nginx() {
+	local d=$1 port=$2
+	mkdir -p "$d/www/up" "$d/www/small"
+	chmod -R 0777 "$d/www"
+	echo "pw-$RANDOM$RANDOM" >"$d/password"
+	printf 'vendor:%s\n' "$(openssl passwd -apr1 "$(cat "$d/password")")" >"$d/htpasswd"
+	u_nginx_tls "$d" "$port" <<CONF
 		root $d/www;
 		auth_basic "rdiag test";
 		auth_basic_user_file $d/htpasswd;
@@ -63,13 +82,7 @@ http {
 			dav_methods PUT;
 			client_max_body_size 10k;
 		}
-	}
-}
 CONF
-	nginx -c "$d/nginx.conf" -p "$d" -g 'daemon off;' 2>>"$d/logs/stderr" &
-	U_NGINX_PID=$!
-	T_PIDS+=("$U_NGINX_PID")
-	t_wait_port "$port"
 }
 
 # u_sshd DIR PORT: sshd serving internal-sftp from DIR/files; a client key
