@@ -40,6 +40,20 @@ tk_tls_proxy() {
 CONF
 }
 
+# tk_config DIR: $T_DIR/t.conf trusting DIR's test CA, with quick retries
+# and the store $T_DIR/store/ for bundles too large to attach.
+tk_config() {
+	mkdir -p "$T_DIR/store"
+	cat >"$T_DIR/t.conf" <<CONF
+[upload]
+ca_file = $1/ca.pem
+retries = 1
+retry_delay_ms = 100
+[ticket]
+store = file://$T_DIR/store/
+CONF
+}
+
 # tk_redmine DIR PORT: Redmine on http://127.0.0.1:PORT with the REST API
 # on, a private project "support" and one issue. Sets TK_REDMINE_KEY (the
 # admin's API key) and TK_REDMINE_ISSUE.

@@ -21,15 +21,7 @@ tk_tls_proxy "$d" "$sport" "$port"
 key=$TK_REDMINE_KEY
 issue=$TK_REDMINE_ISSUE
 url="redmine+https://127.0.0.1:$sport"
-mkdir -p "$T_DIR/store"
-cat >"$T_DIR/t.conf" <<CONF
-[upload]
-ca_file = $d/ca.pem
-retries = 1
-retry_delay_ms = 100
-[ticket]
-store = file://$T_DIR/store/
-CONF
+tk_config "$d"
 api() { curl -sf --cacert "$d/ca.pem" -H "X-Redmine-API-Key: $key" "https://127.0.0.1:$sport$1"; }
 journal_notes() { api "/issues/$issue.json?include=journals" | $PY -c 'import json,sys; print("\n".join(x["notes"] or "" for x in json.load(sys.stdin)["issue"]["journals"]))'; }
 

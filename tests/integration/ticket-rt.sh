@@ -19,15 +19,7 @@ tk_tls_proxy "$d" "$sport" "$port"
 tok=$TK_RT_TOKEN
 tkt=$TK_RT_TICKET
 url="rt+https://127.0.0.1:$sport"
-mkdir -p "$T_DIR/store"
-cat >"$T_DIR/t.conf" <<CONF
-[upload]
-ca_file = $d/ca.pem
-retries = 1
-retry_delay_ms = 100
-[ticket]
-store = file://$T_DIR/store/
-CONF
+tk_config "$d"
 api() { curl -sf --cacert "$d/ca.pem" -H "Authorization: token $tok" "https://127.0.0.1:$sport/REST/2.0$1"; }
 # rt_download NAME OUT: the newest attachment called NAME, decoded.
 rt_download() {
