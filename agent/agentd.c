@@ -90,19 +90,6 @@ static bool in_list(char *const *list, const char *s)
 	return false;
 }
 
-static char *host_id(void)
-{
-	char name[256] = "";
-
-	if (gethostname(name, sizeof(name) - 1) < 0 || !*name)
-		return xstrdup("unknown-host");
-	for (char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
-			*p = '_';
-	return xstrdup(name);
-}
-
 static bool id_label_ok(const char *s)
 {
 	size_t n = strlen(s);
@@ -145,29 +132,23 @@ static int seconds(const struct config *c, const char *key, unsigned def,
 int agentd_opts_load(struct agentd_opts *o, const char *config_path,
 		     bool need_location, char **ret_err)
 {
-	const char *sys = getenv("RDIAG_SYSTEM_CONFIG"), *s;
 	const char **vals = NULL;
+	const char *s;
 	size_t n;
 	int r;
 
 	memset(o, 0, sizeof(*o));
 	config_init(&o->config);
-	if (!sys)
-		sys = RDIAG_SYSCONFDIR "/rdiag/rdiag.conf";
-	if (*sys && (r = config_load(&o->config, sys, true, registry_collectors,
-				     ret_err)) < 0)
-		return r;
 	if (!config_path &&
 	    access(RDIAG_SYSCONFDIR "/rdiag/agent.conf", F_OK) == 0)
 		config_path = RDIAG_SYSCONFDIR "/rdiag/agent.conf";
-	if (config_path) {
-		if ((r = config_load(&o->config, config_path, false,
-				     registry_collectors, ret_err)) < 0)
-			return r;
+	if ((r = config_load_files(&o->config, config_path, registry_collectors,
+				   ret_err)) < 0)
+		return r;
+	if (config_path)
 		o->config_path = xstrdup(config_path);
-	}
 	s = config_get(&o->config, "agentd", "id");
-	o->id = s ? xstrdup(s) : host_id();
+	o->id = s ? xstrdup(s) : run_opts_host_label();
 	if (!id_label_ok(o->id)) {
 		*ret_err = xasprintf("[agentd] id may use only letters, "
 				     "digits, '.', '-' and '_', not '%s'",

@@ -104,7 +104,7 @@ static int cmd_session(int argc, char **argv)
 	struct session_opts o;
 	struct flag_entry *flags = NULL;
 	size_t nflags = 0;
-	const char *user_config = NULL, *sys;
+	const char *user_config = NULL;
 	char *relay_host = NULL, *relay_port = NULL, *err = NULL;
 	bool yes = false;
 	int c, rc;
@@ -187,13 +187,8 @@ static int cmd_session(int argc, char **argv)
 				     argv[optind]);
 		goto out;
 	}
-	sys = getenv("RDIAG_SYSTEM_CONFIG");
-	if (!sys)
-		sys = RDIAG_SYSCONFDIR "/rdiag/rdiag.conf";
-	if ((*sys &&
-	     config_load(&cfg, sys, true, registry_collectors, &err) < 0) ||
-	    (user_config && config_load(&cfg, user_config, false,
-					registry_collectors, &err) < 0)) {
+	if (config_load_files(&cfg, user_config, registry_collectors, &err) <
+	    0) {
 		cmd_error("%s", err);
 		rc = EXIT_USAGE;
 		goto out;

@@ -66,21 +66,14 @@ static const struct option long_opts[] = {
 
 static int load_configs(struct config *c, const char *user_config)
 {
-	const char *sys = getenv("RDIAG_SYSTEM_CONFIG");
 	char *err = NULL;
 
-	if (!sys)
-		sys = RDIAG_SYSCONFDIR "/rdiag/rdiag.conf";
-	if (*sys && config_load(c, sys, true, registry_collectors, &err) < 0)
-		goto bad;
-	if (user_config &&
-	    config_load(c, user_config, false, registry_collectors, &err) < 0)
-		goto bad;
+	if (config_load_files(c, user_config, registry_collectors, &err) < 0) {
+		cmd_error("%s", err);
+		free(err);
+		return EXIT_USAGE;
+	}
 	return 0;
-bad:
-	cmd_error("%s", err);
-	free(err);
-	return EXIT_USAGE;
 }
 
 static int cmd_upload(int argc, char **argv)

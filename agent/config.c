@@ -181,6 +181,22 @@ int config_load(struct config *c, const char *path, bool missing_ok,
 	return 0;
 }
 
+int config_load_files(struct config *c, const char *user_config,
+		      const struct collector *const *table, char **ret_err)
+{
+	const char *sys = getenv("RDIAG_SYSTEM_CONFIG");
+	int r;
+
+	if (!sys)
+		sys = RDIAG_SYSCONFDIR "/rdiag/rdiag.conf";
+	if (*sys && (r = config_load(c, sys, true, table, ret_err)) < 0)
+		return r;
+	if (user_config &&
+	    (r = config_load(c, user_config, false, table, ret_err)) < 0)
+		return r;
+	return 0;
+}
+
 const char *config_get(const struct config *c, const char *section,
 		       const char *key)
 {

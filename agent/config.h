@@ -43,6 +43,15 @@ void config_release(struct config *c);
 int config_load(struct config *c, const char *path, bool missing_ok,
 		const struct collector *const *table, char **ret_err);
 
+/*
+ * Read the system config, then user_config when not NULL: the usual
+ * start of a command. The system config is RDIAG_SYSTEM_CONFIG if set
+ * (empty: none), else SYSCONFDIR/rdiag/rdiag.conf; it may be missing,
+ * user_config must exist. Errors as config_load().
+ */
+int config_load_files(struct config *c, const char *user_config,
+		      const struct collector *const *table, char **ret_err);
+
 /* Append one entry (strings are copied). */
 void config_add(struct config *c, const char *section, const char *key,
 		const char *value, const char *origin);

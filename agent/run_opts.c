@@ -81,7 +81,7 @@ static bool safe_label(const char *s, size_t max)
 	return true;
 }
 
-static char *host_label(void)
+char *run_opts_host_label(void)
 {
 	char name[256] = "";
 
@@ -271,22 +271,15 @@ static int apply_agent_config(struct run_opts *o)
 
 static int load_configs(struct run_opts *o, const char *user_config)
 {
-	const char *sys = getenv("RDIAG_SYSTEM_CONFIG");
 	char *err = NULL;
 
-	if (!sys)
-		sys = RDIAG_SYSCONFDIR "/rdiag/rdiag.conf";
-	if (*sys &&
-	    config_load(&o->config, sys, true, registry_collectors, &err) < 0)
-		goto bad;
-	if (user_config && config_load(&o->config, user_config, false,
-				       registry_collectors, &err) < 0)
-		goto bad;
+	if (config_load_files(&o->config, user_config, registry_collectors,
+			      &err) < 0) {
+		cmd_error("%s", err);
+		free(err);
+		return EXIT_USAGE;
+	}
 	return 0;
-bad:
-	cmd_error("%s", err);
-	free(err);
-	return EXIT_USAGE;
 }
 
 static void select_collectors(struct run_opts *o, char **only, char **skip)
@@ -324,7 +317,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 	o->timeout_s = 120;
 	o->min_free_mb = 64;
 	o->out_dir = xstrdup(".");
-	o->host = host_label();
+	o->host = run_opts_host_label();
 	o->command_line = join_argv(argc, argv);
 	optind = 1;
 	opterr = 0;

@@ -75,6 +75,13 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv);
 void run_opts_release(struct run_opts *o);
 
 /*
+ * This machine's name fit for file names and ids (anything but letters,
+ * digits, '-' and '.' becomes '_'), "unknown-host" when it has none. A new
+ * string; caller frees.
+ */
+char *run_opts_host_label(void);
+
+/*
  * Parse a --since value relative to now: an ISO date or date-time (UTC) or
  * a count with unit m, h or d. 0 and *ret, or -EINVAL.
  */
