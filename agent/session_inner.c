@@ -76,19 +76,6 @@ static void say(const struct inner *st, const char *fmt, ...)
 	free(msg);
 }
 
-static int key_fp(ssh_key key, char *out)
-{
-	unsigned char *hash = NULL;
-	size_t hlen = 0;
-
-	if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash,
-				   &hlen) != SSH_OK)
-		return -EINVAL;
-	session_fp_format(hash, hlen, out);
-	ssh_clean_pubkey_hash(&hash);
-	return 0;
-}
-
 static int on_auth_pubkey(ssh_session s, const char *user,
 			  struct ssh_key_struct *pubkey, char state, void *ud)
 {
@@ -119,7 +106,7 @@ static int on_auth_pubkey(ssh_session s, const char *user,
 			{ "user", user ? user : "", 0 },
 		};
 
-		(void)key_fp(pubkey, fp);
+		(void)session_key_fp(pubkey, fp);
 		session_audit_event(st->in->audit, "auth_refused", f,
 				    ARRAY_SIZE(f));
 	}

@@ -28,6 +28,12 @@ void session_audit_event(struct session_audit *a, const char *event,
 			 const struct session_field *fields, size_t n);
 void session_audit_close(struct session_audit *a);
 
+/*
+ * key's fingerprint (session_fp_format()) into out, SESSION_FP_MAX bytes.
+ * 0 or -EINVAL.
+ */
+int session_key_fp(ssh_key key, char *out);
+
 /* An asciicast v2 file of what one PTY showed. */
 struct session_cast {
 	int fd;

@@ -17,7 +17,7 @@
 
 #include "session_int.h"
 
-static int key_fp(ssh_key key, char *out)
+int session_key_fp(ssh_key key, char *out)
 {
 	unsigned char *hash = NULL;
 	size_t hlen = 0;
@@ -82,7 +82,7 @@ int session_relay_open(struct session_relay *r, const struct session_opts *o,
 		ret = -EINVAL;
 		goto out;
 	}
-	(void)key_fp(key, agent_fp);
+	(void)session_key_fp(key, agent_fp);
 
 	r->s = ssh_new();
 	if (!r->s) {
@@ -122,7 +122,7 @@ int session_relay_open(struct session_relay *r, const struct session_opts *o,
 		goto out;
 	}
 	if (ssh_get_server_publickey(r->s, &srv) != SSH_OK ||
-	    key_fp(srv, r->fp) < 0) {
+	    session_key_fp(srv, r->fp) < 0) {
 		*ret_err = xasprintf("the relay %s:%u sent no usable host key",
 				     o->relay_host, o->relay_port);
 		ret = -EPERM;
