@@ -775,20 +775,6 @@ out:
 
 /* ---- the service ---- */
 
-static void install_stop_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
 static void sleep_s(unsigned ms)
 {
 	int64_t end = now_ms() + ms;
@@ -817,7 +803,7 @@ int agentd_main(const struct agentd_opts *o, bool once)
 		free(err);
 		return lock == -EAGAIN ? AGENTD_EXIT_LOCKED : EXIT_CANTCREAT;
 	}
-	install_stop_signals();
+	cmd_catch_stop_signals(on_stop);
 	rec = audit_rec("agent started", NULL);
 	json_object_set_new(rec, "agent", json_string(o->id));
 	audit_str(rec, "location", o->location);

@@ -38,20 +38,6 @@ static void on_signal(int sig)
 	interrupted = 1;
 }
 
-static void install_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-}
-
 struct progress_state {
 	bool quiet;
 	bool tty;
@@ -496,7 +482,7 @@ int cmd_run_execute(struct run_opts *o)
 		uo.quiet = o->quiet || o->json;
 		uo.progress = !uo.quiet && isatty(STDERR_FILENO);
 	}
-	install_signals();
+	cmd_catch_stop_signals(on_signal);
 	red = redactor_new();
 	staging = xasprintf(
 		"%s/.rdiag-staging-XXXXXX",

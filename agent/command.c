@@ -1,10 +1,13 @@
 /*
  * How every command reports a problem: one line on stderr, git style, so a
- * support engineer can quote it. In the core library (not main.c) because
- * shared code such as the request agent reports through it too.
+ * support engineer can quote it; and how a long-running command learns it
+ * should stop. In the core library (not main.c) because shared code such
+ * as the request agent reports through it too.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "command.h"
 
@@ -30,4 +33,18 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 	fprintf(stderr, " (see 'rdiag help%s%s')\n", cmd ? " " : "",
 		cmd ? cmd : "");
 	return EXIT_USAGE;
+}
+
+void cmd_catch_stop_signals(void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
 }

@@ -45,4 +45,11 @@ void cmd_error(const char *fmt, ...) RDIAG_PRINTF(1, 2);
 /* cmd_error() plus "see 'rdiag help NAME'"; returns EXIT_USAGE. */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) RDIAG_PRINTF(2, 3);
 
+/*
+ * Send SIGINT, SIGTERM and SIGHUP to handler, without SA_RESTART so that a
+ * blocking call returns EINTR and the command can stop cleanly, and ignore
+ * SIGPIPE so that a peer going away is an error return, not our death.
+ */
+void cmd_catch_stop_signals(void (*handler)(int));
+
 #endif

@@ -26,6 +26,7 @@
 
 #include <libssh/server.h>
 
+#include "command.h"
 #include "session_int.h"
 
 #define CONN_BUF_MAX       (256 * 1024) /* per direction, per connection */
@@ -83,15 +84,12 @@ static void install_signals(void)
 {
 	struct sigaction sa;
 
+	/* No SA_RESTART: a signal must wake poll() and the consent read. */
+	cmd_catch_stop_signals(on_signal);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: a signal must wake poll() and the consent read. */
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGWINCH, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 }
 
 /* An error for the customer, like cmd_error() (which lives in main.c). */
