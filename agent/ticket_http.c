@@ -97,15 +97,6 @@ char *ticket_bearer_header(const struct ticket_ctx *c, const char *token)
 	return xasprintf("Authorization: Bearer %s", token);
 }
 
-static void sleep_ms(unsigned ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000,
-			       .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static char *limit_text(const struct ticket_ctx *c)
 {
 	char sz[32];
@@ -303,21 +294,14 @@ int ticket_http(struct ticket_ctx *c, const struct ticket_req *rq,
 			f.reason ? f.reason : "unknown error");
 		if (!f.retryable || n >= o->retries)
 			break;
-		delay = upload_backoff_ms(n + 1, o->retry_base_ms,
-					  o->retry_max_ms,
-					  (double)(now_ms() % 997) / 997.0);
-		if (f.retry_after_s) {
-			uint64_t ra = (uint64_t)f.retry_after_s * 1000;
-
-			delay = ra > o->retry_max_ms ? o->retry_max_ms
-						     : (unsigned)ra;
-		}
+		delay = upload_retry_delay_ms(o, n + 1, &f,
+					      (double)(now_ms() % 997) / 997.0);
 		if (!o->quiet)
 			fprintf(stderr,
 				"rdiag: %s failed: %s; retrying in %.1f s\n",
 				rq->what, f.reason ? f.reason : "error",
 				delay / 1000.0);
-		sleep_ms(delay);
+		upload_sleep_ms(delay);
 	}
 	upload_progress_end(&c->uc);
 	if (r == 0) {

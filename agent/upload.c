@@ -667,13 +667,24 @@ static char *sidecar_sha256(const char *bundle)
 	return ret;
 }
 
-static void sleep_ms(unsigned ms)
+void upload_sleep_ms(unsigned ms)
 {
 	struct timespec ts = { .tv_sec = ms / 1000,
 			       .tv_nsec = (long)(ms % 1000) * 1000000L };
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+unsigned upload_retry_delay_ms(const struct upload_opts *o, unsigned n,
+			       const struct upload_fail *f, double jitter)
+{
+	uint64_t ra = (uint64_t)f->retry_after_s * 1000;
+
+	if (!f->retry_after_s)
+		return upload_backoff_ms(n, o->retry_base_ms, o->retry_max_ms,
+					 jitter);
+	return ra > o->retry_max_ms ? o->retry_max_ms : (unsigned)ra;
 }
 
 static double jitter(void)
@@ -810,21 +821,14 @@ int upload_bundle(const char *bundle, const char *url,
 			tries = 0;
 		if (!f.retryable || tries >= o->retries)
 			break;
-		delay = upload_backoff_ms(tries + 1, o->retry_base_ms,
-					  o->retry_max_ms, jitter());
-		if (f.retry_after_s) {
-			uint64_t ra = (uint64_t)f.retry_after_s * 1000;
-
-			delay = ra > o->retry_max_ms ? o->retry_max_ms
-						     : (unsigned)ra;
-		}
+		delay = upload_retry_delay_ms(o, tries + 1, &f, jitter());
 		if (!o->quiet)
 			fprintf(stderr,
 				"rdiag: upload attempt %u failed: %s; retrying "
 				"in %.1f s\n",
 				n + 1, f.reason ? f.reason : "error",
 				delay / 1000.0);
-		sleep_ms(delay);
+		upload_sleep_ms(delay);
 	}
 	if (o->progress && r == 0)
 		draw_progress(&c, c.size, true);

@@ -71,6 +71,16 @@ void upload_fail_set(struct upload_fail *f, bool retryable, const char *fmt,
 		     ...) RDIAG_PRINTF(3, 4);
 
 /*
+ * How long to wait before retry number n (1 = the first retry) after f:
+ * the server's Retry-After, capped at o->retry_max_ms, or else
+ * upload_backoff_ms() with jitter in [0, 1).
+ */
+unsigned upload_retry_delay_ms(const struct upload_opts *o, unsigned n,
+			       const struct upload_fail *f, double jitter);
+/* Sleep ms, resuming after a signal. */
+void upload_sleep_ms(unsigned ms);
+
+/*
  * A new easy handle for url with everything common set: allowed protocols
  * (https, or sftp/file), CA file and public-key pin, timeouts and stall
  * detection, proxy and no_proxy, progress, reply capture into resp.
