@@ -51,13 +51,8 @@ static int cmd_agent(int argc, char **argv)
 		case OPT_HELP:
 			fputs(AGENT_USAGE, stdout);
 			return 0;
-		case ':':
-			return cmd_usage_error("agent",
-					       "option '%s' needs a value",
-					       argv[optind - 1]);
 		default:
-			return cmd_usage_error("agent", "unknown option '%s'",
-					       argv[optind - 1]);
+			return cmd_getopt_error("agent", c, argv);
 		}
 	}
 	if (optind < argc)

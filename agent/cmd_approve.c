@@ -56,13 +56,8 @@ static int cmd_approve(int argc, char **argv)
 		case OPT_HELP:
 			fputs(APPROVE_USAGE, stdout);
 			return 0;
-		case ':':
-			return cmd_usage_error("approve",
-					       "option '%s' needs a value",
-					       argv[optind - 1]);
 		default:
-			return cmd_usage_error("approve", "unknown option '%s'",
-					       argv[optind - 1]);
+			return cmd_getopt_error("approve", c, argv);
 		}
 	}
 	if (list ? optind != argc : argc - optind != 1)

@@ -52,14 +52,8 @@ static int cmd_keygen(int argc, char **argv)
 		case OPT_HELP:
 			fputs(KEYGEN_USAGE, stdout);
 			goto out;
-		case ':':
-			rc = cmd_usage_error("keygen",
-					     "option '%s' needs a value",
-					     argv[optind - 1]);
-			goto out;
 		default:
-			rc = cmd_usage_error("keygen", "unknown option '%s'",
-					     argv[optind - 1]);
+			rc = cmd_getopt_error("keygen", c, argv);
 			goto out;
 		}
 	}

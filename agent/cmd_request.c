@@ -212,14 +212,8 @@ static int cmd_request(int argc, char **argv)
 		case OPT_HELP:
 			fputs(REQUEST_USAGE, stdout);
 			goto out;
-		case ':':
-			rc = cmd_usage_error("request",
-					     "option '%s' needs a value",
-					     argv[optind - 1]);
-			goto out;
 		default:
-			rc = cmd_usage_error("request", "unknown option '%s'",
-					     argv[optind - 1]);
+			rc = cmd_getopt_error("request", c, argv);
 			goto out;
 		}
 	}

@@ -168,14 +168,8 @@ static int cmd_session(int argc, char **argv)
 			fputs(SESSION_USAGE, stdout);
 			rc = 0;
 			goto out;
-		case ':':
-			rc = cmd_usage_error("session",
-					     "option '%s' needs a value",
-					     argv[optind - 1]);
-			goto out;
 		default:
-			rc = cmd_usage_error("session", "unknown option '%s'",
-					     argv[optind - 1]);
+			rc = cmd_getopt_error("session", c, argv);
 			goto out;
 		}
 		flags = xreallocarray(flags, nflags + 1, sizeof(*flags));

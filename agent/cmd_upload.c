@@ -124,14 +124,8 @@ static int cmd_upload(int argc, char **argv)
 			fputs(UPLOAD_USAGE, stdout);
 			rc = 0;
 			goto out;
-		case ':':
-			rc = cmd_usage_error("upload",
-					     "option '%s' needs a value",
-					     argv[optind - 1]);
-			goto out;
 		default:
-			rc = cmd_usage_error("upload", "unknown option '%s'",
-					     argv[optind - 1]);
+			rc = cmd_getopt_error("upload", c, argv);
 			goto out;
 		}
 	}

@@ -4,6 +4,7 @@
  * should stop. In the core library (not main.c) because shared code such
  * as the request agent reports through it too.
  */
+#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +34,14 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 	fprintf(stderr, " (see 'rdiag help%s%s')\n", cmd ? " " : "",
 		cmd ? cmd : "");
 	return EXIT_USAGE;
+}
+
+int cmd_getopt_error(const char *cmd, int opt, char **argv)
+{
+	if (opt == ':')
+		return cmd_usage_error(cmd, "option '%s' needs a value",
+				       argv[optind - 1]);
+	return cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 }
 
 void cmd_catch_stop_signals(void (*handler)(int))

@@ -46,6 +46,13 @@ void cmd_error(const char *fmt, ...) RDIAG_PRINTF(1, 2);
 int cmd_usage_error(const char *cmd, const char *fmt, ...) RDIAG_PRINTF(2, 3);
 
 /*
+ * The usage error for a bad option, after getopt_long (with ':' first in
+ * its option string) returned opt: ':' for a missing value, anything else
+ * for an unknown option. Returns EXIT_USAGE.
+ */
+int cmd_getopt_error(const char *cmd, int opt, char **argv);
+
+/*
  * Send SIGINT, SIGTERM and SIGHUP to handler, without SA_RESTART so that a
  * blocking call returns EINTR and the command can stop cleanly, and ignore
  * SIGPIPE so that a peer going away is an error return, not our death.

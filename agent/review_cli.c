@@ -31,13 +31,8 @@ bool review_cli_option(struct review_cli *c, int opt, char **argv,
 		fputs(usage, stdout);
 		*ret_rc = 0;
 		return true;
-	case ':':
-		*ret_rc = cmd_usage_error(c->cmd, "option '%s' needs a value",
-					  argv[optind - 1]);
-		return true;
 	default:
-		*ret_rc = cmd_usage_error(c->cmd, "unknown option '%s'",
-					  argv[optind - 1]);
+		*ret_rc = cmd_getopt_error(c->cmd, opt, argv);
 		return true;
 	}
 }

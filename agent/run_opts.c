@@ -421,13 +421,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 			fputs(RUN_OPTS_USAGE, stdout);
 			rc = -1;
 			goto out;
-		case ':':
-			rc = cmd_usage_error("run", "option '%s' needs a value",
-					     argv[optind - 1]);
-			goto out;
 		default:
-			rc = cmd_usage_error("run", "unknown option '%s'",
-					     argv[optind - 1]);
+			rc = cmd_getopt_error("run", c, argv);
 			goto out;
 		}
 	}
