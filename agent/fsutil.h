@@ -4,6 +4,8 @@
 #ifndef RDIAG_FSUTIL_H
 #define RDIAG_FSUTIL_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -15,6 +17,13 @@ int fs_remove_tree(const char *path);
 
 /* Create dir and its missing parents (new ones 0700). 0 or -errno. */
 int fs_mkdirs(const char *dir);
+
+/*
+ * Is s a tame part of a file name: 1 to max characters, each an ASCII
+ * letter, digit, '-', '_' or '.'? Ticket ids and host labels end up in
+ * bundle names.
+ */
+bool fs_name_ok(const char *s, size_t max);
 
 /* Free bytes for an unprivileged writer under path, into *ret. */
 int fs_free_bytes(const char *path, uint64_t *ret);

@@ -184,20 +184,6 @@ int request_parse_lifetime(const char *s, int64_t *ret_s)
 
 /* ---- fields ---- */
 
-static bool ticket_label_ok(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > REQUEST_TICKET_MAX)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
-		      *s == '.'))
-			return false;
-	return true;
-}
-
 static bool id_ok(const char *s)
 {
 	return strlen(s) == REQUEST_ID_LEN &&
@@ -209,7 +195,7 @@ int request_check(const struct request *rq, char **ret_err)
 	char *err = NULL;
 	int r;
 
-	if (!rq->ticket || !ticket_label_ok(rq->ticket))
+	if (!rq->ticket || !fs_name_ok(rq->ticket, REQUEST_TICKET_MAX))
 		return req_err(ret_err, -EBADMSG,
 			       "the ticket may use only letters, digits, "
 			       "'.', '-' and '_' (at most %d)",

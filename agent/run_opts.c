@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "command.h"
+#include "fsutil.h"
 #include "rdiag/buf.h"
 #include "registry.h"
 #include "run_opts.h"
@@ -65,21 +66,6 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
-
-/* Ticket ids and host labels end up in file names: keep them tame. */
-static bool safe_label(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > max)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
-		      *s == '.'))
-			return false;
-	return true;
-}
 
 char *run_opts_host_label(void)
 {
@@ -257,7 +243,7 @@ static int apply_agent_config(struct run_opts *o)
 	    (rc = compression("[agent] compress", s, &o->compress)))
 		return rc;
 	if ((s = config_get(c, "agent", "host_label"))) {
-		if (!safe_label(s, 64))
+		if (!fs_name_ok(s, 64))
 			return cmd_usage_error(
 				"run",
 				"[agent] host_label may use only letters, "
@@ -336,7 +322,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 				goto out;
 			break;
 		case OPT_TICKET:
-			if (!safe_label(optarg, 64)) {
+			if (!fs_name_ok(optarg, 64)) {
 				rc = cmd_usage_error(
 					"run",
 					"--ticket may use only letters, "
