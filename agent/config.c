@@ -250,8 +250,9 @@ int config_parse_size(const char *s, uint64_t *ret)
 					       : 1024ull << 20;
 		n--;
 	}
+	/* At most 1 TiB in any unit, so the product cannot wrap. */
 	num = xstrndup(s, n);
-	r = parse_uint(num, 1, 1ull << 40, &v);
+	r = parse_uint(num, 1, (1ull << 40) / mul, &v);
 	free(num);
 	if (r < 0)
 		return -EINVAL;

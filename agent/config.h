@@ -70,9 +70,9 @@ int config_check_secret(const struct config *c, const char *section,
 			const char *key, char **ret_err);
 
 /*
- * A size such as "16M": a whole number from 1 to 2^40, times 1024, 1024^2
- * or 1024^3 with a k, M or G suffix (either case). 0 and *ret (the caller
- * checks its range), or -EINVAL.
+ * A size such as "16M": a whole number with an optional k, M or G suffix
+ * (either case, powers of 1024), from 1 byte to 1 TiB in all. 0 and *ret
+ * (the caller checks its own range), or -EINVAL.
  */
 int config_parse_size(const char *s, uint64_t *ret);
 

@@ -214,6 +214,37 @@ static void test_config_missing(void **state)
 	config_release(&c);
 }
 
+static void test_config_parse_size(void **state)
+{
+	static const struct {
+		const char *in;
+		int r;
+		uint64_t v;
+	} cases[] = {
+		{ "1", 0, 1 },
+		{ "8k", 0, 8192 },
+		{ "5M", 0, 5ull << 20 },
+		{ "2g", 0, 2ull << 30 },
+		{ "1024G", 0, 1ull << 40 },
+		{ "1025G", -EINVAL, 0 },
+		/* Would wrap to 64 bytes if the product were not bounded. */
+		{ "1099511627776G", -EINVAL, 0 },
+		{ "0", -EINVAL, 0 },
+		{ "k", -EINVAL, 0 },
+		{ "12x", -EINVAL, 0 },
+		{ "", -EINVAL, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		uint64_t v = 7;
+
+		assert_int_equal(config_parse_size(cases[i].in, &v),
+				 cases[i].r);
+		assert_int_equal(v, cases[i].r == 0 ? cases[i].v : 7);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -222,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_record_validation),
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_config_missing),
+		cmocka_unit_test(test_config_parse_size),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
