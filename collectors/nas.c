@@ -157,6 +157,25 @@ static void emit_all(struct nas *n, const struct nas_verdicts *vs)
 		emit(n, &vs->v[i]);
 }
 
+/* Emit a finding whose title and detail were just allocated; frees both. */
+static void emit_owned(struct nas *n, const char *id, enum severity sev,
+		       enum support_level level, const char *hint, char *title,
+		       char *detail)
+{
+	struct finding f = {
+		.id = id,
+		.severity = sev,
+		.level = level,
+		.title = title,
+		.detail = detail,
+		.hint = hint,
+	};
+
+	ctx_finding(n->ctx, &f);
+	free(title);
+	free(detail);
+}
+
 static void fact(struct nas *n, const char *group, unsigned idx,
 		 const char *name, const char *fmt, ...) RDIAG_PRINTF(5, 6);
 
@@ -672,6 +691,20 @@ static void probe_name(const struct target *t, char *buf, size_t len)
 		 (int)getpid(), rnd);
 }
 
+/*
+ * nas_op() on the probe file once it exists: a hang leaves the file behind,
+ * and the facts say so.
+ */
+static int nas_probe_op(struct nas *n, struct target *t, enum nas_op op,
+			const char *file, unsigned timeout_ms, struct op_out *o)
+{
+	int r = nas_op(n, t, op, file, timeout_ms, o);
+
+	if (r == -EDEADLK)
+		fact(n, "path", t->idx, "probe_file_left", "%s", file);
+	return r;
+}
+
 /* create, write, fsync, read back, lock, (throughput), unlink. */
 static void nas_write_test(struct nas *n, struct target *t)
 {
@@ -695,13 +728,9 @@ static void nas_write_test(struct nas *n, struct target *t)
 	}
 	wt.create_ms = o.ms;
 	for (size_t i = 0; i < ARRAY_SIZE(steps) && ok; i++) {
-		if ((r = nas_op(n, t, steps[i], file, n->op_timeout_ms, &o)) <
-		    0) {
-			if (r == -EDEADLK)
-				fact(n, "path", t->idx, "probe_file_left", "%s",
-				     file);
+		if (nas_probe_op(n, t, steps[i], file, n->op_timeout_ms, &o) <
+		    0)
 			return;
-		}
 		*times[i] = o.ms;
 		if (o.err == EILSEQ) {
 			nas_judge_errno(&t->w, steps[i], o.err, &v);
@@ -721,45 +750,28 @@ static void nas_write_test(struct nas *n, struct target *t)
 		}
 	}
 	if (ok) {
-		if ((r = nas_op(n, t, NAS_OP_LOCK, file, n->op_timeout_ms,
-				&o)) < 0) {
-			if (r == -EDEADLK)
-				fact(n, "path", t->idx, "probe_file_left", "%s",
-				     file);
+		if (nas_probe_op(n, t, NAS_OP_LOCK, file, n->op_timeout_ms,
+				 &o) < 0)
 			return;
-		}
 		if (o.err) {
 			nas_report_errno(n, t, NAS_OP_LOCK, o.err);
 		} else {
-			struct finding f = {
-				.id = "nas.lock.ok",
-				.severity = SEVERITY_OK,
-				.level = t->w.network ? LEVEL_THIRD_PARTY
-						      : LEVEL_SELF,
-			};
-			char *title =
-				xasprintf("File locks work on %s", t->path);
-			char *detail = xasprintf(
-				"an OFD write lock on the probe file was "
-				"taken and released in %lld ms",
-				(long long)o.ms);
-
-			f.title = title;
-			f.detail = detail;
-			ctx_finding(n->ctx, &f);
-			free(title);
-			free(detail);
+			emit_owned(n, "nas.lock.ok", SEVERITY_OK,
+				   t->w.network ? LEVEL_THIRD_PARTY
+						: LEVEL_SELF,
+				   NULL,
+				   xasprintf("File locks work on %s", t->path),
+				   xasprintf("an OFD write lock on the probe "
+					     "file was taken and released in "
+					     "%lld ms",
+					     (long long)o.ms));
 		}
 	}
 	if (ok && n->throughput_mb > 0) {
 		unsigned tmo = n->op_timeout_ms + n->throughput_mb * 1000u;
 
-		if ((r = nas_op(n, t, NAS_OP_THROUGHPUT, file, tmo, &o)) < 0) {
-			if (r == -EDEADLK)
-				fact(n, "path", t->idx, "probe_file_left", "%s",
-				     file);
+		if (nas_probe_op(n, t, NAS_OP_THROUGHPUT, file, tmo, &o) < 0)
 			return;
-		}
 		if (o.err) {
 			nas_report_errno(n, t, NAS_OP_THROUGHPUT, o.err);
 		} else {
@@ -768,11 +780,8 @@ static void nas_write_test(struct nas *n, struct target *t)
 			emit(n, &v);
 		}
 	}
-	if ((r = nas_op(n, t, NAS_OP_UNLINK, file, n->op_timeout_ms, &o)) < 0) {
-		if (r == -EDEADLK)
-			fact(n, "path", t->idx, "probe_file_left", "%s", file);
+	if (nas_probe_op(n, t, NAS_OP_UNLINK, file, n->op_timeout_ms, &o) < 0)
 		return;
-	}
 	if (o.err) {
 		nas_report_errno(n, t, NAS_OP_UNLINK, o.err);
 		fact(n, "path", t->idx, "probe_file_left", "%s", file);
@@ -809,55 +818,33 @@ static void nas_check_target(struct nas *n, struct target *t)
 	}
 	t->w.path = t->path;
 	if (t->m && mount_is_autofs(t->m)) {
-		struct finding f = {
-			.id = "nas.path.autofs",
-			.severity = SEVERITY_INFO,
-			.level = LEVEL_SELF,
-			.hint = "Open the path once (ls PATH) so the "
-				"automounter "
-				"mounts it, then run rdiag again.",
-		};
-		char *title = xasprintf("%s is not mounted yet (automounter); "
-					"not checked",
-					t->path);
-		char *detail = xasprintf(
-			"%s lies under the autofs mount point %s with nothing "
-			"mounted there now; touching it would trigger a mount, "
-			"so rdiag leaves it alone",
-			t->path, t->m->mount_point);
-
-		f.title = title;
-		f.detail = detail;
-		ctx_finding(n->ctx, &f);
-		free(title);
-		free(detail);
+		emit_owned(n, "nas.path.autofs", SEVERITY_INFO, LEVEL_SELF,
+			   "Open the path once (ls PATH) so the automounter "
+			   "mounts it, then run rdiag again.",
+			   xasprintf("%s is not mounted yet (automounter); "
+				     "not checked",
+				     t->path),
+			   xasprintf("%s lies under the autofs mount point %s "
+				     "with nothing mounted there now; touching "
+				     "it would trigger a mount, so rdiag "
+				     "leaves it alone",
+				     t->path, t->m->mount_point));
 		fact(n, "path", t->idx, "skipped", "autofs");
 		return;
 	}
 	if (t->want_share && t->m && !t->w.network &&
-	    strcmp(t->m->mount_point, "/") == 0) {
-		struct finding f = {
-			.id = "nas.path.not_mounted",
-			.severity = SEVERITY_WARN,
-			.level = LEVEL_THIRD_PARTY,
-			.hint = "Mount the share that should provide this "
-				"path (check /etc/fstab and the mount's "
-				"credentials), or correct [nas] path.",
-		};
-		char *title =
-			xasprintf("%s is not on a mounted share", t->path);
-		char *detail = xasprintf(
-			"%s lives on the root file system (%s from %s), not on "
-			"a network share; the application writes to the local "
-			"disk instead of the NAS",
-			t->path, t->m->fstype, t->m->source);
-
-		f.title = title;
-		f.detail = detail;
-		ctx_finding(n->ctx, &f);
-		free(title);
-		free(detail);
-	}
+	    strcmp(t->m->mount_point, "/") == 0)
+		emit_owned(n, "nas.path.not_mounted", SEVERITY_WARN,
+			   LEVEL_THIRD_PARTY,
+			   "Mount the share that should provide this path "
+			   "(check /etc/fstab and the mount's credentials), "
+			   "or correct [nas] path.",
+			   xasprintf("%s is not on a mounted share", t->path),
+			   xasprintf("%s lives on the root file system (%s "
+				     "from %s), not on a network share; the "
+				     "application writes to the local disk "
+				     "instead of the NAS",
+				     t->path, t->m->fstype, t->m->source));
 	if (nas_is_hung(n, t->m)) {
 		fact(n, "path", t->idx, "skipped", "mount hung");
 		return;
@@ -870,29 +857,19 @@ static void nas_check_target(struct nas *n, struct target *t)
 	}
 	stat_ms = o.ms;
 	if (!S_ISDIR(o.mode)) {
-		struct finding f = {
-			.id = "nas.path.not_dir",
-			.severity = SEVERITY_FAIL,
-			.level = LEVEL_SELF,
-			.hint = "Point the setting at the directory the "
-				"application stores its files in.",
-		};
 		const char *kind = S_ISFIFO(o.mode)   ? "a named pipe (FIFO)"
 				   : S_ISREG(o.mode)  ? "a regular file"
 				   : S_ISSOCK(o.mode) ? "a socket"
 						      : "not a directory";
-		char *title = xasprintf("The configured path %s is not a "
-					"directory",
-					t->path);
-		char *detail = xasprintf("%s is %s (mode 0%o); it was not "
-					 "opened",
-					 t->path, kind, o.mode);
 
-		f.title = title;
-		f.detail = detail;
-		ctx_finding(n->ctx, &f);
-		free(title);
-		free(detail);
+		emit_owned(n, "nas.path.not_dir", SEVERITY_FAIL, LEVEL_SELF,
+			   "Point the setting at the directory the "
+			   "application stores its files in.",
+			   xasprintf("The configured path %s is not a "
+				     "directory",
+				     t->path),
+			   xasprintf("%s is %s (mode 0%o); it was not opened",
+				     t->path, kind, o.mode));
 		return;
 	}
 	if ((r = nas_mount_space(n, t)) < 0)
@@ -903,25 +880,16 @@ static void nas_check_target(struct nas *n, struct target *t)
 	if (o.err) {
 		nas_report_errno(n, t, NAS_OP_READDIR, o.err);
 	} else {
-		struct finding f = {
-			.id = "nas.path.ok",
-			.severity = SEVERITY_OK,
-			.level = t->w.network ? LEVEL_THIRD_PARTY : LEVEL_SELF,
-		};
-		char *title =
-			xasprintf("%s is reachable and can be listed", t->path);
-		char *detail = xasprintf(
-			"%s on %s (%s from %s): stat %lld ms, listing %llu%s "
-			"entries %lld ms",
-			t->path, t->w.mount_point, t->w.fstype, t->w.source,
-			(long long)stat_ms, (unsigned long long)o.count,
-			o.truncated ? "+" : "", (long long)o.ms);
-
-		f.title = title;
-		f.detail = detail;
-		ctx_finding(n->ctx, &f);
-		free(title);
-		free(detail);
+		emit_owned(
+			n, "nas.path.ok", SEVERITY_OK,
+			t->w.network ? LEVEL_THIRD_PARTY : LEVEL_SELF, NULL,
+			xasprintf("%s is reachable and can be listed", t->path),
+			xasprintf("%s on %s (%s from %s): stat %lld ms, "
+				  "listing %llu%s entries %lld ms",
+				  t->path, t->w.mount_point, t->w.fstype,
+				  t->w.source, (long long)stat_ms,
+				  (unsigned long long)o.count,
+				  o.truncated ? "+" : "", (long long)o.ms));
 		fact(n, "path", t->idx, "entries", "%llu",
 		     (unsigned long long)o.count);
 		fact(n, "path", t->idx, "readdir_ms", "%lld", (long long)o.ms);
@@ -1005,6 +973,11 @@ static void nas_probe_nfs(struct nas *n, const struct host *h,
 		      now_ms() + n->probe_timeout_ms, &p->null_v4);
 }
 
+static bool null_answered(const struct rpc_call_result *c)
+{
+	return c->rc == 0 && c->reply.accepted && c->reply.accept_stat == 0;
+}
+
 static void nas_probe_host(struct nas *n, unsigned idx, const struct host *h)
 {
 	struct sockaddr_storage sa;
@@ -1024,26 +997,16 @@ static void nas_probe_host(struct nas *n, unsigned idx, const struct host *h)
 		return;
 	}
 	if ((r = nas_resolve(n, h->name, &sa, &salen)) < 0) {
-		struct finding f = {
-			.id = "nas.host.unresolved",
-			.severity = SEVERITY_FAIL,
-			.level = LEVEL_SELF,
-			.hint = "Correct the server name in the configuration "
-				"or fix the DNS entry for it.",
-		};
-		char *title = xasprintf("The file server name %s cannot be "
-					"resolved",
-					h->name);
-		char *detail = xasprintf("looking up %s: %s", h->name,
-					 r == -ETIMEDOUT
-						 ? "no answer from the resolver"
-						 : "no such host");
-
-		f.title = title;
-		f.detail = detail;
-		ctx_finding(n->ctx, &f);
-		free(title);
-		free(detail);
+		emit_owned(n, "nas.host.unresolved", SEVERITY_FAIL, LEVEL_SELF,
+			   "Correct the server name in the configuration or "
+			   "fix the DNS entry for it.",
+			   xasprintf("The file server name %s cannot be "
+				     "resolved",
+				     h->name),
+			   xasprintf("looking up %s: %s", h->name,
+				     r == -ETIMEDOUT
+					     ? "no answer from the resolver"
+					     : "no such host"));
 		return;
 	}
 	net_addr_host((struct sockaddr *)&sa, addr, sizeof(addr));
@@ -1062,15 +1025,9 @@ static void nas_probe_host(struct nas *n, unsigned idx, const struct host *h)
 		nas_probe_nfs(n, h, &sa, salen, &nfs);
 		nfs_ok = nas_nfs_probe_reached(&nfs);
 		fact(n, "host", idx, "nfs_v3", "%s",
-		     nfs.null_v3.rc == 0 && nfs.null_v3.reply.accepted &&
-				     nfs.null_v3.reply.accept_stat == 0
-			     ? "yes"
-			     : "no");
+		     null_answered(&nfs.null_v3) ? "yes" : "no");
 		fact(n, "host", idx, "nfs_v4", "%s",
-		     nfs.null_v4.rc == 0 && nfs.null_v4.reply.accepted &&
-				     nfs.null_v4.reply.accept_stat == 0
-			     ? "yes"
-			     : "no");
+		     null_answered(&nfs.null_v4) ? "yes" : "no");
 	}
 	/* A configured host is probed for both: one missing is no fault. */
 	if (h->protos & HOST_SMB)
@@ -1106,24 +1063,14 @@ static unsigned config_uint(struct nas *n, const char *key,
 	if (!v)
 		return def;
 	if (parse_uint(v, min, max, &x) < 0) {
-		struct finding f = {
-			.id = "nas.config.invalid",
-			.severity = SEVERITY_WARN,
-			.level = LEVEL_SELF,
-			.hint = "Correct the value in the [nas] section of the "
-				"configuration.",
-		};
-		char *title = xasprintf("[nas] %s = %s is not valid; using %u",
-					key, v, def);
-		char *detail = xasprintf("expected a whole number from %llu "
-					 "to %llu",
-					 min, max);
-
-		f.title = title;
-		f.detail = detail;
-		ctx_finding(n->ctx, &f);
-		free(title);
-		free(detail);
+		emit_owned(n, "nas.config.invalid", SEVERITY_WARN, LEVEL_SELF,
+			   "Correct the value in the [nas] section of the "
+			   "configuration.",
+			   xasprintf("[nas] %s = %s is not valid; using %u",
+				     key, v, def),
+			   xasprintf("expected a whole number from %llu to "
+				     "%llu",
+				     min, max));
 		return def;
 	}
 	return (unsigned)x;
@@ -1214,23 +1161,14 @@ static void nas_path_target(struct nas *n, struct target *t, const char *raw,
 	t->want_share = want_share;
 	t->write_test = true;
 	if (!norm) {
-		struct finding f = {
-			.id = "nas.config.invalid_path",
-			.severity = SEVERITY_FAIL,
-			.level = LEVEL_SELF,
-			.hint = "Use an absolute path such as /mnt/share/app "
-				"in the configuration.",
-		};
-		char *title = xasprintf("The configured path '%s' is not an "
-					"absolute path",
-					raw);
-		char *detail = xasprintf("%s gives '%s'", origin, raw);
-
-		f.title = title;
-		f.detail = detail;
-		ctx_finding(n->ctx, &f);
-		free(title);
-		free(detail);
+		emit_owned(n, "nas.config.invalid_path", SEVERITY_FAIL,
+			   LEVEL_SELF,
+			   "Use an absolute path such as /mnt/share/app in the "
+			   "configuration.",
+			   xasprintf("The configured path '%s' is not an "
+				     "absolute path",
+				     raw),
+			   xasprintf("%s gives '%s'", origin, raw));
 		return;
 	}
 	t->path = norm;
