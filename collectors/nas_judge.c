@@ -92,6 +92,25 @@ static struct nas_verdict *add(struct nas_verdicts *vs)
 	return &vs->v[vs->n - 1];
 }
 
+static struct nas_verdict *push(struct nas_verdicts *vs, const char *id,
+				enum severity sev, enum support_level level,
+				const char *title, ...) RDIAG_PRINTF(5, 6);
+
+/* The next verdict of vs, cleared and given id, sev, level and title. */
+static struct nas_verdict *push(struct nas_verdicts *vs, const char *id,
+				enum severity sev, enum support_level level,
+				const char *title, ...)
+{
+	struct nas_verdict *v = add(vs);
+	va_list ap;
+
+	set(v, id, sev, level);
+	va_start(ap, title);
+	vsnprintf(v->title, sizeof(v->title), title, ap);
+	va_end(ap);
+	return v;
+}
+
 static enum support_level who(const struct nas_where *w)
 {
 	return w->network ? LEVEL_THIRD_PARTY : LEVEL_SELF;
@@ -296,11 +315,10 @@ void nas_judge_space(const struct nas_where *w, const struct nas_space *s,
 			      pct >= t->space_warn_pct)) {
 		bool full = pct >= t->space_fail_pct || s->bavail == 0;
 
-		v = add(ret);
-		set(v, full ? "nas.space.full" : "nas.space.low",
-		    full ? SEVERITY_FAIL : SEVERITY_WARN, who(w));
-		fmt(v->title, sizeof(v->title), "%s is %s (%u%% used)",
-		    w->mount_point, full ? "full" : "nearly full", pct);
+		v = push(ret, full ? "nas.space.full" : "nas.space.low",
+			 full ? SEVERITY_FAIL : SEVERITY_WARN, who(w),
+			 "%s is %s (%u%% used)", w->mount_point,
+			 full ? "full" : "nearly full", pct);
 		fmt(v->detail, sizeof(v->detail),
 		    "%.1f MiB free of %.1f MiB (%u%% used) on %s (%s from %s); "
 		    "warn at %u%%, fail at %u%%",
@@ -318,13 +336,12 @@ void nas_judge_space(const struct nas_where *w, const struct nas_space *s,
 		if (s->ffree == 0 || ipct >= t->space_warn_pct) {
 			bool full = s->ffree == 0 || ipct >= t->space_fail_pct;
 
-			v = add(ret);
-			set(v, full ? "nas.inodes.full" : "nas.inodes.low",
-			    full ? SEVERITY_FAIL : SEVERITY_WARN, who(w));
-			fmt(v->title, sizeof(v->title),
-			    "%s is running out of file entries (%u%% of "
-			    "inodes used)",
-			    w->mount_point, ipct);
+			v = push(ret,
+				 full ? "nas.inodes.full" : "nas.inodes.low",
+				 full ? SEVERITY_FAIL : SEVERITY_WARN, who(w),
+				 "%s is running out of file entries (%u%% of "
+				 "inodes used)",
+				 w->mount_point, ipct);
 			fmt(v->detail, sizeof(v->detail),
 			    "%llu of %llu inodes used, %llu free on %s",
 			    (unsigned long long)iused,
@@ -338,10 +355,8 @@ void nas_judge_space(const struct nas_where *w, const struct nas_space *s,
 		}
 	}
 	if (!bad) {
-		v = add(ret);
-		set(v, "nas.space.ok", SEVERITY_OK, who(w));
-		fmt(v->title, sizeof(v->title), "%s has space left (%u%% used)",
-		    w->mount_point, pct);
+		v = push(ret, "nas.space.ok", SEVERITY_OK, who(w),
+			 "%s has space left (%u%% used)", w->mount_point, pct);
 		fmt(v->detail, sizeof(v->detail),
 		    "%.1f MiB free of %.1f MiB; %llu of %llu inodes free",
 		    avail_mib, total_mib, (unsigned long long)s->ffree,
@@ -440,12 +455,11 @@ void nas_judge_mount_opts(const struct nas_where *w,
 
 			secs += try > 600 ? 600 : try;
 		}
-		v = add(ret);
-		set(v, "nas.mount.soft", SEVERITY_WARN, LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "%s is mounted 'soft': writes can be lost silently when "
-		    "the server is slow",
-		    w->mount_point);
+		v = push(ret, "nas.mount.soft", SEVERITY_WARN,
+			 LEVEL_THIRD_PARTY,
+			 "%s is mounted 'soft': writes can be lost silently "
+			 "when the server is slow",
+			 w->mount_point);
 		fmt(v->detail, sizeof(v->detail),
 		    "%s from %s: %s, timeo=%ld (%.1f s), retrans=%ld; the "
 		    "client gives up after about %.0f s and returns EIO to the "
@@ -457,12 +471,11 @@ void nas_judge_mount_opts(const struct nas_where *w,
 		    "the application wait instead of losing data.",
 		    w->mount_point);
 	} else if (o->proto == NAS_PROTO_SMB && o->soft) {
-		v = add(ret);
-		set(v, "nas.mount.soft", SEVERITY_WARN, LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "%s is mounted 'soft': operations fail when the server is "
-		    "slow",
-		    w->mount_point);
+		v = push(ret, "nas.mount.soft", SEVERITY_WARN,
+			 LEVEL_THIRD_PARTY,
+			 "%s is mounted 'soft': operations fail when the "
+			 "server is slow",
+			 w->mount_point);
 		fmt(v->detail, sizeof(v->detail), "%s from %s: soft",
 		    w->mount_point, w->source);
 		fmt(v->hint, sizeof(v->hint),
@@ -472,12 +485,10 @@ void nas_judge_mount_opts(const struct nas_where *w,
 	}
 	if ((o->proto == NAS_PROTO_NFS || o->proto == NAS_PROTO_SMB) &&
 	    o->nolock) {
-		v = add(ret);
-		set(v, "nas.mount.no_locking", SEVERITY_WARN,
-		    LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "File locks on %s are not sent to the server",
-		    w->mount_point);
+		v = push(ret, "nas.mount.no_locking", SEVERITY_WARN,
+			 LEVEL_THIRD_PARTY,
+			 "File locks on %s are not sent to the server",
+			 w->mount_point);
 		fmt(v->detail, sizeof(v->detail),
 		    "%s from %s is mounted with %s: locks are local to this "
 		    "machine, other clients do not see them",
@@ -493,12 +504,11 @@ void nas_judge_mount_opts(const struct nas_where *w,
 	}
 	if (o->proto == NAS_PROTO_SMB && o->vers[0] &&
 	    (strcmp(o->vers, "1.0") == 0 || strcmp(o->vers, "1") == 0)) {
-		v = add(ret);
-		set(v, "nas.mount.smb1", SEVERITY_FAIL, LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "%s is mounted with SMB1, an obsolete and insecure "
-		    "protocol",
-		    w->mount_point);
+		v = push(ret, "nas.mount.smb1", SEVERITY_FAIL,
+			 LEVEL_THIRD_PARTY,
+			 "%s is mounted with SMB1, an obsolete and insecure "
+			 "protocol",
+			 w->mount_point);
 		fmt(v->detail, sizeof(v->detail), "%s from %s: vers=%s",
 		    w->mount_point, w->source, o->vers);
 		fmt(v->hint, sizeof(v->hint),
@@ -506,12 +516,10 @@ void nas_judge_mount_opts(const struct nas_where *w,
 		    "newer.");
 	}
 	if (o->proto == NAS_PROTO_NFS && strcmp(o->proto_name, "udp") == 0) {
-		v = add(ret);
-		set(v, "nas.mount.udp", SEVERITY_WARN, LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "%s uses NFS over UDP, which can corrupt data on a busy "
-		    "network",
-		    w->mount_point);
+		v = push(ret, "nas.mount.udp", SEVERITY_WARN, LEVEL_THIRD_PARTY,
+			 "%s uses NFS over UDP, which can corrupt data on a "
+			 "busy network",
+			 w->mount_point);
 		fmt(v->detail, sizeof(v->detail), "%s from %s: proto=udp",
 		    w->mount_point, w->source);
 		fmt(v->hint, sizeof(v->hint), "Mount %s with proto=tcp.",
@@ -519,11 +527,9 @@ void nas_judge_mount_opts(const struct nas_where *w,
 	}
 	if (ret->n == before &&
 	    (o->proto == NAS_PROTO_NFS || o->proto == NAS_PROTO_SMB)) {
-		v = add(ret);
-		set(v, "nas.mount.ok", SEVERITY_OK, LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "%s has safe mount options (hard, locking on)",
-		    w->mount_point);
+		v = push(ret, "nas.mount.ok", SEVERITY_OK, LEVEL_THIRD_PARTY,
+			 "%s has safe mount options (hard, locking on)",
+			 w->mount_point);
 		fmt(v->detail, sizeof(v->detail), "%s from %s: vers=%s%s%s",
 		    w->mount_point, w->source, o->vers[0] ? o->vers : "?",
 		    o->sec[0] ? ", sec=" : "", o->sec);
@@ -541,12 +547,11 @@ void nas_judge_nfs_stats(const struct nas_where *w,
 
 	nas_nfs_totals(s, &tot);
 	if (tot.timeouts > 0) {
-		v = add(ret);
-		set(v, "nas.nfs.timeouts", SEVERITY_WARN, LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "The NFS server behind %s did not answer in time %llu "
-		    "times",
-		    w->mount_point, (unsigned long long)tot.timeouts);
+		v = push(ret, "nas.nfs.timeouts", SEVERITY_WARN,
+			 LEVEL_THIRD_PARTY,
+			 "The NFS server behind %s did not answer in time %llu "
+			 "times",
+			 w->mount_point, (unsigned long long)tot.timeouts);
 		fmt(v->detail, sizeof(v->detail),
 		    "%llu major timeouts, %llu retransmissions in %llu "
 		    "operations since mounted %llu s ago",
@@ -559,14 +564,12 @@ void nas_judge_nfs_stats(const struct nas_where *w,
 		    w->source);
 	}
 	if (tot.retrans > 0 && tot.retrans * 100 > tot.ops) {
-		v = add(ret);
-		set(v, "nas.nfs.retransmissions", SEVERITY_WARN,
-		    LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "NFS requests to %s had to be sent again (%.1f%%)",
-		    w->source,
-		    tot.ops ? 100.0 * (double)tot.retrans / (double)tot.ops
-			    : 100.0);
+		v = push(ret, "nas.nfs.retransmissions", SEVERITY_WARN,
+			 LEVEL_THIRD_PARTY,
+			 "NFS requests to %s had to be sent again (%.1f%%)",
+			 w->source,
+			 tot.ops ? 100.0 * (double)tot.retrans / (double)tot.ops
+				 : 100.0);
 		fmt(v->detail, sizeof(v->detail),
 		    "%llu retransmissions in %llu operations on %s",
 		    (unsigned long long)tot.retrans,
@@ -576,13 +579,11 @@ void nas_judge_nfs_stats(const struct nas_where *w,
 		    "network path and the NAS.");
 	}
 	if (tot.slowest_avg_ms >= t->rtt_warn_ms) {
-		v = add(ret);
-		set(v, "nas.nfs.slow", SEVERITY_WARN, LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "The NFS server behind %s answers slowly (%s %llu ms on "
-		    "average)",
-		    w->mount_point, tot.slowest,
-		    (unsigned long long)tot.slowest_avg_ms);
+		v = push(ret, "nas.nfs.slow", SEVERITY_WARN, LEVEL_THIRD_PARTY,
+			 "The NFS server behind %s answers slowly (%s %llu ms "
+			 "on average)",
+			 w->mount_point, tot.slowest,
+			 (unsigned long long)tot.slowest_avg_ms);
 		fmt(v->detail, sizeof(v->detail),
 		    "average round trip of %s is %llu ms (warn at %u ms); "
 		    "%llu operations in all",
@@ -594,11 +595,11 @@ void nas_judge_nfs_stats(const struct nas_where *w,
 		    w->source);
 	}
 	if (ret->n == before) {
-		v = add(ret);
-		set(v, "nas.nfs.counters_ok", SEVERITY_OK, LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "NFS counters of %s show no timeouts or retransmissions",
-		    w->mount_point);
+		v = push(ret, "nas.nfs.counters_ok", SEVERITY_OK,
+			 LEVEL_THIRD_PARTY,
+			 "NFS counters of %s show no timeouts or "
+			 "retransmissions",
+			 w->mount_point);
 		fmt(v->detail, sizeof(v->detail),
 		    "%llu operations, %llu retransmissions, %llu timeouts; "
 		    "slowest average %s %llu ms",
@@ -620,11 +621,10 @@ void nas_judge_cifs_stats(const struct nas_cifs_stats *s,
 	uint64_t worst_failed = 0;
 
 	if (s->session_reconnects + s->share_reconnects > 0) {
-		v = add(ret);
-		set(v, "nas.cifs.reconnects", SEVERITY_WARN, LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "SMB connections to the file server dropped and were "
-		    "re-established");
+		v = push(ret, "nas.cifs.reconnects", SEVERITY_WARN,
+			 LEVEL_THIRD_PARTY,
+			 "SMB connections to the file server dropped and were "
+			 "re-established");
 		fmt(v->detail, sizeof(v->detail),
 		    "%llu session and %llu share reconnects since the cifs "
 		    "module loaded",
@@ -643,11 +643,10 @@ void nas_judge_cifs_stats(const struct nas_cifs_stats *s,
 		}
 	}
 	if (failed > 0) {
-		v = add(ret);
-		set(v, "nas.cifs.failed_ops", SEVERITY_WARN, LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "The SMB server failed %llu operations",
-		    (unsigned long long)failed);
+		v = push(ret, "nas.cifs.failed_ops", SEVERITY_WARN,
+			 LEVEL_THIRD_PARTY,
+			 "The SMB server failed %llu operations",
+			 (unsigned long long)failed);
 		fmt(v->detail, sizeof(v->detail),
 		    "%llu of %llu counted operations failed on %zu shares; "
 		    "most on %s (%llu)",
@@ -659,10 +658,9 @@ void nas_judge_cifs_stats(const struct nas_cifs_stats *s,
 		    "opens are often permissions or a full share.");
 	}
 	if (ret->n == before && (s->have_reconnects || s->nshares > 0)) {
-		v = add(ret);
-		set(v, "nas.cifs.counters_ok", SEVERITY_OK, LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "SMB client counters show no reconnects or failures");
+		v = push(ret, "nas.cifs.counters_ok", SEVERITY_OK,
+			 LEVEL_THIRD_PARTY,
+			 "SMB client counters show no reconnects or failures");
 		fmt(v->detail, sizeof(v->detail),
 		    "%zu shares, %llu counted operations", s->nshares,
 		    (unsigned long long)total);
@@ -761,11 +759,10 @@ void nas_judge_smb(const char *host, unsigned port,
 	    s->max_read, s->max_write, (long long)r->connect_ms,
 	    (long long)r->negotiate_ms);
 	if (s->dialect < SMB_DIALECT_300 || s->dialect == SMB_DIALECT_2FF) {
-		v = add(ret);
-		set(v, "nas.smb.old_dialect", SEVERITY_WARN, LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "%s offers at most SMB %s (no SMB3)", host,
-		    smb_dialect_name(s->dialect));
+		v = push(ret, "nas.smb.old_dialect", SEVERITY_WARN,
+			 LEVEL_THIRD_PARTY,
+			 "%s offers at most SMB %s (no SMB3)", host,
+			 smb_dialect_name(s->dialect));
 		fmt(v->detail, sizeof(v->detail),
 		    "offered 2.0.2 to 3.1.1, the server chose 0x%04x",
 		    s->dialect);
@@ -774,11 +771,11 @@ void nas_judge_smb(const char *host, unsigned port,
 		    "no encryption and weaker signing.");
 	}
 	if (t->require_signing && !(s->security_mode & SMB2_SIGNING_REQUIRED)) {
-		v = add(ret);
-		set(v, "nas.smb.signing_off", SEVERITY_WARN, LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "%s does not require SMB signing, but the policy wants it",
-		    host);
+		v = push(ret, "nas.smb.signing_off", SEVERITY_WARN,
+			 LEVEL_THIRD_PARTY,
+			 "%s does not require SMB signing, but the policy "
+			 "wants it",
+			 host);
 		fmt(v->detail, sizeof(v->detail),
 		    "security mode 0x%04x (signing enabled, not required); "
 		    "[nas] require_signing = yes",
@@ -788,12 +785,11 @@ void nas_judge_smb(const char *host, unsigned port,
 		    "signing = mandatory).");
 	}
 	if (t->require_encryption && !smb_encrypts(s)) {
-		v = add(ret);
-		set(v, "nas.smb.encryption_off", SEVERITY_WARN,
-		    LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "%s does not offer SMB encryption, but the policy wants it",
-		    host);
+		v = push(ret, "nas.smb.encryption_off", SEVERITY_WARN,
+			 LEVEL_THIRD_PARTY,
+			 "%s does not offer SMB encryption, but the policy "
+			 "wants it",
+			 host);
 		fmt(v->detail, sizeof(v->detail),
 		    "dialect %s, cipher %s, capabilities 0x%08x; [nas] "
 		    "require_encryption = yes",
@@ -873,13 +869,11 @@ void nas_judge_nfs(const char *host, const struct nas_nfs_probe *p,
 	    pm, p->nfs_port, v3, v4, p->mountd_port, p->nlm_port);
 	if ((v3_ok || p->v3_used) && pm_ok && p->nlm_asked &&
 	    p->nlm_port == 0) {
-		v = add(ret);
-		set(v, "nas.nfs.no_lock_manager", SEVERITY_FAIL,
-		    LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "NFS server %s has no lock manager: NFSv3 file locks will "
-		    "fail",
-		    host);
+		v = push(ret, "nas.nfs.no_lock_manager", SEVERITY_FAIL,
+			 LEVEL_THIRD_PARTY,
+			 "NFS server %s has no lock manager: NFSv3 file locks "
+			 "will fail",
+			 host);
 		fmt(v->detail, sizeof(v->detail),
 		    "the portmapper on port %u has no nlockmgr (program "
 		    "100021 v4, TCP) registered (port 0); NFS v3 %s",
@@ -890,12 +884,12 @@ void nas_judge_nfs(const char *host, const struct nas_nfs_probe *p,
 		    "with ENOLCK.");
 	}
 	if (v3_ok && pm_ok && p->mountd_asked && p->mountd_port == 0) {
-		v = add(ret);
-		set(v, "nas.nfs.no_mountd", SEVERITY_WARN, LEVEL_THIRD_PARTY);
-		fmt(v->title, sizeof(v->title),
-		    "NFS server %s has no mount service: NFSv3 mounts will "
-		    "fail",
-		    host);
+		v = push(
+			ret, "nas.nfs.no_mountd", SEVERITY_WARN,
+			LEVEL_THIRD_PARTY,
+			"NFS server %s has no mount service: NFSv3 mounts will "
+			"fail",
+			host);
 		fmt(v->detail, sizeof(v->detail),
 		    "the portmapper on port %u has no mountd (program 100005 "
 		    "v3) registered",
