@@ -267,6 +267,17 @@ static int out_append(struct out_buf *o, const char *p, size_t n,
 	return 0;
 }
 
+/* pread() that retries when a signal interrupts it. */
+static ssize_t pread_retry(int fd, void *buf, size_t n, off_t off)
+{
+	ssize_t k;
+
+	do
+		k = pread(fd, buf, n, off);
+	while (k < 0 && errno == EINTR);
+	return k;
+}
+
 /* Copy bytes [0, len) as they are (configs, compressed logs). */
 static void copy_head(int in, const struct copy_job *job, uint64_t len,
 		      struct copy_result *res)
@@ -276,11 +287,9 @@ static void copy_head(int in, const struct copy_job *job, uint64_t len,
 
 	while (off < len) {
 		size_t want = len - off < IO_CHUNK ? len - off : IO_CHUNK;
-		ssize_t n = pread(in, chunk, want, (off_t)off);
+		ssize_t n = pread_retry(in, chunk, want, (off_t)off);
 		int r;
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0) {
 			res->error = COPY_ERR_READ;
 			res->err = errno;
@@ -316,11 +325,9 @@ static int64_t line_start(int in, int64_t off, int64_t end)
 	for (pos = off; pos < end;) {
 		size_t want =
 			end - pos < IO_CHUNK ? (size_t)(end - pos) : IO_CHUNK;
-		ssize_t n = pread(in, chunk, want, (off_t)pos);
+		ssize_t n = pread_retry(in, chunk, want, (off_t)pos);
 		char *nl;
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n <= 0)
 			break;
 		if ((nl = memchr(chunk, '\n', (size_t)n))) {
@@ -390,9 +397,7 @@ static void copy_lines(int in, const struct copy_job *job, int64_t start,
 
 			if ((int64_t)want > end - off)
 				want = (size_t)(end - off);
-			n = pread(in, chunk + have, want, (off_t)off);
-			if (n < 0 && errno == EINTR)
-				continue;
+			n = pread_retry(in, chunk + have, want, (off_t)off);
 			if (n < 0) {
 				res->error = COPY_ERR_READ;
 				res->err = errno;
@@ -592,16 +597,28 @@ static bool product_is_hung(struct product *p, const struct mount_entry *m)
 	return false;
 }
 
+static void product_finding(struct product *p, const char *id,
+			    enum severity sev, enum support_level level,
+			    const char *title, const char *detail,
+			    const char *hint)
+{
+	struct finding f = {
+		.id = id,
+		.severity = sev,
+		.level = level,
+		.title = title,
+		.detail = detail,
+		.hint = hint,
+	};
+
+	ctx_finding(p->ctx, &f);
+}
+
 static void product_report_hung(struct product *p, const struct mount_entry *m,
 				const char *what, const char *path,
 				const struct bounded_result *br)
 {
 	char *detail, *title, *hint, *where, *cpath = clean(path);
-	struct finding f = {
-		.id = "product.file.hung",
-		.severity = SEVERITY_FAIL,
-		.level = LEVEL_THIRD_PARTY,
-	};
 
 	if (m && mount_is_network(m)) {
 		p->hung =
@@ -631,10 +648,8 @@ static void product_report_hung(struct product *p, const struct mount_entry *m,
 			 "network path to it; rdiag did not touch this mount "
 			 "again in this run",
 			 m ? m->mount_point : "this path");
-	f.title = title;
-	f.detail = detail;
-	f.hint = hint;
-	ctx_finding(p->ctx, &f);
+	product_finding(p, "product.file.hung", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY, title, detail, hint);
 	free(hint);
 	free(detail);
 	free(title);
@@ -1156,78 +1171,68 @@ static unsigned long long product_setting(struct product *p, const char *key,
 
 static void product_summary(struct product *p)
 {
-	struct finding f = { .level = LEVEL_SELF };
-	char *title = NULL, *detail = NULL;
+	char *title, *detail;
 
-	if (p->ninvalid) {
-		f.id = "product.setting.invalid";
-		f.severity = SEVERITY_WARN;
-		f.title =
-			"some [product] settings in rdiag's configuration are "
-			"invalid";
-		f.detail = p->invalid.data;
-		f.hint = "correct them in /etc/rdiag/rdiag.conf (see `rdiag "
-			 "list --verbose`)";
-		ctx_finding(p->ctx, &f);
-	}
+	if (p->ninvalid)
+		product_finding(p, "product.setting.invalid", SEVERITY_WARN,
+				LEVEL_SELF,
+				"some [product] settings in rdiag's "
+				"configuration are invalid",
+				p->invalid.data,
+				"correct them in /etc/rdiag/rdiag.conf (see "
+				"`rdiag list --verbose`)");
 	if (p->ndata_missing) {
-		f.id = "product.data_dir.missing";
-		f.severity = SEVERITY_FAIL;
-		f.title = "a data directory of the application does not exist";
-		f.detail = p->data_missing.data;
-		f.hint = "check that [product] data_dir in rdiag's "
-			 "configuration is the directory the application "
-			 "uses; if it is on a share, check that the share is "
-			 "mounted";
-		ctx_finding(p->ctx, &f);
+		product_finding(p, "product.data_dir.missing", SEVERITY_FAIL,
+				LEVEL_SELF,
+				"a data directory of the application does not "
+				"exist",
+				p->data_missing.data,
+				"check that [product] data_dir in rdiag's "
+				"configuration is the directory the "
+				"application uses; if it is on a share, check "
+				"that the share is mounted");
 	} else if (p->ndata_ok) {
 		title = xasprintf(
 			"%u data %s of the application exist", p->ndata_ok,
 			p->ndata_ok == 1 ? "directory" : "directories");
-		f.id = "product.data_dir.ok";
-		f.severity = SEVERITY_OK;
-		f.title = title;
-		f.detail = NULL;
-		f.hint = NULL;
-		ctx_finding(p->ctx, &f);
+		product_finding(p, "product.data_dir.ok", SEVERITY_OK,
+				LEVEL_SELF, title, NULL, NULL);
 		free(title);
 	}
 	for (int k = FILE_CONFIG; k <= FILE_LOG; k++) {
 		if (!p->nmissing[k])
 			continue;
-		f.id = k == FILE_CONFIG ? "product.config.missing"
-					: "product.log.missing";
-		f.severity = SEVERITY_WARN;
-		f.title = k == FILE_CONFIG
-				  ? "no configuration file matches a pattern "
-				    "in rdiag's configuration"
-				  : "no log file matches a pattern in rdiag's "
-				    "configuration";
-		f.detail = p->missing[k].data;
-		f.hint = k == FILE_CONFIG
-				 ? "correct [product] config in "
-				   "/etc/rdiag/rdiag.conf to where the "
-				   "application keeps its configuration"
-				 : "correct [product] log in "
-				   "/etc/rdiag/rdiag.conf to where the "
-				   "application writes its logs";
-		ctx_finding(p->ctx, &f);
+		product_finding(
+			p,
+			k == FILE_CONFIG ? "product.config.missing"
+					 : "product.log.missing",
+			SEVERITY_WARN, LEVEL_SELF,
+			k == FILE_CONFIG ? "no configuration file matches a "
+					   "pattern in rdiag's configuration"
+					 : "no log file matches a pattern in "
+					   "rdiag's configuration",
+			p->missing[k].data,
+			k == FILE_CONFIG ? "correct [product] config in "
+					   "/etc/rdiag/rdiag.conf to where the "
+					   "application keeps its configuration"
+					 : "correct [product] log in "
+					   "/etc/rdiag/rdiag.conf to where the "
+					   "application writes its logs");
 	}
 	if (p->nunreadable) {
 		title = xasprintf("%u product %s could not be read",
 				  p->nunreadable,
 				  p->nunreadable == 1 ? "file" : "files");
-		f.id = "product.file.unreadable";
-		f.severity = SEVERITY_WARN;
-		f.title = title;
-		f.detail = p->unreadable.data;
-		f.hint = p->unreadable_eacces
-				 ? "run rdiag as root, or give the user "
-				   "running it read access to these files"
-				 : "narrow the [product] patterns in "
-				   "rdiag's configuration to regular files, "
-				   "or repair the links they match";
-		ctx_finding(p->ctx, &f);
+		product_finding(p, "product.file.unreadable", SEVERITY_WARN,
+				LEVEL_SELF, title, p->unreadable.data,
+				p->unreadable_eacces
+					? "run rdiag as root, or give the user "
+					  "running it read access to these "
+					  "files"
+					: "narrow the [product] patterns in "
+					  "rdiag's configuration to regular "
+					  "files, or repair the links they "
+					  "match");
 		free(title);
 	}
 	if (p->ncopied[FILE_CONFIG] + p->ncopied[FILE_LOG] > 0) {
@@ -1238,12 +1243,8 @@ static void product_summary(struct product *p)
 				   "than --since left out, %llu bytes in all",
 				   p->ntruncated, p->nskipped_old,
 				   (unsigned long long)p->total_copied);
-		f.id = "product.files.ok";
-		f.severity = SEVERITY_OK;
-		f.title = title;
-		f.detail = detail;
-		f.hint = NULL;
-		ctx_finding(p->ctx, &f);
+		product_finding(p, "product.files.ok", SEVERITY_OK, LEVEL_SELF,
+				title, detail, NULL);
 		free(title);
 		free(detail);
 	}
@@ -1254,41 +1255,32 @@ static void product_summary(struct product *p)
 		detail = xasprintf("%u beyond total_max_mb, %u beyond "
 				   "max_files",
 				   p->nskipped_total, p->nskipped_limit);
-		f.id = "product.files.limit";
-		f.severity = SEVERITY_INFO;
-		f.title = title;
-		f.detail = detail;
-		f.hint = "raise total_max_mb or max_files in [product], or "
-			 "narrow the patterns, if support needs these files";
-		ctx_finding(p->ctx, &f);
+		product_finding(p, "product.files.limit", SEVERITY_INFO,
+				LEVEL_SELF, title, detail,
+				"raise total_max_mb or max_files in "
+				"[product], or narrow the patterns, if "
+				"support needs these files");
 		free(title);
 		free(detail);
 	}
-	f.level = LEVEL_SUPPORT;
 	if (p->error_lines) {
 		title = xasprintf("%llu error lines in %u log %s",
 				  (unsigned long long)p->error_lines,
 				  p->nerror_files,
 				  p->nerror_files == 1 ? "file" : "files");
-		f.id = "product.log.errors";
 		/* Within a --since window they are this problem's errors. */
-		f.severity = p->since ? SEVERITY_WARN : SEVERITY_INFO;
-		f.title = title;
-		f.detail = p->errors.data;
-		f.hint = "the vendor's support reads these lines in the "
-			 "bundle's files/ directory";
-		ctx_finding(p->ctx, &f);
+		product_finding(p, "product.log.errors",
+				p->since ? SEVERITY_WARN : SEVERITY_INFO,
+				LEVEL_SUPPORT, title, p->errors.data,
+				"the vendor's support reads these lines in "
+				"the bundle's files/ directory");
 		free(title);
 	} else if (p->nlogs_scanned) {
 		title = xasprintf("no error lines in %u log %s",
 				  p->nlogs_scanned,
 				  p->nlogs_scanned == 1 ? "file" : "files");
-		f.id = "product.log.no_errors";
-		f.severity = SEVERITY_OK;
-		f.title = title;
-		f.detail = NULL;
-		f.hint = NULL;
-		ctx_finding(p->ctx, &f);
+		product_finding(p, "product.log.no_errors", SEVERITY_OK,
+				LEVEL_SUPPORT, title, NULL, NULL);
 		free(title);
 	}
 }
