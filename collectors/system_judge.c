@@ -362,24 +362,23 @@ void system_judge_clock(const struct system_clock *c,
 void system_judge_hostname(const char *hostname, const struct system_resolve *r,
 			   unsigned timeout_ms, struct system_verdicts *out)
 {
-	static const char hint[] =
-		"Ask your IT to register this computer's name in DNS (or "
-		"add it to /etc/hosts); licence checks, database clients and "
-		"Kerberos need the name to resolve.";
 	struct system_verdict *v;
 
-	if (!r) {
+	if (!r || !r->ok) {
 		v = add(out, "system.hostname.unresolvable", SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			"This computer's own name cannot be looked up", hint);
-		set_detail(v, "looking up '%s' gave no answer within %u ms",
-			   hostname, timeout_ms);
-	} else if (!r->ok) {
-		v = add(out, "system.hostname.unresolvable", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			"This computer's own name cannot be looked up", hint);
-		set_detail(v, "looking up '%s' failed: %s", hostname,
-			   r->error ? r->error : "unknown error");
+			"This computer's own name cannot be looked up",
+			"Ask your IT to register this computer's name in DNS "
+			"(or add it to /etc/hosts); licence checks, database "
+			"clients and Kerberos need the name to resolve.");
+		if (!r)
+			set_detail(
+				v,
+				"looking up '%s' gave no answer within %u ms",
+				hostname, timeout_ms);
+		else
+			set_detail(v, "looking up '%s' failed: %s", hostname,
+				   r->error ? r->error : "unknown error");
 	} else {
 		v = add(out, "system.hostname.ok", SEVERITY_OK, LEVEL_SELF,
 			"This computer's name resolves", NULL);
