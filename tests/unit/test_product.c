@@ -198,6 +198,18 @@ static const char *file_fact(const struct harness_run *run, unsigned idx,
 	return harness_fact(run, key);
 }
 
+/* The staged copy behind artifact path rel holds exactly want. */
+static void assert_artifact(const struct harness_run *run, const char *rel,
+			    const void *want, size_t want_len)
+{
+	size_t len;
+	char *data = read_artifact(run, rel, &len);
+
+	assert_int_equal(len, want_len);
+	assert_memory_equal(data, want, len);
+	free(data);
+}
+
 static void assert_file_fact(const struct harness_run *run, unsigned idx,
 			     const char *name, const char *want)
 {
@@ -273,8 +285,7 @@ static void test_config_copy(void **state)
 	char big[3000];
 	struct harness_run run;
 	unsigned i_app, i_spaced, i_under, i_big;
-	char *rel, *data, num[32];
-	size_t len;
+	char *rel, num[32];
 
 	for (size_t i = 0; i < sizeof(big); i++)
 		big[i] = i % 64 == 63 ? '\n' : (char)('a' + i % 26);
@@ -298,28 +309,19 @@ static void test_config_copy(void **state)
 	assert_file_fact(&run, i_app, "kind", "config");
 	rel = artifact_name(fx, "etc/app.ini");
 	assert_file_fact(&run, i_app, "artifact", rel);
-	data = read_artifact(&run, rel, &len);
-	assert_int_equal(len, strlen(app));
-	assert_memory_equal(data, app, len);
-	free(data);
+	assert_artifact(&run, rel, app, strlen(app));
 	free(rel);
 
 	/* Unsafe characters replaced; a name clash goes elsewhere. */
 	i_spaced = file_index(fx, &run, "etc/a b.ini");
 	rel = artifact_name(fx, "etc/a_b.ini");
 	assert_file_fact(&run, i_spaced, "artifact", rel);
-	data = read_artifact(&run, rel, &len);
-	assert_int_equal(len, strlen(spaced));
-	assert_memory_equal(data, spaced, len);
-	free(data);
+	assert_artifact(&run, rel, spaced, strlen(spaced));
 	free(rel);
 	i_under = file_index(fx, &run, "etc/a_b.ini");
 	rel = xasprintf("other/%u-a_b.ini", i_under);
 	assert_file_fact(&run, i_under, "artifact", rel);
-	data = read_artifact(&run, rel, &len);
-	assert_int_equal(len, strlen(under));
-	assert_memory_equal(data, under, len);
-	free(data);
+	assert_artifact(&run, rel, under, strlen(under));
 	free(rel);
 
 	/* Over the cap: the head, and the truncation recorded. */
@@ -328,10 +330,7 @@ static void test_config_copy(void **state)
 	assert_file_fact(&run, i_big, "size", "3000");
 	assert_file_fact(&run, i_big, "copied", "1024");
 	rel = artifact_name(fx, "etc/big.ini");
-	data = read_artifact(&run, rel, &len);
-	assert_int_equal(len, 1024);
-	assert_memory_equal(data, big, 1024);
-	free(data);
+	assert_artifact(&run, rel, big, 1024);
 	free(rel);
 
 	assert_finding(&run, "product.files.ok", "ok", 0);
@@ -551,8 +550,7 @@ static void test_log_errors(void **state)
 	};
 	struct harness_run run;
 	unsigned idx, igz;
-	char *rel, *data;
-	size_t len;
+	char *rel;
 
 	fx_mkdir(fx, "log");
 	fx_write(fx, "log/app.log", log, strlen(log));
@@ -567,10 +565,7 @@ static void test_log_errors(void **state)
 	assert_file_fact(&run, idx, "error_lines", "4");
 	assert_file_fact(&run, idx, "kind", "log");
 	rel = artifact_name(fx, "log/app.log");
-	data = read_artifact(&run, rel, &len);
-	assert_int_equal(len, strlen(log));
-	assert_memory_equal(data, log, len);
-	free(data);
+	assert_artifact(&run, rel, log, strlen(log));
 	free(rel);
 
 	/* Rotated and compressed: copied as it is, not scanned. */
@@ -578,10 +573,7 @@ static void test_log_errors(void **state)
 	assert_file_fact(&run, igz, "compressed", "gzip");
 	assert_null(file_fact(&run, igz, "error_lines"));
 	rel = artifact_name(fx, "log/app.log.1.gz");
-	data = read_artifact(&run, rel, &len);
-	assert_int_equal(len, sizeof(gz));
-	assert_memory_equal(data, gz, len);
-	free(data);
+	assert_artifact(&run, rel, gz, sizeof(gz));
 	free(rel);
 
 	assert_finding(&run, "product.log.errors", "info", 2);
@@ -733,8 +725,7 @@ static void test_network_copy(void **state)
 	static const char ini[] = "local = yes\n";
 	struct harness_run run;
 	unsigned inet, iloc;
-	char *root, *rel, *data, *nas;
-	size_t len;
+	char *root, *rel, *nas;
 
 	fx_mkdir(fx, "nas");
 	fx_mkdir(fx, "etc");
@@ -763,10 +754,7 @@ static void test_network_copy(void **state)
 	assert_non_null(file_fact(&run, inet, "elapsed_ms"));
 	assert_file_fact(&run, inet, "error_lines", "1");
 	rel = artifact_name(fx, "nas/app.log");
-	data = read_artifact(&run, rel, &len);
-	assert_int_equal(len, strlen(log));
-	assert_memory_equal(data, log, len);
-	free(data);
+	assert_artifact(&run, rel, log, strlen(log));
 	free(rel);
 
 	/* The local one directly. */
