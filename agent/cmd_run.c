@@ -85,13 +85,15 @@ static void redact_records(struct redactor *red, struct collector_result *res,
 			for (size_t k = 0; k < ARRAY_SIZE(fields); k++) {
 				json_t *v = json_object_get(rec, fields[k]);
 				const char *s = json_string_value(v);
+				size_t len = json_string_length(v);
 
 				if (!s)
 					continue;
 				buf_reset(&out);
-				if (redact_buf(red, s, strlen(s), &out) == 0 &&
-				    (out.len != strlen(s) ||
-				     memcmp(out.data, s, out.len) != 0))
+				/* Replace only what the redactor changed. */
+				if (redact_buf(red, s, len, &out) == 0 &&
+				    (out.len != len ||
+				     memcmp(out.data, s, len) != 0))
 					json_object_set_new(
 						rec, fields[k],
 						json_stringn(out.data,
