@@ -3,7 +3,7 @@
 # about 100 MB of generated application-log text. Usage:
 #   tests/bench/bench-redact.sh [build-dir] [MB]
 # The build dir must hold a non-sanitizer build (bench_redact is compiled
-# here from agent/redact.c, buf.c and util.c so no other module is needed).
+# here from agent/core/redact.c, buf.c and util.c so no other module is needed).
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -28,8 +28,8 @@ int main(void)
 }
 C
 cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -I"$src/include" -I"$src/agent" \
-	"$work/bench.c" "$src/agent/redact.c" "$src/agent/buf.c" \
-	"$src/agent/util.c" -o "$work/bench"
+	"$work/bench.c" "$src/agent/core/redact.c" "$src/agent/core/buf.c" \
+	"$src/agent/core/util.c" -o "$work/bench"
 
 # Realistic mix: timestamps, levels, key=value, URLs, JSON, a few secrets.
 awk -v mb="$mb" 'BEGIN {

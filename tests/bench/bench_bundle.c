@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bundle.h"
+#include "core/bundle.h"
+#include "core/redact.h"
 #include "rdiag/util.h"
-#include "redact.h"
 
 /* nftw() has no user pointer. */
 static struct bundle *bench_bundle;

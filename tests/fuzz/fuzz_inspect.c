@@ -9,9 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "html.h"
-#include "report.h"
-#include "review.h"
+#include "core/report.h"
+#include "review/html.h"
+#include "review/review.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "ctx.h"
+#include "core/ctx.h"
 #include "harness.h"
 #include "rdiag/buf.h"
 

@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "agentd.h"
-#include "fsutil.h"
+#include "platform/fsutil.h"
 #include "rdiag/util.h"
+#include "request/agentd.h"
 
 static char *tmpdir;
 

@@ -26,7 +26,7 @@
 #include "antivirus_io.h"
 #include "antivirus_parse.h"
 #include "antivirus_products.h"
-#include "config.h"
+#include "core/config.h"
 #include "harness.h"
 #include "rdiag/buf.h"
 #include "rdiag/record.h"

@@ -24,9 +24,9 @@
 
 #include <cmocka.h>
 
-#include "bundle.h"
+#include "core/bundle.h"
+#include "core/redact.h"
 #include "rdiag/util.h"
-#include "redact.h"
 
 #define SECRET "FAKE-pw-01"
 

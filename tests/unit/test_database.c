@@ -23,7 +23,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "harness.h"
 
 extern const struct collector collector_database;

@@ -15,10 +15,10 @@
 
 #include <cmocka.h>
 
-#include "html.h"
+#include "core/sign.h"
 #include "rdiag/buf.h"
-#include "review.h"
-#include "sign.h"
+#include "review/html.h"
+#include "review/review.h"
 
 static void test_escape(void **state)
 {

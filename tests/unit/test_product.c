@@ -21,7 +21,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "harness.h"
 #include "product_log.h"
 #include "rdiag/util.h"

@@ -19,9 +19,9 @@
 
 #include <cmocka.h>
 
+#include "core/redact.h"
 #include "rdiag/buf.h"
 #include "rdiag/util.h"
-#include "redact.h"
 
 static char *read_data(const char *rel, size_t *ret_len)
 {

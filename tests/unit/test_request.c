@@ -18,10 +18,10 @@
 
 #include <cmocka.h>
 
-#include "fsutil.h"
+#include "core/sign.h"
+#include "platform/fsutil.h"
 #include "rdiag/util.h"
-#include "request.h"
-#include "sign.h"
+#include "request/request.h"
 
 static char *tmpdir;
 static struct sign_key vendor_sec, vendor_pub, other_sec, other_pub;

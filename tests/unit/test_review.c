@@ -18,10 +18,10 @@
 
 #include <cmocka.h>
 
+#include "core/sign.h"
 #include "rdiag/buf.h"
 #include "rdiag/util.h"
-#include "review.h"
-#include "sign.h"
+#include "review/review.h"
 
 #define TOP "rdiag-t-1-20261128T000000Z"
 

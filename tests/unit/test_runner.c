@@ -20,10 +20,10 @@
 
 #include <cmocka.h>
 
-#include "ctx.h"
+#include "core/ctx.h"
+#include "core/runner.h"
 #include "harness.h"
-#include "proc.h"
-#include "runner.h"
+#include "platform/proc.h"
 
 static char fifo_path[256];
 

@@ -16,8 +16,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "config.h"
-#include "session.h"
+#include "core/config.h"
+#include "session/session.h"
 
 /* A real key made with ssh-keygen; its fingerprint as ssh-keygen -l says. */
 #define ALICE_KEY                                                              \

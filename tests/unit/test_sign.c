@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "fsutil.h"
+#include "core/sign.h"
+#include "platform/fsutil.h"
 #include "rdiag/util.h"
-#include "sign.h"
 
 static char *tmpdir;
 

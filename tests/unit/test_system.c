@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "harness.h"
 #include "mountinfo.h"
 #include "rdiag/buf.h"

@@ -20,7 +20,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "harness.h"
 #include "terminal_server_judge.h"
 #include "terminal_server_parse.h"

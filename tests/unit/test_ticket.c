@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "ticket.h"
+#include "ticket/ticket.h"
 
 static void test_url_parse(void **state)
 {

@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "config.h"
-#include "upload.h"
+#include "core/config.h"
+#include "upload/upload.h"
 
 static void test_url_parse_ok(void **state)
 {

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "config.h"
+#include "core/config.h"
 #include "rdiag/buf.h"
 #include "rdiag/record.h"
 

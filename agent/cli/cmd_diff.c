@@ -1,0 +1,313 @@
+/*
+ * `rdiag diff OLD NEW`: did the customer's fix work? Both bundles are
+ * verified first; then findings that appeared, disappeared or changed
+ * severity, facts that changed, and collectors whose status changed.
+ * Findings are matched by collector and id (the n-th finding with the same
+ * id matches the n-th), facts by collector and key.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/command.h"
+#include "cli/review_cli.h"
+
+#define DIFF_USAGE                                                        \
+	"usage: rdiag diff OLD NEW [options]\n"                           \
+	"  --json                  print the differences as one JSON "    \
+	"object\n" REVIEW_CLI_KEY_USAGE                                   \
+	"Exit status: 0 compared (whatever the differences), 65 when a\n" \
+	"bundle is not intact or not trusted.\n"
+
+enum {
+	OPT_JSON = 256,
+};
+
+static const struct option diff_opts[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "key", required_argument, NULL, REVIEW_CLI_OPT_KEY },
+	{ "trust", required_argument, NULL, REVIEW_CLI_OPT_TRUST },
+	{ "help", no_argument, NULL, REVIEW_CLI_OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char *fstr(json_t *f, const char *key)
+{
+	const char *s = json_string_value(json_object_get(f, key));
+
+	return s ? s : "";
+}
+
+/* collector/id#n -> finding; collector/key -> value. */
+static json_t *finding_index(const struct review *r)
+{
+	json_t *idx = json_object(), *count = json_object(), *f;
+	size_t i;
+
+	json_array_foreach(r->findings, i, f)
+	{
+		char *base =
+			xasprintf("%s/%s", fstr(f, "collector"), fstr(f, "id"));
+		json_int_t n = json_integer_value(json_object_get(count, base));
+		char *key = xasprintf("%s#%lld", base, (long long)n);
+
+		json_object_set_new(count, base, json_integer(n + 1));
+		json_object_set(idx, key, f);
+		free(key);
+		free(base);
+	}
+	json_decref(count);
+	return idx;
+}
+
+static json_t *fact_index(const struct review *r)
+{
+	json_t *idx = json_object(), *f;
+	size_t k;
+
+	for (size_t i = 0; i < r->ncollectors; i++) {
+		json_array_foreach(r->collectors[i].facts, k, f)
+		{
+			char *key = xasprintf("%s/%s", r->collectors[i].name,
+					      fstr(f, "key"));
+
+			/* A repeated key: the last value is what held. */
+			json_object_set(idx, key, json_object_get(f, "value"));
+			free(key);
+		}
+	}
+	return idx;
+}
+
+static json_t *finding_brief(json_t *f)
+{
+	return json_pack(
+		"{s:s, s:s, s:s, s:O?, s:s}", "collector", fstr(f, "collector"),
+		"id", fstr(f, "id"), "severity", fstr(f, "severity"), "level",
+		json_object_get(f, "level"), "title", fstr(f, "title"));
+}
+
+static bool is_problem(json_t *f)
+{
+	return strcmp(fstr(f, "severity"), "warn") == 0 ||
+	       strcmp(fstr(f, "severity"), "fail") == 0;
+}
+
+static json_t *diff_build(const struct review *a, const struct review *b)
+{
+	json_t *fa = finding_index(a), *fb = finding_index(b);
+	json_t *xa = fact_index(a), *xb = fact_index(b);
+	json_t *appeared = json_array(), *gone = json_array();
+	json_t *changed = json_array(), *facts = json_array();
+	json_t *cols = json_array(), *f, *g;
+	const char *key;
+
+	json_object_foreach(fb, key, f)
+	{
+		if (!(g = json_object_get(fa, key)))
+			json_array_append_new(appeared, finding_brief(f));
+		else if (strcmp(fstr(f, "severity"), fstr(g, "severity")) != 0)
+			json_array_append_new(
+				changed,
+				json_pack("{s:s, s:s, s:s, s:s, s:s}",
+					  "collector", fstr(f, "collector"),
+					  "id", fstr(f, "id"), "title",
+					  fstr(f, "title"), "old",
+					  fstr(g, "severity"), "new",
+					  fstr(f, "severity")));
+	}
+	json_object_foreach(fa, key, f)
+	{
+		if (!json_object_get(fb, key))
+			json_array_append_new(gone, finding_brief(f));
+	}
+	json_object_foreach(xb, key, f)
+	{
+		g = json_object_get(xa, key);
+		if (!g || !json_equal(f, g))
+			json_array_append_new(
+				facts, json_pack("{s:s, s:O?, s:O}", "fact",
+						 key, "old", g, "new", f));
+	}
+	json_object_foreach(xa, key, f)
+	{
+		if (!json_object_get(xb, key))
+			json_array_append_new(
+				facts, json_pack("{s:s, s:O, s:n}", "fact", key,
+						 "old", f, "new"));
+	}
+	for (size_t i = 0; i < b->ncollectors; i++) {
+		const struct review_collector *cb = &b->collectors[i];
+		const struct review_collector *ca =
+			review_collector_find(a, cb->name);
+
+		if (!ca || strcmp(ca->status, cb->status) != 0)
+			json_array_append_new(cols,
+					      json_pack("{s:s, s:s?, s:s}",
+							"name", cb->name, "old",
+							ca ? ca->status : NULL,
+							"new", cb->status));
+	}
+	for (size_t i = 0; i < a->ncollectors; i++)
+		if (!review_collector_find(b, a->collectors[i].name))
+			json_array_append_new(
+				cols,
+				json_pack("{s:s, s:s, s:n}", "name",
+					  a->collectors[i].name, "old",
+					  a->collectors[i].status, "new"));
+	json_decref(fa);
+	json_decref(fb);
+	json_decref(xa);
+	json_decref(xb);
+	return json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:o, s:o, s:o, "
+			 "s:o, s:o}",
+			 "format", "rdiag-diff/1", "old", "bundle", a->path,
+			 "sha256", a->sha256, "new", "bundle", b->path,
+			 "sha256", b->sha256, "appeared", appeared,
+			 "disappeared", gone, "severity_changed", changed,
+			 "facts_changed", facts, "collectors_changed", cols);
+}
+
+static void print_findings(const char *heading, json_t *list)
+{
+	size_t i;
+	json_t *f;
+
+	if (json_array_size(list) == 0)
+		return;
+	printf("\n%s (%zu):\n", heading, json_array_size(list));
+	json_array_foreach(list, i, f)
+	{
+		printf("  %-4s  %s  [%s %s]\n", fstr(f, "severity"),
+		       fstr(f, "title"), fstr(f, "collector"), fstr(f, "id"));
+	}
+}
+
+static const char *val_str(json_t *v)
+{
+	return v ? json_string_value(v) : "(absent)";
+}
+
+static void print_diff(json_t *d)
+{
+	json_t *appeared = json_object_get(d, "appeared");
+	json_t *gone = json_object_get(d, "disappeared");
+	json_t *changed = json_object_get(d, "severity_changed");
+	json_t *facts = json_object_get(d, "facts_changed");
+	json_t *cols = json_object_get(d, "collectors_changed"), *f;
+	size_t i, fixed = 0, new_problems = 0;
+
+	printf("Comparing %s\n     with %s\n",
+	       json_string_value(
+		       json_object_get(json_object_get(d, "old"), "bundle")),
+	       json_string_value(
+		       json_object_get(json_object_get(d, "new"), "bundle")));
+	json_array_foreach(gone, i, f) fixed += is_problem(f);
+	json_array_foreach(appeared, i, f) new_problems += is_problem(f);
+	json_array_foreach(changed, i, f)
+	{
+		bool was = strcmp(fstr(f, "old"), "warn") == 0 ||
+			   strcmp(fstr(f, "old"), "fail") == 0;
+		bool now = strcmp(fstr(f, "new"), "warn") == 0 ||
+			   strcmp(fstr(f, "new"), "fail") == 0;
+
+		fixed += was && !now;
+		new_problems += now && !was;
+	}
+	if (json_array_size(appeared) + json_array_size(gone) +
+		    json_array_size(changed) + json_array_size(facts) +
+		    json_array_size(cols) ==
+	    0) {
+		printf("\nNo differences in findings, facts or collectors.\n");
+		return;
+	}
+	printf("\n%zu problem%s gone, %zu new problem%s.\n", fixed,
+	       fixed == 1 ? "" : "s", new_problems,
+	       new_problems == 1 ? "" : "s");
+	print_findings("Findings that disappeared", gone);
+	print_findings("Findings that appeared", appeared);
+	if (json_array_size(changed) > 0) {
+		printf("\nFindings whose severity changed (%zu):\n",
+		       json_array_size(changed));
+		json_array_foreach(changed, i, f)
+			printf("  %s -> %s  %s  [%s %s]\n", fstr(f, "old"),
+			       fstr(f, "new"), fstr(f, "title"),
+			       fstr(f, "collector"), fstr(f, "id"));
+	}
+	if (json_array_size(cols) > 0) {
+		printf("\nCollectors whose status changed (%zu):\n",
+		       json_array_size(cols));
+		json_array_foreach(cols, i, f)
+			printf("  %-16s %s -> %s\n", fstr(f, "name"),
+			       val_str(json_object_get(f, "old")),
+			       val_str(json_object_get(f, "new")));
+	}
+	if (json_array_size(facts) > 0) {
+		printf("\nFacts that changed (%zu):\n", json_array_size(facts));
+		json_array_foreach(facts, i, f)
+		{
+			json_t *o = json_object_get(f, "old");
+			json_t *n = json_object_get(f, "new");
+
+			printf("  %s: %s -> %s\n", fstr(f, "fact"),
+			       json_is_string(o) ? json_string_value(o)
+						 : "(absent)",
+			       json_is_string(n) ? json_string_value(n)
+						 : "(absent)");
+		}
+	}
+}
+
+static int cmd_diff(int argc, char **argv)
+{
+	struct review_cli cli;
+	struct review *a = NULL, *b = NULL;
+	bool json = false;
+	json_t *d = NULL;
+	int c, rc = 0;
+
+	review_cli_init(&cli, "diff");
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", diff_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			json = true;
+			break;
+		default:
+			if (review_cli_option(&cli, c, argv, DIFF_USAGE, &rc))
+				goto out;
+			break;
+		}
+	}
+	if (argc - optind != 2) {
+		rc = cmd_usage_error("diff", "need OLD and NEW bundles");
+		goto out;
+	}
+	if ((rc = review_cli_load_keys(&cli)) != 0 ||
+	    (rc = review_cli_open(&cli, argv[optind], NULL, &a, NULL)) != 0 ||
+	    (rc = review_cli_open(&cli, argv[optind + 1], NULL, &b, NULL)) != 0)
+		goto out;
+	d = diff_build(a, b);
+	if (json) {
+		json_dumpf(d, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		fputc('\n', stdout);
+	} else {
+		print_diff(d);
+	}
+out:
+	fflush(stdout);
+	json_decref(d);
+	review_free(a);
+	review_free(b);
+	review_cli_release(&cli);
+	return rc;
+}
+
+const struct command cmd_diff_entry = {
+	.name = "diff",
+	.summary = "compare two bundles: findings, facts and collectors",
+	.usage = DIFF_USAGE,
+	.run = cmd_diff,
+};

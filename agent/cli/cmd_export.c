@@ -1,0 +1,390 @@
+/*
+ * `rdiag export BUNDLE --only NAME[,NAME...] -o PART`: a sub-bundle for a
+ * level-4 partner (the NAS vendor, the DB admin) holding only the chosen
+ * collectors' records and artifacts, their findings, a report of those and
+ * a manifest of its own. Nothing of the other collectors goes in: not their
+ * facts, not their files, not rdiag.log (which mixes every collector's
+ * lines). The source is verified first and copied through a private
+ * directory with the same safe extraction as `rdiag extract`.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/command.h"
+#include "cli/review_cli.h"
+#include "core/bundle.h"
+#include "core/report.h"
+#include "core/sign.h"
+#include "platform/fsutil.h"
+#include "review/review_dest.h"
+
+#define EXPORT_USAGE                                                           \
+	"usage: rdiag export BUNDLE --only NAME[,NAME...] -o PART [options]\n" \
+	"  --only NAME[,NAME...]   the collectors to keep (required)\n"        \
+	"  -o, --out PART          the new bundle, ending in .tar.gz or\n"     \
+	"                          .tar.zst (a PART.sha256 sidecar is "        \
+	"added)\n"                                                             \
+	"  --sign SECRETKEY        sign the new manifest "                     \
+	"(ed25519)\n" REVIEW_CLI_KEY_USAGE
+
+enum {
+	OPT_ONLY = 256,
+	OPT_SIGN,
+};
+
+static const struct option export_opts[] = {
+	{ "only", required_argument, NULL, OPT_ONLY },
+	{ "out", required_argument, NULL, 'o' },
+	{ "sign", required_argument, NULL, OPT_SIGN },
+	{ "key", required_argument, NULL, REVIEW_CLI_OPT_KEY },
+	{ "trust", required_argument, NULL, REVIEW_CLI_OPT_TRUST },
+	{ "help", no_argument, NULL, REVIEW_CLI_OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static char *export_sign(void *arg, const void *m, size_t len)
+{
+	return sign_manifest(arg, m, len);
+}
+
+static bool selected(json_t *only, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(only, i, v)
+	{
+		if (strcmp(json_string_value(v), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* "collectors/NAME/..." of a selected collector. */
+static bool path_selected(json_t *only, const char *path)
+{
+	const char *p = path + strlen("collectors/"), *slash;
+	char *name;
+	bool yes;
+
+	if (strncmp(path, "collectors/", strlen("collectors/")) != 0 ||
+	    !(slash = strchr(p, '/')))
+		return false;
+	name = xstrndup(p, (size_t)(slash - p));
+	yes = selected(only, name);
+	free(name);
+	return yes;
+}
+
+/* Split PART into directory, base name and compression. */
+static int parse_part(const char *part, char **ret_dir, char **ret_base,
+		      enum bundle_compress *ret_c)
+{
+	static const struct {
+		const char *suffix;
+		enum bundle_compress c;
+	} sfx[] = { { ".tar.gz", BUNDLE_GZIP }, { ".tar.zst", BUNDLE_ZSTD } };
+	char *d = xstrdup(part), *b = xstrdup(part);
+	const char *base = basename(b);
+	size_t len = strlen(base);
+	int r = -EINVAL;
+
+	for (size_t i = 0; i < ARRAY_SIZE(sfx); i++) {
+		size_t sl = strlen(sfx[i].suffix);
+
+		if (len > sl && strcmp(base + len - sl, sfx[i].suffix) == 0) {
+			*ret_base = xstrndup(base, len - sl);
+			*ret_dir = xstrdup(dirname(d));
+			*ret_c = sfx[i].c;
+			r = 0;
+		}
+	}
+	free(d);
+	free(b);
+	return r;
+}
+
+static json_t *sub_manifest(const struct review *r, json_t *only)
+{
+	json_t *m = json_deep_copy(r->manifest), *cols = json_array(), *c;
+	unsigned char d[crypto_hash_sha256_BYTES];
+	char hex[sizeof(d) * 2 + 1];
+	size_t i;
+
+	json_array_foreach(json_object_get(r->manifest, "collectors"), i, c)
+	{
+		if (selected(only,
+			     json_string_value(json_object_get(c, "name"))))
+			json_array_append(cols, c);
+	}
+	json_object_set_new(m, "collectors", cols);
+	json_object_del(m, "files");
+	crypto_hash_sha256(d, (const unsigned char *)r->manifest_text,
+			   r->manifest_len);
+	sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
+	json_object_set_new(
+		m, "exported_from",
+		json_pack("{s:s, s:s, s:s, s:O, s:O}", "bundle", r->top,
+			  "sha256", r->sha256, "manifest_sha256", hex,
+			  "collectors", only, "redactions",
+			  r->redactions ? r->redactions : json_object()));
+	return m;
+}
+
+static char *sub_report(struct review *r, json_t *only, json_t **ret_findings)
+{
+	struct collector_result *res =
+		xcalloc(r->ncollectors + 1, sizeof(*res));
+	json_t *fs = json_array(), *f;
+	struct verdict v, sub;
+	char *text = NULL;
+	size_t len = 0, n = 0, i;
+	FILE *mf;
+
+	review_verdict(r, &v);
+	for (i = 0; i < v.n; i++)
+		if (selected(only, v.results[i].collector->name))
+			res[n++] = v.results[i];
+	json_array_foreach(r->findings, i, f)
+	{
+		if (selected(only, json_string_value(
+					   json_object_get(f, "collector"))))
+			json_array_append(fs, f);
+	}
+	sub = v;
+	sub.results = res;
+	sub.n = n;
+	sub.findings = fs;
+	sub.bundle_path = NULL;
+	mf = open_memstream(&text, &len);
+	if (mf) {
+		report_text(mf, &sub, false, true);
+		fclose(mf);
+	}
+	free(res);
+	*ret_findings = fs;
+	return text ? text : xstrdup("");
+}
+
+/* The original findings (unsanitised) of the selected collectors. */
+static char *sub_findings(const char *tmp, json_t *only)
+{
+	char *path = xasprintf("%s/findings.json", tmp), *text;
+	json_t *all = json_load_file(path, 0, NULL), *keep = json_array(), *f;
+	size_t i;
+
+	json_array_foreach(all, i, f)
+	{
+		if (selected(only, json_string_value(
+					   json_object_get(f, "collector"))))
+			json_array_append(keep, f);
+	}
+	text = json_dumps(keep, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	json_decref(all);
+	json_decref(keep);
+	free(path);
+	return text;
+}
+
+static int write_part(struct review *r, const char *tmp, json_t *only,
+		      const char *part, const struct sign_key *signer)
+{
+	struct bundle *b = NULL;
+	char *dir = NULL, *base = NULL, *err = NULL, *path = NULL;
+	char *findings = NULL, *report = NULL, sha[65];
+	enum bundle_compress comp;
+	json_t *m = NULL, *sub_fs = NULL, *p;
+	uint64_t size = 0;
+	size_t i, nfiles = 0;
+	int rc = 0, q = 0;
+
+	if (parse_part(part, &dir, &base, &comp) < 0) {
+		rc = cmd_usage_error("export",
+				     "-o must name a .tar.gz or .tar.zst file, "
+				     "not '%s'",
+				     part);
+		goto out;
+	}
+	if ((q = bundle_open(dir, base, comp, NULL, &b, &err)) < 0)
+		goto fail;
+	if (signer)
+		bundle_set_signer(b, export_sign, (void *)signer);
+	json_array_foreach(r->paths, i, p)
+	{
+		const char *rel = json_string_value(p);
+		char *src;
+
+		if (!path_selected(only, rel))
+			continue;
+		src = xasprintf("%s/%s", tmp, rel);
+		q = bundle_add_file(b, rel, src, false, &err);
+		free(src);
+		if (q < 0)
+			goto fail;
+		nfiles++;
+	}
+	findings = sub_findings(tmp, only);
+	report = sub_report(r, only, &sub_fs);
+	if (!findings) {
+		q = -ENOMEM;
+		goto fail;
+	}
+	if ((q = bundle_add_data(b, "findings.json", findings, strlen(findings),
+				 &err)) < 0 ||
+	    (q = bundle_add_data(b, "report.txt", report, strlen(report),
+				 &err)) < 0)
+		goto fail;
+	m = sub_manifest(r, only);
+	q = bundle_close(b, m, &path, &size, sha, &err);
+	b = NULL;
+	if (q < 0)
+		goto fail;
+	printf("wrote %s (%zu collector files, %zu findings%s)\nSHA-256: %s\n",
+	       path, nfiles, json_array_size(sub_fs), signer ? ", signed" : "",
+	       sha);
+	goto out;
+fail:
+	bundle_abort(b);
+	cmd_error("export: cannot write '%s': %s", part,
+		  err ? err : strerror(-q));
+	rc = q == -EEXIST || q == -EACCES || q == -ENOSPC || q == -ENOENT ||
+			     q == -EROFS
+		     ? EXIT_CANTCREAT
+		     : EXIT_SOFTWARE;
+out:
+	json_decref(m);
+	json_decref(sub_fs);
+	free(findings);
+	free(report);
+	free(dir);
+	free(base);
+	free(err);
+	free(path);
+	return rc;
+}
+
+static int parse_only(const char *list, json_t *only)
+{
+	char *copy = xstrdup(list), *save = NULL, *tok;
+
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		if (!selected(only, tok))
+			json_array_append_new(only, json_string(tok));
+	free(copy);
+	return json_array_size(only) > 0 ? 0 : -EINVAL;
+}
+
+static int cmd_export(int argc, char **argv)
+{
+	struct review_cli cli;
+	struct review_dest *dest = NULL;
+	struct review *r = NULL;
+	struct sign_key signer;
+	const char *part = NULL, *sign_path = NULL;
+	char *tmp = NULL, *tree = NULL, *err = NULL, *dir = NULL;
+	json_t *only = json_array(), *v;
+	size_t i;
+	int c, rc = 0;
+
+	memset(&signer, 0, sizeof(signer));
+	review_cli_init(&cli, "export");
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":o:", export_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_ONLY:
+			if (parse_only(optarg, only) < 0) {
+				rc = cmd_usage_error(
+					"export",
+					"--only needs at least one name");
+				goto out;
+			}
+			break;
+		case 'o':
+			part = optarg;
+			break;
+		case OPT_SIGN:
+			sign_path = optarg;
+			break;
+		default:
+			if (review_cli_option(&cli, c, argv, EXPORT_USAGE, &rc))
+				goto out;
+			break;
+		}
+	}
+	if (argc - optind != 1 || !part || json_array_size(only) == 0) {
+		rc = cmd_usage_error("export", "need BUNDLE, --only and -o");
+		goto out;
+	}
+	if ((rc = review_cli_load_keys(&cli)) != 0)
+		goto out;
+	if (sign_path) {
+		if (sign_key_load(sign_path, SIGN_KEY_SIGN_SECRET, &signer,
+				  &err) < 0) {
+			cmd_error("export: %s", err);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	/* Beside the part: same file system, and not a shared /tmp. */
+	{
+		char *copy = xstrdup(part);
+
+		dir = xstrdup(dirname(copy));
+		free(copy);
+	}
+	tmp = xasprintf("%s/.rdiag-export-XXXXXX", dir);
+	if (!mkdtemp(tmp)) {
+		cmd_error("export: cannot create a directory in '%s': %s", dir,
+			  strerror(errno));
+		free(tmp);
+		tmp = NULL;
+		rc = EXIT_CANTCREAT;
+		goto out;
+	}
+	tree = xasprintf("%s/b", tmp);
+	if (review_dest_open(tree, &dest, &err) < 0) {
+		cmd_error("export: %s", err);
+		rc = EXIT_CANTCREAT;
+		goto out;
+	}
+	if ((rc = review_cli_open(&cli, argv[optind], review_dest_sink(dest),
+				  &r, NULL)) != 0)
+		goto out;
+	json_array_foreach(only, i, v)
+	{
+		if (!review_collector_find(r, json_string_value(v))) {
+			rc = cmd_usage_error(
+				"export", "collector '%s' is not in '%s'",
+				json_string_value(v), argv[optind]);
+			goto out;
+		}
+	}
+	rc = write_part(r, tree, only, part, sign_path ? &signer : NULL);
+out:
+	if (tmp && fs_remove_tree(tmp) < 0)
+		cmd_error("export: cannot remove '%s', ignoring", tmp);
+	review_free(r);
+	review_dest_free(dest);
+	review_cli_release(&cli);
+	sign_key_wipe(&signer);
+	json_decref(only);
+	free(tmp);
+	free(tree);
+	free(dir);
+	free(err);
+	return rc;
+}
+
+const struct command cmd_export_entry = {
+	.name = "export",
+	.summary = "write a sub-bundle holding only some collectors",
+	.usage = EXPORT_USAGE,
+	.run = cmd_export,
+};

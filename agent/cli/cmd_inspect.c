@@ -1,0 +1,232 @@
+/*
+ * `rdiag inspect BUNDLE`: prove a bundle is intact (sidecar, every file
+ * against the manifest, the signature, nothing extra or missing), then show
+ * it as the customer saw it: the verdict, the collectors' statuses and the
+ * key facts of each collector. --json for tools, --html for people.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/command.h"
+#include "cli/review_cli.h"
+#include "core/report.h"
+#include "review/html.h"
+
+/* Facts per collector in the text output; --json and --html show all. */
+#define INSPECT_FACTS 12
+
+#define INSPECT_USAGE                                                     \
+	"usage: rdiag inspect BUNDLE [options]\n"                         \
+	"  --json                  print the result as one JSON object\n" \
+	"  --html FILE             also write a self-contained HTML "     \
+	"report\n" REVIEW_CLI_KEY_USAGE                                   \
+	"Exit status: 0 intact, 65 not intact or not trusted (with the "  \
+	"reason).\n"
+
+enum {
+	OPT_JSON = 256,
+	OPT_HTML,
+};
+
+static const struct option inspect_opts[] = {
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "html", required_argument, NULL, OPT_HTML },
+	{ "key", required_argument, NULL, REVIEW_CLI_OPT_KEY },
+	{ "trust", required_argument, NULL, REVIEW_CLI_OPT_TRUST },
+	{ "help", no_argument, NULL, REVIEW_CLI_OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void print_integrity(FILE *out, const struct review *r)
+{
+	fprintf(out, "Bundle %s is intact:\n", r->path);
+	fprintf(out, "  sidecar    %s\n",
+		r->sidecar == REVIEW_SIDECAR_OK ? "matches"
+						: "none beside the bundle");
+	fprintf(out, "  files      %llu, every one matches manifest.json\n",
+		(unsigned long long)r->nfiles);
+	if (r->is_signed)
+		fprintf(out, "  signature  valid, key %s%s\n", r->signer,
+			r->trusted ? " (trusted)"
+				   : " (give --trust PUBKEY to require it)");
+	else
+		fprintf(out, "  signature  not signed\n");
+	if (r->encrypted)
+		fprintf(out, "  encrypted  yes (decrypted with --key)\n");
+	fprintf(out, "  written    %s by rdiag %s, %s to %s\n\n", r->host,
+		r->agent_version ? r->agent_version : "?",
+		r->started ? r->started : "?", r->finished ? r->finished : "?");
+}
+
+static void print_details(FILE *out, const struct review *r)
+{
+	const char *rule;
+	json_t *n;
+
+	fprintf(out, "\nCollectors:\n");
+	for (size_t i = 0; i < r->ncollectors; i++) {
+		const struct review_collector *c = &r->collectors[i];
+
+		fprintf(out, "  %-16s %-8s %6.1f s %6lld records%s%s%s\n",
+			c->name, c->status, (double)c->duration_ms / 1000.0,
+			(long long)c->records,
+			c->truncated ? " (truncated)" : "",
+			c->reason ? "  " : "", c->reason ? c->reason : "");
+	}
+	fprintf(out, "\nKey facts:\n");
+	for (size_t i = 0; i < r->ncollectors; i++) {
+		const struct review_collector *c = &r->collectors[i];
+		size_t k, total = json_array_size(c->facts);
+		json_t *f;
+
+		fprintf(out, "  %s\n", c->name);
+		if (total == 0)
+			fprintf(out, "    (none)\n");
+		json_array_foreach(c->facts, k, f)
+		{
+			if (k == INSPECT_FACTS)
+				break;
+			fprintf(out, "    %s = %s\n",
+				json_string_value(json_object_get(f, "key")),
+				json_string_value(json_object_get(f, "value")));
+		}
+		if (total > INSPECT_FACTS)
+			fprintf(out, "    ... %zu more (--json or --html)\n",
+				total - INSPECT_FACTS);
+	}
+	if (r->redactions && json_object_size(r->redactions) > 0) {
+		fprintf(out, "\nRedacted before bundling:");
+		json_object_foreach(r->redactions, rule, n)
+			fprintf(out, " %s %lld", rule,
+				(long long)json_integer_value(n));
+		fputc('\n', out);
+	}
+}
+
+static json_t *inspect_json(struct review *r)
+{
+	struct verdict v;
+	json_t *o = json_object(), *cols = json_array();
+
+	review_verdict(r, &v);
+	for (size_t i = 0; i < r->ncollectors; i++) {
+		const struct review_collector *c = &r->collectors[i];
+
+		json_array_append_new(
+			cols, json_pack("{s:s, s:s, s:s?, s:I, s:I, s:b, s:O}",
+					"name", c->name, "status", c->status,
+					"reason", c->reason, "duration_ms",
+					(json_int_t)c->duration_ms, "records",
+					(json_int_t)c->records, "truncated",
+					c->truncated, "facts", c->facts));
+	}
+	json_object_set_new(o, "format", json_string("rdiag-inspect/1"));
+	json_object_set_new(o, "intact", json_true());
+	json_object_set_new(o, "bundle", json_string(r->path));
+	json_object_set_new(o, "sha256", json_string(r->sha256));
+	json_object_set_new(o, "size", json_integer((json_int_t)r->file_size));
+	json_object_set_new(o, "encrypted", json_boolean(r->encrypted));
+	json_object_set_new(
+		o, "sidecar",
+		json_string(r->sidecar == REVIEW_SIDECAR_OK ? "ok" : "none"));
+	json_object_set_new(o, "signature",
+			    json_pack("{s:b, s:s?, s:b}", "signed",
+				      r->is_signed, "key",
+				      r->is_signed ? r->signer : NULL,
+				      "trusted", r->trusted));
+	json_object_set_new(o, "files", json_integer((json_int_t)r->nfiles));
+	json_object_set_new(o, "verdict", report_json(&v));
+	json_object_set_new(o, "collectors", cols);
+	json_object_set_new(o, "redactions",
+			    r->redactions ? json_incref(r->redactions)
+					  : json_object());
+	return o;
+}
+
+static int cmd_inspect(int argc, char **argv)
+{
+	struct review_cli cli;
+	struct review *r = NULL;
+	const char *html = NULL;
+	char *reason = NULL, *err = NULL;
+	bool json = false;
+	int c, rc = 0;
+
+	review_cli_init(&cli, "inspect");
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", inspect_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_JSON:
+			json = true;
+			break;
+		case OPT_HTML:
+			html = optarg;
+			break;
+		default:
+			if (review_cli_option(&cli, c, argv, INSPECT_USAGE,
+					      &rc))
+				goto out;
+			break;
+		}
+	}
+	if (argc - optind != 1) {
+		rc = cmd_usage_error("inspect", "need exactly one BUNDLE");
+		goto out;
+	}
+	if ((rc = review_cli_load_keys(&cli)) != 0)
+		goto out;
+	if ((rc = review_cli_open(&cli, argv[optind], NULL, &r, &reason)) !=
+	    0) {
+		if (json) {
+			json_t *o = json_pack("{s:s, s:b, s:s, s:s}", "format",
+					      "rdiag-inspect/1", "intact", 0,
+					      "bundle", argv[optind], "error",
+					      reason);
+
+			if (o)
+				json_dumpf(o, stdout,
+					   JSON_INDENT(2) | JSON_ENSURE_ASCII);
+			fputc('\n', stdout);
+			json_decref(o);
+		}
+		goto out;
+	}
+	if (html && html_write(r, html, &err) < 0) {
+		cmd_error("inspect: %s", err);
+		rc = EXIT_CANTCREAT;
+		goto out;
+	}
+	if (json) {
+		json_t *o = inspect_json(r);
+
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+		fputc('\n', stdout);
+		json_decref(o);
+	} else {
+		struct verdict v;
+
+		print_integrity(stdout, r);
+		review_verdict(r, &v);
+		report_text(stdout, &v, false, false);
+		print_details(stdout, r);
+		if (html)
+			printf("\nHTML report: %s\n", html);
+	}
+out:
+	fflush(stdout);
+	review_free(r);
+	review_cli_release(&cli);
+	free(reason);
+	free(err);
+	return rc;
+}
+
+const struct command cmd_inspect_entry = {
+	.name = "inspect",
+	.summary = "verify a bundle and show its verdict, collectors and facts",
+	.usage = INSPECT_USAGE,
+	.run = cmd_inspect,
+};

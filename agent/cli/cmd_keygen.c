@@ -1,0 +1,109 @@
+/*
+ * `rdiag keygen`: make a key pair for signing bundles (Ed25519) or for
+ * encrypting them to a vendor (X25519). The secret key is written 0600 with
+ * O_EXCL and never printed; the public one is what others get.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/command.h"
+#include "core/sign.h"
+
+#define KEYGEN_USAGE                                                          \
+	"usage: rdiag keygen --type sign|encrypt NAME\n"                      \
+	"  writes NAME.key (secret, mode 0600) and NAME.pub (public);\n"      \
+	"  never overwrites an existing file.\n"                              \
+	"  sign:    ed25519; run --sign NAME.key, inspect --trust NAME.pub\n" \
+	"  encrypt: x25519; run --encrypt-to NAME.pub, inspect --key "        \
+	"NAME.key\n"
+
+enum {
+	OPT_TYPE = 256,
+	OPT_HELP,
+};
+
+static const struct option keygen_opts[] = {
+	{ "type", required_argument, NULL, OPT_TYPE },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int cmd_keygen(int argc, char **argv)
+{
+	struct sign_key sec, pub;
+	char *sec_path = NULL, *pub_path = NULL, *err = NULL;
+	char fpr[SIGN_FPR_LEN + 1];
+	const char *type = NULL;
+	bool encrypt;
+	int c, rc = 0;
+
+	memset(&sec, 0, sizeof(sec));
+	memset(&pub, 0, sizeof(pub));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", keygen_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_TYPE:
+			type = optarg;
+			break;
+		case OPT_HELP:
+			fputs(KEYGEN_USAGE, stdout);
+			goto out;
+		default:
+			rc = cmd_getopt_error("keygen", c, argv);
+			goto out;
+		}
+	}
+	if (!type || (strcmp(type, "sign") != 0 && strcmp(type, "encrypt"))) {
+		rc = cmd_usage_error("keygen",
+				     "--type must be sign or encrypt");
+		goto out;
+	}
+	if (argc - optind != 1 || !*argv[optind]) {
+		rc = cmd_usage_error("keygen", "need exactly one NAME");
+		goto out;
+	}
+	encrypt = strcmp(type, "encrypt") == 0;
+	sec_path = xasprintf("%s.key", argv[optind]);
+	pub_path = xasprintf("%s.pub", argv[optind]);
+	if (access(sec_path, F_OK) == 0 || access(pub_path, F_OK) == 0) {
+		cmd_error("keygen: '%s' or '%s' already exists; not "
+			  "overwriting a key",
+			  sec_path, pub_path);
+		rc = EXIT_CANTCREAT;
+		goto out;
+	}
+	sign_keypair_new(encrypt, &sec, &pub);
+	if (sign_key_save(&sec, sec_path, &err) < 0) {
+		cmd_error("keygen: %s", err);
+		rc = EXIT_CANTCREAT;
+		goto out;
+	}
+	if (sign_key_save(&pub, pub_path, &err) < 0) {
+		cmd_error("keygen: %s", err);
+		unlink(sec_path);
+		rc = EXIT_CANTCREAT;
+		goto out;
+	}
+	sign_fingerprint(pub.key, pub.len, fpr);
+	printf("secret key: %s (mode 0600; keep it private)\n"
+	       "public key: %s (%s, fingerprint %s)\n",
+	       sec_path, pub_path, sign_key_kind_name(pub.kind), fpr);
+out:
+	sign_key_wipe(&sec);
+	sign_key_wipe(&pub);
+	free(sec_path);
+	free(pub_path);
+	free(err);
+	return rc;
+}
+
+const struct command cmd_keygen_entry = {
+	.name = "keygen",
+	.summary = "make a key pair for signing or encrypting bundles",
+	.usage = KEYGEN_USAGE,
+	.run = cmd_keygen,
+};

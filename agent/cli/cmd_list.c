@@ -1,0 +1,104 @@
+/*
+ * `rdiag list`: the collectors rdiag has, with what each answers, its
+ * default deadline and its config keys.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/command.h"
+#include "registry.h"
+
+#define LIST_USAGE                                                 \
+	"usage: rdiag list [--json] [--verbose]\n"                 \
+	"  --json      one JSON object: {\"collectors\": [...]}\n" \
+	"  --verbose   also list each collector's config keys\n"
+
+static json_t *list_json(void)
+{
+	json_t *arr = json_array();
+
+	for (const struct collector *const *c = registry_collectors; *c; c++) {
+		json_t *keys = json_array();
+
+		for (const struct config_key *k = (*c)->keys; k && k->name; k++)
+			json_array_append_new(
+				keys,
+				json_pack("{s:s, s:b, s:s}", "name", k->name,
+					  "repeatable",
+					  (k->flags & CONFIG_KEY_REPEATABLE) !=
+						  0,
+					  "help", k->help ? k->help : ""));
+		json_array_append_new(
+			arr, json_pack("{s:s, s:s, s:I, s:b, s:o}", "name",
+				       (*c)->name, "summary", (*c)->summary,
+				       "deadline_ms",
+				       (json_int_t)(*c)->deadline_ms, "opt_in",
+				       ((*c)->flags & COLLECTOR_OPT_IN) != 0,
+				       "config_keys", keys));
+	}
+	return json_pack("{s:o}", "collectors", arr);
+}
+
+static int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool json = false, verbose = false;
+	int c;
+
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			fputs(LIST_USAGE, stdout);
+			return 0;
+		default:
+			return cmd_usage_error("list", "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		return cmd_usage_error("list", "unexpected argument '%s'",
+				       argv[optind]);
+	if (json) {
+		json_t *j = list_json();
+
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+		json_decref(j);
+		return 0;
+	}
+	for (const struct collector *const *p = registry_collectors; *p; p++) {
+		printf("%-16s %5.0f s  %s%s\n", (*p)->name,
+		       (double)(*p)->deadline_ms / 1000.0, (*p)->summary,
+		       ((*p)->flags & COLLECTOR_OPT_IN) ? " (opt-in)" : "");
+		for (const struct config_key *k = (*p)->keys;
+		     verbose && k && k->name; k++)
+			printf("    [%s] %s%s  %s\n", (*p)->name, k->name,
+			       (k->flags & CONFIG_KEY_REPEATABLE)
+				       ? " (repeatable)"
+				       : "",
+			       k->help ? k->help : "");
+	}
+	return 0;
+}
+
+const struct command cmd_list_entry = {
+	.name = "list",
+	.summary = "list the collectors and their deadlines",
+	.usage = LIST_USAGE,
+	.run = cmd_list,
+};

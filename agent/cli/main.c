@@ -1,0 +1,93 @@
+/*
+ * rdiag's entry point: find the command in the table and run it. Global
+ * options are few on purpose; everything else belongs to a command.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/command.h"
+
+static int cmd_help(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const struct command cmd_help_entry = {
+	.name = "help",
+	.summary = "show the commands, or one command's options",
+	.usage = "usage: rdiag help [COMMAND]\n",
+	.run = cmd_help,
+};
+
+static const struct command cmd_version_entry = {
+	.name = "version",
+	.summary = "print the version",
+	.usage = "usage: rdiag version\n",
+	.run = cmd_version,
+};
+
+/* Sorted by name; NULL-terminated. */
+static const struct command *const commands[] = {
+	&cmd_agent_entry,   &cmd_approve_entry, &cmd_diff_entry,
+	&cmd_export_entry,  &cmd_extract_entry, &cmd_help_entry,
+	&cmd_inspect_entry, &cmd_keygen_entry,  &cmd_list_entry,
+	&cmd_request_entry, &cmd_run_entry,     &cmd_session_entry,
+	&cmd_upload_entry,  &cmd_version_entry, NULL,
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (const struct command *const *c = commands; *c; c++)
+		if (strcmp((*c)->name, name) == 0)
+			return *c;
+	return NULL;
+}
+
+static void print_overview(FILE *f)
+{
+	fputs("usage: rdiag COMMAND [options]\n\ncommands:\n", f);
+	for (const struct command *const *c = commands; *c; c++)
+		fprintf(f, "  %-10s %s\n", (*c)->name, (*c)->summary);
+	fputs("\nSee 'rdiag help COMMAND' or man rdiag.\n", f);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		print_overview(stdout);
+		return 0;
+	}
+	if (argc > 2)
+		return cmd_usage_error("help", "too many arguments");
+	if (!(c = find_command(argv[1])))
+		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
+	printf("rdiag %s: %s\n\n%s", c->name, c->summary, c->usage);
+	return 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	(void)argv;
+	if (argc > 1)
+		return cmd_usage_error("version", "unexpected argument '%s'",
+				       argv[1]);
+	printf("rdiag %s\n", RDIAG_VERSION);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		print_overview(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return cmd_help(1, argv);
+	if (strcmp(argv[1], "--version") == 0)
+		return cmd_version(1, argv);
+	if (!(c = find_command(argv[1])))
+		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
+	return c->run(argc - 1, argv + 1);
+}

@@ -1,0 +1,279 @@
+/*
+ * Configuration loading with inih, validated against a schema made of the
+ * agent's own keys and each collector's key table.
+ */
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "core/config.h"
+#include "request/agentd.h"
+#include "request/request.h"
+#include "session/session.h"
+#include "ticket/ticket.h"
+#include "upload/upload.h"
+
+const struct config_key config_agent_keys[] = {
+	{ "out_dir", 0, "where bundles are written (default: current dir)" },
+	{ "jobs", 0, "how many collectors run at once (default: all)" },
+	{ "timeout", 0, "whole-run deadline in seconds (default: 120)" },
+	{ "compress", 0, "bundle compression: gzip (default) or zstd" },
+	{ "min_free_mb", 0, "refuse to start below this free space (64)" },
+	{ "host_label", 0, "name used for this host in bundle names" },
+	{ NULL, 0, NULL },
+};
+
+struct load_state {
+	struct config staged;
+	const char *path;
+	const struct collector *const *table;
+	char *err; /* first problem, without the line number */
+};
+
+void config_init(struct config *c)
+{
+	c->entries = NULL;
+	c->n = 0;
+}
+
+void config_release(struct config *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		free(c->entries[i].section);
+		free(c->entries[i].key);
+		free(c->entries[i].value);
+		free(c->entries[i].origin);
+	}
+	free(c->entries);
+	config_init(c);
+}
+
+void config_add(struct config *c, const char *section, const char *key,
+		const char *value, const char *origin)
+{
+	struct config_entry *e;
+
+	c->entries = xreallocarray(c->entries, c->n + 1, sizeof(*c->entries));
+	e = &c->entries[c->n++];
+	e->section = xstrdup(section);
+	e->key = xstrdup(key);
+	e->value = xstrdup(value);
+	e->origin = xstrdup(origin);
+}
+
+static const struct config_key *find_key(const struct config_key *keys,
+					 const char *name)
+{
+	for (; keys && keys->name; keys++)
+		if (strcmp(keys->name, name) == 0)
+			return keys;
+	return NULL;
+}
+
+/* The key table of a section, or NULL when the section is unknown. */
+static const struct config_key *
+section_keys(const struct collector *const *table, const char *section,
+	     bool *ret_known)
+{
+	*ret_known = true;
+	if (strcmp(section, "agent") == 0)
+		return config_agent_keys;
+	if (strcmp(section, "upload") == 0)
+		return upload_config_keys;
+	if (strcmp(section, "session") == 0)
+		return session_config_keys;
+	if (strcmp(section, "ticket") == 0)
+		return ticket_config_keys;
+	if (strcmp(section, "requests") == 0)
+		return request_config_keys;
+	if (strcmp(section, "agentd") == 0)
+		return agentd_config_keys;
+	for (; table && *table; table++)
+		if (strcmp((*table)->name, section) == 0)
+			return (*table)->keys;
+	*ret_known = false;
+	return NULL;
+}
+
+static bool already_set(const struct config *c, const char *section,
+			const char *key)
+{
+	return config_get(c, section, key) != NULL;
+}
+
+static int on_entry(void *user, const char *section, const char *name,
+		    const char *value)
+{
+	struct load_state *st = user;
+	const struct config_key *k;
+	bool known;
+
+	if (st->err)
+		return 1; /* report only the first problem */
+	if (!*section) {
+		st->err = xasprintf("key '%s' outside any section", name);
+		return 0;
+	}
+	k = find_key(section_keys(st->table, section, &known), name);
+	if (!known) {
+		st->err = xasprintf("unknown section [%s]", section);
+		return 0;
+	}
+	if (!k) {
+		st->err = xasprintf("unknown key '%s' in [%s]", name, section);
+		return 0;
+	}
+	if (!(k->flags & CONFIG_KEY_REPEATABLE) &&
+	    already_set(&st->staged, section, name)) {
+		st->err = xasprintf("key '%s' in [%s] given twice", name,
+				    section);
+		return 0;
+	}
+	config_add(&st->staged, section, name, value, st->path);
+	return 1;
+}
+
+int config_load(struct config *c, const char *path, bool missing_ok,
+		const struct collector *const *table, char **ret_err)
+{
+	struct load_state st = { .path = path, .table = table };
+	struct stat sb;
+	FILE *f;
+	int line, r = 0;
+
+	config_init(&st.staged);
+	f = fopen(path, "r");
+	if (!f) {
+		r = -errno;
+		if (r == -ENOENT && missing_ok)
+			return 0;
+		*ret_err = xasprintf("cannot read config '%s': %s", path,
+				     strerror(-r));
+		return r;
+	}
+	if (fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		fclose(f);
+		*ret_err = xasprintf("config '%s' is not a regular file", path);
+		return -EINVAL;
+	}
+	line = ini_parse_file(f, on_entry, &st);
+	fclose(f);
+	if (line != 0 || st.err) {
+		if (line > 0)
+			*ret_err = xasprintf("%s:%d: %s", path, line,
+					     st.err ? st.err : "syntax error");
+		else
+			*ret_err = xasprintf("%s: %s", path,
+					     st.err ? st.err : "read error");
+		free(st.err);
+		config_release(&st.staged);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < st.staged.n; i++) {
+		struct config_entry *e = &st.staged.entries[i];
+
+		config_add(c, e->section, e->key, e->value, e->origin);
+	}
+	config_release(&st.staged);
+	return 0;
+}
+
+int config_load_files(struct config *c, const char *user_config,
+		      const struct collector *const *table, char **ret_err)
+{
+	const char *sys = getenv("RDIAG_SYSTEM_CONFIG");
+	int r;
+
+	if (!sys)
+		sys = RDIAG_SYSCONFDIR "/rdiag/rdiag.conf";
+	if (*sys && (r = config_load(c, sys, true, table, ret_err)) < 0)
+		return r;
+	if (user_config &&
+	    (r = config_load(c, user_config, false, table, ret_err)) < 0)
+		return r;
+	return 0;
+}
+
+const char *config_get(const struct config *c, const char *section,
+		       const char *key)
+{
+	for (size_t i = c->n; i-- > 0;) {
+		const struct config_entry *e = &c->entries[i];
+
+		if (strcmp(e->section, section) == 0 &&
+		    strcmp(e->key, key) == 0)
+			return e->value;
+	}
+	return NULL;
+}
+
+int config_check_secret(const struct config *c, const char *section,
+			const char *key, char **ret_err)
+{
+	const struct config_entry *e = NULL;
+	struct stat sb;
+
+	for (size_t i = c->n; i-- > 0 && !e;)
+		if (strcmp(c->entries[i].section, section) == 0 &&
+		    strcmp(c->entries[i].key, key) == 0)
+			e = &c->entries[i];
+	if (!e || strncmp(e->origin, "--", 2) == 0)
+		return 0;
+	if (stat(e->origin, &sb) < 0) {
+		*ret_err = xasprintf("cannot check the mode of '%s': %s",
+				     e->origin, strerror(errno));
+		return -EINVAL;
+	}
+	if (sb.st_mode & 077) {
+		*ret_err = xasprintf("config '%s' holds [%s] %s but its "
+				     "mode is %04o; run 'chmod 600 %s'",
+				     e->origin, section, key,
+				     (unsigned)(sb.st_mode & 07777), e->origin);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int config_parse_size(const char *s, uint64_t *ret)
+{
+	size_t n = strlen(s);
+	unsigned long long v, mul = 1;
+	char *num;
+	int r;
+
+	if (n > 1 && strchr("kKmMgG", s[n - 1])) {
+		mul = strchr("kK", s[n - 1])   ? 1024ull
+		      : strchr("mM", s[n - 1]) ? 1024ull << 10
+					       : 1024ull << 20;
+		n--;
+	}
+	/* At most 1 TiB in any unit, so the product cannot wrap. */
+	num = xstrndup(s, n);
+	r = parse_uint(num, 1, (1ull << 40) / mul, &v);
+	free(num);
+	if (r < 0)
+		return -EINVAL;
+	*ret = v * mul;
+	return 0;
+}
+
+size_t config_values(const struct config *c, const char *section,
+		     const char *key, const char ***ret_values)
+{
+	const char **v = xcalloc(c->n + 1, sizeof(*v));
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct config_entry *e = &c->entries[i];
+
+		if (strcmp(e->section, section) == 0 &&
+		    strcmp(e->key, key) == 0)
+			v[n++] = e->value;
+	}
+	v[n] = NULL;
+	*ret_values = v;
+	return n;
+}

@@ -1,0 +1,311 @@
+/*
+ * The ctx API a collector uses inside its worker: records are serialised to
+ * JSON lines on the worker's pipe the moment they are emitted (so a killed
+ * worker keeps what it said), and artifacts are created only inside the
+ * collector's own staging directory.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/ctx.h"
+#include "rdiag/buf.h"
+
+struct value_cache {
+	char *section, *key;
+	const char **values;
+};
+
+struct collector_ctx {
+	struct ctx_params p;
+	int staging_fd;
+	struct value_cache *cache;
+	size_t ncache;
+};
+
+struct collector_ctx *ctx_new(const struct ctx_params *p)
+{
+	struct collector_ctx *ctx = xcalloc(1, sizeof(*ctx));
+
+	ctx->p = *p;
+	if (!ctx->p.root)
+		ctx->p.root = "";
+	ctx->staging_fd = open(p->staging_dir,
+			       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	return ctx;
+}
+
+void ctx_free(struct collector_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	for (size_t i = 0; i < ctx->ncache; i++) {
+		free(ctx->cache[i].section);
+		free(ctx->cache[i].key);
+		free(ctx->cache[i].values);
+	}
+	free(ctx->cache);
+	if (ctx->staging_fd >= 0)
+		close(ctx->staging_fd);
+	free(ctx);
+}
+
+int ctx_out_fd(struct collector_ctx *ctx)
+{
+	return ctx->p.out_fd;
+}
+
+/* Serialise obj as one line and write it whole; consumes obj. */
+static int emit(struct collector_ctx *ctx, json_t *obj)
+{
+	char *s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+	struct buf line;
+	int r;
+
+	json_decref(obj);
+	if (!s)
+		return -ENOMEM;
+	buf_init(&line, RECORD_MAX_LINE);
+	r = buf_puts(&line, s);
+	if (r == 0)
+		r = buf_putc(&line, '\n');
+	free(s);
+	if (r == 0)
+		r = write_all(ctx->p.out_fd, line.data, line.len);
+	buf_release(&line);
+	return r == -ENOBUFS ? -E2BIG : r;
+}
+
+static json_t *jstr_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+int ctx_fact(struct collector_ctx *ctx, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	char *value;
+	json_t *o;
+
+	if (!record_key_valid(key))
+		return -EINVAL;
+	va_start(ap, fmt);
+	value = xvasprintf(fmt, ap);
+	va_end(ap);
+	o = json_pack("{s:s, s:s, s:s?}", "kind", "fact", "key", key, "value",
+		      value);
+	free(value);
+	if (!o)
+		return -EINVAL; /* not UTF-8 */
+	return emit(ctx, o);
+}
+
+int ctx_fact_int(struct collector_ctx *ctx, const char *key, int64_t value)
+{
+	return ctx_fact(ctx, key, "%lld", (long long)value);
+}
+
+int ctx_finding(struct collector_ctx *ctx, const struct finding *f)
+{
+	json_t *o;
+
+	if (!f->id || !record_id_valid(f->id) || !f->title ||
+	    !severity_name(f->severity) || (unsigned)f->level > 4)
+		return -EINVAL;
+	o = json_object();
+	json_object_set_new(o, "kind", json_string("finding"));
+	json_object_set_new(o, "id", json_string(f->id));
+	json_object_set_new(o, "severity",
+			    json_string(severity_name(f->severity)));
+	json_object_set_new(o, "level", json_integer(f->level));
+	json_object_set_new(o, "title", jstr_or_null(f->title));
+	if (f->detail)
+		json_object_set_new(o, "detail", jstr_or_null(f->detail));
+	if (f->hint)
+		json_object_set_new(o, "hint", jstr_or_null(f->hint));
+	if (f->kb)
+		json_object_set_new(o, "kb", jstr_or_null(f->kb));
+	return emit(ctx, o);
+}
+
+int ctx_log(struct collector_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+	json_t *o;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	o = json_pack("{s:s, s:s?}", "kind", "log", "msg", msg);
+	free(msg);
+	if (!o)
+		return -EINVAL;
+	return emit(ctx, o);
+}
+
+int ctx_skip(struct collector_ctx *ctx, const char *reason)
+{
+	json_t *o = json_pack("{s:s, s:s?}", "kind", "skip", "reason", reason);
+
+	if (!o)
+		return -EINVAL;
+	return emit(ctx, o);
+}
+
+/* Create the directories leading to relpath below the staging dir. */
+static int make_parents(int dirfd, const char *relpath)
+{
+	char *p = xstrdup(relpath);
+	int r = 0;
+
+	for (char *s = strchr(p, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdirat(dirfd, p, 0700) < 0 && errno != EEXIST) {
+			r = -errno;
+			break;
+		}
+		*s = '/';
+	}
+	free(p);
+	return r;
+}
+
+int ctx_artifact_create(struct collector_ctx *ctx, const char *relpath,
+			int *ret_fd)
+{
+	int fd, r;
+
+	if (!record_artifact_path_valid(relpath))
+		return -EINVAL;
+	if (ctx->staging_fd < 0)
+		return -EBADF;
+	if ((r = make_parents(ctx->staging_fd, relpath)) < 0)
+		return r;
+	fd = openat(ctx->staging_fd, relpath,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	*ret_fd = fd;
+	return 0;
+}
+
+int ctx_artifact_close(struct collector_ctx *ctx, const char *relpath, int fd)
+{
+	int r = 0;
+
+	if (close(fd) < 0)
+		r = -errno;
+	if (r < 0)
+		return r;
+	return emit(ctx, json_pack("{s:s, s:s}", "kind", "artifact", "path",
+				   relpath));
+}
+
+int ctx_artifact_write(struct collector_ctx *ctx, const char *relpath,
+		       const void *data, size_t len)
+{
+	int fd, r;
+
+	if ((r = ctx_artifact_create(ctx, relpath, &fd)) < 0)
+		return r;
+	if ((r = write_all(fd, data, len)) < 0) {
+		close(fd);
+		return r;
+	}
+	return ctx_artifact_close(ctx, relpath, fd);
+}
+
+size_t ctx_config_section_values(struct collector_ctx *ctx, const char *section,
+				 const char *key,
+				 const char *const **ret_values)
+{
+	struct value_cache *vc;
+	const char **values;
+	size_t n;
+
+	for (size_t i = 0; i < ctx->ncache; i++) {
+		vc = &ctx->cache[i];
+		if (strcmp(vc->section, section) == 0 &&
+		    strcmp(vc->key, key) == 0) {
+			for (n = 0; vc->values[n]; n++)
+				;
+			*ret_values = vc->values;
+			return n;
+		}
+	}
+	if (ctx->p.config) {
+		n = config_values(ctx->p.config, section, key, &values);
+	} else {
+		values = xcalloc(1, sizeof(*values));
+		n = 0;
+	}
+	ctx->cache =
+		xreallocarray(ctx->cache, ctx->ncache + 1, sizeof(*ctx->cache));
+	vc = &ctx->cache[ctx->ncache++];
+	vc->section = xstrdup(section);
+	vc->key = xstrdup(key);
+	vc->values = values;
+	*ret_values = values;
+	return n;
+}
+
+size_t ctx_config_values(struct collector_ctx *ctx, const char *key,
+			 const char *const **ret_values)
+{
+	return ctx_config_section_values(ctx, ctx->p.collector->name, key,
+					 ret_values);
+}
+
+const char *ctx_config_get(struct collector_ctx *ctx, const char *key)
+{
+	const char *const *v;
+	size_t n = ctx_config_values(ctx, key, &v);
+
+	return n ? v[n - 1] : NULL;
+}
+
+int64_t ctx_remaining_ms(struct collector_ctx *ctx)
+{
+	int64_t left = ctx->p.deadline_ms - now_ms();
+
+	return left > 0 ? left : 0;
+}
+
+time_t ctx_since(struct collector_ctx *ctx)
+{
+	return ctx->p.since;
+}
+
+bool ctx_is_root(struct collector_ctx *ctx)
+{
+	(void)ctx;
+	return geteuid() == 0;
+}
+
+const char *ctx_staging_dir(struct collector_ctx *ctx)
+{
+	return ctx->p.staging_dir;
+}
+
+const char *ctx_root(struct collector_ctx *ctx)
+{
+	return ctx->p.root;
+}
+
+int ctx_bounded(struct collector_ctx *ctx, unsigned timeout_ms, bounded_fn fn,
+		void *arg, void *out, size_t out_max,
+		struct bounded_result *ret)
+{
+	int64_t left = ctx_remaining_ms(ctx);
+
+	if (left <= 0)
+		return -ETIME;
+	if ((int64_t)timeout_ms > left)
+		timeout_ms = (unsigned)left;
+	return bounded_call(timeout_ms, fn, arg, out, out_max, ret);
+}

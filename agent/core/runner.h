@@ -1,0 +1,67 @@
+/*
+ * The runner: one forked worker per collector, all in parallel (capped by
+ * jobs), each with a deadline and its own staging directory. The parent only
+ * polls pipes, validates records and reaps with WNOHANG; it never touches a
+ * collector's targets and never blocks on a child.
+ */
+#ifndef RDIAG_RUNNER_H
+#define RDIAG_RUNNER_H
+
+#include <jansson.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "core/config.h"
+#include "rdiag/collector.h"
+
+enum collector_status {
+	STATUS_OK,
+	STATUS_PARTIAL,
+	STATUS_TIMEOUT,
+	STATUS_CRASHED,
+	STATUS_SKIPPED,
+};
+
+/* "ok", "partial", "timeout", "crashed", "skipped". */
+const char *collector_status_name(enum collector_status s);
+
+struct collector_result {
+	const struct collector *collector;
+	enum collector_status status;
+	char *reason; /* why not ok, or NULL */
+	int64_t duration_ms;
+	json_t *records; /* validated records, each with "collector" added */
+	size_t rejected; /* invalid lines dropped */
+	bool truncated;  /* count or byte cap reached: later records dropped */
+	pid_t stuck_pid; /* > 0 when a worker was abandoned in D state */
+	char *staging;   /* this collector's staging dir (absolute) */
+};
+
+struct runner_opts {
+	const struct collector *const *selected; /* NULL-terminated */
+	const struct config *config;
+	const char *staging_root; /* exists, 0700 */
+	unsigned jobs;            /* 0 = all at once */
+	int64_t run_deadline_ms;  /* absolute now_ms() time */
+	time_t since;
+	const char *root; /* "" or a fixture tree, see ctx_root() */
+	/* Set asynchronously (SIGINT/SIGTERM) to stop everything early. */
+	volatile sig_atomic_t *interrupted;
+	/* Called as each collector starts (done = false) and ends. */
+	void (*progress)(void *arg, const struct collector_result *r, bool done,
+			 size_t index, size_t total);
+	void *progress_arg;
+};
+
+/*
+ * Run the selected collectors. Returns 0 and an array of results in
+ * selection order (*ret_n entries; free with runner_results_free()), or a
+ * negative errno when the run could not be set up at all.
+ */
+int runner_run(const struct runner_opts *o,
+	       struct collector_result **ret_results, size_t *ret_n);
+void runner_results_free(struct collector_result *r, size_t n);
+
+#endif

@@ -1,0 +1,127 @@
+/*
+ * `rdiag run --request`: the customer's side of a signed collection request
+ * (see request_run.h). Nothing runs before the token verified, the
+ * customer agreed (or the config allows running unattended) and the
+ * request was claimed durably in the replay store.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/command.h"
+#include "registry.h"
+#include "request/request_run.h"
+
+void request_run_apply(struct run_opts *o, const struct request *rq)
+{
+	free(o->selected);
+	o->selected = xcalloc(rq->ncollectors + 1, sizeof(*o->selected));
+	o->nselected = 0;
+	/* Registry order, like --only: the request names them, not the order.
+	 */
+	for (const struct collector *const *c = registry_collectors; *c; c++)
+		for (size_t i = 0; i < rq->ncollectors; i++)
+			if (strcmp((*c)->name, rq->collectors[i]) == 0)
+				o->selected[o->nselected++] = *c;
+	free(o->ticket);
+	o->ticket = xstrdup(rq->ticket);
+	free(o->upload_url);
+	o->upload_url = xstrdup(rq->upload);
+	o->remove_after_upload = true;
+}
+
+static bool config_yes(const struct config *c, const char *section,
+		       const char *key)
+{
+	const char *v = config_get(c, section, key);
+
+	return v && (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0);
+}
+
+/* Ask on the terminal; true only for an explicit yes. */
+static bool ask_consent(void)
+{
+	char line[16];
+
+	fputs("Run this request and send the bundle there? [y/N] ", stderr);
+	fflush(stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return strcmp(line, "y\n") == 0 || strcmp(line, "yes\n") == 0 ||
+	       strcmp(line, "Y\n") == 0;
+}
+
+int request_run_prepare(struct run_opts *o)
+{
+	struct request_keyring kr;
+	struct request rq;
+	enum request_fault f = REQUEST_FAULT_NONE;
+	char *token = NULL, *err = NULL, *tdir = NULL, *sdir = NULL;
+	size_t len = 0;
+	int rc = 0, r;
+
+	memset(&kr, 0, sizeof(kr));
+	request_init(&rq);
+	if ((r = request_read_arg(o->request, &token, &len, &f, &err)) < 0) {
+		cmd_error("%s", err);
+		rc = f != REQUEST_FAULT_NONE ? EXIT_DATAERR : EXIT_USAGE;
+		goto out;
+	}
+	tdir = request_trusted_dir(&o->config);
+	sdir = request_state_dir(&o->config);
+	if (request_keyring_load(&kr, tdir, &err) < 0) {
+		cmd_error("%s, so no request can be trusted", err);
+		rc = EXIT_DATAERR;
+		goto out;
+	}
+	if (request_verify(token, len, &kr, time(NULL), &rq, &f, &err) < 0) {
+		cmd_error("%s", err);
+		if (f == REQUEST_FAULT_UNKNOWN_KEY)
+			cmd_error("trusted vendor keys are read from '%s'",
+				  tdir);
+		rc = EXIT_DATAERR;
+		goto out;
+	}
+	if (request_store_seen(sdir, rq.id)) {
+		cmd_error("replayed request: %s (ticket %s) was already run "
+			  "on this machine; ask the engineer for a new one",
+			  rq.id, rq.ticket);
+		rc = EXIT_DATAERR;
+		goto out;
+	}
+	request_print_summary(stderr, &rq);
+	if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+		if (!ask_consent()) {
+			cmd_error("not run: no consent");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	} else if (config_yes(&o->config, "requests", "allow_unattended")) {
+		fputs("rdiag: no terminal; running without asking "
+		      "([requests] allow_unattended = yes)\n",
+		      stderr);
+	} else {
+		cmd_error("not run: no terminal to ask for consent; run it "
+			  "in a terminal, or set [requests] allow_unattended "
+			  "= yes");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if ((r = request_store_claim(sdir, &rq, "run", &err)) < 0) {
+		cmd_error("%s", err);
+		rc = r == -EEXIST ? EXIT_DATAERR : EXIT_CANTCREAT;
+		goto out;
+	}
+	request_run_apply(o, &rq);
+out:
+	request_keyring_wipe(&kr);
+	request_release(&rq);
+	free(token);
+	free(err);
+	free(tdir);
+	free(sdir);
+	return rc;
+}

@@ -1,0 +1,378 @@
+/*
+ * The HTML report (see html.h). Everything that comes from the bundle goes
+ * through html_escape(); the only markup is the fixed skeleton below. The
+ * page carries a Content-Security-Policy that forbids scripts and every
+ * remote load, so even a mistake here could not make it run code.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/report.h"
+#include "review/html.h"
+
+static const char html_css[] =
+	"*{box-sizing:border-box}"
+	"body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;"
+	"margin:0 auto;max-width:60rem;padding:1rem;color:#1d1d1f;"
+	"background:#fff}"
+	"h1{font-size:1.4rem;margin:.2rem 0 .6rem}"
+	"h2{font-size:1.15rem;margin:1.6rem 0 .5rem;border-bottom:1px solid "
+	"#ccc;padding-bottom:.2rem}"
+	"h3{font-size:1rem;margin:1rem 0 .3rem}"
+	".meta{color:#555;margin:0 0 .8rem}"
+	".ok{color:#0a6b2c}.bad{color:#a50e0e}"
+	".finding{border-left:.3rem solid #999;padding:.4rem .7rem;"
+	"margin:.5rem 0;background:#f6f6f6;break-inside:avoid}"
+	".finding.fail{border-color:#c62828}.finding.warn{border-color:#e0a100}"
+	".finding.info{border-color:#1e6fd9}.finding.okf{border-color:#2e7d32}"
+	".tag{display:inline-block;font-weight:700;font-size:.8rem;"
+	"padding:0 .35rem;border-radius:.2rem;margin-right:.4rem;color:#fff;"
+	"background:#777}"
+	".fail .tag{background:#c62828}.warn .tag{background:#9a6d00}"
+	".info .tag{background:#1e6fd9}.okf .tag{background:#2e7d32}"
+	".id{color:#555;font-family:ui-monospace,monospace;font-size:.85rem;"
+	"overflow-wrap:anywhere}"
+	".detail{white-space:pre-wrap;overflow-wrap:anywhere;"
+	"font-family:ui-monospace,monospace;font-size:.85rem;margin:.3rem 0}"
+	".hint{margin:.2rem 0}"
+	"table{border-collapse:collapse;width:100%;margin:.3rem 0}"
+	"th,td{text-align:left;vertical-align:top;padding:.25rem .4rem;"
+	"border-bottom:1px solid #e2e2e2;overflow-wrap:anywhere}"
+	"td.v{font-family:ui-monospace,monospace;font-size:.85rem}"
+	"@media (max-width:40rem){body{font-size:14px;padding:.6rem}"
+	"th,td{display:block;border:0;padding:.1rem .2rem}"
+	"tr{display:block;border-bottom:1px solid #e2e2e2;padding:.3rem 0}"
+	"thead{display:none}"
+	"td[data-l]::before{content:attr(data-l) \": \";color:#555}}"
+	"@media print{body{max-width:none;padding:0;font-size:10.5pt;"
+	"color:#000}"
+	"h2{break-after:avoid}.finding{background:none;border-left-width:2pt}"
+	".tag{color:#000;background:none!important;border:1px solid #000}"
+	"a{color:#000;text-decoration:none}}";
+
+struct html_group {
+	const char *heading;
+	int min_level, max_level;
+};
+
+static const struct html_group html_groups[] = {
+	{ "You can fix this yourself", 0, 0 },
+	{ "For the vendor's support", 1, 3 },
+	{ "For your IT department or another vendor", 4, 4 },
+};
+
+void html_escape(struct buf *b, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++) {
+		switch (*p) {
+		case '&':
+			buf_puts(b, "&amp;");
+			break;
+		case '<':
+			buf_puts(b, "&lt;");
+			break;
+		case '>':
+			buf_puts(b, "&gt;");
+			break;
+		case '"':
+			buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			buf_puts(b, "&#39;");
+			break;
+		default:
+			if ((*p < 0x20 && *p != '\n' && *p != '\t') ||
+			    *p == 0x7f)
+				buf_putc(b, '?');
+			else
+				buf_putc(b, (char)*p);
+		}
+	}
+}
+
+static void text_elem(struct buf *b, const char *tag, const char *cls,
+		      const char *s)
+{
+	buf_printf(b, "<%s%s%s%s>", tag, cls ? " class=\"" : "", cls ? cls : "",
+		   cls ? "\"" : "");
+	html_escape(b, s);
+	buf_printf(b, "</%s>", tag);
+}
+
+static const char *fstr(json_t *f, const char *key)
+{
+	return json_string_value(json_object_get(f, key));
+}
+
+static void render_finding(struct buf *b, json_t *f)
+{
+	const char *sev = fstr(f, "severity");
+	const char *cls = strcmp(sev, "fail") == 0   ? "fail"
+			  : strcmp(sev, "warn") == 0 ? "warn"
+			  : strcmp(sev, "info") == 0 ? "info"
+						     : "okf";
+	int level = (int)json_integer_value(json_object_get(f, "level"));
+
+	buf_printf(b, "<div class=\"finding %s\"><div><span class=\"tag\">",
+		   cls);
+	html_escape(b, sev);
+	buf_puts(b, "</span><strong>");
+	html_escape(b, fstr(f, "title"));
+	buf_puts(b, "</strong></div><div class=\"id\">");
+	html_escape(b, fstr(f, "id"));
+	buf_puts(b, " &middot; ");
+	html_escape(b, fstr(f, "collector"));
+	buf_printf(b, " &middot; level %d (", level);
+	html_escape(b, report_audience(level));
+	buf_puts(b, ")</div>");
+	if (fstr(f, "detail") && *fstr(f, "detail"))
+		text_elem(b, "div", "detail", fstr(f, "detail"));
+	if (fstr(f, "hint") && *fstr(f, "hint")) {
+		buf_puts(b, "<div class=\"hint\">&rarr; ");
+		html_escape(b, fstr(f, "hint"));
+		buf_puts(b, "</div>");
+	}
+	if (fstr(f, "kb") && *fstr(f, "kb")) {
+		buf_puts(b, "<div class=\"id\">Reference: ");
+		html_escape(b, fstr(f, "kb"));
+		buf_puts(b, "</div>");
+	}
+	buf_puts(b, "</div>\n");
+}
+
+static bool is_sev(json_t *f, const char *sev)
+{
+	return strcmp(fstr(f, "severity"), sev) == 0;
+}
+
+static void render_findings(struct buf *b, const struct review *r)
+{
+	size_t i, problems = 0;
+	json_t *f;
+
+	buf_puts(b, "<h2>Findings by who can act</h2>\n");
+	for (size_t g = 0; g < ARRAY_SIZE(html_groups); g++) {
+		const struct html_group *hg = &html_groups[g];
+		size_t n = 0;
+
+		json_array_foreach(r->findings, i, f)
+		{
+			int lvl = (int)json_integer_value(
+				json_object_get(f, "level"));
+
+			n += (is_sev(f, "fail") || is_sev(f, "warn")) &&
+			     lvl >= hg->min_level && lvl <= hg->max_level;
+		}
+		if (n == 0)
+			continue;
+		problems += n;
+		buf_printf(b, "<h3>%s (%zu)</h3>\n", hg->heading, n);
+		for (int pass = 0; pass < 2; pass++)
+			json_array_foreach(r->findings, i, f)
+			{
+				int lvl = (int)json_integer_value(
+					json_object_get(f, "level"));
+
+				if (is_sev(f, pass == 0 ? "fail" : "warn") &&
+				    lvl >= hg->min_level &&
+				    lvl <= hg->max_level)
+					render_finding(b, f);
+			}
+	}
+	if (problems == 0)
+		buf_puts(b, "<p class=\"ok\">No problems found.</p>\n");
+	for (int pass = 0; pass < 2; pass++) {
+		const char *sev = pass == 0 ? "info" : "ok";
+		bool head = false;
+
+		json_array_foreach(r->findings, i, f)
+		{
+			if (!is_sev(f, sev))
+				continue;
+			if (!head)
+				buf_printf(b, "<h3>%s</h3>\n",
+					   pass == 0 ? "For information"
+						     : "Checks that passed");
+			head = true;
+			render_finding(b, f);
+		}
+	}
+}
+
+static void render_collectors(struct buf *b, const struct review *r)
+{
+	buf_puts(b, "<h2>Collectors and timings</h2>\n<table><thead><tr>"
+		    "<th>collector</th><th>status</th><th>time</th>"
+		    "<th>records</th><th>note</th></tr></thead><tbody>\n");
+	for (size_t i = 0; i < r->ncollectors; i++) {
+		const struct review_collector *c = &r->collectors[i];
+
+		buf_puts(b, "<tr><td data-l=\"collector\">");
+		html_escape(b, c->name);
+		buf_printf(b, "</td><td data-l=\"status\" class=\"%s\">",
+			   strcmp(c->status, "ok") == 0 ? "ok" : "bad");
+		html_escape(b, c->status);
+		buf_printf(b,
+			   "</td><td data-l=\"time\">%.1f s</td>"
+			   "<td data-l=\"records\">%lld</td><td>",
+			   (double)c->duration_ms / 1000.0,
+			   (long long)c->records);
+		html_escape(b, c->reason ? c->reason : "");
+		if (c->truncated)
+			buf_puts(b, " (records truncated)");
+		buf_puts(b, "</td></tr>\n");
+	}
+	buf_puts(b, "</tbody></table>\n");
+}
+
+static void render_facts(struct buf *b, const struct review *r)
+{
+	buf_puts(b, "<h2>Facts per collector</h2>\n");
+	for (size_t i = 0; i < r->ncollectors; i++) {
+		const struct review_collector *c = &r->collectors[i];
+		size_t k;
+		json_t *fact;
+
+		text_elem(b, "h3", NULL, c->name);
+		if (json_array_size(c->facts) == 0) {
+			buf_puts(b, "<p class=\"meta\">No facts.</p>\n");
+			continue;
+		}
+		buf_puts(b, "<table><tbody>\n");
+		json_array_foreach(c->facts, k, fact)
+		{
+			buf_puts(b, "<tr><th>");
+			html_escape(b, fstr(fact, "key"));
+			buf_puts(b, "</th><td class=\"v\">");
+			html_escape(b, fstr(fact, "value"));
+			buf_puts(b, "</td></tr>\n");
+		}
+		buf_puts(b, "</tbody></table>\n");
+	}
+}
+
+static void render_redactions(struct buf *b, const struct review *r)
+{
+	const char *rule;
+	json_t *n;
+
+	buf_puts(b, "<h2>What was redacted</h2>\n");
+	if (!r->redactions || json_object_size(r->redactions) == 0) {
+		buf_puts(b, "<p>Nothing matched a redaction rule.</p>\n");
+		return;
+	}
+	buf_puts(b, "<p class=\"meta\">Secret values were replaced before the "
+		    "bundle was written; only the counts are kept.</p>\n"
+		    "<table><tbody>\n");
+	json_object_foreach(r->redactions, rule, n)
+	{
+		buf_puts(b, "<tr><th>");
+		html_escape(b, rule);
+		buf_printf(b, "</th><td>%lld</td></tr>\n",
+			   (long long)json_integer_value(n));
+	}
+	buf_puts(b, "</tbody></table>\n");
+}
+
+static void render_integrity(struct buf *b, const struct review *r)
+{
+	buf_puts(b, "<h2>Integrity</h2>\n<table><tbody>\n<tr><th>bundle</th>"
+		    "<td class=\"v\">");
+	html_escape(b, r->path ? r->path : "(memory)");
+	buf_puts(b, "</td></tr>\n<tr><th>SHA-256</th><td class=\"v\">");
+	html_escape(b, r->sha256);
+	buf_printf(b,
+		   "</td></tr>\n<tr><th>files</th><td class=\"ok\">%llu "
+		   "files match the manifest</td></tr>\n<tr><th>sidecar</th>"
+		   "<td>%s</td></tr>\n<tr><th>signature</th><td>",
+		   (unsigned long long)r->nfiles,
+		   r->sidecar == REVIEW_SIDECAR_OK ? "matches" : "not present");
+	if (r->is_signed) {
+		buf_puts(b, "valid, key ");
+		html_escape(b, r->signer);
+		buf_puts(b, r->trusted ? " (trusted)"
+				       : " (not checked "
+					 "against a trusted "
+					 "key)");
+	} else {
+		buf_puts(b, "not signed");
+	}
+	buf_printf(b,
+		   "</td></tr>\n<tr><th>encrypted</th><td>%s</td></tr>\n"
+		   "</tbody></table>\n",
+		   r->encrypted ? "yes" : "no");
+}
+
+void html_render(struct review *r, struct buf *b)
+{
+	struct verdict v;
+	int rc;
+
+	review_verdict(r, &v);
+	rc = verdict_exit_code(&v);
+	buf_puts(b, "<!DOCTYPE html>\n<html lang=\"en\"><head>"
+		    "<meta charset=\"utf-8\">"
+		    "<meta name=\"viewport\" content=\"width=device-width, "
+		    "initial-scale=1\">"
+		    "<meta http-equiv=\"Content-Security-Policy\" "
+		    "content=\"default-src 'none'; style-src 'unsafe-inline'; "
+		    "img-src 'none'; script-src 'none'; form-action 'none'\">"
+		    "<meta name=\"referrer\" content=\"no-referrer\">"
+		    "<title>rdiag report: ");
+	html_escape(b, r->host);
+	buf_puts(b, "</title><style>");
+	buf_puts(b, html_css);
+	buf_puts(b, "</style></head><body>\n<h1>rdiag report for ");
+	html_escape(b, r->host);
+	if (r->ticket) {
+		buf_puts(b, ", ticket ");
+		html_escape(b, r->ticket);
+	}
+	buf_puts(b, "</h1>\n<p class=\"meta\">");
+	html_escape(b, r->started ? r->started : "?");
+	buf_puts(b, " &ndash; ");
+	html_escape(b, r->finished ? r->finished : "?");
+	buf_puts(b, " &middot; rdiag ");
+	html_escape(b, r->agent_version ? r->agent_version : "?");
+	buf_printf(b, "</p>\n<p class=\"%s\"><strong>%s</strong></p>\n",
+		   rc == 0 ? "ok" : "bad",
+		   rc == 2   ? "Failures found."
+		   : rc == 1 ? "Warnings found."
+			     : "Nothing worse than information.");
+	render_findings(b, r);
+	render_collectors(b, r);
+	render_facts(b, r);
+	render_redactions(b, r);
+	render_integrity(b, r);
+	buf_puts(b, "</body></html>\n");
+}
+
+int html_write(struct review *r, const char *path, char **ret_err)
+{
+	struct buf b;
+	int fd, ret;
+
+	buf_init(&b, 0);
+	html_render(r, &b);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
+	if (fd < 0) {
+		ret = -errno;
+		*ret_err = xasprintf("cannot create '%s': %s", path,
+				     strerror(errno));
+		buf_release(&b);
+		return ret;
+	}
+	ret = write_all(fd, b.data, b.len);
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+	if (ret < 0)
+		*ret_err = xasprintf("cannot write '%s': %s", path,
+				     strerror(-ret));
+	buf_release(&b);
+	return ret;
+}

@@ -1,0 +1,135 @@
+/*
+ * The session's evidence: the append-only audit log, where every record is
+ * a single write() on an O_APPEND descriptor so the parent and the engineer
+ * handlers can share it without interleaving, and the asciicast v2
+ * recordings of what a PTY showed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/audit.h"
+#include "platform/fsutil.h"
+#include "session/session_int.h"
+
+int session_audit_open(struct session_audit *a, const char *dir, const char *id)
+{
+	int r;
+
+	a->fd = -1;
+	snprintf(a->id, sizeof(a->id), "%s", id);
+	if ((r = fs_mkdirs(dir)) < 0)
+		return r;
+	return audit_open(dir, &a->fd);
+}
+
+void session_audit_event(struct session_audit *a, const char *event,
+			 const struct session_field *fields, size_t n)
+{
+	char stamp[32];
+	struct buf b;
+	int r;
+
+	if (a->fd < 0)
+		return;
+	utc_iso8601(time(NULL), stamp, sizeof(stamp));
+	buf_init(&b, 0);
+	session_audit_format(&b, stamp, a->id, event, fields, n);
+	if ((r = audit_append(a->fd, b.data, b.len)) < 0)
+		fprintf(stderr, "rdiag: cannot write the audit log: %s\n",
+			strerror(-r));
+	buf_release(&b);
+}
+
+void session_audit_close(struct session_audit *a)
+{
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
+}
+
+int session_cast_open(struct session_cast *c, const char *path, unsigned cols,
+		      unsigned rows, const char *title, const char *term)
+{
+	struct buf b;
+	int r = 0;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		     0600);
+	if (c->fd < 0)
+		return -errno;
+	c->start_ms = now_ms();
+	buf_init(&b, 0);
+	session_cast_header(&b, cols ? cols : 80, rows ? rows : 24,
+			    (int64_t)time(NULL), title, term ? term : "");
+	if (write_all(c->fd, b.data, b.len) < 0)
+		r = -errno;
+	buf_release(&b);
+	return r;
+}
+
+static double cast_time(const struct session_cast *c)
+{
+	return (double)(now_ms() - c->start_ms) / 1000.0;
+}
+
+void session_cast_output(struct session_cast *c, const char *data, size_t len)
+{
+	struct buf line;
+	char *joined;
+	size_t n = c->ncarry + len, used;
+
+	if (c->fd < 0 || len == 0)
+		return;
+	joined = xmalloc(n);
+	memcpy(joined, c->carry, c->ncarry);
+	memcpy(joined + c->ncarry, data, len);
+	buf_init(&line, 0);
+	used = session_cast_event(&line, cast_time(c), 'o', joined, n, true);
+	c->ncarry = n - used;
+	if (c->ncarry > sizeof(c->carry)) /* cannot happen: at most 3 */
+		c->ncarry = 0;
+	memcpy(c->carry, joined + used, c->ncarry);
+	if (used > 0)
+		(void)write_all(c->fd, line.data, line.len);
+	c->bytes += len;
+	buf_release(&line);
+	free(joined);
+}
+
+void session_cast_resize(struct session_cast *c, unsigned cols, unsigned rows)
+{
+	char size[32];
+	struct buf line;
+
+	if (c->fd < 0)
+		return;
+	snprintf(size, sizeof(size), "%ux%u", cols, rows);
+	buf_init(&line, 0);
+	session_cast_event(&line, cast_time(c), 'r', size, strlen(size), false);
+	(void)write_all(c->fd, line.data, line.len);
+	buf_release(&line);
+}
+
+void session_cast_close(struct session_cast *c)
+{
+	if (c->fd < 0)
+		return;
+	if (c->ncarry) {
+		struct buf line;
+
+		buf_init(&line, 0);
+		session_cast_event(&line, cast_time(c), 'o', c->carry,
+				   c->ncarry, false);
+		(void)write_all(c->fd, line.data, line.len);
+		buf_release(&line);
+	}
+	close(c->fd);
+	c->fd = -1;
+}

@@ -1,0 +1,111 @@
+/*
+ * Private to the session_*.c files: the audit log and recording writers,
+ * PTY helpers, the relay client and the inner server's connection handler.
+ * Functions return 0 or a negative errno unless said otherwise.
+ */
+#ifndef RDIAG_SESSION_INT_H
+#define RDIAG_SESSION_INT_H
+
+#include <libssh/libssh.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <termios.h>
+
+#include "session/session.h"
+
+/* The append-only audit log (STATE/audit.jsonl), shared by every process
+ * of the session: each record is one write() on an O_APPEND descriptor. */
+struct session_audit {
+	int fd;
+	char id[48]; /* the session id: 20261128T071745Z-1234 */
+};
+
+int session_audit_open(struct session_audit *a, const char *dir,
+		       const char *id);
+void session_audit_event(struct session_audit *a, const char *event,
+			 const struct session_field *fields, size_t n);
+void session_audit_close(struct session_audit *a);
+
+/*
+ * key's fingerprint (session_fp_format()) into out, SESSION_FP_MAX bytes.
+ * 0 or -EINVAL.
+ */
+int session_key_fp(ssh_key key, char *out);
+
+/* An asciicast v2 file of what one PTY showed. */
+struct session_cast {
+	int fd;
+	int64_t start_ms;
+	char carry[4]; /* an incomplete UTF-8 sequence from the last chunk */
+	size_t ncarry;
+	uint64_t bytes;
+};
+
+int session_cast_open(struct session_cast *c, const char *path, unsigned cols,
+		      unsigned rows, const char *title, const char *term);
+void session_cast_output(struct session_cast *c, const char *data, size_t len);
+void session_cast_resize(struct session_cast *c, unsigned cols, unsigned rows);
+void session_cast_close(struct session_cast *c);
+
+/*
+ * Start argv[0] (path) with argv on a new PTY of the given size, as the
+ * current user, in a new session with the PTY as controlling terminal and
+ * TERM set. All descriptors but 0-2 are closed in the child and signal
+ * dispositions reset. Returns the master (non-blocking, close-on-exec) in
+ * *ret_master and the pid in *ret_pid.
+ */
+int session_pty_spawn(const char *path, char *const *argv, const char *term,
+		      unsigned cols, unsigned rows, int *ret_master,
+		      pid_t *ret_pid);
+int session_pty_resize(int master, unsigned cols, unsigned rows);
+/* The user's shell: $SHELL, else the passwd entry, else /bin/sh. */
+const char *session_user_shell(void);
+/* The name of the account running rdiag. */
+const char *session_user_name(void);
+/* Put a terminal in raw mode, saving its settings in *saved. */
+int session_tty_raw(int fd, struct termios *saved);
+/* Close every descriptor >= 3 not listed in keep. */
+void session_close_fds(const int *keep, size_t nkeep);
+int session_set_nonblock(int fd);
+
+/* The connection to the relay. */
+struct session_relay {
+	ssh_session s;
+	struct ssh_counter_struct rx, tx;
+	char fp[SESSION_FP_MAX]; /* the relay's host key fingerprint */
+	bool forwarding;
+};
+
+/*
+ * Connect to the relay, check its host key against the pins (before
+ * authenticating), log in with the agent's key and ask for the reverse
+ * forward. Each step is bounded by o->connect_timeout_s. Errors:
+ * -EHOSTUNREACH relay unreachable, -EPERM host key mismatch, -EACCES
+ * authentication refused, -EADDRNOTAVAIL forward refused, -EINVAL bad key
+ * file, -EINTR when *stop became set; *ret_err holds the message. On
+ * success the session is left in non-blocking mode.
+ */
+int session_relay_open(struct session_relay *r, const struct session_opts *o,
+		       const volatile sig_atomic_t *stop, char **ret_err);
+/*
+ * Ask the relay to drop the forward (when alive, within timeout_s) and
+ * disconnect. Returns true when the relay confirmed the cancel.
+ */
+bool session_relay_close(struct session_relay *r, const struct session_opts *o,
+			 bool alive, unsigned timeout_s);
+
+/* What a forked engineer handler needs (all borrowed). */
+struct session_inner {
+	const struct session_opts *o;
+	ssh_key host_key;
+	struct session_audit *audit;
+	unsigned conn; /* 1, 2, ... */
+	int mirror_fd; /* read-only: the customer's PTY output, else -1 */
+};
+
+/* Serve one engineer connection on fd (a socketpair end); never returns. */
+RDIAG_NORETURN void session_inner_serve(const struct session_inner *in, int fd);
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * What the upload_*.c files share: the state of one upload, one request's
+ * outcome, and the libcurl setup every scheme starts from (verified TLS,
+ * pins, proxies, timeouts, stall detection, progress, bounded capture of
+ * reply headers and bodies). Private to agent/upload*.c and the ticket
+ * adapters (agent/ticket*.c), whose requests share this setup.
+ */
+#ifndef RDIAG_UPLOAD_INT_H
+#define RDIAG_UPLOAD_INT_H
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "rdiag/buf.h"
+#include "upload/upload.h"
+
+/* Reply bodies we read (S3 XML, error pages) are small; keep them bounded. */
+#define UPLOAD_BODY_MAX (64u << 10)
+
+struct upload_ctx {
+	const struct upload_opts *o;
+	const struct upload_url *u;
+	const char *url; /* as given; never shown */
+	char *shown;     /* scrubbed, for every message */
+	const char *bundle;
+	const char *base; /* the bundle's file name */
+	int fd;
+	uint64_t size;
+	int64_t mtime;
+	/* progress over the whole upload, across requests and retries */
+	uint64_t done_before; /* bytes confirmed before the current request */
+	uint64_t resumed_at;  /* bytes already there when this run started */
+	int64_t started_ms, last_draw_ms;
+	bool drew;
+	/* what the server confirmed */
+	char *etag, *server_hash;
+	unsigned attempts;
+	bool progressed;     /* an attempt got further: retries restart */
+	uint64_t high_water; /* most bytes the server had at an attempt's start
+			      */
+};
+
+/* One request: what came back, bounded. */
+struct upload_resp {
+	CURLcode cc;
+	long status;
+	char errbuf[CURL_ERROR_SIZE];
+	char *etag, *retry_after, *location, *upload_offset, *server_hash;
+	struct buf body;
+};
+
+/* Why an attempt failed, and whether another one may help. */
+struct upload_fail {
+	char *reason; /* for the user, names no secret */
+	bool retryable;
+	unsigned retry_after_s; /* 0 when the server did not say */
+};
+
+/* A window [pos, end) of the bundle, streamed by libcurl's read callback. */
+struct upload_reader {
+	int fd;
+	uint64_t start, pos, end;
+};
+
+void upload_resp_init(struct upload_resp *r);
+void upload_resp_release(struct upload_resp *r);
+void upload_fail_release(struct upload_fail *f);
+/* Set f's reason (formatted); keeps the first reason given. */
+void upload_fail_set(struct upload_fail *f, bool retryable, const char *fmt,
+		     ...) RDIAG_PRINTF(3, 4);
+
+/*
+ * How long to wait before retry number n (1 = the first retry) after f:
+ * the server's Retry-After, capped at o->retry_max_ms, or else
+ * upload_backoff_ms() with jitter in [0, 1).
+ */
+unsigned upload_retry_delay_ms(const struct upload_opts *o, unsigned n,
+			       const struct upload_fail *f, double jitter);
+/* Sleep ms, resuming after a signal. */
+void upload_sleep_ms(unsigned ms);
+
+/*
+ * A new easy handle for url with everything common set: allowed protocols
+ * (https, or sftp/file), CA file and public-key pin, timeouts and stall
+ * detection, proxy and no_proxy, progress, reply capture into resp.
+ */
+CURL *upload_curl_new(struct upload_ctx *c, const char *url,
+		      struct upload_resp *resp);
+
+/* libcurl read and seek callbacks over a struct upload_reader. */
+size_t upload_reader_read(char *p, size_t size, size_t n, void *arg);
+int upload_reader_seek(void *arg, curl_off_t off, int origin);
+
+/* Stream [start, end) of the bundle as the request body (with seeking). */
+void upload_reader_attach(CURL *h, struct upload_reader *rd, int fd,
+			  uint64_t start, uint64_t end);
+
+/*
+ * Perform h. Returns 0 when the transfer worked and the status is 2xx (or
+ * there is no status: sftp, file). Otherwise -EIO and f says why and
+ * whether to retry (connection problems, timeouts, 408, 429, 5xx do).
+ */
+int upload_perform(struct upload_ctx *c, CURL *h, struct upload_resp *resp,
+		   const char *what, struct upload_fail *f);
+
+/* "HTTP 401 Unauthorized: ..." with a hint for the common cases. */
+char *upload_http_reason(long status, enum upload_scheme scheme);
+
+/* The first <Tag>...</Tag> value in an XML body, or NULL. */
+char *upload_xml_value(const char *xml, const char *tag);
+
+/* Scheme implementations: one whole attempt each, resuming what is there. */
+int upload_https_attempt(struct upload_ctx *c, struct upload_fail *f);
+int upload_s3_attempt(struct upload_ctx *c, struct upload_fail *f);
+/* Give up an S3 multipart upload (best effort) and drop its resume file. */
+void upload_s3_abandon(struct upload_ctx *c);
+int upload_sftp_attempt(struct upload_ctx *c, struct upload_fail *f);
+int upload_tus_attempt(struct upload_ctx *c, struct upload_fail *f);
+int upload_file_attempt(struct upload_ctx *c, struct upload_fail *f);
+
+/* BUNDLE + suffix, e.g. ".s3-resume.json" (caller frees). */
+char *upload_side_path(const struct upload_ctx *c, const char *suffix);
+
+/* Forget the progress line before printing a message. */
+void upload_progress_end(struct upload_ctx *c);
+
+#endif
