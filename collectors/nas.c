@@ -137,24 +137,11 @@ struct nas {
 	int rc;
 };
 
-static void emit(struct nas *n, const struct nas_verdict *v)
+/* Emit what a judgement decided and empty the list for the next one. */
+static void emit(struct nas *n, struct verdict_list *l)
 {
-	struct finding f = {
-		.id = v->id,
-		.severity = v->severity,
-		.level = v->level,
-		.title = v->title,
-		.detail = v->detail[0] ? v->detail : NULL,
-		.hint = v->hint[0] ? v->hint : NULL,
-	};
-
-	ctx_finding(n->ctx, &f);
-}
-
-static void emit_all(struct nas *n, const struct nas_verdicts *vs)
-{
-	for (size_t i = 0; i < vs->n; i++)
-		emit(n, &vs->v[i]);
+	verdict_emit(n->ctx, l);
+	verdict_list_release(l);
 }
 
 /* Emit a finding whose title and detail were just allocated; frees both. */
@@ -497,7 +484,7 @@ static int nas_op(struct nas *n, struct target *t, enum nas_op op,
 {
 	struct op_job j = { .op = op, .path = path, .mb = n->throughput_mb };
 	struct bounded_result br;
-	struct nas_verdict v;
+	struct verdict_list v = VERDICT_LIST_INIT;
 	int r;
 
 	if (nas_is_hung(n, t->m))
@@ -546,7 +533,7 @@ static int nas_op(struct nas *n, struct target *t, enum nas_op op,
 static void nas_report_errno(struct nas *n, struct target *t, enum nas_op op,
 			     int err)
 {
-	struct nas_verdict v;
+	struct verdict_list v = VERDICT_LIST_INIT;
 
 	nas_judge_errno(&t->w, op, err, &v);
 	emit(n, &v);
@@ -586,7 +573,7 @@ static void nas_add_host(struct nas *n, const char *name, unsigned protos,
 static void nas_mount_static(struct nas *n, const struct mount_entry *m)
 {
 	struct nas_mount_opts o;
-	struct nas_verdicts vs = { .n = 0 };
+	struct verdict_list vs = VERDICT_LIST_INIT;
 	struct nas_where w = {
 		.path = m->mount_point,
 		.mount_point = m->mount_point,
@@ -637,7 +624,7 @@ static void nas_mount_static(struct nas *n, const struct mount_entry *m)
 			nas_judge_nfs_stats(&w, s, &n->th, &vs);
 		}
 	}
-	emit_all(n, &vs);
+	emit(n, &vs);
 	if (!n->probe_servers)
 		return;
 	if (o.proto == NAS_PROTO_NFS)
@@ -650,7 +637,7 @@ static void nas_mount_static(struct nas *n, const struct mount_entry *m)
 /* statfs of a mount, once per mount, bounded. */
 static int nas_mount_space(struct nas *n, struct target *t)
 {
-	struct nas_verdicts vs = { .n = 0 };
+	struct verdict_list vs = VERDICT_LIST_INIT;
 	struct nas_where w = t->w;
 	struct op_out o;
 	int r;
@@ -672,7 +659,7 @@ static int nas_mount_space(struct nas *n, struct target *t)
 	     (long long)o.ms);
 	w.path = t->m->mount_point;
 	nas_judge_space(&w, &o.space, &n->th, &vs);
-	emit_all(n, &vs);
+	emit(n, &vs);
 	return 0;
 }
 
@@ -709,7 +696,7 @@ static int nas_probe_op(struct nas *n, struct target *t, enum nas_op op,
 static void nas_write_test(struct nas *n, struct target *t)
 {
 	struct nas_write_times wt = { .bytes = PROBE_BYTES };
-	struct nas_verdict v;
+	struct verdict_list v = VERDICT_LIST_INIT;
 	struct op_out o;
 	char file[PATH_MAX + 128];
 	static const enum nas_op steps[] = { NAS_OP_WRITE, NAS_OP_FSYNC,
@@ -733,15 +720,7 @@ static void nas_write_test(struct nas *n, struct target *t)
 			return;
 		*times[i] = o.ms;
 		if (o.err == EILSEQ) {
-			nas_judge_errno(&t->w, steps[i], o.err, &v);
-			v.id = "nas.write.mismatch";
-			snprintf(v.title, sizeof(v.title),
-				 "What was written to %s is not what came "
-				 "back",
-				 t->path);
-			snprintf(v.hint, sizeof(v.hint),
-				 "The file server or a cache corrupts data: "
-				 "hand this to the NAS vendor at once.");
+			nas_judge_mismatch(&t->w, steps[i], &v);
 			emit(n, &v);
 			ok = false;
 		} else if (o.err) {
@@ -983,7 +962,7 @@ static void nas_probe_host(struct nas *n, unsigned idx, const struct host *h)
 	struct sockaddr_storage sa;
 	struct smb_probe_result smb;
 	struct nas_nfs_probe nfs;
-	struct nas_verdicts vs = { .n = 0 };
+	struct verdict_list vs = VERDICT_LIST_INIT;
 	unsigned smb_port = h->smb_port ? h->smb_port : n->smb_port;
 	bool smb_ok = false, nfs_ok = false;
 	socklen_t salen = 0;
@@ -1035,7 +1014,7 @@ static void nas_probe_host(struct nas *n, unsigned idx, const struct host *h)
 			      h->configured && nfs_ok, &vs);
 	if (h->protos & HOST_NFS)
 		nas_judge_nfs(h->name, &nfs, h->configured && smb_ok, &vs);
-	emit_all(n, &vs);
+	emit(n, &vs);
 }
 
 /* Reading kernel-side files: safe, bounded in size. */
@@ -1138,12 +1117,12 @@ static void nas_load_kernel(struct nas *n)
 	buf_reset(&b);
 	if (read_proc(root, "/proc/fs/cifs/Stats", &b) == 0) {
 		struct nas_cifs_stats *cs = xcalloc(1, sizeof(*cs));
-		struct nas_verdicts vs = { .n = 0 };
+		struct verdict_list vs = VERDICT_LIST_INIT;
 
 		ctx_artifact_write(n->ctx, "cifs-stats.txt", b.data, b.len);
 		if (nas_cifs_stats_parse(b.data, b.len, cs) == 0) {
 			nas_judge_cifs_stats(cs, &vs);
-			emit_all(n, &vs);
+			emit(n, &vs);
 		}
 		free(cs);
 	}

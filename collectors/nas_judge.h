@@ -16,22 +16,6 @@
 #include "probes/smb.h"
 #include "rdiag/collector.h"
 
-struct nas_verdict {
-	const char *id; /* static */
-	enum severity severity;
-	enum support_level level;
-	char title[200];
-	char detail[1024];
-	char hint[600];
-};
-
-#define NAS_VERDICTS_MAX 8
-
-struct nas_verdicts {
-	struct nas_verdict v[NAS_VERDICTS_MAX];
-	size_t n;
-};
-
 /* What one operation on a path does; names for details and facts. */
 enum nas_op {
 	NAS_OP_STAT,
@@ -65,9 +49,19 @@ struct nas_where {
 	bool network;
 };
 
+/*
+ * Every judgement appends its verdicts to ret: one for the single-verdict
+ * judgements (errno, hang, write, throughput, mismatch), one or more for
+ * the others.
+ */
+
 /* An operation failed with errno err (positive). */
 void nas_judge_errno(const struct nas_where *w, enum nas_op op, int err,
-		     struct nas_verdict *ret);
+		     struct verdict_list *ret);
+
+/* What was read back from the probe file differs from what was written. */
+void nas_judge_mismatch(const struct nas_where *w, enum nas_op op,
+			struct verdict_list *ret);
 
 /*
  * An operation did not finish within timeout_ms: stuck (D state, pid and
@@ -76,7 +70,7 @@ void nas_judge_errno(const struct nas_where *w, enum nas_op op, int err,
  */
 void nas_judge_hang(const struct nas_where *w, enum nas_op op, bool stuck,
 		    int pid, const char *wchan, unsigned timeout_ms,
-		    int64_t elapsed_ms, struct nas_verdict *ret);
+		    int64_t elapsed_ms, struct verdict_list *ret);
 
 struct nas_space {
 	uint64_t bsize, blocks, bfree, bavail;
@@ -95,7 +89,7 @@ void nas_thresholds_default(struct nas_thresholds *t);
 
 /* Space and inodes: a full/low/ok verdict for each that applies. */
 void nas_judge_space(const struct nas_where *w, const struct nas_space *s,
-		     const struct nas_thresholds *t, struct nas_verdicts *ret);
+		     const struct nas_thresholds *t, struct verdict_list *ret);
 
 /* The write test's step times; slow or ok. */
 struct nas_write_times {
@@ -104,34 +98,34 @@ struct nas_write_times {
 };
 void nas_judge_write(const struct nas_where *w,
 		     const struct nas_write_times *wt,
-		     const struct nas_thresholds *t, struct nas_verdict *ret);
+		     const struct nas_thresholds *t, struct verdict_list *ret);
 
 /* The optional throughput test: mb MiB written (+fsync) and read back. */
 void nas_judge_throughput(const struct nas_where *w, unsigned mb,
 			  int64_t write_ms, int64_t read_ms,
 			  const struct nas_thresholds *t,
-			  struct nas_verdict *ret);
+			  struct verdict_list *ret);
 
 /* Mount options from mountinfo: soft, no locking, SMB1, UDP; or ok. */
 void nas_judge_mount_opts(const struct nas_where *w,
 			  const struct nas_mount_opts *o,
-			  struct nas_verdicts *ret);
+			  struct verdict_list *ret);
 
 /* NFS kernel counters of one mount. */
 void nas_judge_nfs_stats(const struct nas_where *w,
 			 const struct nas_nfs_stats *s,
 			 const struct nas_thresholds *t,
-			 struct nas_verdicts *ret);
+			 struct verdict_list *ret);
 
 /* CIFS counters: reconnects (global) and one share's failed operations. */
 void nas_judge_cifs_stats(const struct nas_cifs_stats *s,
-			  struct nas_verdicts *ret);
+			  struct verdict_list *ret);
 
 /* An SMB server probe; other_ok: the host answered NFS (downgrades). */
 void nas_judge_smb(const char *host, unsigned port,
 		   const struct smb_probe_result *r,
 		   const struct nas_thresholds *t, bool other_ok,
-		   struct nas_verdicts *ret);
+		   struct verdict_list *ret);
 
 /* What the NFS probes of one host found. */
 struct nas_nfs_probe {
@@ -146,7 +140,7 @@ struct nas_nfs_probe {
 
 /* other_ok: the host answered SMB (downgrades "unreachable"). */
 void nas_judge_nfs(const char *host, const struct nas_nfs_probe *p,
-		   bool other_ok, struct nas_verdicts *ret);
+		   bool other_ok, struct verdict_list *ret);
 
 /* True when the NFS probe reached an NFS server at all. */
 bool nas_nfs_probe_reached(const struct nas_nfs_probe *p);

@@ -61,25 +61,6 @@ static int read_host_file(struct collector_ctx *ctx, const char *rel,
 	return r;
 }
 
-static void emit_verdicts(struct collector_ctx *ctx,
-			  const struct system_verdicts *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		const struct system_verdict *v = &l->v[i];
-		struct finding f = {
-			.id = v->id,
-			.severity = v->severity,
-			.level = v->level,
-			.title = v->title,
-			.detail = v->detail,
-			.hint = v->hint,
-		};
-
-		if (ctx_finding(ctx, &f) < 0)
-			ctx_log(ctx, "cannot emit finding %s, ignoring", v->id);
-	}
-}
-
 static void copy_artifact(struct collector_ctx *ctx, const char *name,
 			  const struct buf *b)
 {
@@ -201,12 +182,12 @@ static int check_cpu(struct collector_ctx *ctx, unsigned *ret_cpus)
 
 static int check_memory(struct collector_ctx *ctx)
 {
-	struct system_verdicts l;
+	struct verdict_list l;
 	struct system_meminfo m;
 	struct buf b;
 	int r;
 
-	system_verdicts_init(&l);
+	verdict_list_init(&l);
 	if ((r = read_host_file(ctx, "proc/meminfo", &b)) < 0)
 		goto out;
 	copy_artifact(ctx, "meminfo.txt", &b);
@@ -220,21 +201,21 @@ static int check_memory(struct collector_ctx *ctx)
 	ctx_fact(ctx, "swap.free_kb", "%llu",
 		 (unsigned long long)m.swap_free_kb);
 	system_judge_memory(&m, &l);
-	emit_verdicts(ctx, &l);
+	verdict_emit(ctx, &l);
 out:
-	system_verdicts_release(&l);
+	verdict_list_release(&l);
 	buf_release(&b);
 	return r;
 }
 
 static int check_load(struct collector_ctx *ctx, unsigned cpus)
 {
-	struct system_verdicts l;
+	struct verdict_list l;
 	struct system_loadavg la;
 	struct buf b;
 	int r;
 
-	system_verdicts_init(&l);
+	verdict_list_init(&l);
 	if ((r = read_host_file(ctx, "proc/loadavg", &b)) == 0 &&
 	    (r = system_parse_loadavg(b.data, b.len, &la)) == 0) {
 		ctx_fact(ctx, "load.1m", "%u.%02u", la.load1_x100 / 100,
@@ -246,9 +227,9 @@ static int check_load(struct collector_ctx *ctx, unsigned cpus)
 		ctx_fact(ctx, "load.runnable", "%u", la.running);
 		ctx_fact(ctx, "load.tasks", "%u", la.total);
 		system_judge_load(&la, cpus, &l);
-		emit_verdicts(ctx, &l);
+		verdict_emit(ctx, &l);
 	}
-	system_verdicts_release(&l);
+	verdict_list_release(&l);
 	buf_release(&b);
 	return r;
 }
@@ -343,11 +324,11 @@ static int check_disks(struct collector_ctx *ctx, unsigned warn, unsigned fail)
 	struct mount_table t = { NULL, 0 };
 	struct system_fs fs[MAX_FILESYSTEMS];
 	size_t idx[MAX_FILESYSTEMS], n, skipped_net = 0;
-	struct system_verdicts l;
+	struct verdict_list l;
 	struct buf raw, table;
 	int r;
 
-	system_verdicts_init(&l);
+	verdict_list_init(&l);
 	buf_init(&table, 0);
 	if ((r = read_host_file(ctx, "proc/self/mountinfo", &raw)) < 0)
 		goto out;
@@ -376,9 +357,9 @@ static int check_disks(struct collector_ctx *ctx, unsigned warn, unsigned fail)
 	}
 	copy_artifact(ctx, "filesystems.txt", &table);
 	system_judge_disk(fs, n, warn, fail, &l);
-	emit_verdicts(ctx, &l);
+	verdict_emit(ctx, &l);
 out:
-	system_verdicts_release(&l);
+	verdict_list_release(&l);
 	mount_table_release(&t);
 	buf_release(&table);
 	buf_release(&raw);
@@ -387,14 +368,14 @@ out:
 
 static void check_clock(struct collector_ctx *ctx)
 {
-	struct system_verdicts l;
+	struct verdict_list l;
 	struct system_clock c;
 	struct timex tx;
 	int state;
 
 	memset(&tx, 0, sizeof(tx));
 	memset(&c, 0, sizeof(c));
-	system_verdicts_init(&l);
+	verdict_list_init(&l);
 	/* modes = 0: read only, allowed without privileges. */
 	state = ntp_adjtime(&tx);
 	if (state < 0) {
@@ -414,8 +395,8 @@ static void check_clock(struct collector_ctx *ctx)
 	ctx_fact(ctx, "clock.maxerror_us", "%ld", c.maxerror_us);
 	ctx_fact(ctx, "clock.status", "0x%04x", (unsigned)c.status);
 	system_judge_clock(&c, &l);
-	emit_verdicts(ctx, &l);
-	system_verdicts_release(&l);
+	verdict_emit(ctx, &l);
+	verdict_list_release(&l);
 }
 
 /* Sub-worker: getaddrinfo(arg), answer in system_parse_resolve()'s form. */
@@ -466,12 +447,12 @@ static int check_hostname(struct collector_ctx *ctx)
 {
 	struct system_resolve res, *rp = NULL;
 	struct bounded_result br;
-	struct system_verdicts l;
+	struct verdict_list l;
 	struct utsname u;
 	char *host = NULL, out[2048];
 	int r;
 
-	system_verdicts_init(&l);
+	verdict_list_init(&l);
 	if (read_line_file(ctx, "proc/sys/kernel/hostname", &host) < 0) {
 		if (uname(&u) < 0)
 			return -errno;
@@ -491,11 +472,11 @@ static int check_hostname(struct collector_ctx *ctx)
 		ctx_fact(ctx, "host.addresses", "%s", rp->addresses);
 	}
 	system_judge_hostname(host, rp, RESOLVE_TIMEOUT_MS, &l);
-	emit_verdicts(ctx, &l);
+	verdict_emit(ctx, &l);
 	if (rp)
 		system_resolve_release(rp);
 out:
-	system_verdicts_release(&l);
+	verdict_list_release(&l);
 	free(host);
 	return r;
 }
@@ -503,11 +484,11 @@ out:
 static int check_dns(struct collector_ctx *ctx)
 {
 	struct system_resolvconf rc;
-	struct system_verdicts l;
+	struct verdict_list l;
 	struct buf b, list;
 	int r;
 
-	system_verdicts_init(&l);
+	verdict_list_init(&l);
 	buf_init(&list, 0);
 	r = read_host_file(ctx, "etc/resolv.conf", &b);
 	if (r < 0 && r != -ENOENT)
@@ -522,11 +503,11 @@ static int check_dns(struct collector_ctx *ctx)
 	if (rc.search)
 		ctx_fact(ctx, "dns.search", "%s", rc.search);
 	system_judge_dns(&rc, &l);
-	emit_verdicts(ctx, &l);
+	verdict_emit(ctx, &l);
 	system_resolvconf_release(&rc);
 	r = 0;
 out:
-	system_verdicts_release(&l);
+	verdict_list_release(&l);
 	buf_release(&list);
 	buf_release(&b);
 	return r;
@@ -659,7 +640,7 @@ static int check_swap(struct collector_ctx *ctx,
 		      const struct system_vmstat *first, int64_t first_ms)
 {
 	struct system_vmstat second;
-	struct system_verdicts l;
+	struct verdict_list l;
 	int64_t left = SWAP_SAMPLE_MS - (now_ms() - first_ms);
 	int r;
 
@@ -668,10 +649,10 @@ static int check_swap(struct collector_ctx *ctx,
 		sleep_ms(left);
 	if ((r = sample_vmstat(ctx, &second)) < 0)
 		return r;
-	system_verdicts_init(&l);
+	verdict_list_init(&l);
 	system_judge_swap(first, &second, now_ms() - first_ms, &l);
-	emit_verdicts(ctx, &l);
-	system_verdicts_release(&l);
+	verdict_emit(ctx, &l);
+	verdict_list_release(&l);
 	return 0;
 }
 

@@ -4,7 +4,6 @@
  * hints name the next concrete step.
  */
 #define _DEFAULT_SOURCE /* STA_* and TIME_* from <sys/timex.h> */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,60 +13,16 @@
 #include "rdiag/util.h"
 #include "system_judge.h"
 
-void system_verdicts_init(struct system_verdicts *l)
+/* A verdict with a static title and an optional static hint. */
+static struct verdict_item *add(struct verdict_list *l, const char *id,
+				enum severity sev, enum support_level level,
+				const char *title, const char *hint)
 {
-	l->v = NULL;
-	l->n = 0;
-}
+	struct verdict_item *v = verdict_add(l, id, sev, level, "%s", title);
 
-void system_verdicts_release(struct system_verdicts *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i].title);
-		free(l->v[i].detail);
-		free(l->v[i].hint);
-	}
-	free(l->v);
-	system_verdicts_init(l);
-}
-
-const struct system_verdict *
-system_verdicts_find(const struct system_verdicts *l, const char *id)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].id, id) == 0)
-			return &l->v[i];
-	return NULL;
-}
-
-static struct system_verdict *add(struct system_verdicts *l, const char *id,
-				  enum severity sev, enum support_level level,
-				  const char *title, const char *hint)
-{
-	struct system_verdict *v;
-
-	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
-	v = &l->v[l->n++];
-	v->id = id;
-	v->severity = sev;
-	v->level = level;
-	v->title = xstrdup(title);
-	v->detail = NULL;
-	v->hint = hint ? xstrdup(hint) : NULL;
+	if (hint)
+		verdict_hint(v, "%s", hint);
 	return v;
-}
-
-static void set_detail(struct system_verdict *v, const char *fmt, ...)
-	RDIAG_PRINTF(2, 3);
-
-static void set_detail(struct system_verdict *v, const char *fmt, ...)
-{
-	va_list ap;
-
-	free(v->detail);
-	va_start(ap, fmt);
-	v->detail = xvasprintf(fmt, ap);
-	va_end(ap);
 }
 
 unsigned system_percent_x100(uint64_t used, uint64_t avail)
@@ -138,7 +93,7 @@ static void fmt_pct(char *s, size_t len, unsigned x100)
 
 void system_judge_disk(const struct system_fs *fs, size_t n,
 		       unsigned warn_percent, unsigned fail_percent,
-		       struct system_verdicts *out)
+		       struct verdict_list *out)
 {
 	size_t before = out->n, checked = 0;
 	struct buf list;
@@ -147,7 +102,7 @@ void system_judge_disk(const struct system_fs *fs, size_t n,
 	for (size_t i = 0; i < n; i++) {
 		const struct system_fs *f = &fs[i];
 		char pct[32], size[32], avail[32];
-		struct system_verdict *v;
+		struct verdict_item *v;
 		unsigned x100;
 		enum severity sev;
 
@@ -161,9 +116,9 @@ void system_judge_disk(const struct system_fs *fs, size_t n,
 				"behind "
 				"this file system (kernel log: 'dmesg | tail "
 				"-50'); programs that use it will hang too.");
-			set_detail(v,
-				   "statvfs of %s (%s) did not answer in time",
-				   f->mount_point, f->fstype);
+			verdict_detail(
+				v, "statvfs of %s (%s) did not answer in time",
+				f->mount_point, f->fstype);
 			continue;
 		}
 		if (f->size == 0)
@@ -184,11 +139,11 @@ void system_judge_disk(const struct system_fs *fs, size_t n,
 			free(hint);
 			format_size(f->size, size, sizeof(size));
 			format_size(f->avail, avail, sizeof(avail));
-			set_detail(v,
-				   "%s (%s) is %s used: %s free of %s "
-				   "(warn above %u %%, fail above %u %%)",
-				   f->mount_point, f->fstype, pct, avail, size,
-				   warn_percent, fail_percent);
+			verdict_detail(v,
+				       "%s (%s) is %s used: %s free of %s "
+				       "(warn above %u %%, fail above %u %%)",
+				       f->mount_point, f->fstype, pct, avail,
+				       size, warn_percent, fail_percent);
 		}
 		if (f->files == 0)
 			continue; /* btrfs and others: no inode limit */
@@ -213,34 +168,34 @@ void system_judge_disk(const struct system_fs *fs, size_t n,
 					: "A disk can take few more files",
 				hint);
 			free(hint);
-			set_detail(v,
-				   "%s (%s) has %s of its inodes in use: "
-				   "%llu of %llu free "
-				   "(warn above %u %%, fail above %u %%)",
-				   f->mount_point, f->fstype, pct,
-				   (unsigned long long)f->files_avail,
-				   (unsigned long long)f->files, warn_percent,
-				   fail_percent);
+			verdict_detail(v,
+				       "%s (%s) has %s of its inodes in use: "
+				       "%llu of %llu free "
+				       "(warn above %u %%, fail above %u %%)",
+				       f->mount_point, f->fstype, pct,
+				       (unsigned long long)f->files_avail,
+				       (unsigned long long)f->files,
+				       warn_percent, fail_percent);
 		}
 	}
 	if (out->n == before && checked > 0) {
-		struct system_verdict *v = add(
+		struct verdict_item *v = add(
 			out, "system.disk.ok", SEVERITY_OK, LEVEL_SELF,
 			"Local disks have enough free space and inodes", NULL);
 
-		set_detail(v, "%zu local file system%s checked: %s", checked,
-			   checked == 1 ? "" : "s", list.data);
+		verdict_detail(v, "%zu local file system%s checked: %s",
+			       checked, checked == 1 ? "" : "s", list.data);
 	}
 	buf_release(&list);
 }
 
 void system_judge_memory(const struct system_meminfo *m,
-			 struct system_verdicts *out)
+			 struct verdict_list *out)
 {
 	uint64_t avail =
 		m->available_kb < m->total_kb ? m->available_kb : m->total_kb;
 	unsigned x100 = system_percent_x100(avail, m->total_kb - avail);
-	struct system_verdict *v;
+	struct verdict_item *v;
 	char pct[32];
 
 	fmt_pct(pct, sizeof(pct), x100);
@@ -255,21 +210,22 @@ void system_judge_memory(const struct system_meminfo *m,
 		v = add(out, "system.memory.ok", SEVERITY_OK, LEVEL_SELF,
 			"Enough memory is available", NULL);
 	}
-	set_detail(v,
-		   "%llu kB of %llu kB available (%s%s); swap %llu kB free of "
-		   "%llu kB",
-		   (unsigned long long)m->available_kb,
-		   (unsigned long long)m->total_kb, pct,
-		   m->has_available ? "" : ", estimated",
-		   (unsigned long long)m->swap_free_kb,
-		   (unsigned long long)m->swap_total_kb);
+	verdict_detail(
+		v,
+		"%llu kB of %llu kB available (%s%s); swap %llu kB free of "
+		"%llu kB",
+		(unsigned long long)m->available_kb,
+		(unsigned long long)m->total_kb, pct,
+		m->has_available ? "" : ", estimated",
+		(unsigned long long)m->swap_free_kb,
+		(unsigned long long)m->swap_total_kb);
 }
 
 void system_judge_load(const struct system_loadavg *l, unsigned cpus,
-		       struct system_verdicts *out)
+		       struct verdict_list *out)
 {
 	unsigned long long limit = 200ull * (cpus ? cpus : 1);
-	struct system_verdict *v;
+	struct verdict_item *v;
 
 	if (l->load1_x100 > limit || l->load5_x100 > limit) {
 		v = add(out, "system.load.high",
@@ -284,13 +240,13 @@ void system_judge_load(const struct system_loadavg *l, unsigned cpus,
 		v = add(out, "system.load.ok", SEVERITY_OK, LEVEL_SELF,
 			"The processors are not overloaded", NULL);
 	}
-	set_detail(v,
-		   "load average %u.%02u (1 min), %u.%02u (5 min), %u.%02u "
-		   "(15 min) on %u CPU%s; more than %llu waiting is overload",
-		   l->load1_x100 / 100, l->load1_x100 % 100,
-		   l->load5_x100 / 100, l->load5_x100 % 100,
-		   l->load15_x100 / 100, l->load15_x100 % 100, cpus ? cpus : 1,
-		   cpus == 1 ? "" : "s", limit / 100);
+	verdict_detail(
+		v,
+		"load average %u.%02u (1 min), %u.%02u (5 min), %u.%02u "
+		"(15 min) on %u CPU%s; more than %llu waiting is overload",
+		l->load1_x100 / 100, l->load1_x100 % 100, l->load5_x100 / 100,
+		l->load5_x100 % 100, l->load15_x100 / 100, l->load15_x100 % 100,
+		cpus ? cpus : 1, cpus == 1 ? "" : "s", limit / 100);
 }
 
 static uint64_t per_second(uint64_t a, uint64_t b, int64_t ms)
@@ -300,10 +256,10 @@ static uint64_t per_second(uint64_t a, uint64_t b, int64_t ms)
 
 void system_judge_swap(const struct system_vmstat *before,
 		       const struct system_vmstat *after, int64_t interval_ms,
-		       struct system_verdicts *out)
+		       struct verdict_list *out)
 {
 	uint64_t in, outp;
-	struct system_verdict *v;
+	struct verdict_item *v;
 
 	if (interval_ms <= 0)
 		return;
@@ -324,17 +280,17 @@ void system_judge_swap(const struct system_vmstat *before,
 		v = add(out, "system.swap.ok", SEVERITY_OK, LEVEL_SELF,
 			"The computer is not swapping heavily", NULL);
 	}
-	set_detail(v,
-		   "%llu pages/s swapped in and %llu pages/s swapped out over "
-		   "%lld ms (thrashing: both at least %d pages/s)",
-		   (unsigned long long)in, (unsigned long long)outp,
-		   (long long)interval_ms, SYSTEM_THRASH_PAGES_PER_S);
+	verdict_detail(
+		v,
+		"%llu pages/s swapped in and %llu pages/s swapped out over "
+		"%lld ms (thrashing: both at least %d pages/s)",
+		(unsigned long long)in, (unsigned long long)outp,
+		(long long)interval_ms, SYSTEM_THRASH_PAGES_PER_S);
 }
 
-void system_judge_clock(const struct system_clock *c,
-			struct system_verdicts *out)
+void system_judge_clock(const struct system_clock *c, struct verdict_list *out)
 {
-	struct system_verdict *v;
+	struct verdict_item *v;
 
 	if (!c->available)
 		return;
@@ -351,18 +307,18 @@ void system_judge_clock(const struct system_clock *c,
 		v = add(out, "system.clock.ok", SEVERITY_OK, LEVEL_SELF,
 			"The clock is synchronised", NULL);
 	}
-	set_detail(v,
-		   "kernel clock state %d, status 0x%04x%s, maximum error "
-		   "%ld us, estimated error %ld us, offset %ld us",
-		   c->state, (unsigned)c->status,
-		   (c->status & STA_UNSYNC) ? " (unsynchronised)" : "",
-		   c->maxerror_us, c->esterror_us, c->offset_us);
+	verdict_detail(v,
+		       "kernel clock state %d, status 0x%04x%s, maximum error "
+		       "%ld us, estimated error %ld us, offset %ld us",
+		       c->state, (unsigned)c->status,
+		       (c->status & STA_UNSYNC) ? " (unsynchronised)" : "",
+		       c->maxerror_us, c->esterror_us, c->offset_us);
 }
 
 void system_judge_hostname(const char *hostname, const struct system_resolve *r,
-			   unsigned timeout_ms, struct system_verdicts *out)
+			   unsigned timeout_ms, struct verdict_list *out)
 {
-	struct system_verdict *v;
+	struct verdict_item *v;
 
 	if (!r || !r->ok) {
 		v = add(out, "system.hostname.unresolvable", SEVERITY_WARN,
@@ -372,25 +328,26 @@ void system_judge_hostname(const char *hostname, const struct system_resolve *r,
 			"(or add it to /etc/hosts); licence checks, database "
 			"clients and Kerberos need the name to resolve.");
 		if (!r)
-			set_detail(
+			verdict_detail(
 				v,
 				"looking up '%s' gave no answer within %u ms",
 				hostname, timeout_ms);
 		else
-			set_detail(v, "looking up '%s' failed: %s", hostname,
-				   r->error ? r->error : "unknown error");
+			verdict_detail(v, "looking up '%s' failed: %s",
+				       hostname,
+				       r->error ? r->error : "unknown error");
 	} else {
 		v = add(out, "system.hostname.ok", SEVERITY_OK, LEVEL_SELF,
 			"This computer's name resolves", NULL);
-		set_detail(v, "'%s' resolves to '%s' (%s)", hostname,
-			   r->canonical, r->addresses ? r->addresses : "");
+		verdict_detail(v, "'%s' resolves to '%s' (%s)", hostname,
+			       r->canonical, r->addresses ? r->addresses : "");
 	}
 }
 
 void system_judge_dns(const struct system_resolvconf *rc,
-		      struct system_verdicts *out)
+		      struct verdict_list *out)
 {
-	struct system_verdict *v;
+	struct verdict_item *v;
 	struct buf list;
 
 	if (rc->n_nameservers == 0) {
@@ -400,8 +357,9 @@ void system_judge_dns(const struct system_resolvconf *rc,
 			"computer (nameserver lines in /etc/resolv.conf, "
 			"usually set by DHCP, NetworkManager or "
 			"systemd-resolved).");
-		set_detail(v, "/etc/resolv.conf has no nameserver line; the "
-			      "resolver falls back to 127.0.0.1");
+		verdict_detail(v,
+			       "/etc/resolv.conf has no nameserver line; the "
+			       "resolver falls back to 127.0.0.1");
 		return;
 	}
 	buf_init(&list, 0);
@@ -409,9 +367,9 @@ void system_judge_dns(const struct system_resolvconf *rc,
 		buf_printf(&list, "%s%s", i ? ", " : "", rc->nameservers[i]);
 	v = add(out, "system.dns.ok", SEVERITY_OK, LEVEL_SELF,
 		"DNS servers are configured", NULL);
-	set_detail(v, "nameservers: %s%s%s", list.data,
-		   rc->search ? "; search: " : "",
-		   rc->search ? rc->search : "");
+	verdict_detail(v, "nameservers: %s%s%s", list.data,
+		       rc->search ? "; search: " : "",
+		       rc->search ? rc->search : "");
 	buf_release(&list);
 }
 

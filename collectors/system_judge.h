@@ -17,24 +17,6 @@
 #define SYSTEM_DISK_WARN_PERCENT 90
 #define SYSTEM_DISK_FAIL_PERCENT 97
 
-struct system_verdict {
-	const char *id; /* static */
-	enum severity severity;
-	enum support_level level;
-	char *title, *detail, *hint;
-};
-
-struct system_verdicts {
-	struct system_verdict *v;
-	size_t n;
-};
-
-void system_verdicts_init(struct system_verdicts *l);
-void system_verdicts_release(struct system_verdicts *l);
-/* The first verdict with this id, or NULL. */
-const struct system_verdict *
-system_verdicts_find(const struct system_verdicts *l, const char *id);
-
 /* A local file system as statvfs() saw it (sizes in bytes). */
 struct system_fs {
 	const char *mount_point;
@@ -58,15 +40,15 @@ unsigned system_percent_x100(uint64_t used, uint64_t avail);
  */
 void system_judge_disk(const struct system_fs *fs, size_t n,
 		       unsigned warn_percent, unsigned fail_percent,
-		       struct system_verdicts *out);
+		       struct verdict_list *out);
 
 /* system.memory.low (MemAvailable < 5 %, fail < 2 %) or system.memory.ok. */
 void system_judge_memory(const struct system_meminfo *m,
-			 struct system_verdicts *out);
+			 struct verdict_list *out);
 
 /* system.load.high (1 or 5 min load > 2x CPUs, fail 5 min > 4x) or .ok. */
 void system_judge_load(const struct system_loadavg *l, unsigned cpus,
-		       struct system_verdicts *out);
+		       struct verdict_list *out);
 
 /*
  * Swap activity between two /proc/vmstat samples interval_ms apart:
@@ -75,7 +57,7 @@ void system_judge_load(const struct system_loadavg *l, unsigned cpus,
 #define SYSTEM_THRASH_PAGES_PER_S 256
 void system_judge_swap(const struct system_vmstat *before,
 		       const struct system_vmstat *after, int64_t interval_ms,
-		       struct system_verdicts *out);
+		       struct verdict_list *out);
 
 /* What ntp_adjtime() said; available = 0 when the call failed. */
 struct system_clock {
@@ -89,19 +71,18 @@ struct system_clock {
 /* Above this the kernel itself gives up on the time (16 s). */
 #define SYSTEM_CLOCK_MAXERROR_US 16000000L
 /* system.clock.unsynced or system.clock.ok (none when unavailable). */
-void system_judge_clock(const struct system_clock *c,
-			struct system_verdicts *out);
+void system_judge_clock(const struct system_clock *c, struct verdict_list *out);
 
 /*
  * The host name's resolution: r is NULL when the lookup did not answer
  * within timeout_ms. system.hostname.unresolvable or system.hostname.ok.
  */
 void system_judge_hostname(const char *hostname, const struct system_resolve *r,
-			   unsigned timeout_ms, struct system_verdicts *out);
+			   unsigned timeout_ms, struct verdict_list *out);
 
 /* system.dns.no_resolvers or system.dns.ok. */
 void system_judge_dns(const struct system_resolvconf *rc,
-		      struct system_verdicts *out);
+		      struct verdict_list *out);
 
 /*
  * Why the system collector leaves a mount alone (network, FUSE, autofs,

@@ -101,25 +101,6 @@ struct state {
 	struct mount_table mounts;
 };
 
-static void emit(struct collector_ctx *ctx,
-		 const struct terminal_server_verdicts *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		const struct terminal_server_verdict *v = &l->v[i];
-		struct finding f = {
-			.id = v->id,
-			.severity = v->severity,
-			.level = v->level,
-			.title = v->title,
-			.detail = v->detail,
-			.hint = v->hint,
-		};
-
-		if (ctx_finding(ctx, &f) < 0)
-			ctx_log(ctx, "cannot emit finding %s, ignoring", v->id);
-	}
-}
-
 static void note(int *first, int r)
 {
 	if (r < 0 && *first == 0)
@@ -727,7 +708,7 @@ static void read_host_limits(struct state *st, struct terminal_server_host *h)
 {
 	const char *root = ctx_root(st->ctx);
 	uint64_t allocated, max;
-	struct terminal_server_verdicts l;
+	struct verdict_list l;
 	struct buf b;
 
 	h->inotify_max_user_watches = TERMINAL_SERVER_NO_LIMIT;
@@ -741,7 +722,7 @@ static void read_host_limits(struct state *st, struct terminal_server_host *h)
 			  &h->inotify_max_user_instances) == 0)
 		ctx_fact(st->ctx, "inotify.max_user_instances", "%llu",
 			 (unsigned long long)h->inotify_max_user_instances);
-	terminal_server_verdicts_init(&l);
+	verdict_list_init(&l);
 	if (read_rootf(root, &b, 4096, "/proc/sys/fs/file-nr") == 0 &&
 	    terminal_server_parse_file_nr(b.data, b.len, &allocated, &max) ==
 		    0) {
@@ -749,17 +730,17 @@ static void read_host_limits(struct state *st, struct terminal_server_host *h)
 			 (unsigned long long)allocated);
 		ctx_fact(st->ctx, "files.max", "%llu", (unsigned long long)max);
 		terminal_server_judge_files(allocated, max, &l);
-		emit(st->ctx, &l);
+		verdict_emit(st->ctx, &l);
 	}
 	buf_release(&b);
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 }
 
 static void check_users(struct state *st)
 {
 	struct terminal_server_sessions *s = &st->sessions;
 	const char *root = ctx_root(st->ctx);
-	struct terminal_server_verdicts l;
+	struct verdict_list l;
 	struct terminal_server_host h;
 
 	read_host_limits(st, &h);
@@ -803,10 +784,10 @@ static void check_users(struct state *st)
 			ctx_fact(st->ctx, key, "%s", u->cgroup);
 		}
 	}
-	terminal_server_verdicts_init(&l);
+	verdict_list_init(&l);
 	terminal_server_judge_users(s->users, s->nusers, &h, &l);
-	emit(st->ctx, &l);
-	terminal_server_verdicts_release(&l);
+	verdict_emit(st->ctx, &l);
+	verdict_list_release(&l);
 }
 
 static const struct terminal_server_env *
@@ -844,7 +825,7 @@ static void check_space(struct state *st)
 {
 	struct terminal_server_space *v = xcalloc(MAX_DIRS, sizeof(*v));
 	const struct mount_entry *hung[MAX_DIRS];
-	struct terminal_server_verdicts l;
+	struct verdict_list l;
 	size_t n = 0, nhung = 0;
 
 	for (size_t i = 0; i < st->sessions.n; i++) {
@@ -878,10 +859,10 @@ static void check_space(struct state *st)
 			hung[nhung++] = m;
 		free(path);
 	}
-	terminal_server_verdicts_init(&l);
+	verdict_list_init(&l);
 	terminal_server_judge_space(v, n, &l);
-	emit(st->ctx, &l);
-	terminal_server_verdicts_release(&l);
+	verdict_emit(st->ctx, &l);
+	verdict_list_release(&l);
 	free(v);
 }
 
@@ -892,7 +873,7 @@ static void check_policy(struct state *st)
 		st->sesman.disconnected_time_limit,
 		st->sesman.idle_time_limit,
 	};
-	struct terminal_server_verdicts l;
+	struct verdict_list l;
 
 	if (!st->have_sesman)
 		return;
@@ -903,13 +884,13 @@ static void check_policy(struct state *st)
 	ctx_fact(st->ctx, "xrdp.idle_time_limit", "%ld", p.idle_time_limit);
 	ctx_fact(st->ctx, "xrdp.display_offset", "%ld",
 		 st->sesman.x11_display_offset);
-	terminal_server_verdicts_init(&l);
+	verdict_list_init(&l);
 	terminal_server_judge_max_sessions(
 		st->sessions.presence.remote_sessions, st->sesman.max_sessions,
 		&l);
 	terminal_server_judge_policy(&p, &l);
-	emit(st->ctx, &l);
-	terminal_server_verdicts_release(&l);
+	verdict_emit(st->ctx, &l);
+	verdict_list_release(&l);
 }
 
 /* Sub-worker: does the directory arg answer (stat and one readdir)? */
@@ -961,7 +942,7 @@ static char *drive_path(const char *name, const char *home, uint32_t uid,
 static void check_drives(struct state *st)
 {
 	struct terminal_server_drive *v = xcalloc(MAX_DRIVES, sizeof(*v));
-	struct terminal_server_verdicts l;
+	struct verdict_list l;
 	size_t n = 0;
 
 	if (!st->sesman.enable_fuse_mount || !st->sesman.fuse_mount_name[0])
@@ -1006,10 +987,10 @@ static void check_drives(struct state *st)
 		free(path);
 	}
 	ctx_fact(st->ctx, "drive_redirection.mounts", "%zu", n);
-	terminal_server_verdicts_init(&l);
+	verdict_list_init(&l);
 	terminal_server_judge_drives(v, n, &l);
-	emit(st->ctx, &l);
-	terminal_server_verdicts_release(&l);
+	verdict_emit(st->ctx, &l);
+	verdict_list_release(&l);
 out:
 	free(v);
 }
@@ -1018,7 +999,7 @@ static void check_locale(struct state *st)
 {
 	struct terminal_server_locale *v =
 		xcalloc(st->sessions.n + 1, sizeof(*v));
-	struct terminal_server_verdicts l;
+	struct verdict_list l;
 	char lang[64] = "";
 	struct buf b;
 	size_t n = 0;
@@ -1045,10 +1026,10 @@ static void check_locale(struct state *st)
 		snprintf(v[n].lang, sizeof(v[n].lang), "%s", e->lang);
 		n++;
 	}
-	terminal_server_verdicts_init(&l);
+	verdict_list_init(&l);
 	terminal_server_judge_locale(lang, v, n, &l);
-	emit(st->ctx, &l);
-	terminal_server_verdicts_release(&l);
+	verdict_emit(st->ctx, &l);
+	verdict_list_release(&l);
 	free(v);
 }
 
@@ -1109,7 +1090,7 @@ static void check_printing(struct state *st)
 	const char *root = ctx_root(st->ctx);
 	char *lpstat = xasprintf("%s/usr/bin/lpstat", root);
 	char *cups = xasprintf("%s/etc/cups", root);
-	struct terminal_server_verdicts l;
+	struct verdict_list l;
 	bool present = access(lpstat, X_OK) == 0 || access(cups, F_OK) == 0;
 	long printers = -1;
 	struct buf b;
@@ -1137,10 +1118,10 @@ static void check_printing(struct state *st)
 	ctx_fact(st->ctx, "printing.cups", "%s", present ? "yes" : "no");
 	if (printers >= 0)
 		ctx_fact(st->ctx, "printing.printers", "%ld", printers);
-	terminal_server_verdicts_init(&l);
+	verdict_list_init(&l);
 	terminal_server_judge_printing(present, printers, &l);
-	emit(st->ctx, &l);
-	terminal_server_verdicts_release(&l);
+	verdict_emit(st->ctx, &l);
+	verdict_list_release(&l);
 	free(lpstat);
 	free(cups);
 }
@@ -1190,7 +1171,7 @@ static void probe_rdp(struct state *st, const char *tag, const char *host,
 		      unsigned port)
 {
 	struct net_resolve_arg arg = { host, port, 0, MAX_ADDRS };
-	struct terminal_server_verdicts l;
+	struct verdict_list l;
 	struct rdp_probe_result r;
 	struct bounded_result br;
 	struct net_resolve_out o;
@@ -1235,10 +1216,10 @@ static void probe_rdp(struct state *st, const char *tag, const char *host,
 			break;
 	}
 	rdp_facts(st, tag, &r);
-	terminal_server_verdicts_init(&l);
+	verdict_list_init(&l);
 	terminal_server_judge_rdp(target, &r, st->cert_warn_days, &l);
-	emit(st->ctx, &l);
-	terminal_server_verdicts_release(&l);
+	verdict_emit(st->ctx, &l);
+	verdict_list_release(&l);
 }
 
 static void check_rdp(struct state *st, bool is_ts)
@@ -1268,7 +1249,7 @@ static void check_rdp(struct state *st, bool is_ts)
 
 static int terminal_server_run(struct collector_ctx *ctx)
 {
-	struct terminal_server_verdicts l;
+	struct verdict_list l;
 	struct state st;
 	struct buf mi;
 	bool is_ts;
@@ -1290,10 +1271,10 @@ static int terminal_server_run(struct collector_ctx *ctx)
 				       st.sesman.x11_display_offset,
 				       tck > 0 ? tck : 100, &st.sessions);
 	session_facts(&st);
-	terminal_server_verdicts_init(&l);
+	verdict_list_init(&l);
 	is_ts = terminal_server_judge_presence(&st.sessions.presence, &l);
-	emit(ctx, &l);
-	terminal_server_verdicts_release(&l);
+	verdict_emit(ctx, &l);
+	verdict_list_release(&l);
 	if (is_ts) {
 		if (st.environ_denied > 0 && !ctx_is_root(ctx))
 			ctx_log(ctx,

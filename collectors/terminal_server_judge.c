@@ -14,54 +14,23 @@
 
 #define MIB (1024ull * 1024)
 
-void terminal_server_verdicts_init(struct terminal_server_verdicts *l)
-{
-	l->v = NULL;
-	l->n = 0;
-}
+static void add(struct verdict_list *l, const char *id, enum severity sev,
+		enum support_level level, const char *title, const char *hint,
+		const char *detail_fmt, ...) RDIAG_PRINTF(7, 8);
 
-void terminal_server_verdicts_release(struct terminal_server_verdicts *l)
+/* A verdict with a static title and hint and a formatted detail. */
+static void add(struct verdict_list *l, const char *id, enum severity sev,
+		enum support_level level, const char *title, const char *hint,
+		const char *detail_fmt, ...)
 {
-	for (size_t i = 0; i < l->n; i++) {
-		free(l->v[i].title);
-		free(l->v[i].detail);
-		free(l->v[i].hint);
-	}
-	free(l->v);
-	terminal_server_verdicts_init(l);
-}
-
-const struct terminal_server_verdict *
-terminal_server_verdicts_find(const struct terminal_server_verdicts *l,
-			      const char *id)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].id, id) == 0)
-			return &l->v[i];
-	return NULL;
-}
-
-void terminal_server_verdicts_add(struct terminal_server_verdicts *l,
-				  const char *id, enum severity sev,
-				  enum support_level level, const char *title,
-				  const char *hint, const char *detail_fmt, ...)
-{
-	struct terminal_server_verdict *v;
+	struct verdict_item *v = verdict_add(l, id, sev, level, "%s", title);
 	va_list ap;
 
-	l->v = xreallocarray(l->v, l->n + 1, sizeof(*l->v));
-	v = &l->v[l->n++];
-	v->id = id;
-	v->severity = sev;
-	v->level = level;
-	v->title = xstrdup(title);
-	v->hint = hint ? xstrdup(hint) : NULL;
-	v->detail = NULL;
-	if (detail_fmt) {
-		va_start(ap, detail_fmt);
-		v->detail = xvasprintf(detail_fmt, ap);
-		va_end(ap);
-	}
+	if (hint)
+		verdict_hint(v, "%s", hint);
+	va_start(ap, detail_fmt);
+	v->detail = xvasprintf(detail_fmt, ap);
+	va_end(ap);
 }
 
 unsigned terminal_server_percent(uint64_t used, uint64_t size)
@@ -84,29 +53,27 @@ static bool near(uint64_t used, uint64_t limit)
 }
 
 bool terminal_server_judge_presence(const struct terminal_server_presence *p,
-				    struct terminal_server_verdicts *out)
+				    struct verdict_list *out)
 {
 	bool is = p->rdp_service_running || p->session_manager_running ||
 		  p->remote_sessions > 0 || p->users >= 2;
 
 	if (!is) {
-		terminal_server_verdicts_add(
-			out, "terminal_server.not_detected", SEVERITY_OK,
-			LEVEL_THIRD_PARTY, "This host is not a terminal server",
-			NULL,
-			"no RDP service or session manager running, %u remote "
-			"sessions, %u sessions of %u users",
-			p->remote_sessions, p->sessions, p->users);
+		add(out, "terminal_server.not_detected", SEVERITY_OK,
+		    LEVEL_THIRD_PARTY, "This host is not a terminal server",
+		    NULL,
+		    "no RDP service or session manager running, %u remote "
+		    "sessions, %u sessions of %u users",
+		    p->remote_sessions, p->sessions, p->users);
 		return false;
 	}
-	terminal_server_verdicts_add(
-		out, "terminal_server.detected", SEVERITY_INFO,
-		LEVEL_THIRD_PARTY, "This host is a terminal server", NULL,
-		"RDP service %s, session manager %s; %u remote sessions, %u "
-		"sessions of %u users in all",
-		p->rdp_service_running ? "running" : "not running",
-		p->session_manager_running ? "running" : "not running",
-		p->remote_sessions, p->sessions, p->users);
+	add(out, "terminal_server.detected", SEVERITY_INFO, LEVEL_THIRD_PARTY,
+	    "This host is a terminal server", NULL,
+	    "RDP service %s, session manager %s; %u remote sessions, %u "
+	    "sessions of %u users in all",
+	    p->rdp_service_running ? "running" : "not running",
+	    p->session_manager_running ? "running" : "not running",
+	    p->remote_sessions, p->sessions, p->users);
 	return true;
 }
 
@@ -121,7 +88,7 @@ static const char *limit_text(uint64_t v, char *buf, size_t len)
 
 void terminal_server_judge_users(const struct terminal_server_user *u, size_t n,
 				 const struct terminal_server_host *h,
-				 struct terminal_server_verdicts *out)
+				 struct verdict_list *out)
 {
 	struct buf nofile, nproc, mem, pids, rt, watches, inst;
 	enum severity mem_sev = SEVERITY_WARN;
@@ -196,81 +163,73 @@ void terminal_server_judge_users(const struct terminal_server_user *u, size_t n,
 					   h->inotify_max_user_instances);
 	}
 	if (nofile.len)
-		terminal_server_verdicts_add(
-			out, "terminal_server.limits.open_files", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			"Users are close to their limit of open files",
-			"Ask the terminal server's administrator to raise "
-			"the nofile limit (/etc/security/limits.conf or "
-			"DefaultLimitNOFILE) for these users.",
-			"%s", nofile.data);
+		add(out, "terminal_server.limits.open_files", SEVERITY_WARN,
+		    LEVEL_THIRD_PARTY,
+		    "Users are close to their limit of open files",
+		    "Ask the terminal server's administrator to raise "
+		    "the nofile limit (/etc/security/limits.conf or "
+		    "DefaultLimitNOFILE) for these users.",
+		    "%s", nofile.data);
 	if (nproc.len)
-		terminal_server_verdicts_add(
-			out, "terminal_server.limits.processes", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			"Users are close to their limit of processes",
-			"Ask the terminal server's administrator to raise "
-			"the nproc limit in /etc/security/limits.conf for "
-			"these users.",
-			"%s", nproc.data);
+		add(out, "terminal_server.limits.processes", SEVERITY_WARN,
+		    LEVEL_THIRD_PARTY,
+		    "Users are close to their limit of processes",
+		    "Ask the terminal server's administrator to raise "
+		    "the nproc limit in /etc/security/limits.conf for "
+		    "these users.",
+		    "%s", nproc.data);
 	if (mem.len)
-		terminal_server_verdicts_add(
-			out, "terminal_server.limits.cgroup_memory", mem_sev,
-			LEVEL_THIRD_PARTY,
-			"Users are at the memory limit of their cgroup",
-			"Ask the terminal server's administrator to raise "
-			"MemoryMax for user slices (systemctl set-property "
-			"user-UID.slice MemoryMax=...) or to add memory.",
-			"%s", mem.data);
+		add(out, "terminal_server.limits.cgroup_memory", mem_sev,
+		    LEVEL_THIRD_PARTY,
+		    "Users are at the memory limit of their cgroup",
+		    "Ask the terminal server's administrator to raise "
+		    "MemoryMax for user slices (systemctl set-property "
+		    "user-UID.slice MemoryMax=...) or to add memory.",
+		    "%s", mem.data);
 	if (pids.len)
-		terminal_server_verdicts_add(
-			out, "terminal_server.limits.cgroup_pids",
-			SEVERITY_WARN, LEVEL_THIRD_PARTY,
-			"Users are at the task limit of their cgroup",
-			"Ask the terminal server's administrator to raise "
-			"TasksMax for user slices (UserTasksMax in "
-			"logind.conf or systemctl set-property).",
-			"%s", pids.data);
+		add(out, "terminal_server.limits.cgroup_pids", SEVERITY_WARN,
+		    LEVEL_THIRD_PARTY,
+		    "Users are at the task limit of their cgroup",
+		    "Ask the terminal server's administrator to raise "
+		    "TasksMax for user slices (UserTasksMax in "
+		    "logind.conf or systemctl set-property).",
+		    "%s", pids.data);
 	if (rt.len)
-		terminal_server_verdicts_add(
-			out, "terminal_server.runtime_dir.full", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			"The per-user runtime directory is nearly full",
-			"Ask the terminal server's administrator to raise "
-			"RuntimeDirectorySize in logind.conf or to find what "
-			"fills /run/user/UID.",
-			"%s", rt.data);
+		add(out, "terminal_server.runtime_dir.full", SEVERITY_WARN,
+		    LEVEL_THIRD_PARTY,
+		    "The per-user runtime directory is nearly full",
+		    "Ask the terminal server's administrator to raise "
+		    "RuntimeDirectorySize in logind.conf or to find what "
+		    "fills /run/user/UID.",
+		    "%s", rt.data);
 	if (watches.len)
-		terminal_server_verdicts_add(
-			out, "terminal_server.inotify.watches", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			"Users have used up their inotify watches",
-			"Ask the terminal server's administrator to raise "
-			"fs.inotify.max_user_watches (sysctl) so programs "
-			"notice changed files again.",
-			"inotify watches in use per user against "
-			"fs.inotify.max_user_watches: %s",
-			watches.data);
+		add(out, "terminal_server.inotify.watches", SEVERITY_WARN,
+		    LEVEL_THIRD_PARTY,
+		    "Users have used up their inotify watches",
+		    "Ask the terminal server's administrator to raise "
+		    "fs.inotify.max_user_watches (sysctl) so programs "
+		    "notice changed files again.",
+		    "inotify watches in use per user against "
+		    "fs.inotify.max_user_watches: %s",
+		    watches.data);
 	if (inst.len)
-		terminal_server_verdicts_add(
-			out, "terminal_server.inotify.instances", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			"Users have used up their inotify instances",
-			"Ask the terminal server's administrator to raise "
-			"fs.inotify.max_user_instances (sysctl).",
-			"inotify instances per user against "
-			"fs.inotify.max_user_instances: %s",
-			inst.data);
+		add(out, "terminal_server.inotify.instances", SEVERITY_WARN,
+		    LEVEL_THIRD_PARTY,
+		    "Users have used up their inotify instances",
+		    "Ask the terminal server's administrator to raise "
+		    "fs.inotify.max_user_instances (sysctl).",
+		    "inotify instances per user against "
+		    "fs.inotify.max_user_instances: %s",
+		    inst.data);
 	if (out->n == before)
-		terminal_server_verdicts_add(
-			out, "terminal_server.limits.ok", SEVERITY_OK,
-			LEVEL_THIRD_PARTY,
-			"No user is near a process, file, memory or inotify "
-			"limit",
-			NULL, "%zu users checked%s", n,
-			h->counted_inotify
-				? ""
-				: "; inotify use not counted (needs root)");
+		add(out, "terminal_server.limits.ok", SEVERITY_OK,
+		    LEVEL_THIRD_PARTY,
+		    "No user is near a process, file, memory or inotify "
+		    "limit",
+		    NULL, "%zu users checked%s", n,
+		    h->counted_inotify
+			    ? ""
+			    : "; inotify use not counted (needs root)");
 	buf_release(&nofile);
 	buf_release(&nproc);
 	buf_release(&mem);
@@ -281,36 +240,32 @@ void terminal_server_judge_users(const struct terminal_server_user *u, size_t n,
 }
 
 void terminal_server_judge_files(uint64_t allocated, uint64_t max,
-				 struct terminal_server_verdicts *out)
+				 struct verdict_list *out)
 {
 	unsigned pct = terminal_server_percent(allocated, max);
 
 	if (max == 0 || max == TERMINAL_SERVER_NO_LIMIT)
 		return;
 	if (pct >= 80)
-		terminal_server_verdicts_add(
-			out, "terminal_server.files.near_max",
-			pct >= 95 ? SEVERITY_FAIL : SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			"The host is running out of open files",
-			"Ask the terminal server's administrator to raise "
-			"fs.file-max (sysctl) or find the process holding "
-			"the files.",
-			"%llu of fs.file-max %llu file handles in use (%u %%)",
-			(unsigned long long)allocated, (unsigned long long)max,
-			pct);
+		add(out, "terminal_server.files.near_max",
+		    pct >= 95 ? SEVERITY_FAIL : SEVERITY_WARN,
+		    LEVEL_THIRD_PARTY, "The host is running out of open files",
+		    "Ask the terminal server's administrator to raise "
+		    "fs.file-max (sysctl) or find the process holding "
+		    "the files.",
+		    "%llu of fs.file-max %llu file handles in use (%u %%)",
+		    (unsigned long long)allocated, (unsigned long long)max,
+		    pct);
 	else
-		terminal_server_verdicts_add(
-			out, "terminal_server.files.ok", SEVERITY_OK,
-			LEVEL_THIRD_PARTY,
-			"The host has enough file handles left", NULL,
-			"%llu of fs.file-max %llu in use (%u %%)",
-			(unsigned long long)allocated, (unsigned long long)max,
-			pct);
+		add(out, "terminal_server.files.ok", SEVERITY_OK,
+		    LEVEL_THIRD_PARTY, "The host has enough file handles left",
+		    NULL, "%llu of fs.file-max %llu in use (%u %%)",
+		    (unsigned long long)allocated, (unsigned long long)max,
+		    pct);
 }
 
 void terminal_server_judge_space(const struct terminal_server_space *s,
-				 size_t n, struct terminal_server_verdicts *out)
+				 size_t n, struct verdict_list *out)
 {
 	struct buf low, hung;
 	enum severity low_sev = SEVERITY_WARN;
@@ -354,104 +309,94 @@ void terminal_server_judge_space(const struct terminal_server_space *s,
 		}
 	}
 	if (low.len)
-		terminal_server_verdicts_add(
-			out, "terminal_server.space.low", low_sev,
-			LEVEL_THIRD_PARTY,
-			"Session home or temporary directories are nearly "
-			"full",
-			"Ask the terminal server's administrator to free "
-			"space or raise the quota there; the application "
-			"cannot save or unpack files without it.",
-			"%s", low.data);
+		add(out, "terminal_server.space.low", low_sev,
+		    LEVEL_THIRD_PARTY,
+		    "Session home or temporary directories are nearly "
+		    "full",
+		    "Ask the terminal server's administrator to free "
+		    "space or raise the quota there; the application "
+		    "cannot save or unpack files without it.",
+		    "%s", low.data);
 	if (hung.len)
-		terminal_server_verdicts_add(
-			out, "terminal_server.space.unresponsive",
-			SEVERITY_WARN, LEVEL_THIRD_PARTY,
-			"A session home or temporary directory does not "
-			"answer",
-			"Ask the terminal server's administrator to check "
-			"the network file system these directories are on.",
-			"%s", hung.data);
+		add(out, "terminal_server.space.unresponsive", SEVERITY_WARN,
+		    LEVEL_THIRD_PARTY,
+		    "A session home or temporary directory does not "
+		    "answer",
+		    "Ask the terminal server's administrator to check "
+		    "the network file system these directories are on.",
+		    "%s", hung.data);
 	if (!low.len && !hung.len && measured > 0)
-		terminal_server_verdicts_add(
-			out, "terminal_server.space.ok", SEVERITY_OK,
-			LEVEL_THIRD_PARTY,
-			"Session home and temporary directories have space",
-			NULL, "%zu directories checked", measured);
+		add(out, "terminal_server.space.ok", SEVERITY_OK,
+		    LEVEL_THIRD_PARTY,
+		    "Session home and temporary directories have space", NULL,
+		    "%zu directories checked", measured);
 	buf_release(&low);
 	buf_release(&hung);
 }
 
 void terminal_server_judge_max_sessions(unsigned in_use, long max,
-					struct terminal_server_verdicts *out)
+					struct verdict_list *out)
 {
 	if (max < 0)
 		return;
 	if (max == 0) {
-		terminal_server_verdicts_add(
-			out, "terminal_server.sessions.ok", SEVERITY_OK,
-			LEVEL_THIRD_PARTY, "Sessions are not limited in number",
-			NULL, "%u sessions in use, MaxSessions = 0 (no limit)",
-			in_use);
+		add(out, "terminal_server.sessions.ok", SEVERITY_OK,
+		    LEVEL_THIRD_PARTY, "Sessions are not limited in number",
+		    NULL, "%u sessions in use, MaxSessions = 0 (no limit)",
+		    in_use);
 		return;
 	}
 	if (in_use >= (unsigned long)max)
-		terminal_server_verdicts_add(
-			out, "terminal_server.sessions.at_limit", SEVERITY_FAIL,
-			LEVEL_THIRD_PARTY,
-			"The terminal server takes no more sessions",
-			"Ask the terminal server's administrator to end "
-			"disconnected sessions or raise MaxSessions in "
-			"sesman.ini.",
-			"%u sessions in use, MaxSessions = %ld", in_use, max);
+		add(out, "terminal_server.sessions.at_limit", SEVERITY_FAIL,
+		    LEVEL_THIRD_PARTY,
+		    "The terminal server takes no more sessions",
+		    "Ask the terminal server's administrator to end "
+		    "disconnected sessions or raise MaxSessions in "
+		    "sesman.ini.",
+		    "%u sessions in use, MaxSessions = %ld", in_use, max);
 	else if ((uint64_t)in_use * 100 >= (uint64_t)max * 80)
-		terminal_server_verdicts_add(
-			out, "terminal_server.sessions.near_limit",
-			SEVERITY_WARN, LEVEL_THIRD_PARTY,
-			"The terminal server is close to its session limit",
-			"Ask the terminal server's administrator to end "
-			"disconnected sessions or raise MaxSessions in "
-			"sesman.ini.",
-			"%u sessions in use, MaxSessions = %ld", in_use, max);
+		add(out, "terminal_server.sessions.near_limit", SEVERITY_WARN,
+		    LEVEL_THIRD_PARTY,
+		    "The terminal server is close to its session limit",
+		    "Ask the terminal server's administrator to end "
+		    "disconnected sessions or raise MaxSessions in "
+		    "sesman.ini.",
+		    "%u sessions in use, MaxSessions = %ld", in_use, max);
 	else
-		terminal_server_verdicts_add(
-			out, "terminal_server.sessions.ok", SEVERITY_OK,
-			LEVEL_THIRD_PARTY,
-			"The terminal server has sessions to spare", NULL,
-			"%u sessions in use, MaxSessions = %ld", in_use, max);
+		add(out, "terminal_server.sessions.ok", SEVERITY_OK,
+		    LEVEL_THIRD_PARTY,
+		    "The terminal server has sessions to spare", NULL,
+		    "%u sessions in use, MaxSessions = %ld", in_use, max);
 }
 
 void terminal_server_judge_policy(const struct terminal_server_policy *p,
-				  struct terminal_server_verdicts *out)
+				  struct verdict_list *out)
 {
 	if (p->kill_disconnected == 0 && p->disconnected_time_limit <= 0)
-		terminal_server_verdicts_add(
-			out, "terminal_server.policy.disconnected_kept",
-			SEVERITY_INFO, LEVEL_THIRD_PARTY,
-			"Disconnected sessions are never ended",
-			"If sessions pile up or users find the application "
-			"still open from an old session, ask the "
-			"administrator to set KillDisconnected=true and a "
-			"DisconnectedTimeLimit in sesman.ini.",
-			"KillDisconnected = false, DisconnectedTimeLimit = "
-			"%ld, IdleTimeLimit = %ld",
-			p->disconnected_time_limit, p->idle_time_limit);
+		add(out, "terminal_server.policy.disconnected_kept",
+		    SEVERITY_INFO, LEVEL_THIRD_PARTY,
+		    "Disconnected sessions are never ended",
+		    "If sessions pile up or users find the application "
+		    "still open from an old session, ask the "
+		    "administrator to set KillDisconnected=true and a "
+		    "DisconnectedTimeLimit in sesman.ini.",
+		    "KillDisconnected = false, DisconnectedTimeLimit = "
+		    "%ld, IdleTimeLimit = %ld",
+		    p->disconnected_time_limit, p->idle_time_limit);
 	else
-		terminal_server_verdicts_add(
-			out, "terminal_server.policy.ok", SEVERITY_OK,
-			LEVEL_THIRD_PARTY,
-			"Disconnected sessions are ended by policy", NULL,
-			"KillDisconnected = %s, DisconnectedTimeLimit = %ld, "
-			"IdleTimeLimit = %ld",
-			p->kill_disconnected < 0   ? "(unset)"
-			: p->kill_disconnected > 0 ? "true"
-						   : "false",
-			p->disconnected_time_limit, p->idle_time_limit);
+		add(out, "terminal_server.policy.ok", SEVERITY_OK,
+		    LEVEL_THIRD_PARTY,
+		    "Disconnected sessions are ended by policy", NULL,
+		    "KillDisconnected = %s, DisconnectedTimeLimit = %ld, "
+		    "IdleTimeLimit = %ld",
+		    p->kill_disconnected < 0   ? "(unset)"
+		    : p->kill_disconnected > 0 ? "true"
+					       : "false",
+		    p->disconnected_time_limit, p->idle_time_limit);
 }
 
 void terminal_server_judge_drives(const struct terminal_server_drive *d,
-				  size_t n,
-				  struct terminal_server_verdicts *out)
+				  size_t n, struct verdict_list *out)
 {
 	struct buf hung, broken;
 	size_t ok = 0;
@@ -470,28 +415,24 @@ void terminal_server_judge_drives(const struct terminal_server_drive *d,
 			ok++;
 	}
 	if (hung.len)
-		terminal_server_verdicts_add(
-			out, "terminal_server.drive_redirection.hung",
-			SEVERITY_WARN, LEVEL_THIRD_PARTY,
-			"A redirected client drive hangs",
-			"The user should disconnect and reconnect the RDP "
-			"session; programs that open files there freeze "
-			"until then.",
-			"no answer from %s", hung.data);
+		add(out, "terminal_server.drive_redirection.hung",
+		    SEVERITY_WARN, LEVEL_THIRD_PARTY,
+		    "A redirected client drive hangs",
+		    "The user should disconnect and reconnect the RDP "
+		    "session; programs that open files there freeze "
+		    "until then.",
+		    "no answer from %s", hung.data);
 	if (broken.len)
-		terminal_server_verdicts_add(
-			out, "terminal_server.drive_redirection.broken",
-			SEVERITY_WARN, LEVEL_THIRD_PARTY,
-			"A redirected client drive is broken",
-			"The user should reconnect the RDP session; the "
-			"drive redirection (xrdp-chansrv) has stopped.",
-			"%s", broken.data);
+		add(out, "terminal_server.drive_redirection.broken",
+		    SEVERITY_WARN, LEVEL_THIRD_PARTY,
+		    "A redirected client drive is broken",
+		    "The user should reconnect the RDP session; the "
+		    "drive redirection (xrdp-chansrv) has stopped.",
+		    "%s", broken.data);
 	if (!hung.len && !broken.len && ok > 0)
-		terminal_server_verdicts_add(
-			out, "terminal_server.drive_redirection.ok",
-			SEVERITY_OK, LEVEL_THIRD_PARTY,
-			"Redirected client drives answer", NULL,
-			"%zu drive redirection mounts answered", ok);
+		add(out, "terminal_server.drive_redirection.ok", SEVERITY_OK,
+		    LEVEL_THIRD_PARTY, "Redirected client drives answer", NULL,
+		    "%zu drive redirection mounts answered", ok);
 	buf_release(&hung);
 	buf_release(&broken);
 }
@@ -523,8 +464,7 @@ static bool lang_same(const char *a, const char *b)
 
 void terminal_server_judge_locale(const char *system_lang,
 				  const struct terminal_server_locale *v,
-				  size_t n,
-				  struct terminal_server_verdicts *out)
+				  size_t n, struct verdict_list *out)
 {
 	struct buf missing, other;
 
@@ -542,63 +482,55 @@ void terminal_server_judge_locale(const char *system_lang,
 				   v[i].user, v[i].lang);
 	}
 	if (missing.len)
-		terminal_server_verdicts_add(
-			out, "terminal_server.locale.missing", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			"Sessions run without a language setting",
-			"Ask the terminal server's administrator to set LANG "
-			"for sessions (/etc/default/locale, and "
-			"/etc/xrdp/startwm.sh for xrdp); without it accented "
-			"characters in file names and documents break.",
-			"sessions: %s; system default: %s", missing.data,
-			system_lang[0] ? system_lang : "none");
+		add(out, "terminal_server.locale.missing", SEVERITY_WARN,
+		    LEVEL_THIRD_PARTY,
+		    "Sessions run without a language setting",
+		    "Ask the terminal server's administrator to set LANG "
+		    "for sessions (/etc/default/locale, and "
+		    "/etc/xrdp/startwm.sh for xrdp); without it accented "
+		    "characters in file names and documents break.",
+		    "sessions: %s; system default: %s", missing.data,
+		    system_lang[0] ? system_lang : "none");
 	if (other.len)
-		terminal_server_verdicts_add(
-			out, "terminal_server.locale.mismatch", SEVERITY_INFO,
-			LEVEL_THIRD_PARTY,
-			"Sessions use another language than the system "
-			"default",
-			"If dates, numbers or characters look wrong for some "
-			"users only, compare their session language with "
-			"the system default.",
-			"sessions: %s; system default: %s", other.data,
-			system_lang[0] ? system_lang : "none");
+		add(out, "terminal_server.locale.mismatch", SEVERITY_INFO,
+		    LEVEL_THIRD_PARTY,
+		    "Sessions use another language than the system "
+		    "default",
+		    "If dates, numbers or characters look wrong for some "
+		    "users only, compare their session language with "
+		    "the system default.",
+		    "sessions: %s; system default: %s", other.data,
+		    system_lang[0] ? system_lang : "none");
 	if (!missing.len && !other.len)
-		terminal_server_verdicts_add(
-			out, "terminal_server.locale.ok", SEVERITY_OK,
-			LEVEL_THIRD_PARTY,
-			"Sessions use the system's language setting", NULL,
-			"%zu sessions with %s", n, system_lang);
+		add(out, "terminal_server.locale.ok", SEVERITY_OK,
+		    LEVEL_THIRD_PARTY,
+		    "Sessions use the system's language setting", NULL,
+		    "%zu sessions with %s", n, system_lang);
 	buf_release(&missing);
 	buf_release(&other);
 }
 
 void terminal_server_judge_printing(bool spooler_present, long printers,
-				    struct terminal_server_verdicts *out)
+				    struct verdict_list *out)
 {
 	if (!spooler_present)
-		terminal_server_verdicts_add(
-			out, "terminal_server.printing.no_cups", SEVERITY_INFO,
-			LEVEL_THIRD_PARTY,
-			"No print system (CUPS) is installed",
-			"If users must print from the application, ask the "
-			"administrator to install CUPS; redirected client "
-			"printers need it too.",
-			"neither lpstat nor /etc/cups found");
+		add(out, "terminal_server.printing.no_cups", SEVERITY_INFO,
+		    LEVEL_THIRD_PARTY, "No print system (CUPS) is installed",
+		    "If users must print from the application, ask the "
+		    "administrator to install CUPS; redirected client "
+		    "printers need it too.",
+		    "neither lpstat nor /etc/cups found");
 	else if (printers == 0)
-		terminal_server_verdicts_add(
-			out, "terminal_server.printing.no_printers",
-			SEVERITY_INFO, LEVEL_THIRD_PARTY,
-			"CUPS has no printers",
-			"If users must print from the application, ask the "
-			"administrator to add a printer or enable printer "
-			"redirection.",
-			"0 printers defined");
+		add(out, "terminal_server.printing.no_printers", SEVERITY_INFO,
+		    LEVEL_THIRD_PARTY, "CUPS has no printers",
+		    "If users must print from the application, ask the "
+		    "administrator to add a printer or enable printer "
+		    "redirection.",
+		    "0 printers defined");
 	else if (printers > 0)
-		terminal_server_verdicts_add(out, "terminal_server.printing.ok",
-					     SEVERITY_OK, LEVEL_THIRD_PARTY,
-					     "CUPS has printers", NULL,
-					     "%ld printers defined", printers);
+		add(out, "terminal_server.printing.ok", SEVERITY_OK,
+		    LEVEL_THIRD_PARTY, "CUPS has printers", NULL,
+		    "%ld printers defined", printers);
 }
 
 static const char *errno_words(int rc)
@@ -641,54 +573,50 @@ static void attempt_text(const struct rdp_attempt *a, struct buf *b)
 }
 
 static void judge_cert(const char *target, const struct rdp_probe_result *r,
-		       unsigned warn_days, struct terminal_server_verdicts *out)
+		       unsigned warn_days, struct verdict_list *out)
 {
 	const struct tls_info *t = &r->tls;
 
 	if (r->tls_rc < 0 || !t->have_cert) {
-		terminal_server_verdicts_add(
-			out, "terminal_server.rdp.tls_failed", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			"The RDP server selected TLS but the handshake failed",
-			"Ask the terminal server's administrator to check the "
-			"server's certificate and key (xrdp.ini certificate= "
-			"and key_file=).",
-			"%s: %s", target,
-			t->error[0] ? t->error : "no certificate");
+		add(out, "terminal_server.rdp.tls_failed", SEVERITY_WARN,
+		    LEVEL_THIRD_PARTY,
+		    "The RDP server selected TLS but the handshake failed",
+		    "Ask the terminal server's administrator to check the "
+		    "server's certificate and key (xrdp.ini certificate= "
+		    "and key_file=).",
+		    "%s: %s", target,
+		    t->error[0] ? t->error : "no certificate");
 		return;
 	}
 	if (t->days_left < 0)
-		terminal_server_verdicts_add(
-			out, "terminal_server.rdp.cert_expired", SEVERITY_FAIL,
-			LEVEL_THIRD_PARTY,
-			"The RDP server's certificate has expired",
-			"Ask the terminal server's administrator to renew "
-			"the certificate; clients warn or refuse to connect.",
-			"%s: subject %s, expired %s (%d days ago)", target,
-			t->subject, t->not_after, -t->days_left);
+		add(out, "terminal_server.rdp.cert_expired", SEVERITY_FAIL,
+		    LEVEL_THIRD_PARTY,
+		    "The RDP server's certificate has expired",
+		    "Ask the terminal server's administrator to renew "
+		    "the certificate; clients warn or refuse to connect.",
+		    "%s: subject %s, expired %s (%d days ago)", target,
+		    t->subject, t->not_after, -t->days_left);
 	else if ((unsigned)t->days_left < warn_days)
-		terminal_server_verdicts_add(
-			out, "terminal_server.rdp.cert_expiring", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			"The RDP server's certificate expires soon",
-			"Ask the terminal server's administrator to renew "
-			"the certificate before it expires.",
-			"%s: subject %s, expires %s (in %d days)", target,
-			t->subject, t->not_after, t->days_left);
+		add(out, "terminal_server.rdp.cert_expiring", SEVERITY_WARN,
+		    LEVEL_THIRD_PARTY,
+		    "The RDP server's certificate expires soon",
+		    "Ask the terminal server's administrator to renew "
+		    "the certificate before it expires.",
+		    "%s: subject %s, expires %s (in %d days)", target,
+		    t->subject, t->not_after, t->days_left);
 	else
-		terminal_server_verdicts_add(
-			out, "terminal_server.rdp.cert_ok", SEVERITY_OK,
-			LEVEL_THIRD_PARTY,
-			"The RDP server's certificate is valid", NULL,
-			"%s: subject %s, issuer %s, expires %s (in %d days)%s",
-			target, t->subject, t->issuer, t->not_after,
-			t->days_left, t->self_signed ? ", self-signed" : "");
+		add(out, "terminal_server.rdp.cert_ok", SEVERITY_OK,
+		    LEVEL_THIRD_PARTY, "The RDP server's certificate is valid",
+		    NULL,
+		    "%s: subject %s, issuer %s, expires %s (in %d days)%s",
+		    target, t->subject, t->issuer, t->not_after, t->days_left,
+		    t->self_signed ? ", self-signed" : "");
 }
 
 void terminal_server_judge_rdp(const char *target,
 			       const struct rdp_probe_result *r,
 			       unsigned cert_warn_days,
-			       struct terminal_server_verdicts *out)
+			       struct verdict_list *out)
 {
 	struct rdp_security s;
 	struct buf d;
@@ -700,51 +628,46 @@ void terminal_server_judge_rdp(const char *target,
 	rdp_probe_summarize(r, &s);
 	if (r->best.rc < 0 && r->best.rc != -EBADMSG &&
 	    r->best.rc != -ECONNRESET) {
-		terminal_server_verdicts_add(
-			out, "terminal_server.rdp.unreachable", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY, "The RDP server cannot be reached",
-			"Check that the RDP service runs on the terminal "
-			"server and that no firewall blocks the port.",
-			"%s: %s", target, errno_words(r->best.rc));
+		add(out, "terminal_server.rdp.unreachable", SEVERITY_WARN,
+		    LEVEL_THIRD_PARTY, "The RDP server cannot be reached",
+		    "Check that the RDP service runs on the terminal "
+		    "server and that no firewall blocks the port.",
+		    "%s: %s", target, errno_words(r->best.rc));
 		goto out;
 	}
 	if (s.selected < 0 && s.nla_required != 1) {
-		terminal_server_verdicts_add(
-			out, "terminal_server.rdp.not_rdp", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			"The RDP port answers, but not as an RDP server",
-			"Check that rdp_host names the terminal server's RDP "
-			"port and that no other service took it.",
-			"%s: %s", target, d.data);
+		add(out, "terminal_server.rdp.not_rdp", SEVERITY_WARN,
+		    LEVEL_THIRD_PARTY,
+		    "The RDP port answers, but not as an RDP server",
+		    "Check that rdp_host names the terminal server's RDP "
+		    "port and that no other service took it.",
+		    "%s: %s", target, d.data);
 		goto out;
 	}
 	if (s.plain_accepted == 1)
-		terminal_server_verdicts_add(
-			out, "terminal_server.rdp.plain_security",
-			SEVERITY_WARN, LEVEL_THIRD_PARTY,
-			"The RDP server accepts standard RDP security "
-			"without TLS",
-			"Ask the terminal server's administrator to require "
-			"TLS (xrdp.ini security_layer=tls; Windows: "
-			"SecurityLayer=2) so sessions cannot be read or "
-			"taken over on the network.",
-			"%s: %s", target, d.data);
+		add(out, "terminal_server.rdp.plain_security", SEVERITY_WARN,
+		    LEVEL_THIRD_PARTY,
+		    "The RDP server accepts standard RDP security "
+		    "without TLS",
+		    "Ask the terminal server's administrator to require "
+		    "TLS (xrdp.ini security_layer=tls; Windows: "
+		    "SecurityLayer=2) so sessions cannot be read or "
+		    "taken over on the network.",
+		    "%s: %s", target, d.data);
 	else
-		terminal_server_verdicts_add(
-			out, "terminal_server.rdp.ok", SEVERITY_OK,
-			LEVEL_THIRD_PARTY,
-			"The RDP server requires an encrypted connection", NULL,
-			"%s: %s", target, d.data);
+		add(out, "terminal_server.rdp.ok", SEVERITY_OK,
+		    LEVEL_THIRD_PARTY,
+		    "The RDP server requires an encrypted connection", NULL,
+		    "%s: %s", target, d.data);
 	if (s.nla_required == 0)
-		terminal_server_verdicts_add(
-			out, "terminal_server.rdp.nla_not_required",
-			SEVERITY_INFO, LEVEL_THIRD_PARTY,
-			"The RDP server does not require Network Level "
-			"Authentication",
-			"Anyone who reaches the port gets a login screen; "
-			"where the server supports it, the administrator can "
-			"require NLA (xrdp does not support it).",
-			"%s: %s", target, d.data);
+		add(out, "terminal_server.rdp.nla_not_required", SEVERITY_INFO,
+		    LEVEL_THIRD_PARTY,
+		    "The RDP server does not require Network Level "
+		    "Authentication",
+		    "Anyone who reaches the port gets a login screen; "
+		    "where the server supports it, the administrator can "
+		    "require NLA (xrdp does not support it).",
+		    "%s: %s", target, d.data);
 	if (r->tls_done)
 		judge_cert(target, r, cert_warn_days, out);
 out:

@@ -22,31 +22,6 @@
 #define TERMINAL_SERVER_NEAR_PERCENT   90
 #define TERMINAL_SERVER_CERT_WARN_DAYS 30
 
-struct terminal_server_verdict {
-	const char *id; /* static */
-	enum severity severity;
-	enum support_level level;
-	char *title, *detail, *hint;
-};
-
-struct terminal_server_verdicts {
-	struct terminal_server_verdict *v;
-	size_t n;
-};
-
-void terminal_server_verdicts_init(struct terminal_server_verdicts *l);
-void terminal_server_verdicts_release(struct terminal_server_verdicts *l);
-/* The first verdict with this id, or NULL. */
-const struct terminal_server_verdict *
-terminal_server_verdicts_find(const struct terminal_server_verdicts *l,
-			      const char *id);
-/* Append a verdict; title and hint are copied, detail is formatted. */
-void terminal_server_verdicts_add(struct terminal_server_verdicts *l,
-				  const char *id, enum severity sev,
-				  enum support_level level, const char *title,
-				  const char *hint, const char *detail_fmt, ...)
-	RDIAG_PRINTF(7, 8);
-
 /* Is this a terminal server? (Windows: TermService, RD Session Host.) */
 struct terminal_server_presence {
 	bool rdp_service_running;     /* xrdp */
@@ -62,7 +37,7 @@ struct terminal_server_presence {
  * remote sessions exist, or two or more users have sessions.
  */
 bool terminal_server_judge_presence(const struct terminal_server_presence *p,
-				    struct terminal_server_verdicts *out);
+				    struct verdict_list *out);
 
 /* One user with at least one session, and what they use and may use. */
 struct terminal_server_user {
@@ -102,11 +77,11 @@ struct terminal_server_host {
  */
 void terminal_server_judge_users(const struct terminal_server_user *u, size_t n,
 				 const struct terminal_server_host *h,
-				 struct terminal_server_verdicts *out);
+				 struct verdict_list *out);
 
 /* Open files of the whole host: terminal_server.files.near_max or .ok. */
 void terminal_server_judge_files(uint64_t allocated, uint64_t max,
-				 struct terminal_server_verdicts *out);
+				 struct verdict_list *out);
 
 /* Space of a session directory (HOME, TMPDIR), measured with a deadline. */
 enum terminal_server_measure {
@@ -129,13 +104,12 @@ struct terminal_server_space {
  * 2 % or 32 MiB), terminal_server.space.unresponsive, or .ok.
  */
 void terminal_server_judge_space(const struct terminal_server_space *s,
-				 size_t n,
-				 struct terminal_server_verdicts *out);
+				 size_t n, struct verdict_list *out);
 
 /* Sessions against the session manager's maximum (max < 0: unknown, 0:
  * none): terminal_server.sessions.at_limit, .near_limit (80 %), or .ok. */
 void terminal_server_judge_max_sessions(unsigned in_use, long max,
-					struct terminal_server_verdicts *out);
+					struct verdict_list *out);
 
 /* Session policy of the session manager (-1: not set). */
 struct terminal_server_policy {
@@ -146,7 +120,7 @@ struct terminal_server_policy {
 
 /* terminal_server.policy.disconnected_kept (info) or .ok. */
 void terminal_server_judge_policy(const struct terminal_server_policy *p,
-				  struct terminal_server_verdicts *out);
+				  struct verdict_list *out);
 
 /* A drive-redirection mount of one session. */
 struct terminal_server_drive {
@@ -161,8 +135,7 @@ struct terminal_server_drive {
  * is 0).
  */
 void terminal_server_judge_drives(const struct terminal_server_drive *d,
-				  size_t n,
-				  struct terminal_server_verdicts *out);
+				  size_t n, struct verdict_list *out);
 
 /* The character-set locale of one session. */
 struct terminal_server_locale {
@@ -176,15 +149,14 @@ struct terminal_server_locale {
  */
 void terminal_server_judge_locale(const char *system_lang,
 				  const struct terminal_server_locale *v,
-				  size_t n,
-				  struct terminal_server_verdicts *out);
+				  size_t n, struct verdict_list *out);
 
 /*
  * Printing for sessions (printers < 0: unknown):
  * terminal_server.printing.no_cups, .no_printers (info), or .ok.
  */
 void terminal_server_judge_printing(bool spooler_present, long printers,
-				    struct terminal_server_verdicts *out);
+				    struct verdict_list *out);
 
 /*
  * What an RDP probe of target found: terminal_server.rdp.unreachable,
@@ -194,7 +166,7 @@ void terminal_server_judge_printing(bool spooler_present, long printers,
 void terminal_server_judge_rdp(const char *target,
 			       const struct rdp_probe_result *r,
 			       unsigned cert_warn_days,
-			       struct terminal_server_verdicts *out);
+			       struct verdict_list *out);
 
 /* used / size in whole percent, 0 when size is 0 (no overflow). */
 unsigned terminal_server_percent(uint64_t used, uint64_t size);

@@ -65,6 +65,55 @@ struct finding {
 	const char *kb;     /* a reference, may be NULL */
 };
 
+/*
+ * A verdict list: what a judge decides, before it is emitted. Judges are
+ * pure functions that append to a list (so tests read their verdicts
+ * without a ctx); the collector emits the list with verdict_emit(). Strings
+ * are owned by the list; the id must be a static string.
+ */
+struct verdict_item {
+	const char *id; /* static, e.g. "system.disk.full" */
+	enum severity severity;
+	enum support_level level;
+	char *title;  /* never NULL */
+	char *detail; /* NULL when not set */
+	char *hint;   /* NULL when not set */
+};
+
+struct verdict_list {
+	struct verdict_item *v;
+	size_t n;
+};
+
+#define VERDICT_LIST_INIT \
+	{                 \
+		NULL, 0   \
+	}
+
+void verdict_list_init(struct verdict_list *l);
+void verdict_list_release(struct verdict_list *l);
+/*
+ * Append a verdict with a printf-formatted title; returns it so that
+ * detail and hint can be set. The pointer stays valid until the next
+ * verdict_add() on the same list.
+ */
+struct verdict_item *verdict_add(struct verdict_list *l, const char *id,
+				 enum severity sev, enum support_level level,
+				 const char *title_fmt, ...) RDIAG_PRINTF(5, 6);
+/* Set (or replace) the detail or hint; printf-formatted. */
+void verdict_detail(struct verdict_item *v, const char *fmt, ...)
+	RDIAG_PRINTF(2, 3);
+void verdict_hint(struct verdict_item *v, const char *fmt, ...)
+	RDIAG_PRINTF(2, 3);
+/* The first verdict with this id, or NULL. */
+const struct verdict_item *verdict_find(const struct verdict_list *l,
+					const char *id);
+/*
+ * Emit every verdict of l as a finding, in order. A verdict that cannot be
+ * emitted is logged and skipped; returns the first error or 0.
+ */
+int verdict_emit(struct collector_ctx *ctx, const struct verdict_list *l);
+
 /* Emit a fact; the value is printf-formatted. */
 int ctx_fact(struct collector_ctx *ctx, const char *key, const char *fmt, ...)
 	RDIAG_PRINTF(3, 4);

@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct terminal_server_verdicts l;
+	struct verdict_list l;
 	struct rdp_probe_result r;
 	struct rdp_reply reply;
 	int rc = rdp_reply_parse(data, size, &reply);
@@ -23,8 +23,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r.best.rc = r.tls_only.rc = r.plain.rc = rc;
 	if (rc == 0)
 		r.best.reply = r.tls_only.reply = r.plain.reply = reply;
-	terminal_server_verdicts_init(&l);
+	verdict_list_init(&l);
 	terminal_server_judge_rdp("fuzz", &r, 30, &l);
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 	return 0;
 }

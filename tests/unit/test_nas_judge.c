@@ -23,7 +23,7 @@ static const struct nas_where share = { "/mnt/nas/app", "/mnt/nas", "nfs4",
 static const struct nas_where local = { "/srv/app", "/srv", "ext4", "/dev/sda1",
 					false };
 
-static bool has(const struct nas_verdicts *vs, const char *id)
+static bool has(const struct verdict_list *vs, const char *id)
 {
 	for (size_t i = 0; i < vs->n; i++)
 		if (strcmp(vs->v[i].id, id) == 0)
@@ -70,37 +70,61 @@ static void test_errno(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct nas_verdict v;
+		struct verdict_list l = VERDICT_LIST_INIT;
+		const struct verdict_item *v;
 		char num[16];
 
-		nas_judge_errno(cases[i].w, cases[i].op, cases[i].err, &v);
-		assert_string_equal(v.id, cases[i].id);
-		assert_int_equal(v.severity, SEVERITY_FAIL);
-		assert_int_equal(v.level, cases[i].level);
-		assert_non_null(strstr(v.detail, cases[i].words));
+		nas_judge_errno(cases[i].w, cases[i].op, cases[i].err, &l);
+		assert_int_equal(l.n, 1);
+		v = &l.v[0];
+		assert_string_equal(v->id, cases[i].id);
+		assert_int_equal(v->severity, SEVERITY_FAIL);
+		assert_int_equal(v->level, cases[i].level);
+		assert_non_null(strstr(v->detail, cases[i].words));
 		snprintf(num, sizeof(num), "errno %d", cases[i].err);
-		assert_non_null(strstr(v.detail, num));
-		assert_true(strlen(v.title) > 0 && strlen(v.hint) > 0);
+		assert_non_null(strstr(v->detail, num));
+		assert_true(strlen(v->title) > 0 && strlen(v->hint) > 0);
+		verdict_list_release(&l);
 	}
 }
 
 static void test_hang(void **state)
 {
-	struct nas_verdict v;
+	struct verdict_list l = VERDICT_LIST_INIT;
 
 	(void)state;
 	nas_judge_hang(&share, NAS_OP_STAT, true, 4242,
-		       "request_wait_answer (state D)", 1000, 2003, &v);
-	assert_string_equal(v.id, "nas.mount.hung");
-	assert_int_equal(v.severity, SEVERITY_FAIL);
-	assert_int_equal(v.level, LEVEL_THIRD_PARTY);
-	assert_non_null(strstr(v.detail, "process 4242"));
-	assert_non_null(strstr(v.detail, "request_wait_answer (state D)"));
-	assert_non_null(strstr(v.detail, "1000 ms deadline"));
-	assert_non_null(strstr(v.hint, "umount -l /mnt/nas"));
-	nas_judge_hang(&share, NAS_OP_READDIR, false, 77, "", 500, 520, &v);
-	assert_non_null(strstr(v.detail, "was killed"));
-	assert_null(strstr(v.detail, "state D"));
+		       "request_wait_answer (state D)", 1000, 2003, &l);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].id, "nas.mount.hung");
+	assert_int_equal(l.v[0].severity, SEVERITY_FAIL);
+	assert_int_equal(l.v[0].level, LEVEL_THIRD_PARTY);
+	assert_non_null(strstr(l.v[0].detail, "process 4242"));
+	assert_non_null(strstr(l.v[0].detail, "request_wait_answer (state D)"));
+	assert_non_null(strstr(l.v[0].detail, "1000 ms deadline"));
+	assert_non_null(strstr(l.v[0].hint, "umount -l /mnt/nas"));
+	verdict_list_release(&l);
+	nas_judge_hang(&share, NAS_OP_READDIR, false, 77, "", 500, 520, &l);
+	assert_non_null(strstr(l.v[0].detail, "was killed"));
+	assert_null(strstr(l.v[0].detail, "state D"));
+	verdict_list_release(&l);
+}
+
+static void test_mismatch(void **state)
+{
+	struct verdict_list l = VERDICT_LIST_INIT;
+
+	(void)state;
+	nas_judge_mismatch(&share, NAS_OP_READ, &l);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0].id, "nas.write.mismatch");
+	assert_int_equal(l.v[0].severity, SEVERITY_FAIL);
+	assert_int_equal(l.v[0].level, LEVEL_THIRD_PARTY);
+	assert_string_equal(l.v[0].title, "What was written to /mnt/nas/app "
+					  "is not what came back");
+	assert_non_null(strstr(l.v[0].detail, "read back failed on"));
+	assert_non_null(strstr(l.v[0].hint, "NAS vendor"));
+	verdict_list_release(&l);
 }
 
 static void test_space(void **state)
@@ -126,7 +150,7 @@ static void test_space(void **state)
 	(void)state;
 	nas_thresholds_default(&t);
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct nas_verdicts vs = { .n = 0 };
+		struct verdict_list vs = VERDICT_LIST_INIT;
 
 		nas_judge_space(&share, &cases[i].s, &t, &vs);
 		assert_true(has(&vs, cases[i].id1));
@@ -134,13 +158,15 @@ static void test_space(void **state)
 			assert_true(has(&vs, cases[i].id2));
 		assert_int_equal(vs.n, cases[i].id2 ? 2 : 1);
 		assert_int_equal(vs.v[0].level, LEVEL_THIRD_PARTY);
+		verdict_list_release(&vs);
 	}
 	{
-		struct nas_verdicts vs = { .n = 0 };
+		struct verdict_list vs = VERDICT_LIST_INIT;
 
 		nas_judge_space(&local, &cases[2].s, &t, &vs);
 		assert_int_equal(vs.v[0].level, LEVEL_SELF);
 		assert_non_null(strstr(vs.v[0].detail, "100% used"));
+		verdict_list_release(&vs);
 	}
 }
 
@@ -160,27 +186,31 @@ static void test_write(void **state)
 	(void)state;
 	nas_thresholds_default(&t);
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct nas_verdict v;
+		struct verdict_list l = VERDICT_LIST_INIT;
 
-		nas_judge_write(&share, &cases[i].wt, &t, &v);
-		assert_string_equal(v.id, cases[i].id);
-		assert_non_null(strstr(v.detail, "65536 bytes"));
+		nas_judge_write(&share, &cases[i].wt, &t, &l);
+		assert_int_equal(l.n, 1);
+		assert_string_equal(l.v[0].id, cases[i].id);
+		assert_non_null(strstr(l.v[0].detail, "65536 bytes"));
+		verdict_list_release(&l);
 	}
 }
 
 static void test_throughput(void **state)
 {
 	struct nas_thresholds t;
-	struct nas_verdict v;
+	struct verdict_list l = VERDICT_LIST_INIT;
 
 	(void)state;
 	nas_thresholds_default(&t);
-	nas_judge_throughput(&share, 100, 1000, 500, &t, &v);
-	assert_string_equal(v.id, "nas.throughput.ok");
-	assert_non_null(strstr(v.detail, "100.0 MiB/s"));
-	nas_judge_throughput(&share, 10, 2000, 100, &t, &v);
-	assert_string_equal(v.id, "nas.throughput.slow");
-	assert_int_equal(v.severity, SEVERITY_WARN);
+	nas_judge_throughput(&share, 100, 1000, 500, &t, &l);
+	assert_string_equal(l.v[0].id, "nas.throughput.ok");
+	assert_non_null(strstr(l.v[0].detail, "100.0 MiB/s"));
+	verdict_list_release(&l);
+	nas_judge_throughput(&share, 10, 2000, 100, &t, &l);
+	assert_string_equal(l.v[0].id, "nas.throughput.slow");
+	assert_int_equal(l.v[0].severity, SEVERITY_WARN);
+	verdict_list_release(&l);
 }
 
 static void test_mount_opts(void **state)
@@ -228,7 +258,7 @@ static void test_mount_opts(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct nas_verdicts vs = { .n = 0 };
+		struct verdict_list vs = VERDICT_LIST_INIT;
 		size_t want = 0;
 
 		memset(&base, 0, sizeof(base));
@@ -245,10 +275,11 @@ static void test_mount_opts(void **state)
 		assert_int_equal(vs.n, want);
 		for (size_t k = 0; k < vs.n; k++)
 			assert_int_equal(vs.v[k].level, LEVEL_THIRD_PARTY);
+		verdict_list_release(&vs);
 	}
 	/* soft with timeo=10 (1 s), retrans=1: gives up after 1+2 s. */
 	{
-		struct nas_verdicts vs = { .n = 0 };
+		struct verdict_list vs = VERDICT_LIST_INIT;
 
 		memset(&base, 0, sizeof(base));
 		base.proto = NAS_PROTO_NFS;
@@ -257,6 +288,7 @@ static void test_mount_opts(void **state)
 		base.retrans = 1;
 		nas_judge_mount_opts(&share, &base, &vs);
 		assert_non_null(strstr(vs.v[0].detail, "after about 3 s"));
+		verdict_list_release(&vs);
 	}
 }
 
@@ -279,7 +311,7 @@ static void test_nfs_stats(void **state)
 	(void)state;
 	nas_thresholds_default(&t);
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct nas_verdicts vs = { .n = 0 };
+		struct verdict_list vs = VERDICT_LIST_INIT;
 		size_t want = 0;
 
 		memset(&s, 0, sizeof(s));
@@ -293,13 +325,14 @@ static void test_nfs_stats(void **state)
 		for (size_t k = 0; k < 3 && cases[i].ids[k]; k++, want++)
 			assert_true(has(&vs, cases[i].ids[k]));
 		assert_int_equal(vs.n, want);
+		verdict_list_release(&vs);
 	}
 }
 
 static void test_cifs(void **state)
 {
 	struct nas_cifs_stats *s = xcalloc(1, sizeof(*s));
-	struct nas_verdicts vs = { .n = 0 };
+	struct verdict_list vs = VERDICT_LIST_INIT;
 
 	(void)state;
 	nas_judge_cifs_stats(s, &vs);
@@ -309,7 +342,7 @@ static void test_cifs(void **state)
 	s->share[0].total = 10;
 	nas_judge_cifs_stats(s, &vs);
 	assert_true(has(&vs, "nas.cifs.counters_ok"));
-	vs.n = 0;
+	verdict_list_release(&vs);
 	s->session_reconnects = 2;
 	s->share[0].failed = 3;
 	nas_judge_cifs_stats(s, &vs);
@@ -317,31 +350,32 @@ static void test_cifs(void **state)
 	assert_true(has(&vs, "nas.cifs.failed_ops"));
 	assert_int_equal(vs.n, 2);
 	free(s);
+	verdict_list_release(&vs);
 }
 
 static void test_smb(void **state)
 {
 	struct smb_probe_result r;
 	struct nas_thresholds t;
-	struct nas_verdicts vs;
+	struct verdict_list vs = VERDICT_LIST_INIT;
 
 	(void)state;
 	nas_thresholds_default(&t);
 
 	memset(&r, 0, sizeof(r));
 	r.connect_rc = -ECONNREFUSED;
-	vs.n = 0;
+	verdict_list_release(&vs);
 	nas_judge_smb("nas", 445, &r, &t, false, &vs);
 	assert_string_equal(vs.v[0].id, "nas.smb.unreachable");
 	assert_int_equal(vs.v[0].severity, SEVERITY_FAIL);
-	vs.n = 0;
+	verdict_list_release(&vs);
 	nas_judge_smb("nas", 445, &r, &t, true, &vs);
 	assert_int_equal(vs.v[0].severity, SEVERITY_INFO);
 
 	memset(&r, 0, sizeof(r));
 	r.outcome = SMB_PROBE_SMB1_ONLY;
 	r.smb2_rc = -ECONNRESET;
-	vs.n = 0;
+	verdict_list_release(&vs);
 	nas_judge_smb("nas", 445, &r, &t, true, &vs);
 	assert_string_equal(vs.v[0].id, "nas.smb.smb1_only");
 	assert_int_equal(vs.v[0].severity, SEVERITY_FAIL);
@@ -350,7 +384,7 @@ static void test_smb(void **state)
 	memset(&r, 0, sizeof(r));
 	r.outcome = SMB_PROBE_NO_SMB;
 	r.smb2_rc = -EBADMSG;
-	vs.n = 0;
+	verdict_list_release(&vs);
 	nas_judge_smb("nas", 445, &r, &t, false, &vs);
 	assert_string_equal(vs.v[0].id, "nas.smb.not_smb");
 
@@ -363,7 +397,7 @@ static void test_smb(void **state)
 	r.smb2.have_cipher_context = true;
 	r.smb2.cipher = 2;
 	t.require_signing = t.require_encryption = true;
-	vs.n = 0;
+	verdict_list_release(&vs);
 	nas_judge_smb("nas", 445, &r, &t, false, &vs);
 	assert_int_equal(vs.n, 1);
 	assert_string_equal(vs.v[0].id, "nas.smb.ok");
@@ -373,7 +407,7 @@ static void test_smb(void **state)
 	r.smb2.dialect = SMB_DIALECT_210;
 	r.smb2.security_mode = 1;
 	r.smb2.have_cipher_context = false;
-	vs.n = 0;
+	verdict_list_release(&vs);
 	nas_judge_smb("nas", 445, &r, &t, false, &vs);
 	assert_true(has(&vs, "nas.smb.ok"));
 	assert_true(has(&vs, "nas.smb.old_dialect"));
@@ -381,22 +415,23 @@ static void test_smb(void **state)
 	assert_true(has(&vs, "nas.smb.encryption_off"));
 	/* The same without a policy: no signing or encryption complaint. */
 	t.require_signing = t.require_encryption = false;
-	vs.n = 0;
+	verdict_list_release(&vs);
 	nas_judge_smb("nas", 445, &r, &t, false, &vs);
 	assert_int_equal(vs.n, 2);
 	/* 3.0.2 advertises encryption in its capabilities. */
 	t.require_encryption = true;
 	r.smb2.dialect = SMB_DIALECT_302;
 	r.smb2.capabilities = SMB2_CAP_ENCRYPTION;
-	vs.n = 0;
+	verdict_list_release(&vs);
 	nas_judge_smb("nas", 445, &r, &t, false, &vs);
 	assert_false(has(&vs, "nas.smb.encryption_off"));
+	verdict_list_release(&vs);
 }
 
 static void test_nfs(void **state)
 {
 	struct nas_nfs_probe p;
-	struct nas_verdicts vs;
+	struct verdict_list vs = VERDICT_LIST_INIT;
 
 	(void)state;
 	memset(&p, 0, sizeof(p));
@@ -404,7 +439,7 @@ static void test_nfs(void **state)
 	p.nfs_port = 2049;
 	p.portmap_rc = -ECONNREFUSED;
 	p.null_v3.rc = p.null_v4.rc = -ECONNREFUSED;
-	vs.n = 0;
+	verdict_list_release(&vs);
 	nas_judge_nfs("nas", &p, false, &vs);
 	assert_string_equal(vs.v[0].id, "nas.nfs.unreachable");
 	assert_int_equal(vs.v[0].severity, SEVERITY_FAIL);
@@ -413,7 +448,7 @@ static void test_nfs(void **state)
 	/* v4 only, no portmapper: ok, no lock manager complaint. */
 	p.null_v4.rc = 0;
 	p.null_v4.reply.accepted = true;
-	vs.n = 0;
+	verdict_list_release(&vs);
 	nas_judge_nfs("nas", &p, false, &vs);
 	assert_int_equal(vs.n, 1);
 	assert_string_equal(vs.v[0].id, "nas.nfs.ok");
@@ -422,23 +457,24 @@ static void test_nfs(void **state)
 	p.portmap_rc = 0;
 	p.null_v3 = p.null_v4;
 	p.nlm_asked = p.mountd_asked = true;
-	vs.n = 0;
+	verdict_list_release(&vs);
 	nas_judge_nfs("nas", &p, false, &vs);
 	assert_true(has(&vs, "nas.nfs.ok"));
 	assert_true(has(&vs, "nas.nfs.no_lock_manager"));
 	assert_true(has(&vs, "nas.nfs.no_mountd"));
 	p.nlm_port = 4045;
 	p.mountd_port = 20048;
-	vs.n = 0;
+	verdict_list_release(&vs);
 	nas_judge_nfs("nas", &p, false, &vs);
 	assert_int_equal(vs.n, 1);
 
 	/* v3 PROG_MISMATCH is named with the versions offered. */
 	p.null_v3.reply.accept_stat = RPC_PROG_MISMATCH;
 	p.null_v3.reply.low = p.null_v3.reply.high = 4;
-	vs.n = 0;
+	verdict_list_release(&vs);
 	nas_judge_nfs("nas", &p, false, &vs);
 	assert_non_null(strstr(vs.v[0].detail, "versions 4 to 4"));
+	verdict_list_release(&vs);
 }
 
 static void test_words(void **state)
@@ -456,6 +492,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errno),
 		cmocka_unit_test(test_hang),
+		cmocka_unit_test(test_mismatch),
 		cmocka_unit_test(test_space),
 		cmocka_unit_test(test_write),
 		cmocka_unit_test(test_throughput),

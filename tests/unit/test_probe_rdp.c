@@ -197,7 +197,7 @@ static void test_summarize(void **state)
 
 static void test_judge(void **state)
 {
-	struct terminal_server_verdicts l;
+	struct verdict_list l;
 	struct rdp_probe_result r;
 
 	(void)state;
@@ -209,50 +209,41 @@ static void test_judge(void **state)
 	r.tls.have_cert = true;
 	r.tls.days_left = -3;
 	snprintf(r.tls.subject, sizeof(r.tls.subject), "CN=ts1");
-	terminal_server_verdicts_init(&l);
+	verdict_list_init(&l);
 	terminal_server_judge_rdp("ts1:3389", &r, 30, &l);
+	assert_non_null(verdict_find(&l, "terminal_server.rdp.ok"));
 	assert_non_null(
-		terminal_server_verdicts_find(&l, "terminal_server.rdp.ok"));
-	assert_non_null(terminal_server_verdicts_find(
-		&l, "terminal_server.rdp.nla_not_required"));
-	assert_non_null(terminal_server_verdicts_find(
-		&l, "terminal_server.rdp.cert_expired"));
-	assert_null(terminal_server_verdicts_find(
-		&l, "terminal_server.rdp.plain_security"));
-	assert_non_null(strstr(
-		terminal_server_verdicts_find(&l, "terminal_server.rdp.ok")
-			->detail,
-		"failure 1, the server requires TLS"));
-	terminal_server_verdicts_release(&l);
+		verdict_find(&l, "terminal_server.rdp.nla_not_required"));
+	assert_non_null(verdict_find(&l, "terminal_server.rdp.cert_expired"));
+	assert_null(verdict_find(&l, "terminal_server.rdp.plain_security"));
+	assert_non_null(
+		strstr(verdict_find(&l, "terminal_server.rdp.ok")->detail,
+		       "failure 1, the server requires TLS"));
+	verdict_list_release(&l);
 
 	r.tls.days_left = 10;
 	terminal_server_judge_rdp("ts1:3389", &r, 30, &l);
-	assert_non_null(terminal_server_verdicts_find(
-		&l, "terminal_server.rdp.cert_expiring"));
-	terminal_server_verdicts_release(&l);
+	assert_non_null(verdict_find(&l, "terminal_server.rdp.cert_expiring"));
+	verdict_list_release(&l);
 	terminal_server_judge_rdp("ts1:3389", &r, 5, &l);
-	assert_non_null(terminal_server_verdicts_find(
-		&l, "terminal_server.rdp.cert_ok"));
-	terminal_server_verdicts_release(&l);
+	assert_non_null(verdict_find(&l, "terminal_server.rdp.cert_ok"));
+	verdict_list_release(&l);
 
 	r.plain = answer(0, RDP_REPLY_SELECTED, 0);
 	r.tls_done = false;
 	terminal_server_judge_rdp("ts1:3389", &r, 30, &l);
-	assert_non_null(terminal_server_verdicts_find(
-		&l, "terminal_server.rdp.plain_security"));
-	assert_int_equal(terminal_server_verdicts_find(
-				 &l, "terminal_server.rdp.plain_security")
-				 ->level,
-			 LEVEL_THIRD_PARTY);
-	terminal_server_verdicts_release(&l);
+	assert_non_null(verdict_find(&l, "terminal_server.rdp.plain_security"));
+	assert_int_equal(
+		verdict_find(&l, "terminal_server.rdp.plain_security")->level,
+		LEVEL_THIRD_PARTY);
+	verdict_list_release(&l);
 
 	memset(&r, 0, sizeof(r));
 	r.best.done = true;
 	r.best.rc = -EBADMSG;
 	terminal_server_judge_rdp("web:80", &r, 30, &l);
-	assert_non_null(terminal_server_verdicts_find(
-		&l, "terminal_server.rdp.not_rdp"));
-	terminal_server_verdicts_release(&l);
+	assert_non_null(verdict_find(&l, "terminal_server.rdp.not_rdp"));
+	verdict_list_release(&l);
 }
 
 /* Answers every request like a Windows server that requires NLA. */

@@ -474,10 +474,10 @@ static void test_percent(void **state)
 			cases[i].x100);
 }
 
-static void assert_verdict(const struct system_verdicts *l, const char *id,
+static void assert_verdict(const struct verdict_list *l, const char *id,
 			   enum severity sev, enum support_level level)
 {
-	const struct system_verdict *v = system_verdicts_find(l, id);
+	const struct verdict_item *v = verdict_find(l, id);
 
 	if (!v) {
 		fprintf(stderr, "no verdict %s among:", id);
@@ -539,9 +539,9 @@ static void test_judge_disk(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		struct system_verdicts l;
+		struct verdict_list l;
 		struct system_fs fs;
-		const struct system_verdict *v;
+		const struct verdict_item *v;
 
 		memset(&fs, 0, sizeof(fs));
 		fs.mount_point = cases[i].mp;
@@ -554,7 +554,7 @@ static void test_judge_disk(void **state)
 		fs.files = cases[i].files;
 		fs.files_free = cases[i].ffree;
 		fs.files_avail = cases[i].favail;
-		system_verdicts_init(&l);
+		verdict_list_init(&l);
 		system_judge_disk(&fs, 1, cases[i].warn, cases[i].fail, &l);
 		if (l.n != cases[i].count)
 			fprintf(stderr, "case %zu: %zu verdicts\n", i, l.n);
@@ -563,9 +563,9 @@ static void test_judge_disk(void **state)
 			       strcmp(cases[i].id, "system.disk.unresponsive")
 				       ? LEVEL_SELF
 				       : LEVEL_THIRD_PARTY);
-		v = system_verdicts_find(&l, cases[i].id);
+		v = verdict_find(&l, cases[i].id);
 		assert_non_null(strstr(v->detail, cases[i].mp));
-		system_verdicts_release(&l);
+		verdict_list_release(&l);
 	}
 }
 
@@ -573,7 +573,7 @@ static void test_judge_disk(void **state)
 static void test_judge_disk_many(void **state)
 {
 	struct system_fs fs[4];
-	struct system_verdicts l;
+	struct verdict_list l;
 
 	(void)state;
 	memset(fs, 0, sizeof(fs));
@@ -599,15 +599,15 @@ static void test_judge_disk_many(void **state)
 	fs[3] = (struct system_fs){ .mount_point = "/x",
 				    .fstype = "ext4",
 				    .error = -EACCES };
-	system_verdicts_init(&l);
+	verdict_list_init(&l);
 	system_judge_disk(fs, 4, 90, 97, &l);
 	assert_int_equal(l.n, 2);
-	assert_null(system_verdicts_find(&l, "system.disk.ok"));
+	assert_null(verdict_find(&l, "system.disk.ok"));
 	assert_int_equal(l.v[0].severity, SEVERITY_FAIL);
 	assert_non_null(strstr(l.v[0].hint, "journalctl"));
 	assert_int_equal(l.v[1].severity, SEVERITY_WARN);
 	assert_non_null(strstr(l.v[1].hint, "kernels"));
-	system_verdicts_release(&l);
+	verdict_list_release(&l);
 
 	/* all fine: one ok naming each */
 	fs[0].used = 10;
@@ -619,12 +619,12 @@ static void test_judge_disk_many(void **state)
 	assert_verdict(&l, "system.disk.ok", SEVERITY_OK, LEVEL_SELF);
 	assert_non_null(strstr(l.v[0].detail, "3 local file systems"));
 	assert_non_null(strstr(l.v[0].detail, "/boot (ext4) 10.0 % used"));
-	system_verdicts_release(&l);
+	verdict_list_release(&l);
 
 	/* nothing checked: no ok either */
 	system_judge_disk(fs, 0, 90, 97, &l);
 	assert_int_equal(l.n, 0);
-	system_verdicts_release(&l);
+	verdict_list_release(&l);
 }
 
 static void test_judge_memory_load(void **state)
@@ -660,31 +660,31 @@ static void test_judge_memory_load(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(mem); i++) {
 		struct system_meminfo m;
-		struct system_verdicts l;
+		struct verdict_list l;
 
 		memset(&m, 0, sizeof(m));
 		m.total_kb = mem[i].total;
 		m.available_kb = mem[i].avail;
 		m.has_available = 1;
-		system_verdicts_init(&l);
+		verdict_list_init(&l);
 		system_judge_memory(&m, &l);
 		assert_int_equal(l.n, 1);
 		assert_verdict(&l, mem[i].id, mem[i].sev,
 			       mem[i].sev == SEVERITY_OK ? LEVEL_SELF
 							 : LEVEL_THIRD_PARTY);
-		system_verdicts_release(&l);
+		verdict_list_release(&l);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(load); i++) {
 		struct system_loadavg la = { load[i].l1, load[i].l5, 0, 1, 1 };
-		struct system_verdicts l;
+		struct verdict_list l;
 
-		system_verdicts_init(&l);
+		verdict_list_init(&l);
 		system_judge_load(&la, load[i].cpus, &l);
 		assert_int_equal(l.n, 1);
 		assert_verdict(&l, load[i].id, load[i].sev,
 			       load[i].sev == SEVERITY_OK ? LEVEL_SELF
 							  : LEVEL_THIRD_PARTY);
-		system_verdicts_release(&l);
+		verdict_list_release(&l);
 	}
 }
 
@@ -724,9 +724,9 @@ static void test_judge_swap_clock(void **state)
 	for (size_t i = 0; i < ARRAY_SIZE(swap); i++) {
 		struct system_vmstat a = { swap[i].in0, swap[i].out0 };
 		struct system_vmstat b = { swap[i].in1, swap[i].out1 };
-		struct system_verdicts l;
+		struct verdict_list l;
 
-		system_verdicts_init(&l);
+		verdict_list_init(&l);
 		system_judge_swap(&a, &b, swap[i].ms, &l);
 		assert_int_equal(l.n, swap[i].id ? 1 : 0);
 		if (swap[i].id)
@@ -734,11 +734,11 @@ static void test_judge_swap_clock(void **state)
 				       swap[i].sev == SEVERITY_OK
 					       ? LEVEL_SELF
 					       : LEVEL_THIRD_PARTY);
-		system_verdicts_release(&l);
+		verdict_list_release(&l);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(clk); i++) {
 		struct system_clock c;
-		struct system_verdicts l;
+		struct verdict_list l;
 		int bad = clk[i].id &&
 			  strcmp(clk[i].id, "system.clock.unsynced") == 0;
 
@@ -747,7 +747,7 @@ static void test_judge_swap_clock(void **state)
 		c.state = clk[i].state;
 		c.status = clk[i].status;
 		c.maxerror_us = clk[i].maxerror;
-		system_verdicts_init(&l);
+		verdict_list_init(&l);
 		system_judge_clock(&c, &l);
 		assert_int_equal(l.n, clk[i].id ? 1 : 0);
 		if (clk[i].id)
@@ -756,7 +756,7 @@ static void test_judge_swap_clock(void **state)
 				       bad ? LEVEL_THIRD_PARTY : LEVEL_SELF);
 		if (bad)
 			assert_non_null(strstr(l.v[0].hint, "chrony"));
-		system_verdicts_release(&l);
+		verdict_list_release(&l);
 	}
 }
 
@@ -767,10 +767,10 @@ static void test_judge_names(void **state)
 	struct system_resolve bad = { 0, NULL, NULL,
 				      (char *)"Name or service not known" };
 	struct system_resolvconf rc;
-	struct system_verdicts l;
+	struct verdict_list l;
 
 	(void)state;
-	system_verdicts_init(&l);
+	verdict_list_init(&l);
 	system_judge_hostname("h", &ok, 3000, &l);
 	system_judge_hostname("h", &bad, 3000, &l);
 	system_judge_hostname("h", NULL, 3000, &l);
@@ -783,20 +783,20 @@ static void test_judge_names(void **state)
 	assert_non_null(strstr(l.v[1].detail, "not known"));
 	assert_string_equal(l.v[2].id, "system.hostname.unresolvable");
 	assert_non_null(strstr(l.v[2].detail, "3000 ms"));
-	system_verdicts_release(&l);
+	verdict_list_release(&l);
 
 	memset(&rc, 0, sizeof(rc));
 	system_judge_dns(&rc, &l);
 	assert_verdict(&l, "system.dns.no_resolvers", SEVERITY_WARN,
 		       LEVEL_THIRD_PARTY);
-	system_verdicts_release(&l);
+	verdict_list_release(&l);
 	rc.nameservers[0] = (char *)"192.0.2.53";
 	rc.n_nameservers = 1;
 	system_judge_dns(&rc, &l);
 	assert_int_equal(l.n, 1);
 	assert_verdict(&l, "system.dns.ok", SEVERITY_OK, LEVEL_SELF);
 	assert_non_null(strstr(l.v[0].detail, "192.0.2.53"));
-	system_verdicts_release(&l);
+	verdict_list_release(&l);
 }
 
 static const char *finding_str(json_t *f, const char *field)

@@ -261,7 +261,7 @@ static void test_judge_limits(void **state)
 {
 	struct terminal_server_host h = { 8192, 128, true };
 	struct terminal_server_user u;
-	struct terminal_server_verdicts l;
+	struct verdict_list l;
 
 	(void)state;
 	memset(&u, 0, sizeof(u));
@@ -276,11 +276,11 @@ static void test_judge_limits(void **state)
 	u.pids_max = TERMINAL_SERVER_NO_LIMIT;
 	u.inotify_watches = 7372;
 	u.inotify_instances = 115;
-	terminal_server_verdicts_init(&l);
+	verdict_list_init(&l);
 	terminal_server_judge_users(&u, 1, &h, &l);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.v[0].id, "terminal_server.limits.ok");
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 
 	u.max_fds = 922;
 	u.threads = 90;
@@ -288,32 +288,26 @@ static void test_judge_limits(void **state)
 	u.inotify_watches = 7373;
 	u.inotify_instances = 116;
 	terminal_server_judge_users(&u, 1, &h, &l);
-	assert_non_null(terminal_server_verdicts_find(
-		&l, "terminal_server.limits.open_files"));
-	assert_non_null(terminal_server_verdicts_find(
-		&l, "terminal_server.limits.processes"));
-	assert_non_null(terminal_server_verdicts_find(
-		&l, "terminal_server.inotify.watches"));
-	assert_non_null(terminal_server_verdicts_find(
-		&l, "terminal_server.inotify.instances"));
-	assert_int_equal(terminal_server_verdicts_find(
-				 &l, "terminal_server.limits.cgroup_memory")
-				 ->severity,
-			 SEVERITY_WARN);
-	assert_null(
-		terminal_server_verdicts_find(&l, "terminal_server.limits.ok"));
-	terminal_server_verdicts_release(&l);
+	assert_non_null(verdict_find(&l, "terminal_server.limits.open_files"));
+	assert_non_null(verdict_find(&l, "terminal_server.limits.processes"));
+	assert_non_null(verdict_find(&l, "terminal_server.inotify.watches"));
+	assert_non_null(verdict_find(&l, "terminal_server.inotify.instances"));
+	assert_int_equal(
+		verdict_find(&l, "terminal_server.limits.cgroup_memory")
+			->severity,
+		SEVERITY_WARN);
+	assert_null(verdict_find(&l, "terminal_server.limits.ok"));
+	verdict_list_release(&l);
 
 	u.uid = 0; /* root is not held to nproc */
 	u.oom_kills = 1;
 	terminal_server_judge_users(&u, 1, &h, &l);
-	assert_null(terminal_server_verdicts_find(
-		&l, "terminal_server.limits.processes"));
-	assert_int_equal(terminal_server_verdicts_find(
-				 &l, "terminal_server.limits.cgroup_memory")
-				 ->severity,
-			 SEVERITY_FAIL);
-	terminal_server_verdicts_release(&l);
+	assert_null(verdict_find(&l, "terminal_server.limits.processes"));
+	assert_int_equal(
+		verdict_find(&l, "terminal_server.limits.cgroup_memory")
+			->severity,
+		SEVERITY_FAIL);
+	verdict_list_release(&l);
 }
 
 static void test_judge_host(void **state)
@@ -331,12 +325,12 @@ static void test_judge_host(void **state)
 		{ 5, -1, NULL },
 	};
 	struct terminal_server_space sp[2];
-	struct terminal_server_verdicts l;
+	struct verdict_list l;
 	struct terminal_server_policy pol = { 0, 0, 0 };
 	const uint64_t mib = 1024 * 1024;
 
 	(void)state;
-	terminal_server_verdicts_init(&l);
+	verdict_list_init(&l);
 	for (size_t i = 0; i < ARRAY_SIZE(sessions); i++) {
 		terminal_server_judge_max_sessions(sessions[i].in_use,
 						   sessions[i].max, &l);
@@ -346,27 +340,27 @@ static void test_judge_host(void **state)
 		} else {
 			assert_int_equal(l.n, 0);
 		}
-		terminal_server_verdicts_release(&l);
+		verdict_list_release(&l);
 	}
 	terminal_server_judge_files(7999, 10000, &l);
 	assert_string_equal(l.v[0].id, "terminal_server.files.ok");
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 	terminal_server_judge_files(8000, 10000, &l);
 	assert_string_equal(l.v[0].id, "terminal_server.files.near_max");
 	assert_int_equal(l.v[0].severity, SEVERITY_WARN);
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 	terminal_server_judge_files(9500, 10000, &l);
 	assert_int_equal(l.v[0].severity, SEVERITY_FAIL);
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 
 	terminal_server_judge_policy(&pol, &l);
 	assert_string_equal(l.v[0].id,
 			    "terminal_server.policy.disconnected_kept");
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 	pol.disconnected_time_limit = 3600;
 	terminal_server_judge_policy(&pol, &l);
 	assert_string_equal(l.v[0].id, "terminal_server.policy.ok");
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 
 	memset(sp, 0, sizeof(sp));
 	snprintf(sp[0].path, sizeof(sp[0].path), "/home/a");
@@ -375,20 +369,18 @@ static void test_judge_host(void **state)
 	sp[1].state = TERMINAL_SERVER_HUNG;
 	terminal_server_judge_space(sp, 1, &l);
 	assert_string_equal(l.v[0].id, "terminal_server.space.ok");
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 	sp[0].avail = 9999 * mib;
 	terminal_server_judge_space(sp, 2, &l);
 	assert_int_equal(
-		terminal_server_verdicts_find(&l, "terminal_server.space.low")
-			->severity,
+		verdict_find(&l, "terminal_server.space.low")->severity,
 		SEVERITY_WARN);
-	assert_non_null(terminal_server_verdicts_find(
-		&l, "terminal_server.space.unresponsive"));
-	terminal_server_verdicts_release(&l);
+	assert_non_null(verdict_find(&l, "terminal_server.space.unresponsive"));
+	verdict_list_release(&l);
 	sp[0].avail = 31 * mib;
 	terminal_server_judge_space(sp, 1, &l);
 	assert_int_equal(l.v[0].severity, SEVERITY_FAIL);
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 }
 
 static void test_judge_session_env(void **state)
@@ -397,42 +389,42 @@ static void test_judge_session_env(void **state)
 						 { "bob", "de_DE.UTF-8" } };
 	struct terminal_server_drive d = { "alice", "/home/alice/d",
 					   TERMINAL_SERVER_HUNG, 0 };
-	struct terminal_server_verdicts l;
+	struct verdict_list l;
 
 	(void)state;
-	terminal_server_verdicts_init(&l);
+	verdict_list_init(&l);
 	terminal_server_judge_locale("de_DE.UTF-8", loc, 2, &l);
 	assert_string_equal(l.v[0].id, "terminal_server.locale.ok");
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 	snprintf(loc[1].lang, sizeof(loc[1].lang), "en_US.UTF-8");
 	terminal_server_judge_locale("de_DE.UTF-8", loc, 2, &l);
 	assert_string_equal(l.v[0].id, "terminal_server.locale.mismatch");
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 	snprintf(loc[1].lang, sizeof(loc[1].lang), "POSIX");
 	terminal_server_judge_locale("de_DE.UTF-8", loc, 2, &l);
 	assert_string_equal(l.v[0].id, "terminal_server.locale.missing");
 	assert_non_null(strstr(l.v[0].detail, "bob (POSIX)"));
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 
 	terminal_server_judge_drives(&d, 1, &l);
 	assert_string_equal(l.v[0].id,
 			    "terminal_server.drive_redirection.hung");
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 	d.state = TERMINAL_SERVER_FAILED;
 	d.error = -ENOTCONN;
 	terminal_server_judge_drives(&d, 1, &l);
 	assert_string_equal(l.v[0].id,
 			    "terminal_server.drive_redirection.broken");
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 	terminal_server_judge_drives(&d, 0, &l);
 	assert_int_equal(l.n, 0);
 
 	terminal_server_judge_printing(false, -1, &l);
 	assert_string_equal(l.v[0].id, "terminal_server.printing.no_cups");
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 	terminal_server_judge_printing(true, 0, &l);
 	assert_string_equal(l.v[0].id, "terminal_server.printing.no_printers");
-	terminal_server_verdicts_release(&l);
+	verdict_list_release(&l);
 	terminal_server_judge_printing(true, -1, &l);
 	assert_int_equal(l.n, 0);
 }
