@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "product_log.h"
+#include "rdiag/utf8.h"
 
 /* A syslog line may be this far in the future before it is last year's. */
 #define SYSLOG_FUTURE_SLACK (24 * 60 * 60)
@@ -247,39 +248,6 @@ int product_log_match(const char *line, size_t len, const char *const *patterns,
 	return -1;
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes available), or 0. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		len = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		len = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	/* Exclude overlong forms, surrogates and code points past U+10FFFF. */
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 void product_log_excerpt(const char *line, size_t len, char *out, size_t outlen)
 {
 	const unsigned char *s = (const unsigned char *)line;
@@ -288,7 +256,8 @@ void product_log_excerpt(const char *line, size_t len, char *out, size_t outlen)
 	while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
 		len--;
 	while (i < len && o + 1 < outlen) {
-		size_t n = utf8_seq(s + i, len - i);
+		int r = utf8_seq(s + i, len - i);
+		size_t n = r > 0 ? (size_t)r : 0;
 
 		if (n == 0) {
 			out[o++] = '?';

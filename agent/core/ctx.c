@@ -14,6 +14,7 @@
 
 #include "core/ctx.h"
 #include "rdiag/buf.h"
+#include "rdiag/utf8.h"
 
 struct value_cache {
 	char *section, *key;
@@ -80,13 +81,74 @@ static int emit(struct collector_ctx *ctx, json_t *obj)
 	return r == -ENOBUFS ? -E2BIG : r;
 }
 
-static json_t *jstr_or_null(const char *s)
+#define ELLIPSIS "\xe2\x80\xa6" /* U+2026, marks text cut short here */
+
+/*
+ * s as a JSON string the parent accepts: invalid UTF-8 repaired (see
+ * rdiag/utf8.h) and at most max bytes, cut at a character boundary with an
+ * ellipsis, so no record is ever refused for its text.
+ */
+static json_t *text(const char *s, size_t max)
 {
-	return s ? json_string(s) : json_null();
+	size_t len;
+	char *fixed = utf8_repair(s, strlen(s), &len);
+	json_t *j;
+
+	if (len > max) {
+		len = utf8_cut(fixed, len, max - (sizeof(ELLIPSIS) - 1));
+		memcpy(fixed + len, ELLIPSIS, sizeof(ELLIPSIS));
+		len += sizeof(ELLIPSIS) - 1;
+	}
+	j = json_stringn(fixed, len);
+	free(fixed);
+	return j;
+}
+
+static void set_text(json_t *o, const char *name, const char *s, size_t max)
+{
+	if (s)
+		json_object_set_new(o, name, text(s, max));
+}
+
+/*
+ * Emit obj, shortening its longest text field by half until the line fits
+ * RECORD_MAX_LINE: escaped non-ASCII text can take six times its size.
+ * Consumes obj.
+ */
+static int emit_fitting(struct collector_ctx *ctx, json_t *obj,
+			const char *const *fields, size_t nfields)
+{
+	for (;;) {
+		char *s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+		size_t n = s ? strlen(s) : 0;
+		const char *longest = NULL;
+		size_t longest_len = 0;
+
+		free(s);
+		if (n + 1 <= RECORD_MAX_LINE)
+			break;
+		for (size_t i = 0; i < nfields; i++) {
+			size_t l = json_string_length(
+				json_object_get(obj, fields[i]));
+
+			if (l > longest_len) {
+				longest = fields[i];
+				longest_len = l;
+			}
+		}
+		if (!longest || longest_len < 64)
+			break; /* emit() refuses it; nothing left to cut */
+		json_object_set_new(
+			obj, longest,
+			text(json_string_value(json_object_get(obj, longest)),
+			     longest_len / 2));
+	}
+	return emit(ctx, obj);
 }
 
 int ctx_fact(struct collector_ctx *ctx, const char *key, const char *fmt, ...)
 {
+	static const char *const fields[] = { "value" };
 	va_list ap;
 	char *value;
 	json_t *o;
@@ -96,12 +158,10 @@ int ctx_fact(struct collector_ctx *ctx, const char *key, const char *fmt, ...)
 	va_start(ap, fmt);
 	value = xvasprintf(fmt, ap);
 	va_end(ap);
-	o = json_pack("{s:s, s:s, s:s?}", "kind", "fact", "key", key, "value",
-		      value);
+	o = json_pack("{s:s, s:s}", "kind", "fact", "key", key);
+	set_text(o, "value", value, RECORD_MAX_TEXT);
 	free(value);
-	if (!o)
-		return -EINVAL; /* not UTF-8 */
-	return emit(ctx, o);
+	return emit_fitting(ctx, o, fields, ARRAY_SIZE(fields));
 }
 
 int ctx_fact_int(struct collector_ctx *ctx, const char *key, int64_t value)
@@ -111,6 +171,7 @@ int ctx_fact_int(struct collector_ctx *ctx, const char *key, int64_t value)
 
 int ctx_finding(struct collector_ctx *ctx, const struct finding *f)
 {
+	static const char *const fields[] = { "title", "detail", "hint" };
 	json_t *o;
 
 	if (!f->id || !record_id_valid(f->id) || !f->title ||
@@ -122,18 +183,16 @@ int ctx_finding(struct collector_ctx *ctx, const struct finding *f)
 	json_object_set_new(o, "severity",
 			    json_string(severity_name(f->severity)));
 	json_object_set_new(o, "level", json_integer(f->level));
-	json_object_set_new(o, "title", jstr_or_null(f->title));
-	if (f->detail)
-		json_object_set_new(o, "detail", jstr_or_null(f->detail));
-	if (f->hint)
-		json_object_set_new(o, "hint", jstr_or_null(f->hint));
-	if (f->kb)
-		json_object_set_new(o, "kb", jstr_or_null(f->kb));
-	return emit(ctx, o);
+	set_text(o, "title", f->title, RECORD_MAX_TEXT);
+	set_text(o, "detail", f->detail, RECORD_MAX_TEXT);
+	set_text(o, "hint", f->hint, RECORD_MAX_TEXT);
+	set_text(o, "kb", f->kb, RECORD_MAX_SHORT);
+	return emit_fitting(ctx, o, fields, ARRAY_SIZE(fields));
 }
 
 int ctx_log(struct collector_ctx *ctx, const char *fmt, ...)
 {
+	static const char *const fields[] = { "msg" };
 	va_list ap;
 	char *msg;
 	json_t *o;
@@ -141,19 +200,17 @@ int ctx_log(struct collector_ctx *ctx, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	o = json_pack("{s:s, s:s?}", "kind", "log", "msg", msg);
+	o = json_pack("{s:s}", "kind", "log");
+	set_text(o, "msg", msg, RECORD_MAX_TEXT);
 	free(msg);
-	if (!o)
-		return -EINVAL;
-	return emit(ctx, o);
+	return emit_fitting(ctx, o, fields, ARRAY_SIZE(fields));
 }
 
 int ctx_skip(struct collector_ctx *ctx, const char *reason)
 {
-	json_t *o = json_pack("{s:s, s:s?}", "kind", "skip", "reason", reason);
+	json_t *o = json_pack("{s:s}", "kind", "skip");
 
-	if (!o)
-		return -EINVAL;
+	set_text(o, "reason", reason ? reason : "", RECORD_MAX_SHORT);
 	return emit(ctx, o);
 }
 

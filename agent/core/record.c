@@ -9,8 +9,6 @@
 #include "rdiag/record.h"
 #include "rdiag/util.h"
 
-#define TEXT_MAX 16384 /* title, detail, hint, value, log message */
-
 static const char *const severity_names[] = {
 	[SEVERITY_OK] = "ok",
 	[SEVERITY_INFO] = "info",
@@ -112,7 +110,7 @@ static int parse_fact(json_t *in, json_t *out, const char **err)
 		return -EBADMSG;
 	}
 	json_object_set(out, "key", key);
-	if (take_string(in, out, "value", true, TEXT_MAX) < 0) {
+	if (take_string(in, out, "value", true, RECORD_MAX_TEXT) < 0) {
 		*err = "fact without a string value";
 		return -EBADMSG;
 	}
@@ -143,13 +141,13 @@ static int parse_finding(json_t *in, json_t *out, const char **err)
 	json_object_set(out, "id", id);
 	json_object_set(out, "severity", sev);
 	json_object_set(out, "level", lvl);
-	if (take_string(in, out, "title", true, TEXT_MAX) < 0) {
+	if (take_string(in, out, "title", true, RECORD_MAX_TEXT) < 0) {
 		*err = "finding without a title";
 		return -EBADMSG;
 	}
-	if (take_string(in, out, "detail", false, TEXT_MAX) < 0 ||
-	    take_string(in, out, "hint", false, TEXT_MAX) < 0 ||
-	    take_string(in, out, "kb", false, 512) < 0) {
+	if (take_string(in, out, "detail", false, RECORD_MAX_TEXT) < 0 ||
+	    take_string(in, out, "hint", false, RECORD_MAX_TEXT) < 0 ||
+	    take_string(in, out, "kb", false, RECORD_MAX_SHORT) < 0) {
 		*err = "finding with a malformed detail, hint or kb";
 		return -EBADMSG;
 	}
@@ -201,12 +199,12 @@ int record_parse(const char *line, size_t len, json_t **ret_obj,
 		}
 	} else if (strcmp(kind, "log") == 0) {
 		k = RECORD_LOG;
-		r = take_string(in, out, "msg", true, TEXT_MAX);
+		r = take_string(in, out, "msg", true, RECORD_MAX_TEXT);
 		if (r < 0)
 			*err = "log without a message";
 	} else if (strcmp(kind, "skip") == 0) {
 		k = RECORD_SKIP;
-		r = take_string(in, out, "reason", true, 512);
+		r = take_string(in, out, "reason", true, RECORD_MAX_SHORT);
 		if (r < 0)
 			*err = "skip without a reason";
 	} else {

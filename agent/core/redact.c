@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/redact.h"
+#include "rdiag/utf8.h"
 #include "rdiag/util.h"
 
 /* Lines longer than this are redacted in pieces of at most this size. */
@@ -1454,7 +1455,7 @@ bool redact_is_text(const void *head, size_t len)
 
 	while (i < len) {
 		unsigned char c = p[i];
-		size_t need, k;
+		int n;
 
 		if (c == 0)
 			return false;
@@ -1464,20 +1465,16 @@ bool redact_is_text(const void *head, size_t len)
 			i++;
 			continue;
 		}
-		need = c >= 0xc2 && c <= 0xdf   ? 1
-		       : c >= 0xe0 && c <= 0xef ? 2
-		       : c >= 0xf0 && c <= 0xf4 ? 3
-						: 0;
-		for (k = 1; k <= need && i + k < len; k++)
-			if ((p[i + k] & 0xc0) != 0x80)
-				break;
-		if (need == 0 || (k <= need && i + k < len)) {
+		n = utf8_seq(p + i, len - i);
+		if (n < 0)
+			break; /* the head ends inside a character */
+		if (n == 0) {
 			/* Not UTF-8 (Latin-1 text has a little of this). */
 			bad++;
 			i++;
 			continue;
 		}
-		i += k;
+		i += (size_t)n;
 	}
 	return bad * 10 <= len;
 }

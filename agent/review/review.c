@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "rdiag/buf.h"
+#include "rdiag/utf8.h"
 #include "rdiag/util.h"
 #include "review/review.h"
 
@@ -61,37 +62,18 @@ static int review_err(char **ret_err, int r, const char *fmt, ...)
 	return r;
 }
 
-/* Length of the UTF-8 sequence at s (valid, shortest form), or 0. */
+/*
+ * Length of the UTF-8 sequence at s, or 0 when it is invalid or a C1
+ * control (U+0080-U+009F), which acts like an escape on some terminals.
+ */
 static size_t utf8_len(const unsigned char *s, size_t avail)
 {
-	unsigned c = s[0];
-	size_t n;
-	unsigned long cp;
+	uint32_t cp;
+	int n = utf8_decode(s, avail, &cp);
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
+	if (n <= 0 || (cp >= 0x80 && cp < 0xa0))
 		return 0;
-	if (n > avail)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-		return 0;
-	/* C1 controls (U+0080-U+009F) act like escapes on some terminals. */
-	if (n == 2 && cp < 0xa0)
-		return 0;
-	return n;
+	return (size_t)n;
 }
 
 char *review_sanitize(const char *s, bool keep_lines)

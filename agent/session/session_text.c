@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rdiag/utf8.h"
 #include "session/session.h"
 
 void session_fp_format(const unsigned char *digest, size_t len, char *out)
@@ -228,43 +229,6 @@ void session_consent_text(const struct session_consent *c, struct buf *out)
 			 "\nPress Ctrl-C to end the session at any time.\n");
 }
 
-/* Length of a valid UTF-8 sequence at s (1-4), 0 if invalid, -1 if s ends
- * inside a sequence that could still become valid. */
-static int utf8_seq(const unsigned char *s, size_t len)
-{
-	unsigned c = s[0];
-	int n;
-	unsigned min, cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		min = 0x80;
-		cp = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		min = 0x800;
-		cp = c & 0x0f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		min = 0x10000;
-		cp = c & 0x07;
-	} else {
-		return 0;
-	}
-	for (int i = 1; i < n; i++) {
-		if ((size_t)i >= len)
-			return -1;
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 size_t session_json_string(struct buf *out, const char *s, size_t len,
 			   bool keep_partial)
 {
@@ -309,7 +273,7 @@ size_t session_json_string(struct buf *out, const char *s, size_t len,
 		if (n < 0 && keep_partial)
 			break;
 		if (n <= 0) {
-			buf_puts(out, "\xef\xbf\xbd"); /* U+FFFD */
+			buf_puts(out, UTF8_REPLACEMENT);
 			i++;
 			continue;
 		}

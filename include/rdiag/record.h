@@ -26,6 +26,10 @@
 #define RECORD_MAX_KEY     128
 #define RECORD_MAX_ID      96
 #define RECORD_MAX_ARTPATH 200
+/* Bytes of a title, detail, hint, fact value or log message. */
+#define RECORD_MAX_TEXT 16384
+/* Bytes of a kb reference or a skip reason. */
+#define RECORD_MAX_SHORT 512
 
 enum record_kind {
 	RECORD_FACT,

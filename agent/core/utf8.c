@@ -1,0 +1,110 @@
+/*
+ * The UTF-8 decoder, repair and cut of rdiag/utf8.h. Table 3-7 of the
+ * Unicode standard ("well-formed UTF-8 byte sequences") is the rule: the
+ * second byte's range depends on the first, which excludes overlong forms,
+ * surrogates and code points past U+10FFFF in one check.
+ */
+#include <string.h>
+
+#include "rdiag/buf.h"
+#include "rdiag/utf8.h"
+
+int utf8_decode(const void *p, size_t len, uint32_t *ret_cp)
+{
+	const unsigned char *s = p;
+	unsigned char lo = 0x80, hi = 0xbf;
+	uint32_t cp;
+	size_t n;
+
+	if (s[0] < 0x80) {
+		if (ret_cp)
+			*ret_cp = s[0];
+		return 1;
+	}
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	for (size_t i = 1; i < n; i++) {
+		if (i >= len)
+			return -1;
+		if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xbf))
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (ret_cp)
+		*ret_cp = cp;
+	return (int)n;
+}
+
+int utf8_seq(const void *s, size_t len)
+{
+	return utf8_decode(s, len, NULL);
+}
+
+bool utf8_valid(const void *p, size_t len)
+{
+	const char *s = p;
+
+	for (size_t i = 0; i < len;) {
+		int n = utf8_seq(s + i, len - i);
+
+		if (n <= 0)
+			return false;
+		i += (size_t)n;
+	}
+	return true;
+}
+
+char *utf8_repair(const void *p, size_t len, size_t *ret_len)
+{
+	const char *s = p;
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (size_t i = 0; i < len;) {
+		int n = utf8_seq(s + i, len - i);
+
+		if (n <= 0) {
+			buf_append(&b, UTF8_REPLACEMENT, UTF8_REPLACEMENT_LEN);
+			i++;
+			continue;
+		}
+		buf_append(&b, s + i, (size_t)n);
+		i += (size_t)n;
+	}
+	return buf_detach(&b, ret_len);
+}
+
+size_t utf8_cut(const char *s, size_t len, size_t max)
+{
+	size_t i;
+
+	if (len <= max)
+		return len;
+	/* Back up over continuation bytes to the start of the character. */
+	i = max;
+	while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80 && max - i < 3)
+		i--;
+	/* s[i] starts the character that max falls into, or is a lone byte. */
+	if (i < max && utf8_seq(s + i, len - i) > (int)(max - i))
+		return i;
+	return max;
+}
+
+void utf8_truncate(char *s, size_t max)
+{
+	s[utf8_cut(s, strlen(s), max)] = '\0';
+}
