@@ -69,10 +69,15 @@ static void print_details(FILE *out, const struct review *r)
 	for (size_t i = 0; i < r->ncollectors; i++) {
 		const struct review_collector *c = &r->collectors[i];
 
-		fprintf(out, "  %-16s %-8s %6.1f s %6lld records%s%s%s\n",
+		char rej[48] = "";
+
+		if (c->rejected > 0)
+			snprintf(rej, sizeof(rej), " (%lld rejected)",
+				 (long long)c->rejected);
+		fprintf(out, "  %-16s %-8s %6.1f s %6lld records%s%s%s%s\n",
 			c->name, c->status, (double)c->duration_ms / 1000.0,
 			(long long)c->records,
-			c->truncated ? " (truncated)" : "",
+			c->truncated ? " (truncated)" : "", rej,
 			c->reason ? "  " : "", c->reason ? c->reason : "");
 	}
 	fprintf(out, "\nKey facts:\n");
@@ -115,12 +120,14 @@ static json_t *inspect_json(struct review *r)
 		const struct review_collector *c = &r->collectors[i];
 
 		json_array_append_new(
-			cols, json_pack("{s:s, s:s, s:s?, s:I, s:I, s:b, s:O}",
-					"name", c->name, "status", c->status,
-					"reason", c->reason, "duration_ms",
-					(json_int_t)c->duration_ms, "records",
-					(json_int_t)c->records, "truncated",
-					c->truncated, "facts", c->facts));
+			cols,
+			json_pack("{s:s, s:s, s:s?, s:I, s:I, s:b, s:I, s:O}",
+				  "name", c->name, "status", c->status,
+				  "reason", c->reason, "duration_ms",
+				  (json_int_t)c->duration_ms, "records",
+				  (json_int_t)c->records, "truncated",
+				  c->truncated, "rejected",
+				  (json_int_t)c->rejected, "facts", c->facts));
 	}
 	json_object_set_new(o, "format", json_string("rdiag-inspect/1"));
 	json_object_set_new(o, "intact", json_true());

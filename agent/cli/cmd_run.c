@@ -47,6 +47,7 @@ static void on_progress(void *arg, const struct collector_result *r, bool done,
 			size_t index, size_t total)
 {
 	struct progress_state *ps = arg;
+	char label[32];
 
 	(void)index;
 	if (done)
@@ -60,8 +61,8 @@ static void on_progress(void *arg, const struct collector_result *r, bool done,
 		log_msg("collector %s: started", r->collector->name);
 	if (ps->quiet || !done)
 		return;
-	fprintf(stderr, "  %-16s %-8s %6.1f s%s%s\n", r->collector->name,
-		collector_status_name(r->status),
+	fprintf(stderr, "  %-16s %-11s %6.1f s%s%s\n", r->collector->name,
+		report_collector_label(r, label, sizeof(label)),
 		(double)r->duration_ms / 1000.0, r->reason ? "  " : "",
 		r->reason ? r->reason : "");
 	(void)total;

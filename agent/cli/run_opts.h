@@ -43,7 +43,11 @@
 	"  --json                  print the verdict as one JSON object\n"     \
 	"  --no-bundle             only print the verdict\n"                   \
 	"  -q, --quiet             no progress; verdict only when not clean\n" \
-	"  -v, --verbose           log to stderr as well\n"
+	"  -v, --verbose           log to stderr as well\n"                    \
+	"\n"                                                                   \
+	"Exit status: 0 nothing worse than info, 1 warnings (or records\n"     \
+	"dropped), 2 failures, 3 nothing was checked (every collector\n"       \
+	"skipped); 64 and above: see rdiag(1).\n"
 
 struct run_opts {
 	struct config config;

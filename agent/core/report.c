@@ -3,6 +3,7 @@
  * customer: plain words, one line per problem with its next step, grouped by
  * who can act, then what passed and where the evidence is.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "core/report.h"
@@ -54,6 +55,30 @@ static const char *fstr(json_t *f, const char *key)
 	return json_string_value(json_object_get(f, key));
 }
 
+static size_t count_severity(const struct verdict *v, enum severity s);
+
+bool verdict_nothing_checked(const struct verdict *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		if (v->results[i].status != STATUS_SKIPPED)
+			return false;
+	return v->n > 0;
+}
+
+static bool dropped(const struct collector_result *r)
+{
+	return r->rejected > 0 || r->truncated;
+}
+
+size_t verdict_dropped(const struct verdict *v)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < v->n; i++)
+		n += dropped(&v->results[i]);
+	return n;
+}
+
 int verdict_exit_code(const struct verdict *v)
 {
 	enum severity worst = SEVERITY_OK;
@@ -67,7 +92,75 @@ int verdict_exit_code(const struct verdict *v)
 		if (s > worst)
 			worst = s;
 	}
-	return worst == SEVERITY_FAIL ? 2 : worst == SEVERITY_WARN ? 1 : 0;
+	if (worst == SEVERITY_FAIL)
+		return 2;
+	if (worst == SEVERITY_WARN || verdict_dropped(v) > 0)
+		return 1;
+	return verdict_nothing_checked(v) ? VERDICT_EXIT_UNKNOWN : 0;
+}
+
+const char *report_dropped_text(const struct collector_result *r, char *buf,
+				size_t len)
+{
+	if (!dropped(r))
+		return NULL;
+	if (r->rejected > 0 && r->truncated)
+		snprintf(buf, len,
+			 "%zu record%s rejected as invalid, and records past "
+			 "the limit cut off",
+			 r->rejected, r->rejected == 1 ? "" : "s");
+	else if (r->rejected > 0)
+		snprintf(buf, len, "%zu record%s rejected as invalid",
+			 r->rejected, r->rejected == 1 ? "" : "s");
+	else
+		snprintf(buf, len, "records past the limit cut off");
+	return buf;
+}
+
+const char *report_collector_label(const struct collector_result *r, char *buf,
+				   size_t len)
+{
+	size_t fails = 0, warns = 0, i;
+	json_t *rec;
+
+	if (r->status != STATUS_OK && r->status != STATUS_PARTIAL)
+		return collector_status_name(r->status);
+	json_array_foreach(r->records, i, rec)
+	{
+		const char *k = fstr(rec, "kind");
+
+		if (!k || strcmp(k, "finding") != 0)
+			continue;
+		fails += finding_severity(rec) == SEVERITY_FAIL;
+		warns += finding_severity(rec) == SEVERITY_WARN;
+	}
+	if (fails > 0)
+		snprintf(buf, len, "%zu problem%s", fails + warns,
+			 fails + warns == 1 ? "" : "s");
+	else if (warns > 0)
+		snprintf(buf, len, "%zu warning%s", warns,
+			 warns == 1 ? "" : "s");
+	else if (r->rejected > 0)
+		snprintf(buf, len, "%zu rejected", r->rejected);
+	else if (r->truncated)
+		snprintf(buf, len, "cut off");
+	else
+		return collector_status_name(r->status);
+	return buf;
+}
+
+const char *report_headline(const struct verdict *v)
+{
+	if (count_severity(v, SEVERITY_FAIL) + count_severity(v, SEVERITY_WARN))
+		return NULL;
+	if (verdict_nothing_checked(v))
+		return "Nothing was checked: every selected collector was "
+		       "skipped (see why under \"Not checked\").";
+	if (verdict_dropped(v) > 0)
+		return "No problems found in what arrived, but records were "
+		       "dropped: the verdict may be incomplete (see \"Records "
+		       "dropped\").";
+	return "No problems found.";
 }
 
 static void print_finding(FILE *out, json_t *f, bool colour)
@@ -174,6 +267,22 @@ static void print_statuses(FILE *out, const struct verdict *v, bool skipped,
 	}
 }
 
+/* Collectors whose records the agent refused or cut off. */
+static void print_dropped(FILE *out, const struct verdict *v)
+{
+	char text[160];
+
+	if (verdict_dropped(v) == 0)
+		return;
+	fprintf(out, "\nRecords dropped (the verdict may be incomplete):\n");
+	for (size_t i = 0; i < v->n; i++) {
+		const struct collector_result *r = &v->results[i];
+
+		if (report_dropped_text(r, text, sizeof(text)))
+			fprintf(out, "  %-16s %s\n", r->collector->name, text);
+	}
+}
+
 void report_text(FILE *out, const struct verdict *v, bool colour, bool full)
 {
 	size_t problems = count_severity(v, SEVERITY_FAIL) +
@@ -182,8 +291,8 @@ void report_text(FILE *out, const struct verdict *v, bool colour, bool full)
 
 	fprintf(out, "rdiag verdict for %s%s%s\n", v->host,
 		v->ticket ? ", ticket " : "", v->ticket ? v->ticket : "");
-	if (problems == 0)
-		fprintf(out, "\nNo problems found.\n");
+	if (report_headline(v))
+		fprintf(out, "\n%s\n", report_headline(v));
 	for (size_t g = 0; g < ARRAY_SIZE(groups); g++)
 		print_group(out, v, &groups[g], colour);
 	if (full) {
@@ -194,6 +303,7 @@ void report_text(FILE *out, const struct verdict *v, bool colour, bool full)
 		passed == 1 ? "" : "s", problems, problems == 1 ? "" : "s");
 	print_statuses(out, v, false, "Collectors that did not finish:");
 	print_statuses(out, v, true, "Not checked:");
+	print_dropped(out, v);
 	if (v->bundle_path) {
 		char size[32];
 
@@ -213,11 +323,13 @@ json_t *report_json(const struct verdict *v)
 		const struct collector_result *r = &v->results[i];
 
 		json_array_append_new(
-			cols, json_pack("{s:s, s:s, s:s?, s:I}", "name",
-					r->collector->name, "status",
+			cols, json_pack("{s:s, s:s, s:s?, s:I, s:I, s:b}",
+					"name", r->collector->name, "status",
 					collector_status_name(r->status),
 					"reason", r->reason, "duration_ms",
-					(json_int_t)r->duration_ms));
+					(json_int_t)r->duration_ms, "rejected",
+					(json_int_t)r->rejected, "truncated",
+					r->truncated));
 	}
 	json_array_foreach(v->findings, i, f)
 	{
@@ -251,6 +363,8 @@ json_t *report_json(const struct verdict *v)
 				    ? json_integer((json_int_t)v->bundle_size)
 				    : json_null());
 	json_object_set_new(o, "exit_code", json_integer(verdict_exit_code(v)));
+	json_object_set_new(o, "nothing_checked",
+			    json_boolean(verdict_nothing_checked(v)));
 	json_object_set_new(o, "collectors", cols);
 	json_object_set_new(o, "findings", fs);
 	return o;

@@ -24,8 +24,40 @@ struct verdict {
 	const char *ticket; /* may be NULL */
 };
 
-/* 0 nothing worse than info, 1 warnings, 2 failures. */
+/*
+ * 0 nothing worse than info, 1 warnings (or records a collector sent were
+ * dropped, so the verdict may be incomplete), 2 failures, 3 nothing was
+ * checked (every collector skipped; UNKNOWN, as monitoring plugins say).
+ */
+#define VERDICT_EXIT_UNKNOWN 3
 int verdict_exit_code(const struct verdict *v);
+
+/* True when there were collectors and every one of them was skipped. */
+bool verdict_nothing_checked(const struct verdict *v);
+/* Collectors whose records were rejected or cut off by the agent. */
+size_t verdict_dropped(const struct verdict *v);
+
+/*
+ * The line that stands for the whole verdict when no problem was found
+ * ("No problems found." or why that cannot be said), or NULL when there
+ * are problems to list.
+ */
+const char *report_headline(const struct verdict *v);
+
+/*
+ * What the agent dropped of r's records ("3 records rejected as invalid"),
+ * into buf; returns buf, or NULL when nothing was dropped.
+ */
+const char *report_dropped_text(const struct collector_result *r, char *buf,
+				size_t len);
+
+/*
+ * How a collector's line in the progress list reads: its problems
+ * ("2 problems", "1 warning") or dropped records when it ran, else its
+ * status ("ok", "skipped", "timeout"...).
+ */
+const char *report_collector_label(const struct collector_result *r, char *buf,
+				   size_t len);
 
 /*
  * The human verdict. colour: ANSI colours (only on a TTY without NO_COLOR).

@@ -25,6 +25,7 @@
 #include "cli/command.h"
 #include "cli/run_opts.h"
 #include "core/audit.h"
+#include "core/report.h"
 #include "platform/fsutil.h"
 #include "registry.h"
 #include "request/agentd.h"
@@ -537,7 +538,8 @@ static int run_child(const struct agentd_opts *o, const struct request *rq)
 
 static const char *result_name(int rc)
 {
-	if (rc >= 0 && rc <= 2)
+	/* The verdict's codes: the run went through and was uploaded. */
+	if (rc >= 0 && rc <= VERDICT_EXIT_UNKNOWN)
 		return "uploaded";
 	if (rc == EXIT_UNAVAILABLE)
 		return "upload failed";

@@ -149,9 +149,10 @@ static bool is_sev(json_t *f, const char *sev)
 	return strcmp(fstr(f, "severity"), sev) == 0;
 }
 
-static void render_findings(struct buf *b, const struct review *r)
+static void render_findings(struct buf *b, const struct review *r,
+			    const struct verdict *v)
 {
-	size_t i, problems = 0;
+	size_t i;
 	json_t *f;
 
 	buf_puts(b, "<h2>Findings by who can act</h2>\n");
@@ -169,7 +170,6 @@ static void render_findings(struct buf *b, const struct review *r)
 		}
 		if (n == 0)
 			continue;
-		problems += n;
 		buf_printf(b, "<h3>%s (%zu)</h3>\n", hg->heading, n);
 		for (int pass = 0; pass < 2; pass++)
 			json_array_foreach(r->findings, i, f)
@@ -183,8 +183,12 @@ static void render_findings(struct buf *b, const struct review *r)
 					render_finding(b, f);
 			}
 	}
-	if (problems == 0)
-		buf_puts(b, "<p class=\"ok\">No problems found.</p>\n");
+	if (report_headline(v)) {
+		buf_printf(b, "<p class=\"%s\">",
+			   verdict_exit_code(v) == 0 ? "ok" : "bad");
+		html_escape(b, report_headline(v));
+		buf_puts(b, "</p>\n");
+	}
 	for (int pass = 0; pass < 2; pass++) {
 		const char *sev = pass == 0 ? "info" : "ok";
 		bool head = false;
@@ -224,6 +228,10 @@ static void render_collectors(struct buf *b, const struct review *r)
 		html_escape(b, c->reason ? c->reason : "");
 		if (c->truncated)
 			buf_puts(b, " (records truncated)");
+		if (c->rejected > 0)
+			buf_printf(b, " (%lld record%s rejected as invalid)",
+				   (long long)c->rejected,
+				   c->rejected == 1 ? "" : "s");
 		buf_puts(b, "</td></tr>\n");
 	}
 	buf_puts(b, "</tbody></table>\n");
@@ -340,10 +348,15 @@ void html_render(struct review *r, struct buf *b)
 	html_escape(b, r->agent_version ? r->agent_version : "?");
 	buf_printf(b, "</p>\n<p class=\"%s\"><strong>%s</strong></p>\n",
 		   rc == 0 ? "ok" : "bad",
-		   rc == 2   ? "Failures found."
+		   rc == 2 ? "Failures found."
+		   : rc == 1 && report_headline(&v)
+			   ? "Records were dropped: the verdict may be "
+			     "incomplete."
 		   : rc == 1 ? "Warnings found."
-			     : "Nothing worse than information.");
-	render_findings(b, r);
+		   : rc == VERDICT_EXIT_UNKNOWN
+			   ? "Nothing was checked."
+			   : "Nothing worse than information.");
+	render_findings(b, r, &v);
 	render_collectors(b, r);
 	render_facts(b, r);
 	render_redactions(b, r);

@@ -738,6 +738,10 @@ static int load_collectors(struct review *rv, char **ret_err)
 			json_integer_value(json_object_get(c, "duration_ms"));
 		rc->records = json_integer_value(json_object_get(c, "records"));
 		rc->truncated = json_is_true(json_object_get(c, "truncated"));
+		rc->rejected =
+			json_integer_value(json_object_get(c, "rejected"));
+		if (rc->rejected < 0)
+			rc->rejected = 0;
 		rc->facts = json_array();
 		rv->ncollectors++;
 	}
@@ -1260,6 +1264,7 @@ void review_verdict(struct review *r, struct verdict *ret)
 		res->reason = c->reason;
 		res->duration_ms = c->duration_ms;
 		res->truncated = c->truncated;
+		res->rejected = (size_t)c->rejected;
 	}
 	memset(ret, 0, sizeof(*ret));
 	ret->results = r->vres;

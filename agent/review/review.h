@@ -69,6 +69,7 @@ struct review_collector {
 	int64_t duration_ms;
 	int64_t records;
 	bool truncated;
+	int64_t rejected; /* records the agent refused as invalid */
 	json_t *facts; /* [{key, value}] from records.jsonl, value a string */
 	bool has_records;
 };

@@ -114,4 +114,30 @@ t_check "killed while the .partial was being written" test "$killed" = yes
 t_check "nothing under a final bundle name" \
 	test -z "$(ls "$kill_out" | grep -E '\.tar\.gz$' || true)"
 
+# Nothing configured for the selected collectors: every one is skipped, so
+# nothing was checked. That is UNKNOWN (exit 3), never "No problems found".
+printf '[agent]\nmin_free_mb = 1\n' >"$T_DIR/empty.conf"
+rc=0
+"$RDIAG" run --only nas,database --config "$T_DIR/empty.conf" --no-bundle \
+	>"$T_DIR/none.txt" 2>"$T_DIR/none.err" || rc=$?
+t_check "nothing checked: exit 3 (got $rc)" test "$rc" = 3
+t_check "nothing checked: said so" grep -q '^Nothing was checked' "$T_DIR/none.txt"
+t_check "nothing checked: never 'No problems found'" \
+	bash -c "! grep -q 'No problems found' '$T_DIR/none.txt'"
+t_check "nothing checked: why, per collector" \
+	grep -q '^  database *no database configured' "$T_DIR/none.txt"
+rc=0
+"$RDIAG" run --only nas,database --config "$T_DIR/empty.conf" --no-bundle \
+	--json >"$T_DIR/none.json" 2>/dev/null || rc=$?
+t_check "nothing checked: --json exit_code 3" \
+	test "$(t_json "$T_DIR/none.json" 'j["exit_code"]')/$rc" = 3/3
+t_check "nothing checked: --json says it" \
+	test "$(t_json "$T_DIR/none.json" 'j["nothing_checked"]')" = True
+rc=0
+"$RDIAG" run --only nas,system --config "$T_DIR/empty.conf" --no-bundle \
+	>/dev/null 2>"$T_DIR/some.err" || rc=$?
+t_check "one collector that ran is a check (exit $rc, not 3)" test "$rc" != 3
+t_check "progress names problems or ok, not a bare status, for what ran" \
+	grep -qE '^  system +(ok|[0-9]+ (problems?|warnings?)) +[0-9.]+ s' "$T_DIR/some.err"
+
 t_done
