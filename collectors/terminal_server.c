@@ -87,6 +87,8 @@ struct state {
 	unsigned cert_warn_days;
 	unsigned rdp_timeout_ms;
 	bool have_sesman, have_xrdp, xrdp_configured;
+	char *xrdp_ini; /* the xrdp.ini that was read */
+	bool rdp_down;  /* the expected local RDP service is down */
 	struct terminal_server_sesman sesman;
 	struct terminal_server_xrdp xrdp;
 	struct terminal_server_login *logins;
@@ -237,6 +239,7 @@ static void load_xrdp_configs(struct state *st)
 		st->have_xrdp = true;
 		terminal_server_parse_xrdp(b.data, b.len, &st->xrdp);
 		ctx_fact(st->ctx, "xrdp.xrdp_ini", "%s", path);
+		st->xrdp_ini = xstrdup(path);
 		ctx_fact(st->ctx, "xrdp.security_layer", "%s",
 			 st->xrdp.security_layer);
 		if (st->xrdp.port)
@@ -1222,13 +1225,117 @@ static void probe_rdp(struct state *st, const char *tag, const char *host,
 	verdict_list_release(&l);
 }
 
+/*
+ * The boot link that enables xrdp (systemd or SysV), below the root
+ * prefix; caller frees; NULL when xrdp is not enabled.
+ */
+static char *xrdp_enabled_link(const char *root)
+{
+	static const char *const links[] = {
+		"/etc/systemd/system/multi-user.target.wants/xrdp.service",
+		"/etc/systemd/system/graphical.target.wants/xrdp.service",
+	};
+	struct stat sb;
+	char *p;
+
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		p = xasprintf("%s%s", root, links[i]);
+		if (lstat(p, &sb) == 0)
+			return p;
+		free(p);
+	}
+	for (int level = 2; level <= 5; level++) {
+		char *dir = xasprintf("%s/etc/rc%d.d", root, level);
+		DIR *d = opendir(dir);
+		struct dirent *e;
+
+		p = NULL;
+		while (d && !p && (e = readdir(d)))
+			if (e->d_name[0] == 'S' &&
+			    strcmp(e->d_name +
+					   strspn(e->d_name + 1, "0123456789") +
+					   1,
+				   "xrdp") == 0)
+				p = xasprintf("%s/%s", dir, e->d_name);
+		if (d)
+			closedir(d);
+		free(dir);
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
+/* How a TCP connect to host:port ends: 0 when something accepts it. */
+static int try_connect(struct state *st, const char *host, unsigned port)
+{
+	struct net_resolve_arg arg = { host, port, 0, MAX_ADDRS };
+	struct bounded_result br;
+	struct net_resolve_out o;
+	int64_t deadline;
+	int r = -EHOSTUNREACH, fd;
+
+	if (ctx_bounded(st->ctx, RESOLVE_TIMEOUT_MS, net_resolve_fn, &arg, &o,
+			sizeof(o), &br) < 0 ||
+	    br.status != BOUNDED_DONE || br.out_len != sizeof(o) ||
+	    o.eai != 0 || o.n == 0 || o.n > MAX_ADDRS)
+		return -EHOSTUNREACH;
+	deadline = now_ms() + st->rdp_timeout_ms;
+	for (size_t i = 0; i < o.n; i++) {
+		r = net_connect((struct sockaddr *)&o.a[i], o.l[i], deadline,
+				&fd);
+		if (r == 0) {
+			close(fd);
+			break;
+		}
+	}
+	return r;
+}
+
+/*
+ * xrdp configured here (xrdp_ini named) or installed and enabled at boot,
+ * but nothing accepts connections on its listener: the RDP service is
+ * down, whatever else the host looks like.
+ */
+static void check_service(struct state *st, struct verdict_list *l)
+{
+	struct terminal_server_service svc = { 0 };
+	char *link = NULL, *why = NULL, *target;
+
+	if (!st->have_xrdp || !st->xrdp.port)
+		return;
+	if (st->xrdp_configured)
+		why = xasprintf("xrdp is configured ([terminal_server] "
+				"xrdp_ini = %s)",
+				st->xrdp_ini);
+	else if ((link = xrdp_enabled_link(ctx_root(st->ctx))))
+		why = xasprintf("xrdp is installed and enabled at boot (%s)",
+				link);
+	if (!why)
+		return;
+	target = xasprintf(
+		"%s%s%s:%u", strchr(st->xrdp.listen_host, ':') ? "[" : "",
+		st->xrdp.listen_host,
+		strchr(st->xrdp.listen_host, ':') ? "]" : "", st->xrdp.port);
+	svc.expected = true;
+	svc.why = why;
+	svc.target = target;
+	svc.connect_rc = try_connect(st, st->xrdp.listen_host, st->xrdp.port);
+	svc.process_running = st->sessions.presence.rdp_service_running;
+	st->rdp_down = terminal_server_judge_service(&svc, l);
+	st->sessions.presence.rdp_service_down = st->rdp_down;
+	free(link);
+	free(why);
+	free(target);
+}
+
 static void check_rdp(struct state *st, bool is_ts)
 {
 	const char *const *hosts;
 	size_t n = ctx_config_values(st->ctx, "rdp_host", &hosts);
 
 	/* The local listener, when xrdp runs here or its config was named. */
-	if (is_ts && st->have_xrdp && st->xrdp.port &&
+	if (is_ts && st->have_xrdp && st->xrdp.port && !st->rdp_down &&
 	    (st->sessions.presence.rdp_service_running || st->xrdp_configured))
 		probe_rdp(st, "local", st->xrdp.listen_host, st->xrdp.port);
 	for (size_t i = 0; i < n; i++) {
@@ -1272,6 +1379,7 @@ static int terminal_server_run(struct collector_ctx *ctx)
 				       tck > 0 ? tck : 100, &st.sessions);
 	session_facts(&st);
 	verdict_list_init(&l);
+	check_service(&st, &l);
 	is_ts = terminal_server_judge_presence(&st.sessions.presence, &l);
 	verdict_emit(ctx, &l);
 	verdict_list_release(&l);
@@ -1294,6 +1402,7 @@ static int terminal_server_run(struct collector_ctx *ctx)
 	free(st.logins);
 	free(st.procs);
 	free(st.envs);
+	free(st.xrdp_ini);
 	return r;
 }
 

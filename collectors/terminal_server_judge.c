@@ -59,6 +59,9 @@ bool terminal_server_judge_presence(const struct terminal_server_presence *p,
 		  p->remote_sessions > 0 || p->users >= 2;
 
 	if (!is) {
+		/* terminal_server.rdp.service_down says what this host is. */
+		if (p->rdp_service_down)
+			return false;
 		add(out, "terminal_server.not_detected", SEVERITY_OK,
 		    LEVEL_THIRD_PARTY, "This host is not a terminal server",
 		    NULL,
@@ -572,10 +575,79 @@ static void attempt_text(const struct rdp_attempt *a, struct buf *b)
 			   rdp_failure_text(a->reply.value));
 }
 
+/* An expired certificate from a trusted CA is that fault alone. */
+static bool chain_error_is_expiry(const struct tls_info *t)
+{
+	return t->days_left < 0 && !t->self_signed &&
+	       strstr(t->verify_error, "expired") != NULL;
+}
+
+/*
+ * Whether RDP clients will trust the certificate, one finding per fault,
+ * as the database's TLS check does: self-signed, an issuer this system
+ * does not trust, a name the clients do not connect by.
+ */
+static bool judge_trust(const char *target, const struct tls_info *t,
+			struct verdict_list *out)
+{
+	bool bad = false;
+	struct verdict_item *v;
+
+	if (!t->chain_ok && t->self_signed) {
+		v = verdict_add(out, "terminal_server.rdp.cert_self_signed",
+				SEVERITY_WARN, LEVEL_THIRD_PARTY,
+				"The RDP server's certificate is self-signed");
+		verdict_hint(
+			v, "Ask the terminal server's administrator (your IT) "
+			   "to install a certificate from your company's CA "
+			   "(xrdp.ini certificate= and key_file=; Windows: "
+			   "Remote Desktop certificate template); until then "
+			   "every RDP client warns about the server and users "
+			   "learn to click the warning away.");
+		verdict_detail(v, "%s: subject %s, issuer %s: %s", target,
+			       t->subject, t->issuer,
+			       t->verify_error[0] ? t->verify_error
+						  : "self-signed");
+		bad = true;
+	} else if (!t->chain_ok && !chain_error_is_expiry(t)) {
+		v = verdict_add(out, "terminal_server.rdp.cert_untrusted",
+				SEVERITY_WARN, LEVEL_THIRD_PARTY,
+				"The RDP server's certificate is not trusted "
+				"by this system's CA store");
+		verdict_hint(
+			v, "Ask the terminal server's administrator (your IT) "
+			   "to install the issuing CA on the clients, or a "
+			   "certificate from a CA they trust; until then RDP "
+			   "clients warn about the server or refuse it.");
+		verdict_detail(v, "%s: %s; subject %s, issuer %s", target,
+			       t->verify_error[0] ? t->verify_error
+						  : "the chain does not verify",
+			       t->subject, t->issuer);
+		bad = true;
+	}
+	if (!t->name_match) {
+		v = verdict_add(out, "terminal_server.rdp.cert_name_mismatch",
+				SEVERITY_WARN, LEVEL_THIRD_PARTY,
+				"The RDP server's certificate does not name "
+				"the host clients connect to");
+		verdict_hint(v,
+			     "Ask the terminal server's administrator (your "
+			     "IT) for a certificate that lists the name users "
+			     "connect by, or connect by a name the certificate "
+			     "lists; otherwise RDP clients warn about the "
+			     "server.");
+		verdict_detail(v, "%s: certificate subject %s", target,
+			       t->subject);
+		bad = true;
+	}
+	return bad;
+}
+
 static void judge_cert(const char *target, const struct rdp_probe_result *r,
 		       unsigned warn_days, struct verdict_list *out)
 {
 	const struct tls_info *t = &r->tls;
+	bool untrusted;
 
 	if (r->tls_rc < 0 || !t->have_cert) {
 		add(out, "terminal_server.rdp.tls_failed", SEVERITY_WARN,
@@ -588,6 +660,7 @@ static void judge_cert(const char *target, const struct rdp_probe_result *r,
 		    t->error[0] ? t->error : "no certificate");
 		return;
 	}
+	untrusted = judge_trust(target, t, out);
 	if (t->days_left < 0)
 		add(out, "terminal_server.rdp.cert_expired", SEVERITY_FAIL,
 		    LEVEL_THIRD_PARTY,
@@ -604,13 +677,45 @@ static void judge_cert(const char *target, const struct rdp_probe_result *r,
 		    "the certificate before it expires.",
 		    "%s: subject %s, expires %s (in %d days)", target,
 		    t->subject, t->not_after, t->days_left);
-	else
+	else if (!untrusted)
 		add(out, "terminal_server.rdp.cert_ok", SEVERITY_OK,
 		    LEVEL_THIRD_PARTY, "The RDP server's certificate is valid",
 		    NULL,
 		    "%s: subject %s, issuer %s, expires %s (in %d days)%s",
 		    target, t->subject, t->issuer, t->not_after, t->days_left,
 		    t->self_signed ? ", self-signed" : "");
+}
+
+/* Did the probe fail to connect at all (nothing listens, no route)? */
+static bool connect_failed(int rc)
+{
+	return rc < 0 && rc != -EBADMSG && rc != -ECONNRESET;
+}
+
+bool terminal_server_judge_service(const struct terminal_server_service *svc,
+				   struct verdict_list *out)
+{
+	struct verdict_item *v;
+
+	if (!svc->expected || !connect_failed(svc->connect_rc))
+		return false;
+	v = verdict_add(out, "terminal_server.rdp.service_down", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY, "The RDP service is down");
+	verdict_detail(v,
+		       "%s, but nothing accepts connections on its listener "
+		       "%s: %s; %s",
+		       svc->why, svc->target, errno_words(svc->connect_rc),
+		       svc->process_running
+			       ? "an xrdp process runs, but not on this port"
+			       : "no xrdp process runs");
+	verdict_hint(v,
+		     "Ask the terminal server's administrator (your IT) to "
+		     "start xrdp ('systemctl start xrdp xrdp-sesman') and to "
+		     "find in /var/log/xrdp.log why it stopped; until it runs "
+		     "no user can connect. If this host is no longer meant to "
+		     "be a terminal server, disable xrdp ('systemctl disable "
+		     "xrdp') and rdiag stops expecting it.");
+	return true;
 }
 
 void terminal_server_judge_rdp(const char *target,
@@ -626,8 +731,7 @@ void terminal_server_judge_rdp(const char *target,
 	attempt_text(&r->tls_only, &d);
 	attempt_text(&r->plain, &d);
 	rdp_probe_summarize(r, &s);
-	if (r->best.rc < 0 && r->best.rc != -EBADMSG &&
-	    r->best.rc != -ECONNRESET) {
+	if (connect_failed(r->best.rc)) {
 		add(out, "terminal_server.rdp.unreachable", SEVERITY_WARN,
 		    LEVEL_THIRD_PARTY, "The RDP server cannot be reached",
 		    "Check that the RDP service runs on the terminal "

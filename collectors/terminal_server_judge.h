@@ -29,6 +29,8 @@ struct terminal_server_presence {
 	unsigned remote_sessions;     /* sessions of the RDP server */
 	unsigned sessions;            /* all sessions, logins included */
 	unsigned users;               /* users with a session */
+	/* terminal_server_judge_service() found it down: say nothing more */
+	bool rdp_service_down;
 };
 
 /*
@@ -161,12 +163,35 @@ void terminal_server_judge_printing(bool spooler_present, long printers,
 /*
  * What an RDP probe of target found: terminal_server.rdp.unreachable,
  * .not_rdp, .plain_security, .nla_not_required (info), .tls_failed, .ok,
- * and for the certificate .cert_expired, .cert_expiring or .cert_ok.
+ * and for the certificate its trust (.cert_self_signed or .cert_untrusted,
+ * .cert_name_mismatch) and dates (.cert_expired, .cert_expiring), or
+ * .cert_ok when all is well.
  */
 void terminal_server_judge_rdp(const char *target,
 			       const struct rdp_probe_result *r,
 			       unsigned cert_warn_days,
 			       struct verdict_list *out);
+
+/*
+ * The local RDP service: expected when its config was named (xrdp_ini) or
+ * it is installed and enabled at boot; connect_rc is how a TCP connect to
+ * its listener ended (0: something accepted it).
+ */
+struct terminal_server_service {
+	bool expected;
+	const char *why;    /* "xrdp.service is enabled at boot" */
+	const char *target; /* the listener, "127.0.0.1:3389" */
+	int connect_rc;
+	bool process_running; /* an xrdp process runs (on another port) */
+};
+
+/*
+ * terminal_server.rdp.service_down (fail, level 4) when the service is
+ * expected and nothing accepts connections on its listener; returns
+ * whether it is down (then presence says nothing more).
+ */
+bool terminal_server_judge_service(const struct terminal_server_service *svc,
+				   struct verdict_list *out);
 
 /* used / size in whole percent, 0 when size is 0 (no overflow). */
 unsigned terminal_server_percent(uint64_t used, uint64_t size);

@@ -37,10 +37,13 @@ finding_level() {
 # 1. Nothing here yet: not a terminal server, but configured hosts are
 # still probed (nothing listens on the port yet).
 p_none=$(t_free_port)
+# (The Debian package enables xrdp at boot, so the system's xrdp.ini is kept
+# out of this case: an enabled xrdp that does not run is case 2.)
 cat >"$T_DIR/none.conf" <<CONF
 [terminal_server]
 utmp = $T_DIR/empty-utmp
 sesman_ini = $T_DIR/missing/sesman.ini
+xrdp_ini = $T_DIR/missing/xrdp.ini
 rdp_host = 127.0.0.1:$p_none
 CONF
 run_ts "$T_DIR/none.conf" "$T_DIR/none.json"
@@ -53,20 +56,72 @@ t_check "configured host probed anyway: unreachable" \
 t_check "wrong sesman_ini path is level 0" \
 	test "$(finding_level "$T_DIR/none.json" terminal_server.config.path_missing)" = 0
 
-# 2. Three xrdp listeners with a self-signed certificate valid 10 days.
 openssl req -x509 -newkey rsa:2048 -nodes -days 10 -subj "/CN=rdiag-ts-test" \
 	-keyout "$T_DIR/key.pem" -out "$T_DIR/cert.pem" 2>/dev/null
 mkdir -p /run/xrdp/sockdir
+# xrdp_ini FILE PORT MODE: an xrdp.ini listening on 127.0.0.1:PORT
+xrdp_ini() {
+	sed -e "s|^port=.*|port=tcp://.:$2|" \
+		-e "s|^security_layer=.*|security_layer=$3|" \
+		-e "s|^certificate=.*|certificate=$T_DIR/cert.pem|" \
+		-e "s|^key_file=.*|key_file=$T_DIR/key.pem|" \
+		-e "s|^LogFile=.*|LogFile=$1.log|" \
+		-e "s|^EnableSyslog=.*|EnableSyslog=false|" \
+		/etc/xrdp/xrdp.ini >"$1"
+}
+
+# 2. xrdp configured here (xrdp_ini) and running, then stopped: the RDP
+# service is down (fail, level 4), not "not a terminal server".
+p_svc=$(t_free_port)
+xrdp_ini "$T_DIR/xrdp-svc.ini" "$p_svc" tls
+cat >"$T_DIR/svc.conf" <<CONF
+[terminal_server]
+utmp = $T_DIR/empty-utmp
+sesman_ini = $T_DIR/missing/sesman.ini
+xrdp_ini = $T_DIR/xrdp-svc.ini
+CONF
+xrdp -n -c "$T_DIR/xrdp-svc.ini" >"$T_DIR/xrdp-svc.out" 2>&1 &
+svc_pid=$!
+T_PIDS+=($svc_pid)
+t_wait_port "$p_svc" 10
+run_ts "$T_DIR/svc.conf" "$T_DIR/svc-up.json"
+t_check "xrdp configured and running: a terminal server" \
+	t_has_finding "$T_DIR/svc-up.json" terminal_server.detected
+t_check "xrdp configured and running: not down" \
+	lacks "$T_DIR/svc-up.json" terminal_server.rdp.service_down ""
+t_check "xrdp configured and running: its listener is probed" \
+	finding_has "$T_DIR/svc-up.json" terminal_server.rdp.ok "127.0.0.1:$p_svc"
+t_check "self-signed certificate is its own finding" \
+	finding_has "$T_DIR/svc-up.json" terminal_server.rdp.cert_self_signed "CN=rdiag-ts-test"
+t_check "a certificate without the address clients use: name mismatch" \
+	finding_has "$T_DIR/svc-up.json" terminal_server.rdp.cert_name_mismatch "127.0.0.1:$p_svc"
+t_check "self-signed is not also 'untrusted CA'" \
+	lacks "$T_DIR/svc-up.json" terminal_server.rdp.cert_untrusted ""
+t_check "an untrusted certificate is not 'valid'" \
+	lacks "$T_DIR/svc-up.json" terminal_server.rdp.cert_ok ""
+kill "$svc_pid"
+wait "$svc_pid" 2>/dev/null || true
+rc=0
+"$RDIAG" run --only terminal_server --config "$T_DIR/svc.conf" --json \
+	--no-bundle >"$T_DIR/svc-down.json" 2>/dev/null || rc=$?
+t_check "xrdp configured but stopped: the RDP service is down" \
+	finding_has "$T_DIR/svc-down.json" terminal_server.rdp.service_down "127.0.0.1:$p_svc: nothing listens there"
+t_check "xrdp stopped: the detail names the configuration" \
+	finding_has "$T_DIR/svc-down.json" terminal_server.rdp.service_down "xrdp_ini = $T_DIR/xrdp-svc.ini"
+t_check "xrdp stopped: no xrdp process runs" \
+	finding_has "$T_DIR/svc-down.json" terminal_server.rdp.service_down "no xrdp process runs"
+t_check "xrdp stopped: fail at level 4, exit 2 (got $rc)" \
+	test "$(t_json "$T_DIR/svc-down.json" "[(f['severity'], f['level']) for f in j['findings'] if f['id']=='terminal_server.rdp.service_down'][0]")/$rc" = "('fail', 4)/2"
+t_check "xrdp stopped: not 'this host is not a terminal server'" \
+	lacks "$T_DIR/svc-down.json" terminal_server.not_detected ""
+t_check "xrdp stopped: said once, not also 'cannot be reached'" \
+	lacks "$T_DIR/svc-down.json" terminal_server.rdp.unreachable ""
+
+# 3. Three xrdp listeners with a self-signed certificate valid 10 days.
 declare -A port
 for mode in negotiate tls rdp; do
 	port[$mode]=$(t_free_port)
-	sed -e "s|^port=.*|port=tcp://.:${port[$mode]}|" \
-		-e "s|^security_layer=.*|security_layer=$mode|" \
-		-e "s|^certificate=.*|certificate=$T_DIR/cert.pem|" \
-		-e "s|^key_file=.*|key_file=$T_DIR/key.pem|" \
-		-e "s|^LogFile=.*|LogFile=$T_DIR/xrdp-$mode.log|" \
-		-e "s|^EnableSyslog=.*|EnableSyslog=false|" \
-		/etc/xrdp/xrdp.ini >"$T_DIR/xrdp-$mode.ini"
+	xrdp_ini "$T_DIR/xrdp-$mode.ini" "${port[$mode]}" "$mode"
 	xrdp -n -c "$T_DIR/xrdp-$mode.ini" >"$T_DIR/xrdp-$mode.out" 2>&1 &
 	T_PIDS+=($!)
 done
@@ -106,7 +161,7 @@ t_check "certificate days in the detail" cert_days_shown
 t_check "rdp security level is 4 (the customer's IT)" \
 	test "$(finding_level "$T_DIR/rdp.json" terminal_server.rdp.plain_security)" = 4
 
-# 3. Sessions: two test users with xrdp session processes, one of them
+# 4. Sessions: two test users with xrdp session processes, one of them
 # also logged in on a terminal (utmp), and a stale utmp entry.
 u1=rdiagts1$$
 u2=rdiagts2$$

@@ -195,6 +195,87 @@ static void test_summarize(void **state)
 	}
 }
 
+/* Trust, as the database's TLS check says it: one finding per fault. */
+static void test_judge_trust(struct rdp_probe_result *r)
+{
+	static const struct {
+		bool chain_ok, self_signed, name_match;
+		int days_left;
+		const char *verify_error;
+		const char *present[3], *absent[3];
+	} cases[] = {
+		{ false,
+		  true,
+		  true,
+		  100,
+		  "self-signed certificate",
+		  { "terminal_server.rdp.cert_self_signed" },
+		  { "terminal_server.rdp.cert_untrusted",
+		    "terminal_server.rdp.cert_ok" } },
+		{ false,
+		  false,
+		  true,
+		  100,
+		  "unable to get local issuer certificate",
+		  { "terminal_server.rdp.cert_untrusted" },
+		  { "terminal_server.rdp.cert_self_signed",
+		    "terminal_server.rdp.cert_ok" } },
+		{ true,
+		  false,
+		  false,
+		  100,
+		  "",
+		  { "terminal_server.rdp.cert_name_mismatch" },
+		  { "terminal_server.rdp.cert_untrusted",
+		    "terminal_server.rdp.cert_ok" } },
+		/* Expired from a trusted CA: that fault alone. */
+		{ false,
+		  false,
+		  true,
+		  -2,
+		  "certificate has expired",
+		  { "terminal_server.rdp.cert_expired" },
+		  { "terminal_server.rdp.cert_untrusted",
+		    "terminal_server.rdp.cert_self_signed" } },
+		/* Self-signed and expired: both. */
+		{ false,
+		  true,
+		  false,
+		  -2,
+		  "self-signed certificate",
+		  { "terminal_server.rdp.cert_self_signed",
+		    "terminal_server.rdp.cert_expired",
+		    "terminal_server.rdp.cert_name_mismatch" },
+		  { "terminal_server.rdp.cert_ok" } },
+	};
+	struct verdict_list l;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		r->tls.chain_ok = cases[i].chain_ok;
+		r->tls.self_signed = cases[i].self_signed;
+		r->tls.name_match = cases[i].name_match;
+		r->tls.days_left = cases[i].days_left;
+		snprintf(r->tls.verify_error, sizeof(r->tls.verify_error), "%s",
+			 cases[i].verify_error);
+		verdict_list_init(&l);
+		terminal_server_judge_rdp("ts1:3389", r, 30, &l);
+		for (size_t k = 0; k < 3 && cases[i].present[k]; k++) {
+			const struct verdict_item *v =
+				verdict_find(&l, cases[i].present[k]);
+
+			if (!v)
+				fail_msg("case %zu: no %s", i,
+					 cases[i].present[k]);
+			assert_int_equal(v->level, LEVEL_THIRD_PARTY);
+			assert_non_null(strstr(v->detail, "ts1:3389"));
+		}
+		for (size_t k = 0; k < 3 && cases[i].absent[k]; k++)
+			if (verdict_find(&l, cases[i].absent[k]))
+				fail_msg("case %zu: %s", i, cases[i].absent[k]);
+		verdict_list_release(&l);
+	}
+}
+
 static void test_judge(void **state)
 {
 	struct verdict_list l;
@@ -222,12 +303,19 @@ static void test_judge(void **state)
 	verdict_list_release(&l);
 
 	r.tls.days_left = 10;
+	r.tls.chain_ok = true;
+	r.tls.name_match = true;
 	terminal_server_judge_rdp("ts1:3389", &r, 30, &l);
 	assert_non_null(verdict_find(&l, "terminal_server.rdp.cert_expiring"));
 	verdict_list_release(&l);
 	terminal_server_judge_rdp("ts1:3389", &r, 5, &l);
 	assert_non_null(verdict_find(&l, "terminal_server.rdp.cert_ok"));
+	assert_null(verdict_find(&l, "terminal_server.rdp.cert_self_signed"));
+	assert_null(verdict_find(&l, "terminal_server.rdp.cert_untrusted"));
+	assert_null(verdict_find(&l, "terminal_server.rdp.cert_name_mismatch"));
 	verdict_list_release(&l);
+
+	test_judge_trust(&r);
 
 	r.plain = answer(0, RDP_REPLY_SELECTED, 0);
 	r.tls_done = false;

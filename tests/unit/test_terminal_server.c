@@ -615,6 +615,133 @@ static void test_run_quiet(void **state)
 	free(root);
 }
 
+static void test_judge_service(void **state)
+{
+	struct terminal_server_service svc = {
+		.expected = true,
+		.why = "xrdp is installed and enabled at boot (S01xrdp)",
+		.target = "127.0.0.1:3389",
+		.connect_rc = -ECONNREFUSED,
+	};
+	struct terminal_server_presence p = { 0 };
+	const struct verdict_item *v;
+	struct verdict_list l;
+
+	(void)state;
+	verdict_list_init(&l);
+	assert_true(terminal_server_judge_service(&svc, &l));
+	v = verdict_find(&l, "terminal_server.rdp.service_down");
+	assert_non_null(v);
+	assert_int_equal(v->severity, SEVERITY_FAIL);
+	assert_int_equal(v->level, LEVEL_THIRD_PARTY);
+	assert_string_equal(v->title, "The RDP service is down");
+	assert_non_null(strstr(v->detail, "enabled at boot (S01xrdp)"));
+	assert_non_null(strstr(v->detail, "127.0.0.1:3389: nothing listens"));
+	assert_non_null(strstr(v->detail, "no xrdp process runs"));
+	assert_non_null(strstr(v->hint, "systemctl start xrdp"));
+	/* Then presence adds no "not a terminal server"... */
+	p.rdp_service_down = true;
+	assert_false(terminal_server_judge_presence(&p, &l));
+	assert_int_equal(l.n, 1);
+	/* ...but still says so when sessions make it one. */
+	p.remote_sessions = 1;
+	assert_true(terminal_server_judge_presence(&p, &l));
+	assert_non_null(verdict_find(&l, "terminal_server.detected"));
+	verdict_list_release(&l);
+
+	/* A timeout is down too; an answer that is not RDP is not. */
+	svc.connect_rc = -ETIMEDOUT;
+	svc.process_running = true;
+	assert_true(terminal_server_judge_service(&svc, &l));
+	assert_non_null(strstr(l.v[0].detail, "an xrdp process runs"));
+	verdict_list_release(&l);
+	svc.connect_rc = 0;
+	assert_false(terminal_server_judge_service(&svc, &l));
+	svc.connect_rc = -EBADMSG;
+	assert_false(terminal_server_judge_service(&svc, &l));
+	/* Not configured, not enabled: nothing is expected. */
+	svc.expected = false;
+	svc.connect_rc = -ECONNREFUSED;
+	assert_false(terminal_server_judge_service(&svc, &l));
+	assert_int_equal(l.n, 0);
+}
+
+/* A root with an xrdp.ini listening where nothing does, boot link or not. */
+static void run_enabled(const char *link, struct harness_run *run, char *tmpl)
+{
+	char *quiet = harness_data_path("terminal_server/quiet/proc");
+	char *p;
+	struct config c;
+	FILE *f;
+
+	assert_non_null(mkdtemp(tmpl));
+	p = xasprintf("%s/proc", tmpl);
+	assert_int_equal(symlink(quiet, p), 0);
+	free(p);
+	p = xasprintf("mkdir -p %s/etc/xrdp %s/etc/rc2.d "
+		      "%s/etc/systemd/system/multi-user.target.wants",
+		      tmpl, tmpl, tmpl);
+	assert_int_equal(system(p), 0);
+	free(p);
+	p = xasprintf("%s/etc/xrdp/xrdp.ini", tmpl);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	/* nothing listens on port 1 of loopback */
+	fputs("[Globals]\nport=tcp://.:1\nsecurity_layer=tls\n", f);
+	fclose(f);
+	free(p);
+	if (link) {
+		p = xasprintf("%s/%s", tmpl, link);
+		assert_int_equal(symlink("/lib/systemd/system/xrdp.service", p),
+				 0);
+		free(p);
+	}
+	config_init(&c);
+	config_add(&c, "terminal_server", "sesman_ini", "/nonexistent/s.ini",
+		   "test");
+	harness_run(&collector_terminal_server, tmpl, &c, run);
+	config_release(&c);
+	p = xasprintf("rm -rf %s", tmpl);
+	assert_int_equal(system(p), 0);
+	free(p);
+	free(quiet);
+}
+
+static void test_run_enabled_down(void **state)
+{
+	static const char *const links[] = {
+		"etc/systemd/system/multi-user.target.wants/xrdp.service",
+		"etc/rc2.d/S01xrdp",
+	};
+	struct harness_run run;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
+		char tmpl[] = "/tmp/rdiag-ts-XXXXXX";
+
+		run_enabled(links[i], &run, tmpl);
+		assert_finding(&run, "terminal_server.rdp.service_down");
+		assert_non_null(strstr(
+			finding_text(&run, "terminal_server.rdp.service_down",
+				     "detail"),
+			"installed and enabled at boot"));
+		assert_null(
+			harness_finding(&run, "terminal_server.not_detected"));
+		harness_release(&run);
+	}
+	{
+		char tmpl[] = "/tmp/rdiag-ts-XXXXXX";
+
+		/* Installed, not enabled, not running: not a terminal server.
+		 */
+		run_enabled(NULL, &run, tmpl);
+		assert_null(harness_finding(
+			&run, "terminal_server.rdp.service_down"));
+		assert_finding(&run, "terminal_server.not_detected");
+		harness_release(&run);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -628,6 +755,8 @@ int main(void)
 		cmocka_unit_test(test_sessions_build),
 		cmocka_unit_test(test_run_busy),
 		cmocka_unit_test(test_run_quiet),
+		cmocka_unit_test(test_judge_service),
+		cmocka_unit_test(test_run_enabled_down),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
