@@ -17,20 +17,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/bundle.h"
+#include "core/textdecode.h"
 #include "rdiag/util.h"
 
 #define BUNDLE_FORMAT "rdiag-bundle/1"
 /* Read buffers; big reads keep syscalls off the profile. */
 #define BUNDLE_IO_SIZE (256 * 1024)
 /* Output block size handed to the write callback. */
-#define BUNDLE_BLOCK_SIZE (64 * 1024)
-/* What redact_is_text() gets to see. */
-#define BUNDLE_HEAD_SIZE   4096
+#define BUNDLE_BLOCK_SIZE  (64 * 1024)
 #define BUNDLE_ARCPATH_MAX 1024
 #define BUNDLE_BASE_MAX    200
 /*
@@ -62,6 +62,7 @@ struct bundle_op {
 	void *data;
 	bool hashed; /* digest already known (a redacted copy) */
 	unsigned char digest[crypto_hash_sha256_BYTES];
+	json_t *source; /* how a decoded copy was made, or NULL */
 };
 
 struct bundle {
@@ -90,7 +91,8 @@ struct bundle {
 	time_t mtime;
 	crypto_hash_sha256_state out_hash;
 	uint64_t out_size;
-	json_t *files; /* [{path, size, sha256}] in archive order */
+	json_t *files;   /* [{path, size, sha256}] in archive order */
+	json_t *omitted; /* [{path, reason}]: files that could not be text */
 	unsigned char *io;
 	/* Being freed unfinished: output goes nowhere. */
 	bool discard;
@@ -190,6 +192,7 @@ static void bundle_op_free(struct bundle_op *op)
 	free(op->arcpath);
 	free(op->src);
 	free(op->data);
+	json_decref(op->source);
 	free(op);
 }
 
@@ -272,14 +275,17 @@ static int bundle_finish_entry(struct bundle *b, char **ret_err)
 }
 
 static void bundle_record(struct bundle *b, const char *arcpath, uint64_t size,
-			  const unsigned char *digest)
+			  const unsigned char *digest, json_t *source)
 {
 	char hex[crypto_hash_sha256_BYTES * 2 + 1];
+	json_t *f;
 
 	sodium_bin2hex(hex, sizeof(hex), digest, crypto_hash_sha256_BYTES);
-	json_array_append_new(
-		b->files, json_pack("{s:s, s:I, s:s}", "path", arcpath, "size",
-				    (json_int_t)size, "sha256", hex));
+	f = json_pack("{s:s, s:I, s:s}", "path", arcpath, "size",
+		      (json_int_t)size, "sha256", hex);
+	if (source)
+		json_object_set(f, "source", source);
+	json_array_append_new(b->files, f);
 }
 
 /* One regular entry from memory. */
@@ -362,7 +368,7 @@ static int bundle_op_run(struct bundle *b, struct bundle_op *op, char **ret_err)
 			return r;
 		break;
 	}
-	bundle_record(b, op->arcpath, op->size, op->digest);
+	bundle_record(b, op->arcpath, op->size, op->digest, op->source);
 	return 0;
 }
 
@@ -513,6 +519,7 @@ static void bundle_free(struct bundle *b)
 	if (b->dir_fd >= 0)
 		close(b->dir_fd);
 	json_decref(b->files);
+	json_decref(b->omitted);
 	json_decref(b->seen);
 	free(b->werr_msg);
 	free(b->io);
@@ -643,6 +650,7 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 	b->partial = xasprintf("%s.partial", b->name);
 	b->path = xasprintf("%s/%s", dir, b->name);
 	b->files = json_array();
+	b->omitted = json_array();
 	b->seen = json_object();
 	b->io = xmalloc(BUNDLE_IO_SIZE);
 	b->cio = xmalloc(BUNDLE_IO_SIZE);
@@ -768,57 +776,140 @@ out:
 	return 0;
 }
 
-/*
- * Redact src into a scratch file and hash the copy. The copy is private
- * and no longer changes, so the compressor may stream it later.
- */
-static int bundle_redact_copy(struct bundle *b, int src, struct bundle_op *op,
-			      const char *src_path, char **ret_err)
+/* Hash a finished redacted copy and hand it to op. */
+static int bundle_take_copy(struct bundle *b, int fd, struct bundle_op *op,
+			    const char *src_path, char **ret_err)
 {
 	crypto_hash_sha256_state h;
 	struct stat st;
 	ssize_t n;
-	int fd = -1, r;
 
-	if ((r = bundle_scratch_open(b, &fd, ret_err)) < 0)
-		return r;
-	if ((r = redact_fd(b->red, src, fd)) < 0) {
-		r = set_err(ret_err, r, "cannot redact '%s': %s", src_path,
-			    strerror(-r));
-		goto out;
-	}
-	if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
-		r = set_err(ret_err, -errno,
-			    "cannot rewind the redacted copy of '%s': %s",
-			    src_path, strerror(errno));
-		goto out;
-	}
+	if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return set_err(ret_err, -errno,
+			       "cannot rewind the redacted copy of '%s': %s",
+			       src_path, strerror(errno));
 	crypto_hash_sha256_init(&h);
 	while ((n = read(fd, b->cio, BUNDLE_IO_SIZE)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
+		if (n < 0)
+			return set_err(ret_err, -errno,
+				       "cannot read the redacted copy of "
+				       "'%s': %s",
+				       src_path, strerror(errno));
+		crypto_hash_sha256_update(&h, b->cio, (size_t)n);
+	}
+	crypto_hash_sha256_final(&h, op->digest);
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return set_err(ret_err, -errno,
+			       "cannot rewind the redacted copy of '%s': %s",
+			       src_path, strerror(errno));
+	op->fd = fd;
+	op->size = (uint64_t)st.st_size;
+	op->hashed = true;
+	op->src = xasprintf("the redacted copy of '%s'", src_path);
+	return 0;
+}
+
+/*
+ * The archive name of a decompressed file: without its compression suffix
+ * when that name is still free, else unchanged.
+ */
+static char *bundle_decoded_name(struct bundle *b, const char *arcpath)
+{
+	static const char *const suffixes[] = { ".gz", ".zst",  ".xz",  ".bz2",
+						".z",  ".gzip", ".zstd" };
+	size_t len = strlen(arcpath);
+
+	for (size_t i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+		size_t sl = strlen(suffixes[i]);
+		char *name;
+
+		if (len <= sl || strcasecmp(arcpath + len - sl, suffixes[i]))
+			continue;
+		name = xstrndup(arcpath, len - sl);
+		if (name[strlen(name) - 1] != '/' &&
+		    bundle_check_arcpath(b, name, NULL) == 0)
+			return name;
+		free(name);
+		break;
+	}
+	return xstrdup(arcpath);
+}
+
+/*
+ * Make src redactable text (see textdecode.h), redact it into a scratch
+ * file and hash the copy. The copy is private and no longer changes, so
+ * the compressor may stream it later. -EMEDIUMTYPE with the reason in
+ * *ret_err when the file cannot be made text.
+ */
+static int bundle_redact_copy(struct bundle *b, int src, uint64_t size,
+			      struct bundle_op *op, const char *src_path,
+			      char **ret_err)
+{
+	struct textdecode td;
+	char *reason = NULL;
+	int dfd = -1, fd = -1, in = src, r;
+
+	if ((r = bundle_scratch_open(b, &dfd, ret_err)) < 0)
+		return r;
+	r = textdecode_fd(src, size, dfd, &td, &reason);
+	if (r == -EMEDIUMTYPE) {
+		*ret_err = reason;
+		reason = NULL;
+		goto out;
+	}
+	if (r < 0) {
+		r = set_err(ret_err, r, "cannot read '%s': %s", src_path,
+			    strerror(-r));
+		goto out;
+	}
+	if (r == TEXTDECODE_DECODED) {
+		if (lseek(dfd, 0, SEEK_SET) < 0) {
 			r = set_err(ret_err, -errno,
-				    "cannot read the redacted copy of '%s': "
+				    "cannot rewind the decoded copy of '%s': "
 				    "%s",
 				    src_path, strerror(errno));
 			goto out;
 		}
-		crypto_hash_sha256_update(&h, b->cio, (size_t)n);
-	}
-	crypto_hash_sha256_final(&h, op->digest);
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		r = set_err(ret_err, -errno,
-			    "cannot rewind the redacted copy of '%s': %s",
-			    src_path, strerror(errno));
+		in = dfd;
+		op->source = json_object();
+		if (td.compression[0]) {
+			char *name = bundle_decoded_name(b, op->arcpath);
+			const char *base = strrchr(op->arcpath, '/');
+
+			json_object_set_new(
+				op->source, "name",
+				json_string(base ? base + 1 : op->arcpath));
+			json_object_set_new(op->source, "compression",
+					    json_string(td.compression));
+			free(op->arcpath);
+			op->arcpath = name;
+		}
+		json_object_set_new(op->source, "encoding",
+				    json_string(td.encoding));
+		if (td.truncated)
+			json_object_set_new(op->source, "truncated",
+					    json_true());
+	} else if (lseek(src, 0, SEEK_SET) < 0) {
+		r = set_err(ret_err, -errno, "cannot rewind '%s': %s", src_path,
+			    strerror(errno));
 		goto out;
 	}
-	op->fd = fd;
+	if ((r = bundle_scratch_open(b, &fd, ret_err)) < 0)
+		goto out;
+	if ((r = redact_fd(b->red, in, fd)) < 0) {
+		r = set_err(ret_err, r, "cannot redact '%s': %s", src_path,
+			    strerror(-r));
+		goto out;
+	}
+	if ((r = bundle_take_copy(b, fd, op, src_path, ret_err)) < 0)
+		goto out;
 	fd = -1;
-	op->size = (uint64_t)st.st_size;
-	op->hashed = true;
-	op->src = xasprintf("the redacted copy of '%s'", src_path);
 out:
+	free(reason);
+	if (dfd >= 0)
+		close(dfd);
 	if (fd >= 0)
 		close(fd);
 	return r;
@@ -827,10 +918,8 @@ out:
 int bundle_add_file(struct bundle *b, const char *arcpath, const char *src_path,
 		    bool redact, char **ret_err)
 {
-	unsigned char head[BUNDLE_HEAD_SIZE];
 	struct bundle_op *op = NULL;
 	struct stat st;
-	ssize_t n;
 	int fd = -1, r;
 
 	if ((r = bundle_check_usable(b, ret_err)) < 0 ||
@@ -857,25 +946,34 @@ int bundle_add_file(struct bundle *b, const char *arcpath, const char *src_path,
 	}
 	op = bundle_op_new(BUNDLE_OP_FD, arcpath);
 	if (redact && st.st_size > 0) {
-		do
-			n = pread(fd, head, sizeof(head), 0);
-		while (n < 0 && errno == EINTR);
-		if (n < 0) {
-			r = set_err(ret_err, -errno, "cannot read '%s': %s",
-				    src_path, strerror(errno));
+		char *why = NULL;
+
+		if (!b->red) {
+			r = set_err(ret_err, -EINVAL,
+				    "cannot redact '%s': bundle '%s' has no "
+				    "redactor",
+				    src_path, b->path);
 			goto out;
 		}
-		if (n > 0 && redact_is_text(head, (size_t)n)) {
-			if (!b->red) {
-				r = set_err(ret_err, -EINVAL,
-					    "cannot redact '%s': bundle '%s' "
-					    "has no redactor",
-					    src_path, b->path);
-				goto out;
-			}
-			if ((r = bundle_redact_copy(b, fd, op, src_path,
-						    ret_err)) < 0)
-				goto out;
+		r = bundle_redact_copy(b, fd, (uint64_t)st.st_size, op,
+				       src_path, &why);
+		if (r == -EMEDIUMTYPE) {
+			/* Never shipped unredacted: left out, and said so. */
+			json_array_append_new(
+				b->omitted,
+				json_pack("{s:s, s:I, s:s}", "path", arcpath,
+					  "size", (json_int_t)st.st_size,
+					  "reason", why ? why : "not text"));
+			free(why);
+			r = 0;
+			goto out;
+		}
+		if (r < 0) {
+			if (ret_err)
+				*ret_err = why;
+			else
+				free(why);
+			goto out;
 		}
 	}
 	if (op->fd < 0) {
@@ -927,7 +1025,8 @@ static json_t *bundle_manifest(struct bundle *b, json_t *base)
 		{
 			if (strcmp(key, "format") != 0 &&
 			    strcmp(key, "files") != 0 &&
-			    strcmp(key, "redactions") != 0)
+			    strcmp(key, "redactions") != 0 &&
+			    strcmp(key, "omitted") != 0)
 				json_object_set(m, key, v);
 		}
 	}
@@ -940,6 +1039,8 @@ static json_t *bundle_manifest(struct bundle *b, json_t *base)
 					    json_integer((json_int_t)n));
 	}
 	json_object_set_new(m, "redactions", red);
+	if (json_array_size(b->omitted) > 0)
+		json_object_set(m, "omitted", b->omitted);
 	return m;
 }
 

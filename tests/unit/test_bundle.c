@@ -371,11 +371,18 @@ static void test_roundtrip(void **state)
 	assert_false(mem_contains(e->data, e->len, SECRET));
 	assert_true(mem_contains(e->data, e->len, "[REDACTED:"));
 	assert_true(mem_contains(e->data, e->len, "slow query (812 ms)"));
-	e = readback_find(&rb, "rdiag-h-4711-20261128T071745Z/collectors/"
-			       "system/blob.bin");
-	assert_non_null(e);
-	assert_int_equal(e->len, 300 * 1024);
-	assert_memory_equal(e->data, bin, 300 * 1024);
+	/* A file that cannot be made text is never shipped unredacted: it
+	 * is left out and listed with the reason. */
+	assert_null(readback_find(&rb, "rdiag-h-4711-20261128T071745Z/"
+				       "collectors/system/blob.bin"));
+	v = json_array_get(json_object_get(m, "omitted"), 0);
+	assert_non_null(v);
+	assert_string_equal(json_string_value(json_object_get(v, "path")),
+			    "collectors/system/blob.bin");
+	assert_int_equal(json_integer_value(json_object_get(v, "size")),
+			 300 * 1024);
+	assert_non_null(strstr(json_string_value(json_object_get(v, "reason")),
+			       "not text"));
 	e = readback_find(&rb, "rdiag-h-4711-20261128T071745Z/collectors/nas/"
 			       "raw.txt");
 	assert_non_null(e);
