@@ -898,7 +898,10 @@ static int bundle_redact_copy(struct bundle *b, int src, uint64_t size,
 	}
 	if ((r = bundle_scratch_open(b, &fd, ret_err)) < 0)
 		goto out;
-	if ((r = redact_fd(b->red, in, fd)) < 0) {
+	redactor_set_format(b->red, redact_format_of(op->arcpath));
+	r = redact_fd(b->red, in, fd);
+	redactor_set_format(b->red, REDACT_TEXT);
+	if (r < 0) {
 		r = set_err(ret_err, r, "cannot redact '%s': %s", src_path,
 			    strerror(-r));
 		goto out;

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "core/redact.h"
-#include "rdiag/utf8.h"
 #include "rdiag/util.h"
 
 /* Lines longer than this are redacted in pieces of at most this size. */
@@ -42,6 +41,13 @@ enum rule {
 	RULE_STRIPE,
 	RULE_NPM,
 	RULE_SQL,
+	RULE_CMDLINE,
+	RULE_CREDFILE,
+	RULE_PPK,
+	RULE_WEBHOOK,
+	RULE_SIGNED_URL,
+	RULE_SMTP_AUTH,
+	RULE_ORACLE,
 	RULE_MAX
 };
 
@@ -64,6 +70,13 @@ static const char *const rule_names[RULE_MAX] = {
 	[RULE_STRIPE] = "stripe-key",
 	[RULE_NPM] = "npm-token",
 	[RULE_SQL] = "sql-password",
+	[RULE_CMDLINE] = "command-line-password",
+	[RULE_CREDFILE] = "credentials-file",
+	[RULE_PPK] = "putty-private-key",
+	[RULE_WEBHOOK] = "webhook-url",
+	[RULE_SIGNED_URL] = "signed-url",
+	[RULE_SMTP_AUTH] = "smtp-auth",
+	[RULE_ORACLE] = "oracle-connect",
 };
 
 /* How a value that reached the end of a piece goes on in the next one. */
@@ -82,6 +95,12 @@ struct redactor {
 	bool pem_counted; /* key material seen in this block */
 	enum cont cont;
 	char cont_quote;
+	enum redact_format format; /* what the file is, by its name */
+	int block_indent;    /* YAML block scalar under a secret key, or -1 */
+	bool block_counted;  /* that block was counted */
+	bool xml_open;       /* a secret XML element goes on past its line */
+	unsigned ppk_lines;  /* PuTTY Private-Lines still to come */
+	unsigned smtp_lines; /* lines that may carry an AUTH LOGIN answer */
 };
 
 /* One piece of one line being redacted. */
@@ -111,13 +130,14 @@ enum {
 	T_LT = 2,    /* < */
 	T_QUOTE = 3, /* ' */
 	T_TOKEN = 4, /* a byte of a token prefix, or - of a PEM marker */
+	T_AT = 5,    /* @ of user/password@database */
 };
 
 static const unsigned char trigger[256] = {
 	['='] = T_SEP,    [':'] = T_SEP,   [','] = T_SEP,   ['<'] = T_LT,
 	['\''] = T_QUOTE, ['-'] = T_TOKEN, ['_'] = T_TOKEN, ['B'] = T_TOKEN,
 	['b'] = T_TOKEN,  ['J'] = T_TOKEN, ['K'] = T_TOKEN, ['S'] = T_TOKEN,
-	['z'] = T_TOKEN,
+	['z'] = T_TOKEN,  ['@'] = T_AT,
 };
 
 static bool is_alpha(char c)
@@ -215,7 +235,44 @@ const char *redact_rule_name(size_t i)
 
 struct redactor *redactor_new(void)
 {
-	return xcalloc(1, sizeof(struct redactor));
+	struct redactor *r = xcalloc(1, sizeof(struct redactor));
+
+	r->block_indent = -1;
+	return r;
+}
+
+/* Per-stream state back to the start of a file. */
+static void redactor_reset_stream(struct redactor *r)
+{
+	r->in_pem = false;
+	r->cont = CONT_NONE;
+	r->block_indent = -1;
+	r->xml_open = false;
+	r->ppk_lines = 0;
+	r->smtp_lines = 0;
+}
+
+enum redact_format redact_format_of(const char *name)
+{
+	const char *base = strrchr(name, '/');
+	size_t n;
+
+	base = base ? base + 1 : name;
+	n = strlen(base);
+	if (strcmp(base, ".pgpass") == 0 || strcmp(base, "pgpass.conf") == 0 ||
+	    (n > 7 && strcmp(base + n - 7, ".pgpass") == 0))
+		return REDACT_PGPASS;
+	if (strcmp(base, ".netrc") == 0 || strcmp(base, "_netrc") == 0 ||
+	    strcmp(base, "netrc") == 0)
+		return REDACT_NETRC;
+	if (strncmp(base, "sasl_passwd", 11) == 0)
+		return REDACT_SASL_PASSWD;
+	return REDACT_TEXT;
+}
+
+void redactor_set_format(struct redactor *r, enum redact_format f)
+{
+	r->format = f;
 }
 
 void redactor_free(struct redactor *r)
@@ -327,11 +384,12 @@ static const char *const secret_substr[] = {
 	"passphrase", "credential", "secret",   NULL,
 };
 static const char *const secret_exact[] = {
-	"pwd", "pw", "pass", "auth", "passcode", NULL,
+	"pwd",    "pw",     "pass",        "auth",       "passcode",
+	"bindpw", "rootpw", "requirepass", "masterauth", NULL,
 };
 static const char *const secret_suffix[] = {
 	"token",     "tokens",  "apikey",     "apikeys", "privatekey",
-	"accesskey", "authkey", "accountkey", NULL,
+	"accesskey", "authkey", "accountkey", "authtok", NULL,
 };
 static const char *const pair_first[] = {
 	"api",        "private", "access", "account", "signing",
@@ -340,28 +398,39 @@ static const char *const pair_first[] = {
 static const char *const pair_second[] = { "key", "keys", NULL };
 /* A last word naming something about the secret, not the secret itself. */
 static const char *const harmless_last[] = {
-	"method",    "type",      "mode",    "file",     "path",    "dir",
-	"directory", "url",       "uri",     "endpoint", "name",    "user",
-	"username",  "provider",  "plugin",  "scheme",   "policy",  "realm",
-	"format",    "algorithm", "alg",     "cmd",      "command", "script",
-	"header",    "field",     "param",   "prompt",   "label",   "store",
-	"manager",   "backend",   "service", "hint",     NULL,
+	"method",  "type",      "mode",     "file",       "path",
+	"dir",     "directory", "url",      "uri",        "endpoint",
+	"name",    "user",      "username", "provider",   "plugin",
+	"scheme",  "policy",    "realm",    "format",     "algorithm",
+	"alg",     "cmd",       "command",  "script",     "header",
+	"field",   "param",     "prompt",   "label",      "store",
+	"manager", "backend",   "service",  "hint",       "region",
+	"zone",    "location",  "arn",      "host",       "hostname",
+	"port",    "server",    "address",  "addr",       "conf",
+	"cfg",     "ini",       "json",     "yaml",       "yml",
+	"xml",     "txt",       "log",      "properties", NULL,
 };
 /* A last word whose boolean or numeric value is a setting, not a secret. */
 static const char *const setting_last[] = {
-	"min",        "max",      "minimum",  "maximum", "length",
-	"len",        "expiry",   "expires",  "expire",  "expiration",
-	"ttl",        "timeout",  "lifetime", "seconds", "secs",
-	"sec",        "ms",       "minutes",  "mins",    "hours",
-	"days",       "age",      "enabled",  "enable",  "disabled",
-	"disable",    "required", "require",  "count",   "size",
-	"history",    "attempts", "retries",  "rounds",  "iterations",
-	"complexity", "strength", "interval", "limit",   "reuse",
-	"version",    "bits",     NULL,
+	"min",        "max",       "minimum",  "maximum", "length",
+	"len",        "expiry",    "expires",  "expire",  "expiration",
+	"ttl",        "timeout",   "lifetime", "seconds", "secs",
+	"sec",        "ms",        "minutes",  "mins",    "hours",
+	"days",       "age",       "enabled",  "enable",  "disabled",
+	"disable",    "required",  "require",  "count",   "size",
+	"history",    "attempts",  "retries",  "rounds",  "iterations",
+	"complexity", "strength",  "interval", "limit",   "reuse",
+	"version",    "bits",      "changed",  "updated", "modified",
+	"created",    "rotated",   "reset",    "last",    "date",
+	"time",       "timestamp", "at",       "since",   "until",
+	"num",        "number",    "per",      NULL,
 };
 
 static bool secret_word(const char *w, size_t n)
 {
+	/* passwordless, tokenless: about the absence of a secret. */
+	if (word_ends(w, n, "less"))
+		return false;
 	for (size_t i = 0; secret_substr[i]; i++)
 		if (strstr(w, secret_substr[i]))
 			return strncmp(w, "secretar", 8) != 0;
@@ -471,18 +540,46 @@ static enum keykind key_classify(const char *k, size_t len, enum rule *ret_rule)
 			last = (int)i + 1;
 		}
 	}
-	if (last < 0)
+	if (last < 0) {
+		/* kubeconfig's client key, base64 in the file. */
+		if (key_equals(k, len, "client-key-data")) {
+			*ret_rule = RULE_KEY_VALUE;
+			return KEY_SECRET;
+		}
 		return KEY_NONE;
+	}
 	*ret_rule = aws && secret ? RULE_AWS_SECRET
 		    : azure       ? RULE_AZURE
 				  : RULE_KEY_VALUE;
-	if ((size_t)last + 1 == ws.n)
+	if ((size_t)last + 1 == ws.n) {
+		/* max_tokens = 4096: a setting that counts secrets. */
+		for (size_t i = 0; i < (size_t)last; i++)
+			if (word_in(ws.w[i], setting_last))
+				return KEY_SECRET_UNLESS_PLAIN;
 		return KEY_SECRET;
+	}
 	if (word_in(ws.w[ws.n - 1], harmless_last))
 		return KEY_NONE;
 	if (word_in(ws.w[ws.n - 1], setting_last))
 		return KEY_SECRET_UNLESS_PLAIN;
 	return KEY_SECRET;
+}
+
+/* 2026-11-30, 2026-11-30T10:00:00Z, 2026-11-30 10:00:00+01:00 */
+static bool value_is_date(const char *v, size_t n)
+{
+	static const char shape[] = "dddd-dd-dd";
+	size_t i;
+
+	if (n < 10)
+		return false;
+	for (i = 0; i < 10; i++)
+		if (shape[i] == 'd' ? !is_digit(v[i]) : v[i] != shape[i])
+			return false;
+	for (; i < n; i++)
+		if (!is_digit(v[i]) && !in_set(v[i], "T :.+-Z"))
+			return false;
+	return true;
 }
 
 /* Values that are clearly settings: booleans and (unit-suffixed) numbers. */
@@ -502,6 +599,8 @@ static bool value_is_plain(const char *v, size_t n)
 		if (word_in(w, flags))
 			return true;
 	}
+	if (value_is_date(v, n))
+		return true;
 	i = 0;
 	if (i < n && v[i] == '-')
 		i++;
@@ -909,6 +1008,51 @@ static bool appsetting_key(const char *p, size_t ks, size_t *ret_ks,
 	return true;
 }
 
+/*
+ * Incoming-webhook URLs are their own secret: whoever has one can post to
+ * the channel. Host [a, ae) and the path from ae.
+ */
+static size_t try_webhook(struct scan *s, size_t a, size_t ae)
+{
+	static const struct {
+		const char *host; /* exact, or a suffix when it starts with . */
+		const char *path;
+	} hooks[] = {
+		{ "hooks.slack.com", "/services/" },
+		{ ".webhook.office.com", "/webhookb2/" },
+		{ "outlook.office.com", "/webhook/" },
+		{ "discord.com", "/api/webhooks/" },
+		{ "discordapp.com", "/api/webhooks/" },
+		{ "chat.googleapis.com", "/v1/spaces/" },
+	};
+	const char *p = s->p;
+	size_t n = s->n, hl = ae - a, e;
+
+	if (ae >= n || p[ae] != '/')
+		return a;
+	for (size_t k = 0; k < ARRAY_SIZE(hooks); k++) {
+		size_t kl = strlen(hooks[k].host), pl = strlen(hooks[k].path);
+		bool host_ok =
+			hooks[k].host[0] == '.'
+				? hl > kl && strncasecmp(p + ae - kl,
+							 hooks[k].host, kl) == 0
+				: hl == kl && strncasecmp(p + a, hooks[k].host,
+							  kl) == 0;
+
+		if (!host_ok || !has_prefix(p + ae, n - ae, hooks[k].path))
+			continue;
+		for (e = ae + pl;
+		     e < n && !is_space(p[e]) && p[e] != '"' && p[e] != '\'' &&
+		     p[e] != '<' && p[e] != '>' && p[e] != ')';
+		     e++)
+			;
+		if (e > ae + pl && !already_redacted(p + ae + pl, e - ae - pl))
+			scan_replace(s, ae + pl, e, RULE_WEBHOOK);
+		return e;
+	}
+	return a;
+}
+
 /* user:password@ in the authority of scheme://...; i is at the ':'. */
 static size_t try_url(struct scan *s, size_t i)
 {
@@ -927,12 +1071,397 @@ static size_t try_url(struct scan *s, size_t i)
 			at = ae;
 	}
 	if (at == 0)
-		return a;
+		return try_webhook(s, a, ae);
 	for (colon = a; colon < at && p[colon] != ':'; colon++)
 		;
 	if (colon + 1 < at && !already_redacted(p + colon + 1, at - colon - 1))
 		scan_replace(s, colon + 1, at, RULE_URL_USERINFO);
 	return at + 1;
+}
+
+/* Secrets without a key: command lines, credential files, block values. */
+
+/* Does the word w (lowercase) stand in p[0..n) as a whole word? */
+static bool has_word(const char *p, size_t n, const char *w)
+{
+	size_t k = strlen(w);
+
+	for (size_t i = 0; i + k <= n; i++) {
+		if ((p[i] | 0x20) != w[0] || strncasecmp(p + i, w, k) != 0)
+			continue;
+		if ((i == 0 || !is_alnum(p[i - 1])) &&
+		    (i + k == n || !is_alnum(p[i + k])))
+			return true;
+	}
+	return false;
+}
+
+/* Any of the program names in list before p[upto] on this line? */
+static bool after_program(const struct scan *s, size_t upto,
+			  const char *const *list)
+{
+	for (; *list; list++)
+		if (has_word(s->p, upto, *list))
+			return true;
+	return false;
+}
+
+/* The end of the blank-separated word at i. */
+static size_t word_end(const char *p, size_t n, size_t i)
+{
+	while (i < n && !is_space(p[i]) && p[i] != '"' && p[i] != '\'')
+		i++;
+	return i;
+}
+
+/* Replace the word at v (quoted or not); returns its end. */
+static size_t replace_word(struct scan *s, size_t v, enum rule rule)
+{
+	const char *p = s->p;
+	size_t n = s->n, e;
+
+	if (v < n && (p[v] == '"' || p[v] == '\'')) {
+		e = quote_end(p, n, v + 1, p[v]);
+		v++;
+	} else {
+		e = word_end(p, n, v);
+	}
+	if (e > v && !already_redacted(p + v, e - v))
+		scan_replace(s, v, e, rule);
+	return e > v ? e : v + 1;
+}
+
+static bool yaml_block_start(const char *p, size_t n)
+{
+	size_t i = 0;
+
+	if (n == 0 || (p[0] != '|' && p[0] != '>'))
+		return false;
+	for (i = 1; i < n && (p[i] == '-' || p[i] == '+' || is_digit(p[i]));
+	     i++)
+		;
+	while (i < n && is_space(p[i]))
+		i++;
+	return i == n || p[i] == '#';
+}
+
+/* net use \\srv\share /user:DOM\u PASSWORD (or PASSWORD before /user:) */
+static size_t try_net_use(struct scan *s, size_t colon)
+{
+	const char *p = s->p;
+	size_t n = s->n, i, e, w;
+
+	if (!has_word(p, colon, "net") || !has_word(p, colon, "use"))
+		return colon + 1;
+	e = word_end(p, n, colon + 1);
+	i = span(p, n, e, is_blank);
+	if (i < n && p[i] != '/' && p[i] != '*')
+		return replace_word(s, i, RULE_CMDLINE);
+	/* The password before /user: is the word after the share. */
+	w = colon;
+	while (w > 0 && p[w - 1] != ' ')
+		w--;
+	e = w;
+	while (e > 0 && is_blank(p[e - 1]))
+		e--;
+	i = e;
+	while (i > 0 && !is_blank(p[i - 1]))
+		i--;
+	if (i < e && p[i] != '\\' && p[i] != '/' && p[i] != '*' &&
+	    !(e - i == 2 && p[i + 1] == ':') &&
+	    !has_word(p + i, e - i, "use") && i >= s->done &&
+	    !already_redacted(p + i, e - i))
+		scan_replace(s, i, e, RULE_CMDLINE);
+	return colon + 1;
+}
+
+/* PuTTY .ppk: "Private-Lines: N", then N lines of the private key. */
+static size_t try_ppk(struct scan *s, size_t v)
+{
+	const char *p = s->p;
+	size_t n = s->n, e;
+	unsigned lines = 0;
+
+	v = span(p, n, v, is_blank);
+	for (e = v; e < n && is_digit(p[e]) && lines < 10000; e++)
+		lines = lines * 10 + (unsigned)(p[e] - '0');
+	if (e > v) {
+		s->r->ppk_lines = lines;
+		s->r->block_counted = false;
+	}
+	return n;
+}
+
+/* The programs whose -p/-u/--user take a secret, and how. */
+static const char *const mysql_programs[] = {
+	"mysql",         "mysqldump", "mysqladmin", "mysqlcheck",
+	"mysqlimport",   "mysqlshow", "mariadb",    "mariadb-dump",
+	"mariadb-admin", NULL,
+};
+static const char *const sshpass_programs[] = { "sshpass", NULL };
+static const char *const userpass_programs[] = {
+	"curl", "wget", "smbclient", "lftp", NULL,
+};
+static const char *const oracle_programs[] = {
+	"sqlplus", "sqlldr",  "expdp", "impdp", "rman", "exp",
+	"imp",     "connect", "conn",  "thin",  NULL,
+};
+
+/* user:SECRET (curl) or user%SECRET (smbclient) at v. */
+static size_t userpass_value(struct scan *s, size_t v)
+{
+	const char *p = s->p;
+	size_t n = s->n;
+
+	if (v < n && (p[v] == '"' || p[v] == '\''))
+		v++;
+	while (v < n && !is_space(p[v]) && p[v] != ':' && p[v] != '%' &&
+	       p[v] != '"' && p[v] != '\'')
+		v++;
+	if (v + 1 < n && (p[v] == ':' || p[v] == '%') && !is_space(p[v + 1]))
+		return replace_word(s, v + 1, RULE_CMDLINE);
+	return v + 1;
+}
+
+/*
+ * -pSECRET (mysql), -p SECRET (sshpass), -u user:SECRET and --user
+ * user:SECRET (curl, smbclient): i is at the '-'. The program must stand
+ * before it on the line, so "-p" in other commands is left alone.
+ */
+static size_t try_short_option(struct scan *s, size_t i)
+{
+	const char *p = s->p;
+	size_t n = s->n, v;
+	char o = p[i + 1];
+
+	if (i > 0 && !is_blank(p[i - 1]) && p[i - 1] != '"' && p[i - 1] != '\'')
+		return i + 1;
+	if (o == 'p' && i + 2 < n && !is_space(p[i + 2]) &&
+	    after_program(s, i, mysql_programs))
+		return replace_word(s, i + 2, RULE_CMDLINE);
+	if (o == 'p' && i + 2 < n && is_blank(p[i + 2]) &&
+	    after_program(s, i, sshpass_programs))
+		return replace_word(s, span(p, n, i + 2, is_blank),
+				    RULE_CMDLINE);
+	if ((o == 'u' || o == 'U') && i + 2 < n &&
+	    after_program(s, i, userpass_programs)) {
+		v = span(p, n, i + 2, is_blank);
+		return userpass_value(s, v);
+	}
+	return i + 2;
+}
+
+/*
+ * --password SECRET, --db-password SECRET: a long option with a secret
+ * name and its value as the next word (with '=' try_kv has it already).
+ */
+static size_t try_long_option(struct scan *s, size_t i)
+{
+	const char *p = s->p;
+	size_t n = s->n, ks = i + 2, ke, v;
+	enum rule rule = RULE_CMDLINE;
+	enum keykind kind;
+
+	if (i > 0 && !is_blank(p[i - 1]))
+		return i + 2;
+	for (ke = ks; ke < n && ke - ks < KEY_MAX && is_keych(p[ke]); ke++)
+		;
+	if (ke == ks || ke >= n || !is_blank(p[ke]))
+		return ke;
+	if (key_equals(p + ks, ke - ks, "user") &&
+	    after_program(s, i, userpass_programs))
+		return userpass_value(s, span(p, n, ke, is_blank));
+	kind = key_classify(p + ks, ke - ks, &rule);
+	if (kind != KEY_SECRET)
+		return ke;
+	v = span(p, n, ke, is_blank);
+	if (v >= n || p[v] == '-')
+		return ke;
+	return replace_word(s, v, RULE_CMDLINE);
+}
+
+/* user/SECRET@db: sqlplus and friends, Oracle JDBC thin; i is at '@'. */
+static size_t try_oracle(struct scan *s, size_t i)
+{
+	const char *p = s->p;
+	size_t slash = i, ws;
+
+	while (slash > 0 && p[slash - 1] != '/' && !is_space(p[slash - 1]) &&
+	       p[slash - 1] != ':' && p[slash - 1] != '"' && i - slash < 256)
+		slash--;
+	if (slash == 0 || slash == i || p[slash - 1] != '/')
+		return i + 1;
+	ws = slash - 1;
+	while (ws > 0 && is_keych(p[ws - 1]))
+		ws--;
+	if (ws == slash - 1 || (ws > 0 && p[ws - 1] == '/'))
+		return i + 1;
+	if (!after_program(s, ws, oracle_programs) || slash < s->done ||
+	    already_redacted(p + slash, i - slash))
+		return i + 1;
+	scan_replace(s, slash, i, RULE_ORACLE);
+	return i + 1;
+}
+
+/* Is p[0..n) one base64 word (an SMTP AUTH answer)? */
+static bool b64_word(const char *p, size_t n)
+{
+	if (n < 4)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_alnum(p[i]) && p[i] != '+' && p[i] != '/' &&
+		    p[i] != '=')
+			return false;
+	return true;
+}
+
+/*
+ * SMTP: "AUTH PLAIN <base64>" carries user and password, "AUTH LOGIN" is
+ * answered on the next client lines with base64 user and password.
+ */
+static void scan_smtp(struct scan *s)
+{
+	const char *p = s->p;
+	size_t n = s->n, e = n, b;
+
+	while (e > 0 && is_space(p[e - 1]))
+		e--;
+	b = e;
+	while (b > 0 && !is_space(p[b - 1]))
+		b--;
+	if (s->r->smtp_lines > 0) {
+		s->r->smtp_lines--;
+		/* Server prompts (334 ...) and results are not secrets. */
+		if (has_word(p, b, "235") || has_word(p, b, "535") ||
+		    has_word(p, b, "503"))
+			s->r->smtp_lines = 0;
+		else if (!has_word(p, b, "334") && b64_word(p + b, e - b) &&
+			 !already_redacted(p + b, e - b) && b >= s->done)
+			scan_replace(s, b, e, RULE_SMTP_AUTH);
+		return;
+	}
+	for (size_t i = 0; i + 10 <= n; i++) {
+		size_t v;
+
+		if (p[i] != 'A' && p[i] != 'a')
+			continue;
+		if (strncasecmp(p + i, "AUTH PLAIN", 10) != 0 &&
+		    strncasecmp(p + i, "AUTH LOGIN", 10) != 0)
+			continue;
+		if (i > 0 && is_alnum(p[i - 1]))
+			continue;
+		v = span(p, n, i + 10, is_blank);
+		e = word_end(p, n, v);
+		if (e > v && b64_word(p + v, e - v))
+			scan_replace(s, v, e, RULE_SMTP_AUTH);
+		if (strncasecmp(p + i + 5, "LOGIN", 5) == 0)
+			s->r->smtp_lines = 4;
+		else if (e == v)
+			s->r->smtp_lines = 2;
+		return;
+	}
+}
+
+/* Does "AUTH " stand in the line? (memchr-fast; memmem is not POSIX) */
+static bool has_auth(const char *p, size_t n)
+{
+	const char *q = p, *end = p + n;
+
+	while ((q = memchr(q, 'A', (size_t)(end - q))) && end - q >= 5) {
+		if (memcmp(q, "AUTH ", 5) == 0)
+			return true;
+		q++;
+	}
+	return false;
+}
+
+/* Config files that write "key value" without '=': redis, msmtp, nslcd. */
+static const char *const spaced_keys[] = {
+	"password",  "passwd",   "requirepass",  "masterauth",
+	"bindpw",    "rootpw",   "secret",       "passphrase",
+	"auth_pass", "authpass", "tls_key_pass", "ldap_default_authtok",
+	NULL,
+};
+
+/*
+ * At the start of a line: a secret key and its value separated by blanks
+ * only, the formats known by name (.pgpass, .netrc, sasl_passwd), and
+ * .netrc's "machine h login u password p" wherever it is.
+ */
+static size_t scan_line_start(struct scan *s)
+{
+	const char *p = s->p;
+	size_t n = s->n, i = span(p, n, 0, is_blank), ke, v, e, k;
+	char w[32];
+
+	if (s->r->format == REDACT_PGPASS && i < n && p[i] != '#') {
+		/* host:port:database:user:password, \: escapes a colon */
+		for (k = 0, e = i; e < n && k < 4; e++) {
+			if (p[e] == '\\' && e + 1 < n)
+				e++;
+			else if (p[e] == ':')
+				k++;
+		}
+		v = e;
+		e = n;
+		while (e > v && is_space(p[e - 1]))
+			e--;
+		if (k == 4 && e > v)
+			scan_replace(s, v, e, RULE_CREDFILE);
+		return n;
+	}
+	if (s->r->format == REDACT_SASL_PASSWD && i < n && p[i] != '#') {
+		/* [host]:port user:password */
+		e = word_end(p, n, i);
+		v = span(p, n, e, is_blank);
+		for (k = v; k < n && p[k] != ':' && !is_space(p[k]); k++)
+			;
+		if (k < n && p[k] == ':')
+			return replace_word(s, k + 1, RULE_CREDFILE);
+		return i;
+	}
+	if (i >= n || !is_alpha(p[i]))
+		return i;
+	for (ke = i; ke < n && ke - i < sizeof(w) - 1 && is_keych(p[ke]); ke++)
+		w[ke - i] = lower(p[ke]);
+	w[ke - i] = '\0';
+	if (ke >= n || !is_blank(p[ke]))
+		return i;
+	if (strcmp(w, "machine") == 0 || strcmp(w, "default") == 0 ||
+	    s->r->format == REDACT_NETRC) {
+		/* .netrc: pairs of words; password and account are secret. */
+		for (k = i; k < n;) {
+			size_t we = word_end(p, n, k), vs;
+
+			vs = span(p, n, we, is_space);
+			if (vs >= n)
+				break;
+			if (key_equals(p + k, we - k, "password") ||
+			    key_equals(p + k, we - k, "account")) {
+				k = replace_word(s, vs, RULE_CREDFILE);
+			} else {
+				k = word_end(p, n, vs);
+			}
+			k = span(p, n, k, is_space);
+		}
+		return n;
+	}
+	if (!word_in(w, spaced_keys))
+		return i;
+	v = span(p, n, ke, is_blank);
+	if (v >= n || p[v] == '=' || p[v] == ':' || p[v] == '#')
+		return i;
+	if (p[v] == '"' || p[v] == '\'') {
+		e = quote_end(p, n, v + 1, p[v]);
+		e += e < n;
+	} else {
+		e = word_end(p, n, v);
+	}
+	/* Exactly "key value": prose such as "password expired for bob" is
+	 * not a setting. */
+	if (span(p, n, e, is_space) != n)
+		return i;
+	return replace_word(s, v, RULE_KEY_VALUE);
 }
 
 /* A '=', ':' or ',' at p[i]: is it a secret key's separator? */
@@ -971,6 +1500,17 @@ static size_t try_kv(struct scan *s, size_t i)
 	}
 	if (!key_before(p, i, &ks, &ke, &quoted))
 		return i + 1;
+	if (c == ':' && key_equals(p + ks, ke - ks, "user") && ks > 0 &&
+	    p[ks - 1] == '/')
+		return try_net_use(s, i);
+	if (c == ':' && key_equals(p + ks, ke - ks, "Private-Lines"))
+		return try_ppk(s, v);
+	/* secret.conf in /etc/app/secret.conf: a path, not a key. */
+	if (ks > 0 && !quoted && (p[ks - 1] == '/' || p[ks - 1] == '\\'))
+		return i + 1;
+	if (quoted &&
+	    (memchr(p + ks, '/', ke - ks) || memchr(p + ks, '\\', ke - ks)))
+		return i + 1;
 	/* define('DB_PASSWORD', '...'): only as call arguments. */
 	if (c == ',' && (!quoted || !call_argument(p, ks - 1)))
 		return i + 1;
@@ -982,12 +1522,19 @@ static size_t try_kv(struct scan *s, size_t i)
 		if (appsetting_key(p, ks, &aks, &ake))
 			kind = key_classify(p + aks, ake - aks, &rule);
 	}
-	/* "sig" is Azure's SAS signature only as a query parameter. */
+	/* Signatures of presigned URLs, only as query parameters: "sig"
+	 * is Azure's SAS, the others S3's and Google Cloud Storage's. */
 	if (kind == KEY_NONE && c == '=' && ks > 0 &&
-	    (p[ks - 1] == '?' || p[ks - 1] == '&') &&
-	    key_equals(p + ks, ke - ks, "sig")) {
-		kind = KEY_SECRET;
-		rule = RULE_AZURE;
+	    (p[ks - 1] == '?' || p[ks - 1] == '&')) {
+		if (key_equals(p + ks, ke - ks, "sig")) {
+			kind = KEY_SECRET;
+			rule = RULE_AZURE;
+		} else if (key_equals(p + ks, ke - ks, "X-Amz-Signature") ||
+			   key_equals(p + ks, ke - ks, "X-Goog-Signature") ||
+			   key_equals(p + ks, ke - ks, "Signature")) {
+			kind = KEY_SECRET;
+			rule = RULE_SIGNED_URL;
+		}
 	}
 	if (kind == KEY_NONE)
 		return i + 1;
@@ -1002,6 +1549,13 @@ static size_t try_kv(struct scan *s, size_t i)
 	/* Nested JSON/YAML: the scan goes on inside. */
 	if (c == ':' && v < n && (p[v] == '{' || p[v] == '['))
 		return v;
+	/* password: |  — a YAML block scalar: the lines below are it. */
+	if (c == ':' && !quoted && yaml_block_start(p + v, n - v) &&
+	    key_at_line_start(s, ks) && kind != KEY_AUTH_HEADER) {
+		s->r->block_indent = (int)span(p, ks, 0, is_blank);
+		s->r->block_counted = false;
+		return n;
+	}
 	if (c == ',' && (v >= n || (p[v] != '"' && p[v] != '\'')))
 		return i + 1;
 	return redact_value(s, v, kind, rule,
@@ -1051,6 +1605,11 @@ static size_t try_xml(struct scan *s, size_t i)
 	} else {
 		const char *lt = memchr(p + vs, '<', n - vs);
 
+		if (!lt && span(p, n, vs, is_space) == n && s->last) {
+			/* <Password>, the secret on the next lines. */
+			s->r->xml_open = true;
+			return n;
+		}
 		if (!lt || (size_t)(lt - p) + 1 >= n || lt[1] != '/')
 			return i + 1;
 		ve = (size_t)(lt - p);
@@ -1209,8 +1768,16 @@ static size_t try_token(struct scan *s, size_t i)
 
 	if (c == 'B' || c == 'b')
 		return try_bearer(s, i);
-	if (c == '-' && i + 1 < s->n && p[i + 1] == '-')
-		return try_pem(s, i);
+	if (c == '-' && i + 2 < s->n && p[i + 1] == '-') {
+		if (p[i + 2] == '-')
+			return try_pem(s, i);
+		if (is_alpha(p[i + 2]))
+			return try_long_option(s, i);
+		return i + 2;
+	}
+	if (c == '-' && i + 1 < s->n &&
+	    (p[i + 1] == 'p' || p[i + 1] == 'u' || p[i + 1] == 'U'))
+		return try_short_option(s, i);
 	/* Every prefix has a letter before its trigger; dates do not. */
 	if (i == 0 || !is_alpha(p[i - 1]))
 		return i + 1;
@@ -1242,13 +1809,21 @@ static size_t scan_continue(struct scan *s)
 static void scan_run(struct scan *s)
 {
 	const char *p = s->p;
-	size_t n = s->n, i = 0;
+	size_t n = s->n, i = s->done;
 
 	if (s->r->cont != CONT_NONE) {
 		if (s->first)
 			s->r->cont = CONT_NONE;
 		else
 			i = scan_continue(s);
+	}
+	if (s->first && s->done == 0) {
+		i = scan_line_start(s);
+		if (s->done == 0 && (s->r->smtp_lines > 0 || has_auth(p, n))) {
+			scan_smtp(s);
+			if (s->done > i)
+				i = s->done;
+		}
 	}
 	while (i < n) {
 		unsigned char t = trigger[(unsigned char)p[i]];
@@ -1266,6 +1841,9 @@ static void scan_run(struct scan *s)
 			break;
 		case T_QUOTE:
 			i = try_sql(s, i);
+			break;
+		case T_AT:
+			i = try_oracle(s, i);
 			break;
 		default:
 			i = try_token(s, i);
@@ -1289,9 +1867,14 @@ static bool pem_body_line(const char *p, size_t n)
 	if (i == n)
 		return true;
 	/* Our own marker, when redacted text is redacted again. */
-	return has_prefix(p, n, "[REDACTED:pem-private-key]") ||
-	       has_prefix(p, n, "Proc-Type:") ||
-	       has_prefix(p, n, "DEK-Info:") || has_prefix(p, n, "Comment:");
+	if (has_prefix(p, n, "[REDACTED:pem-private-key]"))
+		return true;
+	/* RFC 1421 and OpenPGP armour headers (Proc-Type:, DEK-Info:,
+	 * Version:, Comment:, Hash:, Charset:): "Name: text". */
+	for (i = 0; i < n && (is_alnum(p[i]) || p[i] == '-'); i++)
+		;
+	return i > 0 && i + 1 < n && p[i] == ':' && p[i + 1] == ' ' &&
+	       is_upper(p[0]);
 }
 
 static int pem_close(struct redactor *r, struct buf *out)
@@ -1303,6 +1886,66 @@ static int pem_close(struct redactor *r, struct buf *out)
 	if (err == 0)
 		err = buf_puts(out, r->pem_crlf ? "\r\n" : "\n");
 	return err;
+}
+
+/*
+ * A line while a YAML block scalar under a secret key is open: more
+ * indented than the key, it is part of the secret; blank lines belong to
+ * it too. Returns false (and closes the block) when the line is not.
+ */
+static bool block_line(struct scan *s, bool nl)
+{
+	struct redactor *r = s->r;
+	size_t ind = span(s->p, s->n, 0, is_blank);
+
+	if (ind < s->n && s->p[ind] != '\r' && (int)ind <= r->block_indent) {
+		r->block_indent = -1;
+		return false;
+	}
+	scan_put(s, s->p, ind);
+	if (ind < s->n && s->p[ind] != '\r') {
+		if (already_redacted(s->p + ind, s->n - ind)) {
+			scan_put(s, s->p + ind, s->n - ind);
+		} else {
+			put_marker(s->out, RULE_KEY_VALUE, &s->err);
+			if (!r->block_counted)
+				r->count[RULE_KEY_VALUE]++;
+			r->block_counted = true;
+			if (s->p[s->n - 1] == '\r')
+				scan_put(s, "\r", 1);
+		}
+	} else {
+		scan_put(s, s->p + ind, s->n - ind);
+	}
+	if (nl)
+		scan_put(s, "\n", 1);
+	return true;
+}
+
+/*
+ * A line inside a secret XML element that did not close on its own line:
+ * its text is the secret, up to the closing tag. Returns true when the
+ * whole line was handled.
+ */
+static bool xml_line(struct scan *s)
+{
+	const char *p = s->p;
+	size_t n = s->n, i = span(p, n, 0, is_space), e;
+	const char *lt = memchr(p + i, '<', n - i);
+
+	e = lt ? (size_t)(lt - p) : n;
+	while (e > i && is_space(p[e - 1]))
+		e--;
+	if (e > i && !already_redacted(p + i, e - i))
+		scan_replace(s, i, e, RULE_XML_ELEMENT);
+	if (lt) {
+		s->r->xml_open = false;
+		return false; /* the rest of the line is scanned as usual */
+	}
+	scan_emit(s, n);
+	if (s->last)
+		scan_put(s, "\n", 1);
+	return true;
 }
 
 /*
@@ -1321,6 +1964,24 @@ static int redact_piece(struct redactor *r, const char *p, size_t n, bool first,
 		.last = last,
 	};
 
+	if (first && r->ppk_lines > 0) {
+		r->ppk_lines--;
+		if (n > 0 && !already_redacted(p, n)) {
+			put_marker(out, RULE_PPK, &s.err);
+			if (!r->block_counted)
+				r->count[RULE_PPK]++;
+			r->block_counted = true;
+		} else {
+			scan_put(&s, p, n);
+		}
+		if (nl)
+			scan_put(&s, "\n", 1);
+		return s.err;
+	}
+	if (first && r->block_indent >= 0 && block_line(&s, nl))
+		return s.err;
+	if (first && r->xml_open && xml_line(&s))
+		return s.err;
 	if (r->in_pem) {
 		if (pem_body_line(p, n)) {
 			/* Counted once per block, and not for our marker. */
@@ -1346,7 +2007,7 @@ int redact_buf(struct redactor *r, const char *text, size_t len,
 	size_t off = 0;
 	int ret = 0;
 
-	r->cont = CONT_NONE;
+	redactor_reset_stream(r);
 	while (off < len && ret == 0) {
 		const char *nl = memchr(text + off, '\n', len - off);
 		size_t n = nl ? (size_t)(nl - text) - off : len - off;
@@ -1357,7 +2018,7 @@ int redact_buf(struct redactor *r, const char *text, size_t len,
 	}
 	if (ret == 0 && r->in_pem)
 		ret = pem_close(r, out);
-	r->in_pem = false;
+	redactor_reset_stream(r);
 	return ret;
 }
 
@@ -1387,7 +2048,7 @@ int redact_fd(struct redactor *r, int in_fd, int out_fd)
 	int ret = 0;
 
 	buf_init(&out, 0);
-	r->cont = CONT_NONE;
+	redactor_reset_stream(r);
 	while (!eof || have > 0) {
 		size_t off = 0;
 
@@ -1441,40 +2102,8 @@ int redact_fd(struct redactor *r, int in_fd, int out_fd)
 		goto out;
 	ret = write_all(out_fd, out.data, out.len);
 out:
-	r->in_pem = false;
-	r->cont = CONT_NONE;
+	redactor_reset_stream(r);
 	buf_release(&out);
 	free(in);
 	return ret;
-}
-
-bool redact_is_text(const void *head, size_t len)
-{
-	const unsigned char *p = head;
-	size_t bad = 0, i = 0;
-
-	while (i < len) {
-		unsigned char c = p[i];
-		int n;
-
-		if (c == 0)
-			return false;
-		if (c < 0x80) {
-			if (c < 0x20 && !in_set((char)c, "\t\n\r\f\v\b\x1b"))
-				bad++;
-			i++;
-			continue;
-		}
-		n = utf8_seq(p + i, len - i);
-		if (n < 0)
-			break; /* the head ends inside a character */
-		if (n == 0) {
-			/* Not UTF-8 (Latin-1 text has a little of this). */
-			bad++;
-			i++;
-			continue;
-		}
-		i += (size_t)n;
-	}
-	return bad * 10 <= len;
 }

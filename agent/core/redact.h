@@ -26,10 +26,21 @@ const char *redact_rule_name(size_t i);
 uint64_t redactor_count(const struct redactor *r, size_t i);
 
 /*
- * Heuristic: does this head of a file (the first few KiB) look like text?
- * NUL bytes or mostly non-UTF-8 bytes mean binary.
+ * Files whose secrets have no key in front of them, known by their names:
+ * .pgpass (host:port:db:user:password), .netrc (machine h login u
+ * password p) and Postfix's sasl_passwd ([host]:port user:password).
  */
-bool redact_is_text(const void *head, size_t len);
+enum redact_format {
+	REDACT_TEXT,
+	REDACT_PGPASS,
+	REDACT_NETRC,
+	REDACT_SASL_PASSWD,
+};
+
+/* The format a file's name (a path is fine) says it has. */
+enum redact_format redact_format_of(const char *name);
+/* For the next redact_fd()/redact_buf() calls; REDACT_TEXT is the default. */
+void redactor_set_format(struct redactor *r, enum redact_format f);
 
 /*
  * Redact one text stream from in_fd to out_fd, line by line, in bounded

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/textdecode.h"
+#include "rdiag/utf8.h"
 #include "rdiag/util.h"
 
 /* How much of the (decoded) head the guess looks at. */
@@ -73,37 +74,6 @@ static const char *sniff_utf16(const unsigned char *p, size_t n)
 	if (lo_even * 10 >= m * 9 && lo_odd * 10 <= m * 2)
 		return "UTF-16BE";
 	return NULL;
-}
-
-/*
- * Length of the valid UTF-8 sequence at p (1..4), 0 when invalid, or -1
- * when it is cut by the end of the head (not held against the file).
- */
-static int utf8_len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0];
-	int len;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		len = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		len = 4;
-	else
-		return 0;
-	for (int i = 1; i < len; i++) {
-		if ((size_t)i >= n)
-			return -1;
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	}
-	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
-	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f))
-		return 0;
-	return len;
 }
 
 /*
@@ -168,7 +138,7 @@ const char *textdecode_sniff(const unsigned char *p, size_t n,
 			high++;
 			runs += i == 0 || p[i - 1] < 0x80;
 		}
-		len = valid ? utf8_len(p + i, n - i) : 1;
+		len = valid ? utf8_seq(p + i, n - i) : 1;
 		if (len < 0)
 			break;
 		if (len == 0) {

@@ -285,6 +285,42 @@ static void test_plain_and_gaps(void **state)
 	}
 }
 
+static void test_sniff(void **state)
+{
+	static const struct {
+		const char *head;
+		size_t len;
+		const char *enc; /* NULL: binary */
+	} cases[] = {
+		{ "", 0, "UTF-8" },
+		{ "plain ascii log line\n", 21, "UTF-8" },
+		{ "gr\xc3\xbc\xc3\x9f dich, \xe2\x82\xac 5\n", 19, "UTF-8" },
+		/* Latin-1 umlauts in a Windows log are still text. */
+		{ "Datei f\xfcr Benutzer gel\xf6scht, alles ok\n", 37,
+		  "CP1252" },
+		/* A UTF-8 sequence cut at the end of the head is fine. */
+		{ "abcdefghij\xe2\x82", 12, "UTF-8" },
+		/* A NUL gap is not binary. */
+		{ "ab\0cd", 5, "UTF-8" },
+		{ "\x7f"
+		  "ELF\x02\x01\x01",
+		  7, NULL },
+		{ "\x01\x02\x03\x04\x05\x06\x07 abc", 11, NULL },
+	};
+	bool nul;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *enc =
+			textdecode_sniff((const unsigned char *)cases[i].head,
+					 cases[i].len, &nul);
+
+		if (!cases[i].enc ? enc != NULL
+				  : !enc || strcmp(enc, cases[i].enc) != 0)
+			fail_msg("case %zu: %s", i, enc ? enc : "binary");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +329,7 @@ int main(void)
 		cmocka_unit_test(test_utf16),
 		cmocka_unit_test(test_legacy),
 		cmocka_unit_test(test_plain_and_gaps),
+		cmocka_unit_test(test_sniff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
