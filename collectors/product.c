@@ -366,9 +366,15 @@ static int take_line(struct line_state *ls, const char *line, size_t len,
 	if (!ls->matched &&
 	    product_log_match(line, len, job->patterns, job->npatterns) >= 0) {
 		ls->matched = true;
-		if (ls->res->matches++ == 0)
-			product_log_excerpt(line, len, ls->res->first_match,
+		if (ls->res->matches++ == 0) {
+			/* Redact the whole line, then cut the excerpt. */
+			char *red = ctx_redact(line, len);
+
+			product_log_excerpt(red, strlen(red),
+					    ls->res->first_match,
 					    sizeof(ls->res->first_match));
+			free(red);
+		}
 	}
 	return out_append(&ls->out, line, len, ls->res);
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/ctx.h"
+#include "core/redact.h"
 #include "rdiag/buf.h"
 #include "rdiag/utf8.h"
 
@@ -88,12 +89,33 @@ static int emit(struct collector_ctx *ctx, json_t *obj)
  * rdiag/utf8.h) and at most max bytes, cut at a character boundary with an
  * ellipsis, so no record is ever refused for its text.
  */
+char *ctx_redact(const char *text, size_t len)
+{
+	struct redactor *r = redactor_new();
+	struct buf out;
+	size_t n;
+
+	buf_init(&out, 0);
+	if (redact_buf(r, text, len, &out) < 0)
+		buf_reset(&out);
+	redactor_free(r);
+	return buf_detach(&out, &n);
+}
+
 static json_t *text(const char *s, size_t max)
 {
 	size_t len;
 	char *fixed = utf8_repair(s, strlen(s), &len);
 	json_t *j;
 
+	if (len > max) {
+		/* Redact before the cut, never after: see ctx_redact(). */
+		char *red = ctx_redact(fixed, len);
+
+		free(fixed);
+		fixed = red;
+		len = strlen(fixed);
+	}
 	if (len > max) {
 		len = utf8_cut(fixed, len, max - (sizeof(ELLIPSIS) - 1));
 		memcpy(fixed + len, ELLIPSIS, sizeof(ELLIPSIS));

@@ -423,7 +423,14 @@ static const char *const setting_last[] = {
 	"version",    "bits",      "changed",  "updated", "modified",
 	"created",    "rotated",   "reset",    "last",    "date",
 	"time",       "timestamp", "at",       "since",   "until",
-	"num",        "number",    "per",      NULL,
+	"num",        "number",    "per",      "laenge",  "anzahl",
+	"dauer",      NULL,
+};
+/* A first word that makes the key a switch about a secret (use_password). */
+static const char *const setting_first[] = {
+	"use",   "allow",   "need",     "has",    "with", "without", "no",
+	"check", "verify",  "validate", "show",   "hide", "save",    "remember",
+	"store", "require", "force",    "prompt", "ask",  NULL,
 };
 
 static bool secret_word(const char *w, size_t n)
@@ -554,7 +561,8 @@ static enum keykind key_classify(const char *k, size_t len, enum rule *ret_rule)
 	if ((size_t)last + 1 == ws.n) {
 		/* max_tokens = 4096: a setting that counts secrets. */
 		for (size_t i = 0; i < (size_t)last; i++)
-			if (word_in(ws.w[i], setting_last))
+			if (word_in(ws.w[i], setting_last) ||
+			    word_in(ws.w[i], setting_first))
 				return KEY_SECRET_UNLESS_PLAIN;
 		return KEY_SECRET;
 	}
@@ -1562,6 +1570,35 @@ static size_t try_kv(struct scan *s, size_t i)
 			    !quoted && key_at_line_start(s, ks), c == '=');
 }
 
+/*
+ * <entry key="password">…</entry> (Java XML properties), <setting
+ * name="Password">…</setting> (.NET settings): the attribute names the
+ * secret. Attributes are p[from..to).
+ */
+static enum keykind xml_named_secret(const char *p, size_t from, size_t to)
+{
+	enum rule rule;
+
+	for (size_t a = from; a + 6 < to; a++) {
+		size_t vs, ve;
+
+		if (!is_blank(p[a]))
+			continue;
+		if (strncasecmp(p + a + 1, "key=\"", 5) == 0)
+			vs = a + 6;
+		else if (a + 7 < to &&
+			 strncasecmp(p + a + 1, "name=\"", 6) == 0)
+			vs = a + 7;
+		else
+			continue;
+		for (ve = vs; ve < to && p[ve] != '"'; ve++)
+			;
+		if (ve < to)
+			return key_classify(p + vs, ve - vs, &rule);
+	}
+	return KEY_NONE;
+}
+
 /* <password>...</password> and <db:Password><![CDATA[...]]></...> */
 static size_t try_xml(struct scan *s, size_t i)
 {
@@ -1583,6 +1620,8 @@ static size_t try_xml(struct scan *s, size_t i)
 	if (gt >= n || p[gt] != '>' || p[gt - 1] == '/')
 		return i + 1;
 	kind = key_classify(p + local, ne - local, &rule);
+	if (kind == KEY_NONE)
+		kind = xml_named_secret(p, ne, gt);
 	if (kind == KEY_NONE || kind == KEY_AUTH_HEADER || kind == KEY_COOKIE ||
 	    kind == KEY_SET_COOKIE)
 		return i + 1;

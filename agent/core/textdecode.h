@@ -45,8 +45,8 @@ enum {
  * another negative errno from reading or writing. *ret describes what was
  * found in every case that returns >= 0. src_fd's offset is not used.
  */
-int textdecode_fd(int src_fd, uint64_t size, int out_fd,
-		  struct textdecode *ret, char **ret_reason);
+int textdecode_fd(int src_fd, uint64_t size, int out_fd, struct textdecode *ret,
+		  char **ret_reason);
 
 /*
  * The encoding of a head of text (one of the names above), or NULL when it

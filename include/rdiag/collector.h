@@ -198,6 +198,15 @@ struct bounded_result {
 typedef int (*bounded_fn)(void *arg, void *out, size_t out_max);
 
 /*
+ * text[0..len) with every redaction rule applied (docs/redaction.md), as a
+ * new NUL-terminated string the caller frees. For excerpts: a collector
+ * that quotes part of an untrusted line redacts the whole line first and
+ * cuts after, so a cut can never leave part of a token behind (a token
+ * cut short no longer matches its rule). Usable in bounded sub-workers.
+ */
+char *ctx_redact(const char *text, size_t len);
+
+/*
  * Returns 0 when the sub-worker was started and its fate is in *ret (even
  * a timeout is a successful call); a negative errno when it could not be
  * started. timeout_ms is capped by ctx_remaining_ms().
