@@ -13,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
 
 cat >"$work/bench.c" <<'C'
 #include <stdio.h>
-#include "redact.h"
+#include "core/redact.h"
 int main(void)
 {
 	struct redactor *r = redactor_new();
