@@ -24,6 +24,7 @@
 #include "antivirus_io.h"
 #include "antivirus_parse.h"
 #include "antivirus_products.h"
+#include "hostfile.h"
 #include "mountinfo.h"
 #include "probes/clamd.h"
 #include "rdiag/buf.h"
@@ -119,6 +120,7 @@ struct av {
 	struct av_clamd_conf clamd;
 	bool have_clamd_conf;
 	bool clamonacc_running;
+	bool clamd_running;
 
 	bool have_mdatp;
 	struct av_mdatp_health mdatp;
@@ -506,6 +508,8 @@ static void scan_processes(struct av *a)
 
 				if (strcmp(comm, "clamonacc") == 0)
 					a->clamonacc_running = true;
+				else
+					a->clamd_running = true;
 				if (c && (!a->clamd_conf_found ||
 					  strcmp(comm, "clamonacc") == 0)) {
 					free(a->clamd_conf_found);
@@ -727,6 +731,78 @@ static bool clamav_target(struct av *a, struct clamd_target *t, char *desc,
 	return true;
 }
 
+/*
+ * Why clamd should answer here, or NULL when ClamAV is only installed:
+ * no clamd or clamonacc runs, nothing names its socket, its clamd.conf
+ * sets no on-access scanning and no ClamAV unit starts at boot. Caller
+ * frees.
+ */
+static char *clamav_expected(struct av *a)
+{
+	static const char *const units[] = { "clamav-daemon.service",
+					     "clamav-clamonacc.service", NULL };
+	static const char *const sysv[] = { "clamav-daemon", NULL };
+	char *link;
+
+	if (ctx_config_get(a->ctx, "clamd_socket") ||
+	    ctx_config_get(a->ctx, "clamd_tcp"))
+		return xstrdup("[antivirus] names its socket");
+	if (a->clamd_running)
+		return xstrdup("a clamd process runs");
+	if (a->clamonacc_running)
+		return xstrdup("clamonacc runs and scans through it");
+	if (a->have_clamd_conf &&
+	    (a->clamd.include_path.n > 0 || a->clamd.mount_path.n > 0))
+		return xasprintf("%s configures on-access scanning "
+				 "(OnAccessIncludePath or OnAccessMountPath)",
+				 a->clamd_conf_path);
+	/* The units start clamd with the system's clamd.conf. */
+	if (strcmp(a->clamd_conf_path, "/etc/clamav/clamd.conf") == 0 &&
+	    (link = hostfile_boot_link(ctx_root(a->ctx), units, sysv))) {
+		char *why = xasprintf("ClamAV is enabled at boot (%s)", link);
+
+		free(link);
+		return why;
+	}
+	return NULL;
+}
+
+/*
+ * clamd does not answer (title says how): a warning when it should run,
+ * information when ClamAV is only installed.
+ */
+static void clamav_not_answering(struct av *a, const char *title,
+				 const char *reply)
+{
+	char *why = clamav_expected(a), *detail;
+
+	if (!why) {
+		detail = xasprintf("%s; no clamd or clamonacc runs, %s sets no "
+				   "on-access scanning and no ClamAV unit is "
+				   "enabled at boot",
+				   title, a->clamd_conf_path);
+		finding(a, "antivirus.clamav.not_used", SEVERITY_INFO,
+			LEVEL_THIRD_PARTY, "ClamAV is installed but not in use",
+			detail,
+			"nothing to do if this host relies on another "
+			"antivirus; to use ClamAV, your IT enables and starts "
+			"clamav-daemon (and clamonacc for on-access "
+			"scanning)");
+		free(detail);
+		return;
+	}
+	detail = xasprintf("it should run: %s%s%s", why,
+			   reply ? "; clamd said: " : "", reply ? reply : "");
+	finding(a, "antivirus.clamav.engine_down", SEVERITY_WARN,
+		LEVEL_THIRD_PARTY, title, detail,
+		"your IT (who runs the antivirus) starts clamd ('systemctl "
+		"start clamav-daemon') and checks its log; while it is down "
+		"nothing is scanned, and clamonacc with OnAccessPrevention "
+		"may hold or deny opens");
+	free(detail);
+	free(why);
+}
+
 static void clamav_engine(struct av *a)
 {
 	struct av_state *s = &a->state[product_index(product_by_id("clamav"))];
@@ -736,21 +812,16 @@ static void clamav_engine(struct av *a)
 	int64_t left = ctx_remaining_ms(a->ctx);
 	int64_t deadline =
 		now_ms() + (left < CLAMD_TIMEOUT_MS ? left : CLAMD_TIMEOUT_MS);
-	const char *hint_down =
-		"start clamd (clamav-daemon) and check its log; while it is "
-		"down nothing is scanned, and clamonacc with "
-		"OnAccessPrevention may hold or deny opens";
 
 	if (!ctx_config_get(a->ctx, "clamd_socket") &&
 	    !ctx_config_get(a->ctx, "clamd_tcp") && !a->have_clamd_conf &&
 	    !s->running)
 		return;
 	if (!clamav_target(a, &t, desc, sizeof(desc))) {
-		finding(a, "antivirus.clamav.engine_down", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			"clamd has no socket to ask: clamd.conf sets neither "
-			"LocalSocket nor TCPSocket",
-			NULL, hint_down);
+		clamav_not_answering(a,
+				     "clamd has no socket to ask: clamd.conf "
+				     "sets neither LocalSocket nor TCPSocket",
+				     NULL);
 		return;
 	}
 	clamd_probe(&t, deadline, &res);
@@ -760,9 +831,7 @@ static void clamav_engine(struct av *a)
 				  res.ping_rc == -EBADMSG
 					  ? "unexpected reply"
 					  : strerror(-res.ping_rc));
-		finding(a, "antivirus.clamav.engine_down", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY, title,
-			res.reply[0] ? res.reply : NULL, hint_down);
+		clamav_not_answering(a, title, res.reply[0] ? res.reply : NULL);
 		free(title);
 		return;
 	}
@@ -780,9 +849,9 @@ static void clamav_engine(struct av *a)
 			"clamd runs without the official signature databases",
 			"VERSION reports no database version: only local "
 			"signatures (if any) are loaded",
-			"run freshclam (or the customer's mirror) so that "
-			"main.cvd/daily.cvd are in DatabaseDirectory, then "
-			"reload clamd");
+			"your IT (who runs the antivirus) runs freshclam (or "
+			"the company's mirror) so that main.cvd/daily.cvd are "
+			"in DatabaseDirectory, then reloads clamd");
 		return;
 	}
 	ctx_fact(a->ctx, "clamav.db_version", "%u", res.version.db_version);
@@ -798,8 +867,9 @@ static void clamav_engine(struct av *a)
 				  res.version.db_version, res.version.db_date);
 		finding(a, "antivirus.clamav.signatures_old", SEVERITY_WARN,
 			LEVEL_THIRD_PARTY, title, NULL,
-			"check freshclam (its log, proxy and mirror "
-			"settings) and reload clamd");
+			"your IT (who runs the antivirus) checks freshclam "
+			"(its log, proxy and mirror settings) and reloads "
+			"clamd");
 		free(title);
 		return;
 	}
@@ -861,8 +931,9 @@ static void mdatp_run(struct av *a)
 				LEVEL_THIRD_PARTY,
 				"Microsoft Defender reports itself unhealthy",
 				NULL,
-				"run 'mdatp health' and follow Microsoft's "
-				"troubleshooting for the failing fields");
+				"your IT runs 'mdatp health' and follows "
+				"Microsoft's troubleshooting for the failing "
+				"fields");
 		if (a->mdatp.definitions_status[0] &&
 		    strcmp(a->mdatp.definitions_status, "up_to_date") != 0) {
 			char *title = xasprintf(
@@ -872,8 +943,8 @@ static void mdatp_run(struct av *a)
 			finding(a, "antivirus.mdatp.definitions_outdated",
 				SEVERITY_WARN, LEVEL_THIRD_PARTY, title,
 				a->mdatp.definitions_version,
-				"run 'mdatp definitions update' and check the "
-				"update source");
+				"your IT runs 'mdatp definitions update' and "
+				"checks the update source");
 			free(title);
 		}
 	}
@@ -953,8 +1024,9 @@ static void report_products(struct av *a)
 			"two on-access scanners intercept every open in turn: "
 			"slow file access, time-outs and deadlocks between "
 			"them are common",
-			"keep one real-time scanner; uninstall or disable "
-			"the real-time part of the others");
+			"your IT keeps one real-time scanner and uninstalls "
+			"or disables the real-time part of the others (with "
+			"their vendors)");
 		free(title);
 	}
 	buf_release(&rt);
@@ -1075,19 +1147,22 @@ static char *exclusion_text(struct av *a, const struct av_product *p,
 	char *line, *out;
 
 	if (!p)
-		return xasprintf("ask the owner of the process that holds the "
-				 "fanotify group to exclude %s",
+		return xasprintf("with the vendor's technical support, your "
+				 "IT asks the owner of the process that holds "
+				 "the fanotify group to exclude %s",
 				 d->real);
 	if (strcmp(p->id, "clamav") == 0) {
 		line = xasprintf("OnAccessExcludePath %s", d->real);
-		out = xasprintf("add the line '%s' to %s and restart "
+		out = xasprintf("with the vendor's technical support, your "
+				"IT adds the line '%s' to %s and restarts "
 				"clamonacc",
 				line, a->clamd_conf_path);
 		free(line);
 		return out;
 	}
 	line = av_product_exclusion(p, d->real);
-	out = xasprintf("ask the %s administrator for an exclusion: %s",
+	out = xasprintf("with the vendor's technical support, your IT (the "
+			"%s administrator) sets an exclusion: %s",
 			p->name, line);
 	free(line);
 	return out;
@@ -1365,10 +1440,14 @@ static void timing_failed(struct av *a, struct av_dir *d, const char *dir,
 				  d->real, strerror(t->err), t->step);
 		finding(a, "antivirus.blocks", SEVERITY_FAIL, LEVEL_SUPPORT,
 			title, "the file had random content, nothing to detect",
-			d->watcher ? "ask for an exclusion of the directory "
-				     "(see antivirus.watch.no_exclusion)"
-				   : "check the antivirus product's log for "
-				     "the denied file");
+			d->watcher ? "with the vendor's technical support, "
+				     "your IT sets an exclusion of the "
+				     "directory (see "
+				     "antivirus.watch.no_exclusion)"
+				   : "your IT checks the antivirus product's "
+				     "log for the denied file; the vendor's "
+				     "technical support helps set the "
+				     "exclusion");
 		d->blocked = true;
 	} else {
 		title = xasprintf("cannot time file access under %s (%s at "
@@ -1458,8 +1537,9 @@ static void run_timing(struct av *a)
 			finding(a, "antivirus.timing.slow", SEVERITY_WARN,
 				LEVEL_SUPPORT, title, detail,
 				hint ? hint
-				     : "ask the antivirus administrator for an "
-				       "exclusion of the directory");
+				     : "with the vendor's technical support, "
+				       "your IT (the antivirus administrator) "
+				       "sets an exclusion of the directory");
 			free(hint);
 		} else {
 			title = xasprintf("file access under %s is not "
@@ -1527,12 +1607,21 @@ static void run_eicar(struct av *a)
 					  "into %s (%s at %s)",
 					  d->real, strerror(out.write_err),
 					  out.step);
-			finding(a, "antivirus.eicar.failed",
-				out.write_err == EPERM ? SEVERITY_FAIL
-						       : SEVERITY_INFO,
-				LEVEL_SELF, title, NULL,
-				"run rdiag as a user that may write into the "
-				"directory");
+			/* EPERM, not EACCES: a security product said no. */
+			if (out.write_err == EPERM)
+				finding(a, "antivirus.eicar.failed",
+					SEVERITY_FAIL, LEVEL_SUPPORT, title,
+					NULL,
+					"the antivirus (or another security "
+					"product) denied writing the test "
+					"file: your IT checks its log, and "
+					"with the vendor's technical support "
+					"sets an exclusion of the directory");
+			else
+				finding(a, "antivirus.eicar.failed",
+					SEVERITY_INFO, LEVEL_SELF, title, NULL,
+					"run rdiag as a user that may write "
+					"into the directory");
 			free(title);
 			continue;
 		}
@@ -1556,8 +1645,9 @@ static void run_eicar(struct av *a)
 		hint = d->watcher ? exclusion_text(a, d->watcher, d)
 				  : xstrdup("a file the product finds "
 					    "suspicious will fail the same "
-					    "way: ask for an exclusion of the "
-					    "directory");
+					    "way: with the vendor's technical "
+					    "support, your IT sets an "
+					    "exclusion of the directory");
 		finding(a, "antivirus.eicar.blocked", SEVERITY_FAIL,
 			LEVEL_SUPPORT, title,
 			"the test file was removed again by rdiag", hint);

@@ -25,4 +25,14 @@ int hostfile_read_fd(int fd, struct buf *b);
  */
 int hostfile_read(const char *path, size_t max, struct buf *b);
 
+/*
+ * The boot link below root that enables one of units (NULL-terminated,
+ * "xrdp.service"): a systemd multi-user or graphical target wants-link,
+ * or a SysV start link S<nn><name> in /etc/rc2.d to /etc/rc5.d for one of
+ * sysv_names (NULL-terminated). Returns its path (caller frees) or NULL
+ * when the service is not enabled at boot.
+ */
+char *hostfile_boot_link(const char *root, const char *const *units,
+			 const char *const *sysv_names);
+
 #endif

@@ -1225,47 +1225,6 @@ static void probe_rdp(struct state *st, const char *tag, const char *host,
 	verdict_list_release(&l);
 }
 
-/*
- * The boot link that enables xrdp (systemd or SysV), below the root
- * prefix; caller frees; NULL when xrdp is not enabled.
- */
-static char *xrdp_enabled_link(const char *root)
-{
-	static const char *const links[] = {
-		"/etc/systemd/system/multi-user.target.wants/xrdp.service",
-		"/etc/systemd/system/graphical.target.wants/xrdp.service",
-	};
-	struct stat sb;
-	char *p;
-
-	for (size_t i = 0; i < ARRAY_SIZE(links); i++) {
-		p = xasprintf("%s%s", root, links[i]);
-		if (lstat(p, &sb) == 0)
-			return p;
-		free(p);
-	}
-	for (int level = 2; level <= 5; level++) {
-		char *dir = xasprintf("%s/etc/rc%d.d", root, level);
-		DIR *d = opendir(dir);
-		struct dirent *e;
-
-		p = NULL;
-		while (d && !p && (e = readdir(d)))
-			if (e->d_name[0] == 'S' &&
-			    strcmp(e->d_name +
-					   strspn(e->d_name + 1, "0123456789") +
-					   1,
-				   "xrdp") == 0)
-				p = xasprintf("%s/%s", dir, e->d_name);
-		if (d)
-			closedir(d);
-		free(dir);
-		if (p)
-			return p;
-	}
-	return NULL;
-}
-
 /* How a TCP connect to host:port ends: 0 when something accepts it. */
 static int try_connect(struct state *st, const char *host, unsigned port)
 {
@@ -1299,6 +1258,8 @@ static int try_connect(struct state *st, const char *host, unsigned port)
  */
 static void check_service(struct state *st, struct verdict_list *l)
 {
+	static const char *const units[] = { "xrdp.service", NULL };
+	static const char *const sysv[] = { "xrdp", NULL };
 	struct terminal_server_service svc = { 0 };
 	char *link = NULL, *why = NULL, *target;
 
@@ -1308,7 +1269,7 @@ static void check_service(struct state *st, struct verdict_list *l)
 		why = xasprintf("xrdp is configured ([terminal_server] "
 				"xrdp_ini = %s)",
 				st->xrdp_ini);
-	else if ((link = xrdp_enabled_link(ctx_root(st->ctx))))
+	else if ((link = hostfile_boot_link(ctx_root(st->ctx), units, sysv)))
 		why = xasprintf("xrdp is installed and enabled at boot (%s)",
 				link);
 	if (!why)

@@ -143,10 +143,56 @@ wait "$onacc_pid" "$clamd_pid" 2>/dev/null || true
 v="$T_DIR/down.json"
 run "$v"
 t_check "clamd down reported" t_has_finding "$v" antivirus.clamav.engine_down
+# OnAccess is configured, so clamd should run: a warning for the AV's owner.
+t_check "clamd down while on-access is configured: warn, level 4" \
+	test "$(t_json "$v" "[(f['severity'], f['level']) for f in j['findings'] if f['id']=='antivirus.clamav.engine_down'][0]")" = "('warn', 4)"
+t_check "clamd down: the detail says why it should run" \
+	av_has "$v" antivirus.clamav.engine_down "$conf configures on-access scanning" detail
+t_check "clamd down: not called 'not in use'" \
+	test "$(av_count "$v" antivirus.clamav.not_used)" = 0
+
 t_check "no fanotify watcher once clamonacc stopped" t_has_finding "$v" antivirus.watch.none
 t_check "no watch warning once clamonacc stopped" \
 	test "$(av_count "$v" antivirus.watch.no_exclusion)" = 0
 t_check "no slowdown without clamonacc" t_has_finding "$v" antivirus.timing.ok
+
+# ClamAV installed but not used: a clamd.conf without on-access scanning,
+# no clamd, no clamonacc, nothing names its socket: information only.
+cat >"$T_DIR/idle.conf" <<CONF
+DatabaseDirectory $T_DIR/db
+LocalSocket $T_DIR/idle.sock
+Foreground yes
+CONF
+cat >"$T_DIR/idle-rdiag.conf" <<CONF
+[product]
+data_dir = $app
+[antivirus]
+clamd_conf = $T_DIR/idle.conf
+files = 5
+CONF
+v="$T_DIR/idle.json"
+"$RDIAG" run --only antivirus --config "$T_DIR/idle-rdiag.conf" --json \
+	--no-bundle >"$v" 2>"$v.err" || true
+t_check "installed, not used: information" \
+	test "$(t_json "$v" "[(f['severity'], f['level']) for f in j['findings'] if f['id']=='antivirus.clamav.not_used'][0]")" = "('info', 4)"
+t_check "installed, not used: no engine warning" \
+	test "$(av_count "$v" antivirus.clamav.engine_down)" = 0
+t_check "installed, not used: the detail names the socket asked" \
+	av_has "$v" antivirus.clamav.not_used "$T_DIR/idle.sock" detail
+# The same clamd.conf served by a real clamd: the engine answers.
+clamd -c "$T_DIR/idle.conf" >"$T_DIR/idle.out" 2>&1 &
+idle_pid=$!
+T_PIDS+=("$idle_pid")
+for _ in $(seq 1 300); do [ -S "$T_DIR/idle.sock" ] && break; sleep 0.1; done
+v="$T_DIR/idle-up.json"
+"$RDIAG" run --only antivirus --config "$T_DIR/idle-rdiag.conf" --json \
+	--no-bundle >"$v" 2>"$v.err" || true
+t_check "clamd started with it: the engine answers" \
+	t_has_finding "$v" antivirus.clamav.engine_ok
+t_check "clamd started with it: not 'not in use'" \
+	test "$(av_count "$v" antivirus.clamav.not_used)" = 0
+kill "$idle_pid" 2>/dev/null || true
+wait "$idle_pid" 2>/dev/null || true
 
 # Two real-time products, from processes started under their names.
 mkdir -p "$T_DIR/opt/sophos-spl/plugins/av/sbin" "$T_DIR/opt/microsoft/mdatp/sbin"

@@ -611,13 +611,11 @@ static void test_run_two_products(void **state)
 	free(root);
 }
 
-static void test_run_nothing(void **state)
+/* A fresh root under tmpl where only init runs. */
+static void init_only_root(char *tmpl)
 {
-	char tmpl[] = "/tmp/rdiag-av-root-XXXXXX";
-	struct harness_run run;
 	char *p;
 
-	(void)state;
 	assert_non_null(mkdtemp(tmpl));
 	p = xasprintf("%s/proc/1", tmpl);
 	mkdirs(p);
@@ -625,6 +623,15 @@ static void test_run_nothing(void **state)
 	p = xasprintf("%s/proc/1/comm", tmpl);
 	write_text(p, "init\n");
 	free(p);
+}
+
+static void test_run_nothing(void **state)
+{
+	char tmpl[] = "/tmp/rdiag-av-root-XXXXXX";
+	struct harness_run run;
+
+	(void)state;
+	init_only_root(tmpl);
 	harness_run(&collector_antivirus, tmpl, NULL, &run);
 	assert_finding(&run, "antivirus.product.none", "ok", 4);
 	assert_null(harness_finding(&run, "antivirus.product.conflict"));
@@ -882,6 +889,91 @@ static void test_run_av_test_and_settings(void **state)
 	fake_host_release(&h);
 }
 
+/*
+ * ClamAV installed, clamd not answering: information when nothing needs
+ * it, a warning when it should run (enabled at boot, or on-access
+ * scanning configured).
+ */
+static void run_clamav_idle(const char *conf, const char *link,
+			    struct harness_run *run, char *tmpl)
+{
+	char *p;
+
+	init_only_root(tmpl);
+	p = xasprintf("%s/etc/clamav", tmpl);
+	mkdirs(p);
+	free(p);
+	p = xasprintf("%s/etc/clamav/clamd.conf", tmpl);
+	write_text(p, conf);
+	free(p);
+	if (link) {
+		char *dir = xasprintf("%s/%s", tmpl, link);
+
+		*strrchr(dir, '/') = '\0';
+		mkdirs(dir);
+		free(dir);
+		p = xasprintf("%s/%s", tmpl, link);
+		assert_int_equal(
+			symlink("/lib/systemd/system/clamav-daemon.service", p),
+			0);
+		free(p);
+	}
+	harness_run(&collector_antivirus, tmpl, NULL, run);
+}
+
+static void test_run_clamav_not_used(void **state)
+{
+	static const char plain[] = "LocalSocket /run/none/clamd.ctl\n";
+	static const char onacc[] = "LocalSocket /run/none/clamd.ctl\n"
+				    "OnAccessIncludePath /srv\n";
+	struct harness_run run;
+	json_t *f;
+
+	(void)state;
+	{
+		char tmpl[] = "/tmp/rdiag-av-idle-XXXXXX";
+
+		run_clamav_idle(plain, NULL, &run, tmpl);
+		f = assert_finding(&run, "antivirus.clamav.not_used", "info",
+				   4);
+		assert_string_equal(text_of(f, "title"),
+				    "ClamAV is installed but not in use");
+		assert_non_null(
+			strstr(text_of(f, "detail"), "/run/none/clamd.ctl"));
+		assert_null(
+			harness_finding(&run, "antivirus.clamav.engine_down"));
+		harness_release(&run);
+		rm_rf(tmpl);
+	}
+	{
+		char tmpl[] = "/tmp/rdiag-av-idle-XXXXXX";
+
+		run_clamav_idle(plain,
+				"etc/systemd/system/multi-user.target.wants/"
+				"clamav-daemon.service",
+				&run, tmpl);
+		f = assert_finding(&run, "antivirus.clamav.engine_down", "warn",
+				   4);
+		assert_non_null(
+			strstr(text_of(f, "detail"), "enabled at boot"));
+		assert_non_null(strstr(text_of(f, "hint"), "your IT"));
+		assert_null(harness_finding(&run, "antivirus.clamav.not_used"));
+		harness_release(&run);
+		rm_rf(tmpl);
+	}
+	{
+		char tmpl[] = "/tmp/rdiag-av-idle-XXXXXX";
+
+		run_clamav_idle(onacc, NULL, &run, tmpl);
+		f = assert_finding(&run, "antivirus.clamav.engine_down", "warn",
+				   4);
+		assert_non_null(strstr(text_of(f, "detail"),
+				       "configures on-access scanning"));
+		harness_release(&run);
+		rm_rf(tmpl);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -902,6 +994,7 @@ int main(void)
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_run_two_products),
 		cmocka_unit_test(test_run_nothing),
+		cmocka_unit_test(test_run_clamav_not_used),
 		cmocka_unit_test(test_run_mdatp),
 		cmocka_unit_test(test_run_clamonacc_watches),
 		cmocka_unit_test(test_run_clamonacc_excluded),
