@@ -12,6 +12,7 @@
 
 #include "cli/command.h"
 #include "cli/review_cli.h"
+#include "core/bundle_format.h"
 
 #define DIFF_USAGE                                                        \
 	"usage: rdiag diff OLD NEW [options]\n"                           \
@@ -162,7 +163,7 @@ static json_t *diff_build(const struct review *a, const struct review *b)
 	json_decref(xb);
 	return json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:o, s:o, s:o, "
 			 "s:o, s:o}",
-			 "format", "rdiag-diff/1", "old", "bundle", a->path,
+			 "format", BUNDLE_FORMAT_DIFF, "old", "bundle", a->path,
 			 "sha256", a->sha256, "new", "bundle", b->path,
 			 "sha256", b->sha256, "appeared", appeared,
 			 "disappeared", gone, "severity_changed", changed,

@@ -68,15 +68,9 @@ static bool selected(json_t *only, const char *name)
 /* "collectors/NAME/..." of a selected collector. */
 static bool path_selected(json_t *only, const char *path)
 {
-	const char *p = path + strlen("collectors/"), *slash;
-	char *name;
-	bool yes;
+	char *name = bundle_path_collector(path);
+	bool yes = name && selected(only, name);
 
-	if (strncmp(path, "collectors/", strlen("collectors/")) != 0 ||
-	    !(slash = strchr(p, '/')))
-		return false;
-	name = xstrndup(p, (size_t)(slash - p));
-	yes = selected(only, name);
 	free(name);
 	return yes;
 }
@@ -85,22 +79,23 @@ static bool path_selected(json_t *only, const char *path)
 static int parse_part(const char *part, char **ret_dir, char **ret_base,
 		      enum bundle_compress *ret_c)
 {
-	static const struct {
-		const char *suffix;
-		enum bundle_compress c;
-	} sfx[] = { { ".tar.gz", BUNDLE_GZIP }, { ".tar.zst", BUNDLE_ZSTD } };
+	static const enum bundle_compress comps[] = { BUNDLE_GZIP,
+						      BUNDLE_ZSTD };
 	char *d = xstrdup(part), *b = xstrdup(part);
 	const char *base = basename(b);
 	size_t len = strlen(base);
 	int r = -EINVAL;
 
-	for (size_t i = 0; i < ARRAY_SIZE(sfx); i++) {
-		size_t sl = strlen(sfx[i].suffix);
+	for (size_t i = 0; i < ARRAY_SIZE(comps); i++) {
+		/* ".tar.gz", ".tar.zst" */
+		const char *sfx = bundle_suffix(comps[i]);
+		size_t sl = strlen(sfx) + 1;
 
-		if (len > sl && strcmp(base + len - sl, sfx[i].suffix) == 0) {
+		if (len > sl && base[len - sl] == '.' &&
+		    strcmp(base + len - sl + 1, sfx) == 0) {
 			*ret_base = xstrndup(base, len - sl);
 			*ret_dir = xstrdup(dirname(d));
-			*ret_c = sfx[i].c;
+			*ret_c = comps[i];
 			r = 0;
 		}
 	}
@@ -109,31 +104,43 @@ static int parse_part(const char *part, char **ret_dir, char **ret_base,
 	return r;
 }
 
-static json_t *sub_manifest(const struct review *r, json_t *only)
+/*
+ * The source's manifest with only the selected collectors and where it
+ * came from; *ret_m borrows from r and from *ret_extra and
+ * *ret_cols, which the caller frees.
+ */
+static void sub_manifest(const struct review *r, json_t *only,
+			 struct bundle_manifest *ret_m, json_t **ret_extra,
+			 struct bundle_manifest_collector **ret_cols)
 {
-	json_t *m = json_deep_copy(r->manifest), *cols = json_array(), *c;
+	struct bundle_manifest_collector *cols =
+		xcalloc(r->man.ncollectors + 1, sizeof(*cols));
 	unsigned char d[crypto_hash_sha256_BYTES];
 	char hex[sizeof(d) * 2 + 1];
-	size_t i;
+	json_t *extra = json_copy(r->man.extra), *red = json_object();
+	size_t n = 0;
 
-	json_array_foreach(json_object_get(r->manifest, "collectors"), i, c)
-	{
-		if (selected(only,
-			     json_string_value(json_object_get(c, "name"))))
-			json_array_append(cols, c);
-	}
-	json_object_set_new(m, "collectors", cols);
-	json_object_del(m, "files");
+	*ret_m = r->man;
+	for (size_t i = 0; i < r->man.ncollectors; i++)
+		if (selected(only, r->man.collectors[i].name))
+			cols[n++] = r->man.collectors[i];
+	ret_m->collectors = cols;
+	ret_m->ncollectors = n;
+	ret_m->files = NULL;
+	ret_m->redactions = NULL;
 	crypto_hash_sha256(d, (const unsigned char *)r->manifest_text,
 			   r->manifest_len);
 	sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
-	json_object_set_new(
-		m, "exported_from",
-		json_pack("{s:s, s:s, s:s, s:O, s:O}", "bundle", r->top,
-			  "sha256", r->sha256, "manifest_sha256", hex,
-			  "collectors", only, "redactions",
-			  r->redactions ? r->redactions : json_object()));
-	return m;
+	json_object_set_new(extra, "exported_from",
+			    json_pack("{s:s, s:s, s:s, s:O, s:O}", "bundle",
+				      r->top, "sha256", r->sha256,
+				      "manifest_sha256", hex, "collectors",
+				      only, "redactions",
+				      r->redactions ? r->redactions : red));
+	json_decref(red);
+	ret_m->extra = extra;
+	*ret_extra = extra;
+	*ret_cols = cols;
 }
 
 static char *sub_report(struct review *r, json_t *only, json_t **ret_findings)
@@ -174,7 +181,7 @@ static char *sub_report(struct review *r, json_t *only, json_t **ret_findings)
 /* The original findings (unsanitised) of the selected collectors. */
 static char *sub_findings(const char *tmp, json_t *only)
 {
-	char *path = xasprintf("%s/findings.json", tmp), *text;
+	char *path = xasprintf("%s/%s", tmp, BUNDLE_FINDINGS), *text;
 	json_t *all = json_load_file(path, 0, NULL), *keep = json_array(), *f;
 	size_t i;
 
@@ -198,7 +205,9 @@ static int write_part(struct review *r, const char *tmp, json_t *only,
 	char *dir = NULL, *base = NULL, *err = NULL, *path = NULL;
 	char *findings = NULL, *report = NULL, sha[65];
 	enum bundle_compress comp;
-	json_t *m = NULL, *sub_fs = NULL, *p;
+	struct bundle_manifest m;
+	struct bundle_manifest_collector *cols = NULL;
+	json_t *extra = NULL, *sub_fs = NULL, *p;
 	uint64_t size = 0;
 	size_t i, nfiles = 0;
 	int rc = 0, q = 0;
@@ -234,13 +243,13 @@ static int write_part(struct review *r, const char *tmp, json_t *only,
 		q = -ENOMEM;
 		goto fail;
 	}
-	if ((q = bundle_add_data(b, "findings.json", findings, strlen(findings),
+	if ((q = bundle_add_data(b, BUNDLE_FINDINGS, findings, strlen(findings),
 				 &err)) < 0 ||
-	    (q = bundle_add_data(b, "report.txt", report, strlen(report),
+	    (q = bundle_add_data(b, BUNDLE_REPORT, report, strlen(report),
 				 &err)) < 0)
 		goto fail;
-	m = sub_manifest(r, only);
-	q = bundle_close(b, m, &path, &size, sha, &err);
+	sub_manifest(r, only, &m, &extra, &cols);
+	q = bundle_close(b, &m, &path, &size, sha, &err);
 	b = NULL;
 	if (q < 0)
 		goto fail;
@@ -257,7 +266,8 @@ fail:
 		     ? EXIT_CANTCREAT
 		     : EXIT_SOFTWARE;
 out:
-	json_decref(m);
+	json_decref(extra);
+	free(cols);
 	json_decref(sub_fs);
 	free(findings);
 	free(report);

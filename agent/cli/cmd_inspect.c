@@ -11,6 +11,7 @@
 
 #include "cli/command.h"
 #include "cli/review_cli.h"
+#include "core/bundle_format.h"
 #include "core/report.h"
 #include "review/html.h"
 
@@ -129,7 +130,7 @@ static json_t *inspect_json(struct review *r)
 				  c->truncated, "rejected",
 				  (json_int_t)c->rejected, "facts", c->facts));
 	}
-	json_object_set_new(o, "format", json_string("rdiag-inspect/1"));
+	json_object_set_new(o, "format", json_string(BUNDLE_FORMAT_INSPECT));
 	json_object_set_new(o, "intact", json_true());
 	json_object_set_new(o, "bundle", json_string(r->path));
 	json_object_set_new(o, "sha256", json_string(r->sha256));
@@ -189,9 +190,9 @@ static int cmd_inspect(int argc, char **argv)
 	    0) {
 		if (json) {
 			json_t *o = json_pack("{s:s, s:b, s:s, s:s}", "format",
-					      "rdiag-inspect/1", "intact", 0,
-					      "bundle", argv[optind], "error",
-					      reason);
+					      BUNDLE_FORMAT_INSPECT, "intact",
+					      0, "bundle", argv[optind],
+					      "error", reason);
 
 			if (o)
 				json_dumpf(o, stdout,

@@ -203,42 +203,60 @@ static int write_records_file(const char *path, json_t *records)
 	return r;
 }
 
-static json_t *manifest_base(const struct run_opts *o,
-			     const struct collector_result *res, size_t n,
-			     time_t started, struct redactor *red)
+/*
+ * What the run knows for manifest.json; bundle_close() adds the files and
+ * redactions and bundle_manifest_build() writes it.
+ */
+struct run_manifest {
+	struct bundle_manifest m;
+	struct bundle_manifest_collector *cols;
+	char started[32], finished[32];
+	char *command_line; /* redacted */
+};
+
+static void manifest_base(struct run_manifest *rm, const struct run_opts *o,
+			  const struct collector_result *res, size_t n,
+			  time_t started, struct redactor *red)
 {
-	char t0[32], t1[32];
-	json_t *m = json_object(), *cols = json_array();
 	struct buf clean;
 
-	utc_iso8601(started, t0, sizeof(t0));
-	utc_iso8601(time(NULL), t1, sizeof(t1));
+	memset(rm, 0, sizeof(*rm));
+	utc_iso8601(started, rm->started, sizeof(rm->started));
+	utc_iso8601(time(NULL), rm->finished, sizeof(rm->finished));
 	buf_init(&clean, 1 << 20);
 	redact_buf(red, o->command_line, strlen(o->command_line), &clean);
-	json_object_set_new(m, "format", json_string("rdiag-bundle/1"));
-	json_object_set_new(m, "agent_version", json_string(RDIAG_VERSION));
-	json_object_set_new(m, "host", json_string(o->host));
-	json_object_set_new(m, "ticket",
-			    o->ticket ? json_string(o->ticket) : json_null());
-	json_object_set_new(m, "started", json_string(t0));
-	json_object_set_new(m, "finished", json_string(t1));
-	json_object_set_new(m, "command_line", json_string(clean.data));
-	buf_release(&clean);
+	rm->command_line = buf_detach(&clean, NULL);
+	rm->cols = xcalloc(n + 1, sizeof(*rm->cols));
 	for (size_t i = 0; i < n; i++) {
 		const struct collector_result *r = &res[i];
 
-		json_array_append_new(
-			cols, json_pack("{s:s, s:s, s:s?, s:I, s:I, s:b, s:I}",
-					"name", r->collector->name, "status",
-					collector_status_name(r->status),
-					"reason", r->reason, "duration_ms",
-					(json_int_t)r->duration_ms, "records",
-					(json_int_t)json_array_size(r->records),
-					"truncated", r->truncated, "rejected",
-					(json_int_t)r->rejected));
+		rm->cols[i] = (struct bundle_manifest_collector){
+			.name = r->collector->name,
+			.reason = r->reason,
+			.status = r->status,
+			.duration_ms = r->duration_ms,
+			.records = (int64_t)json_array_size(r->records),
+			.rejected = (int64_t)r->rejected,
+			.truncated = r->truncated,
+		};
 	}
-	json_object_set_new(m, "collectors", cols);
-	return m;
+	rm->m = (struct bundle_manifest){
+		.agent_version = RDIAG_VERSION,
+		.host = o->host,
+		.ticket = o->ticket,
+		.started = rm->started,
+		.finished = rm->finished,
+		.command_line = rm->command_line,
+		.collectors = rm->cols,
+		.ncollectors = n,
+	};
+}
+
+static void run_manifest_release(struct run_manifest *rm)
+{
+	free(rm->cols);
+	free(rm->command_line);
+	memset(rm, 0, sizeof(*rm));
 }
 
 /* Add every artifact a collector declared, refusing anything unsafe. */
@@ -258,7 +276,7 @@ static int add_artifacts(struct bundle *b, const struct collector_result *r,
 		if (!record_is(rec, "artifact") || !p)
 			continue;
 		src = xasprintf("%s/%s", r->staging, p);
-		arc = xasprintf("collectors/%s/%s", r->collector->name, p);
+		arc = bundle_collector_path(r->collector->name, p);
 		q = bundle_add_file(b, arc, src, true, &err);
 		if (q < 0) {
 			/* A declared artifact that is missing or unsafe is
@@ -297,7 +315,8 @@ static int add_staged(struct bundle *b, const char *staging, const char *name,
 
 static int build_bundle(const struct run_opts *o, const char *staging,
 			struct collector_result *res, size_t n,
-			json_t *findings, json_t *manifest,
+			json_t *findings,
+			const struct bundle_manifest *manifest,
 			struct redactor *red, struct sign_run *sr,
 			struct verdict *v, char **ret_path, char ret_sha[65],
 			char **ret_err)
@@ -320,10 +339,10 @@ static int build_bundle(const struct run_opts *o, const char *staging,
 	for (size_t i = 0; i < n && r == 0; i++) {
 		char *recs = xasprintf("%s/%s.records.jsonl", staging,
 				       res[i].collector->name);
-		char *arc = xasprintf("collectors/%s/records.jsonl",
-				      res[i].collector->name);
-		char *err_arc = xasprintf("collectors/%s/stderr.txt",
-					  res[i].collector->name);
+		char *arc = bundle_collector_path(res[i].collector->name,
+						  BUNDLE_RECORDS);
+		char *err_arc = bundle_collector_path(res[i].collector->name,
+						      BUNDLE_STDERR);
 		char *err_name = xasprintf("%s.stderr", res[i].collector->name);
 
 		r = write_records_file(recs, res[i].records);
@@ -347,12 +366,12 @@ static int build_bundle(const struct run_opts *o, const char *staging,
 
 		r = write_json_file(fpath, findings);
 		if (r == 0)
-			r = bundle_add_file(b, "findings.json", fpath, true,
+			r = bundle_add_file(b, BUNDLE_FINDINGS, fpath, true,
 					    ret_err);
 		if (r == 0 && (rf = fopen(rpath, "wx"))) {
 			report_text(rf, v, false, true);
 			fclose(rf);
-			r = bundle_add_file(b, "report.txt", rpath, true,
+			r = bundle_add_file(b, BUNDLE_REPORT, rpath, true,
 					    ret_err);
 		}
 		free(fpath);
@@ -362,7 +381,7 @@ static int build_bundle(const struct run_opts *o, const char *staging,
 		char *lpath = xasprintf("%s/rdiag.log", staging);
 
 		log_msg("bundle complete; writing manifest");
-		r = bundle_add_file(b, "rdiag.log", lpath, true, ret_err);
+		r = bundle_add_file(b, BUNDLE_LOG, lpath, true, ret_err);
 		free(lpath);
 	}
 	if (r < 0) {
@@ -433,7 +452,8 @@ int cmd_run_execute(struct run_opts *o)
 	struct verdict v;
 	struct upload_opts uo;
 	struct sign_run sr = { 0 };
-	json_t *findings = NULL, *manifest = NULL;
+	json_t *findings = NULL;
+	struct run_manifest manifest = { 0 };
 	char *staging = NULL, *logpath = NULL, *bundle_path = NULL;
 	char *err = NULL, sha[65] = "";
 	time_t started = time(NULL);
@@ -550,8 +570,8 @@ int cmd_run_execute(struct run_opts *o)
 	if (!o->no_bundle) {
 		if (!o->quiet)
 			fprintf(stderr, "rdiag: writing bundle\n");
-		manifest = manifest_base(o, res, n, started, red);
-		r = build_bundle(o, staging, res, n, findings, manifest, red,
+		manifest_base(&manifest, o, res, n, started, red);
+		r = build_bundle(o, staging, res, n, findings, &manifest.m, red,
 				 &sr, &v, &bundle_path, sha, &err);
 		if (r < 0) {
 			if (r == -EINTR)
@@ -593,7 +613,7 @@ out:
 			  staging);
 	runner_results_free(res, n);
 	json_decref(findings);
-	json_decref(manifest);
+	run_manifest_release(&manifest);
 	redactor_free(red);
 	sign_run_release(&sr);
 	free(staging);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli/command.h"
+#include "core/bundle_format.h"
 #include "ticket/ticket.h"
 #include "upload/upload.h"
 
@@ -54,7 +55,7 @@ int upload_cmd_run(const char *bundle, const char *url,
 			printf("  receipt:     %s.receipt.json\n", bundle);
 		}
 		if (r == 0 && o->remove_after) {
-			char *side = xasprintf("%s.sha256", bundle);
+			char *side = bundle_sidecar_path(bundle);
 
 			if (unlink(bundle) < 0)
 				cmd_error("cannot remove '%s': %s, ignoring",
@@ -86,8 +87,8 @@ int upload_cmd_run(const char *bundle, const char *url,
 	}
 	if (o->json) {
 		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:i}", "format",
-				      "rdiag-upload-receipt/1", "status",
-				      "failed", "target", shown, "error", err,
+				      BUNDLE_FORMAT_RECEIPT, "status", "failed",
+				      "target", shown, "error", err,
 				      "exit_code", code);
 
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);

@@ -23,10 +23,10 @@
 #include <unistd.h>
 
 #include "core/bundle.h"
+#include "core/bundle_format.h"
 #include "core/textdecode.h"
 #include "rdiag/util.h"
 
-#define BUNDLE_FORMAT "rdiag-bundle/1"
 /* Read buffers; big reads keep syscalls off the profile. */
 #define BUNDLE_IO_SIZE (256 * 1024)
 /* Output block size handed to the write callback. */
@@ -647,7 +647,7 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 	b->dir = xstrdup(dir);
 	b->top = xstrdup(base);
 	b->name = xasprintf("%s.%s", base, bundle_suffix(c));
-	b->partial = xasprintf("%s.partial", b->name);
+	b->partial = bundle_partial_path(b->name);
 	b->path = xasprintf("%s/%s", dir, b->name);
 	b->files = json_array();
 	b->omitted = json_array();
@@ -657,7 +657,7 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 	b->mtime = time(NULL);
 	crypto_hash_sha256_init(&b->out_hash);
 	/* Reserved for bundle_close(). */
-	json_object_set_new(b->seen, "manifest.json", json_true());
+	json_object_set_new(b->seen, BUNDLE_MANIFEST, json_true());
 
 	b->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (b->dir_fd < 0) {
@@ -666,7 +666,7 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 		goto out;
 	}
 	/* rename() would replace them silently. */
-	sidecar = xasprintf("%s.sha256", b->name);
+	sidecar = bundle_sidecar_path(b->name);
 	if (fstatat(b->dir_fd, b->name, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
 	    fstatat(b->dir_fd, sidecar, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		r = set_err(ret_err, -EEXIST, "bundle '%s' already exists",
@@ -1013,27 +1013,16 @@ int bundle_add_data(struct bundle *b, const char *arcpath, const void *data,
 	return bundle_queue_entry(b, op, ret_err);
 }
 
-/*
- * format first, then the caller's fields in their order, then what only the
- * bundle knows. The caller cannot override format, files or redactions.
- */
-static json_t *bundle_manifest(struct bundle *b, json_t *base)
+/* The caller's manifest with what only the bundle knows. */
+static json_t *bundle_manifest(struct bundle *b,
+			       const struct bundle_manifest *base)
 {
-	json_t *m = json_object(), *red = json_object(), *v;
-	const char *key;
+	struct bundle_manifest m;
+	json_t *red = json_object(), *j;
 
-	json_object_set_new(m, "format", json_string(BUNDLE_FORMAT));
-	if (json_is_object(base)) {
-		json_object_foreach(base, key, v)
-		{
-			if (strcmp(key, "format") != 0 &&
-			    strcmp(key, "files") != 0 &&
-			    strcmp(key, "redactions") != 0 &&
-			    strcmp(key, "omitted") != 0)
-				json_object_set(m, key, v);
-		}
-	}
-	json_object_set(m, "files", b->files);
+	memset(&m, 0, sizeof(m));
+	if (base)
+		m = *base;
 	for (size_t i = 0; b->red && i < redact_rule_count(); i++) {
 		uint64_t n = redactor_count(b->red, i);
 
@@ -1041,10 +1030,12 @@ static json_t *bundle_manifest(struct bundle *b, json_t *base)
 			json_object_set_new(red, redact_rule_name(i),
 					    json_integer((json_int_t)n));
 	}
-	json_object_set_new(m, "redactions", red);
-	if (json_array_size(b->omitted) > 0)
-		json_object_set(m, "omitted", b->omitted);
-	return m;
+	m.files = b->files;
+	m.redactions = red;
+	m.omitted = b->omitted;
+	j = bundle_manifest_build(&m);
+	json_decref(red);
+	return j;
 }
 
 /*
@@ -1054,7 +1045,7 @@ static json_t *bundle_manifest(struct bundle *b, json_t *base)
 static int bundle_write_sidecar(struct bundle *b, const char *tmpname,
 				const char *hex, char **ret_err)
 {
-	char *line = xasprintf("%s  %s\n", hex, b->name);
+	char *line = bundle_sidecar_line(hex, b->name);
 	int fd, r = 0;
 
 	fd = openat(b->dir_fd, tmpname,
@@ -1084,7 +1075,7 @@ void bundle_set_signer(struct bundle *b,
 {
 	b->signer = sign;
 	b->signer_arg = arg;
-	json_object_set_new(b->seen, "manifest.sig", json_true());
+	json_object_set_new(b->seen, BUNDLE_SIGNATURE, json_true());
 }
 
 /* manifest.sig over the exact bytes of manifest.json (text + newline). */
@@ -1105,13 +1096,14 @@ static int bundle_write_signature(struct bundle *b, const char *text,
 	if (!sig)
 		return set_err(ret_err, -EINVAL,
 			       "cannot sign the manifest of '%s'", b->path);
-	r = bundle_write_mem(b, "manifest.sig", sig, strlen(sig), ret_err);
+	r = bundle_write_mem(b, BUNDLE_SIGNATURE, sig, strlen(sig), ret_err);
 	free(sig);
 	return r;
 }
 
-int bundle_close(struct bundle *b, json_t *base_manifest, char **ret_path,
-		 uint64_t *ret_size, char ret_sha256[65], char **ret_err)
+int bundle_close(struct bundle *b, const struct bundle_manifest *manifest,
+		 char **ret_path, uint64_t *ret_size, char ret_sha256[65],
+		 char **ret_err)
 {
 	unsigned char digest[crypto_hash_sha256_BYTES];
 	char hex[crypto_hash_sha256_BYTES * 2 + 1];
@@ -1126,14 +1118,14 @@ int bundle_close(struct bundle *b, json_t *base_manifest, char **ret_path,
 	bundle_worker_stop(b, false);
 	if ((r = bundle_worker_err(b, ret_err)) < 0)
 		goto out;
-	m = bundle_manifest(b, base_manifest);
+	m = bundle_manifest(b, manifest);
 	text = json_dumps(m, JSON_INDENT(2));
 	if (!text) {
 		r = set_err(ret_err, -ENOMEM,
 			    "cannot format the manifest of '%s'", b->path);
 		goto out;
 	}
-	if ((r = bundle_write_header(b, "manifest.json", false,
+	if ((r = bundle_write_header(b, BUNDLE_MANIFEST, false,
 				     (int64_t)strlen(text) + 1, ret_err)) < 0 ||
 	    (r = bundle_write_data(b, text, strlen(text), ret_err)) < 0 ||
 	    (r = bundle_write_data(b, "\n", 1, ret_err)) < 0 ||
@@ -1160,8 +1152,8 @@ int bundle_close(struct bundle *b, json_t *base_manifest, char **ret_path,
 
 	crypto_hash_sha256_final(&b->out_hash, digest);
 	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
-	side = xasprintf("%s.sha256", b->name);
-	side_tmp = xasprintf("%s.partial", side);
+	side = bundle_sidecar_path(b->name);
+	side_tmp = bundle_partial_path(side);
 	if ((r = bundle_write_sidecar(b, side_tmp, hex, ret_err)) < 0)
 		goto out;
 	side_created = true;

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/bundle_format.h"
 #include "core/redact.h"
 
 enum bundle_compress {
@@ -59,14 +60,16 @@ void bundle_set_signer(struct bundle *b,
 		       void *arg);
 
 /*
- * Finish: write manifest.json from base_manifest (borrowed; the bundle adds
- * "files" and "redactions"), close the archive, fsync, rename NAME.partial to
- * NAME, write NAME.sha256. On success *ret_path is the final path, *ret_size
- * its size and ret_sha256 its hex digest (65 bytes). Frees b either way;
- * on failure nothing is left under the final name or as .partial.
+ * Finish: write manifest.json built by bundle_manifest_build() from
+ * manifest (borrowed, may be NULL; the bundle sets "files" and
+ * "redactions"), close the archive, fsync, rename NAME.partial to NAME,
+ * write NAME.sha256. On success *ret_path is the final path, *ret_size its
+ * size and ret_sha256 its hex digest (65 bytes). Frees b either way; on
+ * failure nothing is left under the final name or as .partial.
  */
-int bundle_close(struct bundle *b, json_t *base_manifest, char **ret_path,
-		 uint64_t *ret_size, char ret_sha256[65], char **ret_err);
+int bundle_close(struct bundle *b, const struct bundle_manifest *manifest,
+		 char **ret_path, uint64_t *ret_size, char ret_sha256[65],
+		 char **ret_err);
 
 /* Give up: remove the .partial file and free b. */
 void bundle_abort(struct bundle *b);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/bundle_format.h"
 #include "core/report.h"
 
 struct group {
@@ -349,7 +350,7 @@ json_t *report_json(const struct verdict *v)
 		}
 		json_array_append_new(fs, c);
 	}
-	json_object_set_new(o, "format", json_string("rdiag-verdict/1"));
+	json_object_set_new(o, "format", json_string(BUNDLE_FORMAT_VERDICT));
 	json_object_set_new(o, "host", json_string(v->host));
 	json_object_set_new(o, "ticket",
 			    v->ticket ? json_string(v->ticket) : json_null());

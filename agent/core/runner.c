@@ -57,6 +57,17 @@ const char *collector_status_name(enum collector_status s)
 	return (unsigned)s < ARRAY_SIZE(status_names) ? status_names[s] : "?";
 }
 
+int collector_status_from_name(const char *name, enum collector_status *ret)
+{
+	for (size_t i = 0; name && i < ARRAY_SIZE(status_names); i++) {
+		if (strcmp(name, status_names[i]) == 0) {
+			*ret = (enum collector_status)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 /*
  * A worker must not read the customer's terminal nor write to the verdict's
  * stdout: stdin is /dev/null and whatever a library prints goes to

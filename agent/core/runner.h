@@ -26,6 +26,8 @@ enum collector_status {
 
 /* "ok", "partial", "timeout", "crashed", "skipped". */
 const char *collector_status_name(enum collector_status s);
+/* Its inverse: 0, or -EINVAL for a name that is none of those. */
+int collector_status_from_name(const char *name, enum collector_status *ret);
 
 struct collector_result {
 	const struct collector *collector;

@@ -36,8 +36,6 @@ struct sign_key {
 	unsigned char pub[crypto_box_PUBLICKEYBYTES];
 };
 
-/* Name of the entry holding the signature. */
-#define SIGN_ENTRY "manifest.sig"
 /* The first bytes of an encrypted bundle. */
 #define SIGN_ENC_MAGIC     "RDIAGENC1\n"
 #define SIGN_ENC_MAGIC_LEN 10

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/bundle_format.h"
 #include "core/sign_run.h"
 #include "rdiag/util.h"
 
@@ -42,7 +43,7 @@ char *sign_run_signer(void *arg, const void *m, size_t len)
 
 static void remove_plain(const char *plain_path)
 {
-	char *side = xasprintf("%s.sha256", plain_path);
+	char *side = bundle_sidecar_path(plain_path);
 
 	unlink(plain_path);
 	unlink(side);
@@ -77,7 +78,7 @@ static int hash_file(int fd, char hex[65], uint64_t *ret_size)
 static int write_sidecar(int dir_fd, const char *tmp, const char *hex,
 			 const char *name)
 {
-	char *line = xasprintf("%s  %s\n", hex, name);
+	char *line = bundle_sidecar_line(hex, name);
 	int fd, r;
 
 	fd = openat(dir_fd, tmp,
@@ -106,10 +107,10 @@ int sign_run_encrypt(struct sign_run *s, const char *plain_path,
 	int in = -1, out = -1, dir_fd = -1, r;
 	uint64_t size = 0;
 
-	name = xasprintf("%s.enc", basename(copy));
-	partial = xasprintf("%s.partial", name);
-	side = xasprintf("%s.sha256", name);
-	side_tmp = xasprintf("%s.partial", side);
+	name = xasprintf("%s%s", basename(copy), BUNDLE_ENCRYPTED_SUFFIX);
+	partial = bundle_partial_path(name);
+	side = bundle_sidecar_path(name);
+	side_tmp = bundle_partial_path(side);
 	dir_fd = open(out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir_fd < 0) {
 		r = -errno;

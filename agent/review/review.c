@@ -18,12 +18,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/bundle_format.h"
 #include "rdiag/buf.h"
 #include "rdiag/utf8.h"
 #include "rdiag/util.h"
 #include "review/review.h"
 
-#define REVIEW_FORMAT      "rdiag-bundle/1"
 #define REVIEW_IO_SIZE     (64 * 1024)
 #define REVIEW_PATH_MAX    1024
 #define REVIEW_SIDECAR_MAX 4096
@@ -350,15 +350,9 @@ out:
 /* Which files are kept in memory: the JSON documents the reader needs. */
 static bool want_kept(const char *rel)
 {
-	const char *p;
-
-	if (strcmp(rel, "manifest.json") == 0 || strcmp(rel, SIGN_ENTRY) == 0 ||
-	    strcmp(rel, "findings.json") == 0)
-		return true;
-	if (strncmp(rel, "collectors/", 11) != 0)
-		return false;
-	p = strchr(rel + 11, '/');
-	return p && p > rel + 11 && strcmp(p, "/records.jsonl") == 0;
+	return strcmp(rel, BUNDLE_MANIFEST) == 0 ||
+	       strcmp(rel, BUNDLE_SIGNATURE) == 0 ||
+	       strcmp(rel, BUNDLE_FINDINGS) == 0 || bundle_path_is_records(rel);
 }
 
 static struct kept *reader_kept(const struct reader *rd, const char *rel)
@@ -497,12 +491,12 @@ static int reader_entry(struct reader *rd, struct archive_entry *e,
 	if ((r = reader_check_name(rd, name, dir, &rel, ret_err)) < 0 ||
 	    (r = reader_check_unique(rd, rel, dir, ret_err)) < 0)
 		return r;
-	if (rd->after_manifest && strcmp(rel, SIGN_ENTRY) != 0)
+	if (rd->after_manifest && strcmp(rel, BUNDLE_SIGNATURE) != 0)
 		return review_err(ret_err, -EBADMSG,
 				  "entry '%s' follows manifest.json, which "
 				  "must be last",
 				  name);
-	if (strcmp(rel, "manifest.json") == 0)
+	if (strcmp(rel, BUNDLE_MANIFEST) == 0)
 		rd->after_manifest = true;
 	if (dir) {
 		if (rd->sink && (r = rd->sink->dir(rd->sink->arg, rel)) < 0)
@@ -562,16 +556,6 @@ static void reader_release(struct reader *rd)
 	json_decref(rd->parents);
 }
 
-static bool hex64(const char *s)
-{
-	if (!s || strlen(s) != 64)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
-			return false;
-	return true;
-}
-
 static int parse_json(const struct reader *rd, const char *what,
 		      const struct buf *b, json_t **ret, char **ret_err)
 {
@@ -596,20 +580,18 @@ static int parse_json(const struct reader *rd, const char *what,
 	return 0;
 }
 
-/* manifest.files against what the archive held, both ways. */
+/*
+ * manifest.files (its shape already read by bundle_manifest_read()) against
+ * what the archive held, both ways.
+ */
 static int check_files(struct review *rv, struct reader *rd, char **ret_err)
 {
-	json_t *files = json_object_get(rv->manifest, "files"), *f, *got;
+	json_t *files = rv->man.files, *f, *got;
 	json_t *listed = json_object();
 	const char *path;
 	size_t i;
 	int r = 0;
 
-	if (!json_is_array(files)) {
-		r = review_err(ret_err, -EBADMSG,
-			       "manifest.json has no files list");
-		goto out;
-	}
 	json_array_foreach(files, i, f)
 	{
 		const char *sha =
@@ -618,21 +600,13 @@ static int check_files(struct review *rv, struct reader *rd, char **ret_err)
 		char *safe;
 
 		path = json_string_value(json_object_get(f, "path"));
-		if (!path || !json_is_integer(size) ||
-		    json_integer_value(size) < 0 || !hex64(sha)) {
-			r = review_err(ret_err, -EBADMSG,
-				       "manifest.json: files[%zu] needs path, "
-				       "size and sha256",
-				       i);
-			goto out;
-		}
 		safe = review_sanitize(path, false);
 		if (json_object_get(listed, path)) {
 			r = review_err(ret_err, -EBADMSG,
 				       "manifest.json lists '%s' twice", safe);
 		} else if (!(got = json_object_get(rd->files, path)) ||
-			   strcmp(path, "manifest.json") == 0 ||
-			   strcmp(path, SIGN_ENTRY) == 0) {
+			   strcmp(path, BUNDLE_MANIFEST) == 0 ||
+			   strcmp(path, BUNDLE_SIGNATURE) == 0) {
 			r = review_err(ret_err, -EBADMSG,
 				       "'%s' is in the manifest but not in the "
 				       "archive",
@@ -663,8 +637,8 @@ static int check_files(struct review *rv, struct reader *rd, char **ret_err)
 	json_object_foreach(rd->files, path, got)
 	{
 		if (json_object_get(listed, path) ||
-		    strcmp(path, "manifest.json") == 0 ||
-		    strcmp(path, SIGN_ENTRY) == 0)
+		    strcmp(path, BUNDLE_MANIFEST) == 0 ||
+		    strcmp(path, BUNDLE_SIGNATURE) == 0)
 			continue;
 		r = review_err(ret_err, -EBADMSG,
 			       "'%s' is in the archive but not in the manifest",
@@ -677,75 +651,27 @@ out:
 	return r;
 }
 
-static const char *const statuses[] = { "ok", "partial", "timeout", "crashed",
-					"skipped" };
-
-static bool collector_name_ok(const char *s)
+/* The manifest's collectors (already read), with texts made safe. */
+static void load_collectors(struct review *rv)
 {
-	if (!s || !*s || strlen(s) > 64)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-		      *s == '_'))
-			return false;
-	return true;
-}
-
-static char *opt_sanitized(json_t *v)
-{
-	const char *s = json_string_value(v);
-
-	return s ? review_sanitize(s, false) : NULL;
-}
-
-static int load_collectors(struct review *rv, char **ret_err)
-{
-	json_t *cols = json_object_get(rv->manifest, "collectors"), *c;
-	size_t i;
-
-	if (!json_is_array(cols))
-		return review_err(ret_err, -EBADMSG,
-				  "manifest.json has no collectors list");
 	rv->collectors =
-		xcalloc(json_array_size(cols) + 1, sizeof(*rv->collectors));
-	json_array_foreach(cols, i, c)
-	{
+		xcalloc(rv->man.ncollectors + 1, sizeof(*rv->collectors));
+	for (size_t i = 0; i < rv->man.ncollectors; i++) {
+		const struct bundle_manifest_collector *c =
+			&rv->man.collectors[i];
 		struct review_collector *rc = &rv->collectors[i];
-		const char *name =
-			json_string_value(json_object_get(c, "name"));
-		const char *st =
-			json_string_value(json_object_get(c, "status"));
-		bool known = false;
 
-		for (size_t k = 0; st && k < ARRAY_SIZE(statuses); k++)
-			known = known || strcmp(st, statuses[k]) == 0;
-		if (!collector_name_ok(name) || !known)
-			return review_err(
-				ret_err, -EBADMSG,
-				"manifest.json: collectors[%zu] "
-				"needs a name ([a-z0-9_]) and a known "
-				"status",
-				i);
-		if (review_collector_find(rv, name))
-			return review_err(ret_err, -EBADMSG,
-					  "manifest.json lists collector '%s' "
-					  "twice",
-					  name);
-		rc->name = xstrdup(name);
-		rc->status = xstrdup(st);
-		rc->reason = opt_sanitized(json_object_get(c, "reason"));
-		rc->duration_ms =
-			json_integer_value(json_object_get(c, "duration_ms"));
-		rc->records = json_integer_value(json_object_get(c, "records"));
-		rc->truncated = json_is_true(json_object_get(c, "truncated"));
-		rc->rejected =
-			json_integer_value(json_object_get(c, "rejected"));
-		if (rc->rejected < 0)
-			rc->rejected = 0;
+		rc->name = xstrdup(c->name);
+		rc->status = xstrdup(collector_status_name(c->status));
+		rc->reason =
+			c->reason ? review_sanitize(c->reason, false) : NULL;
+		rc->duration_ms = c->duration_ms;
+		rc->records = c->records;
+		rc->truncated = c->truncated;
+		rc->rejected = c->rejected < 0 ? 0 : c->rejected;
 		rc->facts = json_array();
 		rv->ncollectors++;
 	}
-	return 0;
 }
 
 /* Facts of one collector from its records.jsonl. */
@@ -820,7 +746,7 @@ static int load_findings(struct review *rv, const struct reader *rd,
 	static const char *const text_keys[] = {
 		"id", "collector", "severity", "title", "detail", "hint", "kb"
 	};
-	struct kept *k = reader_kept(rd, "findings.json");
+	struct kept *k = reader_kept(rd, BUNDLE_FINDINGS);
 	json_t *all = NULL, *f;
 	size_t i;
 	int r;
@@ -829,8 +755,12 @@ static int load_findings(struct review *rv, const struct reader *rd,
 	if (!k)
 		return review_err(ret_err, -EBADMSG,
 				  "the bundle has no findings.json");
-	if ((r = parse_json(rd, "findings.json", &k->data, &all, ret_err)) < 0)
+	if ((r = parse_json(rd, BUNDLE_FINDINGS, &k->data, &all, ret_err)) < 0)
 		return r;
+	rv->findings_text = xmalloc(k->data.len + 1);
+	memcpy(rv->findings_text, k->data.data, k->data.len);
+	rv->findings_text[k->data.len] = '\0';
+	rv->findings_len = k->data.len;
 	if (!json_is_array(all)) {
 		json_decref(all);
 		return review_err(ret_err, -EBADMSG,
@@ -883,7 +813,7 @@ static int load_findings(struct review *rv, const struct reader *rd,
 static int check_signature(struct review *rv, const struct reader *rd,
 			   const struct review_opts *o, char **ret_err)
 {
-	struct kept *sig = reader_kept(rd, SIGN_ENTRY);
+	struct kept *sig = reader_kept(rd, BUNDLE_SIGNATURE);
 	int r;
 
 	if (!sig) {
@@ -903,70 +833,64 @@ static int check_signature(struct review *rv, const struct reader *rd,
 	return 0;
 }
 
-static const char *mstr(json_t *m, const char *key)
+/* The schema's verdict on the manifest; its message may quote the bytes. */
+static int manifest_schema_err(int r, char *msg, char **ret_err)
 {
-	return json_string_value(json_object_get(m, key));
+	char *safe = review_sanitize(msg ? msg : "invalid manifest", false);
+
+	review_err(ret_err, r, "%s", safe);
+	free(safe);
+	free(msg);
+	return r;
 }
 
 static int review_build(struct review *rv, struct reader *rd,
 			const struct review_opts *o, char **ret_err)
 {
-	struct kept *man = reader_kept(rd, "manifest.json");
-	const char *fmt;
+	struct kept *man = reader_kept(rd, BUNDLE_MANIFEST);
+	char *msg = NULL;
 	int r;
 
 	rv->top = review_sanitize(rd->top, false);
 	if (!man)
 		return review_err(ret_err, -EBADMSG,
 				  "the bundle has no manifest.json");
-	if ((r = parse_json(rd, "manifest.json", &man->data, &rv->manifest,
+	if ((r = parse_json(rd, BUNDLE_MANIFEST, &man->data, &rv->manifest,
 			    ret_err)) < 0)
 		return r;
 	rv->manifest_text = xmalloc(man->data.len + 1);
 	memcpy(rv->manifest_text, man->data.data, man->data.len + 1);
 	rv->manifest_len = man->data.len;
-	if (!json_is_object(rv->manifest))
-		return review_err(ret_err, -EBADMSG,
-				  "manifest.json is not a JSON object");
-	fmt = mstr(rv->manifest, "format");
-	if (!fmt || strcmp(fmt, REVIEW_FORMAT) != 0) {
-		char *safe = review_sanitize(fmt ? fmt : "(none)", false);
-
-		r = review_err(ret_err, -EBADMSG,
-			       "unknown bundle format '%s' (this rdiag reads "
-			       "%s)",
-			       safe, REVIEW_FORMAT);
-		free(safe);
-		return r;
-	}
+	if ((r = bundle_manifest_check_format(rv->manifest, &msg)) < 0)
+		return manifest_schema_err(r, msg, ret_err);
 	/* The signature first: a forged manifest is the worse news. */
-	if ((r = check_signature(rv, rd, o, ret_err)) < 0 ||
-	    (r = check_files(rv, rd, ret_err)) < 0 ||
-	    (r = load_collectors(rv, ret_err)) < 0 ||
-	    (r = load_findings(rv, rd, ret_err)) < 0)
+	if ((r = check_signature(rv, rd, o, ret_err)) < 0)
+		return r;
+	if ((r = bundle_manifest_read(rv->manifest, &rv->man, &msg)) < 0)
+		return manifest_schema_err(r, msg, ret_err);
+	if ((r = check_files(rv, rd, ret_err)) < 0)
+		return r;
+	load_collectors(rv);
+	if ((r = load_findings(rv, rd, ret_err)) < 0)
 		return r;
 	for (size_t i = 0; i < rd->nkept; i++) {
-		const char *p = rd->kept[i].path;
-		char *name;
-		struct review_collector *rc;
+		char *name = bundle_path_collector(rd->kept[i].path);
+		struct review_collector *rc = NULL;
 
-		if (strncmp(p, "collectors/", 11) != 0)
-			continue;
-		name = xstrndup(p + 11, strcspn(p + 11, "/"));
-		rc = (struct review_collector *)review_collector_find(rv, name);
+		if (name)
+			rc = (struct review_collector *)review_collector_find(
+				rv, name);
 		free(name);
 		if (rc &&
 		    (r = load_records(rv, rd, rc, &rd->kept[i], ret_err)) < 0)
 			return r;
 	}
-	rv->redactions = json_object_get(rv->manifest, "redactions");
-	if (!json_is_object(rv->redactions))
-		rv->redactions = NULL;
-	rv->host = mstr(rv->manifest, "host");
-	rv->ticket = mstr(rv->manifest, "ticket");
-	rv->started = mstr(rv->manifest, "started");
-	rv->finished = mstr(rv->manifest, "finished");
-	rv->agent_version = mstr(rv->manifest, "agent_version");
+	rv->redactions = rv->man.redactions;
+	rv->host = rv->man.host;
+	rv->ticket = rv->man.ticket;
+	rv->started = rv->man.started;
+	rv->finished = rv->man.finished;
+	rv->agent_version = rv->man.agent_version;
 	/* Shown on a terminal: keep them tame. */
 	if (rv->host && !name_printable(rv->host))
 		rv->host = "?";
@@ -1070,7 +994,8 @@ static int hash_fd(int fd, char ret_hex[65], uint64_t *ret_size)
 /* PATH.sha256 in sha256sum format, when present. */
 static int check_sidecar(struct review *rv, const char *path, char **ret_err)
 {
-	char *side = xasprintf("%s.sha256", path), buf[REVIEW_SIDECAR_MAX + 1];
+	char *side = bundle_sidecar_path(path), buf[REVIEW_SIDECAR_MAX + 1];
+	char hex[65];
 	ssize_t n;
 	int fd, r = 0;
 
@@ -1093,22 +1018,16 @@ static int check_sidecar(struct review *rv, const char *path, char **ret_err)
 		goto out;
 	}
 	buf[n] = '\0';
-	if (n < 66 || buf[64] != ' ') {
+	if (n < 66 || !bundle_sidecar_hex(buf, hex)) {
 		r = review_err(ret_err, -EBADMSG,
 			       "sidecar '%s' is not in sha256sum format", side);
 		goto out;
 	}
-	buf[64] = '\0';
-	if (!hex64(buf)) {
-		r = review_err(ret_err, -EBADMSG,
-			       "sidecar '%s' is not in sha256sum format", side);
-		goto out;
-	}
-	if (strcmp(buf, rv->sha256) != 0) {
+	if (strcmp(hex, rv->sha256) != 0) {
 		r = review_err(ret_err, -EBADMSG,
 			       "the bundle does not match its sidecar '%s' "
 			       "(SHA-256 %s, sidecar says %s)",
-			       side, rv->sha256, buf);
+			       side, rv->sha256, hex);
 		goto out;
 	}
 	rv->sidecar = REVIEW_SIDECAR_OK;
@@ -1225,8 +1144,10 @@ void review_free(struct review *r)
 		json_decref(r->collectors[i].facts);
 	}
 	free(r->collectors);
+	bundle_manifest_release(&r->man);
 	json_decref(r->manifest);
 	json_decref(r->findings);
+	free(r->findings_text);
 	json_decref(r->paths);
 	free(r->manifest_text);
 	free(r->vcols);
@@ -1258,9 +1179,7 @@ void review_verdict(struct review *r, struct verdict *ret)
 		r->vcols[i].name = c->name;
 		res->collector = &r->vcols[i];
 		res->status = STATUS_OK;
-		for (size_t k = 0; k < ARRAY_SIZE(statuses); k++)
-			if (strcmp(c->status, statuses[k]) == 0)
-				res->status = (enum collector_status)k;
+		(void)collector_status_from_name(c->status, &res->status);
 		res->reason = c->reason;
 		res->duration_ms = c->duration_ms;
 		res->truncated = c->truncated;

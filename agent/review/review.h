@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/bundle_format.h"
 #include "core/report.h"
 #include "core/sign.h"
 
@@ -85,6 +86,7 @@ struct review {
 	bool trusted;                  /* signed by the --trust key */
 	char signer[SIGN_FPR_LEN + 1]; /* fingerprint when signed */
 	json_t *manifest;              /* as parsed (not sanitised) */
+	struct bundle_manifest man;    /* read from manifest (borrowed) */
 	json_t *findings;              /* sanitised, each with collector */
 	json_t *redactions;            /* rule -> count (borrowed) */
 	json_t *paths;                 /* every file path (array) */
@@ -94,6 +96,8 @@ struct review {
 	const char *host, *ticket, *started, *finished, *agent_version;
 	char *manifest_text; /* the exact bytes that were signed */
 	size_t manifest_len;
+	char *findings_text; /* findings.json exactly as stored */
+	size_t findings_len;
 	/* For review_verdict(). */
 	struct collector *vcols;
 	struct collector_result *vres;

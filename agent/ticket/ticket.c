@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "cli/command.h"
+#include "core/bundle_format.h"
 #include "core/log.h"
+#include "review/review.h"
 #include "ticket/ticket_int.h"
 
 static const struct ticket_adapter *const adapters[] = {
@@ -34,7 +36,7 @@ struct flow {
 	struct ticket_ctx c;
 	struct ticket_opts to;
 	struct ticket_url url;
-	struct ticket_bundle tb;
+	struct review *rv; /* the bundle, read and verified */
 	struct config empty;
 	const char *bundle;
 	char *base, *sha256, *link, *findings_path;
@@ -138,8 +140,8 @@ static int findings_file(struct flow *fl, struct ticket_file *f)
 	char *path = xasprintf("%s/rdiag-findings-XXXXXX", tmp ? tmp : "/tmp");
 	int fd = mkstemp(path), r;
 
-	if (fd < 0 ||
-	    (r = write_all(fd, fl->tb.findings_raw, fl->tb.findings_len)) < 0) {
+	if (fd < 0 || (r = write_all(fd, fl->rv->findings_text,
+				     fl->rv->findings_len)) < 0) {
 		r = -errno;
 		ticket_fail(&fl->c,
 			    "cannot write a temporary findings.json: %s",
@@ -154,24 +156,42 @@ static int findings_file(struct flow *fl, struct ticket_file *f)
 	fl->findings_fd = fd;
 	memset(f, 0, sizeof(*f));
 	f->path = path;
-	f->name = "findings.json";
+	f->name = BUNDLE_FINDINGS;
 	f->content_type = "application/json";
 	f->fd = fd;
-	f->size = fl->tb.findings_len;
+	f->size = fl->rv->findings_len;
 	return 0;
+}
+
+/*
+ * The verdict for the note, from the one bundle reader: the bundle may come
+ * from anywhere, so it is verified before anything of it is posted.
+ */
+static int read_bundle(struct flow *fl, char **ret_err)
+{
+	struct review_opts o;
+	char *err = NULL;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	r = review_open(fl->bundle, &o, &fl->rv, &err);
+	if (r < 0) {
+		*ret_err = xasprintf("'%s' is not a readable bundle: %s",
+				     fl->bundle, err ? err : strerror(-r));
+		free(err);
+	}
+	return r;
 }
 
 static char *render(struct flow *fl, const struct ticket_file *att)
 {
 	struct ticket_note n;
-	const char *v = json_string_value(
-		json_object_get(fl->tb.manifest, "agent_version"));
-	const char *host =
-		json_string_value(json_object_get(fl->tb.manifest, "host"));
+	const char *v = fl->rv->man.agent_version;
+	const char *host = fl->rv->man.host;
 
 	memset(&n, 0, sizeof(n));
-	n.findings = fl->tb.findings;
-	n.collectors = json_object_get(fl->tb.manifest, "collectors");
+	n.findings = fl->rv->findings;
+	n.collectors = json_object_get(fl->rv->manifest, "collectors");
 	n.host = host ? host : "unknown host";
 	n.ticket = fl->c.ticket;
 	n.version = v ? v : RDIAG_VERSION;
@@ -230,7 +250,7 @@ static json_t *receipt_json(struct flow *fl, const struct ticket_file *att)
 	utc_iso8601(time(NULL), now, sizeof(now));
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:s?, s:s?, "
 			 "s:s?, s:s?, s:b, s:s}",
-			 "format", "rdiag-upload-receipt/1", "status", "posted",
+			 "format", BUNDLE_FORMAT_RECEIPT, "status", "posted",
 			 "target", fl->url.shown, "scheme",
 			 ticket_system_name(fl->url.system), "ticket",
 			 fl->c.ticket, "bundle", fl->base, "size",
@@ -307,14 +327,13 @@ static int run_flow(struct flow *fl, char **ret_err, int *ret_code)
 		return -ENOENT;
 	}
 	fl->size = (uint64_t)sb.st_size;
-	if ((r = ticket_bundle_read(fl->bundle, &fl->tb, ret_err)) < 0) {
+	if ((r = read_bundle(fl, ret_err)) < 0) {
 		*ret_code = EXIT_DATAERR;
 		return r;
 	}
 	c->ticket = uo->ticket;
 	if (!c->ticket)
-		c->ticket = json_string_value(
-			json_object_get(fl->tb.manifest, "ticket"));
+		c->ticket = fl->rv->man.ticket;
 	if (!c->ticket) {
 		*ret_err = xasprintf("which ticket? the bundle names none: "
 				     "give --ticket ID");
@@ -484,7 +503,7 @@ out:
 		if (o->json && r != -EALREADY) {
 			json_t *j = json_pack(
 				"{s:s, s:s, s:s?, s:s?, s:s, s:i}", "format",
-				"rdiag-upload-receipt/1", "status", "failed",
+				BUNDLE_FORMAT_RECEIPT, "status", "failed",
 				"target", fl.url.shown, "ticket", fl.c.ticket,
 				"error", err, "exit_code", code);
 
@@ -508,7 +527,7 @@ out:
 	free(fl.c.attach_id);
 	free(fl.c.err);
 	upload_url_release(&fl.c.hu);
-	ticket_bundle_release(&fl.tb);
+	review_free(fl.rv);
 	ticket_url_release(&fl.url);
 	config_release(&fl.empty);
 	free(fl.sha256);

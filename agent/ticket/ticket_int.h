@@ -124,23 +124,6 @@ struct ticket_adapter {
 	enum ticket_markup (*markup)(const struct ticket_ctx *c);
 };
 
-/* What a note needs from a bundle (read with libarchive, bounded). */
-struct ticket_bundle {
-	json_t *manifest;   /* object */
-	json_t *findings;   /* array */
-	char *findings_raw; /* findings.json as stored, to attach */
-	size_t findings_len;
-};
-
-/*
- * Read manifest.json and findings.json from the bundle at path (tar.gz or
- * tar.zst). 0, or -EINVAL (not an rdiag bundle, or an entry too large)
- * and *ret_err (caller frees); -errno when it cannot be read.
- */
-int ticket_bundle_read(const char *path, struct ticket_bundle *ret,
-		       char **ret_err);
-void ticket_bundle_release(struct ticket_bundle *b);
-
 extern const struct ticket_adapter ticket_redmine_adapter;
 extern const struct ticket_adapter ticket_rt_adapter;
 extern const struct ticket_adapter ticket_jira_adapter;

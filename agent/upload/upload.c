@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/bundle_format.h"
 #include "core/log.h"
 #include "upload/upload_int.h"
 
@@ -654,15 +655,16 @@ static int attempt(struct upload_ctx *c, struct upload_fail *f)
 /* The sidecar rdiag run wrote (NAME.sha256), when it names this file. */
 static char *sidecar_sha256(const char *bundle)
 {
-	char *path = xasprintf("%s.sha256", bundle), line[256], *ret = NULL;
+	char *path = bundle_sidecar_path(bundle), line[256], *ret = NULL;
+	char hex[65];
 	FILE *f = fopen(path, "r");
 
 	free(path);
 	if (!f)
 		return NULL;
 	if (fgets(line, sizeof(line), f) && strlen(line) > 66 &&
-	    strspn(line, "0123456789abcdef") == 64 && line[64] == ' ')
-		ret = xstrndup(line, 64);
+	    bundle_sidecar_hex(line, hex))
+		ret = xstrdup(hex);
 	fclose(f);
 	return ret;
 }

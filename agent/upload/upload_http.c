@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/bundle_format.h"
 #include "core/log.h"
 #include "upload/upload_int.h"
 
@@ -141,7 +142,7 @@ static void tus_state_write(const struct upload_ctx *c, const char *loc)
 {
 	char *path = tus_state_path(c), *tmp = xasprintf("%s.tmp", path);
 	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I}", "format",
-			      "rdiag-tus-resume/1", "target", c->shown,
+			      BUNDLE_FORMAT_TUS_STATE, "target", c->shown,
 			      "location", loc, "size", (json_int_t)c->size,
 			      "mtime", (json_int_t)c->mtime);
 

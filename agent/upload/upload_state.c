@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/bundle_format.h"
 #include "upload/upload.h"
 
 /* Bigger than any legitimate state: 10 000 parts with their ETags. */
@@ -183,7 +184,7 @@ json_t *upload_receipt_json(const struct upload_receipt *r)
 {
 	return json_pack("{s:s, s:s, s:s?, s:s?, s:s?, s:I, s:s?, s:s?, s:s?, "
 			 "s:s, s:I}",
-			 "format", "rdiag-upload-receipt/1", "status",
+			 "format", BUNDLE_FORMAT_RECEIPT, "status",
 			 r->status ? r->status : "uploaded", "target",
 			 r->target, "scheme", r->scheme, "bundle", r->bundle,
 			 "size", (json_int_t)r->size, "etag", r->etag,
@@ -223,7 +224,7 @@ int upload_receipt_read(const char *path, struct upload_receipt *r)
 	ret = -EINVAL;
 	if (json_unpack(j, "{s:s, s:s, s:I, s:s}", "format", &fmt, "status",
 			&status, "size", &size, "time", &t) < 0 ||
-	    strcmp(fmt, "rdiag-upload-receipt/1") != 0 || size < 0 ||
+	    strcmp(fmt, BUNDLE_FORMAT_RECEIPT) != 0 || size < 0 ||
 	    strlen(t) >= sizeof(r->time))
 		goto out;
 	r->status = xstrdup(status);

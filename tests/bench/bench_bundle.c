@@ -50,7 +50,10 @@ int main(int argc, char **argv)
 {
 	enum bundle_compress c = BUNDLE_GZIP;
 	struct redactor *red = NULL;
-	json_t *manifest = NULL;
+	const struct bundle_manifest manifest = {
+		.agent_version = RDIAG_VERSION,
+		.host = "bench",
+	};
 	char *err = NULL, *path = NULL, *base = NULL;
 	char stamp[32], sha[65];
 	uint64_t size = 0;
@@ -78,16 +81,13 @@ int main(int argc, char **argv)
 		r = bench_r < 0 ? bench_r : -1;
 		goto out;
 	}
-	manifest = json_pack("{s:s, s:s, s:n}", "agent_version", RDIAG_VERSION,
-			     "host", "bench", "ticket");
-	r = bundle_close(bench_bundle, manifest, &path, &size, sha, &err);
+	r = bundle_close(bench_bundle, &manifest, &path, &size, sha, &err);
 	if (r == 0)
 		printf("%s %" PRIu64 " %s %" PRIu64 "\n", path, size, sha,
 		       bench_files);
 out:
 	if (err)
 		fprintf(stderr, "bench_bundle: %s\n", err);
-	json_decref(manifest);
 	redactor_free(red);
 	free(err);
 	free(path);

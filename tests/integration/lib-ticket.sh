@@ -137,23 +137,28 @@ CONF
 }
 
 # tk_bundle PATH HOST TICKET FINDINGS_JSON [PAD_KB]: a bundle as rdiag
-# writes it (TOP/manifest.json, TOP/findings.json, TOP/report.txt), padded
-# with PAD_KB of incompressible bytes to reach a size.
+# writes it (TOP/findings.json, TOP/report.txt, TOP/manifest.json listing
+# both with their SHA-256), padded with PAD_KB of incompressible bytes to
+# reach a size. Tickets verify a bundle like `rdiag inspect` does.
 tk_bundle() {
 	$PY - "$@" <<'PY'
-import io, json, os, sys, tarfile
+import hashlib, io, json, os, sys, tarfile
 path, host, ticket, findings = sys.argv[1:5]
 pad = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 top = os.path.basename(path).split(".tar")[0]
 man = {"format": "rdiag-bundle/1", "agent_version": "0.1.0", "host": host,
        "ticket": ticket or None,
        "collectors": [{"name": "system", "status": "ok"},
-                      {"name": "nas", "status": "timeout"}]}
+                      {"name": "nas", "status": "timeout"}],
+       "files": []}
 def add(t, name, data):
     ti = tarfile.TarInfo(top + "/" + name)
     ti.size = len(data)
     ti.mode = 0o600
     t.addfile(ti, io.BytesIO(data))
+    if name != "manifest.json":
+        man["files"].append({"path": name, "size": len(data),
+                             "sha256": hashlib.sha256(data).hexdigest()})
 with tarfile.open(path, "w:gz") as t:
     add(t, "findings.json", findings.encode())
     add(t, "report.txt", b"rdiag verdict\n")

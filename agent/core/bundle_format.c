@@ -1,0 +1,309 @@
+/*
+ * The rdiag-bundle/1 format (see bundle_format.h): entry paths and the
+ * manifest.json schema. Building and reading the manifest live side by
+ * side so that a field added to one is seen missing from the other in the
+ * same screenful, and the round trip is tested in test_bundle_format.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bundle_format.h"
+#include "rdiag/util.h"
+
+#define COLLECTOR_NAME_MAX 64
+
+/* The top-level keys this schema names, in the order they are written. */
+static const char *const manifest_keys[] = {
+	"format",  "agent_version", "host",         "ticket",
+	"started", "finished",      "command_line", "collectors",
+	"files",   "redactions",    "omitted",
+};
+
+static bool schema_key(const char *key)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(manifest_keys); k++)
+		if (strcmp(key, manifest_keys[k]) == 0)
+			return true;
+	return false;
+}
+
+static int format_err(char **ret_err, const char *fmt, ...) RDIAG_PRINTF(2, 3);
+
+static int format_err(char **ret_err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ret_err && !*ret_err) {
+		va_start(ap, fmt);
+		*ret_err = xvasprintf(fmt, ap);
+		va_end(ap);
+	}
+	return -EBADMSG;
+}
+
+char *bundle_collector_path(const char *collector, const char *rel)
+{
+	return xasprintf("%s/%s/%s", BUNDLE_COLLECTORS_DIR, collector, rel);
+}
+
+/* The NAME of "collectors/NAME/" at the start of path: its length, or 0. */
+static size_t collector_prefix(const char *path, const char **ret_name)
+{
+	size_t dl = strlen(BUNDLE_COLLECTORS_DIR);
+	const char *name, *slash;
+
+	if (strncmp(path, BUNDLE_COLLECTORS_DIR, dl) != 0 || path[dl] != '/')
+		return 0;
+	name = path + dl + 1;
+	slash = strchr(name, '/');
+	if (!slash || slash == name)
+		return 0;
+	*ret_name = name;
+	return (size_t)(slash - name);
+}
+
+char *bundle_path_collector(const char *path)
+{
+	const char *name;
+	size_t len = collector_prefix(path, &name);
+
+	return len ? xstrndup(name, len) : NULL;
+}
+
+bool bundle_path_is_records(const char *path)
+{
+	const char *name;
+	size_t len = collector_prefix(path, &name);
+
+	return len && strcmp(name + len + 1, BUNDLE_RECORDS) == 0;
+}
+
+char *bundle_sidecar_path(const char *path)
+{
+	return xasprintf("%s%s", path, BUNDLE_SIDECAR_SUFFIX);
+}
+
+char *bundle_partial_path(const char *path)
+{
+	return xasprintf("%s%s", path, BUNDLE_PARTIAL_SUFFIX);
+}
+
+char *bundle_sidecar_line(const char *hex, const char *name)
+{
+	return xasprintf("%s  %s\n", hex, name);
+}
+
+bool bundle_sidecar_hex(const char *text, char ret_hex[65])
+{
+	if (strspn(text, "0123456789abcdef") != 64 || text[64] != ' ')
+		return false;
+	memcpy(ret_hex, text, 64);
+	ret_hex[64] = '\0';
+	return true;
+}
+
+bool bundle_sha256_hex_valid(const char *s)
+{
+	if (!s || strlen(s) != 64)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return false;
+	return true;
+}
+
+static void set_str(json_t *o, const char *key, const char *v)
+{
+	if (v)
+		json_object_set_new(o, key, json_string(v));
+}
+
+static json_t *collector_build(const struct bundle_manifest_collector *c)
+{
+	return json_pack("{s:s, s:s, s:s?, s:I, s:I, s:b, s:I}", "name",
+			 c->name, "status", collector_status_name(c->status),
+			 "reason", c->reason, "duration_ms",
+			 (json_int_t)c->duration_ms, "records",
+			 (json_int_t)c->records, "truncated", c->truncated,
+			 "rejected", (json_int_t)c->rejected);
+}
+
+json_t *bundle_manifest_build(const struct bundle_manifest *m)
+{
+	json_t *j = json_object(), *cols = json_array(), *v;
+	const char *key;
+
+	json_object_set_new(j, "format", json_string(BUNDLE_FORMAT));
+	set_str(j, "agent_version", m->agent_version);
+	set_str(j, "host", m->host);
+	json_object_set_new(j, "ticket",
+			    m->ticket ? json_string(m->ticket) : json_null());
+	set_str(j, "started", m->started);
+	set_str(j, "finished", m->finished);
+	set_str(j, "command_line", m->command_line);
+	for (size_t i = 0; i < m->ncollectors; i++)
+		json_array_append_new(cols, collector_build(&m->collectors[i]));
+	json_object_set_new(j, "collectors", cols);
+	/* The schema's own keys cannot be overridden from here. */
+	json_object_foreach(m->extra, key, v)
+	{
+		if (!schema_key(key))
+			json_object_set(j, key, v);
+	}
+	json_object_set_new(j, "files",
+			    m->files ? json_incref(m->files) : json_array());
+	json_object_set_new(j, "redactions",
+			    m->redactions ? json_incref(m->redactions)
+					  : json_object());
+	if (json_array_size(m->omitted) > 0)
+		json_object_set(j, "omitted", m->omitted);
+	return j;
+}
+
+int bundle_manifest_check_format(json_t *j, char **ret_err)
+{
+	const char *fmt = json_string_value(json_object_get(j, "format"));
+
+	if (!json_is_object(j))
+		return format_err(ret_err, "%s is not a JSON object",
+				  BUNDLE_MANIFEST);
+	if (!fmt || strcmp(fmt, BUNDLE_FORMAT) != 0)
+		return format_err(ret_err,
+				  "unknown bundle format '%s' (this rdiag "
+				  "reads %s)",
+				  fmt ? fmt : "(none)", BUNDLE_FORMAT);
+	return 0;
+}
+
+static int files_read(json_t *files, char **ret_err)
+{
+	size_t i;
+	json_t *f;
+
+	if (!json_is_array(files))
+		return format_err(ret_err, "%s has no files list",
+				  BUNDLE_MANIFEST);
+	json_array_foreach(files, i, f)
+	{
+		json_t *size = json_object_get(f, "size");
+
+		if (!json_string_value(json_object_get(f, "path")) ||
+		    !json_is_integer(size) || json_integer_value(size) < 0 ||
+		    !bundle_sha256_hex_valid(
+			    json_string_value(json_object_get(f, "sha256"))))
+			return format_err(ret_err,
+					  "%s: files[%zu] needs path, size "
+					  "and sha256",
+					  BUNDLE_MANIFEST, i);
+	}
+	return 0;
+}
+
+static bool collector_name_valid(const char *s)
+{
+	if (!s || !*s || strlen(s) > COLLECTOR_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_'))
+			return false;
+	return true;
+}
+
+static int collectors_read(json_t *cols, struct bundle_manifest *m,
+			   char **ret_err)
+{
+	struct bundle_manifest_collector *out;
+	size_t i;
+	json_t *c;
+
+	if (!json_is_array(cols))
+		return format_err(ret_err, "%s has no collectors list",
+				  BUNDLE_MANIFEST);
+	out = xcalloc(json_array_size(cols) + 1, sizeof(*out));
+	m->collectors = out;
+	json_array_foreach(cols, i, c)
+	{
+		struct bundle_manifest_collector *rc = &out[i];
+		const char *name =
+			json_string_value(json_object_get(c, "name"));
+
+		if (!collector_name_valid(name) ||
+		    collector_status_from_name(
+			    json_string_value(json_object_get(c, "status")),
+			    &rc->status) < 0)
+			return format_err(ret_err,
+					  "%s: collectors[%zu] needs a name "
+					  "([a-z0-9_]) and a known status",
+					  BUNDLE_MANIFEST, i);
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(out[k].name, name) == 0)
+				return format_err(ret_err,
+						  "%s lists collector '%s' "
+						  "twice",
+						  BUNDLE_MANIFEST, name);
+		rc->name = name;
+		rc->reason = json_string_value(json_object_get(c, "reason"));
+		rc->duration_ms =
+			json_integer_value(json_object_get(c, "duration_ms"));
+		rc->records = json_integer_value(json_object_get(c, "records"));
+		rc->rejected =
+			json_integer_value(json_object_get(c, "rejected"));
+		rc->truncated = json_is_true(json_object_get(c, "truncated"));
+		m->ncollectors++;
+	}
+	return 0;
+}
+
+static const char *str(json_t *j, const char *key)
+{
+	return json_string_value(json_object_get(j, key));
+}
+
+int bundle_manifest_read(json_t *j, struct bundle_manifest *ret, char **ret_err)
+{
+	struct bundle_manifest m;
+	const char *key;
+	json_t *v;
+	int r;
+
+	memset(&m, 0, sizeof(m));
+	if ((r = bundle_manifest_check_format(j, ret_err)) < 0 ||
+	    (r = files_read(json_object_get(j, "files"), ret_err)) < 0 ||
+	    (r = collectors_read(json_object_get(j, "collectors"), &m,
+				 ret_err)) < 0)
+		goto out;
+	m.files = json_object_get(j, "files");
+	m.redactions = json_object_get(j, "redactions");
+	if (!json_is_object(m.redactions))
+		m.redactions = NULL;
+	m.omitted = json_object_get(j, "omitted");
+	if (!json_is_array(m.omitted))
+		m.omitted = NULL;
+	m.agent_version = str(j, "agent_version");
+	m.host = str(j, "host");
+	m.ticket = str(j, "ticket");
+	m.started = str(j, "started");
+	m.finished = str(j, "finished");
+	m.command_line = str(j, "command_line");
+	m.extra = json_object();
+	json_object_foreach(j, key, v)
+	{
+		if (!schema_key(key))
+			json_object_set(m.extra, key, v);
+	}
+	*ret = m;
+	memset(&m, 0, sizeof(m));
+out:
+	bundle_manifest_release(&m);
+	return r;
+}
+
+void bundle_manifest_release(struct bundle_manifest *m)
+{
+	free((void *)m->collectors);
+	json_decref(m->extra);
+	memset(m, 0, sizeof(*m));
+}
