@@ -397,6 +397,20 @@ static void mark(const struct agentd_opts *o, const char *sub, const char *name,
 	free(p);
 }
 
+/* STATE/done/ID: {"result":...} and, when the run ended, its exit code. */
+static void mark_done(const struct agentd_opts *o, const char *id,
+		      const char *result, bool has_exit, int exit_code)
+{
+	json_t *j = json_pack("{s:s}", "result", result);
+	char *line;
+
+	if (j && has_exit)
+		json_object_set_new(j, "exit", json_integer(exit_code));
+	line = request_json_line(j);
+	mark(o, "done", id, line);
+	free(line);
+}
+
 static void unmark(const struct agentd_opts *o, const char *sub,
 		   const char *name)
 {
@@ -501,8 +515,7 @@ static void recover(const struct agentd_opts *o)
 					    "run; not run again (at most "
 					    "once)"));
 			audit(o, rec);
-			mark(o, "done", de->d_name,
-			     "{\"result\":\"interrupted\"}\n");
+			mark_done(o, de->d_name, "interrupted", false, 0);
 		}
 		json_decref(j);
 	}
@@ -550,7 +563,7 @@ static const char *result_name(int rc)
 
 static void run_request(const struct agentd_opts *o, const struct request *rq)
 {
-	char *err = NULL, *done;
+	char *err = NULL;
 	json_t *rec;
 	pid_t pid;
 	int r, status = 0, rc;
@@ -569,7 +582,7 @@ static void run_request(const struct agentd_opts *o, const struct request *rq)
 		rec = audit_rec("failed", rq);
 		audit_str(rec, "reason", strerror(errno));
 		audit(o, rec);
-		mark(o, "done", rq->id, "{\"result\":\"failed\"}\n");
+		mark_done(o, rq->id, "failed", false, 0);
 		return;
 	}
 	if (pid == 0) {
@@ -588,10 +601,7 @@ static void run_request(const struct agentd_opts *o, const struct request *rq)
 	json_object_set_new(rec, "exit", json_integer(rc));
 	json_object_set_new(rec, "result", json_string(result_name(rc)));
 	audit(o, rec);
-	done = xasprintf("{\"result\":\"%s\",\"exit\":%d}\n", result_name(rc),
-			 rc);
-	mark(o, "done", rq->id, done);
-	free(done);
+	mark_done(o, rq->id, result_name(rc), true, rc);
 }
 
 /* ---- one poll ---- */

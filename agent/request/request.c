@@ -659,9 +659,9 @@ int request_store_claim(const char *state_dir, const struct request *rq,
 		goto out;
 	}
 	utc_iso8601(time(NULL), when, sizeof(when));
-	line = xasprintf("{\"id\":\"%s\",\"ticket\":\"%s\",\"claimed\":\"%s\","
-			 "\"by\":\"%s\",\"exp\":%lld}\n",
-			 rq->id, rq->ticket, when, by, (long long)rq->expires);
+	line = request_json_line(json_pack(
+		"{s:s, s:s, s:s, s:s, s:I}", "id", rq->id, "ticket", rq->ticket,
+		"claimed", when, "by", by, "exp", (json_int_t)rq->expires));
 	if ((r = write_all(fd, line, strlen(line))) < 0 || fsync(fd) < 0 ||
 	    (r = sync_dir(dir)) < 0) {
 		r = r < 0 ? r : -errno;
@@ -679,6 +679,20 @@ out:
 	free(path);
 	free(line);
 	return r;
+}
+
+char *request_json_line(json_t *j)
+{
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL, *line;
+
+	if (!text) {
+		fprintf(stderr, "rdiag: out of memory encoding JSON\n");
+		abort();
+	}
+	line = xasprintf("%s\n", text);
+	free(text);
+	json_decref(j);
+	return line;
 }
 
 static char *dir_setting(const struct config *c, const char *env_name,

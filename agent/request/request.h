@@ -15,6 +15,7 @@
 #ifndef RDIAG_REQUEST_H
 #define RDIAG_REQUEST_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -151,5 +152,13 @@ char *request_state_dir(const struct config *c);
 
 /* Print what rq will do, for the customer (strings sanitised). */
 void request_print_summary(FILE *f, const struct request *rq);
+
+/*
+ * j (whose reference this takes) as one line of compact JSON ending in a
+ * newline, keys in their insertion order, for the state files (caller
+ * frees). Aborts when jansson cannot encode it, which only running out of
+ * memory causes: every string in it came through jansson already.
+ */
+char *request_json_line(json_t *j);
 
 #endif

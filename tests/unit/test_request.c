@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "core/sign.h"
+#include "harness.h"
 #include "platform/fsutil.h"
 #include "rdiag/util.h"
 #include "request/request.h"
@@ -322,6 +323,7 @@ static void test_replay_store(void **state)
 {
 	struct request rq;
 	char *dir = xasprintf("%s/state/deep", tmpdir), *err = NULL, *p;
+	char *text, *head, *tail;
 	struct stat sb;
 
 	(void)state;
@@ -337,6 +339,19 @@ static void test_replay_store(void **state)
 	p = xasprintf("%s/seen/%s", dir, rq.id);
 	assert_int_equal(stat(p, &sb), 0);
 	assert_int_equal(sb.st_mode & 0777, 0600);
+	/* The claim, byte for byte as `rdiag agent` and docs read it. */
+	text = xcalloc(1, 512);
+	harness_read(p, text, 511);
+	head = xasprintf("{\"id\":\"%s\",\"ticket\":\"%s\",\"claimed\":\"",
+			 rq.id, rq.ticket);
+	tail = xasprintf("Z\",\"by\":\"run\",\"exp\":%lld}\n",
+			 (long long)rq.expires);
+	assert_memory_equal(text, head, strlen(head));
+	assert_int_equal(strlen(text), strlen(head) + 19 + strlen(tail));
+	assert_string_equal(text + strlen(head) + 19, tail);
+	free(text);
+	free(head);
+	free(tail);
 	free(p);
 	/* an id that could climb out of the store is refused */
 	memcpy(rq.id, "../../../../etc/passwd0123456789", REQUEST_ID_LEN + 1);
