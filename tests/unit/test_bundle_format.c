@@ -110,6 +110,8 @@ static void test_manifest_roundtrip(void **state)
 		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015"
 		"ad");
 	json_t *red = json_pack("{s:i}", "key-value", 3);
+	json_t *omitted = json_pack("[{s:s, s:i, s:s}]", "path", "a.bin",
+				    "size", 9, "reason", "not text");
 	json_t *extra = json_pack("{s:{s:s}, s:s}", "exported_from", "bundle",
 				  "b", "format", "rdiag-bundle/9");
 	struct bundle_manifest m = {
@@ -124,11 +126,12 @@ static void test_manifest_roundtrip(void **state)
 		.extra = extra,
 		.files = files,
 		.redactions = red,
+		.omitted = omitted,
 	};
 	static const char *const order[] = {
 		"format",        "agent_version", "host",         "ticket",
 		"started",       "finished",      "command_line", "collectors",
-		"exported_from", "files",         "redactions",
+		"exported_from", "files",         "redactions",   "omitted",
 	};
 	struct bundle_manifest back;
 	char *err = NULL, *text;
@@ -168,6 +171,7 @@ static void test_manifest_roundtrip(void **state)
 	assert_cols_equal(back.collectors, cols, ARRAY_SIZE(cols));
 	assert_true(json_equal(back.files, files));
 	assert_true(json_equal(back.redactions, red));
+	assert_true(json_equal(back.omitted, omitted));
 	assert_int_equal(json_object_size(back.extra), 1);
 	assert_true(json_equal(json_object_get(back.extra, "exported_from"),
 			       json_object_get(extra, "exported_from")));
@@ -182,6 +186,7 @@ static void test_manifest_roundtrip(void **state)
 	json_decref(j2);
 	json_decref(files);
 	json_decref(red);
+	json_decref(omitted);
 	json_decref(extra);
 	free(text);
 }
