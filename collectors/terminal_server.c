@@ -31,6 +31,7 @@
 #include "probes/rdp.h"
 #include "rdiag/buf.h"
 #include "rdiag/collector.h"
+#include "rdiag/utf8.h"
 #include "terminal_server_judge.h"
 #include "terminal_server_parse.h"
 #include "terminal_server_sessions.h"
@@ -253,10 +254,8 @@ static void load_xrdp_configs(struct state *st)
 /* A fixed-size utmpx field (not always NUL-terminated) into dst. */
 static void copy_field(char *dst, size_t dstlen, const char *src, size_t n)
 {
-	size_t len = strnlen(src, n);
+	size_t len = utf8_cut(src, strnlen(src, n), dstlen - 1);
 
-	if (len >= dstlen)
-		len = dstlen - 1;
 	memcpy(dst, src, len);
 	dst[len] = '\0';
 }
@@ -611,7 +610,7 @@ static void read_cgroup(struct state *st, struct terminal_server_user *u)
 	buf_release(&b);
 	if (r < 0)
 		return;
-	snprintf(u->cgroup, sizeof(u->cgroup), "%s", path);
+	utf8_copy(u->cgroup, sizeof(u->cgroup), path);
 	while (strcmp(path, "/") != 0 && path[0]) {
 		char *rel, *slash;
 		uint64_t max, cur, ev;
@@ -627,8 +626,7 @@ static void read_cgroup(struct state *st, struct terminal_server_user *u)
 				best_mem = terminal_server_percent(cur, max);
 				u->mem_max = max;
 				u->mem_current = cur;
-				snprintf(u->cgroup, sizeof(u->cgroup), "%s",
-					 path);
+				utf8_copy(u->cgroup, sizeof(u->cgroup), path);
 			}
 		}
 		free(rel);
@@ -818,9 +816,9 @@ static void space_add(struct terminal_server_space *v, size_t *n,
 	if (*n >= MAX_DIRS)
 		return;
 	memset(&v[*n], 0, sizeof(v[*n]));
-	snprintf(v[*n].what, sizeof(v[*n].what), "%s", what);
-	snprintf(v[*n].path, sizeof(v[*n].path), "%s", path);
-	snprintf(v[*n].users, sizeof(v[*n].users), "%s", user);
+	utf8_copy(v[*n].what, sizeof(v[*n].what), what);
+	utf8_copy(v[*n].path, sizeof(v[*n].path), path);
+	utf8_copy(v[*n].users, sizeof(v[*n].users), user);
 	(*n)++;
 }
 
@@ -971,8 +969,8 @@ static void check_drives(struct state *st)
 			free(path);
 			continue;
 		}
-		snprintf(v[n].user, sizeof(v[n].user), "%s", x->user);
-		snprintf(v[n].path, sizeof(v[n].path), "%s", path);
+		utf8_copy(v[n].user, sizeof(v[n].user), x->user);
+		utf8_copy(v[n].path, sizeof(v[n].path), path);
 		full = xasprintf("%s%s", ctx_root(st->ctx), path);
 		if (ctx_bounded(st->ctx, DRIVE_TIMEOUT_MS, drive_fn, full, NULL,
 				0, &br) < 0 ||
@@ -1024,9 +1022,9 @@ static void check_locale(struct state *st)
 			       strcmp(v[k].lang, e->lang) == 0;
 		if (dup)
 			continue;
-		snprintf(v[n].user, sizeof(v[n].user), "%s",
-			 x->user[0] ? x->user : "?");
-		snprintf(v[n].lang, sizeof(v[n].lang), "%s", e->lang);
+		utf8_copy(v[n].user, sizeof(v[n].user),
+			  x->user[0] ? x->user : "?");
+		utf8_copy(v[n].lang, sizeof(v[n].lang), e->lang);
 		n++;
 	}
 	verdict_list_init(&l);

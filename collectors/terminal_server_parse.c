@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rdiag/utf8.h"
 #include "rdiag/util.h"
 #include "terminal_server_parse.h"
 
@@ -170,16 +171,15 @@ static void xrdp_entry(void *arg, const char *section, const char *key,
 	if (strcasecmp(section, "Globals") != 0)
 		return;
 	if (strcasecmp(key, "port") == 0)
-		snprintf(raw->port, sizeof(raw->port), "%s", value);
+		utf8_copy(raw->port, sizeof(raw->port), value);
 	else if (strcasecmp(key, "address") == 0)
-		snprintf(raw->address, sizeof(raw->address), "%s", value);
+		utf8_copy(raw->address, sizeof(raw->address), value);
 	else if (strcasecmp(key, "security_layer") == 0)
-		snprintf(x->security_layer, sizeof(x->security_layer), "%s",
-			 value);
+		utf8_copy(x->security_layer, sizeof(x->security_layer), value);
 	else if (strcasecmp(key, "certificate") == 0)
-		snprintf(x->certificate, sizeof(x->certificate), "%s", value);
+		utf8_copy(x->certificate, sizeof(x->certificate), value);
 	else if (strcasecmp(key, "key_file") == 0)
-		snprintf(x->key_file, sizeof(x->key_file), "%s", value);
+		utf8_copy(x->key_file, sizeof(x->key_file), value);
 }
 
 int terminal_server_parse_xrdp(const char *text, size_t len,
@@ -485,10 +485,10 @@ int terminal_server_parse_environ(const char *p, size_t len,
 	}
 	/* The locale that decides the character set, as setlocale() picks
 	 * it. */
-	snprintf(e.lang, sizeof(e.lang), "%s",
-		 lc_all[0]     ? lc_all
-		 : lc_ctype[0] ? lc_ctype
-			       : lang);
+	utf8_copy(e.lang, sizeof(e.lang),
+		  lc_all[0]     ? lc_all
+		  : lc_ctype[0] ? lc_ctype
+				: lang);
 	*ret = e;
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rdiag/utf8.h"
 #include "terminal_server_sessions.h"
 
 static const struct terminal_server_env *
@@ -96,7 +97,7 @@ static void remote_sessions(struct terminal_server_sessions *s,
 			}
 		}
 		if (!x->user[0] && e && e->user[0])
-			snprintf(x->user, sizeof(x->user), "%s", e->user);
+			utf8_copy(x->user, sizeof(x->user), e->user);
 	}
 }
 
@@ -133,8 +134,8 @@ static void login_sessions(struct terminal_server_sessions *s,
 			x->env = p ? p->env : -1;
 		}
 		x->from_utmp = true;
-		snprintf(x->line, sizeof(x->line), "%s", l->line);
-		snprintf(x->user, sizeof(x->user), "%s", l->user);
+		utf8_copy(x->line, sizeof(x->line), l->line);
+		utf8_copy(x->user, sizeof(x->user), l->user);
 	}
 }
 
@@ -185,7 +186,7 @@ static void build_users(struct terminal_server_sessions *s,
 		}
 		u->sessions++;
 		if (!u->name[0] && x->user[0])
-			snprintf(u->name, sizeof(u->name), "%s", x->user);
+			utf8_copy(u->name, sizeof(u->name), x->user);
 	}
 	for (size_t k = 0; k < s->nusers; k++) {
 		struct terminal_server_user *u = &s->users[k];

@@ -84,11 +84,6 @@ static int emit(struct collector_ctx *ctx, json_t *obj)
 
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026, marks text cut short here */
 
-/*
- * s as a JSON string the parent accepts: invalid UTF-8 repaired (see
- * rdiag/utf8.h) and at most max bytes, cut at a character boundary with an
- * ellipsis, so no record is ever refused for its text.
- */
 char *ctx_redact(const char *text, size_t len)
 {
 	struct redactor *r = redactor_new();
@@ -102,6 +97,11 @@ char *ctx_redact(const char *text, size_t len)
 	return buf_detach(&out, &n);
 }
 
+/*
+ * s as a JSON string the parent accepts: invalid UTF-8 repaired (see
+ * rdiag/utf8.h) and at most max bytes, cut at a character boundary with an
+ * ellipsis, so no record is ever refused for its text.
+ */
 static json_t *text(const char *s, size_t max)
 {
 	size_t len;

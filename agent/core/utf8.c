@@ -108,3 +108,12 @@ void utf8_truncate(char *s, size_t max)
 {
 	s[utf8_cut(s, strlen(s), max)] = '\0';
 }
+
+char *utf8_copy(char *dst, size_t dstlen, const char *src)
+{
+	size_t len = utf8_cut(src, strlen(src), dstlen - 1);
+
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+	return dst;
+}

@@ -50,4 +50,11 @@ size_t utf8_cut(const char *s, size_t len, size_t max);
 /* Cut the string s in place to at most max bytes at a character boundary. */
 void utf8_truncate(char *s, size_t max);
 
+/*
+ * Copy the string src into dst (dstlen > 0 bytes, NUL included), cut at a
+ * character boundary when it does not fit: what snprintf(dst, dstlen,
+ * "%s", src) does, without splitting a character. Returns dst.
+ */
+char *utf8_copy(char *dst, size_t dstlen, const char *src);
+
 #endif

@@ -102,6 +102,11 @@ static void test_cut(void **state)
 		utf8_truncate(t, max);
 		assert_int_equal(strlen(t), want[max]);
 		assert_true(utf8_valid(t, strlen(t)));
+		/* utf8_copy() into a buffer of max + 1 bytes: the same cut. */
+		memset(t, 'x', sizeof(t));
+		utf8_copy(t, max + 1, s);
+		assert_int_equal(strlen(t), want[max]);
+		assert_memory_equal(t, s, want[max]);
 	}
 }
 
