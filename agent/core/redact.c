@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "core/obfuscate.h"
 #include "core/redact.h"
 #include "rdiag/util.h"
 
@@ -96,11 +97,12 @@ struct redactor {
 	enum cont cont;
 	char cont_quote;
 	enum redact_format format; /* what the file is, by its name */
-	int block_indent;    /* YAML block scalar under a secret key, or -1 */
-	bool block_counted;  /* that block was counted */
-	bool xml_open;       /* a secret XML element goes on past its line */
-	unsigned ppk_lines;  /* PuTTY Private-Lines still to come */
-	unsigned smtp_lines; /* lines that may carry an AUTH LOGIN answer */
+	int block_indent;      /* YAML block scalar under a secret key, or -1 */
+	bool block_counted;    /* that block was counted */
+	bool xml_open;         /* a secret XML element goes on past its line */
+	unsigned ppk_lines;    /* PuTTY Private-Lines still to come */
+	unsigned smtp_lines;   /* lines that may carry an AUTH LOGIN answer */
+	struct obfuscator *ob; /* borrowed; pseudonyms after redaction */
 };
 
 /* One piece of one line being redacted. */
@@ -273,6 +275,11 @@ enum redact_format redact_format_of(const char *name)
 void redactor_set_format(struct redactor *r, enum redact_format f)
 {
 	r->format = f;
+}
+
+void redactor_set_obfuscator(struct redactor *r, struct obfuscator *ob)
+{
+	r->ob = ob;
 }
 
 void redactor_free(struct redactor *r)
@@ -1991,8 +1998,8 @@ static bool xml_line(struct scan *s)
  * Redact p[0..n), a whole line (first && last) or a piece of a long one;
  * nl: the line ended in a newline (not part of p), to be kept.
  */
-static int redact_piece(struct redactor *r, const char *p, size_t n, bool first,
-			bool last, bool nl, struct buf *out)
+static int redact_piece_raw(struct redactor *r, const char *p, size_t n,
+			    bool first, bool last, bool nl, struct buf *out)
 {
 	struct scan s = {
 		.r = r,
@@ -2038,6 +2045,28 @@ static int redact_piece(struct redactor *r, const char *p, size_t n, bool first,
 	if (last && nl)
 		scan_put(&s, "\n", 1);
 	return s.err;
+}
+
+/*
+ * One piece, redacted and then, with --obfuscate, given its pseudonyms:
+ * names are replaced in the redacted text, so a marker never hides one.
+ */
+static int redact_piece(struct redactor *r, const char *p, size_t n, bool first,
+			bool last, bool nl, struct buf *out)
+{
+	size_t start = out->len;
+	struct buf tmp;
+	int err = redact_piece_raw(r, p, n, first, last, nl, out);
+
+	if (err < 0 || !r->ob || out->len == start)
+		return err;
+	buf_init(&tmp, 0);
+	buf_append(&tmp, out->data + start, out->len - start);
+	out->len = start;
+	out->data[start] = '\0';
+	err = obfuscator_apply(r->ob, tmp.data, tmp.len, out);
+	buf_release(&tmp);
+	return err;
 }
 
 int redact_buf(struct redactor *r, const char *text, size_t len,

@@ -42,6 +42,14 @@ enum redact_format redact_format_of(const char *name);
 /* For the next redact_fd()/redact_buf() calls; REDACT_TEXT is the default. */
 void redactor_set_format(struct redactor *r, enum redact_format f);
 
+struct obfuscator;
+/*
+ * With --obfuscate: every text this redactor outputs also gets the
+ * obfuscator's pseudonyms (see core/obfuscate.h). ob is borrowed and must
+ * outlive the redactor's use; NULL turns it off.
+ */
+void redactor_set_obfuscator(struct redactor *r, struct obfuscator *ob);
+
 /*
  * Redact one text stream from in_fd to out_fd, line by line, in bounded
  * memory (very long lines are handled in pieces). State such as "inside a

@@ -28,8 +28,8 @@ int main(void)
 }
 C
 cc -std=c11 -O2 -D_POSIX_C_SOURCE=200809L -I"$src/include" -I"$src/agent" \
-	"$work/bench.c" "$src/agent/core/redact.c" "$src/agent/core/buf.c" \
-	"$src/agent/core/util.c" -o "$work/bench"
+	"$work/bench.c" "$src/agent/core/redact.c" "$src/agent/core/obfuscate.c" "$src/agent/core/buf.c" \
+	"$src/agent/core/util.c" -ljansson -o "$work/bench"
 
 # Realistic mix: timestamps, levels, key=value, URLs, JSON, a few secrets.
 awk -v mb="$mb" 'BEGIN {
