@@ -278,14 +278,10 @@ static void bundle_record(struct bundle *b, const char *arcpath, uint64_t size,
 			  const unsigned char *digest, json_t *source)
 {
 	char hex[crypto_hash_sha256_BYTES * 2 + 1];
-	json_t *f;
 
 	sodium_bin2hex(hex, sizeof(hex), digest, crypto_hash_sha256_BYTES);
-	f = json_pack("{s:s, s:I, s:s}", "path", arcpath, "size",
-		      (json_int_t)size, "sha256", hex);
-	if (source)
-		json_object_set(f, "source", source);
-	json_array_append_new(b->files, f);
+	json_array_append_new(b->files,
+			      bundle_manifest_file(arcpath, size, hex, source));
 }
 
 /* One regular entry from memory. */
@@ -962,11 +958,11 @@ int bundle_add_file(struct bundle *b, const char *arcpath, const char *src_path,
 				       src_path, &why);
 		if (r == -EMEDIUMTYPE) {
 			/* Never shipped unredacted: left out, and said so. */
-			json_array_append_new(
-				b->omitted,
-				json_pack("{s:s, s:I, s:s}", "path", arcpath,
-					  "size", (json_int_t)st.st_size,
-					  "reason", why ? why : "not text"));
+			json_array_append_new(b->omitted,
+					      bundle_manifest_omitted(
+						      arcpath,
+						      (uint64_t)st.st_size,
+						      why ? why : "not text"));
 			free(why);
 			r = 0;
 			goto out;

@@ -130,6 +130,24 @@ static json_t *collector_build(const struct bundle_manifest_collector *c)
 			 "rejected", (json_int_t)c->rejected);
 }
 
+json_t *bundle_manifest_file(const char *path, uint64_t size,
+			     const char *sha256_hex, json_t *source)
+{
+	json_t *f = json_pack("{s:s, s:I, s:s}", "path", path, "size",
+			      (json_int_t)size, "sha256", sha256_hex);
+
+	if (f && source)
+		json_object_set(f, "source", source);
+	return f;
+}
+
+json_t *bundle_manifest_omitted(const char *path, uint64_t size,
+				const char *reason)
+{
+	return json_pack("{s:s, s:I, s:s}", "path", path, "size",
+			 (json_int_t)size, "reason", reason);
+}
+
 json_t *bundle_manifest_build(const struct bundle_manifest *m)
 {
 	json_t *j = json_object(), *cols = json_array(), *v;

@@ -117,6 +117,18 @@ struct bundle_manifest {
 };
 
 /*
+ * One entry of "files": {path, size, sha256} and, when the stored text was
+ * decoded from something else, "source" (borrowed, may be NULL:
+ * {name?, compression?, encoding, truncated?}). New reference.
+ */
+json_t *bundle_manifest_file(const char *path, uint64_t size,
+			     const char *sha256_hex, json_t *source);
+
+/* One entry of "omitted": {path, size, reason}. New reference. */
+json_t *bundle_manifest_omitted(const char *path, uint64_t size,
+				const char *reason);
+
+/*
  * The manifest.json object for m (new reference): format first, then the
  * fields of m in the documented order, "files", "redactions" and
  * "omitted" last.

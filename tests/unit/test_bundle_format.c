@@ -104,14 +104,18 @@ static void assert_cols_equal(const struct bundle_manifest_collector *a,
 
 static void test_manifest_roundtrip(void **state)
 {
+	static const char abc_sha[] = "ba7816bf8f01cfea414140de5dae2223b00361a3"
+				      "96177a9cb410ff61f20015ad";
+	json_t *source = json_pack("{s:s, s:s}", "name", "x.log.gz",
+				   "compression", "gzip");
 	json_t *files = json_pack(
-		"[{s:s, s:i, s:s}]", "path", "findings.json", "size", 3,
-		"sha256",
-		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015"
-		"ad");
+		"[o, o]",
+		bundle_manifest_file("findings.json", 3, abc_sha, NULL),
+		bundle_manifest_file("collectors/nas/x.log", 3, abc_sha,
+				     source));
 	json_t *red = json_pack("{s:i}", "key-value", 3);
-	json_t *omitted = json_pack("[{s:s, s:i, s:s}]", "path", "a.bin",
-				    "size", 9, "reason", "not text");
+	json_t *omitted = json_pack(
+		"[o]", bundle_manifest_omitted("a.bin", 9, "not text"));
 	json_t *extra = json_pack("{s:{s:s}, s:s}", "exported_from", "bundle",
 				  "b", "format", "rdiag-bundle/9");
 	struct bundle_manifest m = {
@@ -170,6 +174,12 @@ static void test_manifest_roundtrip(void **state)
 	assert_int_equal(back.ncollectors, m.ncollectors);
 	assert_cols_equal(back.collectors, cols, ARRAY_SIZE(cols));
 	assert_true(json_equal(back.files, files));
+	assert_true(json_equal(
+		json_object_get(json_array_get(back.files, 1), "source"),
+		source));
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(back.omitted, 0), "reason")),
+			    "not text");
 	assert_true(json_equal(back.redactions, red));
 	assert_true(json_equal(back.omitted, omitted));
 	assert_int_equal(json_object_size(back.extra), 1);
@@ -187,6 +197,7 @@ static void test_manifest_roundtrip(void **state)
 	json_decref(files);
 	json_decref(red);
 	json_decref(omitted);
+	json_decref(source);
 	json_decref(extra);
 	free(text);
 }
