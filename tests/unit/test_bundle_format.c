@@ -21,7 +21,9 @@
 #include "core/bundle.h"
 #include "core/bundle_format.h"
 #include "core/redact.h"
+#include "harness.h"
 #include "platform/fsutil.h"
+#include "rdiag/buf.h"
 #include "rdiag/util.h"
 #include "review/review.h"
 
@@ -258,6 +260,86 @@ static void test_manifest_refusals(void **state)
 	}
 }
 
+/* Is `key` in the first cell of a table row of the page? */
+static bool documented(const char *page, const char *key)
+{
+	char *quoted = xasprintf("`%s`", key);
+	bool yes = false;
+
+	for (const char *l = page; l && *l && !yes;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *cell_end;
+
+		if (strncmp(l, "| `", 3) != 0)
+			continue;
+		cell_end = strchr(l + 1, '|');
+		for (const char *q = strstr(l, quoted); q && cell_end && !yes;
+		     q = strstr(q + 1, quoted))
+			yes = q < cell_end;
+	}
+	free(quoted);
+	return yes;
+}
+
+static void assert_keys_documented(const char *page, json_t *obj)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach(obj, key, v)
+	{
+		if (!documented(page, key))
+			fail_msg("manifest field '%s' is not in "
+				 "docs/bundle-format.md",
+				 key);
+	}
+}
+
+/* Every field the module writes has its row in docs/bundle-format.md. */
+static void test_docs_tables(void **state)
+{
+	char *path = harness_data_path("../../docs/bundle-format.md");
+	json_t *source = json_pack("{s:s}", "encoding", "UTF-16LE");
+	json_t *files = json_pack(
+		"[o]", bundle_manifest_file("a.txt", 1,
+					    "ba7816bf8f01cfea414140de5dae2223b0"
+					    "0361a396177a9cb410ff61f20015ad",
+					    source));
+	json_t *omitted =
+		json_pack("[o]", bundle_manifest_omitted("b.bin", 2, "x"));
+	json_t *extra = json_pack("{s:{}}", "exported_from");
+	struct bundle_manifest m = {
+		.agent_version = "0.1.0",
+		.host = "h",
+		.started = "s",
+		.finished = "f",
+		.command_line = "c",
+		.collectors = cols,
+		.ncollectors = ARRAY_SIZE(cols),
+		.extra = extra,
+		.files = files,
+		.omitted = omitted,
+	};
+	json_t *j = bundle_manifest_build(&m);
+	struct buf page;
+
+	(void)state;
+	harness_load(path, &page);
+	assert_keys_documented(page.data, j);
+	assert_keys_documented(
+		page.data, json_array_get(json_object_get(j, "collectors"), 1));
+	assert_keys_documented(page.data, json_array_get(files, 0));
+	/* And the check can fail. */
+	assert_false(documented(page.data, "no_such_field"));
+	buf_release(&page);
+	json_decref(j);
+	json_decref(files);
+	json_decref(omitted);
+	json_decref(source);
+	json_decref(extra);
+	free(path);
+}
+
 static char *write_src(const char *dir, const char *name, const char *text)
 {
 	char *path = xasprintf("%s/%s", dir, name);
@@ -401,6 +483,7 @@ int main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_manifest_roundtrip),
 		cmocka_unit_test(test_manifest_refusals),
+		cmocka_unit_test(test_docs_tables),
 		cmocka_unit_test(test_writer_reader),
 	};
 
