@@ -70,50 +70,59 @@ static const char records[] =
 	"{\"kind\":\"fact\",\"collector\":\"system\",\"key\":\"<k>\","
 	"\"value\":\"</td><style>body{display:none}</style>\"}\n";
 
-static void test_render_hostile(void **state)
+/*
+ * A bundle in memory (at most 1 MiB, caller frees) with findings.json,
+ * collectors/system/records.jsonl and a manifest listing collectors (a
+ * JSON array) and both files with their hashes.
+ */
+static char *make_bundle(const char *fs, const char *recs,
+			 const char *collectors, size_t *ret_used)
 {
 	struct archive *a = archive_write_new();
-	size_t cap = 1 << 20, used = 0;
+	size_t cap = 1 << 20;
 	char *mem = malloc(cap), *man;
+	struct buf m;
+	unsigned char d1[32], d2[32];
+	char h1[65], h2[65];
+
+	crypto_hash_sha256(d1, (const unsigned char *)fs, strlen(fs));
+	crypto_hash_sha256(d2, (const unsigned char *)recs, strlen(recs));
+	sodium_bin2hex(h1, sizeof(h1), d1, sizeof(d1));
+	sodium_bin2hex(h2, sizeof(h2), d2, sizeof(d2));
+	buf_init(&m, 0);
+	buf_printf(&m,
+		   "{\"format\":\"rdiag-bundle/1\",\"host\":\"<h>\","
+		   "\"collectors\":%s,\"redactions\":{\"<r>\":1},\"files\":["
+		   "{\"path\":\"findings.json\",\"size\":%zu,"
+		   "\"sha256\":\"%s\"},{\"path\":\"collectors/system/"
+		   "records.jsonl\",\"size\":%zu,\"sha256\":\"%s\"}]}",
+		   collectors, strlen(fs), h1, strlen(recs), h2);
+	man = buf_detach(&m, NULL);
+	*ret_used = 0;
+	archive_write_add_filter_gzip(a);
+	archive_write_set_format_pax_restricted(a);
+	archive_write_open_memory(a, mem, cap, ret_used);
+	add(a, "t/findings.json", fs);
+	add(a, "t/collectors/system/records.jsonl", recs);
+	add(a, "t/manifest.json", man);
+	archive_write_close(a);
+	archive_write_free(a);
+	free(man);
+	return mem;
+}
+
+static void test_render_hostile(void **state)
+{
+	size_t used;
+	char *mem;
 	struct review_opts o = { 0 };
 	struct review *r = NULL;
 	char *err = NULL;
 	struct buf b;
 
 	(void)state;
-	/* A manifest that lists both files with their hashes. */
-	{
-		struct buf m;
-		unsigned char d1[32], d2[32];
-		char h1[65], h2[65];
-
-		crypto_hash_sha256(d1, (const unsigned char *)findings,
-				   strlen(findings));
-		crypto_hash_sha256(d2, (const unsigned char *)records,
-				   strlen(records));
-		sodium_bin2hex(h1, sizeof(h1), d1, sizeof(d1));
-		sodium_bin2hex(h2, sizeof(h2), d2, sizeof(d2));
-		buf_init(&m, 0);
-		buf_printf(&m,
-			   "{\"format\":\"rdiag-bundle/1\",\"host\":\"<h>\","
-			   "\"collectors\":[{\"name\":\"system\",\"status\":"
-			   "\"ok\"}],\"redactions\":{\"<r>\":1},\"files\":["
-			   "{\"path\":\"findings.json\",\"size\":%zu,"
-			   "\"sha256\":\"%s\"},{\"path\":\"collectors/system/"
-			   "records.jsonl\",\"size\":%zu,\"sha256\":\"%s\"}]}",
-			   strlen(findings), h1, strlen(records), h2);
-		man = buf_detach(&m, NULL);
-	}
-	archive_write_add_filter_gzip(a);
-	archive_write_set_format_pax_restricted(a);
-	archive_write_open_memory(a, mem, cap, &used);
-	add(a, "t/findings.json", findings);
-	add(a, "t/collectors/system/records.jsonl", records);
-	add(a, "t/manifest.json", man);
-	archive_write_close(a);
-	archive_write_free(a);
-	free(man);
-
+	mem = make_bundle(findings, records,
+			  "[{\"name\":\"system\",\"status\":\"ok\"}]", &used);
 	assert_int_equal(review_open_memory(mem, used, &o, &r, &err), 0);
 	buf_init(&b, 0);
 	html_render(r, &b);
@@ -141,11 +150,70 @@ static void test_render_hostile(void **state)
 	free(mem);
 }
 
+/* The report never calls a run clean that was not. */
+static void test_render_not_clean(void **state)
+{
+	static const char ok_only[] =
+		"[{\"id\":\"x.ok\",\"collector\":\"system\",\"severity\":"
+		"\"ok\",\"level\":0,\"title\":\"fine\"}]";
+	static const struct {
+		const char *fs, *collectors, *want[3], *unwanted;
+	} cases[] = {
+		/* Records were rejected: not clean, and the count shown. */
+		{ ok_only,
+		  "[{\"name\":\"system\",\"status\":\"ok\",\"rejected\":3}]",
+		  { "3 records rejected as invalid",
+		    "Records were dropped: the verdict may be incomplete.",
+		    "No problems found in what arrived" },
+		  "No problems found.</p>" },
+		/* Every collector skipped: nothing was checked. */
+		{ "[]",
+		  "[{\"name\":\"system\",\"status\":\"skipped\","
+		  "\"reason\":\"no data\"}]",
+		  { "Nothing was checked.</strong>",
+		    "Nothing was checked: every selected collector",
+		    "no data" },
+		  "No problems found" },
+		/* And a clean run still says so. */
+		{ ok_only,
+		  "[{\"name\":\"system\",\"status\":\"ok\"}]",
+		  { "<p class=\"ok\">No problems found.</p>",
+		    "Nothing worse than information." },
+		  "rejected" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct review_opts o = { 0 };
+		struct review *r = NULL;
+		char *err = NULL, *mem;
+		size_t used;
+		struct buf b;
+
+		mem = make_bundle(cases[i].fs, records, cases[i].collectors,
+				  &used);
+		if (review_open_memory(mem, used, &o, &r, &err) != 0)
+			fail_msg("case %zu: %s", i, err);
+		buf_init(&b, 0);
+		html_render(r, &b);
+		for (size_t k = 0; k < 3 && cases[i].want[k]; k++)
+			if (!strstr(b.data, cases[i].want[k]))
+				fail_msg("case %zu: no '%s'", i,
+					 cases[i].want[k]);
+		if (strstr(b.data, cases[i].unwanted))
+			fail_msg("case %zu: '%s'", i, cases[i].unwanted);
+		buf_release(&b);
+		review_free(r);
+		free(mem);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_render_hostile),
+		cmocka_unit_test(test_render_not_clean),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
