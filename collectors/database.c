@@ -23,6 +23,11 @@
 #include "probes/net.h"
 #include "rdiag/buf.h"
 
+/* glibc hides it without _GNU_SOURCE: the name exists but has no address. */
+#if !defined(EAI_NODATA) && defined(__GLIBC__)
+#define EAI_NODATA (-5)
+#endif
+
 #define DEFAULT_STEP_MS      5000
 #define PASSWORD_MAX         1024
 #define TLS_EXPIRY_WARN_DAYS 30
@@ -164,6 +169,15 @@ void database_report_tls(struct database_target *t, int rc,
 			"Ask the database admin to renew the certificate",
 			"expires %s, in %d days (subject %s)", info->not_after,
 			info->days_left, info->subject);
+	if (info->not_yet_valid)
+		database_finding(
+			t, "db.tls.cert_not_yet_valid", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			"The database server's certificate is not valid yet",
+			"Check the clock of this host and of the server; if "
+			"both are right, ask the database admin for a "
+			"certificate that is valid now",
+			"subject %s", info->subject);
 	if (!info->name_match)
 		database_finding(
 			t, "db.tls.name_mismatch", SEVERITY_WARN,
@@ -187,7 +201,7 @@ void database_report_tls(struct database_target *t, int rc,
 			info->subject, info->issuer,
 			info->self_signed ? " (self-signed)" : "");
 	if (info->days_left >= TLS_EXPIRY_WARN_DAYS && info->name_match &&
-	    info->chain_ok)
+	    info->chain_ok && !info->not_yet_valid)
 		database_finding(t, "db.tls.ok", SEVERITY_OK, LEVEL_THIRD_PARTY,
 				 "The database server's TLS certificate is "
 				 "valid and trusted",
@@ -240,6 +254,64 @@ static bool literal_address(struct database_target *t)
 	return true;
 }
 
+/*
+ * A lookup that failed, by what the resolver knows: a DNS server that does
+ * not answer (EAI_AGAIN, or no result before the step's deadline) is a
+ * network or DNS server fault; a name the DNS says does not exist
+ * (EAI_NONAME, EAI_NODATA) is most often a wrong name in the setting.
+ */
+static void report_dns_failure(struct database_target *t, int eai,
+			       int sys_errno, bool timeout,
+			       const char *resolver)
+{
+	if (timeout) {
+		database_finding(
+			t, "db.dns.timeout", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
+			"The DNS server does not answer in time for the "
+			"database server's name",
+			"The name may well be right: ask your IT to check "
+			"the DNS servers this host uses and that they are "
+			"reachable from it",
+			"'%s' not resolved within %u ms; resolver: %s",
+			t->url.host, t->step_ms, resolver);
+	} else if (eai == EAI_AGAIN) {
+		database_finding(
+			t, "db.dns.no_answer", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
+			"The DNS server does not answer for the database "
+			"server's name",
+			"The name may well be right: the DNS servers this host "
+			"uses are unreachable or failing (no answer, "
+			"SERVFAIL); "
+			"ask your IT to check them",
+			"'%s': %s; resolver: %s", t->url.host,
+			gai_strerror(eai), resolver);
+	} else if (eai == 0 || eai == EAI_NONAME
+#ifdef EAI_NODATA
+		   || eai == EAI_NODATA
+#endif
+	) {
+		database_finding(
+			t, "db.dns.not_found", SEVERITY_FAIL, LEVEL_SELF,
+			"The database server's name does not exist in DNS",
+			"The DNS server answered that there is no such name: "
+			"check the host name in the application's database "
+			"setting for a typo; if it is right, ask your IT to "
+			"add it to DNS",
+			"'%s': %s; resolver: %s", t->url.host,
+			eai ? gai_strerror(eai) : "no address", resolver);
+	} else {
+		database_finding(
+			t, "db.dns.failed", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
+			"Looking up the database server's name failed",
+			"Ask your IT to check this host's name resolution "
+			"(nsswitch.conf, resolv.conf)",
+			"'%s': %s; resolver: %s", t->url.host,
+			eai == EAI_SYSTEM ? strerror(sys_errno)
+					  : gai_strerror(eai),
+			resolver);
+	}
+}
+
 static int resolve(struct database_target *t)
 {
 	struct net_resolve_arg arg = { t->url.host, t->url.port,
@@ -261,30 +333,16 @@ static int resolve(struct database_target *t)
 	r = ctx_bounded(t->ctx, t->step_ms, net_resolve_fn, &arg, o, sizeof(*o),
 			&br);
 	database_fact(t, "dns_ms", "%lld", (long long)(now_ms() - start));
-	if (r < 0 || br.status != BOUNDED_DONE || br.out_len < sizeof(*o)) {
+	if (r < 0 || br.status != BOUNDED_DONE || br.out_len < sizeof(*o) ||
+	    o->eai != 0 || o->n == 0) {
+		bool timeout = r < 0 || br.status != BOUNDED_DONE ||
+			       br.out_len < sizeof(*o);
+
 		resolver = describe_resolver(t->ctx);
-		database_finding(
-			t, "db.dns.timeout", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
-			"Looking up the database server's name did not finish",
-			"Ask your IT to check the DNS servers this host uses",
-			"'%s' not resolved within %u ms; resolver: %s",
-			t->url.host, t->step_ms, resolver);
-		r = -ETIMEDOUT;
-		goto out;
-	}
-	if (o->eai != 0 || o->n == 0) {
-		resolver = describe_resolver(t->ctx);
-		database_finding(
-			t, "db.dns.failed", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
-			"The database server's name does not resolve",
-			"Check the host name in the application's database "
-			"setting; if it is right, ask your IT to add it to DNS",
-			"'%s': %s; resolver: %s", t->url.host,
-			o->eai == EAI_SYSTEM ? strerror(o->sys_errno)
-			: o->eai             ? gai_strerror(o->eai)
-					     : "no address",
-			resolver);
-		r = -ENOENT;
+		report_dns_failure(t, timeout ? 0 : o->eai,
+				   timeout ? 0 : o->sys_errno, timeout,
+				   resolver);
+		r = timeout ? -ETIMEDOUT : -ENOENT;
 		goto out;
 	}
 	for (size_t i = 0; i < o->n; i++) {

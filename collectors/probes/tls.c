@@ -48,6 +48,53 @@ static void name_oneline(X509_NAME *n, char *buf, size_t len)
 	BIO_free(b);
 }
 
+/*
+ * The leaf's own validity dates and the name it is checked for are
+ * reported on their own (days_left, not_yet_valid, name_match): a
+ * certificate from a trusted CA that expired or names another host is that
+ * fault, not an untrusted chain. Everything else, including an expired CA,
+ * is a chain error.
+ */
+static bool leaf_only_error(long err, int depth)
+{
+	switch (err) {
+	case X509_V_ERR_CERT_HAS_EXPIRED:
+	case X509_V_ERR_CERT_NOT_YET_VALID:
+		return depth == 0;
+	case X509_V_ERR_HOSTNAME_MISMATCH:
+	case X509_V_ERR_IP_ADDRESS_MISMATCH:
+	case X509_V_ERR_EMAIL_MISMATCH:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Called by OpenSSL for each problem while it checks the chain; returning
+ * 1 lets it go on, so every error is seen (the first one alone would hide
+ * an untrusted chain behind an expired leaf, or the reverse). The first
+ * chain error is kept in the tls_info the SSL carries.
+ */
+static int verify_cb(int ok, X509_STORE_CTX *store)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(
+		store, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct tls_info *info = ssl ? SSL_get_app_data(ssl) : NULL;
+	int err = X509_STORE_CTX_get_error(store);
+	int depth = X509_STORE_CTX_get_error_depth(store);
+
+	if (ok || !info)
+		return 1;
+	if (err == X509_V_ERR_CERT_NOT_YET_VALID && depth == 0)
+		info->not_yet_valid = true;
+	if (!leaf_only_error(err, depth) && !info->verify_error[0])
+		snprintf(info->verify_error, sizeof(info->verify_error), "%s%s",
+			 X509_verify_cert_error_string(err),
+			 depth > 0 ? " (in the issuer chain)" : "");
+	return 1;
+}
+
 static void describe_cert(SSL *ssl, const char *servername,
 			  struct tls_info *info)
 {
@@ -88,10 +135,14 @@ static void describe_cert(SSL *ssl, const char *servername,
 			info->name_match = X509_check_host(cert, servername, 0,
 							   0, NULL) == 1;
 	}
+	/* verify_cb() saw every error; a chain error wins over the rest. */
 	vr = SSL_get_verify_result(ssl);
-	info->chain_ok = vr == X509_V_OK;
-	snprintf(info->verify_error, sizeof(info->verify_error), "%s",
-		 vr == X509_V_OK ? "" : X509_verify_cert_error_string(vr));
+	info->chain_ok = !info->verify_error[0];
+	if (info->chain_ok && vr != X509_V_OK && !leaf_only_error(vr, 0)) {
+		info->chain_ok = false;
+		snprintf(info->verify_error, sizeof(info->verify_error), "%s",
+			 X509_verify_cert_error_string(vr));
+	}
 	X509_free(cert);
 }
 
@@ -148,12 +199,13 @@ int tls_conn_start(int fd, const char *servername, const char *alpn,
 	/* Describe old servers too instead of refusing to talk to them. */
 	SSL_CTX_set_min_proto_version(c->ctx, 0);
 	SSL_CTX_set_security_level(c->ctx, 0);
-	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, NULL);
+	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, verify_cb);
 	if (SSL_CTX_set_default_verify_paths(c->ctx) != 1)
 		ERR_clear_error();
 	c->ssl = SSL_new(c->ctx);
 	if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1)
 		goto fail;
+	SSL_set_app_data(c->ssl, info);
 	if (servername && *servername && !is_ip_literal(servername))
 		SSL_set_tlsext_host_name(c->ssl, servername);
 	if (servername && *servername) {
@@ -185,6 +237,7 @@ int tls_conn_start(int fd, const char *servername, const char *alpn,
 		snprintf(info->alpn, sizeof(info->alpn), "%.*s", (int)sel_len,
 			 (const char *)sel);
 	describe_cert(c->ssl, servername, info);
+	SSL_set_app_data(c->ssl, NULL);
 	*ret = c;
 	return 0;
 fail:

@@ -20,11 +20,16 @@ struct tls_info {
 	bool have_cert;
 	char subject[256]; /* one-line RFC 2253 form */
 	char issuer[256];
-	char not_after[40];     /* "Nov 28 07:22:19 2027 GMT" */
-	int days_left;          /* negative when expired */
-	bool self_signed;       /* subject == issuer */
-	bool name_match;        /* the peer name (host or IP) is in the cert */
-	bool chain_ok;          /* verifies against the system CA store */
+	char not_after[40]; /* "Nov 28 07:22:19 2027 GMT" */
+	int days_left;      /* negative when expired */
+	bool self_signed;   /* subject == issuer */
+	bool name_match;    /* the peer name (host or IP) is in the cert */
+	bool not_yet_valid; /* the leaf's notBefore is in the future */
+	/*
+	 * The chain leads to a CA of the system store. The leaf's dates and
+	 * name are not part of it: see days_left, not_yet_valid, name_match.
+	 */
+	bool chain_ok;
 	char verify_error[128]; /* why not, from X509_verify_cert_error_string
 				 */
 	char alpn[16];          /* the protocol the server selected, or "" */

@@ -4,76 +4,20 @@
 # SQL Server (tests/integration/db-tds-responder.py), a silent listener,
 # nothing listening, and SQLite files. Credentials are made up per run.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-db.sh"
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-PGBIN=/usr/lib/postgresql/15/bin
 START=$(date +%s)
-rand() { od -An -tx1 -N12 /dev/urandom | tr -d ' \n'; }
 
 CONF=$T_DIR/rdiag.conf
 BROWSER_PORT=$(t_free_port)
 printf '[database]\nconnect_timeout_ms = 1000\nbrowser_port = %s\n' \
 	"$BROWSER_PORT" >"$CONF"
 
-# run_db NAME URL [VAR=VALUE...]: one rdiag run, verdict in $T_DIR/NAME.json
-run_db() {
-	local name=$1 url=$2
-	shift 2
-	env "$@" "$RDIAG" run --only database --config "$CONF" --db "$url" \
-		--json --no-bundle >"$T_DIR/$name.json" 2>"$T_DIR/$name.err" ||
-		true
-}
-
-# expect NAME ID...: the run NAME reported every finding ID
-expect() {
-	local name=$1 id
-	shift
-	for id in "$@"; do
-		if t_has_finding "$T_DIR/$name.json" "$id"; then
-			t_ok "$name: $id"
-		else
-			t_fail "$name: $id (got: $(t_json "$T_DIR/$name.json" \
-				'" ".join(f["id"] for f in j["findings"])' \
-				2>/dev/null || cat "$T_DIR/$name.err"))"
-		fi
-	done
-}
-
-# expect_not NAME ID: the run NAME did not report ID
-expect_not() {
-	if t_has_finding "$T_DIR/$1.json" "$2"; then
-		t_fail "$1: unexpected $2"
-	else
-		t_ok "$1: no $2"
-	fi
-}
-
 # --- PostgreSQL ---------------------------------------------------------
-PG_PW=$(rand)
 APP_PW=$(rand)
-PGD=$T_DIR/pg
-PGSOCK=$T_DIR/pgsock
-PGPORT=$(t_free_port)
-mkdir -p "$PGD" "$PGSOCK"
-chown postgres "$PGD" "$PGSOCK"
-printf '%s\n' "$PG_PW" >"$T_DIR/pgpw"
-chown postgres "$T_DIR/pgpw"
-runuser -u postgres -- "$PGBIN/initdb" -D "$PGD" -A scram-sha-256 \
-	--pwfile="$T_DIR/pgpw" -U postgres >"$T_DIR/initdb.log" 2>&1
-T_CLEANUPS+=("runuser -u postgres -- $PGBIN/pg_ctl -D $PGD -m immediate stop >/dev/null 2>&1")
-runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGD" -l "$PGSOCK/pg.log" -w \
-	-o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGSOCK" \
-	start >/dev/null
-psql_do() {
-	"$PGBIN/psql" -h "$PGSOCK" -p "$PGPORT" -U postgres -d postgres \
-		-v ON_ERROR_STOP=1 -qAtc "$1"
-}
-# The local line keeps the test's own psql working whatever the host line.
-set_hba() {
-	printf 'local all all trust\n%s\n' "$1" >"$PGD/pg_hba.conf"
-	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGD" reload >/dev/null
-	sleep 0.3
-}
+pg_start
+PG_PW=$(cat "$T_DIR/pgpw")
 set_hba "local all all trust"
 psql_do "CREATE ROLE app LOGIN PASSWORD '$APP_PW'"
 psql_do "CREATE DATABASE appdb OWNER app"
@@ -139,25 +83,16 @@ t_check "no password in any verdict" \
 
 # --- MariaDB ------------------------------------------------------------
 MY_PW=$(rand)
-MYD=$T_DIR/my
-MYPORT=$(t_free_port)
-mkdir -p "$MYD"
-chown mysql "$MYD"
-mariadb-install-db --user=mysql --datadir="$MYD" >"$T_DIR/my-install.log" 2>&1
+mkdir -p "$T_DIR/mycert"
 openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=127.0.0.1 \
 	-addext "subjectAltName=IP:127.0.0.1" \
-	-keyout "$MYD/key.pem" -out "$MYD/cert.pem" >/dev/null 2>&1
-chown mysql "$MYD/key.pem" "$MYD/cert.pem"
+	-keyout "$T_DIR/mycert/key.pem" -out "$T_DIR/mycert/cert.pem" \
+	>/dev/null 2>&1
+chown -R mysql "$T_DIR/mycert"
 # skip-name-resolve: 127.0.0.1 is not 'localhost', so no account matches
 # a TCP client until the test creates one (error 1130 at greeting time).
-mariadbd --no-defaults --user=mysql --datadir="$MYD" \
-	--bind-address=127.0.0.1 --port="$MYPORT" --socket="$MYD/my.sock" \
-	--pid-file="$MYD/my.pid" --skip-name-resolve --max-connections=10 \
-	--ssl-cert="$MYD/cert.pem" --ssl-key="$MYD/key.pem" \
-	>"$T_DIR/my.log" 2>&1 &
-T_PIDS+=($!)
-t_wait_port "$MYPORT" 30
-my_do() { mariadb -S "$MYD/my.sock" -u root -e "$1"; }
+my_start --skip-name-resolve --ssl-cert="$T_DIR/mycert/cert.pem" \
+	--ssl-key="$T_DIR/mycert/key.pem"
 MY=mysql://app@127.0.0.1:$MYPORT/appdb
 
 run_db my-host "$MY"
