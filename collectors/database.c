@@ -690,7 +690,7 @@ static int database_run(struct collector_ctx *ctx)
 		r = -EPERM;
 	for (size_t i = 0; i < n; i++) {
 		struct database_target t;
-		const char *err = NULL;
+		char err[256];
 
 		memset(&t, 0, sizeof(t));
 		t.ctx = ctx;
@@ -702,7 +702,7 @@ static int database_run(struct collector_ctx *ctx)
 			r = -ETIME;
 			break;
 		}
-		if (database_url_parse(urls[i], &t.url, &err) < 0) {
+		if (database_url_parse(urls[i], &t.url, err, sizeof(err)) < 0) {
 			/* Not echoed: a malformed url may hold a password. */
 			snprintf(t.url.display, sizeof(t.url.display),
 				 "url #%u", t.index);
@@ -740,6 +740,27 @@ static int database_run(struct collector_ctx *ctx)
 	return r;
 }
 
+/* A url given with --db: refused at once (exit 64) when it cannot work. */
+static int database_check(const char *key, const char *value, char **ret_err)
+{
+	struct database_url u;
+	char err[256];
+
+	if (strcmp(key, "url") != 0)
+		return 0;
+	if (database_url_parse(value, &u, err, sizeof(err)) < 0) {
+		*ret_err = xstrdup(err);
+		return -EINVAL;
+	}
+	if (u.has_password) {
+		*ret_err = xstrdup("a password in the url is refused (others "
+				   "can read the command line): give it in "
+				   "RDIAG_DB_PASSWORD or a 0600 password_file");
+		return -EINVAL;
+	}
+	return 0;
+}
+
 const struct collector collector_database = {
 	.name = "database",
 	.summary = "can this host reach the application's database: DNS, "
@@ -747,5 +768,6 @@ const struct collector collector_database = {
 	.flags = 0,
 	.deadline_ms = 60000,
 	.keys = database_keys,
+	.check = database_check,
 	.run = database_run,
 };

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "database_url.h"
 #include "rdiag/util.h"
@@ -86,10 +87,267 @@ static bool host_char_ok(char c)
 	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
 }
 
+/*
+ * Connection parameters, by the names the application's driver uses.
+ * Each one changes what rdiag does the way it changes what the driver
+ * does; a name not listed here refuses the url.
+ */
+enum param {
+	P_TLS_MODE = 1,
+	P_ROOTCERT,
+	P_CERT,
+	P_KEY,
+	P_CRL,
+	P_CONNECT_TIMEOUT,
+	P_CHARSET,
+	P_APPLICATION_NAME,
+	P_TARGET_SESSION_ATTRS,
+};
+
+static const struct {
+	enum database_kind kind;
+	const char *name;
+	enum param param;
+} params[] = {
+	/* libpq's keywords */
+	{ DATABASE_POSTGRES, "sslmode", P_TLS_MODE },
+	{ DATABASE_POSTGRES, "sslrootcert", P_ROOTCERT },
+	{ DATABASE_POSTGRES, "sslcert", P_CERT },
+	{ DATABASE_POSTGRES, "sslkey", P_KEY },
+	{ DATABASE_POSTGRES, "sslcrl", P_CRL },
+	{ DATABASE_POSTGRES, "connect_timeout", P_CONNECT_TIMEOUT },
+	{ DATABASE_POSTGRES, "client_encoding", P_CHARSET },
+	{ DATABASE_POSTGRES, "application_name", P_APPLICATION_NAME },
+	{ DATABASE_POSTGRES, "target_session_attrs", P_TARGET_SESSION_ATTRS },
+	/* MySQL/MariaDB option names, with - or _, and libpq's spellings */
+	{ DATABASE_MYSQL, "ssl-mode", P_TLS_MODE },
+	{ DATABASE_MYSQL, "ssl_mode", P_TLS_MODE },
+	{ DATABASE_MYSQL, "sslmode", P_TLS_MODE },
+	{ DATABASE_MYSQL, "ssl-ca", P_ROOTCERT },
+	{ DATABASE_MYSQL, "ssl_ca", P_ROOTCERT },
+	{ DATABASE_MYSQL, "sslrootcert", P_ROOTCERT },
+	{ DATABASE_MYSQL, "ssl-cert", P_CERT },
+	{ DATABASE_MYSQL, "ssl_cert", P_CERT },
+	{ DATABASE_MYSQL, "sslcert", P_CERT },
+	{ DATABASE_MYSQL, "ssl-key", P_KEY },
+	{ DATABASE_MYSQL, "ssl_key", P_KEY },
+	{ DATABASE_MYSQL, "sslkey", P_KEY },
+	{ DATABASE_MYSQL, "connect_timeout", P_CONNECT_TIMEOUT },
+	{ DATABASE_MYSQL, "connect-timeout", P_CONNECT_TIMEOUT },
+	{ DATABASE_MYSQL, "charset", P_CHARSET },
+	{ DATABASE_MYSQL, "application_name", P_APPLICATION_NAME },
+};
+
+static const struct {
+	const char *name;
+	enum database_tls_mode mode;
+} pg_modes[] = {
+	{ "disable", DATABASE_TLS_DISABLE },
+	{ "allow", DATABASE_TLS_ALLOW },
+	{ "prefer", DATABASE_TLS_PREFER },
+	{ "require", DATABASE_TLS_REQUIRE },
+	{ "verify-ca", DATABASE_TLS_VERIFY_CA },
+	{ "verify-full", DATABASE_TLS_VERIFY_FULL },
+}, my_modes[] = {
+	{ "DISABLED", DATABASE_TLS_DISABLE },
+	{ "PREFERRED", DATABASE_TLS_PREFER },
+	{ "REQUIRED", DATABASE_TLS_REQUIRE },
+	{ "VERIFY_CA", DATABASE_TLS_VERIFY_CA },
+	{ "VERIFY_IDENTITY", DATABASE_TLS_VERIFY_FULL },
+};
+
+const char *database_tls_mode_name(enum database_tls_mode m)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(pg_modes); i++)
+		if (pg_modes[i].mode == m)
+			return pg_modes[i].name;
+	return "prefer";
+}
+
+const char *database_url_params(enum database_kind kind)
+{
+	switch (kind) {
+	case DATABASE_POSTGRES:
+		return "sslmode, sslrootcert, sslcert, sslkey, sslcrl, "
+		       "connect_timeout, client_encoding, application_name, "
+		       "target_session_attrs";
+	case DATABASE_MYSQL:
+		return "ssl-mode (ssl_mode, sslmode), ssl-ca (sslrootcert), "
+		       "ssl-cert (sslcert), ssl-key (sslkey), connect_timeout, "
+		       "charset, application_name";
+	default:
+		return "none";
+	}
+}
+
+static enum param find_param(enum database_kind kind, const char *key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(params); i++)
+		if (params[i].kind == kind &&
+		    strcasecmp(params[i].name, key) == 0)
+			return params[i].param;
+	return 0;
+}
+
+/* Set one parameter of u; -EINVAL with errbuf filled when refused. */
+static int set_param(struct database_url *u, const char *key,
+		     const char *val, char *errbuf, size_t errlen)
+{
+	enum param param = find_param(u->kind, key);
+	const char *kind = u->kind == DATABASE_POSTGRES ? "postgresql"
+			   : u->kind == DATABASE_MYSQL  ? "mysql"
+			   : u->kind == DATABASE_MSSQL  ? "sqlserver"
+							: "sqlite";
+	char *dst = NULL;
+	size_t dstlen = 0;
+
+	if (!param) {
+		snprintf(errbuf, errlen,
+			 "parameter '%s' is not supported in %s urls "
+			 "(supported: %s)",
+			 key, kind, database_url_params(u->kind));
+		return -EINVAL;
+	}
+	switch (param) {
+	case P_TLS_MODE: {
+		bool pg = u->kind == DATABASE_POSTGRES;
+		size_t n = pg ? ARRAY_SIZE(pg_modes) : ARRAY_SIZE(my_modes);
+
+		for (size_t i = 0; i < n; i++) {
+			const char *name = pg ? pg_modes[i].name
+					      : my_modes[i].name;
+
+			if (pg ? strcmp(name, val) == 0
+			       : strcasecmp(name, val) == 0) {
+				u->tls_mode = pg ? pg_modes[i].mode
+						 : my_modes[i].mode;
+				snprintf(u->tls_param, sizeof(u->tls_param),
+					 "%s=%s", key, name);
+				return 0;
+			}
+		}
+		snprintf(errbuf, errlen,
+			 "parameter '%s' must be one of %s, not '%.40s'", key,
+			 pg ? "disable, allow, prefer, require, verify-ca, "
+			      "verify-full"
+			    : "DISABLED, PREFERRED, REQUIRED, VERIFY_CA, "
+			      "VERIFY_IDENTITY",
+			 val);
+		return -EINVAL;
+	}
+	case P_CONNECT_TIMEOUT: {
+		unsigned long long v;
+
+		if (parse_uint(val, 0, 3600, &v) < 0) {
+			snprintf(errbuf, errlen,
+				 "parameter '%s' must be a number of seconds "
+				 "(0 to 3600), not '%.40s'",
+				 key, val);
+			return -EINVAL;
+		}
+		/* libpq: 0 waits forever, and 1 means 2 seconds. */
+		u->connect_timeout_s = v == 1 ? 2 : (unsigned)v;
+		return 0;
+	}
+	case P_TARGET_SESSION_ATTRS:
+		if (strcmp(val, "any") != 0 && strcmp(val, "read-write") != 0 &&
+		    strcmp(val, "read-only") != 0 &&
+		    strcmp(val, "primary") != 0 && strcmp(val, "standby") != 0 &&
+		    strcmp(val, "prefer-standby") != 0) {
+			snprintf(errbuf, errlen,
+				 "parameter '%s' must be any, read-write, "
+				 "read-only, primary, standby or "
+				 "prefer-standby, not '%.40s'",
+				 key, val);
+			return -EINVAL;
+		}
+		dst = u->target_session_attrs;
+		dstlen = sizeof(u->target_session_attrs);
+		break;
+	case P_ROOTCERT:
+		dst = u->ssl_rootcert;
+		dstlen = sizeof(u->ssl_rootcert);
+		break;
+	case P_CERT:
+		dst = u->ssl_cert;
+		dstlen = sizeof(u->ssl_cert);
+		break;
+	case P_KEY:
+		dst = u->ssl_key;
+		dstlen = sizeof(u->ssl_key);
+		break;
+	case P_CRL:
+		dst = u->ssl_crl;
+		dstlen = sizeof(u->ssl_crl);
+		break;
+	case P_CHARSET:
+		dst = u->charset;
+		dstlen = sizeof(u->charset);
+		break;
+	case P_APPLICATION_NAME:
+		dst = u->application_name;
+		dstlen = sizeof(u->application_name);
+		break;
+	}
+	if (!*val || strlen(val) >= dstlen) {
+		snprintf(errbuf, errlen, "parameter '%s' is empty or too long",
+			 key);
+		return -EINVAL;
+	}
+	snprintf(dst, dstlen, "%s", val);
+	return 0;
+}
+
+/* key=value&key=value, percent-encoded, up to a '#'. */
+static int parse_query(const char *q, struct database_url *u, char *errbuf,
+		       size_t errlen)
+{
+	unsigned seen = 0;
+
+	while (*q && *q != '#') {
+		size_t n = strcspn(q, "&#"), kl = strcspn(q, "=&#");
+		char key[32], val[DATABASE_URL_PATH_MAX];
+		int r;
+
+		if (n == 0) {
+			q++;
+			continue;
+		}
+		if (kl >= sizeof(key) || decode(key, sizeof(key), q, kl) < 0 ||
+		    !*key) {
+			snprintf(errbuf, errlen,
+				 "bad parameter name in url query");
+			return -EINVAL;
+		}
+		if (kl == n || decode(val, sizeof(val), q + kl + 1,
+				      n - kl - 1) < 0) {
+			snprintf(errbuf, errlen,
+				 "parameter '%s' needs a value (%s=...)", key,
+				 key);
+			return -EINVAL;
+		}
+		/* Aliases count as one: two answers to one question. */
+		if (seen & 1u << find_param(u->kind, key)) {
+			snprintf(errbuf, errlen,
+				 "parameter '%s' is given twice (or under "
+				 "another of its names)",
+				 key);
+			return -EINVAL;
+		}
+		if ((r = set_param(u, key, val, errbuf, errlen)) < 0)
+			return r;
+		seen |= 1u << find_param(u->kind, key);
+		q += n;
+		if (*q == '&')
+			q++;
+	}
+	return 0;
+}
+
 static int parse_sqlite(const char *rest, struct database_url *u,
 			const char **err)
 {
-	size_t n = strcspn(rest, "?");
+	size_t n = strcspn(rest, "?#");
 
 	/* sqlite:///abs/path: empty authority, then the absolute path. */
 	if (rest[0] != '/') {
@@ -108,22 +366,21 @@ static int parse_sqlite(const char *rest, struct database_url *u,
 	return 0;
 }
 
-int database_url_parse(const char *s, struct database_url *ret,
-		       const char **err)
+static int parse_url(const char *s, struct database_url *ret, char *errbuf,
+		     size_t errlen)
 {
 	struct database_url u;
-	const char *p, *auth, *at, *hs, *he, *tail;
+	const char *p, *auth, *at, *hs, *he, *tail, *query;
 	size_t authlen, sl;
-	const char *dummy;
+	const char *msg = NULL, **err = &msg;
 	bool v6;
+	int r = -EINVAL;
 
-	if (!err)
-		err = &dummy;
 	memset(&u, 0, sizeof(u));
 	p = strstr(s, "://");
 	if (!p) {
 		*err = "not a url: expected scheme://...";
-		return -EINVAL;
+		goto fail;
 	}
 	sl = (size_t)(p - s);
 	for (size_t i = 0; i < ARRAY_SIZE(schemes); i++)
@@ -135,13 +392,15 @@ int database_url_parse(const char *s, struct database_url *ret,
 	if (!u.kind) {
 		*err = "unknown scheme: use postgresql, mysql, mariadb, "
 		       "sqlserver or sqlite";
-		return -EINVAL;
+		goto fail;
 	}
 	p += 3;
 	if (u.kind == DATABASE_SQLITE) {
-		int r = parse_sqlite(p, &u, err);
-
-		if (r < 0)
+		if ((r = parse_sqlite(p, &u, err)) < 0)
+			goto fail;
+		query = strpbrk(p, "?#");
+		if (query && *query == '?' &&
+		    (r = parse_query(query + 1, &u, errbuf, errlen)) < 0)
 			return r;
 		snprintf(u.display, sizeof(u.display), "sqlite://%s", u.path);
 		*ret = u;
@@ -161,7 +420,7 @@ int database_url_parse(const char *s, struct database_url *ret,
 			u.has_password = true;
 		if (decode(u.user, sizeof(u.user), auth, ul) < 0) {
 			*err = "bad user name in url";
-			return -EINVAL;
+			goto fail;
 		}
 		hs = at + 1;
 	}
@@ -170,13 +429,13 @@ int database_url_parse(const char *s, struct database_url *ret,
 		if (!he || he - hs - 1 <= 0 ||
 		    (size_t)(he - hs - 1) >= sizeof(u.host)) {
 			*err = "bad ipv6 address in url";
-			return -EINVAL;
+			goto fail;
 		}
 		memcpy(u.host, hs + 1, (size_t)(he - hs - 1));
 		for (const char *c = u.host; *c; c++)
 			if (!host_char_ok(*c) && *c != ':' && *c != '%') {
 				*err = "bad ipv6 address in url";
-				return -EINVAL;
+				goto fail;
 			}
 		he++;
 	} else {
@@ -185,13 +444,13 @@ int database_url_parse(const char *s, struct database_url *ret,
 			he++;
 		if (he == hs || (size_t)(he - hs) >= sizeof(u.host)) {
 			*err = "missing or too long host name in url";
-			return -EINVAL;
+			goto fail;
 		}
 		memcpy(u.host, hs, (size_t)(he - hs));
 		for (const char *c = u.host; *c; c++)
 			if (!host_char_ok(*c)) {
 				*err = "bad character in host name";
-				return -EINVAL;
+				goto fail;
 			}
 	}
 	if (he < tail) {
@@ -201,13 +460,13 @@ int database_url_parse(const char *s, struct database_url *ret,
 
 		if (*he != ':' || nl == 0 || nl >= sizeof(num)) {
 			*err = "bad port in url";
-			return -EINVAL;
+			goto fail;
 		}
 		memcpy(num, he + 1, nl);
 		num[nl] = '\0';
 		if (parse_uint(num, 1, 65535, &port) < 0) {
 			*err = "bad port in url";
-			return -EINVAL;
+			goto fail;
 		}
 		u.port = (unsigned)port;
 		u.has_port = true;
@@ -223,13 +482,17 @@ int database_url_parse(const char *s, struct database_url *ret,
 			*err = u.kind == DATABASE_MSSQL
 				       ? "bad instance name in url"
 				       : "bad database name in url";
-			return -EINVAL;
+			goto fail;
 		}
 	}
 	if (u.kind == DATABASE_MSSQL && strlen(u.instance) > 32) {
 		*err = "sql server instance names have at most 32 characters";
-		return -EINVAL;
+		goto fail;
 	}
+	query = strpbrk(tail, "?#");
+	if (query && *query == '?' &&
+	    (r = parse_query(query + 1, &u, errbuf, errlen)) < 0)
+		return r;
 	v6 = strchr(u.host, ':') != NULL;
 	snprintf(u.display, sizeof(u.display), "%.*s://%s%s%s%s%s%s:%u/%s",
 		 (int)sl, s, u.user, u.has_password ? ":***" : "",
@@ -238,4 +501,20 @@ int database_url_parse(const char *s, struct database_url *ret,
 		 u.kind == DATABASE_MSSQL ? u.instance : u.database);
 	*ret = u;
 	return 0;
+fail:
+	snprintf(errbuf, errlen, "%s", msg ? msg : "bad url");
+	return r;
+}
+
+int database_url_parse(const char *s, struct database_url *ret, char *errbuf,
+		       size_t errlen)
+{
+	char dummy[8];
+
+	if (!errbuf) {
+		errbuf = dummy;
+		errlen = sizeof(dummy);
+	}
+	errbuf[0] = '\0';
+	return parse_url(s, ret, errbuf, errlen);
 }

@@ -255,6 +255,30 @@ static int apply_agent_config(struct run_opts *o)
 	return 0;
 }
 
+/* Values given as flags are checked by their collector: a typo is a usage
+ * error now, not a finding after the run. */
+static int check_flags(const struct config *flags)
+{
+	for (size_t i = 0; i < flags->n; i++) {
+		const struct config_entry *e = &flags->entries[i];
+
+		for (const struct collector *const *c = registry_collectors; *c;
+		     c++) {
+			char *err = NULL;
+			int rc;
+
+			if (!(*c)->check || strcmp((*c)->name, e->section) != 0 ||
+			    (*c)->check(e->key, e->value, &err) >= 0)
+				continue;
+			rc = cmd_usage_error("run", "%s: %s", e->origin,
+					     err ? err : "invalid value");
+			free(err);
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static int load_configs(struct run_opts *o, const char *user_config)
 {
 	char *err = NULL;
@@ -444,6 +468,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 				     since);
 		goto out;
 	}
+	if ((rc = check_flags(&flags)))
+		goto out;
 	if ((rc = load_configs(o, user_config)))
 		goto out;
 	for (size_t i = 0; i < flags.n; i++)

@@ -61,6 +61,45 @@ int mysql_wire_parse(const uint8_t *p, size_t n, struct mysql_wire_reply *ret);
  */
 void mysql_wire_ssl_request(uint8_t out[36]);
 
+/*
+ * The probe ends the handshake it started with a complete handshake
+ * response for this account name (which no site has) and an empty
+ * password: a connection dropped during the handshake counts towards the
+ * server's max_connect_errors and, repeated, blocks this host (error
+ * 1129) for the application too; a failed login does not count.
+ */
+#define MYSQL_WIRE_PROBE_USER "rdiag-probe"
+
+/*
+ * The handshake response (header included) with sequence seq for
+ * MYSQL_WIRE_PROBE_USER, an empty auth response and the
+ * mysql_native_password plugin; with_ssl when it follows an SSL request.
+ * Returns its length (at most 96 bytes).
+ */
+size_t mysql_wire_probe_response(uint8_t out[96], uint8_t seq, bool with_ssl);
+
+enum mysql_wire_auth_kind {
+	MYSQL_WIRE_AUTH_OK = 1, /* 0x00: logged in (an account without a
+				   password) */
+	MYSQL_WIRE_AUTH_ERROR,  /* 0xFF: the expected access denied */
+	MYSQL_WIRE_AUTH_SWITCH, /* 0xFE: the server asks for another plugin */
+	MYSQL_WIRE_AUTH_MORE,   /* 0x01: more plugin data */
+};
+
+struct mysql_wire_auth_reply {
+	enum mysql_wire_auth_kind kind;
+	uint8_t seq; /* the packet's sequence number, to answer it */
+	uint16_t code;
+	char message[256];
+};
+
+/*
+ * Parse the server's answer to a handshake response: 0, -EAGAIN while
+ * more bytes are needed, -EBADMSG for anything else.
+ */
+int mysql_wire_auth_parse(const uint8_t *p, size_t n,
+			  struct mysql_wire_auth_reply *ret);
+
 struct mysql_probe_result {
 	int rc; /* 0, -ETIMEDOUT (no greeting), -EBADMSG, -ECONNRESET */
 	struct mysql_wire_reply reply;
@@ -68,12 +107,15 @@ struct mysql_probe_result {
 	int tls_rc;
 	struct tls_info tls;
 	char local_host[NET_ADDR_MAX];
+	/* how the handshake was closed: 0 (the server answered), or why not */
+	int close_rc;
+	struct mysql_wire_auth_reply close_reply;
 };
 
 /*
  * Read the greeting on a connected socket and, when the server offers TLS
- * and with_tls, run the handshake to describe it. Returns 0; the verdict is
- * in *ret.
+ * and with_tls, run the handshake to describe it; then end the handshake
+ * cleanly (see MYSQL_WIRE_PROBE_USER). Returns 0; the verdict is in *ret.
  */
 int mysql_probe(int fd, const char *servername, bool with_tls,
 		int64_t deadline_ms, struct mysql_probe_result *ret);

@@ -47,6 +47,15 @@ struct collector {
 	unsigned deadline_ms; /* default; [agent] or --timeout may cut it */
 	const struct config_key *keys; /* NULL-terminated by name, or NULL */
 	/*
+	 * NULL, or checks a value of one of its keys given on the command
+	 * line (--db for [database] url): 0 when usable, else a negative
+	 * errno and *ret_err (allocated, lowercase, no trailing period, never
+	 * echoing a secret) saying why; the command refuses it (exit 64).
+	 * Values from config files are judged by run() and reported as
+	 * findings instead, so one bad entry does not stop the whole run.
+	 */
+	int (*check)(const char *key, const char *value, char **ret_err);
+	/*
 	 * Returns 0 when it finished its checks (status ok) or a negative
 	 * errno when it could not (status partial). Findings carry the
 	 * verdict; the return value only says whether the run was complete.

@@ -14,13 +14,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct database_url u;
 	char *s = malloc(size + 1);
-	const char *err;
+	char err[256];
 
 	if (!s)
 		return 0;
 	memcpy(s, data, size);
 	s[size] = '\0';
-	(void)database_url_parse(s, &u, &err);
+	(void)database_url_parse(s, &u, err, sizeof(err));
 	free(s);
 	return 0;
 }

@@ -30,7 +30,7 @@ static void test_url(void **state)
 		  "postgresql://app@db.example:6432/appdb" },
 		{ "postgres://db", 0, DATABASE_POSTGRES, "", "db", 5432, "",
 		  "postgres://db:5432/" },
-		{ "mysql://u%40corp@[::1]/d%2Fx?ssl=1", 0, DATABASE_MYSQL,
+		{ "mysql://u%40corp@[::1]/d%2Fx?ssl-mode=required", 0, DATABASE_MYSQL,
 		  "u@corp", "::1", 3306, "d/x",
 		  "mysql://u@corp@[::1]:3306/d/x" },
 		{ "mariadb://u@127.0.0.1:3307/shop", 0, DATABASE_MYSQL, "u",
@@ -69,15 +69,15 @@ static void test_url(void **state)
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		struct database_url u;
-		const char *err = NULL;
-		int r = database_url_parse(cases[i].in, &u, &err);
+		char err[256] = "";
+		int r = database_url_parse(cases[i].in, &u, err, sizeof(err));
 
 		if (r != cases[i].r)
 			print_error("case %zu: '%s' gave %d\n", i, cases[i].in,
 				    r);
 		assert_int_equal(r, cases[i].r);
 		if (r < 0) {
-			assert_non_null(err);
+			assert_true(err[0] != '\0');
 			continue;
 		}
 		assert_int_equal(u.kind, cases[i].kind);
@@ -98,13 +98,88 @@ static void test_url_parts(void **state)
 
 	(void)state;
 	assert_int_equal(
-		database_url_parse("sqlserver://h:1500/INST", &u, NULL), 0);
+		database_url_parse("sqlserver://h:1500/INST", &u, NULL, 0), 0);
 	assert_true(u.has_port);
 	assert_string_equal(u.instance, "INST");
-	assert_int_equal(database_url_parse("sqlite:///a%20b.db", &u, NULL), 0);
+	assert_int_equal(database_url_parse("sqlite:///a%20b.db", &u, NULL, 0), 0);
 	assert_string_equal(u.path, "/a b.db");
 	assert_string_equal(database_kind_name(DATABASE_MYSQL),
 			    "MySQL/MariaDB");
+}
+
+/*
+ * Connection parameters are honoured (parsed into the url) or refused
+ * with a reason that names the parameter, never ignored.
+ */
+static struct database_url u_params;
+
+static void test_url_params(void **state)
+{
+	static const struct {
+		const char *in;
+		const char *refused; /* in the reason, or NULL: accepted */
+	} cases[] = {
+		{ "postgresql://h/d?sslmode=verify-full&sslrootcert=/ca.pem"
+		  "&connect_timeout=7&application_name=app%20x",
+		  NULL },
+		{ "postgresql://h/d?sslmode=disable#frag", NULL },
+		{ "postgresql://h/d?sslmode=DISABLE", "'sslmode' must be" },
+		{ "postgresql://h/d?ssl=true", "parameter 'ssl' is not" },
+		{ "postgresql://h/d?sslmode", "'sslmode' needs a value" },
+		{ "postgresql://h/d?connect_timeout=5s", "connect_timeout" },
+		{ "postgresql://h/d?sslmode=require&sslmode=disable",
+		  "given twice" },
+		{ "postgresql://h/d?ssl-mode=REQUIRED", "'ssl-mode'" },
+		{ "postgresql://h/d?target_session_attrs=read-write", NULL },
+		{ "postgresql://h/d?target_session_attrs=rw",
+		  "target_session_attrs" },
+		{ "mysql://h/d?ssl-mode=disabled&charset=utf8mb4", NULL },
+		{ "mysql://h/d?ssl_mode=VERIFY_IDENTITY&ssl-ca=/ca.pem"
+		  "&ssl-cert=/c.pem&ssl-key=/k.pem",
+		  NULL },
+		{ "mysql://h/d?ssl-mode=disabled&sslmode=required",
+		  "given twice" },
+		{ "mysql://h/d?sslmode=verify-full", "'sslmode' must be" },
+		{ "mysql://h/d?useSSL=false", "'useSSL'" },
+		{ "mysql://h/d?client_encoding=utf8", "'client_encoding'" },
+		{ "sqlserver://h/I?encrypt=true", "'encrypt'" },
+		{ "sqlite:///a.db?mode=ro", "'mode'" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct database_url u;
+		char err[256] = "";
+		int r = database_url_parse(cases[i].in, &u, err, sizeof(err));
+
+		if ((r == 0) != (cases[i].refused == NULL) ||
+		    (cases[i].refused && !strstr(err, cases[i].refused)))
+			print_error("case %zu: '%s' gave %d '%s'\n", i,
+				    cases[i].in, r, err);
+		if (!cases[i].refused) {
+			assert_int_equal(r, 0);
+			continue;
+		}
+		assert_int_equal(r, -EINVAL);
+		assert_non_null(strstr(err, cases[i].refused));
+	}
+	assert_int_equal(
+		database_url_parse("postgresql://h/d?sslmode=verify-full"
+				   "&sslrootcert=/ca%2B.pem&connect_timeout=1"
+				   "&application_name=app%20x",
+				   &u_params, NULL, 0),
+		0);
+	assert_int_equal(u_params.tls_mode, DATABASE_TLS_VERIFY_FULL);
+	assert_string_equal(u_params.tls_param, "sslmode=verify-full");
+	assert_string_equal(u_params.ssl_rootcert, "/ca+.pem");
+	assert_int_equal(u_params.connect_timeout_s, 2); /* as libpq: 1 is 2 */
+	assert_string_equal(u_params.application_name, "app x");
+	assert_string_equal(u_params.display, "postgresql://h:5432/d");
+	assert_int_equal(database_url_parse("mysql://h/d?SSL-MODE=disabled",
+					    &u_params, NULL, 0),
+			 0);
+	assert_int_equal(u_params.tls_mode, DATABASE_TLS_DISABLE);
+	assert_string_equal(u_params.tls_param, "SSL-MODE=DISABLED");
 }
 
 static void test_fs_classify(void **state)
@@ -140,6 +215,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_url),
 		cmocka_unit_test(test_url_parts),
+		cmocka_unit_test(test_url_params),
 		cmocka_unit_test(test_fs_classify),
 	};
 
