@@ -114,9 +114,24 @@ void database_finding(struct database_target *t, const char *id,
 	free(full);
 }
 
+void database_tls_opts(const struct database_target *t,
+		       struct tls_client_opts *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->cafile = t->url.ssl_rootcert[0] ? t->url.ssl_rootcert : NULL;
+	ret->certfile = t->url.ssl_cert[0] ? t->url.ssl_cert : NULL;
+	ret->keyfile = t->url.ssl_key[0] ? t->url.ssl_key : NULL;
+}
+
 void database_report_tls(struct database_target *t, int rc,
 			 const struct tls_info *info)
 {
+	/* An application that verifies the server cannot connect at all. */
+	bool verify_ca = t->url.tls_mode >= DATABASE_TLS_VERIFY_CA;
+	bool verify_name = t->url.tls_mode == DATABASE_TLS_VERIFY_FULL;
+	const char *trust = t->url.ssl_rootcert[0] ? t->url.ssl_rootcert
+						   : "this system's CA store";
+
 	if (rc < 0) {
 		database_finding(
 			t, "db.tls.handshake_failed", SEVERITY_FAIL,
@@ -180,26 +195,41 @@ void database_report_tls(struct database_target *t, int rc,
 			"subject %s", info->subject);
 	if (!info->name_match)
 		database_finding(
-			t, "db.tls.name_mismatch", SEVERITY_WARN,
+			t, "db.tls.name_mismatch",
+			verify_name ? SEVERITY_FAIL : SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			"The database server's certificate does not name the "
-			"host the application connects to",
+			verify_name ? "The database server's certificate does "
+				      "not name the host the application "
+				      "connects to, and the application checks "
+				      "it: it cannot connect"
+				    : "The database server's certificate does "
+				      "not name the host the application "
+				      "connects to",
 			"Connect by a name the certificate lists, or ask the "
 			"database admin for a certificate naming this host",
-			"host '%s', certificate subject %s", t->url.host,
-			info->subject);
+			"host '%s', certificate subject %s%s%s", t->url.host,
+			info->subject,
+			verify_name ? "; the application's " : "",
+			verify_name ? t->url.tls_param : "");
 	if (!info->chain_ok)
 		database_finding(
-			t, "db.tls.untrusted", SEVERITY_WARN, LEVEL_THIRD_PARTY,
-			"The database server's certificate is not trusted by "
-			"this system's CA store",
+			t, "db.tls.untrusted",
+			verify_ca ? SEVERITY_FAIL : SEVERITY_WARN,
+			LEVEL_THIRD_PARTY,
+			verify_ca ? "The database server's certificate is not "
+				    "trusted, and the application checks it: "
+				    "it cannot connect"
+				  : "The database server's certificate is not "
+				    "trusted by this system's CA store",
 			"Clients that verify the server (sslmode=verify-full, "
 			"TrustServerCertificate=false) will refuse it: install "
 			"the issuing CA, or ask the admin for a certificate "
 			"from a trusted CA",
-			"%s; subject %s, issuer %s%s", info->verify_error,
-			info->subject, info->issuer,
-			info->self_signed ? " (self-signed)" : "");
+			"%s; subject %s, issuer %s%s; checked against %s%s%s",
+			info->verify_error, info->subject, info->issuer,
+			info->self_signed ? " (self-signed)" : "", trust,
+			verify_ca ? "; the application's " : "",
+			verify_ca ? t->url.tls_param : "");
 	if (info->days_left >= TLS_EXPIRY_WARN_DAYS && info->name_match &&
 	    info->chain_ok && !info->not_yet_valid)
 		database_finding(t, "db.tls.ok", SEVERITY_OK, LEVEL_THIRD_PARTY,
@@ -732,6 +762,15 @@ static int database_run(struct collector_ctx *ctx)
 				NULL);
 			continue;
 		}
+		/* The application gives up after its connect_timeout: so do
+		 * the steps that stand for its connection. */
+		if (t.url.connect_timeout_s) {
+			t.step_ms = t.url.connect_timeout_s * 1000;
+			database_fact(&t, "connect_timeout_s", "%u",
+				      t.url.connect_timeout_s);
+		}
+		if (t.url.tls_param[0])
+			database_fact(&t, "tls_setting", "%s", t.url.tls_param);
 		t.password = password_for(t.index, from_file);
 		check_target(&t);
 		secret_free(t.password);

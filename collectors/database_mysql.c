@@ -159,7 +159,55 @@ static void report_probe(struct database_target *t,
 	}
 }
 
-static void report_session(struct database_target *t, MYSQL *m)
+/* The first column of the first row of sql, or "" when it fails. */
+static void query_value(MYSQL *m, const char *sql, char *out, size_t len)
+{
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	out[0] = '\0';
+	if (mysql_query(m, sql) != 0 || !(res = mysql_store_result(m)))
+		return;
+	if ((row = mysql_fetch_row(res)) && row[0])
+		snprintf(out, len, "%s", row[0]);
+	mysql_free_result(res);
+}
+
+/*
+ * Whether TLS is demanded, asked on a session that has it: by the server
+ * (require_secure_transport, which servers without it answer with an
+ * error) or by the account (REQUIRE SSL, X509, ISSUER, SUBJECT, CIPHER in
+ * its grants). *ret_account gets the REQUIRE clause.
+ */
+static bool tls_demanded(MYSQL *m, bool *ret_server, char *ret_account,
+			 size_t len)
+{
+	char v[64];
+	MYSQL_RES *res;
+	MYSQL_ROW row;
+
+	query_value(m, "SELECT @@require_secure_transport", v, sizeof(v));
+	*ret_server = strcmp(v, "1") == 0 || strcasecmp(v, "ON") == 0;
+	ret_account[0] = '\0';
+	if (mysql_query(m, "SHOW GRANTS FOR CURRENT_USER()") == 0 &&
+	    (res = mysql_store_result(m))) {
+		while ((row = mysql_fetch_row(res)))
+			if (row[0] && strstr(row[0], " REQUIRE ")) {
+				const char *r = strstr(row[0], " REQUIRE ") + 9;
+
+				snprintf(ret_account, len, "REQUIRE %.*s",
+					 (int)strcspn(r, "'\"") > 60
+						 ? 60
+						 : (int)strcspn(r, "'\""),
+					 r);
+				break;
+			}
+		mysql_free_result(res);
+	}
+	return *ret_server || ret_account[0];
+}
+
+static void report_session(struct database_target *t, MYSQL *m, bool tls)
 {
 	int64_t rtt[RTT_SAMPLES];
 	static const char *const sql =
@@ -263,62 +311,219 @@ static void report_session(struct database_target *t, MYSQL *m)
 			v[4],
 			t->expected_encoding ? t->expected_encoding
 					     : "utf8mb4");
+	if (tls) {
+		char account[80];
+		bool server;
+
+		if (tls_demanded(m, &server, account, sizeof(account)))
+			database_finding(
+				t, "db.mysql.tls.required", SEVERITY_INFO,
+				LEVEL_SUPPORT,
+				"MySQL/MariaDB accepts this login only over "
+				"TLS",
+				"The application's connection must use TLS "
+				"(ssl-mode=REQUIRED): a driver that does not "
+				"use TLS by default is refused as 'access "
+				"denied'",
+				"%s",
+				server ? "require_secure_transport=ON"
+				       : account);
+	}
 	database_finding(t, "db.mysql.login.ok", SEVERITY_OK, LEVEL_THIRD_PARTY,
 			 "Logging in to MySQL/MariaDB works", NULL,
-			 "user '%s', database '%s', version %s", t->url.user,
-			 t->url.database, v[0]);
+			 "user '%s', database '%s', version %s, %s",
+			 t->url.user, t->url.database, v[0],
+			 tls ? "over TLS" : "without TLS");
 }
 
-static void login(struct database_target *t, const char *client)
+/* Connect as the application would, over TLS or not; NULL with the error. */
+static MYSQL *try_login(struct database_target *t, bool tls, unsigned *ret_code,
+			char *err, size_t errlen)
 {
 	unsigned secs = (t->step_ms + 999) / 1000, proto = MYSQL_PROTOCOL_TCP;
-	int64_t start = now_ms();
+	const struct database_url *u = &t->url;
+	bool verify = u->tls_mode >= DATABASE_TLS_VERIFY_CA;
+	my_bool check = verify ? 1 : 0;
 	MYSQL *m = mysql_init(NULL);
 
-	if (!m)
-		return;
+	if (!m) {
+		*ret_code = 2008;
+		snprintf(err, errlen, "mysql_init: out of memory");
+		return NULL;
+	}
 	mysql_options(m, MYSQL_OPT_CONNECT_TIMEOUT, &secs);
 	mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &secs);
 	mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &secs);
 	mysql_options(m, MYSQL_OPT_PROTOCOL, &proto);
-	if (!mysql_real_connect(m, t->addr_text, t->url.user, t->password,
-				t->url.database[0] ? t->url.database : NULL,
-				t->url.port, NULL, 0)) {
-		unsigned code = mysql_errno(m);
+	if (u->charset[0])
+		mysql_options(m, MYSQL_SET_CHARSET_NAME, u->charset);
+	mysql_options4(m, MYSQL_OPT_CONNECT_ATTR_ADD, "program_name",
+		       u->application_name[0] ? u->application_name : "rdiag");
+	if (tls) {
+		/* mysql_ssl_set() also makes TLS mandatory for this try. */
+		mysql_ssl_set(m, u->ssl_key[0] ? u->ssl_key : NULL,
+			      u->ssl_cert[0] ? u->ssl_cert : NULL,
+			      u->ssl_rootcert[0] ? u->ssl_rootcert : NULL, NULL,
+			      NULL);
+		mysql_options(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &check);
+	}
+	/* A verified name is the one the application uses, not our address. */
+	if (!mysql_real_connect(
+		    m, verify ? u->host : t->addr_text, u->user, t->password,
+		    u->database[0] ? u->database : NULL, u->port, NULL, 0)) {
+		*ret_code = mysql_errno(m);
+		snprintf(err, errlen, "%s", mysql_error(m));
+		mysql_close(m);
+		return NULL;
+	}
+	return m;
+}
 
-		database_fact(t, "mysql.login_ms", "%lld",
-			      (long long)(now_ms() - start));
-		if (code >= 2000)
-			database_finding(t, "db.mysql.login.failed",
-					 SEVERITY_FAIL, LEVEL_THIRD_PARTY,
-					 "Logging in to MySQL/MariaDB failed",
-					 "The message names the reason",
-					 "libmariadb error %u: %s", code,
-					 mysql_error(m));
-		else
-			report_server_error(t, code, mysql_error(m), client);
+/*
+ * The application's setting disables TLS and the login without it was
+ * refused, but the same credential works over TLS: TLS is required, by the
+ * server or by the account. Say that, not "wrong password".
+ */
+static void report_tls_required(struct database_target *t, MYSQL *m,
+				unsigned code, const char *err)
+{
+	char account[80], *title, *hint;
+	bool server;
+
+	tls_demanded(m, &server, account, sizeof(account));
+	if (server || !account[0]) {
+		title = xasprintf("MySQL/MariaDB accepts only TLS connections "
+				  "(require_secure_transport), but the "
+				  "application's setting disables TLS (%s)",
+				  t->url.tls_param);
+		hint = xasprintf("Enable TLS in the application's database "
+				 "setting (replace %s with REQUIRED): the same "
+				 "user and password log in over TLS. Turning "
+				 "require_secure_transport off on the server "
+				 "would work too, but sends data unencrypted",
+				 t->url.tls_param);
+		database_finding(t, "db.mysql.tls.required_by_server",
+				 SEVERITY_FAIL, LEVEL_SUPPORT, title, hint,
+				 "without TLS: error %u: %s; over TLS the "
+				 "login works",
+				 code, err);
+	} else {
+		title = xasprintf("The MySQL/MariaDB account '%s' requires TLS "
+				  "(%s), but the application's setting "
+				  "disables TLS (%s)",
+				  t->url.user, account, t->url.tls_param);
+		hint = xasprintf("Enable TLS in the application's database "
+				 "setting (replace %s with REQUIRED): the same "
+				 "user and password log in over TLS. Or the "
+				 "database admin drops the requirement (ALTER "
+				 "USER ... REQUIRE NONE), which sends data "
+				 "unencrypted",
+				 t->url.tls_param);
+		database_finding(t, "db.mysql.tls.required_by_account",
+				 SEVERITY_FAIL, LEVEL_SUPPORT, title, hint,
+				 "without TLS: error %u: %s (the server says "
+				 "'access denied' for a missing TLS too); over "
+				 "TLS the login works",
+				 code, err);
+	}
+	free(title);
+	free(hint);
+}
+
+/* 1045 with what rdiag knows about TLS: the causes that look the same. */
+static void report_denied(struct database_target *t, unsigned code,
+			  const char *err, bool tls, bool offered)
+{
+	const char *hint =
+		tls ? "Check the user and password the application uses and "
+		      "that the user exists for this host. An account that "
+		      "requires a client certificate (REQUIRE X509, ISSUER, "
+		      "SUBJECT) is refused with the same error: then give "
+		      "the certificate as ssl-cert and ssl-key in the url"
+		: offered
+			? "Check the user and password the application uses "
+			  "and that the user exists for this host (the login "
+			  "fails over TLS too)"
+			: "Check the user and password the application uses "
+			  "and that the user exists for this host. An account "
+			  "that requires TLS (REQUIRE SSL) is refused with the "
+			  "same error, and this server offers no TLS: ask the "
+			  "database admin";
+
+	database_finding(t, "db.mysql.login.denied", SEVERITY_FAIL,
+			 LEVEL_SUPPORT,
+			 "MySQL/MariaDB rejects the user name or password",
+			 hint, "error %u: %s (%s)", code, err,
+			 tls ? "over TLS" : "without TLS");
+}
+
+static void login(struct database_target *t, const char *client, bool offered)
+{
+	bool tls = offered && t->url.tls_mode != DATABASE_TLS_DISABLE;
+	int64_t start = now_ms();
+	char err[512], err2[512];
+	unsigned code = 0, code2 = 0;
+	MYSQL *m;
+
+	if (t->url.tls_mode >= DATABASE_TLS_REQUIRE && !offered) {
+		database_finding(
+			t, "db.mysql.tls.required_not_offered", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			"The application requires TLS, but the MySQL/MariaDB "
+			"server does not offer it",
+			"Ask the database admin to configure ssl_cert and "
+			"ssl_key on the server (the application's setting "
+			"demands TLS)",
+			"%s", t->url.tls_param);
+		return;
+	}
+	m = try_login(t, tls, &code, err, sizeof(err));
+	database_fact(t, "mysql.login_ms", "%lld",
+		      (long long)(now_ms() - start));
+	database_fact(t, "mysql.login_tls", "%s", tls ? "yes" : "no");
+	if (m) {
+		report_session(t, m, tls);
 		mysql_close(m);
 		return;
 	}
-	database_fact(t, "mysql.login_ms", "%lld",
-		      (long long)(now_ms() - start));
-	report_session(t, m);
-	mysql_close(m);
+	/* ER_SECURE_TRANSPORT_REQUIRED (MySQL), or MariaDB's plain 1045. */
+	if ((code == 3159 || code == 1045) && !tls && offered) {
+		m = try_login(t, true, &code2, err2, sizeof(err2));
+		if (m) {
+			report_tls_required(t, m, code, err);
+			mysql_close(m);
+			return;
+		}
+	}
+	if (code >= 2000)
+		database_finding(t, "db.mysql.login.failed", SEVERITY_FAIL,
+				 LEVEL_THIRD_PARTY,
+				 "Logging in to MySQL/MariaDB failed",
+				 "The message names the reason",
+				 "libmariadb error %u: %s (%s)", code, err,
+				 tls ? "over TLS" : "without TLS");
+	else if (code == 1045)
+		report_denied(t, code, err, tls, offered);
+	else
+		report_server_error(t, code, err, client);
 }
 
 void database_mysql_check(struct database_target *t, int fd)
 {
 	struct mysql_probe_result *p = xcalloc(1, sizeof(*p));
+	struct tls_client_opts o;
 	int64_t start = now_ms();
 
-	mysql_probe(fd, t->url.host, true, database_step_deadline(t), p);
+	database_tls_opts(t, &o);
+	mysql_probe(fd, t->url.host, true, &o, database_step_deadline(t), p);
 	close(fd);
 	database_fact(t, "mysql.probe_ms", "%lld",
 		      (long long)(now_ms() - start));
 	report_probe(t, p);
 	if (p->rc == 0 && p->reply.kind == MYSQL_WIRE_GREETING) {
 		if (t->password && t->url.user[0])
-			login(t, p->local_host);
+			login(t, p->local_host,
+			      (p->reply.caps & MYSQL_WIRE_CLIENT_SSL) != 0);
 		else
 			database_finding(
 				t, "db.mysql.login.skipped", SEVERITY_INFO,

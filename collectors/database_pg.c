@@ -52,24 +52,213 @@ static const char *db_or_user(const struct database_target *t)
 	return t->url.database[0] ? t->url.database : user_or_default(t);
 }
 
-static void report_server_error(struct database_target *t,
-				const struct pg_reply *e, const char *client)
-{
-	char *hint = NULL;
+/* What the hints need to know besides the server's error. */
+struct pg_env {
+	const char *client; /* this host's address as the server sees it */
+	int server_ssl;     /* 1 offers TLS, 0 refuses it, -1 not asked */
+};
 
-	if (strcmp(e->sqlstate, "28000") == 0 &&
-	    strstr(e->message, "pg_hba.conf")) {
-		hint = xasprintf(
-			"Ask the database admin to add a line like 'hostssl "
-			"%s %s %s/32 scram-sha-256' (or 'host' without TLS) to "
-			"pg_hba.conf and reload the server",
-			db_or_user(t), user_or_default(t), client);
+enum database_pg_cause database_pg_classify(const char *sqlstate,
+					    const char *message)
+{
+	/* SQLSTATE first; the message only splits a class the server shares
+	 * between causes (its wording is the server's, in English unless
+	 * lc_messages says otherwise; an unknown wording stays generic). */
+	if (strcmp(sqlstate, "28000") == 0) {
+		if (strstr(message, "no pg_hba.conf entry"))
+			return DATABASE_PG_NO_HBA;
+		if (strstr(message, "pg_hba.conf rejects"))
+			return DATABASE_PG_HBA_REJECT;
+		if (strstr(message, "not permitted to log in"))
+			return DATABASE_PG_NO_LOGIN;
+		if (strstr(message, "requires a valid client certificate"))
+			return DATABASE_PG_CERT_REQUIRED;
+		if (strstr(message, "certificate authentication failed") ||
+		    strstr(message, "certificate validation"))
+			return DATABASE_PG_CERT_REJECTED;
+		if (strstr(message, "role") &&
+		    strstr(message, "does not exist"))
+			return DATABASE_PG_ROLE_MISSING;
+		return DATABASE_PG_OTHER;
+	}
+	if (strcmp(sqlstate, "28P01") == 0)
+		return DATABASE_PG_BAD_PASSWORD;
+	if (strcmp(sqlstate, "42501") == 0)
+		return DATABASE_PG_NO_CONNECT;
+	if (strcmp(sqlstate, "55000") == 0)
+		return DATABASE_PG_NOT_ACCEPTING;
+	if (strcmp(sqlstate, "3D000") == 0)
+		return DATABASE_PG_DB_MISSING;
+	if (strcmp(sqlstate, "53300") == 0)
+		return DATABASE_PG_TOO_MANY;
+	if (strcmp(sqlstate, "57P03") == 0)
+		return DATABASE_PG_STARTING;
+	return DATABASE_PG_OTHER;
+}
+
+bool database_pg_parse_libpq(const char *msg, struct pg_reply *ret)
+{
+	const char *best = NULL, *p, *end, *d;
+
+	memset(ret, 0, sizeof(*ret));
+	/*
+	 * With PQERRORS_VERBOSE a server error reads "SEVERITY:  SQLSTATE:
+	 * message" with DETAIL/HINT lines below it. libpq keeps the errors
+	 * of every attempt (sslmode=prefer retries without TLS): the last
+	 * one is the answer the application ends with.
+	 */
+	for (p = msg; (p = strstr(p, ":  ")); p++) {
+		const char *c = p + 3;
+		size_t i = 0;
+
+		while (i < 5 && ((c[i] >= '0' && c[i] <= '9') ||
+				 (c[i] >= 'A' && c[i] <= 'Z')))
+			i++;
+		if (i == 5 && c[5] == ':' && c[6] == ' ')
+			best = c;
+	}
+	if (!best)
+		return false;
+	memcpy(ret->sqlstate, best, 5);
+	best += 7;
+	end = best + strcspn(best, "\n");
+	snprintf(ret->message, sizeof(ret->message), "%.*s", (int)(end - best),
+		 best);
+	if ((d = strstr(end, "\nDETAIL:  "))) {
+		d += 10;
+		snprintf(ret->detail, sizeof(ret->detail), "%.*s",
+			 (int)strcspn(d, "\n"), d);
+	}
+	return true;
+}
+
+/* The pg_hba.conf line that lets this client in with this server's TLS. */
+static char *hba_line(const struct database_target *t, const struct pg_env *env)
+{
+	const char *type = env->server_ssl > 0    ? "hostssl"
+			   : env->server_ssl == 0 ? "host"
+						  : "hostssl";
+
+	return xasprintf("'%s %s %s %s/%s scram-sha-256'%s", type,
+			 db_or_user(t), user_or_default(t), env->client,
+			 strchr(env->client, ':') ? "128" : "32",
+			 env->server_ssl < 0 ? " ('host' if the server has ssl "
+					       "= off)"
+			 : env->server_ssl > 0
+				 ? " (the server has ssl = on; 'host' would "
+				   "also allow unencrypted connections)"
+				 : " (the server has ssl = off, so 'hostssl' "
+				   "lines never match)");
+}
+
+static void report_server_error(struct database_target *t,
+				const struct pg_reply *e,
+				const struct pg_env *env)
+{
+	char *hint = NULL, *title = NULL;
+	const char *user = user_or_default(t), *db = db_or_user(t);
+
+	switch (database_pg_classify(e->sqlstate, e->message)) {
+	case DATABASE_PG_NO_HBA: {
+		char *line = hba_line(t, env);
+
+		hint = xasprintf("Ask the database admin to add a line like "
+				 "%s to pg_hba.conf and reload the server",
+				 line);
+		free(line);
 		database_finding(t, "db.pg.no_hba_entry", SEVERITY_FAIL,
 				 LEVEL_THIRD_PARTY,
 				 "PostgreSQL has no pg_hba.conf entry for this "
 				 "host, user and database",
 				 hint, "server said: %s", e->message);
-	} else if (strcmp(e->sqlstate, "3D000") == 0) {
+		break;
+	}
+	case DATABASE_PG_HBA_REJECT:
+		hint = xasprintf(
+			"pg_hba.conf is read from the top and the first line "
+			"that matches wins: a 'reject' line matches host %s, "
+			"user '%s', database '%s' (the server log names it: "
+			"'Connection matched pg_hba.conf line N'). Adding a "
+			"line below it cannot help: the database admin must "
+			"change or remove that reject line, or put an allowing "
+			"line above it, and reload",
+			env->client, user, db);
+		database_finding(t, "db.pg.hba_reject", SEVERITY_FAIL,
+				 LEVEL_THIRD_PARTY,
+				 "A 'reject' rule in PostgreSQL's pg_hba.conf "
+				 "refuses this host, user and database",
+				 hint, "server said: %s", e->message);
+		break;
+	case DATABASE_PG_NO_LOGIN:
+		hint = xasprintf(
+			"The role exists but may not log in (NOLOGIN): "
+			"ask the database admin to run ALTER ROLE "
+			"\"%s\" LOGIN, or check that the application "
+			"uses its login role, not a group role",
+			user);
+		database_finding(
+			t, "db.pg.role_no_login", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			"The PostgreSQL role is not permitted to log in", hint,
+			"server said: %s", e->message);
+		break;
+	case DATABASE_PG_ROLE_MISSING:
+		database_finding(t, "db.pg.role_missing", SEVERITY_FAIL,
+				 LEVEL_SUPPORT,
+				 "The PostgreSQL role (user) does not exist",
+				 "Check the user name in the application's "
+				 "setting; if it is right, the database admin "
+				 "must create the role",
+				 "server said: %s", e->message);
+		break;
+	case DATABASE_PG_NO_CONNECT:
+		hint = xasprintf("Ask the database admin to run GRANT CONNECT "
+				 "ON DATABASE \"%s\" TO \"%s\" (CONNECT was "
+				 "revoked from the role or from PUBLIC)",
+				 db, user);
+		database_finding(t, "db.pg.no_connect_privilege", SEVERITY_FAIL,
+				 LEVEL_THIRD_PARTY,
+				 "The PostgreSQL role may not connect to this "
+				 "database (no CONNECT privilege)",
+				 hint, "server said: %s%s%s", e->message,
+				 e->detail[0] ? " " : "", e->detail);
+		break;
+	case DATABASE_PG_NOT_ACCEPTING:
+		hint = xasprintf(
+			"Ask the database admin: ALTER DATABASE \"%s\" "
+			"ALLOW_CONNECTIONS true (datallowconn is false "
+			"for it)",
+			db);
+		database_finding(t, "db.pg.database_not_accepting",
+				 SEVERITY_FAIL, LEVEL_THIRD_PARTY,
+				 "The database does not accept connections",
+				 hint, "server said: %s", e->message);
+		break;
+	case DATABASE_PG_CERT_REQUIRED:
+		database_finding(
+			t, "db.pg.client_cert_required", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			"PostgreSQL requires a client certificate for this "
+			"connection",
+			"pg_hba.conf asks for a certificate (method 'cert' or "
+			"clientcert=verify-ca/verify-full): give the "
+			"application's certificate and key (sslcert, sslkey in "
+			"the url); it must be signed by the server's "
+			"ssl_ca_file and, for 'cert', name the user in its CN",
+			"server said: %s%s", e->message,
+			t->url.ssl_cert[0] ? "" : "; no sslcert in the url");
+		break;
+	case DATABASE_PG_CERT_REJECTED:
+		database_finding(
+			t, "db.pg.client_cert_rejected", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			"PostgreSQL rejects the client certificate",
+			"The certificate's CN must be the user name (or map "
+			"to it in pg_ident.conf) and it must be signed by the "
+			"server's ssl_ca_file: ask the database admin",
+			"server said: %s", e->message);
+		break;
+	case DATABASE_PG_DB_MISSING:
 		database_finding(
 			t, "db.pg.database_missing", SEVERITY_FAIL,
 			LEVEL_SUPPORT,
@@ -79,7 +268,8 @@ static void report_server_error(struct database_target *t,
 			"if it is right, the database must be created or "
 			"restored",
 			"server said: %s", e->message);
-	} else if (strcmp(e->sqlstate, "53300") == 0) {
+		break;
+	case DATABASE_PG_TOO_MANY:
 		database_finding(
 			t, "db.pg.too_many_connections", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
@@ -89,7 +279,8 @@ static void report_server_error(struct database_target *t,
 			"the database's/role's CONNECTION LIMIT) or to find "
 			"which clients hold the connections (pg_stat_activity)",
 			"server said: %s", e->message);
-	} else if (strcmp(e->sqlstate, "57P03") == 0) {
+		break;
+	case DATABASE_PG_STARTING:
 		database_finding(
 			t, "db.pg.starting_up", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
@@ -98,38 +289,38 @@ static void report_server_error(struct database_target *t,
 			"Wait a minute and retry; if it persists, ask the "
 			"database admin to check the server log",
 			"server said: %s", e->message);
-	} else if (strcmp(e->sqlstate, "28P01") == 0) {
+		break;
+	case DATABASE_PG_BAD_PASSWORD:
+		hint = xasprintf(
+			"Check the user and password the application uses. "
+			"PostgreSQL answers the same for a wrong password, a "
+			"role without a password and an expired password "
+			"(VALID UNTIL): the database admin can tell them "
+			"apart with SELECT rolvaliduntil FROM pg_roles WHERE "
+			"rolname = '%s' and in the server log",
+			user);
+		database_finding(t, "db.pg.login.bad_password", SEVERITY_FAIL,
+				 LEVEL_SUPPORT,
+				 "PostgreSQL rejects the user name or password",
+				 hint, "server said: %s", e->message);
+		break;
+	case DATABASE_PG_OTHER:
 		database_finding(
-			t, "db.pg.login.bad_password", SEVERITY_FAIL,
-			LEVEL_SUPPORT,
-			"PostgreSQL rejects the user name or password",
-			"Check the user and password the application uses; "
-			"the server log names the exact reason",
-			"server said: %s", e->message);
-	} else if (strcmp(e->sqlstate, "55000") == 0) {
-		database_finding(t, "db.pg.database_not_accepting",
-				 SEVERITY_FAIL, LEVEL_THIRD_PARTY,
-				 "The database does not accept connections",
-				 "Ask the database admin: ALTER DATABASE ... "
-				 "ALLOW_CONNECTIONS true",
-				 "server said: %s", e->message);
-	} else {
-		database_finding(t, "db.pg.server_error", SEVERITY_FAIL,
-				 LEVEL_THIRD_PARTY,
-				 "PostgreSQL refused the connection",
-				 "Ask the database admin to look up this "
-				 "error in the server log",
-				 "SQLSTATE %s, %s: %s", e->sqlstate,
-				 e->severity, e->message);
+			t, "db.pg.server_error", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY, "PostgreSQL refused the connection",
+			"Ask the database admin to look up this "
+			"error in the server log",
+			"SQLSTATE %s, %s: %s", e->sqlstate,
+			e->severity[0] ? e->severity : "FATAL", e->message);
+		break;
 	}
 	free(hint);
+	free(title);
 }
 
-static void report_probe(struct database_target *t,
-			 const struct pg_probe_result *p)
+static void report_probe_tls(struct database_target *t,
+			     const struct pg_probe_result *p)
 {
-	const struct pg_reply *rep = &p->reply;
-
 	if (p->ssl_answered) {
 		database_fact(t, "pg.tls_offered", "%s",
 			      p->ssl == PG_SSL_ACCEPTED ? "yes" : "no");
@@ -150,6 +341,14 @@ static void report_probe(struct database_target *t,
 	}
 	if (p->tls_done)
 		database_report_tls(t, p->tls_rc, &p->tls);
+}
+
+static void report_probe(struct database_target *t,
+			 const struct pg_probe_result *p,
+			 const struct pg_env *env)
+{
+	const struct pg_reply *rep = &p->reply;
+
 	if (p->rc < 0) {
 		if (p->tls_done && p->tls_rc < 0)
 			return;
@@ -179,7 +378,7 @@ static void report_probe(struct database_target *t,
 	if (rep->kind == PG_REPLY_ERROR) {
 		if (rep->auth_ok)
 			database_fact(t, "pg.auth", "trust");
-		report_server_error(t, rep, p->local_host);
+		report_server_error(t, rep, env);
 		return;
 	}
 	database_fact(t, "pg.auth", "%s", auth_name(rep->auth));
@@ -314,36 +513,38 @@ static int cmp_i64(const void *a, const void *b)
 }
 
 static void login_failed(struct database_target *t, const char *msg,
-			 const char *client)
+			 const struct pg_env *env)
 {
 	struct pg_reply e;
 
-	memset(&e, 0, sizeof(e));
-	snprintf(e.message, sizeof(e.message), "%s", msg);
-	e.message[strcspn(e.message, "\n")] = '\0';
-	/* libpq gives no SQLSTATE for a failed connection: match its text. */
-	if (strstr(msg, "password authentication failed") ||
-	    strstr(msg, "no password supplied"))
-		strcpy(e.sqlstate, "28P01");
-	else if (strstr(msg, "no pg_hba.conf entry"))
-		strcpy(e.sqlstate, "28000");
-	else if (strstr(msg, "does not exist") && strstr(msg, "database"))
-		strcpy(e.sqlstate, "3D000");
-	else if (strstr(msg, "too many connections") ||
-		 strstr(msg, "remaining connection slots"))
-		strcpy(e.sqlstate, "53300");
-	else if (strstr(msg, "starting up") || strstr(msg, "recovery mode") ||
-		 strstr(msg, "shutting down"))
-		strcpy(e.sqlstate, "57P03");
-	if (e.sqlstate[0]) {
-		report_server_error(t, &e, client);
+	if (database_pg_parse_libpq(msg, &e)) {
+		report_server_error(t, &e, env);
 		return;
 	}
-	database_finding(t, "db.pg.login.failed", SEVERITY_FAIL,
-			 LEVEL_THIRD_PARTY, "Logging in to PostgreSQL failed",
-			 "The message names the reason; the server log has "
-			 "the details",
-			 "libpq: %s", e.message);
+	snprintf(e.message, sizeof(e.message), "%s", msg);
+	for (char *c = e.message; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	if (strstr(msg, "hot standby") || strstr(msg, "is read-only") ||
+	    strstr(msg, "is not in hot standby"))
+		database_finding(
+			t, "db.pg.target_session_mismatch", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			"The PostgreSQL server is not the kind of server the "
+			"application asks for (target_session_attrs)",
+			"The application wants a primary (read-write) or a "
+			"standby and this server is the other kind: point the "
+			"application at the right server, or ask the database "
+			"admin about a failover",
+			"target_session_attrs=%s; libpq: %s",
+			t->url.target_session_attrs, e.message);
+	else
+		database_finding(t, "db.pg.login.failed", SEVERITY_FAIL,
+				 LEVEL_THIRD_PARTY,
+				 "Logging in to PostgreSQL failed",
+				 "The message names the reason; the server log "
+				 "has the details",
+				 "libpq: %s", e.message);
 }
 
 static void report_session(struct database_target *t, PGconn *c,
@@ -456,32 +657,62 @@ static void report_session(struct database_target *t, PGconn *c,
 			 user_or_default(t), db_or_user(t), ver ? ver : "?");
 }
 
-static void login(struct database_target *t, const char *client)
+/* The libpq keywords for the application's url: its own where it set them. */
+static size_t login_params(const struct database_target *t, const char **keys,
+			   const char **vals, const char *port)
+{
+	const struct database_url *u = &t->url;
+	size_t n = 0;
+
+#define KV(k, v)               \
+	do {                   \
+		keys[n] = (k); \
+		vals[n] = (v); \
+		n++;           \
+	} while (0)
+	KV("host", u->host);
+	KV("hostaddr", t->addr_text);
+	KV("port", port);
+	KV("dbname", db_or_user(t));
+	KV("user", user_or_default(t));
+	KV("password", t->password ? t->password : "");
+	KV("sslmode", database_tls_mode_name(u->tls_mode));
+	KV("gssencmode", "disable");
+	KV("application_name",
+	   u->application_name[0] ? u->application_name : "rdiag");
+	KV("passfile", "/dev/null");
+	if (u->ssl_rootcert[0])
+		KV("sslrootcert", u->ssl_rootcert);
+	if (u->ssl_cert[0])
+		KV("sslcert", u->ssl_cert);
+	if (u->ssl_key[0])
+		KV("sslkey", u->ssl_key);
+	if (u->ssl_crl[0])
+		KV("sslcrl", u->ssl_crl);
+	if (u->charset[0])
+		KV("client_encoding", u->charset);
+	if (u->target_session_attrs[0])
+		KV("target_session_attrs", u->target_session_attrs);
+#undef KV
+	keys[n] = vals[n] = NULL;
+	return n;
+}
+
+static void login(struct database_target *t, const struct pg_env *env)
 {
 	char port[8];
-	const char *keys[] = { "host",     "hostaddr",   "port",
-			       "dbname",   "user",       "password",
-			       "sslmode",  "gssencmode", "application_name",
-			       "passfile", NULL };
-	const char *vals[] = { t->url.host,
-			       t->addr_text,
-			       port,
-			       db_or_user(t),
-			       user_or_default(t),
-			       t->password ? t->password : "",
-			       "prefer",
-			       "disable",
-			       "rdiag",
-			       "/dev/null",
-			       NULL };
+	const char *keys[20], *vals[20];
 	int64_t deadline = database_step_deadline(t), start = now_ms();
 	PostgresPollingStatusType st = PGRES_POLLING_WRITING;
 	PGconn *c;
 
 	snprintf(port, sizeof(port), "%u", t->url.port);
+	login_params(t, keys, vals, port);
 	c = PQconnectStartParams(keys, vals, 0);
 	if (!c)
 		return;
+	/* "FATAL:  28000: ...": the SQLSTATE names the cause, not the text. */
+	PQsetErrorVerbosity(c, PQERRORS_VERBOSE);
 	if (PQstatus(c) == CONNECTION_BAD)
 		st = PGRES_POLLING_FAILED;
 	while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
@@ -501,32 +732,139 @@ static void login(struct database_target *t, const char *client)
 		st = PQconnectPoll(c);
 	}
 	database_fact(t, "pg.login_ms", "%lld", (long long)(now_ms() - start));
-	if (st == PGRES_POLLING_FAILED)
-		login_failed(t, PQerrorMessage(c), client);
-	else
+	if (st == PGRES_POLLING_FAILED) {
+		login_failed(t, PQerrorMessage(c), env);
+	} else {
+		database_fact(t, "pg.login_tls", "%s",
+			      PQsslInUse(c) ? "yes" : "no");
 		report_session(t, c, database_step_deadline(t));
+	}
 	PQfinish(c);
+}
+
+static bool hba_refused(const struct pg_probe_result *p)
+{
+	enum database_pg_cause c;
+
+	if (p->rc < 0 || p->reply.kind != PG_REPLY_ERROR)
+		return false;
+	c = database_pg_classify(p->reply.sqlstate, p->reply.message);
+	return c == DATABASE_PG_NO_HBA || c == DATABASE_PG_HBA_REJECT;
+}
+
+static bool asks_password(const struct pg_probe_result *p)
+{
+	return p && p->rc == 0 && p->reply.kind == PG_REPLY_AUTH;
+}
+
+/* Probe on a fresh connection (fd, when >= 0, is already connected). */
+static struct pg_probe_result *probe(struct database_target *t, int fd,
+				     bool with_tls)
+{
+	struct pg_probe_result *p = xcalloc(1, sizeof(*p));
+	struct tls_client_opts o;
+	int64_t start = now_ms();
+
+	if (fd < 0)
+		fd = database_reconnect(t, t->url.port,
+					database_step_deadline(t));
+	if (fd < 0) {
+		free(p);
+		return NULL;
+	}
+	database_tls_opts(t, &o);
+	pg_probe(fd, t->url.host, user_or_default(t), db_or_user(t), with_tls,
+		 &o, database_step_deadline(t), p);
+	close(fd);
+	database_fact(t, with_tls ? "pg.probe_ms" : "pg.probe_clear_ms", "%lld",
+		      (long long)(now_ms() - start));
+	return p;
+}
+
+/*
+ * pg_hba.conf refused the connection the way the application makes it
+ * (with or without TLS) but lets the other way in: when the application's
+ * sslmode forbids the other way, that is the whole story.
+ */
+static void report_tls_mismatch(struct database_target *t,
+				const struct pg_probe_result *refused,
+				const struct pg_probe_result *works)
+{
+	if (t->url.tls_mode == DATABASE_TLS_DISABLE)
+		database_finding(
+			t, "db.pg.tls.required_by_server", SEVERITY_FAIL,
+			LEVEL_SUPPORT,
+			"PostgreSQL accepts this connection only over TLS "
+			"(hostssl in pg_hba.conf), but the application's "
+			"setting disables TLS",
+			"Remove sslmode=disable from the application's "
+			"database setting (or set sslmode=require): over TLS "
+			"the server asks for the password as usual. Or the "
+			"database admin adds a 'host' line for this client, "
+			"which allows unencrypted connections",
+			"the application's %s; without TLS the server said: "
+			"%s; over TLS it asks for %s authentication",
+			t->url.tls_param, refused->reply.message,
+			auth_name(works->reply.auth));
+	else
+		database_finding(
+			t, "db.pg.tls.refused_by_server", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			"PostgreSQL accepts this connection only without TLS "
+			"(hostnossl in pg_hba.conf), but the application's "
+			"setting requires TLS",
+			"Ask the database admin to allow this client over TLS "
+			"(a 'hostssl' line in pg_hba.conf, the server has ssl "
+			"= on); only if that is impossible relax the "
+			"application's sslmode",
+			"the application's %s; over TLS the server said: %s; "
+			"without TLS it asks for %s authentication",
+			t->url.tls_param, refused->reply.message,
+			auth_name(works->reply.auth));
 }
 
 void database_pg_check(struct database_target *t, int fd)
 {
-	struct pg_probe_result *p = xcalloc(1, sizeof(*p));
-	int64_t start = now_ms();
+	enum database_tls_mode mode = t->url.tls_mode;
+	bool with_tls =
+		mode != DATABASE_TLS_DISABLE && mode != DATABASE_TLS_ALLOW;
+	struct pg_probe_result *p = probe(t, fd, with_tls), *q = NULL, *app = p;
+	struct pg_env env = { p->local_host, -1 };
 
-	pg_probe(fd, t->url.host, user_or_default(t), db_or_user(t),
-		 database_step_deadline(t), p);
-	close(fd);
-	database_fact(t, "pg.probe_ms", "%lld", (long long)(now_ms() - start));
-	report_probe(t, p);
+	/*
+	 * libpq tries the other way when pg_hba.conf refuses the first:
+	 * sslmode=allow adds TLS, prefer drops it. Probe the other way too,
+	 * so the verdict is the application's, and a TLS setting that
+	 * locks it out is named as such.
+	 */
+	if (hba_refused(p) && (!with_tls || (p->tls_done && p->tls_rc == 0)))
+		q = probe(t, -1, !with_tls);
+	if (p->ssl_answered)
+		env.server_ssl = p->ssl == PG_SSL_ACCEPTED;
+	else if (q && q->ssl_answered)
+		env.server_ssl = q->ssl == PG_SSL_ACCEPTED;
+	report_probe_tls(t, p);
+	if (q)
+		report_probe_tls(t, q);
+	if (asks_password(q)) {
+		if (mode == DATABASE_TLS_ALLOW || mode == DATABASE_TLS_PREFER) {
+			app = q;
+			database_fact(t, "pg.tls_fallback", "%s",
+				      with_tls ? "without TLS" : "with TLS");
+		} else {
+			report_tls_mismatch(t, p, q);
+			goto out;
+		}
+	}
+	report_probe(t, app, &env);
 	/*
 	 * Log in when there is a credential, or when the server let us in
 	 * without one; a failed probe already said why it cannot work.
 	 */
-	if (p->rc == 0 && p->reply.kind == PG_REPLY_AUTH) {
-		if (t->password || (p->reply.kind == PG_REPLY_AUTH &&
-				    p->reply.auth == PG_AUTH_OK))
-			login(t, p->local_host);
-		else if (p->reply.kind == PG_REPLY_AUTH)
+	if (asks_password(app)) {
+		if (t->password || app->reply.auth == PG_AUTH_OK)
+			login(t, &env);
+		else
 			database_finding(
 				t, "db.pg.login.skipped", SEVERITY_INFO,
 				LEVEL_SELF,
@@ -536,5 +874,7 @@ void database_pg_check(struct database_target *t, int fd)
 				"RDIAG_DB_PASSWORD or a 0600 password_file",
 				NULL);
 	}
+out:
 	free(p);
+	free(q);
 }

@@ -56,6 +56,10 @@ void database_finding(struct database_target *t, const char *id,
 		      const char *detail_fmt, ...) RDIAG_PRINTF(7, 8);
 bool database_emitted(const struct database_target *t, const char *id);
 
+/* The url's CA file and client certificate, for the probes' TLS. */
+void database_tls_opts(const struct database_target *t,
+		       struct tls_client_opts *ret);
+
 /* Report what a TLS probe saw: protocol, certificate, name, chain, expiry. */
 void database_report_tls(struct database_target *t, int rc,
 			 const struct tls_info *info);
@@ -72,6 +76,34 @@ int database_reconnect(struct database_target *t, unsigned port,
  * own it and close it); each emits its own findings.
  */
 void database_pg_check(struct database_target *t, int fd);
+
+/* Why PostgreSQL refused a connection (database_pg.c, unit-tested). */
+enum database_pg_cause {
+	DATABASE_PG_OTHER = 0,
+	DATABASE_PG_NO_HBA,        /* 28000, no pg_hba.conf entry */
+	DATABASE_PG_HBA_REJECT,    /* 28000, an explicit reject line */
+	DATABASE_PG_NO_LOGIN,      /* 28000, role without LOGIN */
+	DATABASE_PG_ROLE_MISSING,  /* 28000, no such role (trust, cert) */
+	DATABASE_PG_CERT_REQUIRED, /* 28000, no client certificate */
+	DATABASE_PG_CERT_REJECTED, /* 28000, certificate not accepted */
+	DATABASE_PG_BAD_PASSWORD,  /* 28P01 */
+	DATABASE_PG_NO_CONNECT,    /* 42501, no CONNECT on the database */
+	DATABASE_PG_NOT_ACCEPTING, /* 55000, datallowconn = false */
+	DATABASE_PG_DB_MISSING,    /* 3D000 */
+	DATABASE_PG_TOO_MANY,      /* 53300 */
+	DATABASE_PG_STARTING,      /* 57P03 */
+};
+enum database_pg_cause database_pg_classify(const char *sqlstate,
+					    const char *message);
+
+struct pg_reply;
+/*
+ * The server's error in a libpq connection failure message made with
+ * PQERRORS_VERBOSE ("FATAL:  28000: ..."): the last attempt's SQLSTATE,
+ * message and DETAIL into *ret. False when the message holds no SQLSTATE
+ * (a client-side failure).
+ */
+bool database_pg_parse_libpq(const char *msg, struct pg_reply *ret);
 void database_mysql_check(struct database_target *t, int fd);
 void database_mssql_check(struct database_target *t, int fd);
 /* SQL Server named instance without a port: the Browser's answer, or 0. */

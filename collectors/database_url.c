@@ -190,8 +190,8 @@ static enum param find_param(enum database_kind kind, const char *key)
 }
 
 /* Set one parameter of u; -EINVAL with errbuf filled when refused. */
-static int set_param(struct database_url *u, const char *key,
-		     const char *val, char *errbuf, size_t errlen)
+static int set_param(struct database_url *u, const char *key, const char *val,
+		     char *errbuf, size_t errlen)
 {
 	enum param param = find_param(u->kind, key);
 	const char *kind = u->kind == DATABASE_POSTGRES ? "postgresql"
@@ -214,8 +214,8 @@ static int set_param(struct database_url *u, const char *key,
 		size_t n = pg ? ARRAY_SIZE(pg_modes) : ARRAY_SIZE(my_modes);
 
 		for (size_t i = 0; i < n; i++) {
-			const char *name = pg ? pg_modes[i].name
-					      : my_modes[i].name;
+			const char *name =
+				pg ? pg_modes[i].name : my_modes[i].name;
 
 			if (pg ? strcmp(name, val) == 0
 			       : strcasecmp(name, val) == 0) {
@@ -252,7 +252,8 @@ static int set_param(struct database_url *u, const char *key,
 	case P_TARGET_SESSION_ATTRS:
 		if (strcmp(val, "any") != 0 && strcmp(val, "read-write") != 0 &&
 		    strcmp(val, "read-only") != 0 &&
-		    strcmp(val, "primary") != 0 && strcmp(val, "standby") != 0 &&
+		    strcmp(val, "primary") != 0 &&
+		    strcmp(val, "standby") != 0 &&
 		    strcmp(val, "prefer-standby") != 0) {
 			snprintf(errbuf, errlen,
 				 "parameter '%s' must be any, read-write, "
@@ -319,8 +320,8 @@ static int parse_query(const char *q, struct database_url *u, char *errbuf,
 				 "bad parameter name in url query");
 			return -EINVAL;
 		}
-		if (kl == n || decode(val, sizeof(val), q + kl + 1,
-				      n - kl - 1) < 0) {
+		if (kl == n ||
+		    decode(val, sizeof(val), q + kl + 1, n - kl - 1) < 0) {
 			snprintf(errbuf, errlen,
 				 "parameter '%s' needs a value (%s=...)", key,
 				 key);

@@ -268,7 +268,8 @@ static int close_handshake(int fd, struct tls_conn *tls, uint8_t seq,
 }
 
 int mysql_probe(int fd, const char *servername, bool with_tls,
-		int64_t deadline_ms, struct mysql_probe_result *ret)
+		const struct tls_client_opts *tls_opts, int64_t deadline_ms,
+		struct mysql_probe_result *ret)
 {
 	uint8_t in[MYSQL_WIRE_MAX_PACKET + 4], req[36];
 	struct tls_conn *tls = NULL;
@@ -289,8 +290,8 @@ int mysql_probe(int fd, const char *servername, bool with_tls,
 			ret->tls_rc = r;
 			return 0;
 		}
-		ret->tls_rc = tls_conn_start(fd, servername, NULL, deadline_ms,
-					     &tls, &ret->tls);
+		ret->tls_rc = tls_conn_start_with(fd, servername, tls_opts,
+						  deadline_ms, &tls, &ret->tls);
 		if (ret->tls_rc < 0)
 			return 0;
 		seq = 2;

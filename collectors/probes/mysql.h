@@ -118,6 +118,7 @@ struct mysql_probe_result {
  * cleanly (see MYSQL_WIRE_PROBE_USER). Returns 0; the verdict is in *ret.
  */
 int mysql_probe(int fd, const char *servername, bool with_tls,
-		int64_t deadline_ms, struct mysql_probe_result *ret);
+		const struct tls_client_opts *tls, int64_t deadline_ms,
+		struct mysql_probe_result *ret);
 
 #endif

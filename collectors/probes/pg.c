@@ -211,7 +211,8 @@ static ssize_t probe_recv(int fd, struct tls_conn *tls, void *p, size_t n,
 }
 
 int pg_probe(int fd, const char *servername, const char *user,
-	     const char *database, int64_t deadline_ms,
+	     const char *database, bool with_tls,
+	     const struct tls_client_opts *tls_opts, int64_t deadline_ms,
 	     struct pg_probe_result *ret)
 {
 	struct tls_conn *tls = NULL;
@@ -225,6 +226,8 @@ int pg_probe(int fd, const char *servername, const char *user,
 	buf_init(&out, 4096);
 	net_local_host(fd, ret->local_host, sizeof(ret->local_host));
 
+	if (!with_tls)
+		goto startup;
 	ret->stage = "ssl-request";
 	if ((r = net_send_all(fd, pg_ssl_request, sizeof(pg_ssl_request),
 			      deadline_ms)) < 0)
@@ -244,12 +247,13 @@ int pg_probe(int fd, const char *servername, const char *user,
 	if (ret->ssl == PG_SSL_ACCEPTED) {
 		ret->stage = "tls";
 		ret->tls_done = true;
-		ret->tls_rc = tls_conn_start(fd, servername, NULL, deadline_ms,
-					     &tls, &ret->tls);
+		ret->tls_rc = tls_conn_start_with(fd, servername, tls_opts,
+						  deadline_ms, &tls, &ret->tls);
 		if ((r = ret->tls_rc) < 0)
 			goto out;
 	}
 
+startup:
 	ret->stage = "startup";
 	if ((r = pg_startup_build(&out, user, database)) < 0 ||
 	    (r = probe_send(fd, tls, out.data, out.len, deadline_ms)) < 0)

@@ -86,12 +86,15 @@ struct pg_probe_result {
 
 /*
  * On a connected socket: SSLRequest, TLS if offered (described, never
- * verified as a precondition), then a StartupMessage, and the answer. The
- * connection is left unauthenticated. Returns 0 (the verdict is in *ret,
- * including its rc) — the probe itself cannot fail.
+ * verified as a precondition; tls may name a CA file and a client
+ * certificate), then a StartupMessage, and the answer. Without with_tls
+ * the StartupMessage goes out in clear at once, as from a client with
+ * sslmode=disable. The connection is left unauthenticated. Returns 0 (the
+ * verdict is in *ret, including its rc) — the probe itself cannot fail.
  */
 int pg_probe(int fd, const char *servername, const char *user,
-	     const char *database, int64_t deadline_ms,
+	     const char *database, bool with_tls,
+	     const struct tls_client_opts *tls, int64_t deadline_ms,
 	     struct pg_probe_result *ret);
 
 #endif

@@ -184,6 +184,47 @@ int tls_conn_start(int fd, const char *servername, const char *alpn,
 		   int64_t deadline_ms, struct tls_conn **ret,
 		   struct tls_info *info)
 {
+	struct tls_client_opts o = { .alpn = alpn };
+
+	return tls_conn_start_with(fd, servername, &o, deadline_ms, ret, info);
+}
+
+/* Load the caller's CA file and client certificate into ctx; 0 or -EINVAL. */
+static int load_client_files(SSL_CTX *ctx, const struct tls_client_opts *o,
+			     struct tls_info *info)
+{
+	const char *what = NULL, *file = NULL;
+
+	if (o->cafile &&
+	    SSL_CTX_load_verify_locations(ctx, o->cafile, NULL) != 1) {
+		what = "CA file";
+		file = o->cafile;
+	} else if (o->certfile &&
+		   SSL_CTX_use_certificate_chain_file(ctx, o->certfile) != 1) {
+		what = "client certificate";
+		file = o->certfile;
+	} else if (o->certfile &&
+		   SSL_CTX_use_PrivateKey_file(
+			   ctx, o->keyfile ? o->keyfile : o->certfile,
+			   SSL_FILETYPE_PEM) != 1) {
+		what = "client key";
+		file = o->keyfile ? o->keyfile : o->certfile;
+	}
+	if (!what)
+		return 0;
+	snprintf(info->error, sizeof(info->error), "cannot load the %s '%s'",
+		 what, file);
+	ERR_clear_error();
+	return -EINVAL;
+}
+
+int tls_conn_start_with(int fd, const char *servername,
+			const struct tls_client_opts *opts, int64_t deadline_ms,
+			struct tls_conn **ret, struct tls_info *info)
+{
+	static const struct tls_client_opts none;
+	const struct tls_client_opts *o = opts ? opts : &none;
+	const char *alpn = o->alpn;
 	struct tls_conn *c = xcalloc(1, sizeof(*c));
 	unsigned char alpn_wire[32];
 	const unsigned char *sel = NULL;
@@ -200,8 +241,12 @@ int tls_conn_start(int fd, const char *servername, const char *alpn,
 	SSL_CTX_set_min_proto_version(c->ctx, 0);
 	SSL_CTX_set_security_level(c->ctx, 0);
 	SSL_CTX_set_verify(c->ctx, SSL_VERIFY_NONE, verify_cb);
-	if (SSL_CTX_set_default_verify_paths(c->ctx) != 1)
+	if (!o->cafile && SSL_CTX_set_default_verify_paths(c->ctx) != 1)
 		ERR_clear_error();
+	if (load_client_files(c->ctx, o, info) < 0) {
+		tls_conn_free(c);
+		return -EINVAL;
+	}
 	c->ssl = SSL_new(c->ctx);
 	if (!c->ssl || SSL_set_fd(c->ssl, fd) != 1)
 		goto fail;

@@ -38,6 +38,14 @@ struct tls_info {
 
 struct tls_conn;
 
+/* What a client brings to the handshake beyond the server's name. */
+struct tls_client_opts {
+	const char *alpn;     /* offered, or NULL */
+	const char *cafile;   /* trust only these CAs, NULL: the system's */
+	const char *certfile; /* a client certificate (PEM), or NULL */
+	const char *keyfile;  /* its key (PEM), or NULL: in certfile */
+};
+
 /*
  * Run a client handshake on fd (non-blocking) before deadline_ms, sending
  * servername as SNI unless it is an IP literal, offering alpn if not NULL.
@@ -48,6 +56,14 @@ struct tls_conn;
 int tls_conn_start(int fd, const char *servername, const char *alpn,
 		   int64_t deadline_ms, struct tls_conn **ret,
 		   struct tls_info *info);
+/*
+ * The same with client options (opts may be NULL). A cafile or client
+ * certificate that cannot be loaded fails the start with -EINVAL and says
+ * so in info->error.
+ */
+int tls_conn_start_with(int fd, const char *servername,
+			const struct tls_client_opts *opts, int64_t deadline_ms,
+			struct tls_conn **ret, struct tls_info *info);
 int tls_conn_write(struct tls_conn *c, const void *p, size_t n,
 		   int64_t deadline_ms);
 /* Like net_recv(): a count, 0 at the end of the stream, or -errno. */
