@@ -74,6 +74,7 @@ pg_start() {
 	runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGD" -l "$PGSOCK/pg.log" \
 		-w -o "-c listen_addresses=127.0.0.1 -p $PGPORT -k $PGSOCK" \
 		start >/dev/null
+	set_hba "local all all trust"
 }
 psql_do() {
 	"$PGBIN/psql" -h "$PGSOCK" -p "$PGPORT" -U postgres -d postgres \
