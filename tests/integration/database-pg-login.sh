@@ -112,10 +112,6 @@ set_hba "hostssl all all 127.0.0.1/32 cert"
 run_db cert-none "$PG/appdb" "$PW"
 expect cert-none db.pg.client_cert_required
 expect_not cert-none db.pg.login.bad_password
-( cd "$CERTS" && openssl req -newkey rsa:2048 -nodes -subj /CN=app \
-	-keyout app.key -out app.csr && openssl ca -batch -config ca.cnf \
-	-cert ca.pem -keyfile ca.key -days 30 -in app.csr -out app.pem &&
-	chmod 0600 app.key ) >/dev/null 2>&1
 run_db cert-app "$PG/appdb?sslcert=$CERTS/app.pem&sslkey=$CERTS/app.key" "$PW"
 expect cert-app db.pg.login.ok
 

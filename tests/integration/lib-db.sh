@@ -104,15 +104,21 @@ my_start() {
 		--socket="$MYD/my.sock" --pid-file="$MYD/my.pid" \
 		--max-connections=10 "$@" >"$T_DIR/my.log" 2>&1 &
 	T_PIDS+=($!)
-	t_wait_port "$MYPORT" 30
+	for _ in $(seq 300); do
+		mariadb-admin -S "$MYD/my.sock" -u root ping >/dev/null 2>&1 &&
+			return 0
+		sleep 0.1
+	done
+	echo "mariadbd did not start" >&2
+	return 1
 }
 my_do() { mariadb -S "$MYD/my.sock" -u root -N -B -e "$1"; }
 
-# make_certs DIR: ca.pem (a test CA), and key/cert pairs signed by it for
-# IP 127.0.0.1: good, expired (2020), other (names another host); self
-# (self-signed). Keys are readable by postgres and mysql.
+# make_certs DIR [IP]: ca.pem (a test CA), and key/cert pairs signed by it
+# for IP (default 127.0.0.1): good, expired (2020), other (names another
+# host); self (self-signed); app (a client certificate for user app).
 make_certs() {
-	local d=$1 n
+	local d=$1 ip=${2:-127.0.0.1} n
 	mkdir -p "$d"
 	(
 		cd "$d"
@@ -129,7 +135,7 @@ make_certs() {
 			openssl req -newkey rsa:2048 -nodes -subj "/CN=$n" \
 				-addext "subjectAltName=$([ $n = other ] &&
 					echo DNS:other.test.invalid ||
-					echo IP:127.0.0.1)" \
+					echo "IP:$ip")" \
 				-keyout $n.key -out $n.csr
 		done
 		openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key \
@@ -140,8 +146,12 @@ make_certs() {
 			-startdate 20200101000000Z -enddate 20210101000000Z \
 			-in expired.csr -out expired.pem
 		openssl req -x509 -newkey rsa:2048 -nodes -days 400 \
-			-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+			-subj "/CN=$ip" -addext "subjectAltName=IP:$ip" \
 			-keyout self.key -out self.pem
+		openssl req -newkey rsa:2048 -nodes -subj /CN=app \
+			-keyout app.key -out app.csr
+		openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key \
+			-days 30 -in app.csr -out app.pem
 		chmod 0644 ./*.pem
 		chmod 0600 ./*.key
 	) >"$T_DIR/certs.log" 2>&1
