@@ -290,11 +290,28 @@ static bool literal_address(struct database_target *t)
  * network or DNS server fault; a name the DNS says does not exist
  * (EAI_NONAME, EAI_NODATA) is most often a wrong name in the setting.
  */
+const char *database_dns_failure_id(int eai, bool timeout)
+{
+	if (timeout)
+		return "db.dns.timeout";
+	if (eai == EAI_AGAIN)
+		return "db.dns.no_answer";
+	if (eai == 0 || eai == EAI_NONAME
+#ifdef EAI_NODATA
+	    || eai == EAI_NODATA
+#endif
+	)
+		return "db.dns.not_found";
+	return "db.dns.failed";
+}
+
 static void report_dns_failure(struct database_target *t, int eai,
 			       int sys_errno, bool timeout,
 			       const char *resolver)
 {
-	if (timeout) {
+	const char *id = database_dns_failure_id(eai, timeout);
+
+	if (strcmp(id, "db.dns.timeout") == 0) {
 		database_finding(
 			t, "db.dns.timeout", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
 			"The DNS server does not answer in time for the "
@@ -304,7 +321,7 @@ static void report_dns_failure(struct database_target *t, int eai,
 			"reachable from it",
 			"'%s' not resolved within %u ms; resolver: %s",
 			t->url.host, t->step_ms, resolver);
-	} else if (eai == EAI_AGAIN) {
+	} else if (strcmp(id, "db.dns.no_answer") == 0) {
 		database_finding(
 			t, "db.dns.no_answer", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
 			"The DNS server does not answer for the database "
@@ -315,11 +332,7 @@ static void report_dns_failure(struct database_target *t, int eai,
 			"ask your IT to check them",
 			"'%s': %s; resolver: %s", t->url.host,
 			gai_strerror(eai), resolver);
-	} else if (eai == 0 || eai == EAI_NONAME
-#ifdef EAI_NODATA
-		   || eai == EAI_NODATA
-#endif
-	) {
+	} else if (strcmp(id, "db.dns.not_found") == 0) {
 		database_finding(
 			t, "db.dns.not_found", SEVERITY_FAIL, LEVEL_SELF,
 			"The database server's name does not exist in DNS",

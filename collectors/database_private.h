@@ -38,6 +38,14 @@ struct database_target {
 	size_t nids;
 };
 
+/*
+ * The finding id for a failed lookup: "db.dns.timeout" (no result in
+ * time), "db.dns.no_answer" (EAI_AGAIN: the DNS server does not answer),
+ * "db.dns.not_found" (EAI_NONAME, EAI_NODATA: no such name) or
+ * "db.dns.failed" (any other resolver error).
+ */
+const char *database_dns_failure_id(int eai, bool timeout);
+
 /* The absolute deadline for one step: now + step_ms, capped by the ctx. */
 int64_t database_step_deadline(struct database_target *t);
 

@@ -25,7 +25,8 @@ enum database_kind {
 
 /* TLS as the application asks for it (libpq's sslmode names). */
 enum database_tls_mode {
-	DATABASE_TLS_PREFER = 0, /* the default: TLS when the server offers it */
+	DATABASE_TLS_PREFER =
+		0, /* the default: TLS when the server offers it */
 	DATABASE_TLS_DISABLE,
 	DATABASE_TLS_ALLOW,
 	DATABASE_TLS_REQUIRE,

@@ -267,7 +267,8 @@ static int check_flags(const struct config *flags)
 			char *err = NULL;
 			int rc;
 
-			if (!(*c)->check || strcmp((*c)->name, e->section) != 0 ||
+			if (!(*c)->check ||
+			    strcmp((*c)->name, e->section) != 0 ||
 			    (*c)->check(e->key, e->value, &err) >= 0)
 				continue;
 			rc = cmd_usage_error("run", "%s: %s", e->origin,

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,7 +25,9 @@
 #include <sqlite3.h>
 
 #include "core/config.h"
+#include "database_private.h"
 #include "harness.h"
+#include "probes/pg.h"
 
 extern const struct collector collector_database;
 
@@ -270,6 +273,118 @@ static void test_sqlite(void **state)
 	}
 }
 
+/* A DNS server that does not answer is not a name that does not exist. */
+static void test_dns_verdicts(void **state)
+{
+	(void)state;
+	assert_string_equal(database_dns_failure_id(0, true), "db.dns.timeout");
+	assert_string_equal(database_dns_failure_id(EAI_AGAIN, false),
+			    "db.dns.no_answer");
+	assert_string_equal(database_dns_failure_id(EAI_NONAME, false),
+			    "db.dns.not_found");
+	assert_string_equal(database_dns_failure_id(-5 /* EAI_NODATA */, false),
+			    "db.dns.not_found");
+	assert_string_equal(database_dns_failure_id(0, false),
+			    "db.dns.not_found"); /* an answer without address */
+	assert_string_equal(database_dns_failure_id(EAI_FAIL, false),
+			    "db.dns.failed");
+	assert_string_equal(database_dns_failure_id(EAI_SYSTEM, false),
+			    "db.dns.failed");
+}
+
+/* PostgreSQL's refusals, as PostgreSQL 15 words them, by their cause. */
+static void test_pg_causes(void **state)
+{
+	static const struct {
+		const char *sqlstate, *message;
+		enum database_pg_cause cause;
+	} cases[] = {
+		{ "28000",
+		  "no pg_hba.conf entry for host \"127.0.0.1\", user \"app\", "
+		  "database \"appdb\", no encryption",
+		  DATABASE_PG_NO_HBA },
+		{ "28000",
+		  "pg_hba.conf rejects connection for host \"127.0.0.1\", "
+		  "user \"app\", database \"appdb\", SSL encryption",
+		  DATABASE_PG_HBA_REJECT },
+		{ "28000", "role \"grp\" is not permitted to log in",
+		  DATABASE_PG_NO_LOGIN },
+		{ "28000", "role \"ghost\" does not exist",
+		  DATABASE_PG_ROLE_MISSING },
+		{ "28000", "connection requires a valid client certificate",
+		  DATABASE_PG_CERT_REQUIRED },
+		{ "28000", "certificate authentication failed for user \"app\"",
+		  DATABASE_PG_CERT_REJECTED },
+		{ "28000", "Die Rolle darf sich nicht anmelden",
+		  DATABASE_PG_OTHER }, /* another lc_messages: generic */
+		{ "28P01", "password authentication failed for user \"old\"",
+		  DATABASE_PG_BAD_PASSWORD },
+		{ "42501", "permission denied for database \"private\"",
+		  DATABASE_PG_NO_CONNECT },
+		{ "55000",
+		  "database \"closed\" is not currently accepting "
+		  "connections",
+		  DATABASE_PG_NOT_ACCEPTING },
+		{ "3D000", "database \"x\" does not exist",
+		  DATABASE_PG_DB_MISSING },
+		{ "53300", "too many connections for database \"limited\"",
+		  DATABASE_PG_TOO_MANY },
+		{ "57P03", "the database system is starting up",
+		  DATABASE_PG_STARTING },
+		/* A message alone never decides: the SQLSTATE does. */
+		{ "XX000", "no pg_hba.conf entry", DATABASE_PG_OTHER },
+		{ "", "password authentication failed", DATABASE_PG_OTHER },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		enum database_pg_cause c = database_pg_classify(
+			cases[i].sqlstate, cases[i].message);
+
+		if (c != cases[i].cause)
+			print_error("case %zu: %s '%s' gave %d\n", i,
+				    cases[i].sqlstate, cases[i].message, c);
+		assert_int_equal(c, cases[i].cause);
+	}
+}
+
+/* libpq's verbose failure text: the last attempt's SQLSTATE wins. */
+static void test_pg_libpq_errors(void **state)
+{
+	struct pg_reply e;
+
+	(void)state;
+	assert_true(database_pg_parse_libpq(
+		"connection to server at \"127.0.0.1\", port 5432 failed: "
+		"FATAL:  42501: permission denied for database \"private\"\n"
+		"DETAIL:  User does not have CONNECT privilege.\n"
+		"LOCATION:  CheckMyDatabase, postinit.c:376\n",
+		&e));
+	assert_string_equal(e.sqlstate, "42501");
+	assert_string_equal(e.message,
+			    "permission denied for database \"private\"");
+	assert_string_equal(e.detail, "User does not have CONNECT privilege.");
+	/* sslmode=prefer: the TLS attempt, then the one without TLS. */
+	assert_true(database_pg_parse_libpq(
+		"connection to server at \"h\" (127.0.0.1), port 5432 failed: "
+		"FATAL:  28000: pg_hba.conf rejects connection for host "
+		"\"127.0.0.1\", user \"a\", database \"d\", SSL encryption\n"
+		"LOCATION:  ClientAuthentication, auth.c:1\n"
+		"connection to server at \"h\" (127.0.0.1), port 5432 failed: "
+		"FATAL:  28P01: password authentication failed for user "
+		"\"a\"\n",
+		&e));
+	assert_string_equal(e.sqlstate, "28P01");
+	assert_string_equal(e.detail, "");
+	/* Client-side failures carry no SQLSTATE. */
+	assert_false(database_pg_parse_libpq(
+		"connection to server at \"h\", port 5432 failed: SSL error: "
+		"certificate verify failed\n",
+		&e));
+	assert_false(database_pg_parse_libpq("", &e));
+	assert_false(database_pg_parse_libpq("FATAL:  2800", &e));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +394,9 @@ int main(void)
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_silent),
 		cmocka_unit_test(test_sqlite),
+		cmocka_unit_test(test_dns_verdicts),
+		cmocka_unit_test(test_pg_causes),
+		cmocka_unit_test(test_pg_libpq_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

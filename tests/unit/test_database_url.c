@@ -30,8 +30,8 @@ static void test_url(void **state)
 		  "postgresql://app@db.example:6432/appdb" },
 		{ "postgres://db", 0, DATABASE_POSTGRES, "", "db", 5432, "",
 		  "postgres://db:5432/" },
-		{ "mysql://u%40corp@[::1]/d%2Fx?ssl-mode=required", 0, DATABASE_MYSQL,
-		  "u@corp", "::1", 3306, "d/x",
+		{ "mysql://u%40corp@[::1]/d%2Fx?ssl-mode=required", 0,
+		  DATABASE_MYSQL, "u@corp", "::1", 3306, "d/x",
 		  "mysql://u@corp@[::1]:3306/d/x" },
 		{ "mariadb://u@127.0.0.1:3307/shop", 0, DATABASE_MYSQL, "u",
 		  "127.0.0.1", 3307, "shop", NULL },
@@ -101,7 +101,8 @@ static void test_url_parts(void **state)
 		database_url_parse("sqlserver://h:1500/INST", &u, NULL, 0), 0);
 	assert_true(u.has_port);
 	assert_string_equal(u.instance, "INST");
-	assert_int_equal(database_url_parse("sqlite:///a%20b.db", &u, NULL, 0), 0);
+	assert_int_equal(database_url_parse("sqlite:///a%20b.db", &u, NULL, 0),
+			 0);
 	assert_string_equal(u.path, "/a b.db");
 	assert_string_equal(database_kind_name(DATABASE_MYSQL),
 			    "MySQL/MariaDB");

@@ -160,6 +160,77 @@ static void test_ssl_request(void **state)
 	assert_true(req[5] & 0x02); /* PROTOCOL_41, 0x200 */
 }
 
+/*
+ * The probe's closing handshake response: a whole, well-formed login for
+ * the probe's own account with an empty password, so the server counts an
+ * authentication failure, not a connection error.
+ */
+static void test_probe_response(void **state)
+{
+	static const uint8_t user[] = MYSQL_WIRE_PROBE_USER;
+	uint8_t out[96];
+	size_t n;
+
+	(void)state;
+	n = mysql_wire_probe_response(out, 2, true);
+	assert_int_equal(n, 36 + sizeof(user) + 1 + 22);
+	assert_int_equal(out[0], n - 4); /* length, little-endian 24 bits */
+	assert_int_equal(out[1], 0);
+	assert_int_equal(out[3], 2); /* after the SSL request: sequence 2 */
+	assert_true(out[5] & 0x08);  /* CLIENT_SSL, as in the SSL request */
+	assert_true(out[5] & 0x80);  /* SECURE_CONNECTION 0x8000 */
+	assert_memory_equal(out + 36, user, sizeof(user));
+	assert_int_equal(out[36 + sizeof(user)], 0); /* empty auth data */
+	assert_string_equal((const char *)out + 36 + sizeof(user) + 1,
+			    "mysql_native_password");
+	n = mysql_wire_probe_response(out, 1, false);
+	assert_int_equal(out[3], 1);
+	assert_false(out[5] & 0x08);
+	assert_true(out[5] & 0x02); /* PROTOCOL_41 stays */
+}
+
+static void test_auth_replies(void **state)
+{
+	static const struct {
+		const char *in;
+		size_t n;
+		int r;
+		enum mysql_wire_auth_kind kind;
+		uint16_t code;
+	} cases[] = {
+		{ "\x48\x00\x00\x02\xff\x15\x04#28000Access denied for user "
+		  "'rdiag-probe'@'appclient.test' (using password: NO)",
+		  76, 0, MYSQL_WIRE_AUTH_ERROR, 1045 },
+		{ "\x07\x00\x00\x02\x00\x00\x00\x02\x00\x00\x00", 11, 0,
+		  MYSQL_WIRE_AUTH_OK, 0 },
+		{ "\x16\x00\x00\x02\xfe"
+		  "caching_sha2_password\0",
+		  26, 0, MYSQL_WIRE_AUTH_SWITCH, 0 },
+		{ "\x02\x00\x00\x03\x01\x04", 6, 0, MYSQL_WIRE_AUTH_MORE, 0 },
+		{ "\x07\x00\x00\x02\x00", 5, -EAGAIN, 0, 0 },
+		{ "\x07\x00", 2, -EAGAIN, 0, 0 },
+		{ "\x01\x00\x00\x02\x42", 5, -EBADMSG, 0, 0 },
+		{ "\x00\x00\x00\x02", 4, -EBADMSG, 0, 0 },
+		{ "\xff\xff\xff\x02", 4, -EBADMSG, 0, 0 },
+		{ "\x02\x00\x00\x02\xff\x15", 6, -EBADMSG, 0, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct mysql_wire_auth_reply r;
+		int got = mysql_wire_auth_parse((const uint8_t *)cases[i].in,
+						cases[i].n, &r);
+
+		if (got != cases[i].r)
+			print_error("case %zu gave %d\n", i, got);
+		assert_int_equal(got, cases[i].r);
+		if (got < 0)
+			continue;
+		assert_int_equal(r.kind, cases[i].kind);
+		assert_int_equal(r.code, cases[i].code);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +238,8 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_ssl_request),
+		cmocka_unit_test(test_probe_response),
+		cmocka_unit_test(test_auth_replies),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
