@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "core/bundle_format.h"
 #include "core/sign.h"
 #include "rdiag/buf.h"
 #include "review/html.h"
@@ -91,12 +92,12 @@ static char *make_bundle(const char *fs, const char *recs,
 	sodium_bin2hex(h2, sizeof(h2), d2, sizeof(d2));
 	buf_init(&m, 0);
 	buf_printf(&m,
-		   "{\"format\":\"rdiag-bundle/1\",\"host\":\"<h>\","
+		   "{\"format\":\"%s\",\"host\":\"<h>\","
 		   "\"collectors\":%s,\"redactions\":{\"<r>\":1},\"files\":["
 		   "{\"path\":\"findings.json\",\"size\":%zu,"
 		   "\"sha256\":\"%s\"},{\"path\":\"collectors/system/"
 		   "records.jsonl\",\"size\":%zu,\"sha256\":\"%s\"}]}",
-		   collectors, strlen(fs), h1, strlen(recs), h2);
+		   BUNDLE_FORMAT, collectors, strlen(fs), h1, strlen(recs), h2);
 	man = buf_detach(&m, NULL);
 	*ret_used = 0;
 	archive_write_add_filter_gzip(a);

@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "core/bundle_format.h"
 #include "core/sign.h"
 #include "rdiag/buf.h"
 #include "rdiag/util.h"
@@ -114,7 +115,7 @@ static void *build(const struct ent *ents, size_t n, const char *man,
 	struct archive *a = archive_write_new();
 	size_t cap = 1 << 22, used = 0;
 	void *mem = xmalloc(cap);
-	char *m = man ? xstrdup(man) : manifest_for(ents, n, "rdiag-bundle/1");
+	char *m = man ? xstrdup(man) : manifest_for(ents, n, BUNDLE_FORMAT);
 
 	archive_write_add_filter_gzip(a);
 	archive_write_set_format_pax_restricted(a);
@@ -376,7 +377,7 @@ static void test_format_and_garbage(void **state)
 static void test_signed(void **state)
 {
 	struct sign_key sec, pub, sec2, pub2;
-	char *m = manifest_for(base, ARRAY_SIZE(base), "rdiag-bundle/1"), *sig;
+	char *m = manifest_for(base, ARRAY_SIZE(base), BUNDLE_FORMAT), *sig;
 	struct review *r = NULL;
 	char *err = NULL;
 	size_t len;
