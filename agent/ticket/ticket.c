@@ -191,7 +191,8 @@ static char *render(struct flow *fl, const struct ticket_file *att)
 
 	memset(&n, 0, sizeof(n));
 	n.findings = fl->rv->findings;
-	n.collectors = json_object_get(fl->rv->manifest, "collectors");
+	n.collectors = fl->rv->man.collectors;
+	n.ncollectors = fl->rv->man.ncollectors;
 	n.host = host ? host : "unknown host";
 	n.ticket = fl->c.ticket;
 	n.version = v ? v : RDIAG_VERSION;

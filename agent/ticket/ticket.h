@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/bundle_format.h"
 #include "core/config.h"
 #include "upload/upload.h"
 
@@ -101,8 +102,10 @@ enum ticket_size_action ticket_size_decide(uint64_t size, uint64_t limit,
 
 /* Everything a note says. Strings and findings borrowed. */
 struct ticket_note {
-	json_t *findings;   /* array of finding objects (findings.json) */
-	json_t *collectors; /* manifest "collectors" array, or NULL */
+	json_t *findings; /* array of finding objects (findings.json) */
+	/* The manifest's collectors (ncollectors of them). */
+	const struct bundle_manifest_collector *collectors;
+	size_t ncollectors;
 	const char *host, *ticket, *version;
 	const char *bundle; /* the bundle's file name */
 	uint64_t size;

@@ -485,14 +485,13 @@ static void emit_groups(struct emitter *e, const struct ticket_note *n,
 
 static void emit_unfinished(struct emitter *e, const struct ticket_note *n)
 {
-	size_t i, k = 0;
-	json_t *c;
+	size_t k = 0;
 
-	json_array_foreach(n->collectors, i, c)
-	{
-		const char *st = fs(c, "status");
+	for (size_t i = 0; i < n->ncollectors; i++) {
+		const struct bundle_manifest_collector *c = &n->collectors[i];
+		const char *st = collector_status_name(c->status);
 
-		if (strcmp(st, "ok") == 0 || strcmp(st, "skipped") == 0)
+		if (c->status == STATUS_OK || c->status == STATUS_SKIPPED)
 			continue;
 		if (k++ == 0) {
 			e->ops->para_begin(e);
@@ -500,7 +499,7 @@ static void emit_unfinished(struct emitter *e, const struct ticket_note *n)
 				     STYLE_PLAIN);
 		}
 		e->ops->text(e, " ", STYLE_PLAIN);
-		e->ops->text(e, fs(c, "name"), STYLE_CODE);
+		e->ops->text(e, c->name, STYLE_CODE);
 		e->ops->text(e, " (", STYLE_PLAIN);
 		e->ops->text(e, st, STYLE_PLAIN);
 		e->ops->text(e, ")", STYLE_PLAIN);

@@ -267,6 +267,37 @@ static void test_note_markups(void **state)
 	json_decref(f);
 }
 
+/* Collectors from the manifest that did not finish are named. */
+static void test_note_unfinished(void **state)
+{
+	static const struct bundle_manifest_collector cols[] = {
+		{ .name = "system", .status = STATUS_OK },
+		{ .name = "nas", .status = STATUS_TIMEOUT },
+		{ .name = "antivirus", .status = STATUS_SKIPPED },
+		{ .name = "database", .status = STATUS_CRASHED },
+	};
+	json_t *f = hostile();
+	struct ticket_note n;
+	char *s;
+
+	(void)state;
+	note_init(&n, f);
+	n.collectors = cols;
+	n.ncollectors = ARRAY_SIZE(cols);
+	s = ticket_note_render(&n, TICKET_MARKUP_HTML);
+	assert_non_null(strstr(s, "Collectors that did not finish: "
+				  "<code>nas</code> (timeout) "
+				  "<code>database</code> (crashed)"));
+	assert_null(strstr(s, "(ok)"));
+	assert_null(strstr(s, "(skipped)"));
+	free(s);
+	n.ncollectors = 1;
+	s = ticket_note_render(&n, TICKET_MARKUP_HTML);
+	assert_null(strstr(s, "did not finish"));
+	free(s);
+	json_decref(f);
+}
+
 static void test_note_adf_and_link(void **state)
 {
 	json_t *f = hostile(), *doc;
@@ -357,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_size_decide),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_note_markups),
+		cmocka_unit_test(test_note_unfinished),
 		cmocka_unit_test(test_note_adf_and_link),
 		cmocka_unit_test(test_note_cap),
 		cmocka_unit_test(test_opts),
