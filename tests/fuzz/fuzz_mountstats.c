@@ -26,16 +26,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nas_thresholds_default(&t);
 	if (nas_mountstats_parse(text, size, &s) == 0) {
 		for (size_t i = 0; i < s.n; i++) {
-			struct nas_verdicts vs = { .n = 0 };
+			struct verdict_list vs = VERDICT_LIST_INIT;
 
 			nas_judge_nfs_stats(&w, &s.v[i], &t, &vs);
+			verdict_list_release(&vs);
 		}
 		nas_mountstats_release(&s);
 	}
 	if (nas_cifs_stats_parse(text, size, cs) == 0) {
-		struct nas_verdicts vs = { .n = 0 };
+		struct verdict_list vs = VERDICT_LIST_INIT;
 
 		nas_judge_cifs_stats(cs, &vs);
+		verdict_list_release(&vs);
 	}
 	free(cs);
 	path = malloc(size + 1);
