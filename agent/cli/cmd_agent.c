@@ -56,10 +56,10 @@ static int cmd_agent(int argc, char **argv)
 		}
 	}
 	if (optind < argc)
-		return cmd_usage_error("agent", "unexpected argument '%s'",
-				       argv[optind]);
+		return error_usage("agent", "unexpected argument '%s'",
+				   argv[optind]);
 	if (agentd_opts_load(&o, config, true, &err) < 0) {
-		cmd_error("agent: %s", err);
+		error_msg("agent: %s", err);
 		free(err);
 		agentd_opts_release(&o);
 		return EXIT_USAGE;

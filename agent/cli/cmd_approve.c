@@ -61,13 +61,13 @@ static int cmd_approve(int argc, char **argv)
 		}
 	}
 	if (list ? optind != argc : argc - optind != 1)
-		return cmd_usage_error("approve",
-				       list ? "--list takes no ID"
-					    : "need exactly one request ID");
+		return error_usage("approve",
+				   list ? "--list takes no ID"
+					: "need exactly one request ID");
 	if (!list)
 		id = argv[optind];
 	if (agentd_opts_load(&o, config, false, &err) < 0) {
-		cmd_error("approve: %s", err);
+		error_msg("approve: %s", err);
 		free(err);
 		agentd_opts_release(&o);
 		return EXIT_USAGE;

@@ -283,7 +283,7 @@ static int cmd_diff(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 2) {
-		rc = cmd_usage_error("diff", "need OLD and NEW bundles");
+		rc = error_usage("diff", "need OLD and NEW bundles");
 		goto out;
 	}
 	if ((rc = review_cli_load_keys(&cli)) != 0 ||

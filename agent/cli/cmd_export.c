@@ -213,10 +213,10 @@ static int write_part(struct review *r, const char *tmp, json_t *only,
 	int rc = 0, q = 0;
 
 	if (parse_part(part, &dir, &base, &comp) < 0) {
-		rc = cmd_usage_error("export",
-				     "-o must name a .tar.gz or .tar.zst file, "
-				     "not '%s'",
-				     part);
+		rc = error_usage("export",
+				 "-o must name a .tar.gz or .tar.zst file, "
+				 "not '%s'",
+				 part);
 		goto out;
 	}
 	if ((q = bundle_open(dir, base, comp, NULL, &b, &err)) < 0)
@@ -259,7 +259,7 @@ static int write_part(struct review *r, const char *tmp, json_t *only,
 	goto out;
 fail:
 	bundle_abort(b);
-	cmd_error("export: cannot write '%s': %s", part,
+	error_msg("export: cannot write '%s': %s", part,
 		  err ? err : strerror(-q));
 	rc = q == -EEXIST || q == -EACCES || q == -ENOSPC || q == -ENOENT ||
 			     q == -EROFS
@@ -310,7 +310,7 @@ static int cmd_export(int argc, char **argv)
 		switch (c) {
 		case OPT_ONLY:
 			if (parse_only(optarg, only) < 0) {
-				rc = cmd_usage_error(
+				rc = error_usage(
 					"export",
 					"--only needs at least one name");
 				goto out;
@@ -329,7 +329,7 @@ static int cmd_export(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1 || !part || json_array_size(only) == 0) {
-		rc = cmd_usage_error("export", "need BUNDLE, --only and -o");
+		rc = error_usage("export", "need BUNDLE, --only and -o");
 		goto out;
 	}
 	if ((rc = review_cli_load_keys(&cli)) != 0)
@@ -337,7 +337,7 @@ static int cmd_export(int argc, char **argv)
 	if (sign_path) {
 		if (sign_key_load(sign_path, SIGN_KEY_SIGN_SECRET, &signer,
 				  &err) < 0) {
-			cmd_error("export: %s", err);
+			error_msg("export: %s", err);
 			rc = EXIT_USAGE;
 			goto out;
 		}
@@ -351,7 +351,7 @@ static int cmd_export(int argc, char **argv)
 	}
 	tmp = xasprintf("%s/.rdiag-export-XXXXXX", dir);
 	if (!mkdtemp(tmp)) {
-		cmd_error("export: cannot create a directory in '%s': %s", dir,
+		error_msg("export: cannot create a directory in '%s': %s", dir,
 			  strerror(errno));
 		free(tmp);
 		tmp = NULL;
@@ -360,7 +360,7 @@ static int cmd_export(int argc, char **argv)
 	}
 	tree = xasprintf("%s/b", tmp);
 	if (review_dest_open(tree, &dest, &err) < 0) {
-		cmd_error("export: %s", err);
+		error_msg("export: %s", err);
 		rc = EXIT_CANTCREAT;
 		goto out;
 	}
@@ -370,16 +370,16 @@ static int cmd_export(int argc, char **argv)
 	json_array_foreach(only, i, v)
 	{
 		if (!review_collector_find(r, json_string_value(v))) {
-			rc = cmd_usage_error(
-				"export", "collector '%s' is not in '%s'",
-				json_string_value(v), argv[optind]);
+			rc = error_usage("export",
+					 "collector '%s' is not in '%s'",
+					 json_string_value(v), argv[optind]);
 			goto out;
 		}
 	}
 	rc = write_part(r, tree, only, part, sign_path ? &signer : NULL);
 out:
 	if (tmp && fs_remove_tree(tmp) < 0)
-		cmd_error("export: cannot remove '%s', ignoring", tmp);
+		error_msg("export: cannot remove '%s', ignoring", tmp);
 	review_free(r);
 	review_dest_free(dest);
 	review_cli_release(&cli);

@@ -42,13 +42,13 @@ static int cmd_extract(int argc, char **argv)
 			goto out;
 	}
 	if (argc - optind != 2) {
-		rc = cmd_usage_error("extract", "need BUNDLE and DIR");
+		rc = error_usage("extract", "need BUNDLE and DIR");
 		goto out;
 	}
 	if ((rc = review_cli_load_keys(&cli)) != 0)
 		goto out;
 	if (review_dest_open(argv[optind + 1], &dest, &err) < 0) {
-		cmd_error("extract: %s", err);
+		error_msg("extract: %s", err);
 		rc = EXIT_CANTCREAT;
 		goto out;
 	}
@@ -56,11 +56,11 @@ static int cmd_extract(int argc, char **argv)
 			     NULL);
 	if (rc != 0) {
 		if (review_dest_discard(dest) < 0)
-			cmd_error("extract: cannot remove what was written "
+			error_msg("extract: cannot remove what was written "
 				  "to '%s'",
 				  argv[optind + 1]);
 		else
-			cmd_error("extract: nothing was left in '%s'",
+			error_msg("extract: nothing was left in '%s'",
 				  argv[optind + 1]);
 		goto out;
 	}

@@ -181,7 +181,7 @@ static int cmd_inspect(int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1) {
-		rc = cmd_usage_error("inspect", "need exactly one BUNDLE");
+		rc = error_usage("inspect", "need exactly one BUNDLE");
 		goto out;
 	}
 	if ((rc = review_cli_load_keys(&cli)) != 0)
@@ -203,7 +203,7 @@ static int cmd_inspect(int argc, char **argv)
 		goto out;
 	}
 	if (html && html_write(r, html, &err) < 0) {
-		cmd_error("inspect: %s", err);
+		error_msg("inspect: %s", err);
 		rc = EXIT_CANTCREAT;
 		goto out;
 	}

@@ -58,19 +58,18 @@ static int cmd_keygen(int argc, char **argv)
 		}
 	}
 	if (!type || (strcmp(type, "sign") != 0 && strcmp(type, "encrypt"))) {
-		rc = cmd_usage_error("keygen",
-				     "--type must be sign or encrypt");
+		rc = error_usage("keygen", "--type must be sign or encrypt");
 		goto out;
 	}
 	if (argc - optind != 1 || !*argv[optind]) {
-		rc = cmd_usage_error("keygen", "need exactly one NAME");
+		rc = error_usage("keygen", "need exactly one NAME");
 		goto out;
 	}
 	encrypt = strcmp(type, "encrypt") == 0;
 	sec_path = xasprintf("%s.key", argv[optind]);
 	pub_path = xasprintf("%s.pub", argv[optind]);
 	if (access(sec_path, F_OK) == 0 || access(pub_path, F_OK) == 0) {
-		cmd_error("keygen: '%s' or '%s' already exists; not "
+		error_msg("keygen: '%s' or '%s' already exists; not "
 			  "overwriting a key",
 			  sec_path, pub_path);
 		rc = EXIT_CANTCREAT;
@@ -78,12 +77,12 @@ static int cmd_keygen(int argc, char **argv)
 	}
 	sign_keypair_new(encrypt, &sec, &pub);
 	if (sign_key_save(&sec, sec_path, &err) < 0) {
-		cmd_error("keygen: %s", err);
+		error_msg("keygen: %s", err);
 		rc = EXIT_CANTCREAT;
 		goto out;
 	}
 	if (sign_key_save(&pub, pub_path, &err) < 0) {
-		cmd_error("keygen: %s", err);
+		error_msg("keygen: %s", err);
 		unlink(sec_path);
 		rc = EXIT_CANTCREAT;
 		goto out;

@@ -66,13 +66,13 @@ static int cmd_list(int argc, char **argv)
 			fputs(LIST_USAGE, stdout);
 			return 0;
 		default:
-			return cmd_usage_error("list", "unknown option '%s'",
-					       argv[optind - 1]);
+			return error_usage("list", "unknown option '%s'",
+					   argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		return cmd_usage_error("list", "unexpected argument '%s'",
-				       argv[optind]);
+		return error_usage("list", "unexpected argument '%s'",
+				   argv[optind]);
 	if (json) {
 		json_t *j = list_json();
 

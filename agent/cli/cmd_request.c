@@ -95,29 +95,29 @@ static int request_create(struct request *rq, const char *key_path,
 	memset(&sk, 0, sizeof(sk));
 	if (!rq->ticket || rq->ncollectors == 0 || !rq->upload || !expires ||
 	    !key_path)
-		return cmd_usage_error("request",
-				       "create needs --ticket, --collectors, "
-				       "--upload, --expires and --sign-key");
+		return error_usage("request",
+				   "create needs --ticket, --collectors, "
+				   "--upload, --expires and --sign-key");
 	if (request_parse_lifetime(expires, &life) < 0)
-		return cmd_usage_error("request",
-				       "--expires must be like 30m, 72h or 7d "
-				       "(at most 30d), not '%s'",
-				       expires);
+		return error_usage("request",
+				   "--expires must be like 30m, 72h or 7d "
+				   "(at most 30d), not '%s'",
+				   expires);
 	rq->issued = (int64_t)time(NULL);
 	rq->expires = rq->issued + life;
 	if (sign_key_load(key_path, SIGN_KEY_SIGN_SECRET, &sk, &err) < 0) {
-		cmd_error("request: %s", err);
+		error_msg("request: %s", err);
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	if ((r = request_sign(rq, &sk, &token, &err)) < 0) {
-		cmd_error("request: %s", err);
+		error_msg("request: %s", err);
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	if (out) {
 		if ((r = write_token(out, token)) < 0) {
-			cmd_error("request: cannot create '%s': %s", out,
+			error_msg("request: cannot create '%s': %s", out,
 				  strerror(-r));
 			rc = EXIT_CANTCREAT;
 			goto out;
@@ -149,7 +149,7 @@ static int request_show(const char *arg, const char *dir_opt)
 	if (request_read_arg(arg, &token, &len, &f, &err) < 0 ||
 	    request_keyring_load(&kr, dir, &err) < 0 ||
 	    request_verify(token, len, &kr, time(NULL), &rq, &f, &err) < 0) {
-		cmd_error("%s", err);
+		error_msg("%s", err);
 		rc = EXIT_DATAERR;
 		goto out;
 	}
@@ -171,7 +171,7 @@ static int cmd_request(int argc, char **argv)
 
 	request_init(&rq);
 	if (argc < 2) {
-		rc = cmd_usage_error("request", "need create or show");
+		rc = error_usage("request", "need create or show");
 		goto out;
 	}
 	if (strcmp(argv[1], "--help") == 0) {
@@ -219,22 +219,20 @@ static int cmd_request(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "create") == 0) {
 		if (optind < argc) {
-			rc = cmd_usage_error("request",
-					     "unexpected argument '%s'",
-					     argv[optind]);
+			rc = error_usage("request", "unexpected argument '%s'",
+					 argv[optind]);
 			goto out;
 		}
 		rc = request_create(&rq, key, expires, out);
 	} else if (strcmp(argv[1], "show") == 0) {
 		if (argc - optind != 1) {
-			rc = cmd_usage_error("request",
-					     "show needs one TOKEN or FILE");
+			rc = error_usage("request",
+					 "show needs one TOKEN or FILE");
 			goto out;
 		}
 		rc = request_show(argv[optind], trusted);
 	} else {
-		rc = cmd_usage_error("request", "unknown subcommand '%s'",
-				     argv[1]);
+		rc = error_usage("request", "unknown subcommand '%s'", argv[1]);
 	}
 out:
 	request_release(&rq);

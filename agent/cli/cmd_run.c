@@ -24,6 +24,7 @@
 #include "core/runner.h"
 #include "core/sign_run.h"
 #include "platform/fsutil.h"
+#include "platform/proc.h"
 #include "rdiag/buf.h"
 #include "registry.h"
 #include "request/request_run.h"
@@ -418,16 +419,16 @@ static int check_out_dir(const struct run_opts *o)
 	int r;
 
 	if (stat(o->out_dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-		cmd_error("output directory '%s' does not exist", o->out_dir);
+		error_msg("output directory '%s' does not exist", o->out_dir);
 		return EXIT_CANTCREAT;
 	}
 	if (access(o->out_dir, W_OK | X_OK) < 0) {
-		cmd_error("cannot write to output directory '%s': %s",
+		error_msg("cannot write to output directory '%s': %s",
 			  o->out_dir, strerror(errno));
 		return EXIT_CANTCREAT;
 	}
 	if ((r = fs_free_bytes(o->out_dir, &free_bytes)) < 0) {
-		cmd_error("cannot measure free space under '%s': %s",
+		error_msg("cannot measure free space under '%s': %s",
 			  o->out_dir, strerror(-r));
 		return EXIT_CANTCREAT;
 	}
@@ -436,7 +437,7 @@ static int check_out_dir(const struct run_opts *o)
 
 		format_size(free_bytes, have, sizeof(have));
 		format_size(floor, need, sizeof(need));
-		cmd_error("only %s free under '%s', need at least %s "
+		error_msg("only %s free under '%s', need at least %s "
 			  "(min_free_mb); free space or use --out",
 			  have, o->out_dir, need);
 		return EXIT_CANTCREAT;
@@ -463,7 +464,7 @@ int cmd_run_execute(struct run_opts *o)
 	if (!o->no_bundle && (rc = check_out_dir(o)) != 0)
 		goto out;
 	if (sign_run_load(&sr, o->sign_key, o->encrypt_to, &err) < 0) {
-		cmd_error("%s", err);
+		error_msg("%s", err);
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -477,26 +478,25 @@ int cmd_run_execute(struct run_opts *o)
 		if (ticket_url_is(o->upload_url)) {
 			if (ticket_url_parse(o->upload_url, &tu, &err) < 0 ||
 			    ticket_opts_load(&to, &o->config, &err) < 0) {
-				cmd_error("%s", err);
+				error_msg("%s", err);
 				rc = EXIT_USAGE;
 				goto out;
 			}
 			ticket_url_release(&tu);
 			if (!o->ticket) {
-				rc = cmd_usage_error("run",
-						     "a ticket target needs "
-						     "--ticket ID");
+				rc = error_usage("run", "a ticket target needs "
+							"--ticket ID");
 				goto out;
 			}
 		} else if (upload_url_parse(o->upload_url, &uu, &err) < 0) {
-			cmd_error("%s", err);
+			error_msg("%s", err);
 			rc = EXIT_USAGE;
 			goto out;
 		} else {
 			upload_url_release(&uu);
 		}
 		if (upload_opts_load(&uo, &o->config, &err) < 0) {
-			cmd_error("%s", err);
+			error_msg("%s", err);
 			rc = EXIT_USAGE;
 			goto out;
 		}
@@ -505,21 +505,21 @@ int cmd_run_execute(struct run_opts *o)
 		uo.quiet = o->quiet || o->json;
 		uo.progress = !uo.quiet && isatty(STDERR_FILENO);
 	}
-	cmd_catch_stop_signals(on_signal);
+	proc_catch_stop_signals(on_signal);
 	red = redactor_new();
 	staging = xasprintf(
 		"%s/.rdiag-staging-XXXXXX",
 		o->no_bundle ? (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp")
 			     : o->out_dir);
 	if (!mkdtemp(staging)) {
-		cmd_error("cannot create a staging directory '%s': %s", staging,
+		error_msg("cannot create a staging directory '%s': %s", staging,
 			  strerror(errno));
 		rc = EXIT_CANTCREAT;
 		goto out;
 	}
 	logpath = xasprintf("%s/rdiag.log", staging);
 	if ((r = log_open(logpath)) < 0) {
-		cmd_error("cannot create '%s': %s", logpath, strerror(-r));
+		error_msg("cannot create '%s': %s", logpath, strerror(-r));
 		rc = EXIT_CANTCREAT;
 		goto out;
 	}
@@ -548,13 +548,13 @@ int cmd_run_execute(struct run_opts *o)
 		};
 
 		if ((r = runner_run(&ro, &res, &n)) < 0) {
-			cmd_error("cannot run collectors: %s", strerror(-r));
+			error_msg("cannot run collectors: %s", strerror(-r));
 			rc = EXIT_SOFTWARE;
 			goto out;
 		}
 	}
 	if (interrupted) {
-		cmd_error("interrupted; no bundle written");
+		error_msg("interrupted; no bundle written");
 		rc = EXIT_INTERRUPTED;
 		goto out;
 	}
@@ -575,9 +575,9 @@ int cmd_run_execute(struct run_opts *o)
 				 &sr, &v, &bundle_path, sha, &err);
 		if (r < 0) {
 			if (r == -EINTR)
-				cmd_error("interrupted; no bundle written");
+				error_msg("interrupted; no bundle written");
 			else
-				cmd_error("cannot write the bundle: %s",
+				error_msg("cannot write the bundle: %s",
 					  err ? err : strerror(-r));
 			rc = r == -EINTR ? EXIT_INTERRUPTED
 			     : (r == -ENOSPC || r == -EACCES || r == -EROFS)
@@ -609,7 +609,7 @@ int cmd_run_execute(struct run_opts *o)
 out:
 	log_close();
 	if (staging && fs_remove_tree(staging) < 0)
-		cmd_error("cannot remove staging directory '%s', ignoring",
+		error_msg("cannot remove staging directory '%s', ignoring",
 			  staging);
 	runner_results_free(res, n);
 	json_decref(findings);

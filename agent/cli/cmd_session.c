@@ -126,10 +126,10 @@ static int cmd_session(int argc, char **argv)
 			relay_host = relay_port = NULL;
 			if (split_relay(optarg, &relay_host, &relay_port) < 0 ||
 			    !*relay_host) {
-				rc = cmd_usage_error("session",
-						     "--relay '%s': expected "
-						     "HOST[:PORT]",
-						     optarg);
+				rc = error_usage("session",
+						 "--relay '%s': expected "
+						 "HOST[:PORT]",
+						 optarg);
 				goto out;
 			}
 			continue;
@@ -177,13 +177,13 @@ static int cmd_session(int argc, char **argv)
 			(struct flag_entry){ key, value, argv[optind - 1] };
 	}
 	if (optind < argc) {
-		rc = cmd_usage_error("session", "unexpected argument '%s'",
-				     argv[optind]);
+		rc = error_usage("session", "unexpected argument '%s'",
+				 argv[optind]);
 		goto out;
 	}
 	if (config_load_files(&cfg, user_config, registry_collectors, &err) <
 	    0) {
-		cmd_error("%s", err);
+		error_msg("%s", err);
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -198,7 +198,7 @@ static int cmd_session(int argc, char **argv)
 		config_add(&cfg, "session", flags[i].key, flags[i].value,
 			   flags[i].origin);
 	if (session_opts_load(&o, &cfg, &err) < 0) {
-		rc = cmd_usage_error("session", "%s", err);
+		rc = error_usage("session", "%s", err);
 		goto out;
 	}
 	o.yes = yes;

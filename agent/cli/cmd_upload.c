@@ -69,7 +69,7 @@ static int load_configs(struct config *c, const char *user_config)
 	char *err = NULL;
 
 	if (config_load_files(c, user_config, registry_collectors, &err) < 0) {
-		cmd_error("%s", err);
+		error_msg("%s", err);
 		free(err);
 		return EXIT_USAGE;
 	}
@@ -130,23 +130,23 @@ static int cmd_upload(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		rc = cmd_usage_error("upload", "which bundle? rdiag upload "
-					       "BUNDLE --to URL");
+		rc = error_usage("upload", "which bundle? rdiag upload "
+					   "BUNDLE --to URL");
 		goto out;
 	}
 	if (optind + 1 < argc) {
-		rc = cmd_usage_error("upload", "unexpected argument '%s'",
-				     argv[optind + 1]);
+		rc = error_usage("upload", "unexpected argument '%s'",
+				 argv[optind + 1]);
 		goto out;
 	}
 	if (!to) {
-		rc = cmd_usage_error("upload", "--to URL is required");
+		rc = error_usage("upload", "--to URL is required");
 		goto out;
 	}
 	if ((rc = load_configs(&cfg, user_config)) != 0)
 		goto out;
 	if (upload_opts_load(&o, &cfg, &err) < 0) {
-		cmd_error("%s", err);
+		error_msg("%s", err);
 		rc = EXIT_USAGE;
 		goto out;
 	}

@@ -58,9 +58,9 @@ static int cmd_help(int argc, char **argv)
 		return 0;
 	}
 	if (argc > 2)
-		return cmd_usage_error("help", "too many arguments");
+		return error_usage("help", "too many arguments");
 	if (!(c = find_command(argv[1])))
-		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
+		return error_usage(NULL, "unknown command '%s'", argv[1]);
 	printf("rdiag %s: %s\n\n%s", c->name, c->summary, c->usage);
 	return 0;
 }
@@ -69,8 +69,8 @@ static int cmd_version(int argc, char **argv)
 {
 	(void)argv;
 	if (argc > 1)
-		return cmd_usage_error("version", "unexpected argument '%s'",
-				       argv[1]);
+		return error_usage("version", "unexpected argument '%s'",
+				   argv[1]);
 	printf("rdiag %s\n", RDIAG_VERSION);
 	return 0;
 }
@@ -88,6 +88,6 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--version") == 0)
 		return cmd_version(1, argv);
 	if (!(c = find_command(argv[1])))
-		return cmd_usage_error(NULL, "unknown command '%s'", argv[1]);
+		return error_usage(NULL, "unknown command '%s'", argv[1]);
 	return c->run(argc - 1, argv + 1);
 }

@@ -55,7 +55,7 @@ int review_cli_load_keys(struct review_cli *c)
 	}
 	return 0;
 bad:
-	cmd_error("%s: %s", c->cmd, err);
+	error_msg("%s: %s", c->cmd, err);
 	free(err);
 	return EXIT_USAGE;
 }
@@ -91,7 +91,7 @@ int review_cli_open(struct review_cli *c, const char *path,
 	}
 	if (r == 0)
 		return 0;
-	cmd_error("%s: '%s' refused: %s", c->cmd, path,
+	error_msg("%s: '%s' refused: %s", c->cmd, path,
 		  err ? err : strerror(-r));
 	if (ret_reason)
 		*ret_reason = err ? err : xstrdup(strerror(-r));

@@ -137,7 +137,7 @@ static int name_list(const char *opt, const char *list, char ***ret)
 		if (!registry_find(registry_collectors, tok)) {
 			int rc = EXIT_USAGE;
 
-			cmd_error("unknown collector '%s' in %s (see 'rdiag "
+			error_msg("unknown collector '%s' in %s (see 'rdiag "
 				  "list')",
 				  tok, opt);
 
@@ -153,8 +153,7 @@ static int name_list(const char *opt, const char *list, char ***ret)
 	}
 	free(copy);
 	if (n == 0)
-		return cmd_usage_error("run", "%s needs at least one name",
-				       opt);
+		return error_usage("run", "%s needs at least one name", opt);
 	*ret = names;
 	return 0;
 }
@@ -179,10 +178,10 @@ static int number(const char *what, const char *s, unsigned long long min,
 		  unsigned long long max, unsigned long long *ret)
 {
 	if (parse_uint(s, min, max, ret) < 0)
-		return cmd_usage_error("run",
-				       "%s must be a whole number from %llu to "
-				       "%llu, not '%s'",
-				       what, min, max, s);
+		return error_usage("run",
+				   "%s must be a whole number from %llu to "
+				   "%llu, not '%s'",
+				   what, min, max, s);
 	return 0;
 }
 
@@ -194,8 +193,8 @@ static int compression(const char *what, const char *s,
 	else if (strcmp(s, "zstd") == 0)
 		*ret = BUNDLE_ZSTD;
 	else
-		return cmd_usage_error(
-			"run", "%s must be gzip or zstd, not '%s'", what, s);
+		return error_usage("run", "%s must be gzip or zstd, not '%s'",
+				   what, s);
 	return 0;
 }
 
@@ -244,7 +243,7 @@ static int apply_agent_config(struct run_opts *o)
 		return rc;
 	if ((s = config_get(c, "agent", "host_label"))) {
 		if (!fs_name_ok(s, 64))
-			return cmd_usage_error(
+			return error_usage(
 				"run",
 				"[agent] host_label may use only letters, "
 				"digits, '.', '-' and '_', not '%s'",
@@ -271,8 +270,8 @@ static int check_flags(const struct config *flags)
 			    strcmp((*c)->name, e->section) != 0 ||
 			    (*c)->check(e->key, e->value, &err) >= 0)
 				continue;
-			rc = cmd_usage_error("run", "%s: %s", e->origin,
-					     err ? err : "invalid value");
+			rc = error_usage("run", "%s: %s", e->origin,
+					 err ? err : "invalid value");
 			free(err);
 			return rc;
 		}
@@ -286,7 +285,7 @@ static int load_configs(struct run_opts *o, const char *user_config)
 
 	if (config_load_files(&o->config, user_config, registry_collectors,
 			      &err) < 0) {
-		cmd_error("%s", err);
+		error_msg("%s", err);
 		free(err);
 		return EXIT_USAGE;
 	}
@@ -348,7 +347,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 			break;
 		case OPT_TICKET:
 			if (!fs_name_ok(optarg, 64)) {
-				rc = cmd_usage_error(
+				rc = error_usage(
 					"run",
 					"--ticket may use only letters, "
 					"digits, '.', '-' and '_' (at most "
@@ -438,35 +437,35 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 		}
 	}
 	if (optind < argc) {
-		rc = cmd_usage_error("run", "unexpected argument '%s'",
-				     argv[optind]);
+		rc = error_usage("run", "unexpected argument '%s'",
+				 argv[optind]);
 		goto out;
 	}
 	/* A request says what runs, for which ticket and where it goes. */
 	if (o->request &&
 	    (only || skip || o->ticket || o->upload_url || o->no_bundle)) {
-		rc = cmd_usage_error("run", "--request decides the collectors, "
-					    "the ticket and the upload; drop "
-					    "--only, --skip, --ticket, "
-					    "--upload and --no-bundle");
+		rc = error_usage("run", "--request decides the collectors, "
+					"the ticket and the upload; drop "
+					"--only, --skip, --ticket, "
+					"--upload and --no-bundle");
 		goto out;
 	}
 	if (o->upload_url && o->no_bundle) {
-		rc = cmd_usage_error("run", "--upload needs a bundle; drop "
-					    "--no-bundle");
+		rc = error_usage("run", "--upload needs a bundle; drop "
+					"--no-bundle");
 		goto out;
 	}
 	if ((o->sign_key || o->encrypt_to) && o->no_bundle) {
-		rc = cmd_usage_error("run", "--sign and --encrypt-to need a "
-					    "bundle; drop --no-bundle");
+		rc = error_usage("run", "--sign and --encrypt-to need a "
+					"bundle; drop --no-bundle");
 		goto out;
 	}
 	if (since && run_opts_parse_since(since, time(NULL), &o->since) < 0) {
-		rc = cmd_usage_error("run",
-				     "--since must be a date (2026-11-27), a "
-				     "date-time (2026-11-27T10:00:00) or an "
-				     "age (30m, 24h, 7d), not '%s'",
-				     since);
+		rc = error_usage("run",
+				 "--since must be a date (2026-11-27), a "
+				 "date-time (2026-11-27T10:00:00) or an "
+				 "age (30m, 24h, 7d), not '%s'",
+				 since);
 		goto out;
 	}
 	if ((rc = check_flags(&flags)))
@@ -492,8 +491,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 		o->compress = compress;
 	select_collectors(o, only, skip);
 	if (o->nselected == 0)
-		rc = cmd_usage_error("run", "no collector left to run after "
-					    "--only and --skip");
+		rc = error_usage("run", "no collector left to run after "
+					"--only and --skip");
 out:
 	free(out_dir);
 	free_list(only);

@@ -29,7 +29,7 @@ int upload_cmd_run(const char *bundle, const char *url,
 	r = upload_bundle(bundle, url, o, &rc, &err);
 	if (r == 0 || r == -EALREADY) {
 		if (r == -EALREADY)
-			cmd_error("%s", err);
+			error_msg("%s", err);
 		if (o->json) {
 			json_t *j = upload_receipt_json(&rc);
 
@@ -58,7 +58,7 @@ int upload_cmd_run(const char *bundle, const char *url,
 			char *side = bundle_sidecar_path(bundle);
 
 			if (unlink(bundle) < 0)
-				cmd_error("cannot remove '%s': %s, ignoring",
+				error_msg("cannot remove '%s': %s, ignoring",
 					  bundle, strerror(errno));
 			else if (!o->quiet && !o->json)
 				printf("  removed %s (the server has it)\n",
@@ -69,7 +69,7 @@ int upload_cmd_run(const char *bundle, const char *url,
 		code = 0;
 		goto out;
 	}
-	cmd_error("%s", err);
+	error_msg("%s", err);
 	if (r == -EINVAL) {
 		code = EXIT_USAGE;
 	} else if (r == -ENOENT || r == -EISDIR || r == -EACCES ||
@@ -78,7 +78,7 @@ int upload_cmd_run(const char *bundle, const char *url,
 	} else {
 		code = EXIT_UNAVAILABLE;
 		/* The retry must send the same kind of request. */
-		cmd_error("the bundle is kept at '%s'; to send it later run: "
+		error_msg("the bundle is kept at '%s'; to send it later run: "
 			  "rdiag upload '%s' --to '%s'%s%s%s",
 			  bundle, bundle, shown,
 			  o->form_field ? " --form '" : "",

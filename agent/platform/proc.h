@@ -27,4 +27,12 @@ void proc_describe_stuck(pid_t pid, char *buf, size_t len);
 /* Reset signal dispositions and mask to defaults in a freshly forked child. */
 void proc_child_reset_signals(void);
 
+/*
+ * Send SIGINT, SIGTERM and SIGHUP to handler, without SA_RESTART so that a
+ * blocking call returns EINTR and a long-running command or the agent can
+ * stop cleanly, and ignore SIGPIPE so that a peer going away is an error
+ * return, not our death.
+ */
+void proc_catch_stop_signals(void (*handler)(int));
+
 #endif

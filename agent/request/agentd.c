@@ -22,11 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/command.h"
 #include "cli/run_opts.h"
 #include "core/audit.h"
+#include "core/error.h"
+#include "core/exitcode.h"
 #include "core/report.h"
 #include "platform/fsutil.h"
+#include "platform/proc.h"
 #include "registry.h"
 #include "request/agentd.h"
 #include "request/request_run.h"
@@ -811,11 +813,11 @@ int agentd_main(const struct agentd_opts *o, bool once)
 	if (sodium_init() < 0)
 		abort();
 	if ((lock = agentd_lock(o->state_dir, &err)) < 0) {
-		cmd_error("agent: %s", err);
+		error_msg("agent: %s", err);
 		free(err);
 		return lock == -EAGAIN ? AGENTD_EXIT_LOCKED : EXIT_CANTCREAT;
 	}
-	cmd_catch_stop_signals(on_stop);
+	proc_catch_stop_signals(on_stop);
 	rec = audit_rec("agent started", NULL);
 	json_object_set_new(rec, "agent", json_string(o->id));
 	audit_str(rec, "location", o->location);
@@ -867,7 +869,7 @@ static int list_pending(const struct agentd_opts *o)
 	free(dir);
 	/* No key directory yet: nothing can have been verified either. */
 	if (request_keyring_load(&kr, o->trusted_dir, &err) < 0 && d) {
-		cmd_error("approve: %s", err);
+		error_msg("approve: %s", err);
 		free(err);
 		closedir(d);
 		return EXIT_USAGE;
@@ -922,12 +924,12 @@ int agentd_approve(const struct agentd_opts *o, const char *id, bool deny)
 	request_init(&rq);
 	if (strlen(id) != REQUEST_ID_LEN ||
 	    strspn(id, "0123456789abcdef") != REQUEST_ID_LEN) {
-		rc = cmd_usage_error("approve", "'%s' is not a request id", id);
+		rc = error_usage("approve", "'%s' is not a request id", id);
 		goto out;
 	}
 	p = state_path(o, "pending", id);
 	if (!(token = read_small(p, REQUEST_TOKEN_MAX + 2))) {
-		cmd_error("approve: no request %s is waiting for approval "
+		error_msg("approve: no request %s is waiting for approval "
 			  "(see 'rdiag approve --list')",
 			  id);
 		rc = EXIT_USAGE;
@@ -948,7 +950,7 @@ int agentd_approve(const struct agentd_opts *o, const char *id, bool deny)
 	if ((r = request_keyring_load(&kr, o->trusted_dir, &err)) < 0 ||
 	    (r = request_verify(token, strcspn(token, "\r\n"), &kr, time(NULL),
 				&rq, &f, &err)) < 0) {
-		cmd_error("approve: %s", err);
+		error_msg("approve: %s", err);
 		free(who);
 		rc = EXIT_DATAERR;
 		goto out;
@@ -957,7 +959,7 @@ int agentd_approve(const struct agentd_opts *o, const char *id, bool deny)
 	free(p);
 	p = state_path(o, "approved", id);
 	if ((r = write_file(p, who, true)) < 0 && r != -EEXIST) {
-		cmd_error("approve: cannot write '%s': %s", p, strerror(-r));
+		error_msg("approve: cannot write '%s': %s", p, strerror(-r));
 		free(who);
 		rc = EXIT_CANTCREAT;
 		goto out;

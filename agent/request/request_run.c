@@ -11,7 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/command.h"
+#include "core/error.h"
+#include "core/exitcode.h"
 #include "registry.h"
 #include "request/request_run.h"
 
@@ -66,27 +67,27 @@ int request_run_prepare(struct run_opts *o)
 	memset(&kr, 0, sizeof(kr));
 	request_init(&rq);
 	if ((r = request_read_arg(o->request, &token, &len, &f, &err)) < 0) {
-		cmd_error("%s", err);
+		error_msg("%s", err);
 		rc = f != REQUEST_FAULT_NONE ? EXIT_DATAERR : EXIT_USAGE;
 		goto out;
 	}
 	tdir = request_trusted_dir(&o->config);
 	sdir = request_state_dir(&o->config);
 	if (request_keyring_load(&kr, tdir, &err) < 0) {
-		cmd_error("%s, so no request can be trusted", err);
+		error_msg("%s, so no request can be trusted", err);
 		rc = EXIT_DATAERR;
 		goto out;
 	}
 	if (request_verify(token, len, &kr, time(NULL), &rq, &f, &err) < 0) {
-		cmd_error("%s", err);
+		error_msg("%s", err);
 		if (f == REQUEST_FAULT_UNKNOWN_KEY)
-			cmd_error("trusted vendor keys are read from '%s'",
+			error_msg("trusted vendor keys are read from '%s'",
 				  tdir);
 		rc = EXIT_DATAERR;
 		goto out;
 	}
 	if (request_store_seen(sdir, rq.id)) {
-		cmd_error("replayed request: %s (ticket %s) was already run "
+		error_msg("replayed request: %s (ticket %s) was already run "
 			  "on this machine; ask the engineer for a new one",
 			  rq.id, rq.ticket);
 		rc = EXIT_DATAERR;
@@ -95,7 +96,7 @@ int request_run_prepare(struct run_opts *o)
 	request_print_summary(stderr, &rq);
 	if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
 		if (!ask_consent()) {
-			cmd_error("not run: no consent");
+			error_msg("not run: no consent");
 			rc = EXIT_USAGE;
 			goto out;
 		}
@@ -104,14 +105,14 @@ int request_run_prepare(struct run_opts *o)
 		      "([requests] allow_unattended = yes)\n",
 		      stderr);
 	} else {
-		cmd_error("not run: no terminal to ask for consent; run it "
+		error_msg("not run: no terminal to ask for consent; run it "
 			  "in a terminal, or set [requests] allow_unattended "
 			  "= yes");
 		rc = EXIT_USAGE;
 		goto out;
 	}
 	if ((r = request_store_claim(sdir, &rq, "run", &err)) < 0) {
-		cmd_error("%s", err);
+		error_msg("%s", err);
 		rc = r == -EEXIST ? EXIT_DATAERR : EXIT_CANTCREAT;
 		goto out;
 	}

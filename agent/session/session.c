@@ -26,7 +26,9 @@
 
 #include <libssh/server.h>
 
-#include "cli/command.h"
+#include "core/error.h"
+#include "core/exitcode.h"
+#include "platform/proc.h"
 #include "session/session_int.h"
 
 #define CONN_BUF_MAX       (256 * 1024) /* per direction, per connection */
@@ -85,25 +87,23 @@ static void install_signals(void)
 	struct sigaction sa;
 
 	/* No SA_RESTART: a signal must wake poll() and the consent read. */
-	cmd_catch_stop_signals(on_signal);
+	proc_catch_stop_signals(on_signal);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGWINCH, &sa, NULL);
 }
 
-/* An error for the customer, like cmd_error() (which lives in main.c). */
+/* An error for the customer, after what we already said on stdout. */
 static void complain(const char *fmt, ...) RDIAG_PRINTF(1, 2);
 static void complain(const char *fmt, ...)
 {
 	va_list ap;
 
 	fflush(stdout);
-	fputs("rdiag: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	error_vmsg(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static void say(const struct sess *ss, const char *fmt, ...) RDIAG_PRINTF(2, 3);
@@ -582,13 +582,13 @@ static void ro_pump(struct sess *ss, short stdin_rev, short master_rev)
 			if (esc) {
 				n = esc - tmp;
 				ss->reason = "ended by the customer";
-				ss->code = SESSION_EXIT_OK;
+				ss->code = EXIT_CLEAN;
 			}
 			if (n > 0)
 				(void)write_all(ss->ro_master, tmp, (size_t)n);
 		} else if (n == 0) {
 			ss->reason = "the customer's terminal closed";
-			ss->code = SESSION_EXIT_OK;
+			ss->code = EXIT_CLEAN;
 		}
 	}
 	if (master_rev & (POLLIN | POLLHUP | POLLERR)) {
@@ -604,7 +604,7 @@ static void ro_pump(struct sess *ss, short stdin_rev, short master_rev)
 						     tmp, (size_t)n);
 		} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
 			ss->reason = "the customer's shell ended";
-			ss->code = SESSION_EXIT_OK;
+			ss->code = EXIT_CLEAN;
 		}
 	}
 	if (sig_winch) {
@@ -663,21 +663,21 @@ static void check_limits(struct sess *ss)
 		return;
 	if (sig_stop) {
 		ss->reason = "interrupted";
-		ss->code = SESSION_EXIT_INTERRUPTED;
+		ss->code = EXIT_INTERRUPTED;
 	} else if (now - ss->start >= 1000LL * o->ttl_s) {
 		ss->reason = "time limit reached";
-		ss->code = SESSION_EXIT_OK;
+		ss->code = EXIT_CLEAN;
 	} else if (now - ss->last_heard >= dead_after) {
 		ss->reason = "the relay stopped answering";
-		ss->code = SESSION_EXIT_UNAVAILABLE;
+		ss->code = EXIT_UNAVAILABLE;
 		ss->relay_alive = false;
 	} else if (!ssh_is_connected(ss->relay.s)) {
 		ss->reason = "the relay closed the connection";
-		ss->code = SESSION_EXIT_UNAVAILABLE;
+		ss->code = EXIT_UNAVAILABLE;
 		ss->relay_alive = false;
 	} else if (now - ss->last_activity >= 1000LL * o->idle_s) {
 		ss->reason = "idle limit reached";
-		ss->code = SESSION_EXIT_OK;
+		ss->code = EXIT_CLEAN;
 	}
 }
 
@@ -802,19 +802,19 @@ int session_run(struct session_opts *o)
 	if (session_keys_load(o, &err) < 0) {
 		complain("%s", err);
 		free(err);
-		return SESSION_EXIT_USAGE;
+		return EXIT_USAGE;
 	}
 	if (o->read_only && (!isatty(0) || !isatty(1))) {
 		complain("--read-only mirrors this terminal's shell: "
 			 "run it on a terminal");
-		return SESSION_EXIT_USAGE;
+		return EXIT_USAGE;
 	}
 	utc_stamp(stamp, sizeof(stamp));
 	snprintf(id, sizeof(id), "%s-%ld", stamp, (long)getpid());
 	if ((r = session_audit_open(&ss.audit, o->state_dir, id)) < 0) {
 		complain("cannot open the audit log in '%s': %s", o->state_dir,
 			 strerror(-r));
-		return SESSION_EXIT_USAGE;
+		return EXIT_USAGE;
 	}
 	r = consent(&ss);
 	if (r != 1) {
@@ -830,18 +830,18 @@ int session_run(struct session_opts *o)
 			say(&ss, "%s; nothing was connected",
 			    r == -EINTR ? "interrupted" : "declined");
 		session_audit_close(&ss.audit);
-		return r == -EINTR    ? SESSION_EXIT_INTERRUPTED
-		       : r == -ENOTTY ? SESSION_EXIT_USAGE
-				      : SESSION_EXIT_OK;
+		return r == -EINTR    ? EXIT_INTERRUPTED
+		       : r == -ENOTTY ? EXIT_USAGE
+				      : EXIT_CLEAN;
 	}
 	if (sig_stop) {
 		session_audit_close(&ss.audit);
-		return SESSION_EXIT_INTERRUPTED;
+		return EXIT_INTERRUPTED;
 	}
 	if (host_key_setup(&ss) < 0) {
 		ssh_key_free(ss.host_key);
 		session_audit_close(&ss.audit);
-		return SESSION_EXIT_USAGE;
+		return EXIT_USAGE;
 	}
 
 	say(&ss, "connecting to the relay %s:%u ...", o->relay_host,
@@ -863,9 +863,9 @@ int session_run(struct session_opts *o)
 		complain("%s", err);
 		session_audit_event(&ss.audit, "error", f, ARRAY_SIZE(f));
 		ss.reason = sig_stop ? "interrupted" : "relay failure";
-		ss.code = sig_stop       ? SESSION_EXIT_INTERRUPTED
-			  : r == -EINVAL ? SESSION_EXIT_USAGE
-					 : SESSION_EXIT_UNAVAILABLE;
+		ss.code = sig_stop       ? EXIT_INTERRUPTED
+			  : r == -EINVAL ? EXIT_USAGE
+					 : EXIT_UNAVAILABLE;
 		audit_end(&ss, false);
 		free(err);
 		ssh_key_free(ss.host_key);
@@ -904,7 +904,7 @@ int session_run(struct session_opts *o)
 			 : "press Ctrl-C to end the session");
 	if (o->read_only && ro_start(&ss) < 0) {
 		ss.reason = "cannot start the shell";
-		ss.code = SESSION_EXIT_USAGE;
+		ss.code = EXIT_USAGE;
 	}
 
 	while (!ss.reason) {

@@ -23,14 +23,6 @@
 /* The [session] section's keys (config validation, the man page). */
 extern const struct config_key session_config_keys[];
 
-/* Exit codes of `rdiag session` (see rdiag(1)). */
-enum session_exit {
-	SESSION_EXIT_OK = 0,
-	SESSION_EXIT_USAGE = 64,
-	SESSION_EXIT_UNAVAILABLE = 69,
-	SESSION_EXIT_INTERRUPTED = 130,
-};
-
 /* An engineer key from an --engineer-key file. */
 struct session_key {
 	char *type;    /* "ssh-ed25519" */

@@ -17,8 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/command.h"
 #include "core/bundle_format.h"
+#include "core/error.h"
+#include "core/exitcode.h"
 #include "core/log.h"
 #include "review/review.h"
 #include "ticket/ticket_int.h"
@@ -486,7 +487,7 @@ int ticket_cmd_run(const char *bundle, const char *url,
 	r = run_flow(&fl, &err, &code);
 	if (r == 0 && o->remove_after) {
 		if (unlink(bundle) < 0)
-			cmd_error("cannot remove '%s': %s, ignoring", bundle,
+			error_msg("cannot remove '%s': %s, ignoring", bundle,
 				  strerror(errno));
 		else if (!o->quiet && !o->json)
 			printf("  removed %s (the %s has it)\n", bundle,
@@ -494,9 +495,9 @@ int ticket_cmd_run(const char *bundle, const char *url,
 	}
 out:
 	if (err) {
-		cmd_error("%s", err);
+		error_msg("%s", err);
 		if (code == EXIT_UNAVAILABLE)
-			cmd_error(
+			error_msg(
 				"the bundle is kept at '%s'; to post it later "
 				"run: rdiag upload '%s' --to '%s' --ticket "
 				"%s",
