@@ -15,6 +15,7 @@
 
 #include <libpq-fe.h>
 
+#include "database_pg_log.h"
 #include "database_private.h"
 #include "probes/pg.h"
 
@@ -512,13 +513,99 @@ static int cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/*
+ * A password login failed (28P01): when the server runs on this host and
+ * rdiag may read its log, the log's DETAIL names the reason the client is
+ * not told. True when that gave the finding.
+ */
+static bool report_from_server_log(struct database_target *t,
+				   const struct pg_reply *e)
+{
+	struct database_pg_log_arg a = { t->addr_text, t->url.port,
+					 user_or_default(t) };
+	struct database_pg_log_out *o = xcalloc(1, sizeof(*o));
+	const char *user = user_or_default(t), *id = NULL, *title = NULL;
+	char *hint = NULL;
+	struct bounded_result br;
+	int r;
+
+	r = ctx_bounded(t->ctx, 2000, database_pg_log_fn, &a, o, sizeof(*o),
+			&br);
+	if (r < 0 || br.status != BOUNDED_DONE || br.out_len < sizeof(*o) ||
+	    br.result < 0 || o->hit.reason == DATABASE_PG_LOG_NONE ||
+	    o->hit.reason == DATABASE_PG_LOG_OTHER) {
+		free(o);
+		return false;
+	}
+	database_fact(t, "pg.server_log", "%s", o->path);
+	switch (o->hit.reason) {
+	case DATABASE_PG_LOG_EXPIRED:
+		id = "db.pg.login.password_expired";
+		title = "The PostgreSQL role's password has expired (VALID "
+			"UNTIL is in the past)";
+		hint = xasprintf(
+			"Ask the database admin to renew it: ALTER "
+			"ROLE \"%s\" VALID UNTIL 'infinity' (or a new "
+			"date), or set a new password; the server "
+			"refuses an expired role whatever the password",
+			user);
+		break;
+	case DATABASE_PG_LOG_NO_PASSWORD:
+		id = "db.pg.login.no_password_set";
+		title = "The PostgreSQL role has no password set";
+		hint = xasprintf("Ask the database admin to set one (ALTER "
+				 "ROLE \"%s\" PASSWORD ...) and give the "
+				 "application the same",
+				 user);
+		break;
+	case DATABASE_PG_LOG_NO_SCRAM_SECRET:
+		id = "db.pg.login.md5_password";
+		title = "The role's password is stored as MD5, but "
+			"pg_hba.conf asks for scram-sha-256";
+		hint = xasprintf("Ask the database admin to set the password "
+				 "again with password_encryption = "
+				 "scram-sha-256 (ALTER ROLE \"%s\" PASSWORD "
+				 "...), or to use md5 for this line of "
+				 "pg_hba.conf until then",
+				 user);
+		break;
+	case DATABASE_PG_LOG_ROLE_MISSING:
+		id = "db.pg.role_missing";
+		title = "The PostgreSQL role (user) does not exist";
+		hint = xstrdup("Check the user name in the application's "
+			       "setting; if it is right, the database admin "
+			       "must create the role");
+		break;
+	case DATABASE_PG_LOG_WRONG_PASSWORD:
+	default:
+		id = "db.pg.login.bad_password";
+		title = "PostgreSQL rejects the password: it does not match";
+		hint = xstrdup("Check the password the application uses");
+		break;
+	}
+	database_finding(t, id, SEVERITY_FAIL,
+			 strcmp(id, "db.pg.login.bad_password") == 0 ||
+					 strcmp(id, "db.pg.role_missing") == 0
+				 ? LEVEL_SUPPORT
+				 : LEVEL_THIRD_PARTY,
+			 title, hint, "server said: %s; its log (%s): %s%s%s",
+			 e->message, o->path, o->hit.detail,
+			 o->hit.hba[0] ? "; " : "", o->hit.hba);
+	free(hint);
+	free(o);
+	return true;
+}
+
 static void login_failed(struct database_target *t, const char *msg,
 			 const struct pg_env *env)
 {
 	struct pg_reply e;
 
 	if (database_pg_parse_libpq(msg, &e)) {
-		report_server_error(t, &e, env);
+		if (database_pg_classify(e.sqlstate, e.message) !=
+			    DATABASE_PG_BAD_PASSWORD ||
+		    !report_from_server_log(t, &e))
+			report_server_error(t, &e, env);
 		return;
 	}
 	snprintf(e.message, sizeof(e.message), "%s", msg);

@@ -17,6 +17,8 @@ psql_do "CREATE ROLE app LOGIN PASSWORD '$APP_PW'"
 psql_do "CREATE DATABASE appdb OWNER app"
 psql_do "CREATE ROLE grp NOLOGIN PASSWORD '$APP_PW'"
 psql_do "CREATE ROLE old LOGIN PASSWORD '$APP_PW' VALID UNTIL '2001-01-01'"
+psql_do "CREATE ROLE nopw LOGIN"
+psql_do "SET password_encryption = 'md5'; CREATE ROLE legacy LOGIN PASSWORD '$APP_PW'"
 psql_do "CREATE DATABASE closed"
 psql_do "ALTER DATABASE closed ALLOW_CONNECTIONS false"
 psql_do "CREATE DATABASE private"
@@ -50,12 +52,33 @@ run_db noconnect "$PG/private" "$PW"
 expect noconnect db.pg.no_connect_privilege
 run_db closed "$PG/closed" "$PW"
 expect closed db.pg.database_not_accepting
-# PostgreSQL answers an expired password exactly like a wrong one; the
-# hint names both and how the admin tells them apart.
+# PostgreSQL tells the client "password authentication failed" for all of
+# these; on this host its log says which (the server's stderr is its log).
 run_db expired "postgresql://old@127.0.0.1:$PGPORT/appdb" "$PW"
-expect expired db.pg.login.bad_password
-t_check "expired: the hint names VALID UNTIL" \
-	grep -q "VALID UNTIL" "$T_DIR/expired.json"
+expect expired db.pg.login.password_expired
+expect_not expired db.pg.login.bad_password
+run_db nopw "postgresql://nopw@127.0.0.1:$PGPORT/appdb" "$PW"
+expect nopw db.pg.login.no_password_set
+run_db md5 "postgresql://legacy@127.0.0.1:$PGPORT/appdb" "$PW"
+expect md5 db.pg.login.md5_password
+run_db ghost "postgresql://ghost@127.0.0.1:$PGPORT/appdb" "$PW"
+expect ghost db.pg.role_missing
+run_db wrong "$PG/appdb" RDIAG_DB_PASSWORD="$(rand)"
+expect wrong db.pg.login.bad_password
+t_check "wrong: the detail quotes the server log's reason" \
+	grep -q "does not match" "$T_DIR/wrong.json"
+t_check "wrong: the detail names the pg_hba.conf line that matched" \
+	grep -q "pg_hba.conf line 2" "$T_DIR/wrong.json"
+# Where the log cannot be read, the client's view names all causes.
+chmod 0600 "$PGSOCK/pg.log"
+chown postgres "$PGSOCK/pg.log"
+setpriv --reuid=65534 --regid=65534 --clear-groups env "$PW" "$RDIAG" run \
+	--only database --config "$CONF" \
+	--db "postgresql://old@127.0.0.1:$PGPORT/appdb" --json --no-bundle \
+	>"$T_DIR/expired-nolog.json" 2>/dev/null || true
+expect expired-nolog db.pg.login.bad_password
+t_check "expired-nolog: the hint names VALID UNTIL" \
+	grep -q "VALID UNTIL" "$T_DIR/expired-nolog.json"
 run_db good "$PG/appdb" "$PW"
 expect good db.pg.login.ok
 

@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "core/config.h"
+#include "database_pg_log.h"
 #include "database_private.h"
 #include "harness.h"
 #include "probes/pg.h"
@@ -385,6 +386,78 @@ static void test_pg_libpq_errors(void **state)
 	assert_false(database_pg_parse_libpq("FATAL:  2800", &e));
 }
 
+/* The server log's DETAIL for the last failed login of the user. */
+static void test_pg_server_log(void **state)
+{
+	static const char log[] =
+		"2026-12-04 18:23:35.800 UTC [1] FATAL:  password "
+		"authentication failed for user \"old\"\n"
+		"2026-12-04 18:23:35.800 UTC [1] DETAIL:  User \"old\" has an "
+		"expired password.\n"
+		"\tConnection matched pg_hba.conf line 2: \"host all all "
+		"127.0.0.1/32 scram-sha-256\"\n"
+		"2026-12-04 18:23:36.037 UTC [2] FATAL:  password "
+		"authentication failed for user \"app\"\n"
+		"2026-12-04 18:23:36.037 UTC [2] DETAIL:  Connection matched "
+		"pg_hba.conf line 2: \"host all all 127.0.0.1/32 "
+		"scram-sha-256\"\n"
+		"2026-12-04 18:23:37.000 UTC [3] FATAL:  password "
+		"authentication failed for user \"legacy\"\n"
+		"2026-12-04 18:23:37.000 UTC [3] DETAIL:  User \"legacy\" does "
+		"not have a valid SCRAM secret.\n"
+		"\tConnection matched pg_hba.conf line 2: \"host all all "
+		"127.0.0.1/32 scram-sha-256\"\n"
+		"2026-12-04 18:23:38.000 UTC [4] FATAL:  password "
+		"authentication failed for user \"old\"\n"
+		"2026-12-04 18:23:38.000 UTC [4] DETAIL:  Role \"old\" does "
+		"not "
+		"exist.\n"
+		"2026-12-04 18:23:39.000 UTC [5] LOG:  received SIGHUP\n"
+		"FATAL:  password authentication failed for user \"nopw\"\n"
+		"DETAIL:  User \"nopw\" has no password assigned.\n";
+	static const struct {
+		const char *user;
+		int r;
+		enum database_pg_log_reason reason;
+		const char *hba;
+	} cases[] = {
+		{ "old", 0, DATABASE_PG_LOG_ROLE_MISSING, "" }, /* the last */
+		{ "app", 0, DATABASE_PG_LOG_WRONG_PASSWORD,
+		  "Connection matched pg_hba.conf line 2: \"host all all "
+		  "127.0.0.1/32 scram-sha-256\"" },
+		{ "legacy", 0, DATABASE_PG_LOG_NO_SCRAM_SECRET,
+		  "Connection matched pg_hba.conf line 2: \"host all all "
+		  "127.0.0.1/32 scram-sha-256\"" },
+		{ "nopw", 0, DATABASE_PG_LOG_NO_PASSWORD, "" },
+		{ "ap", -ENOENT, 0, NULL },
+		{ "nobody", -ENOENT, 0, NULL },
+	};
+	struct database_pg_log_hit hit;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		int r = database_pg_log_parse(log, sizeof(log) - 1,
+					      cases[i].user, &hit);
+
+		if (r != cases[i].r ||
+		    (r == 0 && hit.reason != cases[i].reason))
+			print_error("case %zu (%s): %d, reason %d\n", i,
+				    cases[i].user, r, hit.reason);
+		assert_int_equal(r, cases[i].r);
+		if (r < 0)
+			continue;
+		assert_int_equal(hit.reason, cases[i].reason);
+		assert_string_equal(hit.hba, cases[i].hba);
+	}
+	/* Only the first line: its DETAIL has not been written yet. */
+	assert_int_equal(
+		database_pg_log_parse(log, (size_t)(strchr(log, '\n') - log),
+				      "old", &hit),
+		0);
+	assert_int_equal(hit.reason, DATABASE_PG_LOG_NONE);
+	assert_int_equal(database_pg_log_parse(log, 0, "old", &hit), -ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +470,7 @@ int main(void)
 		cmocka_unit_test(test_dns_verdicts),
 		cmocka_unit_test(test_pg_causes),
 		cmocka_unit_test(test_pg_libpq_errors),
+		cmocka_unit_test(test_pg_server_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
