@@ -869,24 +869,19 @@ static int bundle_redact_copy(struct bundle *b, int src, uint64_t size,
 			goto out;
 		}
 		in = dfd;
-		op->source = json_object();
 		if (td.compression[0]) {
 			char *name = bundle_decoded_name(b, op->arcpath);
 			const char *base = strrchr(op->arcpath, '/');
 
-			json_object_set_new(
-				op->source, "name",
-				json_string(base ? base + 1 : op->arcpath));
-			json_object_set_new(op->source, "compression",
-					    json_string(td.compression));
+			op->source = bundle_manifest_source(
+				base ? base + 1 : op->arcpath, td.compression,
+				td.encoding, td.truncated);
 			free(op->arcpath);
 			op->arcpath = name;
+		} else {
+			op->source = bundle_manifest_source(
+				NULL, NULL, td.encoding, td.truncated);
 		}
-		json_object_set_new(op->source, "encoding",
-				    json_string(td.encoding));
-		if (td.truncated)
-			json_object_set_new(op->source, "truncated",
-					    json_true());
 	} else if (lseek(src, 0, SEEK_SET) < 0) {
 		r = set_err(ret_err, -errno, "cannot rewind '%s': %s", src_path,
 			    strerror(errno));

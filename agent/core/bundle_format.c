@@ -141,6 +141,19 @@ json_t *bundle_manifest_file(const char *path, uint64_t size,
 	return f;
 }
 
+json_t *bundle_manifest_source(const char *name, const char *compression,
+			       const char *encoding, bool truncated)
+{
+	json_t *s = json_object();
+
+	set_str(s, "name", name);
+	set_str(s, "compression", compression);
+	set_str(s, "encoding", encoding);
+	if (truncated)
+		json_object_set_new(s, "truncated", json_true());
+	return s;
+}
+
 json_t *bundle_manifest_omitted(const char *path, uint64_t size,
 				const char *reason)
 {

@@ -124,6 +124,15 @@ struct bundle_manifest {
 json_t *bundle_manifest_file(const char *path, uint64_t size,
 			     const char *sha256_hex, json_t *source);
 
+/*
+ * A file entry's "source", when the stored text was decoded: the
+ * collected file's name and its compression (both NULL when it was not
+ * compressed), the encoding it was read in, and whether decompression
+ * stopped at its cap. New reference.
+ */
+json_t *bundle_manifest_source(const char *name, const char *compression,
+			       const char *encoding, bool truncated);
+
 /* One entry of "omitted": {path, size, reason}. New reference. */
 json_t *bundle_manifest_omitted(const char *path, uint64_t size,
 				const char *reason);

@@ -108,8 +108,8 @@ static void test_manifest_roundtrip(void **state)
 {
 	static const char abc_sha[] = "ba7816bf8f01cfea414140de5dae2223b00361a3"
 				      "96177a9cb410ff61f20015ad";
-	json_t *source = json_pack("{s:s, s:s}", "name", "x.log.gz",
-				   "compression", "gzip");
+	json_t *source =
+		bundle_manifest_source("x.log.gz", "gzip", "CP1252", true);
 	json_t *files = json_pack(
 		"[o, o]",
 		bundle_manifest_file("findings.json", 3, abc_sha, NULL),
@@ -179,6 +179,11 @@ static void test_manifest_roundtrip(void **state)
 	assert_true(json_equal(
 		json_object_get(json_array_get(back.files, 1), "source"),
 		source));
+	assert_string_equal(
+		json_string_value(json_object_get(source, "compression")),
+		"gzip");
+	assert_true(json_is_true(json_object_get(source, "truncated")));
+	assert_int_equal(json_object_size(source), 4);
 	assert_string_equal(json_string_value(json_object_get(
 				    json_array_get(back.omitted, 0), "reason")),
 			    "not text");
