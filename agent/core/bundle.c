@@ -25,6 +25,7 @@
 #include "core/bundle.h"
 #include "core/bundle_format.h"
 #include "core/textdecode.h"
+#include "rdiag/utf8.h"
 #include "rdiag/util.h"
 
 /* Read buffers; big reads keep syscalls off the profile. */
@@ -545,7 +546,6 @@ static int bundle_check_usable(struct bundle *b, char **ret_err)
 static int bundle_check_arcpath(struct bundle *b, const char *arcpath,
 				char **ret_err)
 {
-	json_t *utf8;
 	size_t len;
 	char *key;
 	bool clash;
@@ -554,14 +554,12 @@ static int bundle_check_arcpath(struct bundle *b, const char *arcpath,
 		return set_err(ret_err, -EINVAL,
 			       "refusing unsafe path '%s' in bundle '%s'",
 			       arcpath, b->path);
-	/* The manifest is JSON: jansson refuses what is not UTF-8. */
-	utf8 = json_string(arcpath);
-	if (!utf8)
+	len = strlen(arcpath);
+	/* The manifest is JSON, and JSON text is UTF-8. */
+	if (!utf8_valid(arcpath, len))
 		return set_err(ret_err, -EINVAL,
 			       "refusing path '%s' in bundle '%s': not UTF-8",
 			       arcpath, b->path);
-	json_decref(utf8);
-	len = strlen(arcpath);
 	key = xasprintf("%s/", arcpath);
 	clash = json_object_get(b->seen, arcpath) ||
 		json_object_get(b->seen, key);
