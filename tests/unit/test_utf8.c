@@ -20,6 +20,7 @@
 #include "core/report.h"
 #include "harness.h"
 #include "rdiag/buf.h"
+#include "rdiag/record.h"
 #include "rdiag/utf8.h"
 #include "rdiag/util.h"
 
@@ -233,6 +234,77 @@ static void test_collector_non_utf8_names(void **state)
 	free(deep2);
 }
 
+/* A collector whose texts are far over the record limits. */
+static int huge_run(struct collector_ctx *ctx)
+{
+	struct verdict_list l = VERDICT_LIST_INIT;
+	struct verdict_item *v;
+	struct buf b;
+	char *big;
+
+	buf_init(&b, 0);
+	/* 40000 three-byte characters, and a Latin-1 byte in the middle. */
+	for (int i = 0; i < 40000; i++)
+		buf_puts(&b, i == 20000 ? "\xe9" : "\xe2\x82\xac");
+	big = buf_detach(&b, NULL);
+	v = verdict_add(&l, "test.huge.title", SEVERITY_WARN, LEVEL_SELF, "%s",
+			big);
+	verdict_detail(v, "%s", big);
+	verdict_hint(v, "%s", big);
+	verdict_emit(ctx, &l);
+	verdict_list_release(&l);
+	ctx_fact(ctx, "huge", "%s", big);
+	free(big);
+	return 0;
+}
+
+static const struct collector huge = {
+	.name = "huge",
+	.summary = "texts over the limits",
+	.deadline_ms = 10000,
+	.run = huge_run,
+};
+
+static void assert_cut(json_t *rec, const char *field)
+{
+	const char *s = json_string_value(json_object_get(rec, field));
+	size_t len;
+
+	assert_non_null(s);
+	len = strlen(s);
+	assert_true(len <= RECORD_MAX_TEXT);
+	assert_true(len > 1000);
+	assert_true(utf8_valid(s, len));
+	/* Cut short visibly, at a character boundary. */
+	assert_string_equal(s + len - 3, "\xe2\x80\xa6");
+}
+
+static void test_ctx_cuts_over_long_text(void **state)
+{
+	struct harness_run run;
+	json_t *f;
+	size_t i;
+	json_t *r;
+
+	(void)state;
+	/* The harness fails the test on any record the parent refuses. */
+	harness_run(&huge, "", NULL, &run);
+	f = harness_finding(&run, "test.huge.title");
+	assert_non_null(f);
+	assert_cut(f, "title");
+	assert_cut(f, "detail");
+	assert_cut(f, "hint");
+	json_array_foreach(run.records, i, r)
+	{
+		const char *k = json_string_value(json_object_get(r, "key"));
+
+		if (k && strcmp(k, "huge") == 0)
+			assert_cut(r, "value");
+	}
+	assert_non_null(harness_fact(&run, "huge"));
+	harness_release(&run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -240,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_repair),
 		cmocka_unit_test(test_cut),
 		cmocka_unit_test(test_collector_non_utf8_names),
+		cmocka_unit_test(test_ctx_cuts_over_long_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
