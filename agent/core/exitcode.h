@@ -1,15 +1,17 @@
 /*
  * rdiag's exit codes (see rdiag(1)), in core because the library reports
  * them too: a request run, the installed agent, a session and a ticket each
- * end with one of these. 0-2 are the verdict of `rdiag run`.
+ * end with one of these. 0-3 are the verdict of `rdiag run`.
  */
 #ifndef RDIAG_EXITCODE_H
 #define RDIAG_EXITCODE_H
 
 enum {
-	EXIT_CLEAN = 0,        /* nothing worse than info */
-	EXIT_WARNINGS = 1,     /* at least one warning */
-	EXIT_FAILURES = 2,     /* at least one failure */
+	EXIT_CLEAN = 0,    /* nothing worse than info */
+	EXIT_WARNINGS = 1, /* at least one warning */
+	EXIT_FAILURES = 2, /* at least one failure */
+	/* every collector skipped: UNKNOWN, as monitoring plugins say */
+	EXIT_NOTHING_CHECKED = 3,
 	EXIT_USAGE = 64,       /* bad command line or config */
 	EXIT_DATAERR = 65,     /* bad input file (a bundle, a request) */
 	EXIT_UNAVAILABLE = 69, /* a remote target failed */

@@ -94,10 +94,10 @@ int verdict_exit_code(const struct verdict *v)
 			worst = s;
 	}
 	if (worst == SEVERITY_FAIL)
-		return 2;
+		return EXIT_FAILURES;
 	if (worst == SEVERITY_WARN || verdict_dropped(v) > 0)
-		return 1;
-	return verdict_nothing_checked(v) ? VERDICT_EXIT_UNKNOWN : 0;
+		return EXIT_WARNINGS;
+	return verdict_nothing_checked(v) ? EXIT_NOTHING_CHECKED : EXIT_CLEAN;
 }
 
 const char *report_dropped_text(const struct collector_result *r, char *buf,

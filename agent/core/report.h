@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "core/exitcode.h"
 #include "core/runner.h"
 
 struct verdict {
@@ -29,7 +30,6 @@ struct verdict {
  * dropped, so the verdict may be incomplete), 2 failures, 3 nothing was
  * checked (every collector skipped; UNKNOWN, as monitoring plugins say).
  */
-#define VERDICT_EXIT_UNKNOWN 3
 int verdict_exit_code(const struct verdict *v);
 
 /* True when there were collectors and every one of them was skipped. */

@@ -554,7 +554,7 @@ static int run_child(const struct agentd_opts *o, const struct request *rq)
 static const char *result_name(int rc)
 {
 	/* The verdict's codes: the run went through and was uploaded. */
-	if (rc >= 0 && rc <= VERDICT_EXIT_UNKNOWN)
+	if (rc >= 0 && rc <= EXIT_NOTHING_CHECKED)
 		return "uploaded";
 	if (rc == EXIT_UNAVAILABLE)
 		return "upload failed";

@@ -353,7 +353,7 @@ void html_render(struct review *r, struct buf *b)
 			   ? "Records were dropped: the verdict may be "
 			     "incomplete."
 		   : rc == 1 ? "Warnings found."
-		   : rc == VERDICT_EXIT_UNKNOWN
+		   : rc == EXIT_NOTHING_CHECKED
 			   ? "Nothing was checked."
 			   : "Nothing worse than information.");
 	render_findings(b, r, &v);
