@@ -27,6 +27,7 @@
 #include "core/error.h"
 #include "core/exitcode.h"
 #include "core/report.h"
+#include "core/sanitize.h"
 #include "platform/fsutil.h"
 #include "platform/proc.h"
 #include "registry.h"
@@ -296,7 +297,7 @@ int agentd_audit(const char *state_dir, json_t *rec)
 
 static void audit_str(json_t *rec, const char *key, const char *value)
 {
-	char *clean = review_sanitize(value, false);
+	char *clean = sanitize_text(value, false);
 
 	json_object_set_new(rec, key, json_string(clean));
 	free(clean);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sanitize.h"
 #include "request/agentd.h"
 #include "review/review.h"
 #include "upload/upload_int.h"
@@ -34,7 +35,7 @@ static void add_item(struct agentd_item **items, size_t *n, const char *name,
 
 	*items = xreallocarray(*items, *n + 1, sizeof(**items));
 	it = &(*items)[(*n)++];
-	it->name = review_sanitize(name, false);
+	it->name = sanitize_text(name, false);
 	it->body = body ? xstrndup(body, len) : NULL;
 	it->len = body ? len : 0;
 	it->oversized = oversized;

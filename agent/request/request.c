@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/sanitize.h"
 #include "platform/fsutil.h"
 #include "registry.h"
 #include "request/request.h"
@@ -211,7 +212,7 @@ int request_check(const struct request *rq, char **ret_err)
 					       "collector '%s' named twice",
 					       rq->collectors[i]);
 		if (!registry_find(registry_collectors, rq->collectors[i])) {
-			char *shown = review_sanitize(rq->collectors[i], false);
+			char *shown = sanitize_text(rq->collectors[i], false);
 
 			r = req_err(ret_err, -ENOTSUP,
 				    "this rdiag has no collector '%s' (see "
@@ -368,7 +369,10 @@ static int fields_from_json(json_t *j, struct request *rq, char **ret_err)
 	if (!(s = str_field(j, "id")) || !id_ok(s))
 		return req_err(ret_err, -EBADMSG, "bad or missing id");
 	memcpy(rq->id, s, REQUEST_ID_LEN + 1);
-	if (!(s = str_field(j, "kid")) || strlen(s) != SIGN_FPR_LEN)
+	/* A fingerprint is hex: anything else could repaint a terminal
+	 * in `request show` before the signature was checked. */
+	if (!(s = str_field(j, "kid")) || strlen(s) != SIGN_FPR_LEN ||
+	    strspn(s, "0123456789abcdef") != SIGN_FPR_LEN)
 		return req_err(ret_err, -EBADMSG, "bad or missing kid");
 	memcpy(rq->key_fpr, s, SIGN_FPR_LEN + 1);
 	if (!(s = str_field(j, "ticket")))
@@ -513,7 +517,7 @@ int request_verify(const char *token, size_t len,
 		char when[32];
 
 		utc_iso8601(rq.expires, when, sizeof(when));
-		shown = review_sanitize(rq.ticket, false);
+		shown = sanitize_text(rq.ticket, false);
 		r = fault(ret_fault, REQUEST_FAULT_EXPIRED, ret_err,
 			  "request %s for ticket %s expired at %s; ask the "
 			  "engineer for a new one",
@@ -724,7 +728,7 @@ void request_print_summary(FILE *f, const struct request *rq)
 	char *upload = upload_url_scrub(rq->upload), *u, *note;
 	char when[32];
 
-	u = review_sanitize(upload, false);
+	u = sanitize_text(upload, false);
 	utc_iso8601(rq->expires, when, sizeof(when));
 	fprintf(f, "Signed collection request %s\n", rq->id);
 	fprintf(f, "  ticket:      %s\n", rq->ticket);
@@ -740,7 +744,7 @@ void request_print_summary(FILE *f, const struct request *rq)
 	}
 	fprintf(f, "  sends to:    %s\n", u);
 	if (rq->note) {
-		note = review_sanitize(rq->note, false);
+		note = sanitize_text(rq->note, false);
 		fprintf(f, "  note:        %s\n", note);
 		free(note);
 	}

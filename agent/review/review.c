@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/bundle_format.h"
+#include "core/sanitize.h"
 #include "rdiag/buf.h"
 #include "rdiag/utf8.h"
 #include "rdiag/util.h"
@@ -62,57 +63,10 @@ static int review_err(char **ret_err, int r, const char *fmt, ...)
 	return r;
 }
 
-/*
- * Length of the UTF-8 sequence at s, or 0 when it is invalid or a C1
- * control (U+0080-U+009F), which acts like an escape on some terminals.
- */
-static size_t utf8_len(const unsigned char *s, size_t avail)
-{
-	uint32_t cp;
-	int n = utf8_decode(s, avail, &cp);
-
-	if (n <= 0 || (cp >= 0x80 && cp < 0xa0))
-		return 0;
-	return (size_t)n;
-}
-
-char *review_sanitize(const char *s, bool keep_lines)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s), i = 0;
-	struct buf b;
-
-	buf_init(&b, 0);
-	while (i < len) {
-		size_t n = utf8_len(p + i, len - i);
-
-		if (n == 0 ||
-		    (n == 1 && (p[i] < 0x20 || p[i] == 0x7f) &&
-		     !(keep_lines && (p[i] == '\n' || p[i] == '\t')))) {
-			buf_putc(&b, '?');
-			i++;
-			continue;
-		}
-		buf_append(&b, p + i, n);
-		i += n;
-	}
-	return buf_detach(&b, NULL);
-}
-
 /* Printable UTF-8 without controls: what an entry name may be. */
 static bool name_printable(const char *s)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t len = strlen(s);
-
-	for (size_t i = 0; i < len;) {
-		size_t n = utf8_len(p + i, len - i);
-
-		if (n == 0 || (n == 1 && (p[i] < 0x20 || p[i] == 0x7f)))
-			return false;
-		i += n;
-	}
-	return true;
+	return sanitize_is_clean(s);
 }
 
 /* Nesting of arrays and objects outside strings, without parsing. */
@@ -247,7 +201,7 @@ static int reader_check_name(struct reader *rd, const char *name, bool dir,
 		return review_err(ret_err, -EBADMSG,
 				  "entry with an empty name");
 	if (!name_printable(name)) {
-		char *safe = review_sanitize(name, false);
+		char *safe = sanitize_text(name, false);
 
 		r = review_err(ret_err, -EBADMSG,
 			       "entry name '%s' is not printable UTF-8", safe);
@@ -469,7 +423,7 @@ static int reader_entry(struct reader *rd, struct archive_entry *e,
 		return review_err(ret_err, -EBADMSG,
 				  "entry whose name cannot be read");
 	if (archive_entry_hardlink(e)) {
-		char *safe = review_sanitize(name, false);
+		char *safe = sanitize_text(name, false);
 
 		r = review_err(ret_err, -EBADMSG,
 			       "entry '%s' is a hard link; bundles hold no "
@@ -479,7 +433,7 @@ static int reader_entry(struct reader *rd, struct archive_entry *e,
 		return r;
 	}
 	if (type != AE_IFREG && !dir) {
-		char *safe = review_sanitize(name, false);
+		char *safe = sanitize_text(name, false);
 
 		r = review_err(ret_err, -EBADMSG,
 			       "entry '%s' is %s; bundles hold only files and "
@@ -568,7 +522,7 @@ static int parse_json(const struct reader *rd, const char *what,
 				  rd->lim->max_depth);
 	j = json_loadb(b->data, b->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j) {
-		char *safe = review_sanitize(jerr.text, false);
+		char *safe = sanitize_text(jerr.text, false);
 		int r = review_err(ret_err, -EBADMSG,
 				   "%s is not valid JSON (line %d: %s)", what,
 				   jerr.line, safe);
@@ -600,7 +554,7 @@ static int check_files(struct review *rv, struct reader *rd, char **ret_err)
 		char *safe;
 
 		path = json_string_value(json_object_get(f, "path"));
-		safe = review_sanitize(path, false);
+		safe = sanitize_text(path, false);
 		if (json_object_get(listed, path)) {
 			r = review_err(ret_err, -EBADMSG,
 				       "manifest.json lists '%s' twice", safe);
@@ -663,8 +617,7 @@ static void load_collectors(struct review *rv)
 
 		rc->name = xstrdup(c->name);
 		rc->status = xstrdup(collector_status_name(c->status));
-		rc->reason =
-			c->reason ? review_sanitize(c->reason, false) : NULL;
+		rc->reason = c->reason ? sanitize_text(c->reason, false) : NULL;
 		rc->duration_ms = c->duration_ms;
 		rc->records = c->records;
 		rc->truncated = c->truncated;
@@ -713,18 +666,18 @@ static int load_records(struct review *rv, const struct reader *rd,
 		if (kind && strcmp(kind, "fact") == 0 && json_is_string(key) &&
 		    val) {
 			char *skey =
-				review_sanitize(json_string_value(key), false);
+				sanitize_text(json_string_value(key), false);
 			char *sval;
 			json_t *v;
 
 			if (json_is_string(val))
-				sval = review_sanitize(json_string_value(val),
-						       false);
+				sval = sanitize_text(json_string_value(val),
+						     false);
 			else {
 				char *d = json_dumps(val, JSON_ENCODE_ANY |
 								  JSON_COMPACT);
 
-				sval = review_sanitize(d ? d : "", false);
+				sval = sanitize_text(d ? d : "", false);
 				free(d);
 			}
 			v = json_pack("{s:s, s:s}", "key", skey, "value", sval);
@@ -794,7 +747,7 @@ static int load_findings(struct review *rv, const struct reader *rd,
 
 			if (!s)
 				continue;
-			safe = review_sanitize(
+			safe = sanitize_text(
 				s, strcmp(text_keys[t], "detail") == 0);
 			json_object_set_new(clean, text_keys[t],
 					    json_string(safe));
@@ -836,7 +789,7 @@ static int check_signature(struct review *rv, const struct reader *rd,
 /* The schema's verdict on the manifest; its message may quote the bytes. */
 static int manifest_schema_err(int r, char *msg, char **ret_err)
 {
-	char *safe = review_sanitize(msg ? msg : "invalid manifest", false);
+	char *safe = sanitize_text(msg ? msg : "invalid manifest", false);
 
 	review_err(ret_err, r, "%s", safe);
 	free(safe);
@@ -851,7 +804,7 @@ static int review_build(struct review *rv, struct reader *rd,
 	char *msg = NULL;
 	int r;
 
-	rv->top = review_sanitize(rd->top, false);
+	rv->top = sanitize_text(rd->top, false);
 	if (!man)
 		return review_err(ret_err, -EBADMSG,
 				  "the bundle has no manifest.json");
@@ -866,6 +819,18 @@ static int review_build(struct review *rv, struct reader *rd,
 	/* The signature first: a forged manifest is the worse news. */
 	if ((r = check_signature(rv, rd, o, ret_err)) < 0)
 		return r;
+	/*
+	 * From here on every string of the manifest is shown somewhere
+	 * (inspect, diff, HTML, an export's own manifest): sanitise them all
+	 * once, so that no printer can forget. The signed bytes stay in
+	 * manifest_text.
+	 */
+	{
+		json_t *tame = sanitize_json(rv->manifest);
+
+		json_decref(rv->manifest);
+		rv->manifest = tame;
+	}
 	if ((r = bundle_manifest_read(rv->manifest, &rv->man, &msg)) < 0)
 		return manifest_schema_err(r, msg, ret_err);
 	if ((r = check_files(rv, rd, ret_err)) < 0)

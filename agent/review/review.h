@@ -85,7 +85,7 @@ struct review {
 	bool is_signed;
 	bool trusted;                  /* signed by the --trust key */
 	char signer[SIGN_FPR_LEN + 1]; /* fingerprint when signed */
-	json_t *manifest;              /* as parsed (not sanitised) */
+	json_t *manifest;              /* as parsed, every string sanitised */
 	struct bundle_manifest man;    /* read from manifest (borrowed) */
 	json_t *findings;              /* sanitised, each with collector */
 	json_t *redactions;            /* rule -> count (borrowed) */
@@ -132,12 +132,7 @@ void review_verdict(struct review *r, struct verdict *ret);
 const struct review_collector *review_collector_find(const struct review *r,
 						     const char *name);
 
-/*
- * Replace what a terminal or a log would interpret (C0 and C1 controls,
- * DEL, invalid UTF-8) with '?'; tabs and newlines survive when keep_lines.
- * Returns a new string.
- */
-char *review_sanitize(const char *s, bool keep_lines);
+/* Untrusted text is shown through sanitize_text() (core/sanitize.h). */
 
 /* Does this look like an error that the input caused (exit 65)? */
 bool review_err_is_input(int r);

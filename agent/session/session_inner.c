@@ -23,6 +23,7 @@
 #include <libssh/callbacks.h>
 #include <libssh/server.h>
 
+#include "core/sanitize.h"
 #include "session/session_int.h"
 
 /* A connection that has not started a shell by then is dropped. */
@@ -62,12 +63,15 @@ static void say(const struct inner *st, const char *fmt, ...)
 static void say(const struct inner *st, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg;
+	char *msg, *raw;
 	char *line;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	raw = xvasprintf(fmt, ap);
 	va_end(ap);
+	/* The engineer's command and key comment are the peer's words. */
+	msg = sanitize_text(raw, false);
+	free(raw);
 	line = xasprintf(st->in->o->read_only ? "\r\n[rdiag] %s\r\n"
 					      : "rdiag: %s\n",
 			 msg);

@@ -34,6 +34,16 @@ t_check "as the user who started rdiag" grep -qx "$S_USER"$'\r' "$T_DIR/eng1.out
 t_check "the command's exit status reaches the engineer (3, got $rc)" test "$rc" = 3
 t_check "the engineer sees the session banner" grep -q "\[rdiag\] support session" "$T_DIR/eng1.out"
 
+# The command is the engineer's text: shown to the customer, it must not
+# set the title or query the customer's terminal (which would answer into
+# the shell).
+s_eng engineer -tt "$(printf 'echo tame # \033]0;PWNED-TITLE\007\033[6n\342\200\256')" \
+	>"$T_DIR/eng-esc.out" 2>&1 </dev/null || true
+t_check "the customer is told the engineer's command, tamed" \
+	grep -qF 'running: echo tame # ?]0;PWNED-TITLE??[6n?' "$T_DIR/agent.out"
+t_check "no escape from the engineer reached the customer's terminal" \
+	bash -c "! LC_ALL=C grep -qP '\x1b\]0;PWNED|\x1b\[6n|\xe2\x80\xae' '$T_DIR/agent.out'"
+
 cast=$(s_recording "e['command'].startswith('echo hello')")
 t_check "a recording was written for the connection" test -n "$cast"
 cat >"$T_DIR/cast.py" <<'PY'

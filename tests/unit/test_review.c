@@ -422,36 +422,6 @@ static void test_signed(void **state)
 	free(m);
 }
 
-static void test_sanitize(void **state)
-{
-	static const struct {
-		const char *in, *out, *out_lines;
-	} cases[] = {
-		{ "plain", "plain", "plain" },
-		{ "a\x1b[31mb", "a?[31mb", "a?[31mb" },
-		{ "l1\nl2\tt\r", "l1?l2?t?", "l1\nl2\tt?" },
-		{ "\xc2\x9b"
-		  "31m",
-		  "??31m", "??31m" },
-		{ "caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac",
-		  "caf\xc3\xa9 \xe2\x82\xac" },
-		{ "bad\xff\xfe", "bad??", "bad??" },
-		{ "\xed\xa0\x80", "???", "???" },
-		{ "\x7f", "?", "?" },
-	};
-
-	(void)state;
-	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		char *a = review_sanitize(cases[i].in, false);
-		char *b = review_sanitize(cases[i].in, true);
-
-		assert_string_equal(a, cases[i].out);
-		assert_string_equal(b, cases[i].out_lines);
-		free(a);
-		free(b);
-	}
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -460,7 +430,6 @@ int main(void)
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_format_and_garbage),
 		cmocka_unit_test(test_signed),
-		cmocka_unit_test(test_sanitize),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
