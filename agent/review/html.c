@@ -218,7 +218,10 @@ static void render_collectors(struct buf *b, const struct review *r)
 		buf_puts(b, "<tr><td data-l=\"collector\">");
 		html_escape(b, c->name);
 		buf_printf(b, "</td><td data-l=\"status\" class=\"%s\">",
-			   strcmp(c->status, "ok") == 0 ? "ok" : "bad");
+			   strcmp(c->status, "ok") == 0 && !c->truncated &&
+					   c->rejected == 0
+				   ? "ok"
+				   : "bad");
 		html_escape(b, c->status);
 		buf_printf(b,
 			   "</td><td data-l=\"time\">%.1f s</td>"

@@ -158,13 +158,14 @@ static void test_render_not_clean(void **state)
 		"[{\"id\":\"x.ok\",\"collector\":\"system\",\"severity\":"
 		"\"ok\",\"level\":0,\"title\":\"fine\"}]";
 	static const struct {
-		const char *fs, *collectors, *want[3], *unwanted;
+		const char *fs, *collectors, *want[4], *unwanted;
 	} cases[] = {
 		/* Records were rejected: not clean, and the count shown. */
 		{ ok_only,
 		  "[{\"name\":\"system\",\"status\":\"ok\",\"rejected\":3}]",
 		  { "3 records rejected as invalid",
 		    "Records were dropped: the verdict may be incomplete.",
+		    "class=\"bad\">ok</td>",
 		    "No problems found in what arrived" },
 		  "No problems found.</p>" },
 		/* Every collector skipped: nothing was checked. */
@@ -197,7 +198,7 @@ static void test_render_not_clean(void **state)
 			fail_msg("case %zu: %s", i, err);
 		buf_init(&b, 0);
 		html_render(r, &b);
-		for (size_t k = 0; k < 3 && cases[i].want[k]; k++)
+		for (size_t k = 0; k < 4 && cases[i].want[k]; k++)
 			if (!strstr(b.data, cases[i].want[k]))
 				fail_msg("case %zu: no '%s'", i,
 					 cases[i].want[k]);
