@@ -68,6 +68,55 @@ static void report_server_error(struct database_target *t, unsigned code,
 			"that the user exists for this host",
 			"error %u: %s", code, msg);
 		break;
+	case 4151: /* MariaDB ER_ACCOUNT_LOCKED */
+	case 3118: /* MySQL ER_ACCOUNT_HAS_BEEN_LOCKED */
+		hint = xasprintf("Ask the database admin to unlock it: ALTER "
+				 "USER '%s'@'...' ACCOUNT UNLOCK",
+				 t->url.user);
+		database_finding(t, "db.mysql.account_locked", SEVERITY_FAIL,
+				 LEVEL_THIRD_PARTY,
+				 "The MySQL/MariaDB account is locked", hint,
+				 "error %u: %s", code, msg);
+		break;
+	case 1862: /* ER_MUST_CHANGE_PASSWORD_LOGIN */
+	case 1820: /* ER_MUST_CHANGE_PASSWORD (sandbox mode) */
+		hint = xasprintf(
+			"Ask the database admin to set a new password "
+			"(ALTER USER '%s'@'...' IDENTIFIED BY ...) and "
+			"give it to the application, or to lift the "
+			"expiry (PASSWORD EXPIRE NEVER)",
+			t->url.user);
+		database_finding(t, "db.mysql.password_expired", SEVERITY_FAIL,
+				 LEVEL_THIRD_PARTY,
+				 "The MySQL/MariaDB account's password has "
+				 "expired",
+				 hint, "error %u: %s", code, msg);
+		break;
+	case 4150: /* MariaDB ER_USER_IS_BLOCKED (max_password_errors) */
+		database_finding(
+			t, "db.mysql.user_blocked", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			"The MySQL/MariaDB account is blocked after too many "
+			"wrong passwords (max_password_errors)",
+			"Find the client that keeps sending a wrong password "
+			"(an old application setting, a script), fix it, then "
+			"ask the database admin to unblock the account (FLUSH "
+			"PRIVILEGES or ALTER USER)",
+			"error %u: %s", code, msg);
+		break;
+	case 1226: /* ER_USER_LIMIT_REACHED */
+	case 1203: /* ER_TOO_MANY_USER_CONNECTIONS */
+		database_finding(
+			t, "db.mysql.user_connection_limit", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			"The MySQL/MariaDB account has used up its own "
+			"connection limit",
+			"Ask the database admin to raise the account's "
+			"MAX_USER_CONNECTIONS (or max_user_connections), or "
+			"find the clients that hold its connections (SHOW "
+			"PROCESSLIST)",
+			"error %u: %s", code, msg);
+		break;
 	case 1044:
 		database_finding(
 			t, "db.mysql.no_database_access", SEVERITY_FAIL,
@@ -225,8 +274,15 @@ static void report_session(struct database_target *t, MYSQL *m, bool tls)
 	for (; n < RTT_SAMPLES; n++) {
 		int64_t s = now_ms();
 
-		if (mysql_query(m, "SELECT 1") != 0)
+		if (mysql_query(m, "SELECT 1") != 0) {
+			/* Logged in, but only to change an expired password. */
+			if (mysql_errno(m) == 1820) {
+				report_server_error(t, 1820, mysql_error(m),
+						    "");
+				return;
+			}
 			break;
+		}
 		if ((res = mysql_store_result(m)))
 			mysql_free_result(res);
 		rtt[n] = now_ms() - s;
@@ -495,7 +551,8 @@ static void login(struct database_target *t, const char *client, bool offered)
 			return;
 		}
 	}
-	if (code >= 2000)
+	/* CR_* (2000-2999) are libmariadb's own errors, not the server's. */
+	if (code >= 2000 && code < 3000)
 		database_finding(t, "db.mysql.login.failed", SEVERITY_FAIL,
 				 LEVEL_THIRD_PARTY,
 				 "Logging in to MySQL/MariaDB failed",

@@ -107,6 +107,41 @@ expect verify-noca db.tls.untrusted
 t_check "verify-noca: untrusted is a failure when the application verifies" \
 	test "$(finding_field verify-noca db.tls.untrusted severity)" = fail
 
+# --- accounts that cannot log in for reasons of their own -----------------
+my_do "CREATE USER locked@'%' IDENTIFIED BY '$MY_PW' ACCOUNT LOCK;
+	CREATE USER expired@'%' IDENTIFIED BY '$MY_PW' PASSWORD EXPIRE;
+	CREATE USER limited@'%' IDENTIFIED BY '$MY_PW' WITH MAX_USER_CONNECTIONS 1;
+	CREATE USER blocked@'%' IDENTIFIED BY '$MY_PW';
+	GRANT ALL ON appdb.* TO limited@'%', locked@'%', expired@'%', blocked@'%'"
+run_db locked "$(URL locked)" "$PW"
+expect locked db.mysql.account_locked
+expect_not locked db.mysql.login.denied
+run_db expired "$(URL expired)" "$PW"
+expect expired db.mysql.password_expired
+expect_not expired db.mysql.login.ok db.mysql.login.denied
+mariadb -h 192.0.2.10 -P "$MYPORT" -u limited -p"$MY_PW" -N \
+	-e "SELECT SLEEP(20)" >/dev/null 2>&1 &
+T_PIDS+=($!)
+sleep 1
+run_db limited "$(URL limited)" "$PW"
+expect limited db.mysql.user_connection_limit
+my_do "SET GLOBAL max_password_errors = 2"
+for i in 1 2; do
+	mariadb -h 192.0.2.10 -P "$MYPORT" -u blocked -p"$(rand)" \
+		-e "SELECT 1" >/dev/null 2>&1 || true
+done
+run_db blocked-user "$(URL blocked)" "$PW"
+expect blocked-user db.mysql.user_blocked
+expect_not blocked-user db.mysql.login.denied
+# The probe never sends the application's user: it cannot add to the count.
+my_do "FLUSH PRIVILEGES"
+for i in 1 2 3; do
+	run_db "blocked-probe-$i" "$(URL blocked)"
+done
+run_db blocked-after "$(URL blocked)" "$PW"
+expect blocked-after db.mysql.login.ok
+my_do "SET GLOBAL max_password_errors = DEFAULT"
+
 # --- url parameters rdiag cannot honour: exit 64 --------------------------
 run_db param "$(URL app useSSL=false)"
 t_check "useSSL=false: exit 64" test "$(cat "$T_DIR/param.rc")" = 64
