@@ -24,6 +24,7 @@
 
 #include "core/bundle.h"
 #include "core/bundle_format.h"
+#include "core/error.h"
 #include "core/textdecode.h"
 #include "rdiag/utf8.h"
 #include "rdiag/util.h"
@@ -113,21 +114,6 @@ struct bundle {
 	char *werr_msg;
 };
 
-static int set_err(char **ret_err, int r, const char *fmt, ...)
-	RDIAG_PRINTF(3, 4);
-
-static int set_err(char **ret_err, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ret_err) {
-		va_start(ap, fmt);
-		*ret_err = xvasprintf(fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
-
 /* Translate libarchive's state into a negative errno and a message. */
 static int bundle_archive_err(struct bundle *b, const char *what,
 			      char **ret_err)
@@ -136,8 +122,8 @@ static int bundle_archive_err(struct bundle *b, const char *what,
 	int e = archive_errno(b->a);
 	int r = e > 0 ? -e : -EIO;
 
-	return set_err(ret_err, r, "cannot write %s to '%s': %s", what, b->path,
-		       msg ? msg : strerror(-r));
+	return error_set(ret_err, r, "cannot write %s to '%s': %s", what,
+			 b->path, msg ? msg : strerror(-r));
 }
 
 const char *bundle_suffix(enum bundle_compress c)
@@ -324,8 +310,8 @@ static int bundle_stream_fd(struct bundle *b, struct bundle_op *op,
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return set_err(ret_err, -errno, "cannot read %s: %s",
-				       op->src, strerror(errno));
+			return error_set(ret_err, -errno, "cannot read %s: %s",
+					 op->src, strerror(errno));
 		}
 		if (n == 0) {
 			eof = true;
@@ -419,7 +405,7 @@ static int bundle_worker_err(struct bundle *b, char **ret_err)
 	pthread_mutex_lock(&b->lock);
 	r = b->werr;
 	if (r < 0)
-		set_err(ret_err, r, "%s", b->werr_msg);
+		error_set(ret_err, r, "%s", b->werr_msg);
 	pthread_mutex_unlock(&b->lock);
 	if (r < 0)
 		b->broken = true;
@@ -437,7 +423,7 @@ static int bundle_enqueue(struct bundle *b, struct bundle_op *op,
 	while (heavy && b->q_len >= BUNDLE_QUEUE_MAX && b->werr == 0)
 		pthread_cond_wait(&b->room, &b->lock);
 	if (b->werr < 0) {
-		r = set_err(ret_err, b->werr, "%s", b->werr_msg);
+		r = error_set(ret_err, b->werr, "%s", b->werr_msg);
 	} else {
 		if (b->q_tail)
 			b->q_tail->next = op;
@@ -486,9 +472,9 @@ static int bundle_worker_start(struct bundle *b, char **ret_err)
 	e = pthread_create(&b->worker, NULL, bundle_worker, b);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e != 0)
-		return set_err(ret_err, -e,
-			       "cannot start a thread for '%s': %s", b->path,
-			       strerror(e));
+		return error_set(ret_err, -e,
+				 "cannot start a thread for '%s': %s", b->path,
+				 strerror(e));
 	b->running = true;
 	return 0;
 }
@@ -532,10 +518,10 @@ static void bundle_free(struct bundle *b)
 static int bundle_check_usable(struct bundle *b, char **ret_err)
 {
 	if (b->broken)
-		return set_err(ret_err, -EIO,
-			       "bundle '%s' is unusable after an earlier "
-			       "error",
-			       b->path);
+		return error_set(ret_err, -EIO,
+				 "bundle '%s' is unusable after an earlier "
+				 "error",
+				 b->path);
 	return bundle_worker_err(b, ret_err);
 }
 
@@ -551,15 +537,15 @@ static int bundle_check_arcpath(struct bundle *b, const char *arcpath,
 	bool clash;
 
 	if (!bundle_arcpath_valid(arcpath))
-		return set_err(ret_err, -EINVAL,
-			       "refusing unsafe path '%s' in bundle '%s'",
-			       arcpath, b->path);
+		return error_set(ret_err, -EINVAL,
+				 "refusing unsafe path '%s' in bundle '%s'",
+				 arcpath, b->path);
 	len = strlen(arcpath);
 	/* The manifest is JSON, and JSON text is UTF-8. */
 	if (!utf8_valid(arcpath, len))
-		return set_err(ret_err, -EINVAL,
-			       "refusing path '%s' in bundle '%s': not UTF-8",
-			       arcpath, b->path);
+		return error_set(ret_err, -EINVAL,
+				 "refusing path '%s' in bundle '%s': not UTF-8",
+				 arcpath, b->path);
 	key = xasprintf("%s/", arcpath);
 	clash = json_object_get(b->seen, arcpath) ||
 		json_object_get(b->seen, key);
@@ -573,9 +559,9 @@ static int bundle_check_arcpath(struct bundle *b, const char *arcpath,
 	}
 	free(key);
 	if (clash)
-		return set_err(ret_err, -EEXIST,
-			       "'%s' is already in bundle '%s'", arcpath,
-			       b->path);
+		return error_set(ret_err, -EEXIST,
+				 "'%s' is already in bundle '%s'", arcpath,
+				 b->path);
 	return 0;
 }
 
@@ -630,10 +616,10 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 	int r;
 
 	if (!bundle_base_valid(base))
-		return set_err(ret_err, -EINVAL, "invalid bundle name '%s'",
-			       base);
+		return error_set(ret_err, -EINVAL, "invalid bundle name '%s'",
+				 base);
 	if (sodium_init() < 0)
-		return set_err(ret_err, -EIO, "cannot initialise libsodium");
+		return error_set(ret_err, -EIO, "cannot initialise libsodium");
 
 	b = xcalloc(1, sizeof(*b));
 	b->fd = -1;
@@ -655,37 +641,37 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 
 	b->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (b->dir_fd < 0) {
-		r = set_err(ret_err, -errno, "cannot open directory '%s': %s",
-			    dir, strerror(errno));
+		r = error_set(ret_err, -errno, "cannot open directory '%s': %s",
+			      dir, strerror(errno));
 		goto out;
 	}
 	/* rename() would replace them silently. */
 	sidecar = bundle_sidecar_path(b->name);
 	if (fstatat(b->dir_fd, b->name, &st, AT_SYMLINK_NOFOLLOW) == 0 ||
 	    fstatat(b->dir_fd, sidecar, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		r = set_err(ret_err, -EEXIST, "bundle '%s' already exists",
-			    b->path);
+		r = error_set(ret_err, -EEXIST, "bundle '%s' already exists",
+			      b->path);
 		goto out;
 	}
 	b->fd = openat(b->dir_fd, b->partial,
 		       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		       0600);
 	if (b->fd < 0) {
-		r = set_err(ret_err, -errno, "cannot create '%s/%s': %s", dir,
-			    b->partial, strerror(errno));
+		r = error_set(ret_err, -errno, "cannot create '%s/%s': %s", dir,
+			      b->partial, strerror(errno));
 		goto out;
 	}
 	created = true;
 	/* The umask may only take bits away; make sure of exactly 0600. */
 	if (fchmod(b->fd, 0600) < 0) {
-		r = set_err(ret_err, -errno, "cannot chmod '%s/%s': %s", dir,
-			    b->partial, strerror(errno));
+		r = error_set(ret_err, -errno, "cannot chmod '%s/%s': %s", dir,
+			      b->partial, strerror(errno));
 		goto out;
 	}
 
 	b->a = archive_write_new();
 	if (!b->a) {
-		r = set_err(ret_err, -ENOMEM, "cannot allocate an archive");
+		r = error_set(ret_err, -ENOMEM, "cannot allocate an archive");
 		goto out;
 	}
 	if ((c == BUNDLE_ZSTD
@@ -732,34 +718,36 @@ static int bundle_scratch_open(struct bundle *b, int *ret_fd, char **ret_err)
 	int dfd = -1, fd = -1, r = 0;
 
 	if (!mkdtemp(tmpdir)) {
-		r = set_err(ret_err, -errno,
-			    "cannot create a temporary directory in '%s': %s",
-			    b->dir, strerror(errno));
+		r = error_set(ret_err, -errno,
+			      "cannot create a temporary directory in '%s': %s",
+			      b->dir, strerror(errno));
 		free(tmpdir);
 		return r;
 	}
 	dfd = open(tmpdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd < 0) {
-		r = set_err(ret_err, -errno, "cannot open '%s': %s", tmpdir,
-			    strerror(errno));
+		r = error_set(ret_err, -errno, "cannot open '%s': %s", tmpdir,
+			      strerror(errno));
 		goto out;
 	}
 	fd = openat(dfd, "redacted",
 		    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		r = set_err(ret_err, -errno, "cannot create '%s/redacted': %s",
-			    tmpdir, strerror(errno));
+		r = error_set(ret_err, -errno,
+			      "cannot create '%s/redacted': %s", tmpdir,
+			      strerror(errno));
 		goto out;
 	}
 	if (unlinkat(dfd, "redacted", 0) < 0)
-		r = set_err(ret_err, -errno, "cannot unlink '%s/redacted': %s",
-			    tmpdir, strerror(errno));
+		r = error_set(ret_err, -errno,
+			      "cannot unlink '%s/redacted': %s", tmpdir,
+			      strerror(errno));
 out:
 	if (dfd >= 0)
 		close(dfd);
 	if (rmdir(tmpdir) < 0 && r == 0)
-		r = set_err(ret_err, -errno, "cannot remove '%s': %s", tmpdir,
-			    strerror(errno));
+		r = error_set(ret_err, -errno, "cannot remove '%s': %s", tmpdir,
+			      strerror(errno));
 	free(tmpdir);
 	if (r < 0) {
 		if (fd >= 0)
@@ -779,25 +767,25 @@ static int bundle_take_copy(struct bundle *b, int fd, struct bundle_op *op,
 	ssize_t n;
 
 	if (fstat(fd, &st) < 0 || lseek(fd, 0, SEEK_SET) < 0)
-		return set_err(ret_err, -errno,
-			       "cannot rewind the redacted copy of '%s': %s",
-			       src_path, strerror(errno));
+		return error_set(ret_err, -errno,
+				 "cannot rewind the redacted copy of '%s': %s",
+				 src_path, strerror(errno));
 	crypto_hash_sha256_init(&h);
 	while ((n = read(fd, b->cio, BUNDLE_IO_SIZE)) != 0) {
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return set_err(ret_err, -errno,
-				       "cannot read the redacted copy of "
-				       "'%s': %s",
-				       src_path, strerror(errno));
+			return error_set(ret_err, -errno,
+					 "cannot read the redacted copy of "
+					 "'%s': %s",
+					 src_path, strerror(errno));
 		crypto_hash_sha256_update(&h, b->cio, (size_t)n);
 	}
 	crypto_hash_sha256_final(&h, op->digest);
 	if (lseek(fd, 0, SEEK_SET) < 0)
-		return set_err(ret_err, -errno,
-			       "cannot rewind the redacted copy of '%s': %s",
-			       src_path, strerror(errno));
+		return error_set(ret_err, -errno,
+				 "cannot rewind the redacted copy of '%s': %s",
+				 src_path, strerror(errno));
 	op->fd = fd;
 	op->size = (uint64_t)st.st_size;
 	op->hashed = true;
@@ -854,16 +842,16 @@ static int bundle_redact_copy(struct bundle *b, int src, uint64_t size,
 		goto out;
 	}
 	if (r < 0) {
-		r = set_err(ret_err, r, "cannot read '%s': %s", src_path,
-			    strerror(-r));
+		r = error_set(ret_err, r, "cannot read '%s': %s", src_path,
+			      strerror(-r));
 		goto out;
 	}
 	if (r == TEXTDECODE_DECODED) {
 		if (lseek(dfd, 0, SEEK_SET) < 0) {
-			r = set_err(ret_err, -errno,
-				    "cannot rewind the decoded copy of '%s': "
-				    "%s",
-				    src_path, strerror(errno));
+			r = error_set(ret_err, -errno,
+				      "cannot rewind the decoded copy of '%s': "
+				      "%s",
+				      src_path, strerror(errno));
 			goto out;
 		}
 		in = dfd;
@@ -881,8 +869,8 @@ static int bundle_redact_copy(struct bundle *b, int src, uint64_t size,
 				NULL, NULL, td.encoding, td.truncated);
 		}
 	} else if (lseek(src, 0, SEEK_SET) < 0) {
-		r = set_err(ret_err, -errno, "cannot rewind '%s': %s", src_path,
-			    strerror(errno));
+		r = error_set(ret_err, -errno, "cannot rewind '%s': %s",
+			      src_path, strerror(errno));
 		goto out;
 	}
 	if ((r = bundle_scratch_open(b, &fd, ret_err)) < 0)
@@ -891,8 +879,8 @@ static int bundle_redact_copy(struct bundle *b, int src, uint64_t size,
 	r = redact_fd(b->red, in, fd);
 	redactor_set_format(b->red, REDACT_TEXT);
 	if (r < 0) {
-		r = set_err(ret_err, r, "cannot redact '%s': %s", src_path,
-			    strerror(-r));
+		r = error_set(ret_err, r, "cannot redact '%s': %s", src_path,
+			      strerror(-r));
 		goto out;
 	}
 	if ((r = bundle_take_copy(b, fd, op, src_path, ret_err)) < 0)
@@ -921,19 +909,20 @@ int bundle_add_file(struct bundle *b, const char *arcpath, const char *src_path,
 	fd = open(src_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ELOOP)
-			return set_err(ret_err, -EINVAL,
-				       "refusing symbolic link '%s'", src_path);
-		return set_err(ret_err, -errno, "cannot open '%s': %s",
-			       src_path, strerror(errno));
+			return error_set(ret_err, -EINVAL,
+					 "refusing symbolic link '%s'",
+					 src_path);
+		return error_set(ret_err, -errno, "cannot open '%s': %s",
+				 src_path, strerror(errno));
 	}
 	if (fstat(fd, &st) < 0) {
-		r = set_err(ret_err, -errno, "cannot stat '%s': %s", src_path,
-			    strerror(errno));
+		r = error_set(ret_err, -errno, "cannot stat '%s': %s", src_path,
+			      strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		r = set_err(ret_err, -EINVAL,
-			    "refusing '%s': not a regular file", src_path);
+		r = error_set(ret_err, -EINVAL,
+			      "refusing '%s': not a regular file", src_path);
 		goto out;
 	}
 	op = bundle_op_new(BUNDLE_OP_FD, arcpath);
@@ -941,10 +930,10 @@ int bundle_add_file(struct bundle *b, const char *arcpath, const char *src_path,
 		char *why = NULL;
 
 		if (!b->red) {
-			r = set_err(ret_err, -EINVAL,
-				    "cannot redact '%s': bundle '%s' has no "
-				    "redactor",
-				    src_path, b->path);
+			r = error_set(ret_err, -EINVAL,
+				      "cannot redact '%s': bundle '%s' has no "
+				      "redactor",
+				      src_path, b->path);
 			goto out;
 		}
 		r = bundle_redact_copy(b, fd, (uint64_t)st.st_size, op,
@@ -1040,8 +1029,8 @@ static int bundle_write_sidecar(struct bundle *b, const char *tmpname,
 	fd = openat(b->dir_fd, tmpname,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		r = set_err(ret_err, -errno, "cannot create '%s/%s': %s",
-			    b->dir, tmpname, strerror(errno));
+		r = error_set(ret_err, -errno, "cannot create '%s/%s': %s",
+			      b->dir, tmpname, strerror(errno));
 		goto out;
 	}
 	if ((r = write_all(fd, line, strlen(line))) == 0 && fsync(fd) < 0)
@@ -1049,8 +1038,8 @@ static int bundle_write_sidecar(struct bundle *b, const char *tmpname,
 	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0) {
-		set_err(ret_err, r, "cannot write '%s/%s': %s", b->dir, tmpname,
-			strerror(-r));
+		error_set(ret_err, r, "cannot write '%s/%s': %s", b->dir,
+			  tmpname, strerror(-r));
 		unlinkat(b->dir_fd, tmpname, 0);
 	}
 out:
@@ -1083,8 +1072,8 @@ static int bundle_write_signature(struct bundle *b, const char *text,
 	sig = b->signer(b->signer_arg, m, len + 1);
 	free(m);
 	if (!sig)
-		return set_err(ret_err, -EINVAL,
-			       "cannot sign the manifest of '%s'", b->path);
+		return error_set(ret_err, -EINVAL,
+				 "cannot sign the manifest of '%s'", b->path);
 	r = bundle_write_mem(b, BUNDLE_SIGNATURE, sig, strlen(sig), ret_err);
 	free(sig);
 	return r;
@@ -1110,8 +1099,8 @@ int bundle_close(struct bundle *b, const struct bundle_manifest *manifest,
 	m = bundle_manifest(b, manifest);
 	text = json_dumps(m, JSON_INDENT(2));
 	if (!text) {
-		r = set_err(ret_err, -ENOMEM,
-			    "cannot format the manifest of '%s'", b->path);
+		r = error_set(ret_err, -ENOMEM,
+			      "cannot format the manifest of '%s'", b->path);
 		goto out;
 	}
 	if ((r = bundle_write_header(b, BUNDLE_MANIFEST, false,
@@ -1128,14 +1117,14 @@ int bundle_close(struct bundle *b, const struct bundle_manifest *manifest,
 	fd = b->fd;
 	b->fd = -1;
 	if (fsync(fd) < 0) {
-		r = set_err(ret_err, -errno, "cannot sync '%s/%s': %s", b->dir,
-			    b->partial, strerror(errno));
+		r = error_set(ret_err, -errno, "cannot sync '%s/%s': %s",
+			      b->dir, b->partial, strerror(errno));
 		close(fd);
 		goto out;
 	}
 	if (close(fd) < 0) {
-		r = set_err(ret_err, -errno, "cannot write '%s/%s': %s", b->dir,
-			    b->partial, strerror(errno));
+		r = error_set(ret_err, -errno, "cannot write '%s/%s': %s",
+			      b->dir, b->partial, strerror(errno));
 		goto out;
 	}
 
@@ -1147,22 +1136,22 @@ int bundle_close(struct bundle *b, const struct bundle_manifest *manifest,
 		goto out;
 	side_created = true;
 	if (renameat(b->dir_fd, b->partial, b->dir_fd, b->name) < 0) {
-		r = set_err(ret_err, -errno,
-			    "cannot rename '%s/%s' to '%s': %s", b->dir,
-			    b->partial, b->name, strerror(errno));
+		r = error_set(ret_err, -errno,
+			      "cannot rename '%s/%s' to '%s': %s", b->dir,
+			      b->partial, b->name, strerror(errno));
 		goto out;
 	}
 	renamed = true;
 	if (renameat(b->dir_fd, side_tmp, b->dir_fd, side) < 0) {
-		r = set_err(ret_err, -errno,
-			    "cannot rename '%s/%s' to '%s': %s", b->dir,
-			    side_tmp, side, strerror(errno));
+		r = error_set(ret_err, -errno,
+			      "cannot rename '%s/%s' to '%s': %s", b->dir,
+			      side_tmp, side, strerror(errno));
 		goto out;
 	}
 	side_created = false;
 	if (fsync(b->dir_fd) < 0) {
-		r = set_err(ret_err, -errno, "cannot sync directory '%s': %s",
-			    b->dir, strerror(errno));
+		r = error_set(ret_err, -errno, "cannot sync directory '%s': %s",
+			      b->dir, strerror(errno));
 		unlinkat(b->dir_fd, side, 0);
 		goto out;
 	}

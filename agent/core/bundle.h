@@ -32,7 +32,8 @@ const char *bundle_suffix(enum bundle_compress c);
 /*
  * Start a bundle dir/base.<suffix> (base has no suffix). The redactor is
  * borrowed and must outlive the bundle. On error returns a negative errno and
- * a message in *ret_err (caller frees).
+ * a message in *ret_err (caller frees; NULL on entry, as every ret_err here:
+ * the first error wins, see error_set()).
  */
 int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 		struct redactor *red, struct bundle **ret, char **ret_err);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/bundle_format.h"
+#include "core/error.h"
 #include "rdiag/util.h"
 
 #define COLLECTOR_NAME_MAX 64
@@ -27,20 +28,6 @@ static bool schema_key(const char *key)
 		if (strcmp(key, manifest_keys[k]) == 0)
 			return true;
 	return false;
-}
-
-static int format_err(char **ret_err, const char *fmt, ...) RDIAG_PRINTF(2, 3);
-
-static int format_err(char **ret_err, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ret_err && !*ret_err) {
-		va_start(ap, fmt);
-		*ret_err = xvasprintf(fmt, ap);
-		va_end(ap);
-	}
-	return -EBADMSG;
 }
 
 char *bundle_collector_path(const char *collector, const char *rel)
@@ -198,13 +185,13 @@ int bundle_manifest_check_format(json_t *j, char **ret_err)
 	const char *fmt = json_string_value(json_object_get(j, "format"));
 
 	if (!json_is_object(j))
-		return format_err(ret_err, "%s is not a JSON object",
-				  BUNDLE_MANIFEST);
+		return error_set(ret_err, -EBADMSG, "%s is not a JSON object",
+				 BUNDLE_MANIFEST);
 	if (!fmt || strcmp(fmt, BUNDLE_FORMAT) != 0)
-		return format_err(ret_err,
-				  "unknown bundle format '%s' (this rdiag "
-				  "reads %s)",
-				  fmt ? fmt : "(none)", BUNDLE_FORMAT);
+		return error_set(ret_err, -EBADMSG,
+				 "unknown bundle format '%s' (this rdiag "
+				 "reads %s)",
+				 fmt ? fmt : "(none)", BUNDLE_FORMAT);
 	return 0;
 }
 
@@ -214,8 +201,8 @@ static int files_read(json_t *files, char **ret_err)
 	json_t *f;
 
 	if (!json_is_array(files))
-		return format_err(ret_err, "%s has no files list",
-				  BUNDLE_MANIFEST);
+		return error_set(ret_err, -EBADMSG, "%s has no files list",
+				 BUNDLE_MANIFEST);
 	json_array_foreach(files, i, f)
 	{
 		json_t *size = json_object_get(f, "size");
@@ -224,10 +211,10 @@ static int files_read(json_t *files, char **ret_err)
 		    !json_is_integer(size) || json_integer_value(size) < 0 ||
 		    !bundle_sha256_hex_valid(
 			    json_string_value(json_object_get(f, "sha256"))))
-			return format_err(ret_err,
-					  "%s: files[%zu] needs path, size "
-					  "and sha256",
-					  BUNDLE_MANIFEST, i);
+			return error_set(ret_err, -EBADMSG,
+					 "%s: files[%zu] needs path, size "
+					 "and sha256",
+					 BUNDLE_MANIFEST, i);
 	}
 	return 0;
 }
@@ -251,8 +238,8 @@ static int collectors_read(json_t *cols, struct bundle_manifest *m,
 	json_t *c;
 
 	if (!json_is_array(cols))
-		return format_err(ret_err, "%s has no collectors list",
-				  BUNDLE_MANIFEST);
+		return error_set(ret_err, -EBADMSG, "%s has no collectors list",
+				 BUNDLE_MANIFEST);
 	out = xcalloc(json_array_size(cols) + 1, sizeof(*out));
 	m->collectors = out;
 	json_array_foreach(cols, i, c)
@@ -265,16 +252,16 @@ static int collectors_read(json_t *cols, struct bundle_manifest *m,
 		    collector_status_from_name(
 			    json_string_value(json_object_get(c, "status")),
 			    &rc->status) < 0)
-			return format_err(ret_err,
-					  "%s: collectors[%zu] needs a name "
-					  "([a-z0-9_]) and a known status",
-					  BUNDLE_MANIFEST, i);
+			return error_set(ret_err, -EBADMSG,
+					 "%s: collectors[%zu] needs a name "
+					 "([a-z0-9_]) and a known status",
+					 BUNDLE_MANIFEST, i);
 		for (size_t k = 0; k < i; k++)
 			if (strcmp(out[k].name, name) == 0)
-				return format_err(ret_err,
-						  "%s lists collector '%s' "
-						  "twice",
-						  BUNDLE_MANIFEST, name);
+				return error_set(ret_err, -EBADMSG,
+						 "%s lists collector '%s' "
+						 "twice",
+						 BUNDLE_MANIFEST, name);
 		rc->name = name;
 		rc->reason = json_string_value(json_object_get(c, "reason"));
 		rc->duration_ms =

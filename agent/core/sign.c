@@ -14,27 +14,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/error.h"
 #include "core/sign.h"
 #include "rdiag/util.h"
 
 #define SIGN_KEY_FILE_MAX 512
 #define SIGN_SIG_PREFIX   "rdiag-sig/1 ed25519 "
 #define SIGN_SIG_MAX      512
-
-static int sign_err(char **ret_err, int r, const char *fmt, ...)
-	RDIAG_PRINTF(3, 4);
-
-static int sign_err(char **ret_err, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ret_err) {
-		va_start(ap, fmt);
-		*ret_err = xvasprintf(fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
 
 static void sign_init(void)
 {
@@ -127,19 +113,19 @@ int sign_key_save(const struct sign_key *k, const char *path, char **ret_err)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  mode);
 	if (fd < 0) {
-		r = sign_err(ret_err, -errno, "cannot create '%s': %s", path,
-			     strerror(errno));
+		r = error_set(ret_err, -errno, "cannot create '%s': %s", path,
+			      strerror(errno));
 		goto out;
 	}
 	if (fchmod(fd, mode) < 0 || (r = write_all(fd, text, (size_t)n)) < 0 ||
 	    fsync(fd) < 0) {
 		r = r < 0 ? r : -errno;
-		sign_err(ret_err, r, "cannot write '%s': %s", path,
-			 strerror(-r));
+		error_set(ret_err, r, "cannot write '%s': %s", path,
+			  strerror(-r));
 	}
 	if (close(fd) < 0 && r == 0)
-		r = sign_err(ret_err, -errno, "cannot write '%s': %s", path,
-			     strerror(errno));
+		r = error_set(ret_err, -errno, "cannot write '%s': %s", path,
+			      strerror(errno));
 	if (r < 0)
 		unlink(path);
 out:
@@ -162,18 +148,18 @@ int sign_key_load(const char *path, enum sign_key_kind want,
 	memset(&k, 0, sizeof(k));
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return sign_err(ret_err, -errno, "cannot open key '%s': %s",
-				path, strerror(errno));
+		return error_set(ret_err, -errno, "cannot open key '%s': %s",
+				 path, strerror(errno));
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = sign_err(ret_err, -EINVAL, "key '%s' is not a regular file",
-			     path);
+		r = error_set(ret_err, -EINVAL,
+			      "key '%s' is not a regular file", path);
 		goto out;
 	}
 	if (kind_is_secret(want) && (st.st_mode & 0077)) {
-		r = sign_err(ret_err, -EPERM,
-			     "secret key '%s' is readable by others (mode "
-			     "%03o); chmod 600 it",
-			     path, (unsigned)(st.st_mode & 0777));
+		r = error_set(ret_err, -EPERM,
+			      "secret key '%s' is readable by others (mode "
+			      "%03o); chmod 600 it",
+			      path, (unsigned)(st.st_mode & 0777));
 		goto out;
 	}
 	while (got < SIGN_KEY_FILE_MAX &&
@@ -181,8 +167,8 @@ int sign_key_load(const char *path, enum sign_key_kind want,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = sign_err(ret_err, -errno, "cannot read '%s': %s",
-				     path, strerror(errno));
+			r = error_set(ret_err, -errno, "cannot read '%s': %s",
+				      path, strerror(errno));
 			goto out;
 		}
 		got += (size_t)n;
@@ -199,8 +185,9 @@ int sign_key_load(const char *path, enum sign_key_kind want,
 			if (strncmp(text, head, strlen(head)) == 0)
 				what = kind_names[i];
 		}
-		r = sign_err(ret_err, -EINVAL, "key '%s' is %s, need an %s key",
-			     path, what, sign_key_kind_name(want));
+		r = error_set(ret_err, -EINVAL,
+			      "key '%s' is %s, need an %s key", path, what,
+			      sign_key_kind_name(want));
 		goto out;
 	}
 	hex = text + strlen(head);
@@ -211,7 +198,7 @@ int sign_key_load(const char *path, enum sign_key_kind want,
 	if (sodium_hex2bin(k.key, sizeof(k.key), hex, (size_t)(hex_end - hex),
 			   NULL, &bin_len, NULL) != 0 ||
 	    bin_len != k.len) {
-		r = sign_err(ret_err, -EINVAL, "key '%s' is damaged", path);
+		r = error_set(ret_err, -EINVAL, "key '%s' is damaged", path);
 		goto out;
 	}
 	if (want == SIGN_KEY_ENCRYPT_SECRET)
@@ -252,25 +239,25 @@ int sign_verify_manifest(const char *sig, size_t sig_len, const void *m,
 	sign_init();
 	if (sig_len > SIGN_SIG_MAX || sig_len < plen ||
 	    memcmp(sig, SIGN_SIG_PREFIX, plen) != 0)
-		return sign_err(ret_err, -EBADMSG,
-				"manifest.sig is not an rdiag-sig/1 ed25519 "
-				"signature");
+		return error_set(ret_err, -EBADMSG,
+				 "manifest.sig is not an rdiag-sig/1 ed25519 "
+				 "signature");
 	p = sig + plen;
 	sp = memchr(p, ' ', (size_t)(end - p));
 	if (!sp ||
 	    sodium_hex2bin(pub, sizeof(pub), p, (size_t)(sp - p), NULL, &got,
 			   NULL) != 0 ||
 	    got != sizeof(pub))
-		return sign_err(ret_err, -EBADMSG,
-				"manifest.sig has a damaged public key");
+		return error_set(ret_err, -EBADMSG,
+				 "manifest.sig has a damaged public key");
 	p = sp + 1;
 	if (end > p && end[-1] == '\n')
 		end--;
 	if (sodium_hex2bin(s, sizeof(s), p, (size_t)(end - p), NULL, &got,
 			   NULL) != 0 ||
 	    got != sizeof(s))
-		return sign_err(ret_err, -EBADMSG,
-				"manifest.sig has a damaged signature");
+		return error_set(ret_err, -EBADMSG,
+				 "manifest.sig has a damaged signature");
 	sign_fingerprint(pub, sizeof(pub), fpr);
 	if (trusted) {
 		char tfpr[SIGN_FPR_LEN + 1];
@@ -278,16 +265,16 @@ int sign_verify_manifest(const char *sig, size_t sig_len, const void *m,
 		sign_fingerprint(trusted->key, trusted->len, tfpr);
 		if (trusted->len != sizeof(pub) ||
 		    sodium_memcmp(trusted->key, pub, sizeof(pub)) != 0)
-			return sign_err(ret_err, -EPERM,
-					"signed by key %s, not by the trusted "
-					"key %s",
-					fpr, tfpr);
+			return error_set(ret_err, -EPERM,
+					 "signed by key %s, not by the trusted "
+					 "key %s",
+					 fpr, tfpr);
 	}
 	if (crypto_sign_verify_detached(s, m, m_len, pub) != 0)
-		return sign_err(ret_err, -EBADMSG,
-				"the signature of key %s does not match "
-				"manifest.json (changed after signing)",
-				fpr);
+		return error_set(ret_err, -EBADMSG,
+				 "the signature of key %s does not match "
+				 "manifest.json (changed after signing)",
+				 fpr);
 	memcpy(ret_fpr, fpr, sizeof(fpr));
 	return 0;
 }
@@ -330,19 +317,19 @@ int sign_encrypt_fd(const struct sign_key *recipient, int in_fd, int out_fd,
 
 	sign_init();
 	if (recipient->kind != SIGN_KEY_ENCRYPT_PUBLIC)
-		return sign_err(ret_err, -EINVAL,
-				"encryption needs an x25519-public key");
+		return error_set(ret_err, -EINVAL,
+				 "encryption needs an x25519-public key");
 	crypto_secretstream_xchacha20poly1305_keygen(key);
 	if (crypto_box_seal(sealed, key, sizeof(key), recipient->key) != 0) {
-		r = sign_err(ret_err, -EINVAL, "cannot seal the bundle key");
+		r = error_set(ret_err, -EINVAL, "cannot seal the bundle key");
 		goto out;
 	}
 	crypto_secretstream_xchacha20poly1305_init_push(&st, hdr, key);
 	if ((r = write_all(out_fd, SIGN_ENC_MAGIC, SIGN_ENC_MAGIC_LEN)) < 0 ||
 	    (r = write_all(out_fd, sealed, sizeof(sealed))) < 0 ||
 	    (r = write_all(out_fd, hdr, sizeof(hdr))) < 0) {
-		sign_err(ret_err, r, "cannot write the encrypted bundle: %s",
-			 strerror(-r));
+		error_set(ret_err, r, "cannot write the encrypted bundle: %s",
+			  strerror(-r));
 		goto out;
 	}
 	in = xmalloc(SIGN_ENC_CHUNK);
@@ -358,9 +345,9 @@ int sign_encrypt_fd(const struct sign_key *recipient, int in_fd, int out_fd,
 
 		n = read_full(in_fd, in, SIGN_ENC_CHUNK);
 		if (n < 0) {
-			r = sign_err(ret_err, (int)n,
-				     "cannot read the bundle to encrypt: %s",
-				     strerror((int)-n));
+			r = error_set(ret_err, (int)n,
+				      "cannot read the bundle to encrypt: %s",
+				      strerror((int)-n));
 			goto out;
 		}
 		tag = n < SIGN_ENC_CHUNK
@@ -370,9 +357,9 @@ int sign_encrypt_fd(const struct sign_key *recipient, int in_fd, int out_fd,
 			&st, out, &clen, in, (unsigned long long)n, NULL, 0,
 			tag);
 		if ((r = write_all(out_fd, out, (size_t)clen)) < 0) {
-			sign_err(ret_err, r,
-				 "cannot write the encrypted bundle: %s",
-				 strerror(-r));
+			error_set(ret_err, r,
+				  "cannot write the encrypted bundle: %s",
+				  strerror(-r));
 			goto out;
 		}
 		if (tag)
@@ -406,25 +393,25 @@ int sign_decrypt_fd(const struct sign_key *secret, int in_fd, int out_fd,
 
 	sign_init();
 	if (secret->kind != SIGN_KEY_ENCRYPT_SECRET)
-		return sign_err(ret_err, -EINVAL,
-				"decryption needs an x25519-secret key");
+		return error_set(ret_err, -EINVAL,
+				 "decryption needs an x25519-secret key");
 	if (read_full(in_fd, magic, sizeof(magic)) != sizeof(magic) ||
 	    !sign_is_encrypted(magic, sizeof(magic)))
-		return sign_err(ret_err, -EBADMSG,
-				"not an encrypted rdiag bundle");
+		return error_set(ret_err, -EBADMSG,
+				 "not an encrypted rdiag bundle");
 	if (read_full(in_fd, sealed, sizeof(sealed)) != sizeof(sealed) ||
 	    read_full(in_fd, hdr, sizeof(hdr)) != sizeof(hdr))
-		return sign_err(ret_err, -EBADMSG,
-				"encrypted bundle is truncated (header)");
+		return error_set(ret_err, -EBADMSG,
+				 "encrypted bundle is truncated (header)");
 	if (crypto_box_seal_open(key, sealed, sizeof(sealed), secret->pub,
 				 secret->key) != 0)
-		return sign_err(ret_err, -EACCES,
-				"bundle is not encrypted for this key (or its "
-				"header was changed)");
+		return error_set(ret_err, -EACCES,
+				 "bundle is not encrypted for this key (or its "
+				 "header was changed)");
 	if (crypto_secretstream_xchacha20poly1305_init_pull(&st, hdr, key) !=
 	    0) {
-		r = sign_err(ret_err, -EBADMSG,
-			     "encrypted bundle has a damaged header");
+		r = error_set(ret_err, -EBADMSG,
+			      "encrypted bundle has a damaged header");
 		goto out;
 	}
 	in = xmalloc(cchunk);
@@ -435,56 +422,56 @@ int sign_decrypt_fd(const struct sign_key *secret, int in_fd, int out_fd,
 
 		n = read_full(in_fd, in, cchunk);
 		if (n < 0) {
-			r = sign_err(ret_err, (int)n,
-				     "cannot read the encrypted bundle: %s",
-				     strerror((int)-n));
+			r = error_set(ret_err, (int)n,
+				      "cannot read the encrypted bundle: %s",
+				      strerror((int)-n));
 			goto out;
 		}
 		if (n < crypto_secretstream_xchacha20poly1305_ABYTES) {
-			r = sign_err(ret_err, -EBADMSG,
-				     "encrypted bundle is truncated after "
-				     "%llu bytes of plain text",
-				     (unsigned long long)total);
+			r = error_set(ret_err, -EBADMSG,
+				      "encrypted bundle is truncated after "
+				      "%llu bytes of plain text",
+				      (unsigned long long)total);
 			goto out;
 		}
 		if (crypto_secretstream_xchacha20poly1305_pull(
 			    &st, out, &mlen, &tag, in, (unsigned long long)n,
 			    NULL, 0) != 0) {
-			r = sign_err(ret_err, -EBADMSG,
-				     "encrypted bundle was changed or cut "
-				     "(chunk after %llu bytes does not "
-				     "authenticate)",
-				     (unsigned long long)total);
+			r = error_set(ret_err, -EBADMSG,
+				      "encrypted bundle was changed or cut "
+				      "(chunk after %llu bytes does not "
+				      "authenticate)",
+				      (unsigned long long)total);
 			goto out;
 		}
 		total += mlen;
 		if (total > max_out) {
-			r = sign_err(ret_err, -EFBIG,
-				     "decrypted bundle is larger than %llu "
-				     "bytes",
-				     (unsigned long long)max_out);
+			r = error_set(ret_err, -EFBIG,
+				      "decrypted bundle is larger than %llu "
+				      "bytes",
+				      (unsigned long long)max_out);
 			goto out;
 		}
 		if ((r = write_all(out_fd, out, (size_t)mlen)) < 0) {
-			sign_err(ret_err, r,
-				 "cannot write the decrypted bundle: %s",
-				 strerror(-r));
+			error_set(ret_err, r,
+				  "cannot write the decrypted bundle: %s",
+				  strerror(-r));
 			goto out;
 		}
 		if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)
 			break;
 		if ((size_t)n < cchunk) {
-			r = sign_err(ret_err, -EBADMSG,
-				     "encrypted bundle is truncated after "
-				     "%llu bytes of plain text",
-				     (unsigned long long)total);
+			r = error_set(ret_err, -EBADMSG,
+				      "encrypted bundle is truncated after "
+				      "%llu bytes of plain text",
+				      (unsigned long long)total);
 			goto out;
 		}
 	}
 	/* Nothing may follow the final chunk. */
 	if (read_full(in_fd, magic, 1) != 0) {
-		r = sign_err(ret_err, -EBADMSG,
-			     "encrypted bundle has data after its end");
+		r = error_set(ret_err, -EBADMSG,
+			      "encrypted bundle has data after its end");
 		goto out;
 	}
 	r = 0;

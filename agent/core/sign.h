@@ -8,7 +8,8 @@
  * chunks. docs/review.md documents both file formats and the key files.
  *
  * Functions return 0 or a negative errno; on failure *ret_err (when not
- * NULL) gets a message for the user that the caller frees.
+ * NULL) gets a message for the user that the caller frees, unless it
+ * already held one (the first error wins; see error_set()).
  */
 #ifndef RDIAG_SIGN_H
 #define RDIAG_SIGN_H

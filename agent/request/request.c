@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/error.h"
 #include "core/sanitize.h"
 #include "platform/fsutil.h"
 #include "registry.h"
@@ -53,22 +54,6 @@ const char *request_fault_name(enum request_fault f)
 	return (size_t)f < ARRAY_SIZE(fault_names) ? fault_names[f] : "?";
 }
 
-static int req_err(char **ret_err, int r, const char *fmt, ...)
-	RDIAG_PRINTF(3, 4);
-
-static int req_err(char **ret_err, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ret_err) {
-		free(*ret_err);
-		va_start(ap, fmt);
-		*ret_err = xvasprintf(fmt, ap);
-		va_end(ap);
-	}
-	return r;
-}
-
 static int fault(enum request_fault *ret_fault, enum request_fault f,
 		 char **ret_err, const char *fmt, ...) RDIAG_PRINTF(4, 5);
 
@@ -84,9 +69,8 @@ static int fault(enum request_fault *ret_fault, enum request_fault f,
 		va_start(ap, fmt);
 		msg = xvasprintf(fmt, ap);
 		va_end(ap);
-		free(*ret_err);
-		*ret_err =
-			xasprintf("%s request: %s", request_fault_name(f), msg);
+		error_set(ret_err, 0, "%s request: %s", request_fault_name(f),
+			  msg);
 		free(msg);
 	}
 	return -EBADMSG;
@@ -125,9 +109,9 @@ int request_keyring_load(struct request_keyring *kr, const char *dir,
 
 	memset(kr, 0, sizeof(*kr));
 	if (!(d = opendir(dir)))
-		return req_err(ret_err, -errno,
-			       "cannot read trusted keys '%s': %s", dir,
-			       strerror(errno));
+		return error_set(ret_err, -errno,
+				 "cannot read trusted keys '%s': %s", dir,
+				 strerror(errno));
 	while ((de = readdir(d))) {
 		char *path, *err = NULL;
 
@@ -197,36 +181,36 @@ int request_check(const struct request *rq, char **ret_err)
 	int r;
 
 	if (!rq->ticket || !fs_name_ok(rq->ticket, REQUEST_TICKET_MAX))
-		return req_err(ret_err, -EBADMSG,
-			       "the ticket may use only letters, digits, "
-			       "'.', '-' and '_' (at most %d)",
-			       REQUEST_TICKET_MAX);
+		return error_set(ret_err, -EBADMSG,
+				 "the ticket may use only letters, digits, "
+				 "'.', '-' and '_' (at most %d)",
+				 REQUEST_TICKET_MAX);
 	if (rq->ncollectors == 0 || rq->ncollectors > REQUEST_COLLECTORS_MAX)
-		return req_err(ret_err, -EBADMSG,
-			       "a request names 1 to %d collectors",
-			       REQUEST_COLLECTORS_MAX);
+		return error_set(ret_err, -EBADMSG,
+				 "a request names 1 to %d collectors",
+				 REQUEST_COLLECTORS_MAX);
 	for (size_t i = 0; i < rq->ncollectors; i++) {
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(rq->collectors[i], rq->collectors[j]) == 0)
-				return req_err(ret_err, -EBADMSG,
-					       "collector '%s' named twice",
-					       rq->collectors[i]);
+				return error_set(ret_err, -EBADMSG,
+						 "collector '%s' named twice",
+						 rq->collectors[i]);
 		if (!registry_find(registry_collectors, rq->collectors[i])) {
 			char *shown = sanitize_text(rq->collectors[i], false);
 
-			r = req_err(ret_err, -ENOTSUP,
-				    "this rdiag has no collector '%s' (see "
-				    "'rdiag list')",
-				    shown);
+			r = error_set(ret_err, -ENOTSUP,
+				      "this rdiag has no collector '%s' (see "
+				      "'rdiag list')",
+				      shown);
 			free(shown);
 			return r;
 		}
 	}
 	if (!rq->upload || strlen(rq->upload) > REQUEST_URL_MAX)
-		return req_err(ret_err, -EBADMSG,
-			       "the upload target is missing or longer than "
-			       "%d bytes",
-			       REQUEST_URL_MAX);
+		return error_set(ret_err, -EBADMSG,
+				 "the upload target is missing or longer than "
+				 "%d bytes",
+				 REQUEST_URL_MAX);
 	if (ticket_url_is(rq->upload)) {
 		struct ticket_url tu;
 
@@ -241,19 +225,19 @@ int request_check(const struct request *rq, char **ret_err)
 			upload_url_release(&uu);
 	}
 	if (r < 0) {
-		r = req_err(ret_err, -EBADMSG, "bad upload target: %s", err);
+		r = error_set(ret_err, -EBADMSG, "bad upload target: %s", err);
 		free(err);
 		return r;
 	}
 	if (rq->note && strlen(rq->note) > REQUEST_NOTE_MAX)
-		return req_err(ret_err, -EBADMSG,
-			       "the note is longer than %d bytes",
-			       REQUEST_NOTE_MAX);
+		return error_set(ret_err, -EBADMSG,
+				 "the note is longer than %d bytes",
+				 REQUEST_NOTE_MAX);
 	if (rq->expires <= rq->issued ||
 	    rq->expires - rq->issued > REQUEST_LIFETIME_MAX)
-		return req_err(ret_err, -EBADMSG,
-			       "the validity must be 1 s to %d days",
-			       REQUEST_LIFETIME_MAX / 86400);
+		return error_set(ret_err, -EBADMSG,
+				 "the validity must be 1 s to %d days",
+				 REQUEST_LIFETIME_MAX / 86400);
 	return 0;
 }
 
@@ -298,9 +282,9 @@ int request_sign(struct request *rq, const struct sign_key *secret,
 	int r;
 
 	if (secret->kind != SIGN_KEY_SIGN_SECRET)
-		return req_err(ret_err, -EINVAL,
-			       "requests are signed with an ed25519-secret "
-			       "key");
+		return error_set(ret_err, -EINVAL,
+				 "requests are signed with an ed25519-secret "
+				 "key");
 	if (sodium_init() < 0)
 		abort();
 	randombytes_buf(rnd, sizeof(rnd));
@@ -325,10 +309,10 @@ int request_sign(struct request *rq, const struct sign_key *secret,
 	free(signed_part);
 	if (strlen(token) > REQUEST_TOKEN_MAX) {
 		free(token);
-		return req_err(ret_err, -EMSGSIZE,
-			       "the token would be longer than %d bytes "
-			       "(shorten the note)",
-			       REQUEST_TOKEN_MAX);
+		return error_set(ret_err, -EMSGSIZE,
+				 "the token would be longer than %d bytes "
+				 "(shorten the note)",
+				 REQUEST_TOKEN_MAX);
 	}
 	*ret_token = token;
 	return 0;
@@ -358,49 +342,50 @@ static int fields_from_json(json_t *j, struct request *rq, char **ret_err)
 		for (i = 0; i < ARRAY_SIZE(known); i++)
 			ok = ok || strcmp(key, known[i]) == 0;
 		if (!ok)
-			return req_err(ret_err, -EBADMSG,
-				       "unknown field in the request");
+			return error_set(ret_err, -EBADMSG,
+					 "unknown field in the request");
 	}
 	if (json_integer_value(json_object_get(j, "v")) != 1 ||
 	    !json_is_integer(json_object_get(j, "v")))
-		return req_err(ret_err, -EBADMSG,
-			       "not a version 1 request (a newer rdiag may "
-			       "read it)");
+		return error_set(ret_err, -EBADMSG,
+				 "not a version 1 request (a newer rdiag may "
+				 "read it)");
 	if (!(s = str_field(j, "id")) || !id_ok(s))
-		return req_err(ret_err, -EBADMSG, "bad or missing id");
+		return error_set(ret_err, -EBADMSG, "bad or missing id");
 	memcpy(rq->id, s, REQUEST_ID_LEN + 1);
 	/* A fingerprint is hex: anything else could repaint a terminal
 	 * in `request show` before the signature was checked. */
 	if (!(s = str_field(j, "kid")) || strlen(s) != SIGN_FPR_LEN ||
 	    strspn(s, "0123456789abcdef") != SIGN_FPR_LEN)
-		return req_err(ret_err, -EBADMSG, "bad or missing kid");
+		return error_set(ret_err, -EBADMSG, "bad or missing kid");
 	memcpy(rq->key_fpr, s, SIGN_FPR_LEN + 1);
 	if (!(s = str_field(j, "ticket")))
-		return req_err(ret_err, -EBADMSG, "missing ticket");
+		return error_set(ret_err, -EBADMSG, "missing ticket");
 	rq->ticket = xstrdup(s);
 	if (!(s = str_field(j, "upload")))
-		return req_err(ret_err, -EBADMSG, "missing upload target");
+		return error_set(ret_err, -EBADMSG, "missing upload target");
 	rq->upload = xstrdup(s);
 	if ((v = json_object_get(j, "note"))) {
 		if (!(s = json_string_value(v)))
-			return req_err(ret_err, -EBADMSG, "bad note");
+			return error_set(ret_err, -EBADMSG, "bad note");
 		rq->note = xstrdup(s);
 	}
 	cols = json_object_get(j, "collectors");
 	if (!json_is_array(cols) ||
 	    json_array_size(cols) > REQUEST_COLLECTORS_MAX)
-		return req_err(ret_err, -EBADMSG, "bad collectors list");
+		return error_set(ret_err, -EBADMSG, "bad collectors list");
 	rq->collectors =
 		xcalloc(json_array_size(cols) + 1, sizeof(*rq->collectors));
 	json_array_foreach(cols, i, v)
 	{
 		if (!(s = json_string_value(v)) || !*s || strlen(s) > 64)
-			return req_err(ret_err, -EBADMSG, "bad collector name");
+			return error_set(ret_err, -EBADMSG,
+					 "bad collector name");
 		rq->collectors[rq->ncollectors++] = xstrdup(s);
 	}
 	if (!json_is_integer(json_object_get(j, "iat")) ||
 	    !json_is_integer(json_object_get(j, "exp")))
-		return req_err(ret_err, -EBADMSG, "bad or missing iat/exp");
+		return error_set(ret_err, -EBADMSG, "bad or missing iat/exp");
 	rq->issued = json_integer_value(json_object_get(j, "iat"));
 	rq->expires = json_integer_value(json_object_get(j, "exp"));
 	return 0;
@@ -566,14 +551,15 @@ int request_read_arg(const char *arg, char **ret_token, size_t *ret_len,
 	}
 	fd = open(arg, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return req_err(ret_err, -errno,
-			       "'%s' is neither a request token nor a file "
-			       "we can read: %s",
-			       arg, strerror(errno));
+		return error_set(ret_err, -errno,
+				 "'%s' is neither a request token nor a file "
+				 "we can read: %s",
+				 arg, strerror(errno));
 	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
 		close(fd);
-		return req_err(ret_err, -EINVAL,
-			       "request file '%s' is not a regular file", arg);
+		return error_set(ret_err, -EINVAL,
+				 "request file '%s' is not a regular file",
+				 arg);
 	}
 	buf = xmalloc(REQUEST_TOKEN_MAX + 2);
 	/* Read one byte past the cap to tell "exactly at" from "over". */
@@ -582,8 +568,8 @@ int request_read_arg(const char *arg, char **ret_token, size_t *ret_len,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = req_err(ret_err, -errno, "cannot read '%s': %s",
-				    arg, strerror(errno));
+			r = error_set(ret_err, -errno, "cannot read '%s': %s",
+				      arg, strerror(errno));
 			break;
 		}
 		got += (size_t)n;
@@ -638,12 +624,12 @@ int request_store_claim(const char *state_dir, const struct request *rq,
 	int fd = -1, r;
 
 	if (!id_ok(rq->id)) {
-		r = req_err(ret_err, -EINVAL, "bad request id");
+		r = error_set(ret_err, -EINVAL, "bad request id");
 		goto out;
 	}
 	if ((r = fs_mkdirs(dir)) < 0) {
-		req_err(ret_err, r, "cannot create the replay store '%s': %s",
-			dir, strerror(-r));
+		error_set(ret_err, r, "cannot create the replay store '%s': %s",
+			  dir, strerror(-r));
 		goto out;
 	}
 	path = xasprintf("%s/%s", dir, rq->id);
@@ -652,14 +638,15 @@ int request_store_claim(const char *state_dir, const struct request *rq,
 	if (fd < 0) {
 		r = -errno;
 		if (r == -EEXIST)
-			req_err(ret_err, r,
+			error_set(
+				ret_err, r,
 				"replayed request: %s (ticket %s) was already "
 				"run on this machine",
 				rq->id, rq->ticket);
 		else
-			req_err(ret_err, r,
-				"cannot write the replay store '%s': %s", path,
-				strerror(-r));
+			error_set(ret_err, r,
+				  "cannot write the replay store '%s': %s",
+				  path, strerror(-r));
 		goto out;
 	}
 	utc_iso8601(time(NULL), when, sizeof(when));
@@ -669,8 +656,8 @@ int request_store_claim(const char *state_dir, const struct request *rq,
 	if ((r = write_all(fd, line, strlen(line))) < 0 || fsync(fd) < 0 ||
 	    (r = sync_dir(dir)) < 0) {
 		r = r < 0 ? r : -errno;
-		req_err(ret_err, r, "cannot write the replay store '%s': %s",
-			path, strerror(-r));
+		error_set(ret_err, r, "cannot write the replay store '%s': %s",
+			  path, strerror(-r));
 		/* Keep the claim anyway: refusing later beats running twice.
 		 */
 		goto out;

@@ -10,7 +10,8 @@
  * documents the JSON fields, the caps and every refusal.
  *
  * Functions return 0 or a negative errno; on failure *ret_err (when not
- * NULL) gets a one-line message for the user that the caller frees.
+ * NULL) gets a one-line message for the user that the caller frees, unless
+ * it already held one (the first error wins; see error_set()).
  */
 #ifndef RDIAG_REQUEST_H
 #define RDIAG_REQUEST_H

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "core/bundle_format.h"
+#include "core/error.h"
 #include "core/sanitize.h"
 #include "rdiag/buf.h"
 #include "rdiag/utf8.h"
@@ -46,21 +47,6 @@ bool review_err_is_input(int r)
 {
 	return r == -EBADMSG || r == -EPERM || r == -EACCES || r == -EFBIG ||
 	       r == -E2BIG || r == -EINVAL || r == -ENOENT || r == -ELOOP;
-}
-
-static int review_err(char **ret_err, int r, const char *fmt, ...)
-	RDIAG_PRINTF(3, 4);
-
-static int review_err(char **ret_err, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (ret_err && !*ret_err) {
-		va_start(ap, fmt);
-		*ret_err = xvasprintf(fmt, ap);
-		va_end(ap);
-	}
-	return r;
 }
 
 /* Printable UTF-8 without controls: what an entry name may be. */
@@ -161,10 +147,10 @@ static int reader_archive_err(struct reader *rd, const char *what,
 	const char *msg = archive_error_string(rd->a);
 
 	if (archive_errno(rd->a) == EFBIG)
-		return review_err(ret_err, -EFBIG, "%s", msg);
-	return review_err(ret_err, -EBADMSG,
-			  "truncated or corrupt archive (%s): %s", what,
-			  msg ? msg : "unknown error");
+		return error_set(ret_err, -EFBIG, "%s", msg);
+	return error_set(ret_err, -EBADMSG,
+			 "truncated or corrupt archive (%s): %s", what,
+			 msg ? msg : "unknown error");
 }
 
 static const char *entry_type_name(mode_t type)
@@ -198,23 +184,22 @@ static int reader_check_name(struct reader *rd, const char *name, bool dir,
 	int r = 0;
 
 	if (len == 0)
-		return review_err(ret_err, -EBADMSG,
-				  "entry with an empty name");
+		return error_set(ret_err, -EBADMSG, "entry with an empty name");
 	if (!name_printable(name)) {
 		char *safe = sanitize_text(name, false);
 
-		r = review_err(ret_err, -EBADMSG,
-			       "entry name '%s' is not printable UTF-8", safe);
+		r = error_set(ret_err, -EBADMSG,
+			      "entry name '%s' is not printable UTF-8", safe);
 		free(safe);
 		return r;
 	}
 	if (len > REVIEW_PATH_MAX)
-		return review_err(ret_err, -EBADMSG,
-				  "entry name longer than %d bytes",
-				  REVIEW_PATH_MAX);
+		return error_set(ret_err, -EBADMSG,
+				 "entry name longer than %d bytes",
+				 REVIEW_PATH_MAX);
 	if (name[0] == '/')
-		return review_err(ret_err, -EBADMSG,
-				  "entry '%s' has an absolute path", name);
+		return error_set(ret_err, -EBADMSG,
+				 "entry '%s' has an absolute path", name);
 	copy = xstrdup(name);
 	/* Directories may end in one '/'. */
 	if (dir && len > 1 && copy[len - 1] == '/')
@@ -224,13 +209,13 @@ static int reader_check_name(struct reader *rd, const char *name, bool dir,
 		if (q)
 			*q = '\0';
 		if (strcmp(comp, "..") == 0)
-			r = review_err(ret_err, -EBADMSG,
-				       "entry '%s' has a '..' component", name);
+			r = error_set(ret_err, -EBADMSG,
+				      "entry '%s' has a '..' component", name);
 		else if (*comp == '\0' || strcmp(comp, ".") == 0)
-			r = review_err(ret_err, -EBADMSG,
-				       "entry '%s' has an empty or '.' "
-				       "component",
-				       name);
+			r = error_set(ret_err, -EBADMSG,
+				      "entry '%s' has an empty or '.' "
+				      "component",
+				      name);
 		if (r < 0 || !q)
 			break;
 	}
@@ -242,16 +227,16 @@ static int reader_check_name(struct reader *rd, const char *name, bool dir,
 	if (!rd->top) {
 		rd->top = xstrndup(name, len);
 	} else if (strlen(rd->top) != len || strncmp(rd->top, name, len) != 0) {
-		return review_err(ret_err, -EBADMSG,
-				  "entry '%s' is outside the top directory "
-				  "'%s'",
-				  name, rd->top);
+		return error_set(ret_err, -EBADMSG,
+				 "entry '%s' is outside the top directory "
+				 "'%s'",
+				 name, rd->top);
 	}
 	if (!slash && !dir)
-		return review_err(ret_err, -EBADMSG,
-				  "entry '%s' is a file where the top "
-				  "directory should be",
-				  name);
+		return error_set(ret_err, -EBADMSG,
+				 "entry '%s' is a file where the top "
+				 "directory should be",
+				 name);
 	*ret_rel = slash ? slash + 1 : "";
 	return 0;
 }
@@ -268,16 +253,16 @@ static int reader_check_unique(struct reader *rd, const char *rel, bool dir,
 		key[--len] = '\0';
 	if (len == 0) {
 		if (json_object_get(rd->dirs, ""))
-			r = review_err(ret_err, -EBADMSG,
-				       "duplicate entry for the top directory");
+			r = error_set(ret_err, -EBADMSG,
+				      "duplicate entry for the top directory");
 		else
 			json_object_set_new(rd->dirs, "", json_true());
 		goto out;
 	}
 	if (json_object_get(rd->files, key) || json_object_get(rd->dirs, key) ||
 	    (!dir && json_object_get(rd->parents, key))) {
-		r = review_err(ret_err, -EBADMSG, "duplicate entry '%s/%s'",
-			       rd->top, key);
+		r = error_set(ret_err, -EBADMSG, "duplicate entry '%s/%s'",
+			      rd->top, key);
 		goto out;
 	}
 	for (size_t i = 0; i < len; i++) {
@@ -285,9 +270,9 @@ static int reader_check_unique(struct reader *rd, const char *rel, bool dir,
 			continue;
 		key[i] = '\0';
 		if (json_object_get(rd->files, key))
-			r = review_err(ret_err, -EBADMSG,
-				       "entry '%s/%s' is below a file", rd->top,
-				       rel);
+			r = error_set(ret_err, -EBADMSG,
+				      "entry '%s/%s' is below a file", rd->top,
+				      rel);
 		else if (!dir)
 			json_object_set_new(rd->parents, key, json_true());
 		key[i] = '/';
@@ -331,17 +316,16 @@ static int reader_file(struct reader *rd, struct archive_entry *e,
 	int r;
 
 	if (archive_entry_size_is_set(e) && archive_entry_size(e) < 0)
-		return review_err(ret_err, -EBADMSG,
-				  "entry '%s/%s' has a negative size", rd->top,
-				  rel);
+		return error_set(ret_err, -EBADMSG,
+				 "entry '%s/%s' has a negative size", rd->top,
+				 rel);
 	if (archive_entry_size_is_set(e) &&
 	    (uint64_t)archive_entry_size(e) > lim->max_entry_size)
-		return review_err(ret_err, -EFBIG,
-				  "entry '%s/%s' claims %lld bytes, more than "
-				  "the limit of %llu",
-				  rd->top, rel,
-				  (long long)archive_entry_size(e),
-				  (unsigned long long)lim->max_entry_size);
+		return error_set(ret_err, -EFBIG,
+				 "entry '%s/%s' claims %lld bytes, more than "
+				 "the limit of %llu",
+				 rd->top, rel, (long long)archive_entry_size(e),
+				 (unsigned long long)lim->max_entry_size);
 	if (want_kept(rel)) {
 		rd->kept = xreallocarray(rd->kept, rd->nkept + 1,
 					 sizeof(*rd->kept));
@@ -360,39 +344,39 @@ static int reader_file(struct reader *rd, struct archive_entry *e,
 		size += (uint64_t)n;
 		rd->total += (uint64_t)n;
 		if (size > lim->max_entry_size)
-			return review_err(
+			return error_set(
 				ret_err, -EFBIG,
 				"entry '%s/%s' is larger than %llu "
 				"bytes",
 				rd->top, rel,
 				(unsigned long long)lim->max_entry_size);
 		if (rd->total > lim->max_total)
-			return review_err(ret_err, -EFBIG,
-					  "archive unpacks to more than %llu "
-					  "bytes",
-					  (unsigned long long)lim->max_total);
+			return error_set(ret_err, -EFBIG,
+					 "archive unpacks to more than %llu "
+					 "bytes",
+					 (unsigned long long)lim->max_total);
 		if (rd->total > lim->ratio_floor &&
 		    rd->total / lim->max_ratio > rd->consumed)
-			return review_err(ret_err, -EFBIG,
-					  "compression bomb: %llu bytes "
-					  "unpacked from %llu (more than "
-					  "%llu:1)",
-					  (unsigned long long)rd->total,
-					  (unsigned long long)rd->consumed,
-					  (unsigned long long)lim->max_ratio);
+			return error_set(ret_err, -EFBIG,
+					 "compression bomb: %llu bytes "
+					 "unpacked from %llu (more than "
+					 "%llu:1)",
+					 (unsigned long long)rd->total,
+					 (unsigned long long)rd->consumed,
+					 (unsigned long long)lim->max_ratio);
 		crypto_hash_sha256_update(&h, buf, (size_t)n);
 		if (k) {
 			if (buf_append(&k->data, buf, (size_t)n) < 0)
-				return review_err(ret_err, -EFBIG,
-						  "'%s/%s' is larger than %zu "
-						  "bytes",
-						  rd->top, rel, lim->max_json);
+				return error_set(ret_err, -EFBIG,
+						 "'%s/%s' is larger than %zu "
+						 "bytes",
+						 rd->top, rel, lim->max_json);
 			rd->kept_bytes += (size_t)n;
 			if (rd->kept_bytes > lim->max_kept)
-				return review_err(ret_err, -EFBIG,
-						  "the bundle's JSON files "
-						  "exceed %zu bytes",
-						  lim->max_kept);
+				return error_set(ret_err, -EFBIG,
+						 "the bundle's JSON files "
+						 "exceed %zu bytes",
+						 lim->max_kept);
 		}
 		if (rd->sink && (r = rd->sink->file_data(rd->sink->arg, buf,
 							 (size_t)n)) < 0)
@@ -416,29 +400,29 @@ static int reader_entry(struct reader *rd, struct archive_entry *e,
 	int r;
 
 	if (++rd->entries > rd->lim->max_entries)
-		return review_err(ret_err, -E2BIG,
-				  "more than %llu entries in the archive",
-				  (unsigned long long)rd->lim->max_entries);
+		return error_set(ret_err, -E2BIG,
+				 "more than %llu entries in the archive",
+				 (unsigned long long)rd->lim->max_entries);
 	if (!name)
-		return review_err(ret_err, -EBADMSG,
-				  "entry whose name cannot be read");
+		return error_set(ret_err, -EBADMSG,
+				 "entry whose name cannot be read");
 	if (archive_entry_hardlink(e)) {
 		char *safe = sanitize_text(name, false);
 
-		r = review_err(ret_err, -EBADMSG,
-			       "entry '%s' is a hard link; bundles hold no "
-			       "links",
-			       safe);
+		r = error_set(ret_err, -EBADMSG,
+			      "entry '%s' is a hard link; bundles hold no "
+			      "links",
+			      safe);
 		free(safe);
 		return r;
 	}
 	if (type != AE_IFREG && !dir) {
 		char *safe = sanitize_text(name, false);
 
-		r = review_err(ret_err, -EBADMSG,
-			       "entry '%s' is %s; bundles hold only files and "
-			       "directories",
-			       safe, entry_type_name(type));
+		r = error_set(ret_err, -EBADMSG,
+			      "entry '%s' is %s; bundles hold only files and "
+			      "directories",
+			      safe, entry_type_name(type));
 		free(safe);
 		return r;
 	}
@@ -446,10 +430,10 @@ static int reader_entry(struct reader *rd, struct archive_entry *e,
 	    (r = reader_check_unique(rd, rel, dir, ret_err)) < 0)
 		return r;
 	if (rd->after_manifest && strcmp(rel, BUNDLE_SIGNATURE) != 0)
-		return review_err(ret_err, -EBADMSG,
-				  "entry '%s' follows manifest.json, which "
-				  "must be last",
-				  name);
+		return error_set(ret_err, -EBADMSG,
+				 "entry '%s' follows manifest.json, which "
+				 "must be last",
+				 name);
 	if (strcmp(rel, BUNDLE_MANIFEST) == 0)
 		rd->after_manifest = true;
 	if (dir) {
@@ -467,8 +451,8 @@ static int reader_pass(struct reader *rd, char **ret_err)
 
 	rd->a = archive_read_new();
 	if (!rd->a)
-		return review_err(ret_err, -ENOMEM,
-				  "cannot allocate an archive reader");
+		return error_set(ret_err, -ENOMEM,
+				 "cannot allocate an archive reader");
 	/* Only what rdiag writes: no zip, cpio, iso, or external programs. */
 	if (archive_read_support_filter_gzip(rd->a) != ARCHIVE_OK ||
 	    archive_read_support_filter_zstd(rd->a) != ARCHIVE_OK ||
@@ -487,10 +471,10 @@ static int reader_pass(struct reader *rd, char **ret_err)
 	}
 	if (archive_filter_code(rd->a, 0) != ARCHIVE_FILTER_GZIP &&
 	    archive_filter_code(rd->a, 0) != ARCHIVE_FILTER_ZSTD)
-		return review_err(ret_err, -EBADMSG,
-				  "not a gzip or zstd compressed archive");
+		return error_set(ret_err, -EBADMSG,
+				 "not a gzip or zstd compressed archive");
 	if (!rd->top)
-		return review_err(ret_err, -EBADMSG, "empty archive");
+		return error_set(ret_err, -EBADMSG, "empty archive");
 	return 0;
 }
 
@@ -517,15 +501,15 @@ static int parse_json(const struct reader *rd, const char *what,
 	json_t *j;
 
 	if (!json_depth_ok(b->data, b->len, rd->lim->max_depth))
-		return review_err(ret_err, -EBADMSG,
-				  "%s is nested deeper than %u levels", what,
-				  rd->lim->max_depth);
+		return error_set(ret_err, -EBADMSG,
+				 "%s is nested deeper than %u levels", what,
+				 rd->lim->max_depth);
 	j = json_loadb(b->data, b->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!j) {
 		char *safe = sanitize_text(jerr.text, false);
-		int r = review_err(ret_err, -EBADMSG,
-				   "%s is not valid JSON (line %d: %s)", what,
-				   jerr.line, safe);
+		int r = error_set(ret_err, -EBADMSG,
+				  "%s is not valid JSON (line %d: %s)", what,
+				  jerr.line, safe);
 
 		free(safe);
 		return r;
@@ -556,18 +540,18 @@ static int check_files(struct review *rv, struct reader *rd, char **ret_err)
 		path = json_string_value(json_object_get(f, "path"));
 		safe = sanitize_text(path, false);
 		if (json_object_get(listed, path)) {
-			r = review_err(ret_err, -EBADMSG,
-				       "manifest.json lists '%s' twice", safe);
+			r = error_set(ret_err, -EBADMSG,
+				      "manifest.json lists '%s' twice", safe);
 		} else if (!(got = json_object_get(rd->files, path)) ||
 			   strcmp(path, BUNDLE_MANIFEST) == 0 ||
 			   strcmp(path, BUNDLE_SIGNATURE) == 0) {
-			r = review_err(ret_err, -EBADMSG,
-				       "'%s' is in the manifest but not in the "
-				       "archive",
-				       safe);
+			r = error_set(ret_err, -EBADMSG,
+				      "'%s' is in the manifest but not in the "
+				      "archive",
+				      safe);
 		} else if (json_integer_value(json_array_get(got, 0)) !=
 			   json_integer_value(size)) {
-			r = review_err(
+			r = error_set(
 				ret_err, -EBADMSG,
 				"'%s' has %lld bytes, the manifest says %lld",
 				safe,
@@ -576,10 +560,10 @@ static int check_files(struct review *rv, struct reader *rd, char **ret_err)
 				(long long)json_integer_value(size));
 		} else if (strcmp(json_string_value(json_array_get(got, 1)),
 				  sha) != 0) {
-			r = review_err(ret_err, -EBADMSG,
-				       "'%s' does not match its SHA-256 in the "
-				       "manifest (changed after bundling)",
-				       safe);
+			r = error_set(ret_err, -EBADMSG,
+				      "'%s' does not match its SHA-256 in the "
+				      "manifest (changed after bundling)",
+				      safe);
 		}
 		free(safe);
 		if (r < 0)
@@ -594,9 +578,9 @@ static int check_files(struct review *rv, struct reader *rd, char **ret_err)
 		    strcmp(path, BUNDLE_MANIFEST) == 0 ||
 		    strcmp(path, BUNDLE_SIGNATURE) == 0)
 			continue;
-		r = review_err(ret_err, -EBADMSG,
-			       "'%s' is in the archive but not in the manifest",
-			       path);
+		r = error_set(ret_err, -EBADMSG,
+			      "'%s' is in the archive but not in the manifest",
+			      path);
 		goto out;
 	}
 	rv->nfiles = json_array_size(files);
@@ -649,16 +633,16 @@ static int load_records(struct review *rv, const struct reader *rd,
 			continue;
 		}
 		if (!json_depth_ok(p, len, rd->lim->max_depth))
-			return review_err(ret_err, -EBADMSG,
-					  "%s line %zu is nested deeper than "
-					  "%u levels",
-					  k->path, line, rd->lim->max_depth);
+			return error_set(ret_err, -EBADMSG,
+					 "%s line %zu is nested deeper than "
+					 "%u levels",
+					 k->path, line, rd->lim->max_depth);
 		rec = json_loadb(p, len, JSON_REJECT_DUPLICATES, &jerr);
 		if (!json_is_object(rec)) {
 			json_decref(rec);
-			return review_err(ret_err, -EBADMSG,
-					  "%s line %zu is not a JSON object",
-					  k->path, line);
+			return error_set(ret_err, -EBADMSG,
+					 "%s line %zu is not a JSON object",
+					 k->path, line);
 		}
 		key = json_object_get(rec, "key");
 		val = json_object_get(rec, "value");
@@ -706,8 +690,8 @@ static int load_findings(struct review *rv, const struct reader *rd,
 
 	rv->findings = json_array();
 	if (!k)
-		return review_err(ret_err, -EBADMSG,
-				  "the bundle has no findings.json");
+		return error_set(ret_err, -EBADMSG,
+				 "the bundle has no findings.json");
 	if ((r = parse_json(rd, BUNDLE_FINDINGS, &k->data, &all, ret_err)) < 0)
 		return r;
 	rv->findings_text = xmalloc(k->data.len + 1);
@@ -716,8 +700,8 @@ static int load_findings(struct review *rv, const struct reader *rd,
 	rv->findings_len = k->data.len;
 	if (!json_is_array(all)) {
 		json_decref(all);
-		return review_err(ret_err, -EBADMSG,
-				  "findings.json is not a JSON array");
+		return error_set(ret_err, -EBADMSG,
+				 "findings.json is not a JSON array");
 	}
 	json_array_foreach(all, i, f)
 	{
@@ -735,10 +719,10 @@ static int load_findings(struct review *rv, const struct reader *rd,
 		    json_integer_value(lvl) > 4) {
 			json_decref(clean);
 			json_decref(all);
-			return review_err(ret_err, -EBADMSG,
-					  "findings.json: finding %zu needs "
-					  "id, title, severity and level 0-4",
-					  i);
+			return error_set(ret_err, -EBADMSG,
+					 "findings.json: finding %zu needs "
+					 "id, title, severity and level 0-4",
+					 i);
 		}
 		for (size_t t = 0; t < ARRAY_SIZE(text_keys); t++) {
 			const char *s = json_string_value(
@@ -771,9 +755,9 @@ static int check_signature(struct review *rv, const struct reader *rd,
 
 	if (!sig) {
 		if (o->trust)
-			return review_err(ret_err, -EPERM,
-					  "the bundle is not signed, but "
-					  "--trust requires a signature");
+			return error_set(ret_err, -EPERM,
+					 "the bundle is not signed, but "
+					 "--trust requires a signature");
 		return 0;
 	}
 	r = sign_verify_manifest(sig->data.data, sig->data.len,
@@ -791,7 +775,7 @@ static int manifest_schema_err(int r, char *msg, char **ret_err)
 {
 	char *safe = sanitize_text(msg ? msg : "invalid manifest", false);
 
-	review_err(ret_err, r, "%s", safe);
+	error_set(ret_err, r, "%s", safe);
 	free(safe);
 	free(msg);
 	return r;
@@ -806,8 +790,8 @@ static int review_build(struct review *rv, struct reader *rd,
 
 	rv->top = sanitize_text(rd->top, false);
 	if (!man)
-		return review_err(ret_err, -EBADMSG,
-				  "the bundle has no manifest.json");
+		return error_set(ret_err, -EBADMSG,
+				 "the bundle has no manifest.json");
 	if ((r = parse_json(rd, BUNDLE_MANIFEST, &man->data, &rv->manifest,
 			    ret_err)) < 0)
 		return r;
@@ -967,9 +951,9 @@ static int check_sidecar(struct review *rv, const char *path, char **ret_err)
 	fd = open(side, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno != ENOENT)
-			r = review_err(ret_err, -EBADMSG,
-				       "cannot open sidecar '%s': %s", side,
-				       strerror(errno));
+			r = error_set(ret_err, -EBADMSG,
+				      "cannot open sidecar '%s': %s", side,
+				      strerror(errno));
 		goto out;
 	}
 	do
@@ -977,22 +961,21 @@ static int check_sidecar(struct review *rv, const char *path, char **ret_err)
 	while (n < 0 && errno == EINTR);
 	close(fd);
 	if (n < 0) {
-		r = review_err(ret_err, -EBADMSG,
-			       "cannot read sidecar '%s': %s", side,
-			       strerror(errno));
+		r = error_set(ret_err, -EBADMSG, "cannot read sidecar '%s': %s",
+			      side, strerror(errno));
 		goto out;
 	}
 	buf[n] = '\0';
 	if (n < 66 || !bundle_sidecar_hex(buf, hex)) {
-		r = review_err(ret_err, -EBADMSG,
-			       "sidecar '%s' is not in sha256sum format", side);
+		r = error_set(ret_err, -EBADMSG,
+			      "sidecar '%s' is not in sha256sum format", side);
 		goto out;
 	}
 	if (strcmp(hex, rv->sha256) != 0) {
-		r = review_err(ret_err, -EBADMSG,
-			       "the bundle does not match its sidecar '%s' "
-			       "(SHA-256 %s, sidecar says %s)",
-			       side, rv->sha256, hex);
+		r = error_set(ret_err, -EBADMSG,
+			      "the bundle does not match its sidecar '%s' "
+			      "(SHA-256 %s, sidecar says %s)",
+			      side, rv->sha256, hex);
 		goto out;
 	}
 	rv->sidecar = REVIEW_SIDECAR_OK;
@@ -1012,15 +995,15 @@ static int decrypt_to_temp(int fd, const struct review_opts *o, uint64_t max,
 
 	if (!o->key) {
 		free(name);
-		return review_err(ret_err, -EACCES,
-				  "the bundle is encrypted; give the secret "
-				  "key with --key");
+		return error_set(ret_err, -EACCES,
+				 "the bundle is encrypted; give the secret "
+				 "key with --key");
 	}
 	out = mkstemp(name);
 	if (out < 0) {
-		r = review_err(ret_err, -errno,
-			       "cannot create a temporary file '%s': %s", name,
-			       strerror(errno));
+		r = error_set(ret_err, -errno,
+			      "cannot create a temporary file '%s': %s", name,
+			      strerror(errno));
 		free(name);
 		return r;
 	}
@@ -1028,8 +1011,8 @@ static int decrypt_to_temp(int fd, const struct review_opts *o, uint64_t max,
 	free(name);
 	r = sign_decrypt_fd(o->key, fd, out, max, ret_err);
 	if (r == 0 && lseek(out, 0, SEEK_SET) < 0)
-		r = review_err(ret_err, -errno, "cannot rewind: %s",
-			       strerror(errno));
+		r = error_set(ret_err, -errno, "cannot rewind: %s",
+			      strerror(errno));
 	if (r < 0) {
 		close(out);
 		return r == -EFBIG || r == -EACCES || r == -EINVAL ? r
@@ -1055,18 +1038,18 @@ int review_open(const char *path, const struct review_opts *o,
 	rv->path = xstrdup(path);
 	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
-		r = review_err(ret_err, -errno, "cannot open '%s': %s", path,
-			       strerror(errno));
+		r = error_set(ret_err, -errno, "cannot open '%s': %s", path,
+			      strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = review_err(ret_err, -EINVAL, "'%s' is not a regular file",
-			       path);
+		r = error_set(ret_err, -EINVAL, "'%s' is not a regular file",
+			      path);
 		goto out;
 	}
 	if ((r = hash_fd(fd, rv->sha256, &rv->file_size)) < 0) {
-		r = review_err(ret_err, r, "cannot read '%s': %s", path,
-			       strerror(-r));
+		r = error_set(ret_err, r, "cannot read '%s': %s", path,
+			      strerror(-r));
 		goto out;
 	}
 	if ((r = check_sidecar(rv, path, ret_err)) < 0)

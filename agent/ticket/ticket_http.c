@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/error.h"
 #include "core/log.h"
 #include "ticket/ticket_int.h"
 
@@ -20,10 +21,8 @@ void ticket_fail(struct ticket_ctx *c, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (c->err)
-		return;
 	va_start(ap, fmt);
-	c->err = xvasprintf(fmt, ap);
+	error_vset(&c->err, 0, fmt, ap);
 	va_end(ap);
 }
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/bundle_format.h"
+#include "core/error.h"
 #include "core/log.h"
 #include "upload/upload_int.h"
 
@@ -231,10 +232,8 @@ void upload_fail_set(struct upload_fail *f, bool retryable, const char *fmt,
 	va_list ap;
 
 	f->retryable = retryable;
-	if (f->reason)
-		return;
 	va_start(ap, fmt);
-	f->reason = xvasprintf(fmt, ap);
+	error_vset(&f->reason, 0, fmt, ap);
 	va_end(ap);
 }
 

@@ -600,20 +600,24 @@ static void test_open_refusals(void **state)
 			 -EINVAL);
 	assert_non_null(strstr(err, "a/b"));
 	free(err);
+	err = NULL;
 	assert_int_equal(bundle_open(out, "", BUNDLE_GZIP, NULL, &b, &err),
 			 -EINVAL);
 	free(err);
+	err = NULL;
 	assert_int_equal(bundle_open("/nonexistent/dir", "x", BUNDLE_GZIP, NULL,
 				     &b, &err),
 			 -ENOENT);
 	assert_non_null(strstr(err, "/nonexistent/dir"));
 	free(err);
+	err = NULL;
 	/* An existing bundle is never replaced. */
 	p = write_file(out, "taken.tar.gz", "old", 3);
 	assert_int_equal(bundle_open(out, "taken", BUNDLE_GZIP, NULL, &b, &err),
 			 -EEXIST);
 	assert_non_null(strstr(err, "taken.tar.gz"));
 	free(err);
+	err = NULL;
 	list = dir_listing(out);
 	assert_string_equal(list, "taken.tar.gz\n");
 	free(list);
