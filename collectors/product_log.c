@@ -9,6 +9,7 @@
 
 #include "product_log.h"
 #include "rdiag/utf8.h"
+#include "rdiag/util.h"
 
 /* A syslog line may be this far in the future before it is last year's. */
 #define SYSLOG_FUTURE_SLACK (24 * 60 * 60)
@@ -54,19 +55,6 @@ static bool valid_date_time(int y, int mon, int d, int h, int mi, int s)
 {
 	return y >= 1970 && mon >= 1 && mon <= 12 && d >= 1 &&
 	       d <= days_in_month(y, mon) && h <= 23 && mi <= 59 && s <= 60;
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
 }
 
 static int local_time(int y, int mon, int d, int h, int mi, int s, time_t *ret)
@@ -129,8 +117,9 @@ static int parse_iso(const char *p, size_t len, time_t *ret)
 		for (i++; i < len && is_digit(p[i]); i++)
 			;
 	if (parse_zone(p + i, len - i, &off) == 0) {
-		*ret = (time_t)(days_from_civil(y, mon, d) * 86400 + h * 3600 +
-				mi * 60 + s - off);
+		*ret = (time_t)(days_from_civil(y, (unsigned)mon, (unsigned)d) *
+					86400 +
+				h * 3600 + mi * 60 + s - off);
 		return 0;
 	}
 	return local_time(y, mon, d, h, mi, s, ret);

@@ -84,18 +84,10 @@ int run_opts_parse_since(const char *s, time_t now, time_t *ret)
 {
 	unsigned long long v;
 	struct tm tm;
-	size_t n = strlen(s);
 	const char *end;
-	char *num;
-	int r;
+	int64_t days;
 
-	if (n >= 2 && strchr("mhd", s[n - 1])) {
-		num = xstrndup(s, n - 1);
-		r = parse_uint(num, 1, 100000, &v);
-		free(num);
-		if (r < 0)
-			return -EINVAL;
-		v *= s[n - 1] == 'm' ? 60 : s[n - 1] == 'h' ? 3600 : 86400;
+	if (parse_duration(s, 1, 100000ULL * 86400, &v) == 0) {
 		*ret = now - (time_t)v;
 		return 0;
 	}
@@ -108,20 +100,10 @@ int run_opts_parse_since(const char *s, time_t now, time_t *ret)
 	if (!end || *end || tm.tm_year < 70)
 		return -EINVAL;
 	/* timegm is not POSIX: days from the civil date, then seconds. */
-	{
-		long long y = tm.tm_year + 1900, m = tm.tm_mon + 1,
-			  d = tm.tm_mday;
-		long long era, yoe, doy, doe, days;
-
-		y -= m <= 2;
-		era = (y >= 0 ? y : y - 399) / 400;
-		yoe = y - era * 400;
-		doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-		doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-		days = era * 146097 + doe - 719468;
-		*ret = (time_t)(days * 86400 + tm.tm_hour * 3600 +
-				tm.tm_min * 60 + tm.tm_sec);
-	}
+	days = days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+			       (unsigned)tm.tm_mday);
+	*ret = (time_t)(days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 +
+			tm.tm_sec);
 	return 0;
 }
 
@@ -173,16 +155,33 @@ static void free_list(char **list)
 	free(list);
 }
 
-/* A number option or config value within bounds, or a usage error. */
-static int number(const char *what, const char *s, unsigned long long min,
-		  unsigned long long max, unsigned long long *ret)
+/*
+ * A number option or config value within bounds, or a usage error; with
+ * duration, in parse_duration()'s grammar ("90", "15m", "1h30m").
+ */
+static int number_or_duration(const char *what, const char *s,
+			      unsigned long long min, unsigned long long max,
+			      bool duration, unsigned long long *ret)
 {
-	if (parse_uint(s, min, max, ret) < 0)
+	if ((duration ? parse_duration(s, min, max, ret)
+		      : parse_uint(s, min, max, ret)) < 0)
 		return error_usage("run",
 				   "%s must be a whole number from %llu to "
 				   "%llu, not '%s'",
 				   what, min, max, s);
 	return 0;
+}
+
+static int number(const char *what, const char *s, unsigned long long min,
+		  unsigned long long max, unsigned long long *ret)
+{
+	return number_or_duration(what, s, min, max, false, ret);
+}
+
+static int seconds(const char *what, const char *s, unsigned long long min,
+		   unsigned long long max, unsigned long long *ret)
+{
+	return number_or_duration(what, s, min, max, true, ret);
 }
 
 static int compression(const char *what, const char *s,
@@ -224,7 +223,7 @@ static int apply_agent_config(struct run_opts *o)
 		o->out_dir = xstrdup(s);
 	}
 	if ((s = config_get(c, "agent", "timeout"))) {
-		if ((rc = number("[agent] timeout", s, 1, 86400, &v)))
+		if ((rc = seconds("[agent] timeout", s, 1, 86400, &v)))
 			return rc;
 		o->timeout_s = (unsigned)v;
 	}
@@ -364,7 +363,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 			out_dir = xstrdup(optarg);
 			break;
 		case OPT_TIMEOUT:
-			if ((rc = number("--timeout", optarg, 1, 86400, &v)))
+			if ((rc = seconds("--timeout", optarg, 1, 86400, &v)))
 				goto out;
 			timeout_s = (unsigned)v;
 			have_timeout = true;

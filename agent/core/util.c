@@ -2,8 +2,11 @@
  * Allocation wrappers that abort on exhaustion, and small string, number and
  * time helpers shared by the agent and the collectors.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,6 +129,71 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 		return -ERANGE;
 	*ret = v;
 	return 0;
+}
+
+int parse_duration(const char *s, unsigned long long min,
+		   unsigned long long max, unsigned long long *ret)
+{
+	unsigned long long total = 0, v, mult;
+	bool unit_seen = false;
+
+	if (!s || !*s)
+		return -EINVAL;
+	while (*s) {
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		for (v = 0; isdigit((unsigned char)*s); s++) {
+			unsigned digit = (unsigned)(*s - '0');
+
+			if (v > (ULLONG_MAX - digit) / 10)
+				return -ERANGE;
+			v = v * 10 + digit;
+		}
+		switch (*s) {
+		case 'd':
+			mult = 86400;
+			break;
+		case 'h':
+			mult = 3600;
+			break;
+		case 'm':
+			mult = 60;
+			break;
+		case 's':
+			mult = 1;
+			break;
+		case '\0':
+			if (unit_seen)
+				return -EINVAL; /* "1h30": 30 what? */
+			mult = 1;
+			break;
+		default:
+			return -EINVAL;
+		}
+		if (*s)
+			s++;
+		if (v > (ULLONG_MAX - total) / mult)
+			return -ERANGE;
+		total += v * mult;
+		unit_seen = true;
+	}
+	if (total < min || total > max)
+		return -ERANGE;
+	*ret = total;
+	return 0;
+}
+
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m > 2 ? (int64_t)m - 3 : (int64_t)m + 9) + 2) / 5 +
+	      (int64_t)d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
 }
 
 bool relpath_is_contained(const char *path, size_t max)

@@ -123,7 +123,7 @@ static int seconds(const struct config *c, const char *key, unsigned def,
 	*ret = def;
 	if (!s)
 		return 0;
-	if (parse_uint(s, 1, 86400, &v) < 0) {
+	if (parse_duration(s, 1, 86400, &v) < 0) {
 		*ret_err = xasprintf("[agentd] %s must be seconds from 1 to "
 				     "86400, not '%s'",
 				     key, s);

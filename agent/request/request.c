@@ -147,23 +147,11 @@ void request_keyring_wipe(struct request_keyring *kr)
 
 int request_parse_lifetime(const char *s, int64_t *ret_s)
 {
-	size_t n = strlen(s);
-	unsigned long long v, mul;
-	char *num;
-	int r;
+	unsigned long long v;
 
-	if (n < 2 || !strchr("smhd", s[n - 1]))
+	if (parse_duration(s, 1, REQUEST_LIFETIME_MAX, &v) < 0)
 		return -EINVAL;
-	mul = s[n - 1] == 's'   ? 1
-	      : s[n - 1] == 'm' ? 60
-	      : s[n - 1] == 'h' ? 3600
-				: 86400;
-	num = xstrndup(s, n - 1);
-	r = parse_uint(num, 1, REQUEST_LIFETIME_MAX, &v);
-	free(num);
-	if (r < 0 || v * mul > REQUEST_LIFETIME_MAX)
-		return -EINVAL;
-	*ret_s = (int64_t)(v * mul);
+	*ret_s = (int64_t)v;
 	return 0;
 }
 

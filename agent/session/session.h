@@ -77,9 +77,11 @@ int session_opts_load(struct session_opts *o, const struct config *cfg,
 char *session_state_dir(const struct config *cfg);
 
 /*
- * Durations: "90", "90s", "15m", "1h", "1h30m" (at least 1 s, at most a
- * week). Formatting gives the same shape back ("1h30m", "45s").
+ * Durations in parse_duration()'s grammar: "90", "90s", "15m", "1h",
+ * "1h30m", "2d" (at least 1 s, at most a week). Formatting gives the same
+ * shape back ("1h30m", "45s").
  */
+#define SESSION_DURATION_MAX (7 * 24 * 3600)
 int session_duration_parse(const char *s, unsigned *ret_s);
 void session_duration_format(unsigned s, char *out, size_t len);
 

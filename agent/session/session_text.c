@@ -52,50 +52,12 @@ bool session_fp_match(const char *pinned, const char *actual)
 
 int session_duration_parse(const char *s, unsigned *ret_s)
 {
-	unsigned long long total = 0, v;
-	bool any = false;
+	unsigned long long v;
+	int r;
 
-	if (!s || !*s)
-		return -EINVAL;
-	while (*s) {
-		unsigned long long mult = 1;
-
-		if (!isdigit((unsigned char)*s))
-			return -EINVAL;
-		v = 0;
-		while (isdigit((unsigned char)*s)) {
-			v = v * 10 + (unsigned)(*s - '0');
-			if (v > 7ULL * 24 * 3600)
-				return -ERANGE;
-			s++;
-		}
-		switch (*s) {
-		case 'h':
-			mult = 3600;
-			s++;
-			break;
-		case 'm':
-			mult = 60;
-			s++;
-			break;
-		case 's':
-			s++;
-			break;
-		case '\0':
-			if (any)
-				return -EINVAL; /* "1h30": unit missing */
-			break;
-		default:
-			return -EINVAL;
-		}
-		total += v * mult;
-		if (total > 7ULL * 24 * 3600)
-			return -ERANGE;
-		any = true;
-	}
-	if (total < 1)
-		return -ERANGE;
-	*ret_s = (unsigned)total;
+	if ((r = parse_duration(s, 1, SESSION_DURATION_MAX, &v)) < 0)
+		return r;
+	*ret_s = (unsigned)v;
 	return 0;
 }
 

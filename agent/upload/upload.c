@@ -92,16 +92,17 @@ static int size_value(const char *key, const char *s, uint64_t min,
 	return 0;
 }
 
-static int uint_value(const struct config *c, const char *key,
-		      unsigned long long min, unsigned long long max,
-		      unsigned *ret, char **ret_err)
+static int value(const struct config *c, const char *key,
+		 unsigned long long min, unsigned long long max, bool duration,
+		 unsigned *ret, char **ret_err)
 {
 	const char *s = config_get(c, "upload", key);
 	unsigned long long v;
 
 	if (!s)
 		return 0;
-	if (parse_uint(s, min, max, &v) < 0) {
+	if ((duration ? parse_duration(s, min, max, &v)
+		      : parse_uint(s, min, max, &v)) < 0) {
 		*ret_err = xasprintf("[upload] %s must be a whole number from "
 				     "%llu to %llu, not '%s'",
 				     key, min, max, s);
@@ -187,15 +188,16 @@ int upload_opts_load(struct upload_opts *o, const struct config *c,
 	o->stall_timeout_s = 60;
 	o->retries = 5;
 	o->retry_base_ms = 1000;
-	if ((r = uint_value(c, "connect_timeout", 1, 600, &o->connect_timeout_s,
-			    ret_err)) < 0 ||
-	    (r = uint_value(c, "stall_timeout", 1, 3600, &o->stall_timeout_s,
-			    ret_err)) < 0 ||
-	    (r = uint_value(c, "retries", 0, 100, &o->retries, ret_err)) < 0 ||
-	    (r = uint_value(c, "retry_delay_ms", 1, 600000, &o->retry_base_ms,
-			    ret_err)) < 0 ||
-	    (r = uint_value(c, "retry_max_delay", 1, 3600, &max_delay_s,
-			    ret_err)) < 0)
+	if ((r = value(c, "connect_timeout", 1, 600, true,
+		       &o->connect_timeout_s, ret_err)) < 0 ||
+	    (r = value(c, "stall_timeout", 1, 3600, true, &o->stall_timeout_s,
+		       ret_err)) < 0 ||
+	    (r = value(c, "retries", 0, 100, false, &o->retries, ret_err)) <
+		    0 ||
+	    (r = value(c, "retry_delay_ms", 1, 600000, false, &o->retry_base_ms,
+		       ret_err)) < 0 ||
+	    (r = value(c, "retry_max_delay", 1, 3600, true, &max_delay_s,
+		       ret_err)) < 0)
 		return r;
 	o->retry_max_ms = max_delay_s * 1000;
 	return 0;

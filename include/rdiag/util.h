@@ -48,6 +48,24 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 	       unsigned long long *ret);
 
 /*
+ * Parse a duration into whole seconds in [min, max]: plain seconds ("90")
+ * or numbers each followed by a unit d, h, m or s ("90s", "15m", "1h30m",
+ * "2d"); a bare number after a unit ("1h30") is refused as ambiguous. The
+ * one grammar of every duration rdiag reads (options and config keys).
+ * Returns 0 and writes *ret; -EINVAL for junk or an empty string, -ERANGE
+ * when out of range or too large to count. *ret is untouched on failure.
+ */
+int parse_duration(const char *s, unsigned long long min,
+		   unsigned long long max, unsigned long long *ret);
+
+/*
+ * Days since 1970-01-01 of a proleptic Gregorian date (month 1-12, day
+ * 1-31; not validated), negative before 1970: timegm() without the time
+ * zone and without being POSIX (Howard Hinnant's days_from_civil).
+ */
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
+
+/*
  * A relative path that cannot climb out of the directory it is joined to:
  * no leading '/', no empty, "." or ".." component, no control characters,
  * 1..max bytes. Callers add their own character rules.

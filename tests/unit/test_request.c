@@ -266,7 +266,7 @@ static void test_lifetime(void **state)
 		{ "7d", 0, 7 * 86400 },   { "1s", 0, 1 },
 		{ "30d", 0, 30 * 86400 }, { "31d", -EINVAL, 0 },
 		{ "0h", -EINVAL, 0 },     { "h", -EINVAL, 0 },
-		{ "12", -EINVAL, 0 },     { "-1h", -EINVAL, 0 },
+		{ "12", 0, 12 },          { "-1h", -EINVAL, 0 },
 		{ "1x", -EINVAL, 0 },
 	};
 
