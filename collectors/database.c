@@ -114,6 +114,27 @@ void database_finding(struct database_target *t, const char *id,
 	free(full);
 }
 
+bool database_tls_client_rejected(struct database_target *t, const char *error)
+{
+	if (!t->url.ssl_cert[0] || !error ||
+	    !(strstr(error, "unknown ca") || strstr(error, "bad certificate") ||
+	      strstr(error, "certificate unknown") ||
+	      strstr(error, "certificate required") ||
+	      strstr(error, "certificate expired") ||
+	      strstr(error, "unsupported certificate")))
+		return false;
+	database_finding(t, "db.tls.client_cert_rejected", SEVERITY_FAIL,
+			 LEVEL_THIRD_PARTY,
+			 "The database server refuses the application's client "
+			 "certificate during the TLS handshake",
+			 "The certificate in the url (sslcert / ssl-cert) must "
+			 "be signed by a CA the server trusts (ssl_ca_file, "
+			 "ssl_ca) and still be valid: ask the database admin "
+			 "which CA that is",
+			 "%s; certificate %s", error, t->url.ssl_cert);
+	return true;
+}
+
 void database_tls_opts(const struct database_target *t,
 		       struct tls_client_opts *ret)
 {
@@ -132,6 +153,20 @@ void database_report_tls(struct database_target *t, int rc,
 	const char *trust = t->url.ssl_rootcert[0] ? t->url.ssl_rootcert
 						   : "this system's CA store";
 
+	if (rc < 0 && database_tls_client_rejected(t, info->error))
+		return;
+	if (rc < 0 && (t->url.ssl_cert[0] || t->url.ssl_rootcert[0]) &&
+	    rc == -EINVAL) {
+		database_finding(
+			t, "db.tls.client_files_unusable", SEVERITY_FAIL,
+			LEVEL_SELF,
+			"A certificate or key file named in the database url "
+			"cannot be used",
+			"Check the path and that the file is PEM and readable "
+			"by the user running rdiag (and the application)",
+			"%s", info->error);
+		return;
+	}
 	if (rc < 0) {
 		database_finding(
 			t, "db.tls.handshake_failed", SEVERITY_FAIL,

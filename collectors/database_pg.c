@@ -353,6 +353,8 @@ static void report_probe(struct database_target *t,
 	if (p->rc < 0) {
 		if (p->tls_done && p->tls_rc < 0)
 			return;
+		if (database_tls_client_rejected(t, p->tls_error))
+			return;
 		if (p->rc == -ETIMEDOUT)
 			database_finding(
 				t, "db.pg.no_reply", SEVERITY_FAIL,
@@ -933,6 +935,21 @@ void database_pg_check(struct database_target *t, int fd)
 	report_probe_tls(t, p);
 	if (q)
 		report_probe_tls(t, q);
+	if (mode >= DATABASE_TLS_REQUIRE && p->ssl_answered &&
+	    p->ssl == PG_SSL_REFUSED) {
+		database_finding(
+			t, "db.pg.tls.required_not_offered", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			"The application requires TLS, but the PostgreSQL "
+			"server does not offer it",
+			"Ask the database admin to enable ssl = on with a "
+			"certificate in postgresql.conf (the application's "
+			"setting demands TLS)",
+			"the application's %s; the server answered 'N' to the "
+			"SSL request",
+			t->url.tls_param);
+		goto out;
+	}
 	if (asks_password(q)) {
 		if (mode == DATABASE_TLS_ALLOW || mode == DATABASE_TLS_PREFER) {
 			app = q;

@@ -68,6 +68,12 @@ bool database_emitted(const struct database_target *t, const char *id);
 void database_tls_opts(const struct database_target *t,
 		       struct tls_client_opts *ret);
 
+/*
+ * When the url gives a client certificate and the TLS error is the
+ * server's alert about it, emit db.tls.client_cert_rejected: true.
+ */
+bool database_tls_client_rejected(struct database_target *t, const char *error);
+
 /* Report what a TLS probe saw: protocol, certificate, name, chain, expiry. */
 void database_report_tls(struct database_target *t, int rc,
 			 const struct tls_info *info);

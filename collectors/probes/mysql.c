@@ -3,6 +3,7 @@
  * on connect, and the short exchange around it.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "probes/mysql.h"
@@ -298,6 +299,9 @@ int mysql_probe(int fd, const char *servername, bool with_tls,
 	}
 	ret->close_rc = close_handshake(fd, tls, seq, deadline_ms, in,
 					sizeof(in), &ret->close_reply);
+	if (ret->close_rc < 0 && tls)
+		snprintf(ret->tls_error, sizeof(ret->tls_error), "%s",
+			 tls_conn_error(tls));
 	tls_conn_free(tls);
 	return 0;
 }

@@ -110,6 +110,7 @@ struct mysql_probe_result {
 	/* how the handshake was closed: 0 (the server answered), or why not */
 	int close_rc;
 	struct mysql_wire_auth_reply close_reply;
+	char tls_error[256]; /* a TLS error after the handshake, or "" */
 };
 
 /*

@@ -4,6 +4,7 @@
  * wants SCRAM" or "no pg_hba.conf entry for this host" without a password.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "probes/pg.h"
@@ -280,6 +281,9 @@ startup:
 		r = 0;
 out:
 	ret->rc = r;
+	if (r < 0 && tls)
+		snprintf(ret->tls_error, sizeof(ret->tls_error), "%s",
+			 tls_conn_error(tls));
 	tls_conn_free(tls);
 	buf_release(&in);
 	buf_release(&out);

@@ -22,6 +22,7 @@ struct tls_conn {
 	SSL_CTX *ctx;
 	SSL *ssl;
 	int fd;
+	char error[256]; /* the last TLS error after the handshake */
 };
 
 static bool is_ip_literal(const char *s)
@@ -159,7 +160,17 @@ static int wait_for(struct tls_conn *c, int ret, int64_t deadline_ms)
 		return -ECONNRESET;
 	if (e == SSL_ERROR_SYSCALL)
 		return errno ? -errno : -ECONNRESET;
+	/* An alert after the handshake (TLS 1.3 reports a refused client
+	 * certificate only then) is kept for tls_conn_error(). */
+	if (ERR_peek_last_error())
+		ERR_error_string_n(ERR_peek_last_error(), c->error,
+				   sizeof(c->error));
 	return -EPROTO;
+}
+
+const char *tls_conn_error(const struct tls_conn *c)
+{
+	return c ? c->error : "";
 }
 
 static void last_error(struct tls_info *info, int r)

@@ -69,6 +69,11 @@ int tls_conn_write(struct tls_conn *c, const void *p, size_t n,
 /* Like net_recv(): a count, 0 at the end of the stream, or -errno. */
 ssize_t tls_conn_read(struct tls_conn *c, void *p, size_t max,
 		      int64_t deadline_ms);
+/*
+ * The TLS error (OpenSSL's text, e.g. an alert the server sent) behind the
+ * last -EPROTO of tls_conn_write()/tls_conn_read(), or "".
+ */
+const char *tls_conn_error(const struct tls_conn *c);
 /* Sends close_notify without waiting for the peer's; NULL is a no-op. */
 void tls_conn_free(struct tls_conn *c);
 

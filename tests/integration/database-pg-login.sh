@@ -35,6 +35,11 @@ t_check "nohba-plain: the hint proposes 'host appdb app 127.0.0.1/32'" \
 	grep -q "'host appdb app 127.0.0.1/32 scram-sha-256'" \
 	"$T_DIR/nohba-plain.json"
 
+# The application demands TLS from a server without it.
+run_db require-nossl "$PG/appdb?sslmode=require" "$PW"
+expect require-nossl db.pg.tls.required_not_offered
+expect_not require-nossl db.pg.login.failed
+
 # An explicit reject line before an allowing one: adding lines cannot help.
 set_hba "host appdb app 127.0.0.1/32 reject
 $SCRAM"
@@ -137,6 +142,12 @@ expect cert-none db.pg.client_cert_required
 expect_not cert-none db.pg.login.bad_password
 run_db cert-app "$PG/appdb?sslcert=$CERTS/app.pem&sslkey=$CERTS/app.key" "$PW"
 expect cert-app db.pg.login.ok
+# A certificate from a CA the server does not trust fails in the handshake.
+run_db cert-self "$PG/appdb?sslcert=$CERTS/self.pem&sslkey=$CERTS/self.key" "$PW"
+expect cert-self db.tls.client_cert_rejected
+expect_not cert-self db.pg.login.bad_password db.tls.handshake_failed
+run_db cert-missing "$PG/appdb?sslcert=$T_DIR/nonexistent.pem" "$PW"
+expect cert-missing db.tls.client_files_unusable
 
 # connect_timeout is the application's: a silent server is given that long.
 SILENT=$(t_free_port)

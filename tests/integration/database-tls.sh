@@ -36,6 +36,11 @@ run_db pg-expired "$PG" "$TRUST"
 expect pg-expired db.tls.cert_expired
 expect_not pg-expired db.tls.untrusted db.tls.name_mismatch db.tls.ok
 
+pg_use future
+run_db pg-future "$PG" "$TRUST"
+expect pg-future db.tls.cert_not_yet_valid
+expect_not pg-future db.tls.untrusted db.tls.cert_expired db.tls.ok
+
 pg_use other
 run_db pg-other "$PG" "$TRUST"
 expect pg-other db.tls.name_mismatch

@@ -115,8 +115,8 @@ my_start() {
 my_do() { mariadb -S "$MYD/my.sock" -u root -N -B -e "$1"; }
 
 # make_certs DIR [IP]: ca.pem (a test CA), and key/cert pairs signed by it
-# for IP (default 127.0.0.1): good, expired (2020), other (names another
-# host); self (self-signed); app (a client certificate for user app).
+# for IP (default 127.0.0.1): good, expired (2020), future (valid from
+# 2099), other (names another host); self (self-signed); app (a client certificate for user app).
 make_certs() {
 	local d=$1 ip=${2:-127.0.0.1} n
 	mkdir -p "$d"
@@ -131,7 +131,7 @@ make_certs() {
 		echo 01 >serial
 		openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
 			-subj "/CN=rdiag test CA" -keyout ca.key -out ca.pem
-		for n in good expired other; do
+		for n in good expired future other; do
 			openssl req -newkey rsa:2048 -nodes -subj "/CN=$n" \
 				-addext "subjectAltName=$([ $n = other ] &&
 					echo DNS:other.test.invalid ||
@@ -145,6 +145,9 @@ make_certs() {
 		openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key \
 			-startdate 20200101000000Z -enddate 20210101000000Z \
 			-in expired.csr -out expired.pem
+		openssl ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key \
+			-startdate 20990101000000Z -enddate 21000101000000Z \
+			-in future.csr -out future.pem
 		openssl req -x509 -newkey rsa:2048 -nodes -days 400 \
 			-subj "/CN=$ip" -addext "subjectAltName=IP:$ip" \
 			-keyout self.key -out self.pem
