@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "cli/command.h"
+#include "cli/run_opts.h"
 #include "request/agentd.h"
 
 #define AGENT_USAGE                                                           \
@@ -33,6 +34,7 @@ static const struct option agent_opts[] = {
 static int cmd_agent(int argc, char **argv)
 {
 	struct agentd_opts o;
+	struct run_cli view;
 	const char *config = NULL;
 	char *err = NULL;
 	bool once = false;
@@ -64,6 +66,9 @@ static int cmd_agent(int argc, char **argv)
 		agentd_opts_release(&o);
 		return EXIT_USAGE;
 	}
+	/* A request's run prints as `rdiag run -q` would. */
+	run_cli_init(&view, true, false);
+	o.run_observer = &view.ob;
 	rc = agentd_main(&o, once);
 	agentd_opts_release(&o);
 	return rc;

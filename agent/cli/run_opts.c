@@ -67,19 +67,6 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-char *run_opts_host_label(void)
-{
-	char name[256] = "";
-
-	if (gethostname(name, sizeof(name) - 1) < 0 || !*name)
-		return xstrdup("unknown-host");
-	for (char *p = name; *p; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '.'))
-			*p = '_';
-	return xstrdup(name);
-}
-
 int run_opts_parse_since(const char *s, time_t now, time_t *ret)
 {
 	unsigned long long v;
@@ -140,14 +127,6 @@ static int name_list(const char *opt, const char *list, char ***ret)
 	return 0;
 }
 
-static bool in_list(char **list, const char *name)
-{
-	for (; list && *list; list++)
-		if (strcmp(*list, name) == 0)
-			return true;
-	return false;
-}
-
 static void free_list(char **list)
 {
 	for (char **p = list; p && *p; p++)
@@ -156,20 +135,21 @@ static void free_list(char **list)
 }
 
 /*
- * A number option or config value within bounds, or a usage error; with
- * duration, in parse_duration()'s grammar ("90", "15m", "1h30m").
+ * A number option within bounds, or a usage error; with duration, in
+ * parse_duration()'s grammar ("90", "15m", "1h30m").
  */
 static int number_or_duration(const char *what, const char *s,
 			      unsigned long long min, unsigned long long max,
 			      bool duration, unsigned long long *ret)
 {
-	if ((duration ? parse_duration(s, min, max, ret)
-		      : parse_uint(s, min, max, ret)) < 0)
-		return error_usage("run",
-				   "%s must be a whole number from %llu to "
-				   "%llu, not '%s'",
-				   what, min, max, s);
-	return 0;
+	char *err = NULL;
+	int rc;
+
+	if (run_parse_number(what, s, min, max, duration, ret, &err) == 0)
+		return 0;
+	rc = error_usage("run", "%s", err);
+	free(err);
+	return rc;
 }
 
 static int number(const char *what, const char *s, unsigned long long min,
@@ -187,14 +167,14 @@ static int seconds(const char *what, const char *s, unsigned long long min,
 static int compression(const char *what, const char *s,
 		       enum bundle_compress *ret)
 {
-	if (strcmp(s, "gzip") == 0)
-		*ret = BUNDLE_GZIP;
-	else if (strcmp(s, "zstd") == 0)
-		*ret = BUNDLE_ZSTD;
-	else
-		return error_usage("run", "%s must be gzip or zstd, not '%s'",
-				   what, s);
-	return 0;
+	char *err = NULL;
+	int rc;
+
+	if (run_parse_compress(what, s, ret, &err) == 0)
+		return 0;
+	rc = error_usage("run", "%s", err);
+	free(err);
+	return rc;
 }
 
 static char *join_argv(int argc, char **argv)
@@ -213,44 +193,14 @@ static char *join_argv(int argc, char **argv)
 /* [agent] values first; the command line then overrides them. */
 static int apply_agent_config(struct run_opts *o)
 {
-	const struct config *c = &o->config;
-	unsigned long long v;
-	const char *s;
+	char *err = NULL;
 	int rc;
 
-	if ((s = config_get(c, "agent", "out_dir"))) {
-		free(o->out_dir);
-		o->out_dir = xstrdup(s);
-	}
-	if ((s = config_get(c, "agent", "timeout"))) {
-		if ((rc = seconds("[agent] timeout", s, 1, 86400, &v)))
-			return rc;
-		o->timeout_s = (unsigned)v;
-	}
-	if ((s = config_get(c, "agent", "jobs"))) {
-		if ((rc = number("[agent] jobs", s, 1, 64, &v)))
-			return rc;
-		o->jobs = (unsigned)v;
-	}
-	if ((s = config_get(c, "agent", "min_free_mb"))) {
-		if ((rc = number("[agent] min_free_mb", s, 0, 1048576, &v)))
-			return rc;
-		o->min_free_mb = v;
-	}
-	if ((s = config_get(c, "agent", "compress")) &&
-	    (rc = compression("[agent] compress", s, &o->compress)))
-		return rc;
-	if ((s = config_get(c, "agent", "host_label"))) {
-		if (!fs_name_ok(s, 64))
-			return error_usage(
-				"run",
-				"[agent] host_label may use only letters, "
-				"digits, '.', '-' and '_', not '%s'",
-				s);
-		free(o->host);
-		o->host = xstrdup(s);
-	}
-	return 0;
+	if (run_plan_apply_config(&o->plan, &err) == 0)
+		return 0;
+	rc = error_usage("run", "%s", err);
+	free(err);
+	return rc;
 }
 
 /* Values given as flags are checked by their collector: a typo is a usage
@@ -282,30 +232,13 @@ static int load_configs(struct run_opts *o, const char *user_config)
 {
 	char *err = NULL;
 
-	if (config_load_files(&o->config, user_config, registry_collectors,
+	if (config_load_files(&o->plan.config, user_config, registry_collectors,
 			      &err) < 0) {
 		error_msg("%s", err);
 		free(err);
 		return EXIT_USAGE;
 	}
 	return 0;
-}
-
-static void select_collectors(struct run_opts *o, char **only, char **skip)
-{
-	size_t n = 0;
-
-	for (const struct collector *const *c = registry_collectors; *c; c++)
-		n++;
-	o->selected = xcalloc(n + 1, sizeof(*o->selected));
-	for (const struct collector *const *c = registry_collectors; *c; c++) {
-		if (only ? !in_list(only, (*c)->name)
-			 : ((*c)->flags & COLLECTOR_OPT_IN) != 0)
-			continue;
-		if (in_list(skip, (*c)->name))
-			continue;
-		o->selected[o->nselected++] = *c;
-	}
 }
 
 int run_opts_parse(struct run_opts *o, int argc, char **argv)
@@ -321,13 +254,9 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 	int c, rc = 0;
 
 	memset(o, 0, sizeof(*o));
-	config_init(&o->config);
+	run_plan_init(&o->plan);
 	config_init(&flags);
-	o->timeout_s = 120;
-	o->min_free_mb = 64;
-	o->out_dir = xstrdup(".");
-	o->host = run_opts_host_label();
-	o->command_line = join_argv(argc, argv);
+	o->plan.command_line = join_argv(argc, argv);
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":qv", long_opts, NULL)) != -1) {
@@ -355,8 +284,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 					optarg);
 				goto out;
 			}
-			free(o->ticket);
-			o->ticket = xstrdup(optarg);
+			free(o->plan.ticket);
+			o->plan.ticket = xstrdup(optarg);
 			break;
 		case OPT_OUT:
 			free(out_dir);
@@ -399,22 +328,22 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 			o->json = true;
 			break;
 		case OPT_NO_BUNDLE:
-			o->no_bundle = true;
+			o->plan.no_bundle = true;
 			break;
 		case OPT_UPLOAD:
-			free(o->upload_url);
-			o->upload_url = xstrdup(optarg);
+			free(o->plan.upload_url);
+			o->plan.upload_url = xstrdup(optarg);
 			break;
 		case OPT_REMOVE_AFTER_UPLOAD:
-			o->remove_after_upload = true;
+			o->plan.remove_after_upload = true;
 			break;
 		case OPT_SIGN:
-			free(o->sign_key);
-			o->sign_key = xstrdup(optarg);
+			free(o->plan.sign_key);
+			o->plan.sign_key = xstrdup(optarg);
 			break;
 		case OPT_ENCRYPT_TO:
-			free(o->encrypt_to);
-			o->encrypt_to = xstrdup(optarg);
+			free(o->plan.encrypt_to);
+			o->plan.encrypt_to = xstrdup(optarg);
 			break;
 		case OPT_REQUEST:
 			free(o->request);
@@ -424,7 +353,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 			o->quiet = true;
 			break;
 		case 'v':
-			o->verbose = true;
+			o->plan.verbose = true;
 			break;
 		case OPT_HELP:
 			fputs(RUN_OPTS_USAGE, stdout);
@@ -441,25 +370,26 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 		goto out;
 	}
 	/* A request says what runs, for which ticket and where it goes. */
-	if (o->request &&
-	    (only || skip || o->ticket || o->upload_url || o->no_bundle)) {
+	if (o->request && (only || skip || o->plan.ticket ||
+			   o->plan.upload_url || o->plan.no_bundle)) {
 		rc = error_usage("run", "--request decides the collectors, "
 					"the ticket and the upload; drop "
 					"--only, --skip, --ticket, "
 					"--upload and --no-bundle");
 		goto out;
 	}
-	if (o->upload_url && o->no_bundle) {
+	if (o->plan.upload_url && o->plan.no_bundle) {
 		rc = error_usage("run", "--upload needs a bundle; drop "
 					"--no-bundle");
 		goto out;
 	}
-	if ((o->sign_key || o->encrypt_to) && o->no_bundle) {
+	if ((o->plan.sign_key || o->plan.encrypt_to) && o->plan.no_bundle) {
 		rc = error_usage("run", "--sign and --encrypt-to need a "
 					"bundle; drop --no-bundle");
 		goto out;
 	}
-	if (since && run_opts_parse_since(since, time(NULL), &o->since) < 0) {
+	if (since &&
+	    run_opts_parse_since(since, time(NULL), &o->plan.since) < 0) {
 		rc = error_usage("run",
 				 "--since must be a date (2026-11-27), a "
 				 "date-time (2026-11-27T10:00:00) or an "
@@ -472,24 +402,26 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 	if ((rc = load_configs(o, user_config)))
 		goto out;
 	for (size_t i = 0; i < flags.n; i++)
-		config_add(&o->config, flags.entries[i].section,
+		config_add(&o->plan.config, flags.entries[i].section,
 			   flags.entries[i].key, flags.entries[i].value,
 			   flags.entries[i].origin);
 	if ((rc = apply_agent_config(o)))
 		goto out;
 	if (out_dir) {
-		free(o->out_dir);
-		o->out_dir = out_dir;
+		free(o->plan.out_dir);
+		o->plan.out_dir = out_dir;
 		out_dir = NULL;
 	}
 	if (have_timeout)
-		o->timeout_s = timeout_s;
+		o->plan.timeout_s = timeout_s;
 	if (have_jobs)
-		o->jobs = jobs;
+		o->plan.jobs = jobs;
 	if (have_compress)
-		o->compress = compress;
-	select_collectors(o, only, skip);
-	if (o->nselected == 0)
+		o->plan.compress = compress;
+	run_cli_init(&o->cli, o->quiet, o->json);
+	o->plan.observer = &o->cli.ob;
+	run_plan_select(&o->plan, registry_collectors, only, skip);
+	if (o->plan.nselected == 0)
 		rc = error_usage("run", "no collector left to run after "
 					"--only and --skip");
 out:
@@ -502,15 +434,7 @@ out:
 
 void run_opts_release(struct run_opts *o)
 {
-	config_release(&o->config);
-	free(o->selected);
-	free(o->ticket);
-	free(o->out_dir);
-	free(o->host);
-	free(o->command_line);
-	free(o->sign_key);
-	free(o->encrypt_to);
+	run_plan_release(&o->plan);
 	free(o->request);
-	free(o->upload_url);
 	memset(o, 0, sizeof(*o));
 }

@@ -1,7 +1,6 @@
 /*
- * Options of `rdiag run`: the command line merged with the config files.
- * Kept apart from cmd_run.c so other commands that run collectors (a signed
- * request, the installed agent) share the same parsing and validation.
+ * Options of `rdiag run`: the command line merged with the config files
+ * into a run plan (core/run.h), and the observer that prints a run.
  */
 #ifndef RDIAG_RUN_OPTS_H
 #define RDIAG_RUN_OPTS_H
@@ -10,8 +9,8 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "core/bundle.h"
-#include "core/config.h"
+#include "core/run.h"
+#include "upload/upload.h"
 
 #define RUN_OPTS_USAGE                                                         \
 	"usage: rdiag run [options]\n"                                         \
@@ -49,53 +48,38 @@
 	"dropped), 2 failures, 3 nothing was checked (every collector\n"       \
 	"skipped); 64 and above: see rdiag(1).\n"
 
+/*
+ * What the terminal shows of a run (cmd_run.c): a run_observer that prints
+ * progress and the verdict and runs the upload step. quiet: no progress,
+ * the verdict only when it is not clean; json: the verdict as JSON.
+ */
+struct run_cli {
+	struct run_observer ob;
+	bool quiet, json;
+	struct upload_opts uo; /* filled by the upload check */
+};
+
+void run_cli_init(struct run_cli *c, bool quiet, bool json);
+
 struct run_opts {
-	struct config config;
-	const struct collector **selected; /* NULL-terminated, owned */
-	size_t nselected;
-	char *ticket; /* NULL when not given */
-	char *out_dir;
-	char *host;         /* sanitised for file names */
-	char *command_line; /* for the manifest (redacted there) */
-	unsigned timeout_s;
-	unsigned jobs;
-	unsigned long long min_free_mb;
-	enum bundle_compress compress;
-	time_t since;
-	char *upload_url; /* --upload, NULL when not given */
-	bool remove_after_upload;
-	char *sign_key;   /* --sign: ed25519 secret key file, or NULL */
-	char *encrypt_to; /* --encrypt-to: x25519 public key file, or NULL */
-	char *request;    /* --request: a token or a file holding one */
-	bool json, no_bundle, quiet, verbose;
+	struct run_plan plan; /* plan.observer is &cli.ob */
+	struct run_cli cli;
+	char *request; /* --request: a token or a file holding one */
+	bool json, quiet;
 };
 
 /*
- * Parse argv (argv[0] is "run"). Returns 0 when o is ready, -1 when help
- * was printed, or EXIT_USAGE after printing one line naming the problem.
- * o must be released with run_opts_release() in every case.
+ * Parse argv (argv[0] is "run") into o->plan. Returns 0 when o is ready,
+ * -1 when help was printed, or EXIT_USAGE after printing one line naming
+ * the problem. o must be released with run_opts_release() in every case.
  */
 int run_opts_parse(struct run_opts *o, int argc, char **argv);
 void run_opts_release(struct run_opts *o);
-
-/*
- * This machine's name fit for file names and ids (anything but letters,
- * digits, '-' and '.' becomes '_'), "unknown-host" when it has none. A new
- * string; caller frees.
- */
-char *run_opts_host_label(void);
 
 /*
  * Parse a --since value relative to now: an ISO date or date-time (UTC) or
  * a count with unit m, h or d. 0 and *ret, or -EINVAL.
  */
 int run_opts_parse_since(const char *s, time_t now, time_t *ret);
-
-/*
- * Run what o says (agent/cmd_run.c): collect, bundle, print the verdict,
- * upload. Returns the exit code of `rdiag run`. Shared with the signed
- * requests and the installed agent, which fill o themselves.
- */
-int cmd_run_execute(struct run_opts *o);
 
 #endif

@@ -2,9 +2,9 @@
  * `rdiag agent`, the installed agent (see agentd.h): its settings, the
  * local policy, the audit log, the lock, the state directory and the poll
  * loop. Each request runs in a forked child through the same code as
- * `rdiag run` (cmd_run_execute), so a request that crashes or exhausts
- * something takes only its child down, and the agent records it and goes
- * on. A request is claimed in the replay store (synced) before the child
+ * `rdiag run` (run_execute with a plan built here), so a request that crashes
+ * or exhausts something takes only its child down, and the agent records it and
+ * goes on. A request is claimed in the replay store (synced) before the child
  * starts; a claimed request never starts again, so a crash in the middle
  * loses that run instead of repeating it (at most once).
  */
@@ -22,11 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/run_opts.h"
 #include "core/audit.h"
 #include "core/error.h"
 #include "core/exitcode.h"
 #include "core/report.h"
+#include "core/run.h"
 #include "core/sanitize.h"
 #include "platform/fsutil.h"
 #include "platform/proc.h"
@@ -152,7 +152,7 @@ int agentd_opts_load(struct agentd_opts *o, const char *config_path,
 	if (config_path)
 		o->config_path = xstrdup(config_path);
 	s = config_get(&o->config, "agentd", "id");
-	o->id = s ? xstrdup(s) : run_opts_host_label();
+	o->id = s ? xstrdup(s) : run_host_label();
 	if (!id_label_ok(o->id)) {
 		*ret_err = xasprintf("[agentd] id may use only letters, "
 				     "digits, '.', '-' and '_', not '%s'",
@@ -529,26 +529,39 @@ static void recover(const struct agentd_opts *o)
 
 static int run_child(const struct agentd_opts *o, const struct request *rq)
 {
-	struct run_opts ro;
-	char *work = xasprintf("%s/work", o->state_dir);
-	char *argv[8];
-	int argc = 0, rc;
+	struct run_plan p;
+	char *err = NULL;
+	int rc = 0;
 
-	argv[argc++] = (char *)"run";
-	if (o->config_path) {
-		argv[argc++] = (char *)"--config";
-		argv[argc++] = o->config_path;
+	/* What `rdiag run --config AGENT.CONF --out STATE/work -q` would do:
+	 * the config read afresh, [agent] applied, the request's collectors,
+	 * ticket and target. */
+	run_plan_init(&p);
+	free(p.out_dir);
+	p.out_dir = xasprintf("%s/work", o->state_dir);
+	p.command_line =
+		o->config_path ? xasprintf("rdiag run --config %s --out %s -q",
+					   o->config_path, p.out_dir)
+			       : xasprintf("rdiag run --out %s -q", p.out_dir);
+	p.observer = o->run_observer;
+	if (config_load_files(&p.config, o->config_path, registry_collectors,
+			      &err) < 0) {
+		error_msg("%s", err);
+		rc = EXIT_USAGE;
+		goto out;
 	}
-	argv[argc++] = (char *)"--out";
-	argv[argc++] = work;
-	argv[argc++] = (char *)"-q";
-	argv[argc] = NULL;
-	if ((rc = run_opts_parse(&ro, argc, argv)) == 0) {
-		request_run_apply(&ro, rq);
-		rc = cmd_run_execute(&ro);
+	if (run_plan_apply_config(&p, &err) < 0) {
+		rc = error_usage("run", "%s", err);
+		goto out;
 	}
-	run_opts_release(&ro);
-	free(work);
+	/* --out wins over [agent] out_dir. */
+	free(p.out_dir);
+	p.out_dir = xasprintf("%s/work", o->state_dir);
+	request_run_apply(&p, rq);
+	rc = run_execute(&p);
+out:
+	run_plan_release(&p);
+	free(err);
 	return rc < 0 ? EXIT_SOFTWARE : rc;
 }
 

@@ -20,6 +20,8 @@
 #include "request/request.h"
 #include "upload/upload.h"
 
+struct run_observer;
+
 /* The [agentd] section's keys (config validation, man page). */
 extern const struct config_key agentd_config_keys[];
 
@@ -38,6 +40,9 @@ struct agentd_opts {
 	char **unattended;      /* NULL-terminated collector names */
 	char **allowed_uploads; /* NULL-terminated prefixes; NULL: any */
 	unsigned interval_s, max_interval_s;
+	/* How a request's run reports (the caller's terminal observer,
+	 * quiet); borrowed, NULL: silent. */
+	struct run_observer *run_observer;
 };
 
 /*

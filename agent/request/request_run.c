@@ -16,22 +16,22 @@
 #include "registry.h"
 #include "request/request_run.h"
 
-void request_run_apply(struct run_opts *o, const struct request *rq)
+void request_run_apply(struct run_plan *p, const struct request *rq)
 {
-	free(o->selected);
-	o->selected = xcalloc(rq->ncollectors + 1, sizeof(*o->selected));
-	o->nselected = 0;
+	free(p->selected);
+	p->selected = xcalloc(rq->ncollectors + 1, sizeof(*p->selected));
+	p->nselected = 0;
 	/* Registry order, like --only: the request names them, not the order.
 	 */
 	for (const struct collector *const *c = registry_collectors; *c; c++)
 		for (size_t i = 0; i < rq->ncollectors; i++)
 			if (strcmp((*c)->name, rq->collectors[i]) == 0)
-				o->selected[o->nselected++] = *c;
-	free(o->ticket);
-	o->ticket = xstrdup(rq->ticket);
-	free(o->upload_url);
-	o->upload_url = xstrdup(rq->upload);
-	o->remove_after_upload = true;
+				p->selected[p->nselected++] = *c;
+	free(p->ticket);
+	p->ticket = xstrdup(rq->ticket);
+	free(p->upload_url);
+	p->upload_url = xstrdup(rq->upload);
+	p->remove_after_upload = true;
 }
 
 static bool config_yes(const struct config *c, const char *section,
@@ -55,7 +55,7 @@ static bool ask_consent(void)
 	       strcmp(line, "Y\n") == 0;
 }
 
-int request_run_prepare(struct run_opts *o)
+int request_run_prepare(struct run_plan *p, const char *request)
 {
 	struct request_keyring kr;
 	struct request rq;
@@ -66,13 +66,13 @@ int request_run_prepare(struct run_opts *o)
 
 	memset(&kr, 0, sizeof(kr));
 	request_init(&rq);
-	if ((r = request_read_arg(o->request, &token, &len, &f, &err)) < 0) {
+	if ((r = request_read_arg(request, &token, &len, &f, &err)) < 0) {
 		error_msg("%s", err);
 		rc = f != REQUEST_FAULT_NONE ? EXIT_DATAERR : EXIT_USAGE;
 		goto out;
 	}
-	tdir = request_trusted_dir(&o->config);
-	sdir = request_state_dir(&o->config);
+	tdir = request_trusted_dir(&p->config);
+	sdir = request_state_dir(&p->config);
 	if (request_keyring_load(&kr, tdir, &err) < 0) {
 		error_msg("%s, so no request can be trusted", err);
 		rc = EXIT_DATAERR;
@@ -100,7 +100,7 @@ int request_run_prepare(struct run_opts *o)
 			rc = EXIT_USAGE;
 			goto out;
 		}
-	} else if (config_yes(&o->config, "requests", "allow_unattended")) {
+	} else if (config_yes(&p->config, "requests", "allow_unattended")) {
 		fputs("rdiag: no terminal; running without asking "
 		      "([requests] allow_unattended = yes)\n",
 		      stderr);
@@ -116,7 +116,7 @@ int request_run_prepare(struct run_opts *o)
 		rc = r == -EEXIST ? EXIT_DATAERR : EXIT_CANTCREAT;
 		goto out;
 	}
-	request_run_apply(o, &rq);
+	request_run_apply(p, &rq);
 out:
 	request_keyring_wipe(&kr);
 	request_release(&rq);

@@ -1,0 +1,722 @@
+/*
+ * run_execute() (see run.h): the data path of design.md in order. Load the
+ * keys, pick a staging directory, run the collectors in parallel under
+ * deadlines, redact what they found, pack the bundle, hand the verdict to
+ * the observer, upload. Each step's machinery lives in its own module
+ * (runner, redact, bundle, report, sign_run); this file only orders them.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/bundle.h"
+#include "core/exitcode.h"
+#include "core/log.h"
+#include "core/redact.h"
+#include "core/report.h"
+#include "core/run.h"
+#include "core/runner.h"
+#include "core/sign_run.h"
+#include "platform/fsutil.h"
+#include "platform/proc.h"
+#include "rdiag/buf.h"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+/* Redact every string a worker sent, before anything is shown or kept. */
+static void redact_records(struct redactor *red, struct collector_result *res,
+			   size_t n)
+{
+	static const char *const fields[] = { "value", "title", "detail",
+					      "hint",  "msg",   "reason" };
+	struct buf out;
+
+	buf_init(&out, RECORD_MAX_LINE * 2);
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+		json_t *rec;
+
+		json_array_foreach(res[i].records, j, rec)
+		{
+			for (size_t k = 0; k < ARRAY_SIZE(fields); k++) {
+				json_t *v = json_object_get(rec, fields[k]);
+				const char *s = json_string_value(v);
+				size_t len = json_string_length(v);
+
+				if (!s)
+					continue;
+				buf_reset(&out);
+				/* Replace only what the redactor changed. */
+				if (redact_buf(red, s, len, &out) == 0 &&
+				    (out.len != len ||
+				     memcmp(out.data, s, len) != 0))
+					json_object_set_new(
+						rec, fields[k],
+						json_stringn(out.data,
+							     out.len));
+			}
+		}
+	}
+	buf_release(&out);
+}
+
+static bool record_is(json_t *rec, const char *kind)
+{
+	const char *k = json_string_value(json_object_get(rec, "kind"));
+
+	return k && strcmp(k, kind) == 0;
+}
+
+static json_t *collect_kind(struct collector_result *res, size_t n,
+			    const char *kind)
+{
+	json_t *all = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+		json_t *rec;
+
+		json_array_foreach(res[i].records, j, rec)
+		{
+			if (record_is(rec, kind)) {
+				json_t *copy = json_deep_copy(rec);
+
+				json_object_del(copy, "kind");
+				json_array_append_new(all, copy);
+			}
+		}
+	}
+	return all;
+}
+
+static void write_collector_logs(struct collector_result *res, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t j;
+		json_t *rec;
+
+		json_array_foreach(res[i].records, j, rec)
+		{
+			if (record_is(rec, "log"))
+				log_msg("[%s] %s", res[i].collector->name,
+					json_string_value(
+						json_object_get(rec, "msg")));
+		}
+		if (res[i].stuck_pid > 0)
+			log_msg("collector %s: worker %d abandoned: %s",
+				res[i].collector->name, (int)res[i].stuck_pid,
+				res[i].reason);
+	}
+}
+
+static int write_text_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wx");
+	int r = 0;
+
+	if (!f)
+		return -errno;
+	if (fwrite(data, 1, len, f) != len)
+		r = -EIO;
+	if (fclose(f) != 0 && r == 0)
+		r = -errno;
+	return r;
+}
+
+static int write_json_file(const char *path, json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII);
+	int r;
+
+	if (!s)
+		return -ENOMEM;
+	r = write_text_file(path, s, strlen(s));
+	free(s);
+	return r;
+}
+
+static int write_records_file(const char *path, json_t *records)
+{
+	struct buf b;
+	size_t i;
+	json_t *rec;
+	int r;
+
+	buf_init(&b, 0);
+	json_array_foreach(records, i, rec)
+	{
+		char *s = json_dumps(rec, JSON_COMPACT | JSON_ENSURE_ASCII);
+
+		if (s) {
+			buf_puts(&b, s);
+			buf_putc(&b, '\n');
+			free(s);
+		}
+	}
+	r = write_text_file(path, b.data, b.len);
+	buf_release(&b);
+	return r;
+}
+
+/*
+ * What the run knows for manifest.json; bundle_close() adds the files and
+ * redactions and bundle_manifest_build() writes it.
+ */
+struct run_manifest {
+	struct bundle_manifest m;
+	struct bundle_manifest_collector *cols;
+	char started[32], finished[32];
+	char *command_line; /* redacted */
+};
+
+static void manifest_base(struct run_manifest *rm, const struct run_plan *p,
+			  const struct collector_result *res, size_t n,
+			  time_t started, struct redactor *red)
+{
+	struct buf clean;
+
+	memset(rm, 0, sizeof(*rm));
+	utc_iso8601(started, rm->started, sizeof(rm->started));
+	utc_iso8601(time(NULL), rm->finished, sizeof(rm->finished));
+	buf_init(&clean, 1 << 20);
+	redact_buf(red, p->command_line, strlen(p->command_line), &clean);
+	rm->command_line = buf_detach(&clean, NULL);
+	rm->cols = xcalloc(n + 1, sizeof(*rm->cols));
+	for (size_t i = 0; i < n; i++) {
+		const struct collector_result *r = &res[i];
+
+		rm->cols[i] = (struct bundle_manifest_collector){
+			.name = r->collector->name,
+			.reason = r->reason,
+			.status = r->status,
+			.duration_ms = r->duration_ms,
+			.records = (int64_t)json_array_size(r->records),
+			.rejected = (int64_t)r->rejected,
+			.truncated = r->truncated,
+		};
+	}
+	rm->m = (struct bundle_manifest){
+		.agent_version = RDIAG_VERSION,
+		.host = p->host,
+		.ticket = p->ticket,
+		.started = rm->started,
+		.finished = rm->finished,
+		.command_line = rm->command_line,
+		.collectors = rm->cols,
+		.ncollectors = n,
+	};
+}
+
+static void run_manifest_release(struct run_manifest *rm)
+{
+	free(rm->cols);
+	free(rm->command_line);
+	memset(rm, 0, sizeof(*rm));
+}
+
+/* Add every artifact a collector declared, refusing anything unsafe. */
+static int add_artifacts(struct bundle *b, const struct collector_result *r,
+			 char **ret_err)
+{
+	size_t i;
+	json_t *rec;
+	int ret = 0;
+
+	json_array_foreach(r->records, i, rec)
+	{
+		const char *p = json_string_value(json_object_get(rec, "path"));
+		char *src, *arc, *err = NULL;
+		int q;
+
+		if (!record_is(rec, "artifact") || !p)
+			continue;
+		src = xasprintf("%s/%s", r->staging, p);
+		arc = bundle_collector_path(r->collector->name, p);
+		q = bundle_add_file(b, arc, src, true, &err);
+		if (q < 0) {
+			/* A declared artifact that is missing or unsafe is
+			 * the collector's problem, not the bundle's. */
+			log_msg("artifact '%s' of %s not bundled: %s, "
+				"ignoring",
+				p, r->collector->name,
+				err ? err : strerror(-q));
+			if (q != -ENOENT && q != -EINVAL && q != -ELOOP) {
+				*ret_err = err;
+				err = NULL;
+				ret = q;
+			}
+		}
+		free(err);
+		free(src);
+		free(arc);
+		if (ret < 0)
+			break;
+	}
+	return ret;
+}
+
+static int add_staged(struct bundle *b, const char *staging, const char *name,
+		      const char *arcpath, char **ret_err)
+{
+	char *src = xasprintf("%s/%s", staging, name);
+	struct stat sb;
+	int r = 0;
+
+	if (stat(src, &sb) == 0 && sb.st_size > 0)
+		r = bundle_add_file(b, arcpath, src, true, ret_err);
+	free(src);
+	return r;
+}
+
+static int build_bundle(const struct run_plan *p, const char *staging,
+			struct collector_result *res, size_t n,
+			json_t *findings,
+			const struct bundle_manifest *manifest,
+			struct redactor *red, struct sign_run *sr,
+			struct verdict *v, char **ret_path, char ret_sha[65],
+			char **ret_err)
+{
+	struct bundle *b = NULL;
+	char stamp[32], *base, *path, *enc;
+	int r;
+
+	utc_stamp(stamp, sizeof(stamp));
+	base = xasprintf("rdiag-%s-%s-%s", p->host,
+			 p->ticket ? p->ticket : "noticket", stamp);
+	/* Encrypted: the plain bundle exists only inside private staging. */
+	r = bundle_open(sr->encrypt ? staging : p->out_dir, base, p->compress,
+			red, &b, ret_err);
+	free(base);
+	if (r < 0)
+		return r;
+	if (sr->sign)
+		bundle_set_signer(b, sign_run_signer, sr);
+	for (size_t i = 0; i < n && r == 0; i++) {
+		char *recs = xasprintf("%s/%s.records.jsonl", staging,
+				       res[i].collector->name);
+		char *arc = bundle_collector_path(res[i].collector->name,
+						  BUNDLE_RECORDS);
+		char *err_arc = bundle_collector_path(res[i].collector->name,
+						      BUNDLE_STDERR);
+		char *err_name = xasprintf("%s.stderr", res[i].collector->name);
+
+		r = write_records_file(recs, res[i].records);
+		if (r == 0)
+			r = bundle_add_file(b, arc, recs, true, ret_err);
+		if (r == 0)
+			r = add_artifacts(b, &res[i], ret_err);
+		if (r == 0)
+			r = add_staged(b, staging, err_name, err_arc, ret_err);
+		free(recs);
+		free(arc);
+		free(err_arc);
+		free(err_name);
+		if (interrupted)
+			r = -EINTR;
+	}
+	if (r == 0) {
+		char *fpath = xasprintf("%s/findings.json", staging);
+		char *rpath = xasprintf("%s/report.txt", staging);
+		FILE *rf;
+
+		r = write_json_file(fpath, findings);
+		if (r == 0)
+			r = bundle_add_file(b, BUNDLE_FINDINGS, fpath, true,
+					    ret_err);
+		if (r == 0 && (rf = fopen(rpath, "wx"))) {
+			report_text(rf, v, false, true);
+			fclose(rf);
+			r = bundle_add_file(b, BUNDLE_REPORT, rpath, true,
+					    ret_err);
+		}
+		free(fpath);
+		free(rpath);
+	}
+	if (r == 0) {
+		char *lpath = xasprintf("%s/rdiag.log", staging);
+
+		log_msg("bundle complete; writing manifest");
+		r = bundle_add_file(b, BUNDLE_LOG, lpath, true, ret_err);
+		free(lpath);
+	}
+	if (r < 0) {
+		bundle_abort(b);
+		return r;
+	}
+	r = bundle_close(b, manifest, &path, &v->bundle_size, ret_sha, ret_err);
+	if (r < 0)
+		return r;
+	if (sr->encrypt) {
+		r = sign_run_encrypt(sr, path, p->out_dir, &enc,
+				     &v->bundle_size, ret_sha, ret_err);
+		free(path);
+		if (r < 0)
+			return r;
+		path = enc;
+	}
+	*ret_path = path;
+	return 0;
+}
+
+/* Tell the observer about a problem, or nobody when there is none. */
+RDIAG_PRINTF(2, 3)
+static void report(const struct run_plan *p, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	if (!p->observer || !p->observer->error)
+		return;
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	p->observer->error(p->observer, msg);
+	free(msg);
+}
+
+static void on_progress(void *arg, const struct collector_result *r, bool done,
+			size_t index, size_t total)
+{
+	const struct run_plan *p = arg;
+
+	(void)index;
+	(void)total;
+	if (done)
+		log_msg("collector %s: %s%s%s (%lld ms, %zu records, %zu "
+			"rejected)",
+			r->collector->name, collector_status_name(r->status),
+			r->reason ? ": " : "", r->reason ? r->reason : "",
+			(long long)r->duration_ms, json_array_size(r->records),
+			r->rejected);
+	else
+		log_msg("collector %s: started", r->collector->name);
+	if (p->observer && p->observer->collector)
+		p->observer->collector(p->observer, p, r, done);
+}
+
+static int check_out_dir(const struct run_plan *p)
+{
+	struct stat sb;
+	uint64_t free_bytes, floor = p->min_free_mb * 1024ull * 1024ull;
+	int r;
+
+	if (stat(p->out_dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+		report(p, "output directory '%s' does not exist", p->out_dir);
+		return EXIT_CANTCREAT;
+	}
+	if (access(p->out_dir, W_OK | X_OK) < 0) {
+		report(p, "cannot write to output directory '%s': %s",
+		       p->out_dir, strerror(errno));
+		return EXIT_CANTCREAT;
+	}
+	if ((r = fs_free_bytes(p->out_dir, &free_bytes)) < 0) {
+		report(p, "cannot measure free space under '%s': %s",
+		       p->out_dir, strerror(-r));
+		return EXIT_CANTCREAT;
+	}
+	if (free_bytes < floor) {
+		char have[32], need[32];
+
+		format_size(free_bytes, have, sizeof(have));
+		format_size(floor, need, sizeof(need));
+		report(p,
+		       "only %s free under '%s', need at least %s "
+		       "(min_free_mb); free space or use --out",
+		       have, p->out_dir, need);
+		return EXIT_CANTCREAT;
+	}
+	return 0;
+}
+
+int run_execute(const struct run_plan *p)
+{
+	struct run_observer *ob = p->observer;
+	struct redactor *red = NULL;
+	struct collector_result *res = NULL;
+	struct verdict v;
+	struct sign_run sr = { 0 };
+	json_t *findings = NULL;
+	struct run_manifest manifest = { 0 };
+	char *staging = NULL, *logpath = NULL, *bundle_path = NULL;
+	char *err = NULL, sha[65] = "";
+	time_t started = time(NULL);
+	size_t n = 0;
+	int rc, r;
+
+	interrupted = 0;
+	if (!p->no_bundle && (rc = check_out_dir(p)) != 0)
+		goto out;
+	if (sign_run_load(&sr, p->sign_key, p->encrypt_to, &err) < 0) {
+		report(p, "%s", err);
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	/* Refuse a bad target or its config before collecting anything. */
+	if (p->upload_url) {
+		if (!ob || !ob->upload_prepare || !ob->upload) {
+			report(p, "no upload step for '%s'", p->upload_url);
+			rc = EXIT_SOFTWARE;
+			goto out;
+		}
+		if ((rc = ob->upload_prepare(ob, p)) != 0)
+			goto out;
+	}
+	proc_catch_stop_signals(on_signal);
+	red = redactor_new();
+	staging = xasprintf(
+		"%s/.rdiag-staging-XXXXXX",
+		p->no_bundle ? (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp")
+			     : p->out_dir);
+	if (!mkdtemp(staging)) {
+		report(p, "cannot create a staging directory '%s': %s", staging,
+		       strerror(errno));
+		rc = EXIT_CANTCREAT;
+		goto out;
+	}
+	logpath = xasprintf("%s/rdiag.log", staging);
+	if ((r = log_open(logpath)) < 0) {
+		report(p, "cannot create '%s': %s", logpath, strerror(-r));
+		rc = EXIT_CANTCREAT;
+		goto out;
+	}
+	log_set_verbose(p->verbose, red);
+	log_msg("rdiag %s run on %s: %s", RDIAG_VERSION, p->host,
+		p->command_line);
+	if (ob && ob->started)
+		ob->started(ob, p);
+	{
+		struct runner_opts ro = {
+			.selected = p->selected,
+			.config = &p->config,
+			.staging_root = staging,
+			.jobs = p->jobs,
+			.run_deadline_ms = now_ms() + p->timeout_s * 1000ll,
+			.since = p->since,
+			.root = "",
+			.interrupted = &interrupted,
+			.progress = on_progress,
+			.progress_arg = (void *)p,
+		};
+
+		if ((r = runner_run(&ro, &res, &n)) < 0) {
+			report(p, "cannot run collectors: %s", strerror(-r));
+			rc = EXIT_SOFTWARE;
+			goto out;
+		}
+	}
+	if (interrupted) {
+		report(p, "interrupted; no bundle written");
+		rc = EXIT_INTERRUPTED;
+		goto out;
+	}
+	redact_records(red, res, n);
+	write_collector_logs(res, n);
+	findings = collect_kind(res, n, "finding");
+	memset(&v, 0, sizeof(v));
+	v.results = res;
+	v.n = n;
+	v.findings = findings;
+	v.host = p->host;
+	v.ticket = p->ticket;
+	if (!p->no_bundle) {
+		if (ob && ob->writing_bundle)
+			ob->writing_bundle(ob, p);
+		manifest_base(&manifest, p, res, n, started, red);
+		r = build_bundle(p, staging, res, n, findings, &manifest.m, red,
+				 &sr, &v, &bundle_path, sha, &err);
+		if (r < 0) {
+			if (r == -EINTR)
+				report(p, "interrupted; no bundle written");
+			else
+				report(p, "cannot write the bundle: %s",
+				       err ? err : strerror(-r));
+			rc = r == -EINTR ? EXIT_INTERRUPTED
+			     : (r == -ENOSPC || r == -EACCES || r == -EROFS)
+				     ? EXIT_CANTCREAT
+				     : EXIT_SOFTWARE;
+			goto out;
+		}
+		v.bundle_path = bundle_path;
+		v.sha256 = sha;
+	}
+	if (ob && ob->finished)
+		ob->finished(ob, p, &v);
+	rc = verdict_exit_code(&v);
+	if (p->upload_url && bundle_path) {
+		int urc = ob->upload(ob, p, bundle_path);
+
+		if (urc != 0)
+			rc = urc;
+	}
+out:
+	log_close();
+	if (staging && fs_remove_tree(staging) < 0)
+		report(p, "cannot remove staging directory '%s', ignoring",
+		       staging);
+	runner_results_free(res, n);
+	json_decref(findings);
+	run_manifest_release(&manifest);
+	redactor_free(red);
+	sign_run_release(&sr);
+	free(staging);
+	free(logpath);
+	free(bundle_path);
+	free(err);
+	return rc;
+}
+
+/* ---- the plan ---- */
+
+char *run_host_label(void)
+{
+	char name[256] = "";
+
+	if (gethostname(name, sizeof(name) - 1) < 0 || !*name)
+		return xstrdup("unknown-host");
+	for (char *s = name; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '.'))
+			*s = '_';
+	return xstrdup(name);
+}
+
+void run_plan_init(struct run_plan *p)
+{
+	memset(p, 0, sizeof(*p));
+	config_init(&p->config);
+	p->timeout_s = RUN_DEFAULT_TIMEOUT_S;
+	p->min_free_mb = RUN_DEFAULT_MIN_FREE_MB;
+	p->compress = BUNDLE_GZIP;
+	p->out_dir = xstrdup(".");
+	p->host = run_host_label();
+}
+
+void run_plan_release(struct run_plan *p)
+{
+	config_release(&p->config);
+	free(p->selected);
+	free(p->ticket);
+	free(p->out_dir);
+	free(p->host);
+	free(p->command_line);
+	free(p->sign_key);
+	free(p->encrypt_to);
+	free(p->upload_url);
+	memset(p, 0, sizeof(*p));
+}
+
+int run_parse_number(const char *what, const char *s, unsigned long long min,
+		     unsigned long long max, bool duration,
+		     unsigned long long *ret, char **ret_err)
+{
+	if ((duration ? parse_duration(s, min, max, ret)
+		      : parse_uint(s, min, max, ret)) < 0) {
+		*ret_err = xasprintf("%s must be a whole number from %llu to "
+				     "%llu, not '%s'",
+				     what, min, max, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int run_parse_compress(const char *what, const char *s,
+		       enum bundle_compress *ret, char **ret_err)
+{
+	if (strcmp(s, "gzip") == 0)
+		*ret = BUNDLE_GZIP;
+	else if (strcmp(s, "zstd") == 0)
+		*ret = BUNDLE_ZSTD;
+	else {
+		*ret_err =
+			xasprintf("%s must be gzip or zstd, not '%s'", what, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int run_plan_apply_config(struct run_plan *p, char **ret_err)
+{
+	const struct config *c = &p->config;
+	unsigned long long v;
+	const char *s;
+	int r;
+
+	if ((s = config_get(c, "agent", "out_dir"))) {
+		free(p->out_dir);
+		p->out_dir = xstrdup(s);
+	}
+	if ((s = config_get(c, "agent", "timeout"))) {
+		if ((r = run_parse_number("[agent] timeout", s, 1, 86400, true,
+					  &v, ret_err)) < 0)
+			return r;
+		p->timeout_s = (unsigned)v;
+	}
+	if ((s = config_get(c, "agent", "jobs"))) {
+		if ((r = run_parse_number("[agent] jobs", s, 1, 64, false, &v,
+					  ret_err)) < 0)
+			return r;
+		p->jobs = (unsigned)v;
+	}
+	if ((s = config_get(c, "agent", "min_free_mb"))) {
+		if ((r = run_parse_number("[agent] min_free_mb", s, 0, 1048576,
+					  false, &v, ret_err)) < 0)
+			return r;
+		p->min_free_mb = v;
+	}
+	if ((s = config_get(c, "agent", "compress")) &&
+	    (r = run_parse_compress("[agent] compress", s, &p->compress,
+				    ret_err)) < 0)
+		return r;
+	if ((s = config_get(c, "agent", "host_label"))) {
+		if (!fs_name_ok(s, 64)) {
+			*ret_err = xasprintf("[agent] host_label may use only "
+					     "letters, digits, '.', '-' and "
+					     "'_', not '%s'",
+					     s);
+			return -EINVAL;
+		}
+		free(p->host);
+		p->host = xstrdup(s);
+	}
+	return 0;
+}
+
+static bool in_list(char *const *list, const char *name)
+{
+	for (; list && *list; list++)
+		if (strcmp(*list, name) == 0)
+			return true;
+	return false;
+}
+
+void run_plan_select(struct run_plan *p, const struct collector *const *table,
+		     char *const *only, char *const *skip)
+{
+	size_t n = 0;
+
+	for (const struct collector *const *c = table; *c; c++)
+		n++;
+	free(p->selected);
+	p->selected = xcalloc(n + 1, sizeof(*p->selected));
+	p->nselected = 0;
+	for (const struct collector *const *c = table; *c; c++) {
+		if (only ? !in_list(only, (*c)->name)
+			 : ((*c)->flags & COLLECTOR_OPT_IN) != 0)
+			continue;
+		if (in_list(skip, (*c)->name))
+			continue;
+		p->selected[p->nselected++] = *c;
+	}
+}
