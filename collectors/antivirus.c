@@ -49,32 +49,37 @@
 static const struct config_key antivirus_keys[] = {
 	{ "av_test", 0,
 	  "yes: write the EICAR test string into each application directory "
-	  "and watch the reaction (set by --av-test)" },
+	  "and watch the reaction (set by --av-test)",
+	  NULL },
 	{ "clamd_conf", 0,
 	  "clamd.conf to read (default: the one a running clamonacc or clamd "
-	  "was started with, else /etc/clamav/clamd.conf)" },
+	  "was started with, else /etc/clamav/clamd.conf)",
+	  NULL },
 	{ "clamd_socket", 0,
-	  "clamd's local (unix) socket, instead of clamd.conf's" },
+	  "clamd's local (unix) socket, instead of clamd.conf's", NULL },
 	{ "clamd_tcp", 0,
-	  "clamd's TCP address as HOST:PORT, instead of "
-	  "clamd.conf's" },
+	  "clamd's TCP address as HOST:PORT, instead of clamd.conf's", NULL },
 	{ "control_dir", 0,
 	  "directory for the control timing (default: /dev/shm, /tmp or "
-	  "/var/tmp on another file system)" },
+	  "/var/tmp on another file system)",
+	  NULL },
 	{ "eicar_wait_ms", 0,
-	  "how long to watch the EICAR file for a reaction (2000)" },
-	{ "file_kb", 0, "size of each timing file in KiB (64)" },
-	{ "files", 0, "number of files timed per directory (20)" },
+	  "how long to watch the EICAR file for a reaction (2000)", NULL },
+	{ "file_kb", 0, "size of each timing file in KiB (64)", NULL },
+	{ "files", 0, "number of files timed per directory (20)", NULL },
 	{ "path", CONFIG_KEY_REPEATABLE,
-	  "an application directory to check besides [product] data_dir" },
+	  "an application directory to check besides [product] data_dir",
+	  NULL },
 	{ "signature_max_age_days", 0,
-	  "signatures older than this are outdated (7)" },
+	  "signatures older than this are outdated (7)", NULL },
 	{ "slowdown_min_us", 0,
-	  "a slowdown also needs this many microseconds more per file (1000)" },
+	  "a slowdown also needs this many microseconds more per file (1000)",
+	  NULL },
 	{ "slowdown_warn_percent", 0,
-	  "warn when files open this much slower than in the control "
-	  "directory (100)" },
-	{ NULL, 0, NULL },
+	  "warn when files open this much slower than in the control directory "
+	  "(100)",
+	  NULL },
+	{ NULL, 0, NULL, NULL },
 };
 
 struct av_dir {

@@ -34,19 +34,19 @@
 
 static const struct config_key database_keys[] = {
 	{ "url", CONFIG_KEY_REPEATABLE,
-	  "a database to check: postgresql://user@host:port/db, "
-	  "mysql://..., sqlserver://host[:port][/instance], "
-	  "sqlite:///path.db" },
+	  "a database to check: postgresql://user@host:port/db, mysql://..., "
+	  "sqlserver://host[:port][/instance], sqlite:///path.db",
+	  NULL },
 	{ "password_file", 0,
-	  "file holding the password (first line); must be mode 0600" },
+	  "file holding the password (first line); must be mode 0600", NULL },
 	{ "connect_timeout_ms", 0,
-	  "time allowed for each step (resolve, connect, reply), "
-	  "default 5000" },
-	{ "browser_port", 0,
-	  "UDP port of the SQL Server Browser, default 1434" },
+	  "time allowed for each step (resolve, connect, reply), default 5000",
+	  NULL },
+	{ "browser_port", 0, "UDP port of the SQL Server Browser, default 1434",
+	  NULL },
 	{ "expected_encoding", 0,
-	  "the server encoding the application expects, e.g. UTF8" },
-	{ NULL, 0, NULL },
+	  "the server encoding the application expects, e.g. UTF8", NULL },
+	{ NULL, 0, NULL, NULL },
 };
 
 int64_t database_step_deadline(struct database_target *t)

@@ -46,39 +46,43 @@
 
 static const struct config_key nas_keys[] = {
 	{ "discover", 0,
-	  "also check every network and FUSE mount found in mountinfo "
-	  "(yes)" },
+	  "also check every network and FUSE mount found in mountinfo (yes)",
+	  NULL },
 	{ "host", CONFIG_KEY_REPEATABLE,
-	  "a file server to probe (SMB and NFS), name or address" },
-	{ "nfs_port", 0, "TCP port of the NFS service (2049)" },
+	  "a file server to probe (SMB and NFS), name or address", NULL },
+	{ "nfs_port", 0, "TCP port of the NFS service (2049)", NULL },
 	{ "op_timeout_ms", 0,
-	  "give up on one operation on a mount after this long; the mount "
-	  "is then reported hung (5000)" },
+	  "give up on one operation on a mount after this long; the mount is "
+	  "then reported hung (5000)",
+	  NULL },
 	{ "path", CONFIG_KEY_REPEATABLE,
-	  "a directory the application uses on a share (checked for "
-	  "reading, writing and locking)" },
+	  "a directory the application uses on a share (checked for reading, "
+	  "writing and locking)",
+	  NULL },
 	{ "probe_servers", 0,
-	  "probe the file servers of the mounts found (SMB or NFS) (yes)" },
-	{ "probe_timeout_ms", 0, "deadline of one server probe (3000)" },
+	  "probe the file servers of the mounts found (SMB or NFS) (yes)",
+	  NULL },
+	{ "probe_timeout_ms", 0, "deadline of one server probe (3000)", NULL },
 	{ "require_encryption", 0,
-	  "yes: warn when an SMB server does not offer encryption (no)" },
+	  "yes: warn when an SMB server does not offer encryption (no)", NULL },
 	{ "require_signing", 0,
-	  "yes: warn when an SMB server does not require signing (no)" },
-	{ "rpcbind_port", 0, "TCP port of the portmapper (111)" },
+	  "yes: warn when an SMB server does not require signing (no)", NULL },
+	{ "rpcbind_port", 0, "TCP port of the portmapper (111)", NULL },
 	{ "rtt_warn_ms", 0,
-	  "warn when an NFS operation's average round trip reaches this "
-	  "(100)" },
-	{ "smb_port", 0, "TCP port of the SMB service (445)" },
-	{ "space_fail_percent", 0, "fail at this much space used (98)" },
-	{ "space_warn_percent", 0, "warn at this much space used (90)" },
+	  "warn when an NFS operation's average round trip reaches this (100)",
+	  NULL },
+	{ "smb_port", 0, "TCP port of the SMB service (445)", NULL },
+	{ "space_fail_percent", 0, "fail at this much space used (98)", NULL },
+	{ "space_warn_percent", 0, "warn at this much space used (90)", NULL },
 	{ "throughput_mb", 0,
-	  "write and read back this many MiB on each path; 0 = off (0)" },
+	  "write and read back this many MiB on each path; 0 = off (0)", NULL },
 	{ "throughput_warn_mbs", 0,
-	  "warn below this many MiB/s in the throughput test (10)" },
+	  "warn below this many MiB/s in the throughput test (10)", NULL },
 	{ "write_warn_ms", 0,
-	  "warn when create, write or fsync of the probe file takes this "
-	  "long (1000)" },
-	{ NULL, 0, NULL },
+	  "warn when create, write or fsync of the probe file takes this long "
+	  "(1000)",
+	  NULL },
+	{ NULL, 0, NULL, NULL },
 };
 
 /* What a sub-worker is asked to do; copied into it by fork(). */

@@ -44,28 +44,32 @@ static const char *const default_patterns[] = { "error", "fatal", "severe",
 
 static const struct config_key product_keys[] = {
 	{ "config", CONFIG_KEY_REPEATABLE,
-	  "glob of the application's configuration files, e.g. "
-	  "/etc/app/*.ini" },
+	  "glob of the application's configuration files, e.g. /etc/app/*.ini",
+	  NULL },
 	{ "config_max_kb", 0,
-	  "copy at most this many KiB of each configuration file (1024)" },
+	  "copy at most this many KiB of each configuration file (1024)",
+	  NULL },
 	{ "data_dir", CONFIG_KEY_REPEATABLE,
-	  "a data directory of the application (also used by other "
-	  "collectors)" },
+	  "a data directory of the application (also used by other collectors)",
+	  NULL },
 	{ "error_pattern", CONFIG_KEY_REPEATABLE,
 	  "case-insensitive text that marks an error line in a log (default: "
-	  "error, fatal, severe, exception)" },
+	  "error, fatal, severe, exception)",
+	  NULL },
 	{ "log", CONFIG_KEY_REPEATABLE,
 	  "glob of the application's log files, rotated ones included, e.g. "
-	  "/var/log/app/app.log*" },
+	  "/var/log/app/app.log*",
+	  NULL },
 	{ "log_max_mb", 0,
-	  "copy at most the last this many MiB of each log file (20)" },
-	{ "max_files", 0, "copy at most this many files in all (200)" },
+	  "copy at most the last this many MiB of each log file (20)", NULL },
+	{ "max_files", 0, "copy at most this many files in all (200)", NULL },
 	{ "network_timeout_ms", 0,
 	  "give up on one file or glob on a network mount after this long "
-	  "(30000)" },
-	{ "total_max_mb", 0,
-	  "copy at most this many MiB of files in all (200)" },
-	{ NULL, 0, NULL },
+	  "(30000)",
+	  NULL },
+	{ "total_max_mb", 0, "copy at most this many MiB of files in all (200)",
+	  NULL },
+	{ NULL, 0, NULL, NULL },
 };
 
 enum file_kind {

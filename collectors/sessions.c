@@ -23,8 +23,8 @@
 
 static const struct config_key sessions_keys[] = {
 	{ "max_mb", 0,
-	  "copy at most this many MiB of recordings, newest first (50)" },
-	{ NULL, 0, NULL },
+	  "copy at most this many MiB of recordings, newest first (50)", NULL },
+	{ NULL, 0, NULL, NULL },
 };
 
 static bool has_suffix(const char *s, const char *suffix)

@@ -42,10 +42,10 @@
 
 static const struct config_key system_keys[] = {
 	{ "disk_warn_percent", 0,
-	  "warn when a local file system is fuller than this (default 90)" },
+	  "warn when a local file system is fuller than this", "90" },
 	{ "disk_fail_percent", 0,
-	  "fail when a local file system is fuller than this (default 97)" },
-	{ NULL, 0, NULL },
+	  "fail when a local file system is fuller than this", "97" },
+	{ NULL, 0, NULL, NULL },
 };
 
 /* Read ROOT/rel whole into b (up to HOST_FILE_MAX); 0 or -errno, logged. */

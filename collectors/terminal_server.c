@@ -55,19 +55,16 @@
 
 static const struct config_key terminal_server_keys[] = {
 	{ "cert_warn_days", 0,
-	  "warn when an RDP certificate expires within this many days "
-	  "(default 30)" },
+	  "warn when an RDP certificate expires within this many days", "30" },
 	{ "rdp_host", CONFIG_KEY_REPEATABLE,
-	  "an RDP server to probe, host[:port] (default port 3389)" },
+	  "an RDP server to probe, host[:port] (default port 3389)", NULL },
 	{ "rdp_timeout_ms", 0,
-	  "time allowed for the whole probe of one RDP server (default "
-	  "5000)" },
-	{ "sesman_ini", 0, "xrdp's sesman.ini (default /etc/xrdp/sesman.ini)" },
-	{ "utmp", 0, "the utmpx file of sessions (default /run/utmp)" },
-	{ "xrdp_ini", 0,
-	  "xrdp's xrdp.ini; its listener is probed (default "
-	  "/etc/xrdp/xrdp.ini)" },
-	{ NULL, 0, NULL },
+	  "time allowed for the whole probe of one RDP server", "5000" },
+	{ "sesman_ini", 0, "xrdp's sesman.ini", "/etc/xrdp/sesman.ini" },
+	{ "utmp", 0, "the utmpx file of sessions", "/run/utmp" },
+	{ "xrdp_ini", 0, "xrdp's xrdp.ini; its listener is probed",
+	  "/etc/xrdp/xrdp.ini" },
+	{ NULL, 0, NULL, NULL },
 };
 
 /* What the /proc scan sends back: this header, procs, then envs. */

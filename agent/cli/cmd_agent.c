@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "cli/command.h"
+#include "cli/config_schema.h"
 #include "cli/run_opts.h"
 #include "request/agentd.h"
 
@@ -60,7 +61,7 @@ static int cmd_agent(int argc, char **argv)
 	if (optind < argc)
 		return error_usage("agent", "unexpected argument '%s'",
 				   argv[optind]);
-	if (agentd_opts_load(&o, config, true, &err) < 0) {
+	if (agentd_opts_load(&o, config, config_schema(), true, &err) < 0) {
 		error_msg("agent: %s", err);
 		free(err);
 		agentd_opts_release(&o);

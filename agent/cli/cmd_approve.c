@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "cli/command.h"
+#include "cli/config_schema.h"
 #include "request/agentd.h"
 
 #define APPROVE_USAGE                                                    \
@@ -66,7 +67,7 @@ static int cmd_approve(int argc, char **argv)
 					: "need exactly one request ID");
 	if (!list)
 		id = argv[optind];
-	if (agentd_opts_load(&o, config, false, &err) < 0) {
+	if (agentd_opts_load(&o, config, config_schema(), false, &err) < 0) {
 		error_msg("approve: %s", err);
 		free(err);
 		agentd_opts_release(&o);

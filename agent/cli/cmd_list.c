@@ -1,6 +1,7 @@
 /*
  * `rdiag list`: the collectors rdiag has, with what each answers, its
- * default deadline and its config keys.
+ * default deadline and its config keys with their defaults (from the key
+ * tables; --json also lists the agent's own sections).
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "cli/command.h"
+#include "cli/config_schema.h"
 #include "registry.h"
 
 #define LIST_USAGE                                                 \
@@ -15,21 +17,34 @@
 	"  --json      one JSON object: {\"collectors\": [...]}\n" \
 	"  --verbose   also list each collector's config keys\n"
 
+/* A section's keys for --json; "default" is null when there is none. */
+static json_t *keys_json(const struct config_key *k)
+{
+	json_t *keys = json_array();
+
+	for (; k && k->name; k++)
+		json_array_append_new(
+			keys, json_pack("{s:s, s:b, s:s, s:s?}", "name",
+					k->name, "repeatable",
+					(k->flags & CONFIG_KEY_REPEATABLE) != 0,
+					"help", k->help ? k->help : "",
+					"default", k->def));
+	return keys;
+}
+
 static json_t *list_json(void)
 {
-	json_t *arr = json_array();
+	const struct config_section *s = config_schema();
+	json_t *arr = json_array(), *sections = json_array();
 
+	for (size_t i = 0; i < config_schema_agent_sections(); i++)
+		json_array_append_new(sections,
+				      json_pack("{s:s, s:o}", "name", s[i].name,
+						"config_keys",
+						keys_json(s[i].keys)));
 	for (const struct collector *const *c = registry_collectors; *c; c++) {
-		json_t *keys = json_array();
+		json_t *keys = keys_json((*c)->keys);
 
-		for (const struct config_key *k = (*c)->keys; k && k->name; k++)
-			json_array_append_new(
-				keys,
-				json_pack("{s:s, s:b, s:s}", "name", k->name,
-					  "repeatable",
-					  (k->flags & CONFIG_KEY_REPEATABLE) !=
-						  0,
-					  "help", k->help ? k->help : ""));
 		json_array_append_new(
 			arr, json_pack("{s:s, s:s, s:I, s:b, s:o}", "name",
 				       (*c)->name, "summary", (*c)->summary,
@@ -38,7 +53,7 @@ static json_t *list_json(void)
 				       ((*c)->flags & COLLECTOR_OPT_IN) != 0,
 				       "config_keys", keys));
 	}
-	return json_pack("{s:o}", "collectors", arr);
+	return json_pack("{s:o, s:o}", "collectors", arr, "sections", sections);
 }
 
 static int cmd_list(int argc, char **argv)
@@ -87,11 +102,13 @@ static int cmd_list(int argc, char **argv)
 		       ((*p)->flags & COLLECTOR_OPT_IN) ? " (opt-in)" : "");
 		for (const struct config_key *k = (*p)->keys;
 		     verbose && k && k->name; k++)
-			printf("    [%s] %s%s  %s\n", (*p)->name, k->name,
+			printf("    [%s] %s%s  %s%s%s%s\n", (*p)->name, k->name,
 			       (k->flags & CONFIG_KEY_REPEATABLE)
 				       ? " (repeatable)"
 				       : "",
-			       k->help ? k->help : "");
+			       k->help ? k->help : "",
+			       k->def ? " (default " : "", k->def ? k->def : "",
+			       k->def ? ")" : "");
 	}
 	return 0;
 }

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "cli/command.h"
+#include "cli/config_schema.h"
 #include "core/config.h"
-#include "registry.h"
 #include "session/session.h"
 
 #define SESSION_USAGE                                                         \
@@ -181,8 +181,7 @@ static int cmd_session(int argc, char **argv)
 				 argv[optind]);
 		goto out;
 	}
-	if (config_load_files(&cfg, user_config, registry_collectors, &err) <
-	    0) {
+	if (config_load_files(&cfg, user_config, config_schema(), &err) < 0) {
 		error_msg("%s", err);
 		rc = EXIT_USAGE;
 		goto out;

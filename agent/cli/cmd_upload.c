@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "cli/command.h"
+#include "cli/config_schema.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/redact.h"
-#include "registry.h"
 #include "upload/upload.h"
 
 #define UPLOAD_USAGE                                                           \
@@ -68,7 +68,7 @@ static int load_configs(struct config *c, const char *user_config)
 {
 	char *err = NULL;
 
-	if (config_load_files(c, user_config, registry_collectors, &err) < 0) {
+	if (config_load_files(c, user_config, config_schema(), &err) < 0) {
 		error_msg("%s", err);
 		free(err);
 		return EXIT_USAGE;

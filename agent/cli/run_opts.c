@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/command.h"
+#include "cli/config_schema.h"
 #include "cli/run_opts.h"
 #include "platform/fsutil.h"
 #include "rdiag/buf.h"
@@ -232,7 +233,7 @@ static int load_configs(struct run_opts *o, const char *user_config)
 {
 	char *err = NULL;
 
-	if (config_load_files(&o->plan.config, user_config, registry_collectors,
+	if (config_load_files(&o->plan.config, user_config, config_schema(),
 			      &err) < 0) {
 		error_msg("%s", err);
 		free(err);

@@ -12,6 +12,8 @@
 #include "core/run.h"
 #include "upload/upload.h"
 
+/* The defaults come from core/run.h, as in the [agent] key table. */
+/* clang-format off */
 #define RUN_OPTS_USAGE                                                         \
 	"usage: rdiag run [options]\n"                                         \
 	"  --only NAME[,NAME...]   run only these collectors\n"                \
@@ -19,10 +21,11 @@
 	"  --ticket ID             the support ticket (names the bundle)\n"    \
 	"  --out DIR               where to write the bundle (default: .)\n"   \
 	"  --timeout SECONDS       deadline for the whole run (default: "      \
-	"120)\n"                                                               \
+	RUN_DEFAULT_TIMEOUT ")\n"                                              \
 	"  --jobs N                collectors running at once (default: "      \
 	"all)\n"                                                               \
-	"  --compress gzip|zstd    bundle compression (default: gzip)\n"       \
+	"  --compress gzip|zstd    bundle compression (default: "              \
+	RUN_DEFAULT_COMPRESS ")\n"                                             \
 	"  --config FILE           read FILE after /etc/rdiag/rdiag.conf\n"    \
 	"  --since WHEN            evidence newer than WHEN: 2026-11-27,\n"    \
 	"                          2026-11-27T10:00:00, 24h, 7d, 30m\n"        \
@@ -47,6 +50,7 @@
 	"Exit status: 0 nothing worse than info, 1 warnings (or records\n"     \
 	"dropped), 2 failures, 3 nothing was checked (every collector\n"       \
 	"skipped); 64 and above: see rdiag(1).\n"
+/* clang-format on */
 
 /*
  * What the terminal shows of a run (cmd_run.c): a run_observer that prints

@@ -1,6 +1,6 @@
 /*
- * Configuration loading with inih, validated against a schema made of the
- * agent's own keys and each collector's key table.
+ * Configuration loading with inih, validated against the schema the caller
+ * passes (a table of sections and their keys); this file knows no section.
  */
 #include <errno.h>
 #include <ini.h>
@@ -10,26 +10,10 @@
 #include <sys/stat.h>
 
 #include "core/config.h"
-#include "request/agentd.h"
-#include "request/request.h"
-#include "session/session.h"
-#include "ticket/ticket.h"
-#include "upload/upload.h"
-
-const struct config_key config_agent_keys[] = {
-	{ "out_dir", 0, "where bundles are written (default: current dir)" },
-	{ "jobs", 0, "how many collectors run at once (default: all)" },
-	{ "timeout", 0, "whole-run deadline in seconds (default: 120)" },
-	{ "compress", 0, "bundle compression: gzip (default) or zstd" },
-	{ "min_free_mb", 0, "refuse to start below this free space (64)" },
-	{ "host_label", 0, "name used for this host in bundle names" },
-	{ NULL, 0, NULL },
-};
-
 struct load_state {
 	struct config staged;
 	const char *path;
-	const struct collector *const *table;
+	const struct config_section *sections;
 	char *err; /* first problem, without the line number */
 };
 
@@ -64,7 +48,7 @@ void config_add(struct config *c, const char *section, const char *key,
 	e->origin = xstrdup(origin);
 }
 
-static const struct config_key *find_key(const struct config_key *keys,
+const struct config_key *config_key_find(const struct config_key *keys,
 					 const char *name)
 {
 	for (; keys && keys->name; keys++)
@@ -73,28 +57,12 @@ static const struct config_key *find_key(const struct config_key *keys,
 	return NULL;
 }
 
-/* The key table of a section, or NULL when the section is unknown. */
-static const struct config_key *
-section_keys(const struct collector *const *table, const char *section,
-	     bool *ret_known)
+const struct config_section *
+config_section_find(const struct config_section *sections, const char *name)
 {
-	*ret_known = true;
-	if (strcmp(section, "agent") == 0)
-		return config_agent_keys;
-	if (strcmp(section, "upload") == 0)
-		return upload_config_keys;
-	if (strcmp(section, "session") == 0)
-		return session_config_keys;
-	if (strcmp(section, "ticket") == 0)
-		return ticket_config_keys;
-	if (strcmp(section, "requests") == 0)
-		return request_config_keys;
-	if (strcmp(section, "agentd") == 0)
-		return agentd_config_keys;
-	for (; table && *table; table++)
-		if (strcmp((*table)->name, section) == 0)
-			return (*table)->keys;
-	*ret_known = false;
+	for (; sections && sections->name; sections++)
+		if (strcmp(sections->name, name) == 0)
+			return sections;
 	return NULL;
 }
 
@@ -108,8 +76,8 @@ static int on_entry(void *user, const char *section, const char *name,
 		    const char *value)
 {
 	struct load_state *st = user;
+	const struct config_section *sec;
 	const struct config_key *k;
-	bool known;
 
 	if (st->err)
 		return 1; /* report only the first problem */
@@ -117,12 +85,12 @@ static int on_entry(void *user, const char *section, const char *name,
 		st->err = xasprintf("key '%s' outside any section", name);
 		return 0;
 	}
-	k = find_key(section_keys(st->table, section, &known), name);
-	if (!known) {
+	sec = config_section_find(st->sections, section);
+	if (!sec) {
 		st->err = xasprintf("unknown section [%s]", section);
 		return 0;
 	}
-	if (!k) {
+	if (!(k = config_key_find(sec->keys, name))) {
 		st->err = xasprintf("unknown key '%s' in [%s]", name, section);
 		return 0;
 	}
@@ -137,9 +105,9 @@ static int on_entry(void *user, const char *section, const char *name,
 }
 
 int config_load(struct config *c, const char *path, bool missing_ok,
-		const struct collector *const *table, char **ret_err)
+		const struct config_section *sections, char **ret_err)
 {
-	struct load_state st = { .path = path, .table = table };
+	struct load_state st = { .path = path, .sections = sections };
 	struct stat sb;
 	FILE *f;
 	int line, r = 0;
@@ -182,17 +150,17 @@ int config_load(struct config *c, const char *path, bool missing_ok,
 }
 
 int config_load_files(struct config *c, const char *user_config,
-		      const struct collector *const *table, char **ret_err)
+		      const struct config_section *sections, char **ret_err)
 {
 	const char *sys = getenv("RDIAG_SYSTEM_CONFIG");
 	int r;
 
 	if (!sys)
 		sys = RDIAG_SYSCONFDIR "/rdiag/rdiag.conf";
-	if (*sys && (r = config_load(c, sys, true, table, ret_err)) < 0)
+	if (*sys && (r = config_load(c, sys, true, sections, ret_err)) < 0)
 		return r;
 	if (user_config &&
-	    (r = config_load(c, user_config, false, table, ret_err)) < 0)
+	    (r = config_load(c, user_config, false, sections, ret_err)) < 0)
 		return r;
 	return 0;
 }

@@ -1,9 +1,10 @@
 /*
  * The configuration: /etc/rdiag/rdiag.conf, then --config FILE, then values
  * from command-line flags (--db URL and friends), kept as an ordered list of
- * (section, key, value) entries. Sections are the agent's own ([agent]) and
- * one per collector, whose accepted keys come from the collector's table, so
- * an unknown section or key is caught with its file and line.
+ * (section, key, value) entries. Which sections and keys exist is not known
+ * here: the caller passes the schema (config_schema() in the cli assembles
+ * the agent's own sections and one per collector), so an unknown section or
+ * key is caught with its file and line.
  */
 #ifndef RDIAG_CONFIG_H
 #define RDIAG_CONFIG_H
@@ -26,22 +27,26 @@ struct config {
 	size_t n;
 };
 
-/* The [agent] section's keys, for validation, docs and `rdiag help`. */
-extern const struct config_key config_agent_keys[];
+/* One section of the schema: its name and its keys (NULL-terminated). */
+struct config_section {
+	const char *name;
+	const struct config_key *keys;
+};
 
 void config_init(struct config *c);
 void config_release(struct config *c);
 
 /*
- * Read an INI file and append its entries, validated against the agent's
- * keys and those of the collectors in table (NULL-terminated). When the file
+ * Read an INI file and append its entries, validated against sections
+ * (ended by an entry whose name is NULL; NULL: no section is known). When
+ * the file
  * does not exist and missing_ok, returns 0 and adds nothing. On error returns
  * a negative errno (-EINVAL for a syntax or schema error) and a message
  * naming the file, the line and the problem in *ret_err (caller frees); c is
  * left as it was.
  */
 int config_load(struct config *c, const char *path, bool missing_ok,
-		const struct collector *const *table, char **ret_err);
+		const struct config_section *sections, char **ret_err);
 
 /*
  * Read the system config, then user_config when not NULL: the usual
@@ -50,7 +55,15 @@ int config_load(struct config *c, const char *path, bool missing_ok,
  * user_config must exist. Errors as config_load().
  */
 int config_load_files(struct config *c, const char *user_config,
-		      const struct collector *const *table, char **ret_err);
+		      const struct config_section *sections, char **ret_err);
+
+/* The section called name in sections, or NULL. */
+const struct config_section *
+config_section_find(const struct config_section *sections, const char *name);
+
+/* The key called name in keys (NULL-terminated, may be NULL), or NULL. */
+const struct config_key *config_key_find(const struct config_key *keys,
+					 const char *name);
 
 /* Append one entry (strings are copied). */
 void config_add(struct config *c, const char *section, const char *key,

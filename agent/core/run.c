@@ -579,6 +579,19 @@ out:
 
 /* ---- the plan ---- */
 
+const struct config_key run_config_keys[] = {
+	{ "out_dir", 0, "where bundles are written", "." },
+	{ "jobs", 0, "how many collectors run at once (default: all)", NULL },
+	{ "timeout", 0, "whole-run deadline in seconds",
+	  RUN_STR(RUN_DEFAULT_TIMEOUT_S) },
+	{ "compress", 0, "bundle compression: gzip or zstd",
+	  RUN_DEFAULT_COMPRESS },
+	{ "min_free_mb", 0, "refuse to start below this free space",
+	  RUN_STR(RUN_DEFAULT_MIN_FREE_MB) },
+	{ "host_label", 0, "name used for this host in bundle names", NULL },
+	{ NULL, 0, NULL, NULL },
+};
+
 char *run_host_label(void)
 {
 	char name[256] = "";

@@ -81,9 +81,19 @@ struct run_plan {
 	struct run_observer *observer; /* borrowed; NULL: silent */
 };
 
-/* The defaults of a run, the key tables' defaults. */
+/*
+ * The defaults of a run; run_config_keys and the usage text of `rdiag run`
+ * spell them from these (RUN_STR), so they cannot drift apart.
+ */
+#define RUN_STR_(x)             #x
+#define RUN_STR(x)              RUN_STR_(x)
 #define RUN_DEFAULT_TIMEOUT_S   120
+#define RUN_DEFAULT_TIMEOUT     RUN_STR(RUN_DEFAULT_TIMEOUT_S)
 #define RUN_DEFAULT_MIN_FREE_MB 64
+#define RUN_DEFAULT_COMPRESS    "gzip"
+
+/* The [agent] section: the keys run_plan_apply_config() reads. */
+extern const struct config_key run_config_keys[];
 
 /* Defaults: every pointer NULL but out_dir "." and host. */
 void run_plan_init(struct run_plan *p);

@@ -37,20 +37,23 @@
 
 const struct config_key agentd_config_keys[] = {
 	{ "id", 0,
-	  "this agent's id: names its request location (default: host "
-	  "name)" },
+	  "this agent's id: names its request location (default: host name)",
+	  NULL },
 	{ "poll_url", 0,
-	  "request location: s3://bucket/prefix/ or https://host/path/ "
-	  "(the id is appended)" },
-	{ "poll_interval", 0, "seconds between polls (default 60)" },
-	{ "poll_max_interval", 0,
-	  "longest backoff after failed polls, seconds (default 900)" },
+	  "request location: s3://bucket/prefix/ or https://host/path/ (the id "
+	  "is appended)",
+	  NULL },
+	{ "poll_interval", 0, "seconds between polls", "60" },
+	{ "poll_max_interval", 0, "longest backoff after failed polls, seconds",
+	  "900" },
 	{ "unattended", 0,
-	  "collectors that may run without approval, comma separated "
-	  "(default: none)" },
+	  "collectors that may run without approval, comma separated (default: "
+	  "none)",
+	  NULL },
 	{ "allowed_upload", CONFIG_KEY_REPEATABLE,
-	  "upload targets requests may name: URL prefixes (default: any)" },
-	{ NULL, 0, NULL },
+	  "upload targets requests may name: URL prefixes (default: any)",
+	  NULL },
+	{ NULL, 0, NULL, NULL },
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -134,7 +137,8 @@ static int seconds(const struct config *c, const char *key, unsigned def,
 }
 
 int agentd_opts_load(struct agentd_opts *o, const char *config_path,
-		     bool need_location, char **ret_err)
+		     const struct config_section *schema, bool need_location,
+		     char **ret_err)
 {
 	const char **vals = NULL;
 	const char *s;
@@ -146,8 +150,9 @@ int agentd_opts_load(struct agentd_opts *o, const char *config_path,
 	if (!config_path &&
 	    access(RDIAG_SYSCONFDIR "/rdiag/agent.conf", F_OK) == 0)
 		config_path = RDIAG_SYSCONFDIR "/rdiag/agent.conf";
-	if ((r = config_load_files(&o->config, config_path, registry_collectors,
-				   ret_err)) < 0)
+	o->schema = schema;
+	if ((r = config_load_files(&o->config, config_path, schema, ret_err)) <
+	    0)
 		return r;
 	if (config_path)
 		o->config_path = xstrdup(config_path);
@@ -544,8 +549,7 @@ static int run_child(const struct agentd_opts *o, const struct request *rq)
 					   o->config_path, p.out_dir)
 			       : xasprintf("rdiag run --out %s -q", p.out_dir);
 	p.observer = o->run_observer;
-	if (config_load_files(&p.config, o->config_path, registry_collectors,
-			      &err) < 0) {
+	if (config_load_files(&p.config, o->config_path, o->schema, &err) < 0) {
 		error_msg("%s", err);
 		rc = EXIT_USAGE;
 		goto out;

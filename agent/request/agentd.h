@@ -43,15 +43,19 @@ struct agentd_opts {
 	/* How a request's run reports (the caller's terminal observer,
 	 * quiet); borrowed, NULL: silent. */
 	struct run_observer *run_observer;
+	/* The config schema (borrowed), for the runs' fresh reads. */
+	const struct config_section *schema;
 };
 
 /*
  * Load /etc/rdiag/rdiag.conf (RDIAG_SYSTEM_CONFIG) and config_path (NULL:
- * /etc/rdiag/agent.conf when it exists) and check [agentd]. need_location:
+ * /etc/rdiag/agent.conf when it exists) against schema (kept for the runs)
+ * and check [agentd]. need_location:
  * poll_url is required. 0, or -EINVAL with a message in *ret_err.
  */
 int agentd_opts_load(struct agentd_opts *o, const char *config_path,
-		     bool need_location, char **ret_err);
+		     const struct config_section *schema, bool need_location,
+		     char **ret_err);
 void agentd_opts_release(struct agentd_opts *o);
 
 /* The poll URL for id: an S3 prefix or an https URL ending in '/' gets

@@ -28,14 +28,15 @@
 const struct config_key request_config_keys[] = {
 	{ "trusted_keys_dir", 0,
 	  "vendor public keys trusted for requests (default "
-	  "/etc/rdiag/trusted-keys; RDIAG_TRUSTED_KEYS wins)" },
+	  "/etc/rdiag/trusted-keys; RDIAG_TRUSTED_KEYS wins)",
+	  NULL },
 	{ "state_dir", 0,
 	  "replay store, agent state and audit log (default "
-	  "/var/lib/rdiag/requests; RDIAG_STATE_DIR wins)" },
+	  "/var/lib/rdiag/requests; RDIAG_STATE_DIR wins)",
+	  NULL },
 	{ "allow_unattended", 0,
-	  "yes: run --request without a terminal runs without asking "
-	  "(default no)" },
-	{ NULL, 0, NULL },
+	  "yes: run --request without a terminal runs without asking", "no" },
+	{ NULL, 0, NULL, NULL },
 };
 
 static const char *const fault_names[] = {

@@ -11,23 +11,27 @@
 
 const struct config_key ticket_config_keys[] = {
 	{ "token", 0,
-	  "API key or token (file must be 0600; or RDIAG_TICKET_TOKEN)" },
+	  "API key or token (file must be 0600; or RDIAG_TICKET_TOKEN)", NULL },
 	{ "user", 0,
 	  "user name or e-mail address (Jira Cloud, Zendesk; or "
-	  "RDIAG_TICKET_USER)" },
+	  "RDIAG_TICKET_USER)",
+	  NULL },
 	{ "password", 0,
-	  "password for user (file must be 0600; or RDIAG_TICKET_PASSWORD)" },
+	  "password for user (file must be 0600; or RDIAG_TICKET_PASSWORD)",
+	  NULL },
 	{ "store", 0,
-	  "where a bundle too large to attach goes: s3://, sftp://, "
-	  "https:// or file:// (see [upload])" },
+	  "where a bundle too large to attach goes: s3://, sftp://, https:// "
+	  "or file:// (see [upload])",
+	  NULL },
 	{ "max_attachment", 0,
 	  "attachment limit, e.g. 5M (default: what the system says or "
-	  "documents)" },
-	{ "public", 0,
-	  "yes: the note is visible to the customer (default no)" },
-	{ "jira_api", 0, "2: wiki markup (default), 3: ADF (Jira Cloud)" },
-	{ "rt_format", 0, "html (default) or text" },
-	{ NULL, 0, NULL },
+	  "documents)",
+	  NULL },
+	{ "public", 0, "yes: the note is visible to the customer", "no" },
+	{ "jira_api", 0, "2: wiki markup (default), 3: ADF (Jira Cloud)",
+	  NULL },
+	{ "rt_format", 0, "html (default) or text", NULL },
+	{ NULL, 0, NULL, NULL },
 };
 
 static const char *env(const char *name)

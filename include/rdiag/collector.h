@@ -33,11 +33,21 @@ enum config_key_flag {
 	CONFIG_KEY_REPEATABLE = 1u << 0,
 };
 
-/* A key a collector accepts in its own [name] section of the config. */
+/*
+ * A key a collector accepts in its own [name] section of the config (the
+ * agent's own sections use the same shape).
+ */
 struct config_key {
 	const char *name;
 	unsigned flags;
 	const char *help; /* one line for docs and `rdiag list --verbose` */
+	/*
+	 * The value used when the key is not set, as a user would write it
+	 * ("120", "gzip"), or NULL when there is none or it depends on the
+	 * machine (help says what then). The one place the default is
+	 * written down: list and the man page test read it from here.
+	 */
+	const char *def;
 };
 
 struct collector {

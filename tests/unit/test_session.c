@@ -19,6 +19,12 @@
 #include "core/config.h"
 #include "session/session.h"
 
+/* The schema config.c is handed: only [session] exists here. */
+static const struct config_section session_schema[] = {
+	{ "session", session_config_keys },
+	{ NULL, NULL },
+};
+
 /* A real key made with ssh-keygen; its fingerprint as ssh-keygen -l says. */
 #define ALICE_KEY                                                              \
 	"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJosKSpwWc+kFkd2rx4DUEwySIv7WrKD" \
@@ -375,7 +381,7 @@ static void test_config(void **state)
 
 		config_init(&cfg);
 		session_opts_init(&o);
-		r = config_load(&cfg, path, false, NULL, &err);
+		r = config_load(&cfg, path, false, session_schema, &err);
 		assert_int_equal(r, cases[i].load);
 		if (r == 0) {
 			r = session_opts_load(&o, &cfg, &err);
@@ -424,7 +430,8 @@ static void test_flags_override(void **state)
 	(void)state;
 	config_init(&cfg);
 	session_opts_init(&o);
-	assert_int_equal(config_load(&cfg, path, false, NULL, &err), 0);
+	assert_int_equal(config_load(&cfg, path, false, session_schema, &err),
+			 0);
 	config_add(&cfg, "session", "ttl", "10m", "--ttl");
 	config_add(&cfg, "session", "state_dir", "/srv/s", "--state-dir");
 	assert_int_equal(session_opts_load(&o, &cfg, &err), 0);

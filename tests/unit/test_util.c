@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "core/run.h"
 #include "rdiag/buf.h"
 #include "rdiag/record.h"
 
@@ -114,25 +115,17 @@ static void test_record_validation(void **state)
 }
 
 static const struct config_key test_keys[] = {
-	{ "url", CONFIG_KEY_REPEATABLE, "a target" },
-	{ "mode", 0, "a mode" },
-	{ NULL, 0, NULL },
+	{ "url", CONFIG_KEY_REPEATABLE, "a target", NULL },
+	{ "mode", 0, "a mode", NULL },
+	{ NULL, 0, NULL, NULL },
 };
 
-static int noop_run(struct collector_ctx *ctx)
-{
-	(void)ctx;
-	return 0;
-}
-
-static const struct collector test_collector = {
-	.name = "database",
-	.summary = "test",
-	.keys = test_keys,
-	.run = noop_run,
+/* The schema config.c is handed: [agent] and one collector's section. */
+static const struct config_section test_table[] = {
+	{ "agent", run_config_keys },
+	{ "database", test_keys },
+	{ NULL, NULL },
 };
-
-static const struct collector *const test_table[] = { &test_collector, NULL };
 
 static char *write_tmp(const char *text)
 {
