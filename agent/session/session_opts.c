@@ -46,8 +46,11 @@ const struct config_key session_config_keys[] = {
 	  NULL },
 	{ "connect_timeout", 0, "limit for each relay step", "15s" },
 	{ "max_engineers", 0, "engineer connections at once", "4" },
-	{ "state_dir", 0, "audit log and recordings",
-	  "/var/lib/rdiag/sessions" },
+	/* No one default: it depends on the user (see rdiag(1)). */
+	{ "state_dir", 0,
+	  "audit log and recordings (default: /var/lib/rdiag/sessions for "
+	  "root)",
+	  NULL },
 	{ NULL, 0, NULL, NULL },
 };
 

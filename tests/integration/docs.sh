@@ -32,6 +32,31 @@ for key in out_dir jobs timeout compress min_free_mb host_label; do
 	t_check "man page documents [agent] $key" grep -q "^\.B $key\$" "$man"
 done
 
+# A default the man page states is the key table's (what rdiag list
+# prints): the table is where each default is written down.
+while IFS=$'\t' read -r section key def; do
+	t_check "man page default of [$section] $key is $def" \
+		$PY - "$man" "$section" "$key" "$def" <<'PY'
+import re, sys
+text, section, key, want = open(sys.argv[1]).read(), *sys.argv[2:]
+m = re.search(r"^\.SS \[" + re.escape(section) + r"\].*?(?=^\.SS |^\.SH |\Z)",
+              text, re.S | re.M)
+key = key.replace("-", "\\-")
+p = m and re.search(r"^\.BR? [^\n]*\b" + re.escape(key) + r"\b.*?(?=^\.TP|\Z)",
+                    m.group(0), re.S | re.M)
+flat = re.sub(r"\n\.[A-Z]+ ", " ", p.group(0) if p else "")
+flat = flat.replace("\\-", "-").replace("\n", " ")
+d = re.search(r"default:?\s+([^\s,;)]+?)\.?(?:[\s,;)]|$)", flat)
+got = d.group(1) if d else None
+# "default: the current directory" describes rather than states a value.
+if got in (None, "the", "a", "an"):
+    sys.exit(0)
+if got != want:
+    print(f"man page says default {got}, the key table {want}", file=sys.stderr)
+    sys.exit(1)
+PY
+done < <(t_json "$T_DIR/list.json" '"\n".join("\t".join((s["name"], k["name"], k["default"])) for s in j["sections"] + j["collectors"] for k in s["config_keys"] if k.get("default"))')
+
 t_check "man page renders without warnings" \
 	bash -c "LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l '$man' 2>&1 >/dev/null | (! grep -q .)"
 t_done
