@@ -2,38 +2,44 @@
  * `rdiag agent`: the installed agent as a service, or one poll with
  * --once (tests, cron). See agentd.h and docs/requests.md.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "cli/args.h"
 #include "cli/command.h"
 #include "cli/config_schema.h"
 #include "cli/run_opts.h"
 #include "request/agentd.h"
 
-#define AGENT_USAGE                                                           \
-	"usage: rdiag agent [--config FILE] [--once]\n"                       \
-	"  polls [agentd] poll_url for signed requests, runs what the\n"      \
-	"  policy allows unattended, keeps the rest for 'rdiag approve'.\n"   \
-	"  --config FILE   instead of /etc/rdiag/agent.conf\n"                \
-	"  --once          one poll, then exit (0, or 69 when the location\n" \
-	"                  could not be read)\n"
-
 enum {
 	OPT_CONFIG = 256,
 	OPT_ONCE,
-	OPT_HELP,
 };
 
-static const struct option agent_opts[] = {
-	{ "config", required_argument, NULL, OPT_CONFIG },
-	{ "once", no_argument, NULL, OPT_ONCE },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+static const struct args_opt agent_opts[] = {
+	{ OPT_CONFIG, "config", 0, "FILE", "instead of /etc/rdiag/agent.conf",
+	  0 },
+	{ OPT_ONCE, "once", 0, NULL,
+	  "one poll, then exit (0, or 69 when the location\n"
+	  "could not be read)",
+	  0 },
+	{ 0 },
+};
+
+static const struct args_spec agent_args = {
+	.cmd = "agent",
+	.head = "usage: rdiag agent [--config FILE] [--once]\n"
+		"  polls [agentd] poll_url for signed requests, runs what the\n"
+		"  policy allows unattended, keeps the rest for 'rdiag "
+		"approve'.\n",
+	.opts = { agent_opts },
+	.column = 18,
 };
 
 static int cmd_agent(int argc, char **argv)
 {
+	struct args a;
+	int rest;
 	struct agentd_opts o;
 	struct run_cli view;
 	const char *config = NULL;
@@ -41,26 +47,23 @@ static int cmd_agent(int argc, char **argv)
 	bool once = false;
 	int c, rc;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", agent_opts, NULL)) != -1) {
+	args_init(&a, &agent_args, argc, argv, 1);
+	while ((c = args_next(&a)) >= 0) {
 		switch (c) {
 		case OPT_CONFIG:
-			config = optarg;
+			config = a.value;
 			break;
 		case OPT_ONCE:
 			once = true;
 			break;
-		case OPT_HELP:
-			fputs(AGENT_USAGE, stdout);
-			return 0;
-		default:
-			return cmd_getopt_error("agent", c, argv);
 		}
 	}
-	if (optind < argc)
+	if (c == ARGS_STOP)
+		return a.rc;
+	rest = args_rest(&a);
+	if (rest < argc)
 		return error_usage("agent", "unexpected argument '%s'",
-				   argv[optind]);
+				   argv[rest]);
 	if (agentd_opts_load(&o, config, config_schema(), true, &err) < 0) {
 		error_msg("agent: %s", err);
 		free(err);
@@ -78,6 +81,6 @@ static int cmd_agent(int argc, char **argv)
 const struct command cmd_agent_entry = {
 	.name = "agent",
 	.summary = "run as the installed agent: poll for signed requests",
-	.usage = AGENT_USAGE,
+	.args = &agent_args,
 	.run = cmd_agent,
 };

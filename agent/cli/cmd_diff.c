@@ -5,32 +5,32 @@
  * Findings are matched by collector and id (the n-th finding with the same
  * id matches the n-th), facts by collector and key.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/command.h"
 #include "cli/review_cli.h"
 #include "core/bundle_format.h"
-
-#define DIFF_USAGE                                                        \
-	"usage: rdiag diff OLD NEW [options]\n"                           \
-	"  --json                  print the differences as one JSON "    \
-	"object\n" REVIEW_CLI_KEY_USAGE                                   \
-	"Exit status: 0 compared (whatever the differences), 65 when a\n" \
-	"bundle is not intact or not trusted.\n"
 
 enum {
 	OPT_JSON = 256,
 };
 
-static const struct option diff_opts[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "key", required_argument, NULL, REVIEW_CLI_OPT_KEY },
-	{ "trust", required_argument, NULL, REVIEW_CLI_OPT_TRUST },
-	{ "help", no_argument, NULL, REVIEW_CLI_OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+static const struct args_opt diff_opts[] = {
+	{ OPT_JSON, "json", 0, NULL, "print the differences as one JSON object",
+	  0 },
+	{ 0 },
+};
+
+static const struct args_spec diff_args = {
+	.cmd = "diff",
+	.head = "usage: rdiag diff OLD NEW [options]\n",
+	.opts = { diff_opts, review_cli_opts },
+	.tail = "Exit status: 0 compared (whatever the differences), 65 when "
+		"a\n"
+		"bundle is not intact or not trusted.\n",
 };
 
 static const char *fstr(json_t *f, const char *key)
@@ -262,6 +262,8 @@ static void print_diff(json_t *d)
 
 static int cmd_diff(int argc, char **argv)
 {
+	struct args args;
+	int rest;
 	struct review_cli cli;
 	struct review *a = NULL, *b = NULL;
 	bool json = false;
@@ -269,26 +271,29 @@ static int cmd_diff(int argc, char **argv)
 	int c, rc = 0;
 
 	review_cli_init(&cli, "diff");
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", diff_opts, NULL)) != -1) {
+	args_init(&args, &diff_args, argc, argv, 1);
+	while ((c = args_next(&args)) >= 0) {
 		switch (c) {
 		case OPT_JSON:
 			json = true;
 			break;
 		default:
-			if (review_cli_option(&cli, c, argv, DIFF_USAGE, &rc))
-				goto out;
+			review_cli_option(&cli, c, args.value);
 			break;
 		}
 	}
-	if (argc - optind != 2) {
+	if (c == ARGS_STOP) {
+		rc = args.rc;
+		goto out;
+	}
+	rest = args_rest(&args);
+	if (argc - rest != 2) {
 		rc = error_usage("diff", "need OLD and NEW bundles");
 		goto out;
 	}
 	if ((rc = review_cli_load_keys(&cli)) != 0 ||
-	    (rc = review_cli_open(&cli, argv[optind], NULL, &a, NULL)) != 0 ||
-	    (rc = review_cli_open(&cli, argv[optind + 1], NULL, &b, NULL)) != 0)
+	    (rc = review_cli_open(&cli, argv[rest], NULL, &a, NULL)) != 0 ||
+	    (rc = review_cli_open(&cli, argv[rest + 1], NULL, &b, NULL)) != 0)
 		goto out;
 	d = diff_build(a, b);
 	if (json) {
@@ -309,6 +314,6 @@ out:
 const struct command cmd_diff_entry = {
 	.name = "diff",
 	.summary = "compare two bundles: findings, facts and collectors",
-	.usage = DIFF_USAGE,
+	.args = &diff_args,
 	.run = cmd_diff,
 };

@@ -8,13 +8,13 @@
  * directory with the same safe extraction as `rdiag extract`.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cli/args.h"
 #include "cli/command.h"
 #include "cli/review_cli.h"
 #include "core/bundle.h"
@@ -23,28 +23,28 @@
 #include "platform/fsutil.h"
 #include "review/review_dest.h"
 
-#define EXPORT_USAGE                                                           \
-	"usage: rdiag export BUNDLE --only NAME[,NAME...] -o PART [options]\n" \
-	"  --only NAME[,NAME...]   the collectors to keep (required)\n"        \
-	"  -o, --out PART          the new bundle, ending in .tar.gz or\n"     \
-	"                          .tar.zst (a PART.sha256 sidecar is "        \
-	"added)\n"                                                             \
-	"  --sign SECRETKEY        sign the new manifest "                     \
-	"(ed25519)\n" REVIEW_CLI_KEY_USAGE
-
 enum {
 	OPT_ONLY = 256,
 	OPT_SIGN,
 };
 
-static const struct option export_opts[] = {
-	{ "only", required_argument, NULL, OPT_ONLY },
-	{ "out", required_argument, NULL, 'o' },
-	{ "sign", required_argument, NULL, OPT_SIGN },
-	{ "key", required_argument, NULL, REVIEW_CLI_OPT_KEY },
-	{ "trust", required_argument, NULL, REVIEW_CLI_OPT_TRUST },
-	{ "help", no_argument, NULL, REVIEW_CLI_OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+static const struct args_opt export_opts[] = {
+	{ OPT_ONLY, "only", 0, "NAME[,NAME...]",
+	  "the collectors to keep (required)", 0 },
+	{ 'o', "out", 'o', "PART",
+	  "the new bundle, ending in .tar.gz or\n"
+	  ".tar.zst (a PART.sha256 sidecar is added)",
+	  0 },
+	{ OPT_SIGN, "sign", 0, "SECRETKEY", "sign the new manifest (ed25519)",
+	  0 },
+	{ 0 },
+};
+
+static const struct args_spec export_args = {
+	.cmd = "export",
+	.head = "usage: rdiag export BUNDLE --only NAME[,NAME...] -o PART "
+		"[options]\n",
+	.opts = { export_opts, review_cli_opts },
 };
 
 static char *export_sign(void *arg, const void *m, size_t len)
@@ -292,6 +292,8 @@ static int parse_only(const char *list, json_t *only)
 
 static int cmd_export(int argc, char **argv)
 {
+	struct args a;
+	int rest;
 	struct review_cli cli;
 	struct review_dest *dest = NULL;
 	struct review *r = NULL;
@@ -304,12 +306,11 @@ static int cmd_export(int argc, char **argv)
 
 	memset(&signer, 0, sizeof(signer));
 	review_cli_init(&cli, "export");
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:", export_opts, NULL)) != -1) {
+	args_init(&a, &export_args, argc, argv, 1);
+	while ((c = args_next(&a)) >= 0) {
 		switch (c) {
 		case OPT_ONLY:
-			if (parse_only(optarg, only) < 0) {
+			if (parse_only(a.value, only) < 0) {
 				rc = error_usage(
 					"export",
 					"--only needs at least one name");
@@ -317,18 +318,22 @@ static int cmd_export(int argc, char **argv)
 			}
 			break;
 		case 'o':
-			part = optarg;
+			part = a.value;
 			break;
 		case OPT_SIGN:
-			sign_path = optarg;
+			sign_path = a.value;
 			break;
 		default:
-			if (review_cli_option(&cli, c, argv, EXPORT_USAGE, &rc))
-				goto out;
+			review_cli_option(&cli, c, a.value);
 			break;
 		}
 	}
-	if (argc - optind != 1 || !part || json_array_size(only) == 0) {
+	if (c == ARGS_STOP) {
+		rc = a.rc;
+		goto out;
+	}
+	rest = args_rest(&a);
+	if (argc - rest != 1 || !part || json_array_size(only) == 0) {
 		rc = error_usage("export", "need BUNDLE, --only and -o");
 		goto out;
 	}
@@ -364,15 +369,15 @@ static int cmd_export(int argc, char **argv)
 		rc = EXIT_CANTCREAT;
 		goto out;
 	}
-	if ((rc = review_cli_open(&cli, argv[optind], review_dest_sink(dest),
-				  &r, NULL)) != 0)
+	if ((rc = review_cli_open(&cli, argv[rest], review_dest_sink(dest), &r,
+				  NULL)) != 0)
 		goto out;
 	json_array_foreach(only, i, v)
 	{
 		if (!review_collector_find(r, json_string_value(v))) {
 			rc = error_usage("export",
 					 "collector '%s' is not in '%s'",
-					 json_string_value(v), argv[optind]);
+					 json_string_value(v), argv[rest]);
 			goto out;
 		}
 	}
@@ -395,6 +400,6 @@ out:
 const struct command cmd_export_entry = {
 	.name = "export",
 	.summary = "write a sub-bundle holding only some collectors",
-	.usage = EXPORT_USAGE,
+	.args = &export_args,
 	.run = cmd_export,
 };

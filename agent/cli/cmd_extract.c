@@ -4,30 +4,28 @@
  * confined to DIR); if anything is refused on the way or at the end, what
  * was written is removed again, so DIR never holds part of a bad bundle.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/command.h"
 #include "cli/review_cli.h"
 #include "review/review_dest.h"
 
-#define EXTRACT_USAGE                                                       \
-	"usage: rdiag extract BUNDLE DIR [options]\n"                       \
-	"  DIR must be new or empty; the top directory of the archive is\n" \
-	"  not recreated (DIR/manifest.json, "                              \
-	"DIR/collectors/...).\n" REVIEW_CLI_KEY_USAGE
-
-static const struct option extract_opts[] = {
-	{ "key", required_argument, NULL, REVIEW_CLI_OPT_KEY },
-	{ "trust", required_argument, NULL, REVIEW_CLI_OPT_TRUST },
-	{ "help", no_argument, NULL, REVIEW_CLI_OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+static const struct args_spec extract_args = {
+	.cmd = "extract",
+	.head = "usage: rdiag extract BUNDLE DIR [options]\n"
+		"  DIR must be new or empty; the top directory of the archive "
+		"is\n"
+		"  not recreated (DIR/manifest.json, DIR/collectors/...).\n",
+	.opts = { review_cli_opts },
 };
 
 static int cmd_extract(int argc, char **argv)
 {
+	struct args a;
+	int rest;
 	struct review_cli cli;
 	struct review_dest *dest = NULL;
 	struct review *r = NULL;
@@ -35,38 +33,40 @@ static int cmd_extract(int argc, char **argv)
 	int c, rc = 0;
 
 	review_cli_init(&cli, "extract");
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", extract_opts, NULL)) != -1) {
-		if (review_cli_option(&cli, c, argv, EXTRACT_USAGE, &rc))
-			goto out;
+	args_init(&a, &extract_args, argc, argv, 1);
+	while ((c = args_next(&a)) >= 0)
+		review_cli_option(&cli, c, a.value);
+	if (c == ARGS_STOP) {
+		rc = a.rc;
+		goto out;
 	}
-	if (argc - optind != 2) {
+	rest = args_rest(&a);
+	if (argc - rest != 2) {
 		rc = error_usage("extract", "need BUNDLE and DIR");
 		goto out;
 	}
 	if ((rc = review_cli_load_keys(&cli)) != 0)
 		goto out;
-	if (review_dest_open(argv[optind + 1], &dest, &err) < 0) {
+	if (review_dest_open(argv[rest + 1], &dest, &err) < 0) {
 		error_msg("extract: %s", err);
 		rc = EXIT_CANTCREAT;
 		goto out;
 	}
-	rc = review_cli_open(&cli, argv[optind], review_dest_sink(dest), &r,
+	rc = review_cli_open(&cli, argv[rest], review_dest_sink(dest), &r,
 			     NULL);
 	if (rc != 0) {
 		if (review_dest_discard(dest) < 0)
 			error_msg("extract: cannot remove what was written "
 				  "to '%s'",
-				  argv[optind + 1]);
+				  argv[rest + 1]);
 		else
 			error_msg("extract: nothing was left in '%s'",
-				  argv[optind + 1]);
+				  argv[rest + 1]);
 		goto out;
 	}
 	printf("extracted %llu files (%llu bytes) of %s into %s\n",
 	       (unsigned long long)r->nfiles, (unsigned long long)r->total_size,
-	       r->top, argv[optind + 1]);
+	       r->top, argv[rest + 1]);
 out:
 	review_free(r);
 	review_dest_free(dest);
@@ -78,6 +78,6 @@ out:
 const struct command cmd_extract_entry = {
 	.name = "extract",
 	.summary = "verify a bundle and extract it safely into a new directory",
-	.usage = EXTRACT_USAGE,
+	.args = &extract_args,
 	.run = cmd_extract,
 };

@@ -4,11 +4,11 @@
  * it as the customer saw it: the verdict, the collectors' statuses and the
  * key facts of each collector. --json for tools, --html for people.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/command.h"
 #include "cli/review_cli.h"
 #include "core/bundle_format.h"
@@ -18,26 +18,24 @@
 /* Facts per collector in the text output; --json and --html show all. */
 #define INSPECT_FACTS 12
 
-#define INSPECT_USAGE                                                     \
-	"usage: rdiag inspect BUNDLE [options]\n"                         \
-	"  --json                  print the result as one JSON object\n" \
-	"  --html FILE             also write a self-contained HTML "     \
-	"report\n" REVIEW_CLI_KEY_USAGE                                   \
-	"Exit status: 0 intact, 65 not intact or not trusted (with the "  \
-	"reason).\n"
-
 enum {
 	OPT_JSON = 256,
 	OPT_HTML,
 };
 
-static const struct option inspect_opts[] = {
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "html", required_argument, NULL, OPT_HTML },
-	{ "key", required_argument, NULL, REVIEW_CLI_OPT_KEY },
-	{ "trust", required_argument, NULL, REVIEW_CLI_OPT_TRUST },
-	{ "help", no_argument, NULL, REVIEW_CLI_OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+static const struct args_opt inspect_opts[] = {
+	{ OPT_JSON, "json", 0, NULL, "print the result as one JSON object", 0 },
+	{ OPT_HTML, "html", 0, "FILE",
+	  "also write a self-contained HTML report", 0 },
+	{ 0 },
+};
+
+static const struct args_spec inspect_args = {
+	.cmd = "inspect",
+	.head = "usage: rdiag inspect BUNDLE [options]\n",
+	.opts = { inspect_opts, review_cli_opts },
+	.tail = "Exit status: 0 intact, 65 not intact or not trusted (with the "
+		"reason).\n",
 };
 
 static void print_integrity(FILE *out, const struct review *r)
@@ -155,6 +153,8 @@ static json_t *inspect_json(struct review *r)
 
 static int cmd_inspect(int argc, char **argv)
 {
+	struct args a;
+	int rest;
 	struct review_cli cli;
 	struct review *r = NULL;
 	const char *html = NULL;
@@ -163,36 +163,37 @@ static int cmd_inspect(int argc, char **argv)
 	int c, rc = 0;
 
 	review_cli_init(&cli, "inspect");
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", inspect_opts, NULL)) != -1) {
+	args_init(&a, &inspect_args, argc, argv, 1);
+	while ((c = args_next(&a)) >= 0) {
 		switch (c) {
 		case OPT_JSON:
 			json = true;
 			break;
 		case OPT_HTML:
-			html = optarg;
+			html = a.value;
 			break;
 		default:
-			if (review_cli_option(&cli, c, argv, INSPECT_USAGE,
-					      &rc))
-				goto out;
+			review_cli_option(&cli, c, a.value);
 			break;
 		}
 	}
-	if (argc - optind != 1) {
+	if (c == ARGS_STOP) {
+		rc = a.rc;
+		goto out;
+	}
+	rest = args_rest(&a);
+	if (argc - rest != 1) {
 		rc = error_usage("inspect", "need exactly one BUNDLE");
 		goto out;
 	}
 	if ((rc = review_cli_load_keys(&cli)) != 0)
 		goto out;
-	if ((rc = review_cli_open(&cli, argv[optind], NULL, &r, &reason)) !=
-	    0) {
+	if ((rc = review_cli_open(&cli, argv[rest], NULL, &r, &reason)) != 0) {
 		if (json) {
 			json_t *o = json_pack("{s:s, s:b, s:s, s:s}", "format",
 					      BUNDLE_FORMAT_INSPECT, "intact",
-					      0, "bundle", argv[optind],
-					      "error", reason);
+					      0, "bundle", argv[rest], "error",
+					      reason);
 
 			if (o)
 				json_dumpf(o, stdout,
@@ -235,6 +236,6 @@ out:
 const struct command cmd_inspect_entry = {
 	.name = "inspect",
 	.summary = "verify a bundle and show its verdict, collectors and facts",
-	.usage = INSPECT_USAGE,
+	.args = &inspect_args,
 	.run = cmd_inspect,
 };

@@ -3,71 +3,68 @@
  * encrypting them to a vendor (X25519). The secret key is written 0600 with
  * O_EXCL and never printed; the public one is what others get.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/command.h"
 #include "core/sign.h"
 
-#define KEYGEN_USAGE                                                          \
-	"usage: rdiag keygen --type sign|encrypt NAME\n"                      \
-	"  writes NAME.key (secret, mode 0600) and NAME.pub (public);\n"      \
-	"  never overwrites an existing file.\n"                              \
-	"  sign:    ed25519; run --sign NAME.key, inspect --trust NAME.pub\n" \
-	"  encrypt: x25519; run --encrypt-to NAME.pub, inspect --key "        \
-	"NAME.key\n"
-
 enum {
 	OPT_TYPE = 256,
-	OPT_HELP,
 };
 
-static const struct option keygen_opts[] = {
-	{ "type", required_argument, NULL, OPT_TYPE },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+static const struct args_opt keygen_opts[] = {
+	{ OPT_TYPE, "type", 0, "sign|encrypt", NULL, 0 },
+	{ 0 },
+};
+
+static const struct args_spec keygen_args = {
+	.cmd = "keygen",
+	.head = "usage: rdiag keygen --type sign|encrypt NAME\n"
+		"  writes NAME.key (secret, mode 0600) and NAME.pub (public);\n"
+		"  never overwrites an existing file.\n"
+		"  sign:    ed25519; run --sign NAME.key, inspect --trust "
+		"NAME.pub\n"
+		"  encrypt: x25519; run --encrypt-to NAME.pub, inspect --key "
+		"NAME.key\n",
+	.opts = { keygen_opts },
 };
 
 static int cmd_keygen(int argc, char **argv)
 {
 	struct sign_key sec, pub;
+	struct args a;
 	char *sec_path = NULL, *pub_path = NULL, *err = NULL;
 	char fpr[SIGN_FPR_LEN + 1];
 	const char *type = NULL;
 	bool encrypt;
-	int c, rc = 0;
+	int c, rest, rc = 0;
 
 	memset(&sec, 0, sizeof(sec));
 	memset(&pub, 0, sizeof(pub));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", keygen_opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_TYPE:
-			type = optarg;
-			break;
-		case OPT_HELP:
-			fputs(KEYGEN_USAGE, stdout);
-			goto out;
-		default:
-			rc = cmd_getopt_error("keygen", c, argv);
-			goto out;
-		}
+	args_init(&a, &keygen_args, argc, argv, 1);
+	while ((c = args_next(&a)) >= 0)
+		if (c == OPT_TYPE)
+			type = a.value;
+	if (c == ARGS_STOP) {
+		rc = a.rc;
+		goto out;
 	}
+	rest = args_rest(&a);
 	if (!type || (strcmp(type, "sign") != 0 && strcmp(type, "encrypt"))) {
 		rc = error_usage("keygen", "--type must be sign or encrypt");
 		goto out;
 	}
-	if (argc - optind != 1 || !*argv[optind]) {
+	if (argc - rest != 1 || !*argv[rest]) {
 		rc = error_usage("keygen", "need exactly one NAME");
 		goto out;
 	}
 	encrypt = strcmp(type, "encrypt") == 0;
-	sec_path = xasprintf("%s.key", argv[optind]);
-	pub_path = xasprintf("%s.pub", argv[optind]);
+	sec_path = xasprintf("%s.key", argv[rest]);
+	pub_path = xasprintf("%s.pub", argv[rest]);
 	if (access(sec_path, F_OK) == 0 || access(pub_path, F_OK) == 0) {
 		error_msg("keygen: '%s' or '%s' already exists; not "
 			  "overwriting a key",
@@ -103,6 +100,6 @@ out:
 const struct command cmd_keygen_entry = {
 	.name = "keygen",
 	.summary = "make a key pair for signing or encrypting bundles",
-	.usage = KEYGEN_USAGE,
+	.args = &keygen_args,
 	.run = cmd_keygen,
 };

@@ -3,19 +3,33 @@
  * default deadline and its config keys with their defaults (from the key
  * tables; --json also lists the agent's own sections).
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/command.h"
 #include "cli/config_schema.h"
 #include "registry.h"
 
-#define LIST_USAGE                                                 \
-	"usage: rdiag list [--json] [--verbose]\n"                 \
-	"  --json      one JSON object: {\"collectors\": [...]}\n" \
-	"  --verbose   also list each collector's config keys\n"
+enum {
+	OPT_JSON = 256,
+};
+
+static const struct args_opt list_opts[] = {
+	{ OPT_JSON, "json", 0, NULL, "one JSON object: {\"collectors\": [...]}",
+	  0 },
+	{ 'v', "verbose", 'v', NULL, "also list each collector's config keys",
+	  ARGS_SHORT_UNLISTED },
+	{ 0 },
+};
+
+static const struct args_spec list_args = {
+	.cmd = "list",
+	.head = "usage: rdiag list [--json] [--verbose]\n",
+	.opts = { list_opts },
+	.column = 14,
+};
 
 /* A section's keys for --json; "default" is null when there is none. */
 static json_t *keys_json(const struct config_key *k)
@@ -58,36 +72,23 @@ static json_t *list_json(void)
 
 static int cmd_list(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct args a;
 	bool json = false, verbose = false;
-	int c;
+	int c, rest;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
+	args_init(&a, &list_args, argc, argv, 1);
+	while ((c = args_next(&a)) >= 0) {
+		if (c == OPT_JSON)
 			json = true;
-			break;
-		case 'v':
+		else if (c == 'v')
 			verbose = true;
-			break;
-		case 'h':
-			fputs(LIST_USAGE, stdout);
-			return 0;
-		default:
-			return error_usage("list", "unknown option '%s'",
-					   argv[optind - 1]);
-		}
 	}
-	if (optind < argc)
+	if (c == ARGS_STOP)
+		return a.rc;
+	rest = args_rest(&a);
+	if (rest < argc)
 		return error_usage("list", "unexpected argument '%s'",
-				   argv[optind]);
+				   argv[rest]);
 	if (json) {
 		json_t *j = list_json();
 
@@ -116,6 +117,6 @@ static int cmd_list(int argc, char **argv)
 const struct command cmd_list_entry = {
 	.name = "list",
 	.summary = "list the collectors and their deadlines",
-	.usage = LIST_USAGE,
+	.args = &list_args,
 	.run = cmd_list,
 };

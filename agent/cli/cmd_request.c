@@ -7,25 +7,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/command.h"
 #include "request/request.h"
-
-#define REQUEST_USAGE                                                        \
-	"usage: rdiag request create --ticket ID --collectors "              \
-	"NAME[,NAME...]\n"                                                   \
-	"           --upload URL --expires 72h --sign-key SECRETKEY\n"       \
-	"           [--note TEXT] [-o FILE]\n"                               \
-	"       rdiag request show TOKEN|FILE [--trusted-keys DIR]\n"        \
-	"  create prints a signed token (or writes it to FILE, mode 0644,\n" \
-	"  never over an existing file); --expires takes s, m, h or d (at\n" \
-	"  most 30d). show verifies a token and prints what it asks for.\n"
 
 enum {
 	OPT_TICKET = 256,
@@ -35,20 +25,34 @@ enum {
 	OPT_SIGN_KEY,
 	OPT_NOTE,
 	OPT_TRUSTED,
-	OPT_HELP,
 };
 
-static const struct option request_opts[] = {
-	{ "ticket", required_argument, NULL, OPT_TICKET },
-	{ "collectors", required_argument, NULL, OPT_COLLECTORS },
-	{ "upload", required_argument, NULL, OPT_UPLOAD },
-	{ "expires", required_argument, NULL, OPT_EXPIRES },
-	{ "sign-key", required_argument, NULL, OPT_SIGN_KEY },
-	{ "note", required_argument, NULL, OPT_NOTE },
-	{ "trusted-keys", required_argument, NULL, OPT_TRUSTED },
-	{ "output", required_argument, NULL, 'o' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+static const struct args_opt request_opts[] = {
+	{ OPT_TICKET, "ticket", 0, "ID", NULL, 0 },
+	{ OPT_COLLECTORS, "collectors", 0, "NAME[,NAME...]", NULL, 0 },
+	{ OPT_UPLOAD, "upload", 0, "URL", NULL, 0 },
+	{ OPT_EXPIRES, "expires", 0, "DURATION", NULL, 0 },
+	{ OPT_SIGN_KEY, "sign-key", 0, "SECRETKEY", NULL, 0 },
+	{ OPT_NOTE, "note", 0, "TEXT", NULL, 0 },
+	{ OPT_TRUSTED, "trusted-keys", 0, "DIR", NULL, 0 },
+	{ 'o', "output", 'o', "FILE", NULL, 0 },
+	{ 0 },
+};
+
+static const struct args_spec request_args = {
+	.cmd = "request",
+	.head = "usage: rdiag request create --ticket ID --collectors "
+		"NAME[,NAME...]\n"
+		"           --upload URL --expires 72h --sign-key SECRETKEY\n"
+		"           [--note TEXT] [-o FILE]\n"
+		"       rdiag request show TOKEN|FILE [--trusted-keys DIR]\n"
+		"  create prints a signed token (or writes it to FILE, mode "
+		"0644,\n"
+		"  never over an existing file); --expires takes s, m, h or d "
+		"(at\n"
+		"  most 30d). show verifies a token and prints what it asks "
+		"for.\n",
+	.opts = { request_opts },
 };
 
 static void split_collectors(struct request *rq, const char *list)
@@ -165,6 +169,8 @@ out:
 
 static int cmd_request(int argc, char **argv)
 {
+	struct args a;
+	int rest;
 	struct request rq;
 	const char *key = NULL, *expires = NULL, *out = NULL, *trusted = NULL;
 	int c, rc = 0;
@@ -174,63 +180,61 @@ static int cmd_request(int argc, char **argv)
 		rc = error_usage("request", "need create or show");
 		goto out;
 	}
-	if (strcmp(argv[1], "--help") == 0) {
-		fputs(REQUEST_USAGE, stdout);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		args_usage(&request_args, stdout);
 		goto out;
 	}
-	optind = 2;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":o:", request_opts, NULL)) != -1) {
+	args_init(&a, &request_args, argc, argv, 2);
+	while ((c = args_next(&a)) >= 0) {
 		switch (c) {
 		case OPT_TICKET:
 			free(rq.ticket);
-			rq.ticket = xstrdup(optarg);
+			rq.ticket = xstrdup(a.value);
 			break;
 		case OPT_COLLECTORS:
-			split_collectors(&rq, optarg);
+			split_collectors(&rq, a.value);
 			break;
 		case OPT_UPLOAD:
 			free(rq.upload);
-			rq.upload = xstrdup(optarg);
+			rq.upload = xstrdup(a.value);
 			break;
 		case OPT_EXPIRES:
-			expires = optarg;
+			expires = a.value;
 			break;
 		case OPT_SIGN_KEY:
-			key = optarg;
+			key = a.value;
 			break;
 		case OPT_NOTE:
 			free(rq.note);
-			rq.note = xstrdup(optarg);
+			rq.note = xstrdup(a.value);
 			break;
 		case OPT_TRUSTED:
-			trusted = optarg;
+			trusted = a.value;
 			break;
 		case 'o':
-			out = optarg;
+			out = a.value;
 			break;
-		case OPT_HELP:
-			fputs(REQUEST_USAGE, stdout);
-			goto out;
-		default:
-			rc = cmd_getopt_error("request", c, argv);
-			goto out;
 		}
 	}
+	if (c == ARGS_STOP) {
+		rc = a.rc;
+		goto out;
+	}
+	rest = args_rest(&a);
 	if (strcmp(argv[1], "create") == 0) {
-		if (optind < argc) {
+		if (rest < argc) {
 			rc = error_usage("request", "unexpected argument '%s'",
-					 argv[optind]);
+					 argv[rest]);
 			goto out;
 		}
 		rc = request_create(&rq, key, expires, out);
 	} else if (strcmp(argv[1], "show") == 0) {
-		if (argc - optind != 1) {
+		if (argc - rest != 1) {
 			rc = error_usage("request",
 					 "show needs one TOKEN or FILE");
 			goto out;
 		}
-		rc = request_show(argv[optind], trusted);
+		rc = request_show(argv[rest], trusted);
 	} else {
 		rc = error_usage("request", "unknown subcommand '%s'", argv[1]);
 	}
@@ -242,6 +246,6 @@ out:
 const struct command cmd_request_entry = {
 	.name = "request",
 	.summary = "create or check a signed collection request (engineers)",
-	.usage = REQUEST_USAGE,
+	.args = &request_args,
 	.run = cmd_request,
 };

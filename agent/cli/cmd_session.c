@@ -4,39 +4,15 @@
  * line is merged into [session] of the config files; the session itself
  * is agent/session.c.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/command.h"
 #include "cli/config_schema.h"
 #include "core/config.h"
 #include "session/session.h"
-
-#define SESSION_USAGE                                                         \
-	"usage: rdiag session --engineer-key FILE [options]\n"                \
-	"  --engineer-key FILE     public key(s) of engineers allowed in\n"   \
-	"                          (repeatable; shown in the consent "        \
-	"prompt)\n"                                                           \
-	"  --relay HOST[:PORT]     the vendor's SSH relay ([session] "        \
-	"relay_host)\n"                                                       \
-	"  --relay-user USER       account on the relay (relay_user)\n"       \
-	"  --relay-host-key FP     the relay's pinned host key, SHA256:...\n" \
-	"  --key FILE              the agent's ed25519 private key\n"         \
-	"  --listen-port PORT      port the relay listens on for engineers\n" \
-	"  --read-only             the engineer only watches this "           \
-	"terminal's\n"                                                        \
-	"                          shell; keystrokes are dropped\n"           \
-	"  --ttl DURATION          hard time limit (default 1h)\n"            \
-	"  --idle DURATION         end without engineer traffic (15m)\n"      \
-	"  --state-dir DIR         audit log and recordings\n"                \
-	"  -y, --yes               consent given in advance; without a\n"     \
-	"                          terminal only when [session]\n"            \
-	"                          allow_unattended = yes\n"                  \
-	"  --config FILE           read FILE after /etc/rdiag/rdiag.conf\n"   \
-	"Exit: 0 session ended, 64 usage, 69 relay failure, 130 "             \
-	"interrupted.\n"
 
 enum {
 	OPT_ENGINEER_KEY = 256,
@@ -50,24 +26,46 @@ enum {
 	OPT_IDLE,
 	OPT_STATE_DIR,
 	OPT_CONFIG,
-	OPT_HELP,
 };
 
-static const struct option long_opts[] = {
-	{ "engineer-key", required_argument, NULL, OPT_ENGINEER_KEY },
-	{ "relay", required_argument, NULL, OPT_RELAY },
-	{ "relay-user", required_argument, NULL, OPT_RELAY_USER },
-	{ "relay-host-key", required_argument, NULL, OPT_RELAY_HOST_KEY },
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "listen-port", required_argument, NULL, OPT_LISTEN_PORT },
-	{ "read-only", no_argument, NULL, OPT_READ_ONLY },
-	{ "ttl", required_argument, NULL, OPT_TTL },
-	{ "idle", required_argument, NULL, OPT_IDLE },
-	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
-	{ "yes", no_argument, NULL, 'y' },
-	{ "config", required_argument, NULL, OPT_CONFIG },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+static const struct args_opt session_opts[] = {
+	{ OPT_ENGINEER_KEY, "engineer-key", 0, "FILE",
+	  "public key(s) of engineers allowed in\n"
+	  "(repeatable; shown in the consent prompt)",
+	  0 },
+	{ OPT_RELAY, "relay", 0, "HOST[:PORT]",
+	  "the vendor's SSH relay ([session] relay_host)", 0 },
+	{ OPT_RELAY_USER, "relay-user", 0, "USER",
+	  "account on the relay (relay_user)", 0 },
+	{ OPT_RELAY_HOST_KEY, "relay-host-key", 0, "FP",
+	  "the relay's pinned host key, SHA256:...", 0 },
+	{ OPT_KEY, "key", 0, "FILE", "the agent's ed25519 private key", 0 },
+	{ OPT_LISTEN_PORT, "listen-port", 0, "PORT",
+	  "port the relay listens on for engineers", 0 },
+	{ OPT_READ_ONLY, "read-only", 0, NULL,
+	  "the engineer only watches this terminal's\n"
+	  "shell; keystrokes are dropped",
+	  0 },
+	{ OPT_TTL, "ttl", 0, "DURATION", "hard time limit (default 1h)", 0 },
+	{ OPT_IDLE, "idle", 0, "DURATION", "end without engineer traffic (15m)",
+	  0 },
+	{ OPT_STATE_DIR, "state-dir", 0, "DIR", "audit log and recordings", 0 },
+	{ 'y', "yes", 'y', NULL,
+	  "consent given in advance; without a\n"
+	  "terminal only when [session]\n"
+	  "allow_unattended = yes",
+	  0 },
+	{ OPT_CONFIG, "config", 0, "FILE",
+	  "read FILE after /etc/rdiag/rdiag.conf", 0 },
+	{ 0 },
+};
+
+static const struct args_spec session_args = {
+	.cmd = "session",
+	.head = "usage: rdiag session --engineer-key FILE [options]\n",
+	.opts = { session_opts },
+	.tail = "Exit: 0 session ended, 64 usage, 69 relay failure, 130 "
+		"interrupted.\n",
 };
 
 /* A flag as a config entry, so it overrides the files. */
@@ -100,6 +98,8 @@ static int split_relay(const char *v, char **ret_host, char **ret_port)
 
 static int cmd_session(int argc, char **argv)
 {
+	struct args a;
+	int rest;
 	struct config cfg;
 	struct session_opts o;
 	struct flag_entry *flags = NULL;
@@ -111,10 +111,9 @@ static int cmd_session(int argc, char **argv)
 
 	config_init(&cfg);
 	session_opts_init(&o);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":y", long_opts, NULL)) != -1) {
-		const char *key = NULL, *value = optarg;
+	args_init(&a, &session_args, argc, argv, 1);
+	while ((c = args_next(&a)) >= 0) {
+		const char *key = NULL, *value = a.value;
 
 		switch (c) {
 		case OPT_ENGINEER_KEY:
@@ -124,12 +123,13 @@ static int cmd_session(int argc, char **argv)
 			free(relay_host);
 			free(relay_port);
 			relay_host = relay_port = NULL;
-			if (split_relay(optarg, &relay_host, &relay_port) < 0 ||
+			if (split_relay(a.value, &relay_host, &relay_port) <
+				    0 ||
 			    !*relay_host) {
 				rc = error_usage("session",
 						 "--relay '%s': expected "
 						 "HOST[:PORT]",
-						 optarg);
+						 a.value);
 				goto out;
 			}
 			continue;
@@ -159,26 +159,23 @@ static int cmd_session(int argc, char **argv)
 			key = "state_dir";
 			break;
 		case OPT_CONFIG:
-			user_config = optarg;
+			user_config = a.value;
 			continue;
 		case 'y':
 			yes = true;
 			continue;
-		case OPT_HELP:
-			fputs(SESSION_USAGE, stdout);
-			rc = 0;
-			goto out;
-		default:
-			rc = cmd_getopt_error("session", c, argv);
-			goto out;
 		}
 		flags = xreallocarray(flags, nflags + 1, sizeof(*flags));
-		flags[nflags++] =
-			(struct flag_entry){ key, value, argv[optind - 1] };
+		flags[nflags++] = (struct flag_entry){ key, value, a.word };
 	}
-	if (optind < argc) {
+	if (c == ARGS_STOP) {
+		rc = a.rc;
+		goto out;
+	}
+	rest = args_rest(&a);
+	if (rest < argc) {
 		rc = error_usage("session", "unexpected argument '%s'",
-				 argv[optind]);
+				 argv[rest]);
 		goto out;
 	}
 	if (config_load_files(&cfg, user_config, config_schema(), &err) < 0) {
@@ -216,6 +213,6 @@ out:
 const struct command cmd_session_entry = {
 	.name = "session",
 	.summary = "let a support engineer in over SSH, with your consent",
-	.usage = SESSION_USAGE,
+	.args = &session_args,
 	.run = cmd_session,
 };

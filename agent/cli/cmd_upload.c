@@ -3,41 +3,18 @@
  * vendor and write its receipt. The options are the command line merged
  * with [upload] of the config files; secrets never come from argv.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/command.h"
 #include "cli/config_schema.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/redact.h"
 #include "upload/upload.h"
-
-#define UPLOAD_USAGE                                                           \
-	"usage: rdiag upload BUNDLE --to URL [options]\n"                      \
-	"  --to URL                https://HOST/PATH, s3://BUCKET/KEY,\n"      \
-	"                          sftp://USER@HOST[:PORT]/PATH,\n"            \
-	"                          tus+https://HOST/PATH or file:///PATH;\n"   \
-	"                          a ticket: redmine+https://HOST[/PATH],\n"   \
-	"                          rt+https://HOST[/PATH],\n"                  \
-	"                          jira+https://HOST,\n"                       \
-	"                          zendesk+https://SUBDOMAIN.zendesk.com\n"    \
-	"  --ticket ID             the ticket (default: the bundle's)\n"       \
-	"  --form FIELD            https: multipart POST with the bundle in\n" \
-	"                          FIELD instead of a PUT\n"                   \
-	"  --config FILE           read FILE after /etc/rdiag/rdiag.conf\n"    \
-	"  --force                 send again what a receipt says arrived\n"   \
-	"  --remove-after-upload   delete the bundle once the server has it\n" \
-	"  --json                  print the receipt as one JSON object\n"     \
-	"  -q, --quiet             no progress, no receipt text\n"             \
-	"  -v, --verbose           log to stderr as well\n"                    \
-	"Credentials come from the environment (RDIAG_UPLOAD_PASSWORD,\n"      \
-	"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,\n"       \
-	"RDIAG_TICKET_TOKEN, RDIAG_TICKET_USER, ...)\n"                        \
-	"or a 0600 config file, never from the command line.\n"
 
 enum {
 	OPT_TO = 256,
@@ -47,21 +24,46 @@ enum {
 	OPT_REMOVE,
 	OPT_JSON,
 	OPT_TICKET,
-	OPT_HELP,
 };
 
-static const struct option long_opts[] = {
-	{ "to", required_argument, NULL, OPT_TO },
-	{ "form", required_argument, NULL, OPT_FORM },
-	{ "config", required_argument, NULL, OPT_CONFIG },
-	{ "force", no_argument, NULL, OPT_FORCE },
-	{ "remove-after-upload", no_argument, NULL, OPT_REMOVE },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "ticket", required_argument, NULL, OPT_TICKET },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+static const struct args_opt upload_opts[] = {
+	{ OPT_TO, "to", 0, "URL",
+	  "https://HOST/PATH, s3://BUCKET/KEY,\n"
+	  "sftp://USER@HOST[:PORT]/PATH,\n"
+	  "tus+https://HOST/PATH or file:///PATH;\n"
+	  "a ticket: redmine+https://HOST[/PATH],\n"
+	  "rt+https://HOST[/PATH],\n"
+	  "jira+https://HOST,\n"
+	  "zendesk+https://SUBDOMAIN.zendesk.com",
+	  0 },
+	{ OPT_TICKET, "ticket", 0, "ID", "the ticket (default: the bundle's)",
+	  0 },
+	{ OPT_FORM, "form", 0, "FIELD",
+	  "https: multipart POST with the bundle in\n"
+	  "FIELD instead of a PUT",
+	  0 },
+	{ OPT_CONFIG, "config", 0, "FILE",
+	  "read FILE after /etc/rdiag/rdiag.conf", 0 },
+	{ OPT_FORCE, "force", 0, NULL, "send again what a receipt says arrived",
+	  0 },
+	{ OPT_REMOVE, "remove-after-upload", 0, NULL,
+	  "delete the bundle once the server has it", 0 },
+	{ OPT_JSON, "json", 0, NULL, "print the receipt as one JSON object",
+	  0 },
+	{ 'q', "quiet", 'q', NULL, "no progress, no receipt text", 0 },
+	{ 'v', "verbose", 'v', NULL, "log to stderr as well", 0 },
+	{ 0 },
+};
+
+static const struct args_spec upload_args = {
+	.cmd = "upload",
+	.head = "usage: rdiag upload BUNDLE --to URL [options]\n",
+	.opts = { upload_opts },
+	.tail = "Credentials come from the environment "
+		"(RDIAG_UPLOAD_PASSWORD,\n"
+		"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,\n"
+		"RDIAG_TICKET_TOKEN, RDIAG_TICKET_USER, ...)\n"
+		"or a 0600 config file, never from the command line.\n",
 };
 
 static int load_configs(struct config *c, const char *user_config)
@@ -78,6 +80,8 @@ static int load_configs(struct config *c, const char *user_config)
 
 static int cmd_upload(int argc, char **argv)
 {
+	struct args a;
+	int rest;
 	struct config cfg;
 	struct upload_opts o;
 	struct redactor *red = NULL;
@@ -89,18 +93,17 @@ static int cmd_upload(int argc, char **argv)
 	int c, rc;
 
 	config_init(&cfg);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":qv", long_opts, NULL)) != -1) {
+	args_init(&a, &upload_args, argc, argv, 1);
+	while ((c = args_next(&a)) >= 0) {
 		switch (c) {
 		case OPT_TO:
-			to = optarg;
+			to = a.value;
 			break;
 		case OPT_FORM:
-			form = optarg;
+			form = a.value;
 			break;
 		case OPT_CONFIG:
-			user_config = optarg;
+			user_config = a.value;
 			break;
 		case OPT_FORCE:
 			force = true;
@@ -109,7 +112,7 @@ static int cmd_upload(int argc, char **argv)
 			remove_after = true;
 			break;
 		case OPT_TICKET:
-			ticket = optarg;
+			ticket = a.value;
 			break;
 		case OPT_JSON:
 			json = true;
@@ -120,23 +123,21 @@ static int cmd_upload(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
-		case OPT_HELP:
-			fputs(UPLOAD_USAGE, stdout);
-			rc = 0;
-			goto out;
-		default:
-			rc = cmd_getopt_error("upload", c, argv);
-			goto out;
 		}
 	}
-	if (optind >= argc) {
+	if (c == ARGS_STOP) {
+		rc = a.rc;
+		goto out;
+	}
+	rest = args_rest(&a);
+	if (rest >= argc) {
 		rc = error_usage("upload", "which bundle? rdiag upload "
 					   "BUNDLE --to URL");
 		goto out;
 	}
-	if (optind + 1 < argc) {
+	if (rest + 1 < argc) {
 		rc = error_usage("upload", "unexpected argument '%s'",
-				 argv[optind + 1]);
+				 argv[rest + 1]);
 		goto out;
 	}
 	if (!to) {
@@ -160,7 +161,7 @@ static int cmd_upload(int argc, char **argv)
 	/* --verbose lines pass the redactor like rdiag run's. */
 	red = redactor_new();
 	log_set_verbose(verbose, red);
-	rc = upload_cmd_run(argv[optind], to, &o);
+	rc = upload_cmd_run(argv[rest], to, &o);
 	log_set_verbose(false, NULL);
 out:
 	redactor_free(red);
@@ -172,6 +173,6 @@ out:
 const struct command cmd_upload_entry = {
 	.name = "upload",
 	.summary = "send a bundle to the vendor (https, s3, sftp, tus, file)",
-	.usage = UPLOAD_USAGE,
+	.args = &upload_args,
 	.run = cmd_upload,
 };

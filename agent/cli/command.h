@@ -8,10 +8,14 @@
 #include "core/error.h"
 #include "core/exitcode.h"
 
+struct args_spec;
+
 struct command {
 	const char *name;
 	const char *summary; /* one line for `rdiag help` */
 	const char *usage;   /* options, shown by `rdiag help NAME` */
+	/* the option table; when set, help prints its usage, not .usage */
+	const struct args_spec *args;
 	int (*run)(int argc, char **argv);
 };
 

@@ -5,22 +5,39 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/args.h"
 #include "cli/command.h"
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
+static const struct args_opt no_opts[] = {
+	{ 0 },
+};
+
+static const struct args_spec help_args = {
+	.cmd = "help",
+	.head = "usage: rdiag help [COMMAND]\n",
+	.opts = { no_opts },
+};
+
+static const struct args_spec version_args = {
+	.cmd = "version",
+	.head = "usage: rdiag version\n",
+	.opts = { no_opts },
+};
+
 static const struct command cmd_help_entry = {
 	.name = "help",
 	.summary = "show the commands, or one command's options",
-	.usage = "usage: rdiag help [COMMAND]\n",
+	.args = &help_args,
 	.run = cmd_help,
 };
 
 static const struct command cmd_version_entry = {
 	.name = "version",
 	.summary = "print the version",
-	.usage = "usage: rdiag version\n",
+	.args = &version_args,
 	.run = cmd_version,
 };
 
@@ -52,25 +69,41 @@ static void print_overview(FILE *f)
 static int cmd_help(int argc, char **argv)
 {
 	const struct command *c;
+	struct args a;
+	int rest;
 
-	if (argc < 2) {
+	args_init(&a, &help_args, argc, argv, 1);
+	if (args_next(&a) == ARGS_STOP)
+		return a.rc;
+	rest = args_rest(&a);
+	if (rest == argc) {
 		print_overview(stdout);
 		return 0;
 	}
-	if (argc > 2)
+	if (argc - rest > 1)
 		return error_usage("help", "too many arguments");
-	if (!(c = find_command(argv[1])))
-		return error_usage(NULL, "unknown command '%s'", argv[1]);
-	printf("rdiag %s: %s\n\n%s", c->name, c->summary, c->usage);
+	if (!(c = find_command(argv[rest])))
+		return error_usage(NULL, "unknown command '%s'", argv[rest]);
+	printf("rdiag %s: %s\n\n", c->name, c->summary);
+	if (c->args)
+		args_usage(c->args, stdout);
+	else
+		fputs(c->usage, stdout);
 	return 0;
 }
 
 static int cmd_version(int argc, char **argv)
 {
-	(void)argv;
-	if (argc > 1)
+	struct args a;
+	int rest;
+
+	args_init(&a, &version_args, argc, argv, 1);
+	if (args_next(&a) == ARGS_STOP)
+		return a.rc;
+	rest = args_rest(&a);
+	if (rest < argc)
 		return error_usage("version", "unexpected argument '%s'",
-				   argv[1]);
+				   argv[rest]);
 	printf("rdiag %s\n", RDIAG_VERSION);
 	return 0;
 }

@@ -3,7 +3,6 @@
  * (see review_cli.h).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,23 +16,29 @@ void review_cli_init(struct review_cli *c, const char *cmd)
 	c->cmd = cmd;
 }
 
-bool review_cli_option(struct review_cli *c, int opt, char **argv,
-		       const char *usage, int *ret_rc)
+const struct args_opt review_cli_opts[] = {
+	{ REVIEW_CLI_OPT_KEY, "key", 0, "SECRETKEY",
+	  "decrypt an encrypted bundle with this\n"
+	  "x25519 secret key (rdiag keygen)",
+	  0 },
+	{ REVIEW_CLI_OPT_TRUST, "trust", 0, "PUBKEY",
+	  "require a valid signature by this ed25519\n"
+	  "public key",
+	  0 },
+	{ 0 },
+};
+
+bool review_cli_option(struct review_cli *c, int opt, const char *value)
 {
 	switch (opt) {
 	case REVIEW_CLI_OPT_KEY:
-		c->key_path = optarg;
-		return false;
+		c->key_path = value;
+		return true;
 	case REVIEW_CLI_OPT_TRUST:
-		c->trust_path = optarg;
-		return false;
-	case REVIEW_CLI_OPT_HELP:
-		fputs(usage, stdout);
-		*ret_rc = 0;
+		c->trust_path = value;
 		return true;
 	default:
-		*ret_rc = cmd_getopt_error(c->cmd, opt, argv);
-		return true;
+		return false;
 	}
 }
 

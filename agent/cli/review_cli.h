@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 
+#include "cli/args.h"
 #include "core/sign.h"
 #include "review/review.h"
 
@@ -20,33 +21,24 @@ struct review_cli {
 };
 
 /*
- * getopt_long values of the options every reviewing command takes; a
- * command numbers its own options from 256, below these.
+ * The options every reviewing command takes (--key, --trust), for the
+ * second slot of its args_spec; a command numbers its own from 256, below
+ * these.
  */
 enum {
 	REVIEW_CLI_OPT_KEY = 1024,
 	REVIEW_CLI_OPT_TRUST,
-	REVIEW_CLI_OPT_HELP,
 };
 
-#define REVIEW_CLI_KEY_USAGE                                                \
-	"  --key SECRETKEY         decrypt an encrypted bundle with this\n" \
-	"                          x25519 secret key (rdiag keygen)\n"      \
-	"  --trust PUBKEY          require a valid signature by this "      \
-	"ed25519\n"                                                         \
-	"                          public key\n"
+extern const struct args_opt review_cli_opts[];
 
 void review_cli_init(struct review_cli *c, const char *cmd);
 
 /*
- * Handle what getopt_long (with a leading ':' in its option string)
- * returned for an option the command does not take itself: --key and
- * --trust are recorded and false is returned, so parsing goes on; --help
- * prints usage, a missing value or an unknown option is reported, and
- * true is returned with the exit code in *ret_rc: the command stops.
+ * Record opt when it is one of review_cli_opts (--key, --trust: value is
+ * its value) and return true; false for any other option.
  */
-bool review_cli_option(struct review_cli *c, int opt, char **argv,
-		       const char *usage, int *ret_rc);
+bool review_cli_option(struct review_cli *c, int opt, const char *value);
 
 /* Load the keys named by key_path and trust_path; 0 or EXIT_USAGE. */
 int review_cli_load_keys(struct review_cli *c);
