@@ -31,6 +31,9 @@
 #define BUNDLE_FORMAT_TUS_STATE "rdiag-tus-resume/1" /* resumable upload */
 
 /* Entries, relative to the archive's one top directory. */
+/* Collectors one manifest may list (rdiag has 7; room for many more). */
+#define BUNDLE_MAX_COLLECTORS 256
+
 #define BUNDLE_MANIFEST  "manifest.json" /* the last entry */
 #define BUNDLE_SIGNATURE "manifest.sig"  /* only after the manifest */
 #define BUNDLE_FINDINGS  "findings.json"

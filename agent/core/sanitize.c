@@ -66,13 +66,13 @@ char *sanitize_text(const char *s, bool keep_lines)
 	return buf_detach(&b, NULL);
 }
 
-bool sanitize_is_clean(const char *s)
+static bool is_clean(const char *s, bool keep_lines)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t len = strlen(s);
 
 	for (size_t i = 0; i < len;) {
-		size_t skip, n = safe_len(p + i, len - i, false, &skip);
+		size_t skip, n = safe_len(p + i, len - i, keep_lines, &skip);
 
 		if (n == 0)
 			return false;
@@ -81,37 +81,61 @@ bool sanitize_is_clean(const char *s)
 	return true;
 }
 
-json_t *sanitize_json(const json_t *j)
+bool sanitize_is_clean(const char *s)
 {
-	json_t *out, *v;
+	return is_clean(s, false);
+}
+
+static bool sanitize_is_clean_lines(const char *s)
+{
+	return is_clean(s, true);
+}
+
+void sanitize_json(json_t *j)
+{
+	json_t *v, *dirty;
 	const char *k;
 	size_t i;
 
 	switch (json_typeof(j)) {
-	case JSON_STRING: {
-		char *s = sanitize_text(json_string_value(j), true);
+	case JSON_STRING:
+		if (!sanitize_is_clean_lines(json_string_value(j))) {
+			char *s = sanitize_text(json_string_value(j), true);
 
-		out = json_string(s);
-		free(s);
-		return out;
-	}
+			json_string_set(j, s);
+			free(s);
+		}
+		return;
 	case JSON_ARRAY:
-		out = json_array();
-		json_array_foreach(j, i, v)
-			json_array_append_new(out, sanitize_json(v));
-		return out;
+		json_array_foreach(j, i, v) sanitize_json(v);
+		return;
 	case JSON_OBJECT:
-		out = json_object();
-		json_object_foreach((json_t *)j, k, v)
+		/* Keys cannot change in place: move the few dirty ones. */
+		dirty = NULL;
+		json_object_foreach(j, k, v)
 		{
-			char *key = sanitize_text(k, false);
+			sanitize_json(v);
+			if (!sanitize_is_clean(k)) {
+				if (!dirty)
+					dirty = json_array();
+				json_array_append_new(dirty, json_string(k));
+			}
+		}
+		json_array_foreach(dirty, i, v)
+		{
+			const char *old = json_string_value(v);
+			char *key = sanitize_text(old, false);
+			json_t *val = json_incref(json_object_get(j, old));
 
-			if (!json_object_get(out, key))
-				json_object_set_new(out, key, sanitize_json(v));
+			json_object_del(j, old);
+			if (!json_object_get(j, key))
+				json_object_set(j, key, val);
+			json_decref(val);
 			free(key);
 		}
-		return out;
+		json_decref(dirty);
+		return;
 	default:
-		return json_deep_copy(j);
+		return;
 	}
 }

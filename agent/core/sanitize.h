@@ -21,11 +21,11 @@ char *sanitize_text(const char *s, bool keep_lines);
 bool sanitize_is_clean(const char *s);
 
 /*
- * A deep copy of j in which every string and every object key is
- * sanitised (keys that collide after sanitising keep the first value).
- * For untrusted JSON documents: read once, sanitise once, then every
- * printer downstream sees only tame text.
+ * Sanitise every string and every object key of j in place (a key that
+ * collides with another after sanitising is dropped). For untrusted JSON
+ * documents: read once, sanitise once, then every printer downstream sees
+ * only tame text. In place because a hostile document may be large.
  */
-json_t *sanitize_json(const json_t *j);
+void sanitize_json(json_t *j);
 
 #endif

@@ -27,6 +27,7 @@
 #include "review/review.h"
 
 #define REVIEW_IO_SIZE     (64 * 1024)
+#define REVIEW_DEPTH_MAX   64
 #define REVIEW_PATH_MAX    1024
 #define REVIEW_SIDECAR_MAX 4096
 
@@ -38,9 +39,18 @@ void review_limits_default(struct review_limits *ret)
 	ret->max_ratio = 250;
 	ret->ratio_floor = 32ull << 20;
 	ret->max_input = 8ull << 30;
-	ret->max_json = 32u << 20;
-	ret->max_kept = 128u << 20;
+	/*
+	 * What rdiag writes is far below these: a collector's records stop
+	 * at 20 000 or 8 MiB (redaction markers may make them a little
+	 * longer). They bound memory: parsed JSON costs about 15 times its
+	 * size, and every review command must stay under 256 MiB with two
+	 * bundles open (diff). docs/review.md lists them.
+	 */
+	ret->max_json = 12u << 20;
+	ret->max_kept = 40u << 20;
 	ret->max_depth = 64;
+	ret->max_records = 20000;
+	ret->max_records_total = 60000;
 }
 
 bool review_err_is_input(int r)
@@ -197,6 +207,19 @@ static int reader_check_name(struct reader *rd, const char *name, bool dir,
 		return error_set(ret_err, -EBADMSG,
 				 "entry name longer than %d bytes",
 				 REVIEW_PATH_MAX);
+	{
+		/* Every level costs a parent check: bound the depth, so
+		 * that 3000 entries 470 levels deep cannot take seconds. */
+		size_t depth = 0;
+
+		for (const char *c = name; *c; c++)
+			depth += *c == '/';
+		if (depth > REVIEW_DEPTH_MAX)
+			return error_set(ret_err, -EBADMSG,
+					 "entry name more than %d directories "
+					 "deep",
+					 REVIEW_DEPTH_MAX);
+	}
 	if (name[0] == '/')
 		return error_set(ret_err, -EBADMSG,
 				 "entry '%s' has an absolute path", name);
@@ -302,6 +325,32 @@ static struct kept *reader_kept(const struct reader *rd, const char *rel)
 	return NULL;
 }
 
+/*
+ * Every byte that came out of the decompressor counts, not only entry
+ * data: pax headers, GNU long names and anything libarchive skips are
+ * unpacked too, and could otherwise hide a bomb.
+ */
+static int reader_check_unpacked(struct reader *rd, char **ret_err)
+{
+	const struct review_limits *lim = rd->lim;
+	uint64_t out = (uint64_t)archive_filter_bytes(rd->a, 0);
+
+	if (out < rd->total)
+		out = rd->total;
+	if (out > lim->max_total)
+		return error_set(ret_err, -EFBIG,
+				 "archive unpacks to more than %llu bytes",
+				 (unsigned long long)lim->max_total);
+	if (out > lim->ratio_floor && out / lim->max_ratio > rd->consumed)
+		return error_set(ret_err, -EFBIG,
+				 "compression bomb: %llu bytes unpacked from "
+				 "%llu (more than %llu:1)",
+				 (unsigned long long)out,
+				 (unsigned long long)rd->consumed,
+				 (unsigned long long)lim->max_ratio);
+	return 0;
+}
+
 static int reader_file(struct reader *rd, struct archive_entry *e,
 		       const char *rel, char **ret_err)
 {
@@ -350,20 +399,8 @@ static int reader_file(struct reader *rd, struct archive_entry *e,
 				"bytes",
 				rd->top, rel,
 				(unsigned long long)lim->max_entry_size);
-		if (rd->total > lim->max_total)
-			return error_set(ret_err, -EFBIG,
-					 "archive unpacks to more than %llu "
-					 "bytes",
-					 (unsigned long long)lim->max_total);
-		if (rd->total > lim->ratio_floor &&
-		    rd->total / lim->max_ratio > rd->consumed)
-			return error_set(ret_err, -EFBIG,
-					 "compression bomb: %llu bytes "
-					 "unpacked from %llu (more than "
-					 "%llu:1)",
-					 (unsigned long long)rd->total,
-					 (unsigned long long)rd->consumed,
-					 (unsigned long long)lim->max_ratio);
+		if ((r = reader_check_unpacked(rd, ret_err)) < 0)
+			return r;
 		crypto_hash_sha256_update(&h, buf, (size_t)n);
 		if (k) {
 			if (buf_append(&k->data, buf, (size_t)n) < 0)
@@ -413,6 +450,21 @@ static int reader_entry(struct reader *rd, struct archive_entry *e,
 			      "entry '%s' is a hard link; bundles hold no "
 			      "links",
 			      safe);
+		free(safe);
+		return r;
+	}
+	/* GNU dumpdir ('D') reads as a directory with contents; sparse
+	 * files as files with holes: neither is what rdiag writes. */
+	if ((dir && archive_entry_size(e) > 0) ||
+	    (type == AE_IFREG && archive_entry_sparse_count(e) > 0)) {
+		char *safe = sanitize_text(name, false);
+
+		r = error_set(ret_err, -EBADMSG,
+			      "entry '%s' is a %s; bundles hold only plain "
+			      "files and directories",
+			      safe,
+			      dir ? "directory with contents (GNU dumpdir)"
+				  : "sparse file");
 		free(safe);
 		return r;
 	}
@@ -466,7 +518,8 @@ static int reader_pass(struct reader *rd, char **ret_err)
 			break;
 		if (r < ARCHIVE_WARN)
 			return reader_archive_err(rd, "entry header", ret_err);
-		if ((r = reader_entry(rd, e, ret_err)) < 0)
+		if ((r = reader_check_unpacked(rd, ret_err)) < 0 ||
+		    (r = reader_entry(rd, e, ret_err)) < 0)
 			return r;
 	}
 	if (archive_filter_code(rd->a, 0) != ARCHIVE_FILTER_GZIP &&
@@ -632,6 +685,14 @@ static int load_records(struct review *rv, const struct reader *rd,
 			p += 1;
 			continue;
 		}
+		if (line > rd->lim->max_records ||
+		    ++rv->nrecords > rd->lim->max_records_total)
+			return error_set(
+				ret_err, -EFBIG,
+				"%s holds more records than rdiag writes (at "
+				"most %zu in one file, %zu in all)",
+				k->path, rd->lim->max_records,
+				rd->lim->max_records_total);
 		if (!json_depth_ok(p, len, rd->lim->max_depth))
 			return error_set(ret_err, -EBADMSG,
 					 "%s line %zu is nested deeper than "
@@ -702,6 +763,15 @@ static int load_findings(struct review *rv, const struct reader *rd,
 		json_decref(all);
 		return error_set(ret_err, -EBADMSG,
 				 "findings.json is not a JSON array");
+	}
+	if (json_array_size(all) > rd->lim->max_records) {
+		size_t n = json_array_size(all);
+
+		json_decref(all);
+		return error_set(ret_err, -EFBIG,
+				 "findings.json holds %zu findings, more than "
+				 "rdiag writes (at most %zu)",
+				 n, rd->lim->max_records);
 	}
 	json_array_foreach(all, i, f)
 	{
@@ -809,12 +879,7 @@ static int review_build(struct review *rv, struct reader *rd,
 	 * once, so that no printer can forget. The signed bytes stay in
 	 * manifest_text.
 	 */
-	{
-		json_t *tame = sanitize_json(rv->manifest);
-
-		json_decref(rv->manifest);
-		rv->manifest = tame;
-	}
+	sanitize_json(rv->manifest);
 	if ((r = bundle_manifest_read(rv->manifest, &rv->man, &msg)) < 0)
 		return manifest_schema_err(r, msg, ret_err);
 	if ((r = check_files(rv, rd, ret_err)) < 0)

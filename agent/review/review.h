@@ -27,15 +27,17 @@
 
 /* The caps; review_limits_default() gives the documented values. */
 struct review_limits {
-	uint64_t max_entries;    /* archive entries, directories included */
-	uint64_t max_entry_size; /* bytes of one entry */
-	uint64_t max_total;      /* bytes of all entries together */
-	uint64_t max_ratio;      /* uncompressed : compressed ... */
-	uint64_t ratio_floor;    /* ... checked once this much came out */
-	uint64_t max_input;      /* bytes of the (decrypted) archive file */
-	size_t max_json;         /* one JSON file kept in memory */
-	size_t max_kept;         /* all JSON files kept in memory */
-	unsigned max_depth;      /* nesting of JSON arrays and objects */
+	uint64_t max_entries;     /* archive entries, directories included */
+	uint64_t max_entry_size;  /* bytes of one entry */
+	uint64_t max_total;       /* bytes of all entries together */
+	uint64_t max_ratio;       /* uncompressed : compressed ... */
+	uint64_t ratio_floor;     /* ... checked once this much came out */
+	uint64_t max_input;       /* bytes of the (decrypted) archive file */
+	size_t max_json;          /* one JSON file kept in memory */
+	size_t max_kept;          /* all JSON files kept in memory */
+	unsigned max_depth;       /* nesting of JSON arrays and objects */
+	size_t max_records;       /* lines of one records.jsonl */
+	size_t max_records_total; /* lines of all records.jsonl together */
 };
 
 void review_limits_default(struct review_limits *ret);
@@ -93,6 +95,7 @@ struct review {
 	struct review_collector *collectors;
 	size_t ncollectors;
 	uint64_t nfiles, total_size;
+	size_t nrecords; /* records read from all records.jsonl */
 	const char *host, *ticket, *started, *finished, *agent_version;
 	char *manifest_text; /* the exact bytes that were signed */
 	size_t manifest_len;

@@ -4,8 +4,8 @@
 usage: make_hostile.py OUTDIR
 
 Writes OUTDIR/<case>.tar.gz (or .tar.zst) for every case and OUTDIR/cases.tsv
-with one line per case: name, file, what every command must do ("refuse" or
-"neutralise") and a piece of the message a refusal must contain. The bundles
+with one line per case: name, file, what every command must do ("refuse",
+"neutralise" or "accept") and a piece of the message a refusal must contain. The bundles
 are made here at test time (some are large when unpacked, none is large on
 disk) rather than committed as binaries. Every case but the one under test
 is a correct rdiag-bundle/1, so each refusal is for the stated reason.
@@ -314,6 +314,76 @@ def main():
         {"kind": "fact", "collector": "system", "key": "<b>os</b>",
          "value": "</td><script>alert(2)</script>\x1b[31m"}) + "\n").encode())
     case("html-and-escapes-in-findings", "neutralise", "", members_of(efiles))
+
+    # Review must stay bounded in time and memory on whatever fits the
+    # caps: shapes that once cost minutes or gigabytes.
+    def many_collectors(m):
+        m["collectors"] = [
+            {"name": "c%06d" % i, "status": "ok", "reason": None,
+             "duration_ms": 1, "records": 0, "truncated": False,
+             "rejected": 0} for i in range(60000)]
+    m = json.loads(manifest(files))
+    many_collectors(m)
+    case("60000-collectors", "refuse", "collectors (at most",
+         members_of(files, man=json.dumps(m).encode()))
+    deep_files = list(files)
+    for i in range(3000):
+        deep_files.append(("collectors/system/" + "/".join(
+            "abcdefg"[(i + k) % 7] for k in range(470)) + "/f%d" % i, b"x"))
+    case("3000-entries-470-deep", "refuse", "directories deep",
+         members_of(deep_files))
+    flood = [{"id": "system.disk.low", "collector": "system",
+              "severity": "warn", "level": 0, "title": "t%d" % i,
+              "detail": "", "hint": ""} for i in range(70000)]
+    case("70000-findings", "refuse", "findings, more than",
+         members_of(base_files(findings=flood)))
+
+    def facts(n, coll="system"):
+        return "".join(json.dumps({"kind": "fact", "collector": coll,
+                                   "key": "k%07d" % i, "value": "v" * 20})
+                       + "\n" for i in range(n)).encode()
+    ffiles = [(p, facts(25000) if p.endswith("system/records.jsonl")
+               else d) for p, d in files]
+    case("25000-facts", "refuse", "more records than rdiag writes",
+         members_of(ffiles))
+    cap_files = [(p, facts(19000, p.split("/")[1])
+                  if p.endswith("records.jsonl") else d) for p, d in files]
+    case("facts-at-the-cap", "accept", "", members_of(cap_files))
+
+    def dumpdir(path):
+        d = info(TOP + "/collectors/nas/incremental", 64, kind=b"D")
+        write_tar(path, members_of(files, extra_before_manifest=[
+            (d, b"Nfile\0" * 10 + b"\0" * 4)]), fmt=tarfile.GNU_FORMAT)
+    case("gnu-dumpdir", "refuse", "GNU dumpdir", writer=dumpdir)
+
+    def pax_bomb(path):
+        # 700 directories, each behind a 900 KB pax header (under
+        # libarchive's own limit): 630 MB unpacked that no entry's data
+        # accounts for, from 0.7 MB.
+        rec = b"comment=" + b"a" * (900 << 10) + b"\n"
+        ln = len(rec) + 1 + len(str(len(rec)))
+        ln = len(rec) + 1 + len(str(ln))
+        body = str(ln).encode() + b" " + rec
+        pad = bytes((512 - len(body) % 512) % 512)
+        h = tarfile.TarInfo("././@PaxHeader")
+        h.type = tarfile.XHDTYPE
+        h.size = len(body)
+        hb = h.tobuf(tarfile.USTAR_FORMAT, "utf-8", "strict")
+        members = members_of(files)
+        with gzip.GzipFile(path, "wb", mtime=0, compresslevel=9) as gz:
+            for ti, data in members[:-1]:
+                gz.write(ti.tobuf(tarfile.USTAR_FORMAT, "utf-8", "strict"))
+                if data:
+                    gz.write(data + bytes((512 - len(data) % 512) % 512))
+            for i in range(700):
+                gz.write(hb + body + pad)
+                gz.write(info("%s/d%03d" % (TOP, i), kind=tarfile.DIRTYPE)
+                         .tobuf(tarfile.USTAR_FORMAT, "utf-8", "strict"))
+            ti, data = members[-1]
+            gz.write(ti.tobuf(tarfile.USTAR_FORMAT, "utf-8", "strict"))
+            gz.write(data + bytes((512 - len(data) % 512) % 512))
+            gz.write(bytes(1024))
+    case("pax-header-bomb", "refuse", "compression bomb", writer=pax_bomb)
 
     with open(os.path.join(out, "cases.tsv"), "w") as f:
         for name, path, expect, msg in cases:

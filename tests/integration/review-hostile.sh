@@ -6,10 +6,17 @@
 # GNU time.
 . "$(dirname "$0")/lib.sh"
 
-# Generous bounds: the sanitizer build runs this too (ASan's shadow memory
-# and slower code). Measured: well under 2 s and 120 MB per command.
-MAX_SECONDS=30
-MAX_RSS_KB=$((600 * 1024))
+# The bounds docs/review.md promises: every review command on any bundle
+# within the caps ends in 5 s and 256 MiB. The sanitizer build (ASan's
+# shadow memory, slower code; scripts/dev sets ASAN_OPTIONS for it) gets
+# room for its own overhead.
+if [ -n "${ASAN_OPTIONS:-}" ]; then
+	MAX_SECONDS=30
+	MAX_RSS_KB=$((1024 * 1024))
+else
+	MAX_SECONDS=5
+	MAX_RSS_KB=$((256 * 1024))
+fi
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "GNU time (/usr/bin/time) is missing: apt-get install time" >&2; exit 1; }
 
@@ -101,18 +108,21 @@ while IFS=$'\t' read -r name file expect msg; do
 		t_check "$name: inspect --json says intact false with the reason" \
 			$PY -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(not (sys.argv[3] == "65" and j["intact"] is False and sys.argv[2] in j["error"]))' "$M/out" "$msg" "$rc"
 	else
-		# Neutralise: accepted, but nothing from the bundle may act.
+		# Neutralise (or accept, for shapes at the caps): accepted,
+		# within the bounds, and nothing from the bundle may act.
 		measured "$name: inspect" "$RDIAG" inspect "$file" --html "$work/target.html"
 		t_check "$name: inspect accepts it (0)" test "$rc" = 0
 		cp "$M/out" "$M/inspect.txt"
 		t_check "$name: no ESC, BEL, CR or C1 CSI reaches the terminal" \
 			$PY -c 'import sys; d=open(sys.argv[1],"rb").read(); sys.exit(any(c in d for c in (b"\x1b", b"\x07", b"\r", b"\xc2\x9b")))' "$M/inspect.txt"
-		t_check "$name: the title is shown, defanged" grep -qF "<script>alert('title')</script>?[2J" "$M/inspect.txt"
 		t_check "$name: HTML has no script element" bash -c "! grep -qi '<script' '$work/target.html'"
-		t_check "$name: HTML shows the script as text" grep -qF "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;" "$work/target.html"
+		if [ "$expect" = neutralise ]; then
+			t_check "$name: the title is shown, defanged" grep -qF "<script>alert('title')</script>?[2J" "$M/inspect.txt"
+			t_check "$name: HTML shows the script as text" grep -qF "&lt;script&gt;alert(&#39;title&#39;)&lt;/script&gt;" "$work/target.html"
+			t_check "$name: HTML fact cell stays a cell" grep -qF "&lt;/td&gt;&lt;script&gt;" "$work/target.html"
+		fi
 		t_check "$name: HTML has only the report's own elements and attributes" \
 			$PY "$M/tags.py" "$work/target.html"
-		t_check "$name: HTML fact cell stays a cell" grep -qF "&lt;/td&gt;&lt;script&gt;" "$work/target.html"
 		rm -f "$work/target.html"
 		measured "$name: extract" "$RDIAG" extract "$file" "$work/target"
 		t_check "$name: extract accepts it (0)" test "$rc" = 0

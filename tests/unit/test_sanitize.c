@@ -72,15 +72,16 @@ static void test_json(void **state)
 	json_t *in = json_pack("{s:s, s:[s, i, {s:s}], s:b}", "host",
 			       "h\x1b]0;pwned\x07", "list", "ok", 7,
 			       "k\xe2\x80\xae", "v\x1b[2J", "flag", 1);
-	json_t *out = sanitize_json(in);
-	char *text = json_dumps(out, JSON_SORT_KEYS | JSON_COMPACT);
+	char *text;
+
+	sanitize_json(in);
+	text = json_dumps(in, JSON_SORT_KEYS | JSON_COMPACT);
 
 	(void)state;
 	assert_string_equal(text, "{\"flag\":true,\"host\":\"h?]0;pwned?\","
 				  "\"list\":[\"ok\",7,{\"k?\":\"v?[2J\"}]}");
 	free(text);
 	json_decref(in);
-	json_decref(out);
 }
 
 int main(void)
