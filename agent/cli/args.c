@@ -7,13 +7,28 @@
 #include <string.h>
 
 #include "cli/args.h"
-#include "cli/command.h"
+#include "core/error.h"
+
+/*
+ * The usage error for what getopt_long (with ':' first in its option
+ * string) returned: ':' for a missing value, '?' for an unknown option.
+ */
+static int getopt_error(const char *cmd, int opt, char **argv)
+{
+	if (opt == ':')
+		return error_usage(cmd, "option '%s' needs a value",
+				   argv[optind - 1]);
+	return error_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+}
 
 /* -h and --help; no command may use 'h' for anything else. */
 enum { ARGS_HELP_ID = 'h' };
 
-static const struct args_opt help_opt = { ARGS_HELP_ID, "help", 'h',
-					  NULL,         NULL,   0 };
+static const struct args_opt help_opt = {
+	.id = ARGS_HELP_ID,
+	.name = "help",
+	.shortc = 'h',
+};
 
 static void add(struct args *a, size_t *n, size_t *ns, const struct args_opt *o)
 {
@@ -70,7 +85,7 @@ int args_next(struct args *a)
 		return ARGS_STOP;
 	}
 	if (c == ':' || c == '?') {
-		a->rc = cmd_getopt_error(a->spec->cmd, c, a->argv);
+		a->rc = getopt_error(a->spec->cmd, c, a->argv);
 		return ARGS_STOP;
 	}
 	return c;

@@ -173,6 +173,6 @@ out:
 const struct command cmd_run_entry = {
 	.name = "run",
 	.summary = "run the collectors, write a bundle and print the verdict",
-	.usage = RUN_OPTS_USAGE,
+	.args = &run_opts_args,
 	.run = cmd_run,
 };

@@ -32,11 +32,4 @@ extern const struct command cmd_request_entry;
 extern const struct command cmd_agent_entry;
 extern const struct command cmd_approve_entry;
 
-/*
- * The usage error for a bad option, after getopt_long (with ':' first in
- * its option string) returned opt: ':' for a missing value, anything else
- * for an unknown option. Returns EXIT_USAGE.
- */
-int cmd_getopt_error(const char *cmd, int opt, char **argv);
-
 #endif

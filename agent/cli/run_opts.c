@@ -5,13 +5,13 @@
 #define _XOPEN_SOURCE 700 /* strptime */
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/args.h"
 #include "cli/command.h"
 #include "cli/config_schema.h"
 #include "cli/run_opts.h"
@@ -39,33 +39,69 @@ enum {
 	OPT_SIGN,
 	OPT_ENCRYPT_TO,
 	OPT_REQUEST,
-	OPT_HELP,
 };
 
-static const struct option long_opts[] = {
-	{ "only", required_argument, NULL, OPT_ONLY },
-	{ "skip", required_argument, NULL, OPT_SKIP },
-	{ "ticket", required_argument, NULL, OPT_TICKET },
-	{ "out", required_argument, NULL, OPT_OUT },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "jobs", required_argument, NULL, OPT_JOBS },
-	{ "compress", required_argument, NULL, OPT_COMPRESS },
-	{ "config", required_argument, NULL, OPT_CONFIG },
-	{ "since", required_argument, NULL, OPT_SINCE },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "nas", required_argument, NULL, OPT_NAS },
-	{ "av-test", no_argument, NULL, OPT_AV_TEST },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "no-bundle", no_argument, NULL, OPT_NO_BUNDLE },
-	{ "upload", required_argument, NULL, OPT_UPLOAD },
-	{ "remove-after-upload", no_argument, NULL, OPT_REMOVE_AFTER_UPLOAD },
-	{ "sign", required_argument, NULL, OPT_SIGN },
-	{ "encrypt-to", required_argument, NULL, OPT_ENCRYPT_TO },
-	{ "request", required_argument, NULL, OPT_REQUEST },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, OPT_HELP },
-	{ NULL, 0, NULL, 0 },
+/* The defaults come from core/run.h, as in the [agent] key table. */
+static const struct args_opt run_opts[] = {
+	{ OPT_ONLY, "only", 0, "NAME[,NAME...]", "run only these collectors",
+	  0 },
+	{ OPT_SKIP, "skip", 0, "NAME[,NAME...]", "do not run these collectors",
+	  0 },
+	{ OPT_TICKET, "ticket", 0, "ID",
+	  "the support ticket (names the bundle)", 0 },
+	{ OPT_OUT, "out", 0, "DIR", "where to write the bundle (default: .)",
+	  0 },
+	{ OPT_TIMEOUT, "timeout", 0, "SECONDS",
+	  "deadline for the whole run (default: " RUN_DEFAULT_TIMEOUT ")", 0 },
+	{ OPT_JOBS, "jobs", 0, "N", "collectors running at once (default: all)",
+	  0 },
+	{ OPT_COMPRESS, "compress", 0, "gzip|zstd",
+	  "bundle compression (default: " RUN_DEFAULT_COMPRESS ")", 0 },
+	{ OPT_CONFIG, "config", 0, "FILE",
+	  "read FILE after /etc/rdiag/rdiag.conf", 0 },
+	{ OPT_SINCE, "since", 0, "WHEN",
+	  "evidence newer than WHEN: 2026-11-27,\n"
+	  "2026-11-27T10:00:00, 24h, 7d, 30m",
+	  0 },
+	{ OPT_DB, "db", 0, "URL", "check this database (repeatable)", 0 },
+	{ OPT_NAS, "nas", 0, "PATH", "check this file-store path (repeatable)",
+	  0 },
+	{ OPT_AV_TEST, "av-test", 0, NULL,
+	  "write the EICAR test string into the\n"
+	  "application's directories (antivirus)",
+	  0 },
+	{ OPT_UPLOAD, "upload", 0, "URL",
+	  "send the bundle there (see rdiag help upload)", 0 },
+	{ OPT_REMOVE_AFTER_UPLOAD, "remove-after-upload", 0, NULL,
+	  "delete the bundle once the server has it", 0 },
+	{ OPT_SIGN, "sign", 0, "SECRETKEY",
+	  "sign the manifest (ed25519, rdiag keygen)", 0 },
+	{ OPT_ENCRYPT_TO, "encrypt-to", 0, "PUBKEY",
+	  "encrypt the bundle for this x25519 key;\n"
+	  "no plain bundle is ever left behind",
+	  0 },
+	{ OPT_REQUEST, "request", 0, "TOKEN|FILE",
+	  "run a vendor's signed collection request\n"
+	  "(see docs/requests.md)",
+	  0 },
+	{ OPT_JSON, "json", 0, NULL, "print the verdict as one JSON object",
+	  0 },
+	{ OPT_NO_BUNDLE, "no-bundle", 0, NULL, "only print the verdict", 0 },
+	{ 'q', "quiet", 'q', NULL, "no progress; verdict only when not clean",
+	  0 },
+	{ 'v', "verbose", 'v', NULL, "log to stderr as well", 0 },
+	{ 0 },
+};
+
+const struct args_spec run_opts_args = {
+	.cmd = "run",
+	.head = "usage: rdiag run [options]\n",
+	.opts = { run_opts },
+	.tail = "\n"
+		"Exit status: 0 nothing worse than info, 1 warnings (or "
+		"records\n"
+		"dropped), 2 failures, 3 nothing was checked (every collector\n"
+		"skipped); 64 and above: see rdiag(1).\n",
 };
 
 int run_opts_parse_since(const char *s, time_t now, time_t *ret)
@@ -244,6 +280,8 @@ static int load_configs(struct run_opts *o, const char *user_config)
 
 int run_opts_parse(struct run_opts *o, int argc, char **argv)
 {
+	struct args a;
+	int rest;
 	char **only = NULL, **skip = NULL;
 	const char *user_config = NULL, *since = NULL;
 	struct config flags;
@@ -258,68 +296,68 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 	run_plan_init(&o->plan);
 	config_init(&flags);
 	o->plan.command_line = join_argv(argc, argv);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":qv", long_opts, NULL)) != -1) {
+	args_init(&a, &run_opts_args, argc, argv, 1);
+	while ((c = args_next(&a)) >= 0) {
 		switch (c) {
 		case OPT_ONLY:
 			free_list(only);
 			only = NULL;
-			if ((rc = name_list("--only", optarg, &only)))
+			if ((rc = name_list("--only", a.value, &only)))
 				goto out;
 			break;
 		case OPT_SKIP:
 			free_list(skip);
 			skip = NULL;
-			if ((rc = name_list("--skip", optarg, &skip)))
+			if ((rc = name_list("--skip", a.value, &skip)))
 				goto out;
 			break;
 		case OPT_TICKET:
-			if (!fs_name_ok(optarg, 64)) {
+			if (!fs_name_ok(a.value, 64)) {
 				rc = error_usage(
 					"run",
 					"--ticket may use only letters, "
 					"digits, '.', '-' and '_' (at most "
 					"64), "
 					"not '%s'",
-					optarg);
+					a.value);
 				goto out;
 			}
 			free(o->plan.ticket);
-			o->plan.ticket = xstrdup(optarg);
+			o->plan.ticket = xstrdup(a.value);
 			break;
 		case OPT_OUT:
 			free(out_dir);
-			out_dir = xstrdup(optarg);
+			out_dir = xstrdup(a.value);
 			break;
 		case OPT_TIMEOUT:
-			if ((rc = seconds("--timeout", optarg, 1, 86400, &v)))
+			if ((rc = seconds("--timeout", a.value, 1, 86400, &v)))
 				goto out;
 			timeout_s = (unsigned)v;
 			have_timeout = true;
 			break;
 		case OPT_JOBS:
-			if ((rc = number("--jobs", optarg, 1, 64, &v)))
+			if ((rc = number("--jobs", a.value, 1, 64, &v)))
 				goto out;
 			jobs = (unsigned)v;
 			have_jobs = true;
 			break;
 		case OPT_COMPRESS:
-			if ((rc = compression("--compress", optarg, &compress)))
+			if ((rc = compression("--compress", a.value,
+					      &compress)))
 				goto out;
 			have_compress = true;
 			break;
 		case OPT_CONFIG:
-			user_config = optarg;
+			user_config = a.value;
 			break;
 		case OPT_SINCE:
-			since = optarg;
+			since = a.value;
 			break;
 		case OPT_DB:
-			config_add(&flags, "database", "url", optarg, "--db");
+			config_add(&flags, "database", "url", a.value, "--db");
 			break;
 		case OPT_NAS:
-			config_add(&flags, "nas", "path", optarg, "--nas");
+			config_add(&flags, "nas", "path", a.value, "--nas");
 			break;
 		case OPT_AV_TEST:
 			config_add(&flags, "antivirus", "av_test", "yes",
@@ -333,22 +371,22 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 			break;
 		case OPT_UPLOAD:
 			free(o->plan.upload_url);
-			o->plan.upload_url = xstrdup(optarg);
+			o->plan.upload_url = xstrdup(a.value);
 			break;
 		case OPT_REMOVE_AFTER_UPLOAD:
 			o->plan.remove_after_upload = true;
 			break;
 		case OPT_SIGN:
 			free(o->plan.sign_key);
-			o->plan.sign_key = xstrdup(optarg);
+			o->plan.sign_key = xstrdup(a.value);
 			break;
 		case OPT_ENCRYPT_TO:
 			free(o->plan.encrypt_to);
-			o->plan.encrypt_to = xstrdup(optarg);
+			o->plan.encrypt_to = xstrdup(a.value);
 			break;
 		case OPT_REQUEST:
 			free(o->request);
-			o->request = xstrdup(optarg);
+			o->request = xstrdup(a.value);
 			break;
 		case 'q':
 			o->quiet = true;
@@ -356,18 +394,15 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 		case 'v':
 			o->plan.verbose = true;
 			break;
-		case OPT_HELP:
-			fputs(RUN_OPTS_USAGE, stdout);
-			rc = -1;
-			goto out;
-		default:
-			rc = cmd_getopt_error("run", c, argv);
-			goto out;
 		}
 	}
-	if (optind < argc) {
-		rc = error_usage("run", "unexpected argument '%s'",
-				 argv[optind]);
+	if (c == ARGS_STOP) {
+		rc = a.rc == 0 ? -1 : a.rc; /* -1: help was printed */
+		goto out;
+	}
+	rest = args_rest(&a);
+	if (rest < argc) {
+		rc = error_usage("run", "unexpected argument '%s'", argv[rest]);
 		goto out;
 	}
 	/* A request says what runs, for which ticket and where it goes. */

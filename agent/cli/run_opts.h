@@ -9,48 +9,12 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "cli/args.h"
 #include "core/run.h"
 #include "upload/upload.h"
 
-/* The defaults come from core/run.h, as in the [agent] key table. */
-/* clang-format off */
-#define RUN_OPTS_USAGE                                                         \
-	"usage: rdiag run [options]\n"                                         \
-	"  --only NAME[,NAME...]   run only these collectors\n"                \
-	"  --skip NAME[,NAME...]   do not run these collectors\n"              \
-	"  --ticket ID             the support ticket (names the bundle)\n"    \
-	"  --out DIR               where to write the bundle (default: .)\n"   \
-	"  --timeout SECONDS       deadline for the whole run (default: "      \
-	RUN_DEFAULT_TIMEOUT ")\n"                                              \
-	"  --jobs N                collectors running at once (default: "      \
-	"all)\n"                                                               \
-	"  --compress gzip|zstd    bundle compression (default: "              \
-	RUN_DEFAULT_COMPRESS ")\n"                                             \
-	"  --config FILE           read FILE after /etc/rdiag/rdiag.conf\n"    \
-	"  --since WHEN            evidence newer than WHEN: 2026-11-27,\n"    \
-	"                          2026-11-27T10:00:00, 24h, 7d, 30m\n"        \
-	"  --db URL                check this database (repeatable)\n"         \
-	"  --nas PATH              check this file-store path (repeatable)\n"  \
-	"  --av-test               write the EICAR test string into the\n"     \
-	"                          application's directories (antivirus)\n"    \
-	"  --upload URL            send the bundle there (see rdiag help "     \
-	"upload)\n"                                                            \
-	"  --remove-after-upload   delete the bundle once the server has it\n" \
-	"  --sign SECRETKEY        sign the manifest (ed25519, rdiag "         \
-	"keygen)\n"                                                            \
-	"  --encrypt-to PUBKEY     encrypt the bundle for this x25519 key;\n"  \
-	"                          no plain bundle is ever left behind\n"      \
-	"  --request TOKEN|FILE    run a vendor's signed collection request\n" \
-	"                          (see docs/requests.md)\n"                   \
-	"  --json                  print the verdict as one JSON object\n"     \
-	"  --no-bundle             only print the verdict\n"                   \
-	"  -q, --quiet             no progress; verdict only when not clean\n" \
-	"  -v, --verbose           log to stderr as well\n"                    \
-	"\n"                                                                   \
-	"Exit status: 0 nothing worse than info, 1 warnings (or records\n"     \
-	"dropped), 2 failures, 3 nothing was checked (every collector\n"       \
-	"skipped); 64 and above: see rdiag(1).\n"
-/* clang-format on */
+/* The options and usage of `rdiag run` (args.h). */
+extern const struct args_spec run_opts_args;
 
 /*
  * What the terminal shows of a run (cmd_run.c): a run_observer that prints

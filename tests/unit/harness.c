@@ -173,3 +173,27 @@ void harness_load_data(const char *rel, struct buf *b)
 	harness_load(path, b);
 	free(path);
 }
+
+char *harness_capture(int fd, int (*fn)(void *), void *arg, int *ret)
+{
+	FILE *tmp = tmpfile();
+	int saved = dup(fd);
+	char *out = xmalloc(8192);
+	size_t n;
+
+	assert_non_null(tmp);
+	assert_true(saved >= 0);
+	fflush(stdout);
+	fflush(stderr);
+	assert_true(dup2(fileno(tmp), fd) >= 0);
+	*ret = fn(arg);
+	fflush(stdout);
+	fflush(stderr);
+	assert_true(dup2(saved, fd) >= 0);
+	close(saved);
+	rewind(tmp);
+	n = fread(out, 1, 8191, tmp);
+	out[n] = '\0';
+	fclose(tmp);
+	return out;
+}

@@ -34,6 +34,12 @@ const char *harness_fact(const struct harness_run *run, const char *key);
 /* Count of records of a kind ("fact", "finding", "artifact", "log"). */
 size_t harness_count(const struct harness_run *run, const char *kind);
 
+/*
+ * Run fn(arg) with file descriptor fd (1 or 2) going to a temporary file;
+ * returns what was written there (caller frees) and fn's result in *ret.
+ */
+char *harness_capture(int fd, int (*fn)(void *), void *arg, int *ret);
+
 /* $RDIAG_TEST_DATA/<rel>, for fixtures; caller frees. */
 char *harness_data_path(const char *rel);
 

@@ -16,6 +16,7 @@
 
 #include "core/error.h"
 #include "core/exitcode.h"
+#include "harness.h"
 
 static void test_error_set_first_wins(void **state)
 {
@@ -37,44 +38,24 @@ static void test_error_set_null(void **state)
 	assert_int_equal(error_set(NULL, 0, "no error code"), 0);
 }
 
-/* Run fn with stderr going to a temporary file; returns what it printed. */
-static char *capture_stderr(void (*fn)(void))
-{
-	FILE *tmp = tmpfile();
-	int saved = dup(STDERR_FILENO);
-	char *out = calloc(1, 512);
-	size_t n;
-
-	assert_non_null(tmp);
-	assert_non_null(out);
-	fflush(stderr);
-	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
-	fn();
-	fflush(stderr);
-	assert_true(dup2(saved, STDERR_FILENO) >= 0);
-	close(saved);
-	rewind(tmp);
-	n = fread(out, 1, 511, tmp);
-	out[n] = '\0';
-	fclose(tmp);
-	return out;
-}
-
 static int usage_rc;
 
-static void print_some(void)
+static int print_some(void *arg)
 {
+	(void)arg;
 	error_msg("cannot open '%s'", "a b");
 	usage_rc = error_usage("upload", "unknown option '%s'", "--x");
 	(void)error_usage(NULL, "unknown command '%s'", "frob");
+	return 0;
 }
 
 static void test_error_lines(void **state)
 {
 	char *out;
+	int rc;
 
 	(void)state;
-	out = capture_stderr(print_some);
+	out = harness_capture(2, print_some, NULL, &rc);
 	assert_string_equal(
 		out, "rdiag: cannot open 'a b'\n"
 		     "rdiag: unknown option '--x' (see 'rdiag help upload')\n"
