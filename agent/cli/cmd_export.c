@@ -9,10 +9,13 @@
  */
 #include <errno.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "cli/args.h"
 #include "cli/command.h"
@@ -21,6 +24,7 @@
 #include "core/report.h"
 #include "core/sign.h"
 #include "platform/fsutil.h"
+#include "platform/proc.h"
 #include "review/review_dest.h"
 
 enum {
@@ -57,6 +61,9 @@ static bool selected(json_t *only, const char *name)
 	size_t i;
 	json_t *v;
 
+	/* A finding without a collector belongs to no part. */
+	if (!name)
+		return false;
 	json_array_foreach(only, i, v)
 	{
 		if (strcmp(json_string_value(v), name) == 0)
@@ -290,18 +297,113 @@ static int parse_only(const char *list, json_t *only)
 	return json_array_size(only) > 0 ? 0 : -EINVAL;
 }
 
+/* The export itself; runs in the child (see export_in_child). */
+static int export_work(struct review_cli *cli, const char *bundle,
+		       const char *tree, json_t *only, const char *part,
+		       const struct sign_key *signer)
+{
+	struct review_dest *dest = NULL;
+	struct review *r = NULL;
+	char *err = NULL;
+	json_t *v;
+	size_t i;
+	int rc;
+
+	if (review_dest_open(tree, &dest, &err) < 0) {
+		error_msg("export: %s", err);
+		rc = EXIT_CANTCREAT;
+		goto out;
+	}
+	if ((rc = review_cli_open(cli, bundle, review_dest_sink(dest), &r,
+				  NULL)) != 0)
+		goto out;
+	json_array_foreach(only, i, v)
+	{
+		if (!review_collector_find(r, json_string_value(v))) {
+			rc = error_usage("export",
+					 "collector '%s' is not in '%s'",
+					 json_string_value(v), bundle);
+			goto out;
+		}
+	}
+	rc = write_part(r, tree, only, part, signer);
+out:
+	review_free(r);
+	review_dest_free(dest);
+	free(err);
+	return rc;
+}
+
+static volatile sig_atomic_t export_child;
+
+static void export_forward(int sig)
+{
+	if (export_child > 0)
+		kill((pid_t)export_child, sig);
+}
+
+/*
+ * Run the export in a child and clean up after it whatever happens to
+ * it: the parent only waits, forwarding Ctrl-C and SIGTERM, so a crash, a
+ * signal or an abort in the child can never leave the extracted copy or
+ * a half-written part behind (the caller removes the directory).
+ */
+static int export_in_child(struct review_cli *cli, const char *bundle,
+			   const char *tree, json_t *only, const char *part,
+			   const struct sign_key *signer)
+{
+	int status = 0, rc;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		error_msg("export: cannot fork: %s", strerror(errno));
+		return EXIT_SOFTWARE;
+	}
+	if (pid == 0) {
+		proc_child_reset_signals();
+		rc = export_work(cli, bundle, tree, only, part, signer);
+		fflush(NULL);
+		_exit(rc);
+	}
+	export_child = pid;
+	proc_catch_stop_signals(export_forward);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	export_child = 0;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	/* Killed: its bundle writer could not remove its own .partial. */
+	{
+		char *p = xasprintf("%s%s", part, BUNDLE_PARTIAL_SUFFIX);
+		char *s = xasprintf("%s%s%s", part, BUNDLE_SIDECAR_SUFFIX,
+				    BUNDLE_PARTIAL_SUFFIX);
+
+		(void)unlink(p);
+		(void)unlink(s);
+		free(p);
+		free(s);
+	}
+	if (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM ||
+	    WTERMSIG(status) == SIGHUP) {
+		error_msg("export: interrupted; nothing was written");
+		return EXIT_INTERRUPTED;
+	}
+	error_msg("export: failed (signal %d); nothing was written",
+		  WTERMSIG(status));
+	return EXIT_SOFTWARE;
+}
+
 static int cmd_export(int argc, char **argv)
 {
 	struct args a;
 	int rest;
 	struct review_cli cli;
-	struct review_dest *dest = NULL;
-	struct review *r = NULL;
 	struct sign_key signer;
 	const char *part = NULL, *sign_path = NULL;
 	char *tmp = NULL, *tree = NULL, *err = NULL, *dir = NULL;
-	json_t *only = json_array(), *v;
-	size_t i;
+	json_t *only = json_array();
 	int c, rc = 0;
 
 	memset(&signer, 0, sizeof(signer));
@@ -347,14 +449,17 @@ static int cmd_export(int argc, char **argv)
 			goto out;
 		}
 	}
-	/* Beside the part: same file system, and not a shared /tmp. */
+	/*
+	 * A private directory (0700, under $TMPDIR), never beside the part:
+	 * the extracted copy of the customer's bundle must not sit in the
+	 * partner's directory, not even for a moment.
+	 */
 	{
-		char *copy = xstrdup(part);
+		const char *t = getenv("TMPDIR");
 
-		dir = xstrdup(dirname(copy));
-		free(copy);
+		dir = xstrdup(t && t[0] == '/' ? t : "/tmp");
 	}
-	tmp = xasprintf("%s/.rdiag-export-XXXXXX", dir);
+	tmp = xasprintf("%s/rdiag-export-XXXXXX", dir);
 	if (!mkdtemp(tmp)) {
 		error_msg("export: cannot create a directory in '%s': %s", dir,
 			  strerror(errno));
@@ -364,29 +469,11 @@ static int cmd_export(int argc, char **argv)
 		goto out;
 	}
 	tree = xasprintf("%s/b", tmp);
-	if (review_dest_open(tree, &dest, &err) < 0) {
-		error_msg("export: %s", err);
-		rc = EXIT_CANTCREAT;
-		goto out;
-	}
-	if ((rc = review_cli_open(&cli, argv[rest], review_dest_sink(dest), &r,
-				  NULL)) != 0)
-		goto out;
-	json_array_foreach(only, i, v)
-	{
-		if (!review_collector_find(r, json_string_value(v))) {
-			rc = error_usage("export",
-					 "collector '%s' is not in '%s'",
-					 json_string_value(v), argv[rest]);
-			goto out;
-		}
-	}
-	rc = write_part(r, tree, only, part, sign_path ? &signer : NULL);
+	rc = export_in_child(&cli, argv[rest], tree, only, part,
+			     sign_path ? &signer : NULL);
 out:
 	if (tmp && fs_remove_tree(tmp) < 0)
 		error_msg("export: cannot remove '%s', ignoring", tmp);
-	review_free(r);
-	review_dest_free(dest);
 	review_cli_release(&cli);
 	sign_key_wipe(&signer);
 	json_decref(only);

@@ -78,9 +78,9 @@ struct pg_probe_result {
 	int tls_rc; /* tls_conn_start() result when TLS ran */
 	bool tls_done;
 	struct tls_info tls;
-	int rc;            /* 0, -ETIMEDOUT (silent), -EBADMSG, ... */
+	int rc;              /* 0, -ETIMEDOUT (silent), -EBADMSG, ... */
 	char tls_error[256]; /* a TLS error after the handshake, or "" */
-	const char *stage; /* "ssl-request", "tls", "startup" at failure */
+	const char *stage;   /* "ssl-request", "tls", "startup" at failure */
 	struct pg_reply reply;
 	char local_host[NET_ADDR_MAX];
 };
