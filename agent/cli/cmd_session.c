@@ -46,9 +46,10 @@ static const struct args_opt session_opts[] = {
 	  "the engineer only watches this terminal's\n"
 	  "shell; keystrokes are dropped",
 	  0 },
-	{ OPT_TTL, "ttl", 0, "DURATION", "hard time limit (default 1h)", 0 },
-	{ OPT_IDLE, "idle", 0, "DURATION", "end without engineer traffic (15m)",
-	  0 },
+	{ OPT_TTL, "ttl", 0, "DURATION",
+	  "hard time limit (default " SESSION_DEFAULT_TTL ")", 0 },
+	{ OPT_IDLE, "idle", 0, "DURATION",
+	  "end without engineer traffic (" SESSION_DEFAULT_IDLE ")", 0 },
 	{ OPT_STATE_DIR, "state-dir", 0, "DIR", "audit log and recordings", 0 },
 	{ 'y', "yes", 'y', NULL,
 	  "consent given in advance; without a\n"

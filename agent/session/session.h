@@ -23,6 +23,10 @@
 /* The [session] section's keys (config validation, the man page). */
 extern const struct config_key session_config_keys[];
 
+/* Defaults the key table and `rdiag session --help` both spell. */
+#define SESSION_DEFAULT_TTL  "1h"
+#define SESSION_DEFAULT_IDLE "15m"
+
 /* An engineer key from an --engineer-key file. */
 struct session_key {
 	char *type;    /* "ssh-ed25519" */
