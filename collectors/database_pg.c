@@ -57,7 +57,48 @@ static const char *db_or_user(const struct database_target *t)
 struct pg_env {
 	const char *client; /* this host's address as the server sees it */
 	int server_ssl;     /* 1 offers TLS, 0 refuses it, -1 not asked */
+	bool tls;           /* the answer came over TLS */
 };
+
+/*
+ * The pg_hba.conf line that wins for this connection, when the server runs
+ * on this host and rdiag may read its files: "line N of PATH: ..." (and an
+ * earlier line that may match first), or NULL.
+ */
+static char *winning_hba_line(struct database_target *t,
+			      const struct pg_env *env)
+{
+	struct database_pg_hba_arg a = {
+		t->addr_text,
+		t->url.port,
+		{ db_or_user(t), user_or_default(t), env->client, env->tls,
+		  true },
+	};
+	struct database_pg_hba_out *o = xcalloc(1, sizeof(*o));
+	struct bounded_result br;
+	char *s = NULL;
+	int r;
+
+	r = ctx_bounded(t->ctx, 2000, database_pg_hba_fn, &a, o, sizeof(*o),
+			&br);
+	if (r == 0 && br.status == BOUNDED_DONE && br.out_len >= sizeof(*o) &&
+	    br.result >= 0 && o->match.lineno) {
+		database_fact(t, "pg.hba_file", "%s", o->path);
+		database_fact(t, "pg.hba_line", "%u", o->match.lineno);
+		if (o->match.unsure && o->match.unsure < o->match.lineno)
+			s = xasprintf(
+				"line %u of %s: '%s' (unless line %u, "
+				"'%s', matches first: it depends on group "
+				"membership or names)",
+				o->match.lineno, o->path, o->match.line,
+				o->match.unsure, o->match.unsure_line);
+		else
+			s = xasprintf("line %u of %s: '%s'", o->match.lineno,
+				      o->path, o->match.line);
+	}
+	free(o);
+	return s;
+}
 
 enum database_pg_cause database_pg_classify(const char *sqlstate,
 					    const char *message)
@@ -174,22 +215,27 @@ static void report_server_error(struct database_target *t,
 				 hint, "server said: %s", e->message);
 		break;
 	}
-	case DATABASE_PG_HBA_REJECT:
+	case DATABASE_PG_HBA_REJECT: {
+		char *line = winning_hba_line(t, env);
+
 		hint = xasprintf(
 			"pg_hba.conf is read from the top and the first line "
-			"that matches wins: a 'reject' line matches host %s, "
-			"user '%s', database '%s' (the server log names it: "
-			"'Connection matched pg_hba.conf line N'). Adding a "
-			"line below it cannot help: the database admin must "
-			"change or remove that reject line, or put an allowing "
-			"line above it, and reload",
-			env->client, user, db);
+			"that matches wins: %s%s%s matches host %s, user '%s', "
+			"database '%s'. Adding a line below it cannot help: "
+			"the database admin must change or remove that reject "
+			"line, or put an allowing line above it, and reload",
+			line ? "the reject rule on " : "a 'reject' line",
+			line ? line : "", line ? "," : "", env->client, user,
+			db);
 		database_finding(t, "db.pg.hba_reject", SEVERITY_FAIL,
 				 LEVEL_THIRD_PARTY,
 				 "A 'reject' rule in PostgreSQL's pg_hba.conf "
 				 "refuses this host, user and database",
-				 hint, "server said: %s", e->message);
+				 hint, "server said: %s%s%s", e->message,
+				 line ? "; the rule: " : "", line ? line : "");
+		free(line);
 		break;
+	}
 	case DATABASE_PG_NO_LOGIN:
 		hint = xasprintf(
 			"The role exists but may not log in (NOLOGIN): "
@@ -354,6 +400,14 @@ static void report_probe(struct database_target *t,
 		if (p->tls_done && p->tls_rc < 0)
 			return;
 		if (database_tls_client_rejected(t, p->tls_error))
+			return;
+		/* The alert itself can be lost to the reset that follows it. */
+		if (t->url.ssl_cert[0] && p->tls_done && p->tls_rc == 0 &&
+		    (p->rc == -ECONNRESET || p->rc == -EPIPE ||
+		     p->rc == -EPROTO) &&
+		    database_tls_client_rejected(
+			    t, "certificate unknown: the server closed the "
+			       "connection right after the TLS handshake"))
 			return;
 		if (p->rc == -ETIMEDOUT)
 			database_finding(
@@ -918,7 +972,7 @@ void database_pg_check(struct database_target *t, int fd)
 	bool with_tls =
 		mode != DATABASE_TLS_DISABLE && mode != DATABASE_TLS_ALLOW;
 	struct pg_probe_result *p = probe(t, fd, with_tls), *q = NULL, *app = p;
-	struct pg_env env = { p->local_host, -1 };
+	struct pg_env env = { p->local_host, -1, false };
 
 	/*
 	 * libpq tries the other way when pg_hba.conf refuses the first:
@@ -960,6 +1014,7 @@ void database_pg_check(struct database_target *t, int fd)
 			goto out;
 		}
 	}
+	env.tls = app->tls_done && app->tls_rc == 0;
 	report_probe(t, app, &env);
 	/*
 	 * Log in when there is a credential, or when the server let us in

@@ -310,3 +310,320 @@ int database_pg_log_fn(void *arg, void *out, size_t out_max)
 	close(fd);
 	return r < 0 ? r : (int)sizeof(*o);
 }
+
+/* One whitespace-separated field of a pg_hba.conf line. */
+struct hba_token {
+	char text[256];
+	bool quoted;
+};
+
+/* Split a line into fields; comments and quotes as the server reads them. */
+static size_t hba_split(const char *line, size_t len, struct hba_token *tok,
+			size_t max)
+{
+	size_t n = 0, i = 0;
+
+	while (i < len && n < max) {
+		size_t o = 0;
+		bool q = false;
+
+		while (i < len && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+		if (i >= len || line[i] == '#')
+			break;
+		tok[n].quoted = false;
+		while (i < len && (q || (line[i] != ' ' && line[i] != '\t' &&
+					 line[i] != '#'))) {
+			if (line[i] == '"') {
+				q = !q;
+				tok[n].quoted = true;
+			} else if (o + 1 < sizeof(tok[n].text)) {
+				tok[n].text[o++] = line[i];
+			}
+			i++;
+		}
+		tok[n].text[o] = '\0';
+		n++;
+	}
+	return n;
+}
+
+enum hba_result { HBA_NO, HBA_YES, HBA_UNSURE };
+
+/* A comma-separated database or user list against name. */
+static enum hba_result hba_list(const struct hba_token *t, const char *name,
+				const char *user, bool is_db)
+{
+	enum hba_result r = HBA_NO;
+	const char *p = t->text;
+
+	while (*p) {
+		size_t l = strcspn(p, ",");
+		char item[256];
+
+		snprintf(item, sizeof(item), "%.*s", (int)l, p);
+		p += l + (p[l] == ',');
+		if (!t->quoted && strcmp(item, "all") == 0)
+			return HBA_YES;
+		if (is_db && !t->quoted && strcmp(item, "sameuser") == 0) {
+			if (strcmp(name, user) == 0)
+				return HBA_YES;
+			continue;
+		}
+		if (is_db && !t->quoted && strcmp(item, "replication") == 0)
+			continue;
+		if (!t->quoted &&
+		    (item[0] == '@' || item[0] == '/' ||
+		     (!is_db && item[0] == '+') ||
+		     (is_db && (strcmp(item, "samerole") == 0 ||
+				strcmp(item, "samegroup") == 0)))) {
+			r = HBA_UNSURE;
+			continue;
+		}
+		if (strcmp(item, name) == 0)
+			return HBA_YES;
+	}
+	return r;
+}
+
+/* Does client lie in addr/bits (or addr with mask)? */
+static enum hba_result hba_address(const char *spec, const char *mask,
+				   const struct database_pg_hba_conn *c,
+				   bool *ret_used_mask)
+{
+	unsigned char a[16], m[16], cl[16];
+	char host[256];
+	const char *slash = strchr(spec, '/');
+	int fam = strchr(c->client, ':') ? AF_INET6 : AF_INET;
+	size_t len = fam == AF_INET6 ? 16 : 4;
+	long bits = -1;
+
+	*ret_used_mask = false;
+	if (strcmp(spec, "all") == 0)
+		return HBA_YES;
+	if (strcmp(spec, "samehost") == 0)
+		return c->local_client ? HBA_YES : HBA_UNSURE;
+	if (strcmp(spec, "samenet") == 0)
+		return c->local_client ? HBA_YES : HBA_UNSURE;
+	snprintf(host, sizeof(host), "%.*s",
+		 (int)(slash ? (size_t)(slash - spec) : strlen(spec)), spec);
+	if (inet_pton(fam, c->client, cl) != 1)
+		return HBA_UNSURE;
+	if (inet_pton(fam, host, a) != 1) {
+		/* The other address family, or a host name. */
+		unsigned char other[16];
+
+		if (inet_pton(fam == AF_INET ? AF_INET6 : AF_INET, host,
+			      other) == 1)
+			return HBA_NO;
+		return HBA_UNSURE;
+	}
+	if (slash) {
+		char *end;
+
+		bits = strtol(slash + 1, &end, 10);
+		if (*end || bits < 0 || bits > (long)len * 8)
+			return HBA_NO;
+		memset(m, 0, sizeof(m));
+		for (long b = 0; b < bits; b++)
+			m[b / 8] |= (unsigned char)(0x80 >> (b % 8));
+	} else {
+		if (!mask || inet_pton(fam, mask, m) != 1)
+			return HBA_NO;
+		*ret_used_mask = true;
+	}
+	for (size_t i = 0; i < len; i++)
+		if ((a[i] & m[i]) != (cl[i] & m[i]))
+			return HBA_NO;
+	return HBA_YES;
+}
+
+static enum hba_result hba_line_match(const struct hba_token *t, size_t n,
+				      const struct database_pg_hba_conn *c)
+{
+	enum hba_result r = HBA_YES, x;
+	bool used_mask;
+
+	if (n < 4)
+		return HBA_NO;
+	if (strcmp(t[0].text, "host") == 0 ||
+	    strcmp(t[0].text, "hostnogssenc") == 0)
+		;
+	else if (strcmp(t[0].text, "hostssl") == 0) {
+		if (!c->tls)
+			return HBA_NO;
+	} else if (strcmp(t[0].text, "hostnossl") == 0) {
+		if (c->tls)
+			return HBA_NO;
+	} else {
+		return HBA_NO; /* local, hostgssenc (rdiag disables GSS) */
+	}
+	if ((x = hba_list(&t[1], c->database, c->user, true)) == HBA_NO)
+		return HBA_NO;
+	if (x == HBA_UNSURE)
+		r = HBA_UNSURE;
+	if ((x = hba_list(&t[2], c->user, c->user, false)) == HBA_NO)
+		return HBA_NO;
+	if (x == HBA_UNSURE)
+		r = HBA_UNSURE;
+	x = hba_address(t[3].text, n > 4 ? t[4].text : NULL, c, &used_mask);
+	if (x == HBA_NO)
+		return HBA_NO;
+	return x == HBA_UNSURE ? HBA_UNSURE : r;
+}
+
+void database_pg_hba_first_match(const char *p, size_t n,
+				 const struct database_pg_hba_conn *c,
+				 struct database_pg_hba_match *ret)
+{
+	struct hba_token tok[8];
+	unsigned lineno = 0;
+	const char *end = p + n;
+
+	memset(ret, 0, sizeof(*ret));
+	while (p < end) {
+		size_t l = line_len(p, (size_t)(end - p)), nt;
+		enum hba_result r;
+
+		lineno++;
+		nt = hba_split(p, l, tok, ARRAY_SIZE(tok));
+		r = hba_line_match(tok, nt, c);
+		if (r == HBA_UNSURE && !ret->unsure) {
+			ret->unsure = lineno;
+			snprintf(ret->unsure_line, sizeof(ret->unsure_line),
+				 "%.*s", (int)l, p);
+		} else if (r == HBA_YES) {
+			ret->lineno = lineno;
+			snprintf(ret->line, sizeof(ret->line), "%.*s", (int)l,
+				 p);
+			return;
+		}
+		p += l + (p + l < end);
+	}
+}
+
+/* The value of "key = 'value'" in a postgresql.conf text, or false. */
+static bool conf_value(const char *text, const char *key, char *out, size_t len)
+{
+	size_t kl = strlen(key);
+	bool found = false;
+
+	for (const char *p = text; *p;) {
+		size_t l = strcspn(p, "\n");
+		const char *q = p;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (strncmp(q, key, kl) == 0 &&
+		    (q[kl] == ' ' || q[kl] == '\t' || q[kl] == '=')) {
+			q += kl;
+			while (*q == ' ' || *q == '\t' || *q == '=')
+				q++;
+			if (*q == '\'')
+				q++;
+			/* The last setting wins, as in the server. */
+			snprintf(out, len, "%.*s", (int)strcspn(q, "'#\n"), q);
+			found = true;
+		}
+		p += l + (p[l] == '\n');
+	}
+	return found && out[0];
+}
+
+/* Read at most max bytes of a file into a NUL-terminated buffer. */
+static char *read_small(const char *path, size_t max, size_t *ret_len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *buf;
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	buf = xmalloc(max + 1);
+	n = read(fd, buf, max);
+	close(fd);
+	if (n < 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (ret_len)
+		*ret_len = (size_t)n;
+	return buf;
+}
+
+/* Where the server reads pg_hba.conf from. */
+static int hba_path(pid_t pid, char *path, size_t len)
+{
+	char p[64], cwd[PATH_MAX], v[PATH_MAX], *cmd, *conf = NULL;
+	const char *confs[2] = { "postgresql.conf", "postgresql.auto.conf" };
+	bool have = false;
+	size_t n = 0;
+	ssize_t l;
+	int w;
+
+	snprintf(p, sizeof(p), "/proc/%ld/cwd", (long)pid);
+	l = readlink(p, cwd, sizeof(cwd) - 1);
+	if (l <= 0)
+		return -ENOENT;
+	cwd[l] = '\0';
+	snprintf(p, sizeof(p), "/proc/%ld/cmdline", (long)pid);
+	if ((cmd = read_small(p, 16384, &n))) {
+		/* NUL-separated arguments, made one per line. */
+		for (size_t i = 0; i + 1 < n; i++)
+			if (!cmd[i])
+				cmd[i] = '\n';
+		for (char *c = cmd; (c = strstr(c, "hba_file=")); c++)
+			have = conf_value(c, "hba_file", v, sizeof(v));
+		if (!have)
+			for (char *c = cmd; (c = strstr(c, "config_file="));
+			     c++)
+				if (conf_value(c, "config_file", v,
+					       sizeof(v))) {
+					free(conf);
+					conf = read_small(v, 1 << 20, NULL);
+				}
+		free(cmd);
+	}
+	if (!have && conf) {
+		have = conf_value(conf, "hba_file", v, sizeof(v));
+	}
+	free(conf);
+	for (size_t i = 0; !have && i < ARRAY_SIZE(confs); i++) {
+		char cp[PATH_MAX + 32];
+
+		snprintf(cp, sizeof(cp), "%s/%s", cwd, confs[i]);
+		if ((conf = read_small(cp, 1 << 20, NULL))) {
+			have = conf_value(conf, "hba_file", v, sizeof(v));
+			free(conf);
+		}
+	}
+	if (!have)
+		w = snprintf(path, len, "%s/pg_hba.conf", cwd);
+	else if (v[0] == '/')
+		w = snprintf(path, len, "%s", v);
+	else
+		w = snprintf(path, len, "%s/%s", cwd, v);
+	return w > 0 && (size_t)w < len ? 0 : -ENAMETOOLONG;
+}
+
+int database_pg_hba_fn(void *arg, void *out, size_t out_max)
+{
+	const struct database_pg_hba_arg *a = arg;
+	struct database_pg_hba_out *o = out;
+	unsigned long inode;
+	char *text;
+	pid_t pid;
+
+	if (out_max < sizeof(*o))
+		return -ENOBUFS;
+	memset(o, 0, sizeof(*o));
+	if (!(inode = listen_inode(a->addr, a->port)) ||
+	    !(pid = socket_owner(inode)) ||
+	    hba_path(pid, o->path, sizeof(o->path)) < 0 ||
+	    !(text = read_small(o->path, 1 << 20, NULL)))
+		return -ENOENT;
+	database_pg_hba_first_match(text, strlen(text), &a->conn, &o->match);
+	free(text);
+	return (int)sizeof(*o);
+}

@@ -9,6 +9,7 @@
 #ifndef RDIAG_DATABASE_PG_LOG_H
 #define RDIAG_DATABASE_PG_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum database_pg_log_reason {
@@ -53,5 +54,49 @@ struct database_pg_log_out {
 	struct database_pg_log_hit hit;
 };
 int database_pg_log_fn(void *arg, void *out, size_t out_max);
+
+/* A connection as pg_hba.conf sees it. */
+struct database_pg_hba_conn {
+	const char *database, *user;
+	const char *client; /* numeric address */
+	bool tls;
+	bool local_client; /* the client is on the server's host (samehost) */
+};
+
+struct database_pg_hba_match {
+	unsigned lineno; /* 0: no line matches */
+	char line[256];  /* the line as written */
+	unsigned unsure; /* an earlier line that may match (group, name) */
+	char unsure_line[256];
+};
+
+/*
+ * Pure: the first line of the pg_hba.conf text p[0..n) that matches c, as
+ * the server reads the file (top down, the first match wins). Lines whose
+ * match depends on what this cannot know (+group, @file, samerole,
+ * samenet, host names, regular expressions) are not taken as the match,
+ * but the first of them before it is named in unsure.
+ */
+void database_pg_hba_first_match(const char *p, size_t n,
+				 const struct database_pg_hba_conn *c,
+				 struct database_pg_hba_match *ret);
+
+/*
+ * A bounded_fn: arg is a struct database_pg_hba_arg, out a struct
+ * database_pg_hba_out. Finds the server listening on addr:port on this
+ * host, its pg_hba.conf (hba_file on its command line or in its
+ * postgresql.conf, else the data directory's), and the first matching
+ * line. -ENOENT when the server or the file is not here or not readable.
+ */
+struct database_pg_hba_arg {
+	const char *addr;
+	unsigned port;
+	struct database_pg_hba_conn conn;
+};
+struct database_pg_hba_out {
+	char path[512];
+	struct database_pg_hba_match match;
+};
+int database_pg_hba_fn(void *arg, void *out, size_t out_max);
 
 #endif

@@ -295,6 +295,14 @@ int mysql_probe(int fd, const char *servername, bool with_tls,
 						  deadline_ms, &tls, &ret->tls);
 		if (ret->tls_rc < 0)
 			return 0;
+		if (tls_opts && tls_opts->certfile &&
+		    (ret->close_rc = tls_conn_settle(tls, 500, deadline_ms)) <
+			    0) {
+			snprintf(ret->tls_error, sizeof(ret->tls_error), "%s",
+				 tls_conn_error(tls));
+			tls_conn_free(tls);
+			return 0;
+		}
 		seq = 2;
 	}
 	ret->close_rc = close_handshake(fd, tls, seq, deadline_ms, in,

@@ -252,6 +252,9 @@ int pg_probe(int fd, const char *servername, const char *user,
 						  deadline_ms, &tls, &ret->tls);
 		if ((r = ret->tls_rc) < 0)
 			goto out;
+		if (tls_opts && tls_opts->certfile &&
+		    (r = tls_conn_settle(tls, 500, deadline_ms)) < 0)
+			goto out;
 	}
 
 startup:

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,41 @@ struct tls_conn {
 	int fd;
 	char error[256]; /* the last TLS error after the handshake */
 };
+
+/*
+ * OpenSSL writes to the socket with write(): a server that closed first
+ * (say, after refusing our client certificate) raises SIGPIPE, which ends
+ * a collector worker, whose signals are at their defaults. Every OpenSSL
+ * call here runs with SIGPIPE blocked, and one it raised is taken back.
+ */
+struct pipe_guard {
+	sigset_t old;
+	bool pending_before;
+};
+
+static void pipe_block(struct pipe_guard *g)
+{
+	sigset_t set, pend;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	g->pending_before =
+		sigpending(&pend) == 0 && sigismember(&pend, SIGPIPE) == 1;
+	sigprocmask(SIG_BLOCK, &set, &g->old);
+}
+
+static void pipe_unblock(struct pipe_guard *g)
+{
+	static const struct timespec zero = { 0, 0 };
+	sigset_t set, pend;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	if (!g->pending_before && sigpending(&pend) == 0 &&
+	    sigismember(&pend, SIGPIPE) == 1)
+		sigtimedwait(&set, NULL, &zero);
+	sigprocmask(SIG_SETMASK, &g->old, NULL);
+}
 
 static bool is_ip_literal(const char *s)
 {
@@ -168,6 +204,20 @@ static int wait_for(struct tls_conn *c, int ret, int64_t deadline_ms)
 	return -EPROTO;
 }
 
+int tls_conn_settle(struct tls_conn *c, unsigned wait_ms, int64_t deadline_ms)
+{
+	int64_t until = now_ms() + wait_ms;
+	uint8_t b;
+	ssize_t n;
+
+	n = tls_conn_read(c, &b, 1, until < deadline_ms ? until : deadline_ms);
+	if (n == -ETIMEDOUT)
+		return 0;
+	if (n > 0)
+		return -EBADMSG;
+	return n == 0 ? -ECONNRESET : (int)n;
+}
+
 const char *tls_conn_error(const struct tls_conn *c)
 {
 	return c ? c->error : "";
@@ -278,7 +328,11 @@ int tls_conn_start_with(int fd, const char *servername,
 		SSL_set_alpn_protos(c->ssl, alpn_wire, alpn_wire[0] + 1u);
 	}
 	for (;;) {
+		struct pipe_guard g;
+
+		pipe_block(&g);
 		n = SSL_connect(c->ssl);
+		pipe_unblock(&g);
 		if (n == 1)
 			break;
 		if ((r = wait_for(c, n, deadline_ms)) < 0)
@@ -308,7 +362,12 @@ int tls_conn_write(struct tls_conn *c, const void *p, size_t n,
 	int r;
 
 	while (n > 0) {
-		int w = SSL_write(c->ssl, p, n > 65536 ? 65536 : (int)n);
+		struct pipe_guard g;
+		int w;
+
+		pipe_block(&g);
+		w = SSL_write(c->ssl, p, n > 65536 ? 65536 : (int)n);
+		pipe_unblock(&g);
 
 		if (w > 0) {
 			p = (const char *)p + w;
@@ -327,7 +386,12 @@ ssize_t tls_conn_read(struct tls_conn *c, void *p, size_t max,
 	int r;
 
 	for (;;) {
-		int n = SSL_read(c->ssl, p, max > 65536 ? 65536 : (int)max);
+		struct pipe_guard g;
+		int n;
+
+		pipe_block(&g);
+		n = SSL_read(c->ssl, p, max > 65536 ? 65536 : (int)max);
+		pipe_unblock(&g);
 
 		if (n > 0)
 			return n;
@@ -344,8 +408,13 @@ void tls_conn_free(struct tls_conn *c)
 		return;
 	if (c->ssl) {
 		/* One non-blocking attempt: a courtesy, never a wait. */
-		if (SSL_is_init_finished(c->ssl))
+		if (SSL_is_init_finished(c->ssl)) {
+			struct pipe_guard g;
+
+			pipe_block(&g);
 			SSL_shutdown(c->ssl);
+			pipe_unblock(&g);
+		}
 		SSL_free(c->ssl);
 	}
 	SSL_CTX_free(c->ctx);

@@ -70,6 +70,16 @@ int tls_conn_write(struct tls_conn *c, const void *p, size_t n,
 ssize_t tls_conn_read(struct tls_conn *c, void *p, size_t max,
 		      int64_t deadline_ms);
 /*
+ * Give the server wait_ms (within the deadline) to refuse the handshake
+ * after the fact: TLS 1.3 servers send the alert about a client certificate
+ * only after the handshake, and a server that then closes at once may lose
+ * it to a reset if the client writes first. 0 when nothing came; else the
+ * error (see tls_conn_error()), or -EBADMSG when data came, which a client
+ * that speaks first does not expect.
+ */
+int tls_conn_settle(struct tls_conn *c, unsigned wait_ms, int64_t deadline_ms);
+
+/*
  * The TLS error (OpenSSL's text, e.g. an alert the server sent) behind the
  * last -EPROTO of tls_conn_write()/tls_conn_read(), or "".
  */

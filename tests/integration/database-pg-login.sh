@@ -48,6 +48,10 @@ expect reject db.pg.hba_reject
 expect_not reject db.pg.no_hba_entry db.pg.login.bad_password
 t_check "reject: the hint says the first matching line wins" \
 	grep -q "first line that matches wins" "$T_DIR/reject.json"
+# The server runs here: rdiag reads its pg_hba.conf and names the rule.
+t_check "reject: the finding names line 2 and its text" \
+	grep -q "line 2 of $PGD/pg_hba.conf: 'host appdb app 127.0.0.1/32 reject'" \
+	"$T_DIR/reject.json"
 
 set_hba "$SCRAM"
 run_db nologin "postgresql://grp@127.0.0.1:$PGPORT/appdb" "$PW"

@@ -458,6 +458,50 @@ static void test_pg_server_log(void **state)
 	assert_int_equal(database_pg_log_parse(log, 0, "old", &hit), -ENOENT);
 }
 
+/* The first pg_hba.conf line that matches wins, as the server reads it. */
+static void test_pg_hba_match(void **state)
+{
+	static const char hba[] =
+		"# TYPE DATABASE USER ADDRESS METHOD\n"
+		"local all all trust\n"
+		"hostssl all all 0.0.0.0/0 scram-sha-256\n"
+		"host sales,\"all\" app 10.0.0.0/8 md5 # a comment\n"
+		"host appdb +staff 192.168.1.0/24 scram-sha-256\n"
+		"host appdb app 192.168.1.0 255.255.255.0 reject\n"
+		"host sameuser all 192.168.0.0/16 trust\n"
+		"host all all ::1/128 trust\n"
+		"host all all samehost scram-sha-256\n";
+	static const struct {
+		const char *db, *user, *client;
+		bool tls, local;
+		unsigned line, unsure;
+	} cases[] = {
+		{ "appdb", "app", "192.168.1.7", true, false, 3, 0 },
+		{ "appdb", "app", "192.168.1.7", false, false, 6, 5 },
+		{ "all", "app", "10.1.2.3", false, false, 4, 0 },
+		{ "appdb", "app", "10.1.2.3", false, false, 0, 9 },
+		{ "bob", "bob", "192.168.7.1", false, false, 7, 0 },
+		{ "appdb", "app", "::1", false, false, 8, 0 },
+		{ "appdb", "app", "172.16.0.1", false, true, 9, 0 },
+		{ "appdb", "app", "172.16.0.1", false, false, 0, 9 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct database_pg_hba_conn c = { cases[i].db, cases[i].user,
+						  cases[i].client, cases[i].tls,
+						  cases[i].local };
+		struct database_pg_hba_match m;
+
+		database_pg_hba_first_match(hba, sizeof(hba) - 1, &c, &m);
+		if (m.lineno != cases[i].line || m.unsure != cases[i].unsure)
+			print_error("case %zu: line %u, unsure %u\n", i,
+				    m.lineno, m.unsure);
+		assert_int_equal(m.lineno, cases[i].line);
+		assert_int_equal(m.unsure, cases[i].unsure);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -471,6 +515,7 @@ int main(void)
 		cmocka_unit_test(test_pg_causes),
 		cmocka_unit_test(test_pg_libpq_errors),
 		cmocka_unit_test(test_pg_server_log),
+		cmocka_unit_test(test_pg_hba_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
