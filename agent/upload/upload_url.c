@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/error.h"
 #include "rdiag/buf.h"
 #include "upload/upload.h"
 
@@ -69,12 +70,6 @@ static int decode(const char *s, size_t n, char **ret)
 	return 0;
 }
 
-static int fail(char **ret_err, char *msg)
-{
-	*ret_err = msg;
-	return -EINVAL;
-}
-
 int upload_url_parse(const char *s, struct upload_url *ret, char **ret_err)
 {
 	struct upload_url u;
@@ -93,19 +88,19 @@ int upload_url_parse(const char *s, struct upload_url *ret, char **ret_err)
 		}
 	shown = upload_url_scrub(s);
 	if (!p) {
-		r = fail(ret_err,
-			 xasprintf("unsupported upload target '%s': use "
-				   "https://, s3://, sftp://, tus+https:// "
-				   "or file://",
-				   shown));
+		r = error_set(ret_err, -EINVAL,
+			      "unsupported upload target '%s': use "
+			      "https://, s3://, sftp://, tus+https:// "
+			      "or file://",
+			      shown);
 		goto out;
 	}
 	for (const char *c = s; *c; c++)
 		if ((unsigned char)*c <= ' ' || *c == 0x7f) {
-			r = fail(ret_err,
-				 xasprintf("upload target '%s' contains "
-					   "spaces or control characters",
-					   shown));
+			r = error_set(ret_err, -EINVAL,
+				      "upload target '%s' contains "
+				      "spaces or control characters",
+				      shown);
 			goto out;
 		}
 	auth = p;
@@ -113,16 +108,18 @@ int upload_url_parse(const char *s, struct upload_url *ret, char **ret_err)
 	if (u.scheme == UPLOAD_FILE) {
 		if (auth_end != auth && !(auth_end - auth == 9 &&
 					  strncmp(auth, "localhost", 9) == 0)) {
-			r = fail(ret_err, xasprintf("file target '%s' must be "
-						    "file:///absolute/path",
-						    shown));
+			r = error_set(ret_err, -EINVAL,
+				      "file target '%s' must be "
+				      "file:///absolute/path",
+				      shown);
 			goto out;
 		}
 		if (*auth_end != '/' || strchr(auth_end, '?') ||
 		    strchr(auth_end, '#')) {
-			r = fail(ret_err, xasprintf("file target '%s' must be "
-						    "file:///absolute/path",
-						    shown));
+			r = error_set(ret_err, -EINVAL,
+				      "file target '%s' must be "
+				      "file:///absolute/path",
+				      shown);
 			goto out;
 		}
 		u.path = xstrdup(auth_end);
@@ -133,20 +130,21 @@ int upload_url_parse(const char *s, struct upload_url *ret, char **ret_err)
 		const char *colon = memchr(auth, ':', (size_t)(at - auth));
 
 		if (colon) {
-			r = fail(ret_err,
-				 xasprintf("upload target '%s' has a password "
-					   "in it; passwords never go on the "
-					   "command line: use "
-					   "RDIAG_UPLOAD_PASSWORD or [upload] "
-					   "password in a 0600 config file",
-					   shown));
+			r = error_set(ret_err, -EINVAL,
+				      "upload target '%s' has a password "
+				      "in it; passwords never go on the "
+				      "command line: use "
+				      "RDIAG_UPLOAD_PASSWORD or [upload] "
+				      "password in a 0600 config file",
+				      shown);
 			goto out;
 		}
 		if (u.scheme == UPLOAD_S3 || at == auth ||
 		    decode(auth, (size_t)(at - auth), &u.user) < 0) {
-			r = fail(ret_err, xasprintf("bad user name in upload "
-						    "target '%s'",
-						    shown));
+			r = error_set(ret_err, -EINVAL,
+				      "bad user name in upload "
+				      "target '%s'",
+				      shown);
 			goto out;
 		}
 		host = at + 1;
@@ -158,9 +156,10 @@ int upload_url_parse(const char *s, struct upload_url *ret, char **ret_err)
 			memchr(host, ']', (size_t)(auth_end - host));
 
 		if (!close) {
-			r = fail(ret_err, xasprintf("bad IPv6 address in "
-						    "upload target '%s'",
-						    shown));
+			r = error_set(ret_err, -EINVAL,
+				      "bad IPv6 address in "
+				      "upload target '%s'",
+				      shown);
 			goto out;
 		}
 		host_end = close + 1;
@@ -170,9 +169,8 @@ int upload_url_parse(const char *s, struct upload_url *ret, char **ret_err)
 			host_end = auth_end;
 	}
 	if (host_end == host) {
-		r = fail(ret_err,
-			 xasprintf("upload target '%s' has no %s", shown,
-				   u.scheme == UPLOAD_S3 ? "bucket" : "host"));
+		r = error_set(ret_err, -EINVAL, "upload target '%s' has no %s",
+			      shown, u.scheme == UPLOAD_S3 ? "bucket" : "host");
 		goto out;
 	}
 	u.host = xstrndup(host, (size_t)(host_end - host));
@@ -181,18 +179,20 @@ int upload_url_parse(const char *s, struct upload_url *ret, char **ret_err)
 		unsigned long long v;
 
 		if (*host_end != ':' || u.scheme == UPLOAD_S3) {
-			r = fail(ret_err, xasprintf("bad port in upload target "
-						    "'%s'",
-						    shown));
+			r = error_set(ret_err, -EINVAL,
+				      "bad port in upload target "
+				      "'%s'",
+				      shown);
 			goto out;
 		}
 		port = xstrndup(host_end + 1,
 				(size_t)(auth_end - host_end - 1));
 		if (parse_uint(port, 1, 65535, &v) < 0) {
 			free(port);
-			r = fail(ret_err, xasprintf("bad port in upload target "
-						    "'%s'",
-						    shown));
+			r = error_set(ret_err, -EINVAL,
+				      "bad port in upload target "
+				      "'%s'",
+				      shown);
 			goto out;
 		}
 		free(port);
@@ -202,17 +202,18 @@ int upload_url_parse(const char *s, struct upload_url *ret, char **ret_err)
 	u.path = *auth_end == '/' ? xstrndup(auth_end, (size_t)(q - auth_end))
 				  : xstrdup("/");
 	if (*q == '#' || strchr(q, '#')) {
-		r = fail(ret_err, xasprintf("upload target '%s' has a "
-					    "fragment",
-					    shown));
+		r = error_set(ret_err, -EINVAL,
+			      "upload target '%s' has a "
+			      "fragment",
+			      shown);
 		goto out;
 	}
 	if (*q == '?') {
 		if (u.scheme != UPLOAD_HTTPS) {
-			r = fail(ret_err,
-				 xasprintf("upload target '%s' may not "
-					   "have a query",
-					   shown));
+			r = error_set(ret_err, -EINVAL,
+				      "upload target '%s' may not "
+				      "have a query",
+				      shown);
 			goto out;
 		}
 		u.query = xstrdup(q + 1);
@@ -221,17 +222,18 @@ int upload_url_parse(const char *s, struct upload_url *ret, char **ret_err)
 		u.bucket = u.host;
 		u.host = NULL;
 		if (decode(u.path + 1, strlen(u.path + 1), &u.key) < 0) {
-			r = fail(ret_err, xasprintf("bad escape in upload "
-						    "target '%s'",
-						    shown));
+			r = error_set(ret_err, -EINVAL,
+				      "bad escape in upload "
+				      "target '%s'",
+				      shown);
 			goto out;
 		}
 	}
 	if (u.scheme == UPLOAD_SFTP && !u.user) {
-		r = fail(ret_err,
-			 xasprintf("sftp target '%s' needs a user name: "
-				   "sftp://USER@HOST[:PORT]/PATH",
-				   shown));
+		r = error_set(ret_err, -EINVAL,
+			      "sftp target '%s' needs a user name: "
+			      "sftp://USER@HOST[:PORT]/PATH",
+			      shown);
 		goto out;
 	}
 done:
