@@ -1,6 +1,7 @@
 /*
  * The command table (tmux/git style): each `rdiag NAME` is one file
- * agent/cmd_NAME.c exporting one struct command, listed in main.c.
+ * agent/cli/cmd_NAME.c exporting one struct command, listed in main.c;
+ * its options are a table parsed by cli/args.c.
  */
 #ifndef RDIAG_COMMAND_H
 #define RDIAG_COMMAND_H
@@ -13,8 +14,7 @@ struct args_spec;
 struct command {
 	const char *name;
 	const char *summary; /* one line for `rdiag help` */
-	const char *usage;   /* options, shown by `rdiag help NAME` */
-	/* the option table; when set, help prints its usage, not .usage */
+	/* its options; `rdiag help NAME` prints their usage */
 	const struct args_spec *args;
 	int (*run)(int argc, char **argv);
 };

@@ -85,10 +85,7 @@ static int cmd_help(int argc, char **argv)
 	if (!(c = find_command(argv[rest])))
 		return error_usage(NULL, "unknown command '%s'", argv[rest]);
 	printf("rdiag %s: %s\n\n", c->name, c->summary);
-	if (c->args)
-		args_usage(c->args, stdout);
-	else
-		fputs(c->usage, stdout);
+	args_usage(c->args, stdout);
 	return 0;
 }
 
