@@ -177,20 +177,24 @@ bool database_pg_parse_libpq(const char *msg, struct pg_reply *ret)
 /* The pg_hba.conf line that lets this client in with this server's TLS. */
 static char *hba_line(const struct database_target *t, const struct pg_env *env)
 {
-	const char *type = env->server_ssl > 0    ? "hostssl"
-			   : env->server_ssl == 0 ? "host"
-						  : "hostssl";
+	/* The line must match how the application connects, on this server. */
+	bool app_clear = t->url.tls_mode == DATABASE_TLS_DISABLE;
+	bool ssl = env->server_ssl != 0 && !app_clear;
+	const char *why =
+		app_clear ? " (the application's sslmode=disable never uses "
+			    "TLS, so a 'hostssl' line would not match it)"
+		: env->server_ssl < 0 ? " ('host' if the server has ssl = off)"
+		: env->server_ssl > 0
+			? " (the server has ssl = on; 'host' would also allow "
+			  "unencrypted connections)"
+			: " (the server has ssl = off, so 'hostssl' lines "
+			  "never "
+			  "match)";
 
-	return xasprintf("'%s %s %s %s/%s scram-sha-256'%s", type,
-			 db_or_user(t), user_or_default(t), env->client,
-			 strchr(env->client, ':') ? "128" : "32",
-			 env->server_ssl < 0 ? " ('host' if the server has ssl "
-					       "= off)"
-			 : env->server_ssl > 0
-				 ? " (the server has ssl = on; 'host' would "
-				   "also allow unencrypted connections)"
-				 : " (the server has ssl = off, so 'hostssl' "
-				   "lines never match)");
+	return xasprintf("'%s %s %s %s/%s scram-sha-256'%s",
+			 ssl ? "hostssl" : "host", db_or_user(t),
+			 user_or_default(t), env->client,
+			 strchr(env->client, ':') ? "128" : "32", why);
 }
 
 static void report_server_error(struct database_target *t,

@@ -201,6 +201,13 @@ static int set_param(struct database_url *u, const char *key, const char *val,
 	char *dst = NULL;
 	size_t dstlen = 0;
 
+	if (!param && strcasecmp(key, "password") == 0) {
+		snprintf(errbuf, errlen,
+			 "parameter '%s' is refused: give the password in "
+			 "RDIAG_DB_PASSWORD or a 0600 password_file",
+			 key);
+		return -EINVAL;
+	}
 	if (!param) {
 		snprintf(errbuf, errlen,
 			 "parameter '%s' is not supported in %s urls "

@@ -115,6 +115,13 @@ t_check "nohba-ssl: the hint proposes 'hostssl appdb app 127.0.0.1/32'" \
 	grep -q "'hostssl appdb app 127.0.0.1/32 scram-sha-256'" \
 	"$T_DIR/nohba-ssl.json"
 
+# The application connects without TLS: the line it needs is 'host'.
+run_db nohba-clearapp "$PG/appdb?sslmode=disable" "$PW"
+expect nohba-clearapp db.pg.no_hba_entry
+t_check "nohba-clearapp: the hint proposes 'host', not 'hostssl'" \
+	grep -q "'host appdb app 127.0.0.1/32 scram-sha-256'" \
+	"$T_DIR/nohba-clearapp.json"
+
 set_hba "hostssl all all 127.0.0.1/32 scram-sha-256"
 run_db sslonly-default "$PG/appdb" "$PW"
 expect sslonly-default db.pg.login.ok

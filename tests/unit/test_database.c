@@ -69,7 +69,9 @@ static void test_no_target(void **state)
 static void test_bad_urls(void **state)
 {
 	static const char *const kv[] = {
-		"url", "oracle://db/x", "url", "postgresql://u:hunter2@db/x",
+		"url", "oracle://db/x",
+		"url", "postgresql://u:hunter2@db/x",
+		"url", "postgresql://u@db/x?ssl=hunter3",
 		NULL,
 	};
 	struct harness_run run;
@@ -81,6 +83,9 @@ static void test_bad_urls(void **state)
 	assert_finding(&run, "db.url.password_in_url");
 	all = json_dumps(run.records, 0);
 	assert_null(strstr(all, "hunter2"));
+	/* A parameter in the config file: a finding naming it, unechoed. */
+	assert_non_null(strstr(all, "'ssl' is not supported"));
+	assert_null(strstr(all, "ssl=hunter3"));
 	free(all);
 	harness_release(&run);
 }

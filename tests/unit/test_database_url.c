@@ -145,6 +145,7 @@ static void test_url_params(void **state)
 		{ "mysql://h/d?client_encoding=utf8", "'client_encoding'" },
 		{ "sqlserver://h/I?encrypt=true", "'encrypt'" },
 		{ "sqlite:///a.db?mode=ro", "'mode'" },
+		{ "postgresql://h/d?password=hunter2", "RDIAG_DB_PASSWORD" },
 	};
 
 	(void)state;
