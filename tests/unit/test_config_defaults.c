@@ -19,6 +19,7 @@
 #include "cli/config_schema.h"
 #include "core/run.h"
 #include "rdiag/buf.h"
+#include "request/agentd.h"
 #include "session/session.h"
 #include "ticket/ticket.h"
 #include "upload/upload.h"
@@ -69,6 +70,28 @@ static char *fingerprint(const char *section, const struct config *c)
 			      o.ttl_s, o.idle_s, o.keepalive_s,
 			      o.connect_timeout_s, o.max_engineers);
 		session_opts_release(&o);
+	} else if (strcmp(section, "agentd") == 0) {
+		/* The agent reads its config from a file, as installed. */
+		char *path = xstrdup("/tmp/rdiag-defaults-XXXXXX");
+		int fd = mkstemp(path);
+		FILE *f = fdopen(fd, "w");
+		struct agentd_opts o;
+
+		assert_non_null(f);
+		fputs("[agentd]\n", f);
+		for (size_t i = 0; i < c->n; i++)
+			fprintf(f, "%s = %s\n", c->entries[i].key,
+				c->entries[i].value);
+		fclose(f);
+		setenv("RDIAG_SYSTEM_CONFIG", "", 1);
+		assert_int_equal(agentd_opts_load(&o, path, config_schema(),
+						  false, &err),
+				 0);
+		s = xasprintf("interval=%u max_interval=%u", o.interval_s,
+			      o.max_interval_s);
+		agentd_opts_release(&o);
+		unlink(path);
+		free(path);
 	} else if (strcmp(section, "ticket") == 0) {
 		struct ticket_opts o;
 
@@ -112,8 +135,8 @@ static void test_code_defaults_are_the_tables(void **state)
 			config_release(&set);
 		}
 	}
-	/* [agent], [upload], [session] and [ticket] all have defaults. */
-	assert_true(checked >= 15);
+	/* [agent], [upload], [session], [ticket], [agentd] have defaults. */
+	assert_true(checked >= 20);
 }
 
 /* The fingerprints notice a value other than the default. */
@@ -126,6 +149,7 @@ static void test_fingerprint_sees_a_change(void **state)
 		{ "upload", "retries", "6" },
 		{ "session", "ttl", "2h" },
 		{ "ticket", "public", "yes" },
+		{ "agentd", "poll_interval", "61" },
 	};
 
 	(void)state;
