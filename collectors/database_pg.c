@@ -121,6 +121,9 @@ enum database_pg_cause database_pg_classify(const char *sqlstate,
 		if (strstr(message, "role") &&
 		    strstr(message, "does not exist"))
 			return DATABASE_PG_ROLE_MISSING;
+		/* "Ident authentication failed for user", LDAP, PAM, ... */
+		if (strstr(message, "authentication failed for user"))
+			return DATABASE_PG_METHOD_FAILED;
 		return DATABASE_PG_OTHER;
 	}
 	if (strcmp(sqlstate, "28P01") == 0)
@@ -309,6 +312,26 @@ static void report_server_error(struct database_target *t,
 			"server's ssl_ca_file: ask the database admin",
 			"server said: %s", e->message);
 		break;
+	case DATABASE_PG_METHOD_FAILED: {
+		int ml = (int)strcspn(e->message, " ");
+
+		title = xasprintf(
+			"PostgreSQL's %.*s authentication refused the "
+			"user",
+			ml, e->message);
+		hint = xasprintf(
+			"pg_hba.conf hands this connection to %.*s, a service "
+			"outside PostgreSQL (ident asks this host on port 113, "
+			"LDAP/RADIUS a directory server, PAM the server's own "
+			"PAM stack): the database admin must check that "
+			"service for user '%s', or use scram-sha-256 for this "
+			"client",
+			ml, e->message, user);
+		database_finding(t, "db.pg.auth_method_failed", SEVERITY_FAIL,
+				 LEVEL_THIRD_PARTY, title, hint,
+				 "server said: %s", e->message);
+		break;
+	}
 	case DATABASE_PG_DB_MISSING:
 		database_finding(
 			t, "db.pg.database_missing", SEVERITY_FAIL,

@@ -100,6 +100,8 @@ enum database_pg_cause {
 	DATABASE_PG_ROLE_MISSING,  /* 28000, no such role (trust, cert) */
 	DATABASE_PG_CERT_REQUIRED, /* 28000, no client certificate */
 	DATABASE_PG_CERT_REJECTED, /* 28000, certificate not accepted */
+	DATABASE_PG_METHOD_FAILED, /* 28000, ident/LDAP/PAM/RADIUS/GSS said no
+				    */
 	DATABASE_PG_BAD_PASSWORD,  /* 28P01 */
 	DATABASE_PG_NO_CONNECT,    /* 42501, no CONNECT on the database */
 	DATABASE_PG_NOT_ACCEPTING, /* 55000, datallowconn = false */

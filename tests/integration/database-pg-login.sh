@@ -53,6 +53,12 @@ t_check "reject: the finding names line 2 and its text" \
 	grep -q "line 2 of $PGD/pg_hba.conf: 'host appdb app 127.0.0.1/32 reject'" \
 	"$T_DIR/reject.json"
 
+# ident over TCP asks port 113 of this host, where nothing answers.
+set_hba "host all all 127.0.0.1/32 ident"
+run_db ident "$PG/appdb" "$PW"
+expect ident db.pg.auth_method_failed
+expect_not ident db.pg.login.bad_password db.pg.server_error
+
 set_hba "$SCRAM"
 run_db nologin "postgresql://grp@127.0.0.1:$PGPORT/appdb" "$PW"
 expect nologin db.pg.role_no_login

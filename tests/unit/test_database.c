@@ -321,6 +321,10 @@ static void test_pg_causes(void **state)
 		  DATABASE_PG_CERT_REQUIRED },
 		{ "28000", "certificate authentication failed for user \"app\"",
 		  DATABASE_PG_CERT_REJECTED },
+		{ "28000", "Ident authentication failed for user \"app\"",
+		  DATABASE_PG_METHOD_FAILED },
+		{ "28000", "LDAP authentication failed for user \"app\"",
+		  DATABASE_PG_METHOD_FAILED },
 		{ "28000", "Die Rolle darf sich nicht anmelden",
 		  DATABASE_PG_OTHER }, /* another lc_messages: generic */
 		{ "28P01", "password authentication failed for user \"old\"",
