@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "cli/config_schema.h"
 #include "platform/fsutil.h"
 #include "rdiag/util.h"
 #include "request/agentd.h"
@@ -207,6 +208,57 @@ static void test_lock(void **state)
 	free(dir);
 }
 
+/* The poll intervals are durations ("5m", "1h"); 1 s to a day. */
+static void test_opts_intervals(void **state)
+{
+	static const struct {
+		const char *lines;
+		int r;
+		unsigned interval_s, max_s;
+		const char *err;
+	} cases[] = {
+		{ "", 0, 60, 900, NULL },
+		{ "poll_interval = 30\n", 0, 30, 900, NULL },
+		{ "poll_interval = 5m\npoll_max_interval = 1h\n", 0, 300, 3600,
+		  NULL },
+		{ "poll_interval = 1h30m\n", 0, 5400, 5400, NULL },
+		{ "poll_interval = 2d\n", -EINVAL, 0, 0,
+		  "[agentd] poll_interval must be seconds from 1 to 86400, not "
+		  "'2d'" },
+		{ "poll_max_interval = soon\n", -EINVAL, 0, 0,
+		  "[agentd] poll_max_interval must be seconds from 1 to 86400, "
+		  "not 'soon'" },
+	};
+	char *path = xasprintf("%s/agent.conf", tmpdir);
+
+	(void)state;
+	setenv("RDIAG_SYSTEM_CONFIG", "", 1);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct agentd_opts o;
+		char *err = NULL;
+		FILE *f = fopen(path, "w");
+
+		assert_non_null(f);
+		fprintf(f,
+			"[agentd]\npoll_url = https://example.invalid/r/\n%s",
+			cases[i].lines);
+		fclose(f);
+		assert_int_equal(
+			agentd_opts_load(&o, path, config_schema(), true, &err),
+			cases[i].r);
+		if (cases[i].r == 0) {
+			assert_int_equal(o.interval_s, cases[i].interval_s);
+			assert_int_equal(o.max_interval_s, cases[i].max_s);
+		} else {
+			assert_string_equal(err, cases[i].err);
+		}
+		free(err);
+		agentd_opts_release(&o);
+	}
+	unlink(path);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -214,6 +266,7 @@ int main(void)
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_lock),
+		cmocka_unit_test(test_opts_intervals),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

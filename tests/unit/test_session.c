@@ -91,6 +91,8 @@ static void test_duration(void **state)
 		{ "1x", -EINVAL, 0, NULL },    { "1h30", -EINVAL, 0, NULL },
 		{ "-5", -EINVAL, 0, NULL },    { "h", -EINVAL, 0, NULL },
 		{ "8000h", -ERANGE, 0, NULL }, { "169h", -ERANGE, 0, NULL },
+		{ "2d", 0, 172800, "48h" },    { "7d", 0, 604800, "168h" },
+		{ "7d1s", -ERANGE, 0, NULL },
 	};
 
 	(void)state;

@@ -405,6 +405,52 @@ static void test_opts(void **state)
 	free(path);
 }
 
+/* Keys in seconds take any duration; counts stay whole numbers. */
+static void test_opts_durations(void **state)
+{
+	static const struct {
+		const char *key, *value;
+		int r;
+		unsigned connect_s, stall_s, max_delay_ms;
+		const char *err;
+	} cases[] = {
+		{ "connect_timeout", "1m", 0, 60, 60, 60000, NULL },
+		{ "connect_timeout", "45", 0, 45, 60, 60000, NULL },
+		{ "stall_timeout", "2m30s", 0, 15, 150, 60000, NULL },
+		{ "retry_max_delay", "1h", 0, 15, 60, 3600000, NULL },
+		{ "stall_timeout", "2h", -EINVAL, 0, 0, 0,
+		  "[upload] stall_timeout must be a whole number from 1 to "
+		  "3600, not '2h'" },
+		{ "retries", "1m", -EINVAL, 0, 0, 0,
+		  "[upload] retries must be a whole number from 0 to 100, not "
+		  "'1m'" },
+		{ "retry_delay_ms", "1s", -EINVAL, 0, 0, 0,
+		  "[upload] retry_delay_ms must be a whole number from 1 to "
+		  "600000, not '1s'" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct upload_opts o;
+		struct config c;
+		char *err = NULL;
+
+		config_init(&c);
+		config_add(&c, "upload", cases[i].key, cases[i].value, "--x");
+		assert_int_equal(upload_opts_load(&o, &c, &err), cases[i].r);
+		if (cases[i].r == 0) {
+			assert_int_equal(o.connect_timeout_s,
+					 cases[i].connect_s);
+			assert_int_equal(o.stall_timeout_s, cases[i].stall_s);
+			assert_int_equal(o.retry_max_ms, cases[i].max_delay_ms);
+		} else {
+			assert_string_equal(err, cases[i].err);
+		}
+		free(err);
+		config_release(&c);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -419,6 +465,7 @@ int main(void)
 		cmocka_unit_test(test_s3_state_malformed),
 		cmocka_unit_test(test_receipt_round_trip),
 		cmocka_unit_test(test_opts),
+		cmocka_unit_test(test_opts_durations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
