@@ -9,10 +9,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -141,6 +143,40 @@ static void proc_net_addr(const char *addr, unsigned port, bool v6, char *buf,
 	snprintf(buf + o, len - o, ":%04X", port);
 }
 
+/*
+ * Is addr one of this host's addresses? Only then is a local listener on
+ * the port the server rdiag talked to (a remote server's port may well be
+ * in use here too, by another server).
+ */
+static bool address_is_local(const char *addr)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd;
+	bool ok;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, addr,
+		      &((struct sockaddr_in *)(void *)&ss)->sin_addr) == 1) {
+		ss.ss_family = AF_INET;
+		len = sizeof(struct sockaddr_in);
+	} else if (inet_pton(
+			   AF_INET6, addr,
+			   &((struct sockaddr_in6 *)(void *)&ss)->sin6_addr) ==
+		   1) {
+		ss.ss_family = AF_INET6;
+		len = sizeof(struct sockaddr_in6);
+	} else {
+		return false;
+	}
+	fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	ok = bind(fd, (struct sockaddr *)&ss, len) == 0;
+	close(fd);
+	return ok;
+}
+
 /* The inode of a socket listening on addr:port (or the wildcard). */
 static unsigned long listen_inode(const char *addr, unsigned port)
 {
@@ -148,6 +184,8 @@ static unsigned long listen_inode(const char *addr, unsigned port)
 	const char *files[2] = { "/proc/net/tcp", "/proc/net/tcp6" };
 	char want[64], any[64], line[512];
 
+	if (!address_is_local(addr))
+		return 0;
 	proc_net_addr(addr, port, v6, want, sizeof(want));
 	proc_net_addr(v6 ? "::" : "0.0.0.0", port, v6, any, sizeof(any));
 	for (int i = v6 ? 1 : 0; i < 2; i++) {
