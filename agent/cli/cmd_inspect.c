@@ -21,12 +21,14 @@
 enum {
 	OPT_JSON = 256,
 	OPT_HTML,
+	OPT_FORCE,
 };
 
 static const struct args_opt inspect_opts[] = {
 	{ OPT_JSON, "json", 0, NULL, "print the result as one JSON object", 0 },
 	{ OPT_HTML, "html", 0, "FILE",
-	  "also write a self-contained HTML report", 0 },
+	  "also write a self-contained HTML report (mode 0600)", 0 },
+	{ OPT_FORCE, "force", 0, NULL, "replace an existing --html file", 0 },
 	{ 0 },
 };
 
@@ -158,6 +160,7 @@ static int cmd_inspect(int argc, char **argv)
 	struct review_cli cli;
 	struct review *r = NULL;
 	const char *html = NULL;
+	bool force = false;
 	char *reason = NULL, *err = NULL;
 	bool json = false;
 	int c, rc = 0;
@@ -171,6 +174,9 @@ static int cmd_inspect(int argc, char **argv)
 			break;
 		case OPT_HTML:
 			html = a.value;
+			break;
+		case OPT_FORCE:
+			force = true;
 			break;
 		default:
 			review_cli_option(&cli, c, a.value);
@@ -203,7 +209,7 @@ static int cmd_inspect(int argc, char **argv)
 		}
 		goto out;
 	}
-	if (html && html_write(r, html, &err) < 0) {
+	if (html && html_write(r, html, force, &err) < 0) {
 		error_msg("inspect: %s", err);
 		rc = EXIT_CANTCREAT;
 		goto out;

@@ -24,6 +24,7 @@ enum {
 	OPT_EXPIRES,
 	OPT_SIGN_KEY,
 	OPT_NOTE,
+	OPT_FOR,
 	OPT_TRUSTED,
 };
 
@@ -34,6 +35,7 @@ static const struct args_opt request_opts[] = {
 	{ OPT_EXPIRES, "expires", 0, "DURATION", NULL, 0 },
 	{ OPT_SIGN_KEY, "sign-key", 0, "SECRETKEY", NULL, 0 },
 	{ OPT_NOTE, "note", 0, "TEXT", NULL, 0 },
+	{ OPT_FOR, "for", 0, "AGENT", NULL, 0 },
 	{ OPT_TRUSTED, "trusted-keys", 0, "DIR", NULL, 0 },
 	{ 'o', "output", 'o', "FILE", NULL, 0 },
 	{ 0 },
@@ -44,14 +46,17 @@ static const struct args_spec request_args = {
 	.head = "usage: rdiag request create --ticket ID --collectors "
 		"NAME[,NAME...]\n"
 		"           --upload URL --expires 72h --sign-key SECRETKEY\n"
-		"           [--note TEXT] [-o FILE]\n"
+		"           [--note TEXT] [--for AGENT] [-o FILE]\n"
 		"       rdiag request show TOKEN|FILE [--trusted-keys DIR]\n"
 		"  create prints a signed token (or writes it to FILE, mode "
 		"0644,\n"
 		"  never over an existing file); --expires takes s, m, h or d "
 		"(at\n"
-		"  most 30d). show verifies a token and prints what it asks "
-		"for.\n",
+		"  most 30d); --for binds the token to one agent id or host "
+		"label\n"
+		"  (every other machine refuses it). show verifies a token and "
+		"prints\n"
+		"  what it asks for.\n",
 	.opts = { request_opts },
 };
 
@@ -207,6 +212,10 @@ static int cmd_request(int argc, char **argv)
 		case OPT_NOTE:
 			free(rq.note);
 			rq.note = xstrdup(a.value);
+			break;
+		case OPT_FOR:
+			free(rq.audience);
+			rq.audience = xstrdup(a.value);
 			break;
 		case OPT_TRUSTED:
 			trusted = a.value;

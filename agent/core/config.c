@@ -149,14 +149,68 @@ int config_load(struct config *c, const char *path, bool missing_ok,
 	return 0;
 }
 
+const char *config_system_path(void)
+{
+	const char *sys = getenv("RDIAG_SYSTEM_CONFIG");
+
+	return sys ? sys : RDIAG_SYSCONFDIR "/rdiag/rdiag.conf";
+}
+
+bool config_system_yes(const struct config *c, const char *section,
+		       const char *key, char **ret_why)
+{
+	const char *sys = config_system_path();
+	const struct config_entry *last = NULL, *user = NULL, *any = NULL;
+	size_t slen = strlen(sys);
+	struct stat st;
+
+	for (size_t i = 0; i < c->n; i++) {
+		const struct config_entry *e = &c->entries[i];
+
+		if (strcmp(e->section, section) != 0 ||
+		    strcmp(e->key, key) != 0)
+			continue;
+		any = e;
+		/* origin is the file's path (or "PATH:LINE") */
+		if (*sys && strncmp(e->origin, sys, slen) == 0 &&
+		    (e->origin[slen] == '\0' || e->origin[slen] == ':'))
+			last = e;
+		else
+			user = e;
+	}
+	/* Anyone may say no; only the system configuration may say yes. */
+	if (any && strcmp(any->value, "yes") != 0 &&
+	    strcmp(any->value, "true") != 0)
+		return false;
+	if (last && (strcmp(last->value, "yes") == 0 ||
+		     strcmp(last->value, "true") == 0)) {
+		/* Only a file no one but root can change speaks for the
+		 * machine's owner. */
+		if (stat(sys, &st) == 0 && st.st_uid == 0 &&
+		    !(st.st_mode & (S_IWGRP | S_IWOTH)))
+			return true;
+		*ret_why = xasprintf("[%s] %s = yes in '%s' is ignored: the "
+				     "file must be owned by root and not "
+				     "writable by group or others",
+				     section, key, sys);
+		return false;
+	}
+	if (user && (strcmp(user->value, "yes") == 0 ||
+		     strcmp(user->value, "true") == 0))
+		*ret_why = xasprintf("[%s] %s = yes (%s) is ignored: only the "
+				     "system configuration '%s' may allow "
+				     "this",
+				     section, key, user->origin,
+				     *sys ? sys : "(none)");
+	return false;
+}
+
 int config_load_files(struct config *c, const char *user_config,
 		      const struct config_section *sections, char **ret_err)
 {
-	const char *sys = getenv("RDIAG_SYSTEM_CONFIG");
+	const char *sys = config_system_path();
 	int r;
 
-	if (!sys)
-		sys = RDIAG_SYSCONFDIR "/rdiag/rdiag.conf";
 	if (*sys && (r = config_load(c, sys, true, sections, ret_err)) < 0)
 		return r;
 	if (user_config &&

@@ -69,6 +69,18 @@ const struct config_key *config_key_find(const struct config_key *keys,
 void config_add(struct config *c, const char *section, const char *key,
 		const char *value, const char *origin);
 
+/* The system configuration's path ("" when there is none). */
+const char *config_system_path(void);
+
+/*
+ * Is section.key "yes" in the system configuration, a file owned by root
+ * and writable by no one else? For switches that give away consent
+ * (allow_unattended): a user's --config must not turn them on. When a
+ * "yes" is ignored, *ret_why (caller frees) says why; else it is left.
+ */
+bool config_system_yes(const struct config *c, const char *section,
+		       const char *key, char **ret_why);
+
 /* The last value of section.key, or NULL. */
 const char *config_get(const struct config *c, const char *section,
 		       const char *key);

@@ -8,6 +8,7 @@
  * starts; a claimed request never starts again, so a crash in the middle
  * loses that run instead of repeating it (at most once).
  */
+#include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -227,16 +229,111 @@ void agentd_opts_release(struct agentd_opts *o)
 
 /* ---- policy ---- */
 
+/*
+ * The parts of a URL that decide where a bundle goes, from libcurl's URL
+ * parser: a string prefix would let https://vendor.example@evil/ and
+ * file:///drop/../elsewhere/ pass. The path is percent-decoded and must
+ * hold no "." or ".." segment (the upload code would walk it).
+ */
+struct url_where {
+	char *scheme, *host, *port, *path;
+};
+
+static void url_where_free(struct url_where *w)
+{
+	curl_free(w->scheme);
+	curl_free(w->host);
+	curl_free(w->port);
+	curl_free(w->path);
+}
+
+static bool url_where_get(const char *url, struct url_where *w)
+{
+	CURLU *u = curl_url();
+	bool ok;
+
+	memset(w, 0, sizeof(*w));
+	/* PATH_AS_IS: a dot segment is refused, not quietly resolved into
+	 * a path the upload code might read differently. */
+	ok = u &&
+	     curl_url_set(u, CURLUPART_URL, url,
+			  CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS) ==
+		     CURLUE_OK &&
+	     curl_url_get(u, CURLUPART_SCHEME, &w->scheme, 0) == CURLUE_OK &&
+	     curl_url_get(u, CURLUPART_PATH, &w->path, CURLU_URLDECODE) ==
+		     CURLUE_OK;
+	if (ok && curl_url_get(u, CURLUPART_HOST, &w->host, 0) != CURLUE_OK)
+		w->host = NULL;
+	if (ok && curl_url_get(u, CURLUPART_PORT, &w->port,
+			       CURLU_DEFAULT_PORT) != CURLUE_OK)
+		w->port = NULL;
+	curl_url_cleanup(u);
+	if (ok && w->path) {
+		/* No dot segments, and no encoded slash smuggling one in. */
+		for (const char *s = w->path; *s;) {
+			size_t n = strcspn(s, "/");
+
+			if ((n == 1 && s[0] == '.') ||
+			    (n == 2 && s[0] == '.' && s[1] == '.'))
+				ok = false;
+			s += n + (s[n] == '/');
+		}
+	}
+	if (!ok)
+		url_where_free(w);
+	return ok;
+}
+
+static bool str_eq_nocase(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcasecmp(a, b) == 0);
+}
+
+/* Is target inside allowed: same scheme, host, port, and a path below? */
+static bool upload_allowed(const char *target, const char *allowed)
+{
+	struct url_where t, a;
+	bool ok = false;
+
+	if (!url_where_get(target, &t))
+		return false;
+	if (url_where_get(allowed, &a)) {
+		size_t n = strlen(a.path);
+
+		ok = str_eq_nocase(t.scheme, a.scheme) &&
+		     str_eq_nocase(t.host, a.host) &&
+		     str_eq_nocase(t.port, a.port) &&
+		     strncmp(t.path, a.path, n) == 0 &&
+		     (n == 0 || a.path[n - 1] == '/' || t.path[n] == '\0' ||
+		      t.path[n] == '/');
+		url_where_free(&a);
+	}
+	url_where_free(&t);
+	return ok;
+}
+
 int agentd_policy(const struct agentd_opts *o, const struct request *rq,
 		  char **ret_why)
 {
 	char *outside = NULL;
 
+	{
+		char *label = run_host_label();
+		bool mine = request_for_me(rq, o->id, label);
+
+		free(label);
+		if (!mine) {
+			*ret_why = xasprintf("the request is for '%s', not "
+					     "for this agent ('%s')",
+					     rq->audience, o->id);
+			return -EPERM;
+		}
+	}
 	if (o->allowed_uploads) {
 		bool ok = false;
 
 		for (char **p = o->allowed_uploads; *p && !ok; p++)
-			ok = strncmp(rq->upload, *p, strlen(*p)) == 0;
+			ok = upload_allowed(rq->upload, *p);
 		if (!ok) {
 			char *shown = upload_url_scrub(rq->upload);
 

@@ -90,6 +90,7 @@ void request_release(struct request *rq)
 	free(rq->collectors);
 	free(rq->upload);
 	free(rq->note);
+	free(rq->audience);
 	request_init(rq);
 }
 
@@ -158,6 +159,23 @@ int request_parse_lifetime(const char *s, int64_t *ret_s)
 
 /* ---- fields ---- */
 
+static bool audience_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && n <= REQUEST_AUDIENCE_MAX &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			 "0123456789._-") == n;
+}
+
+bool request_for_me(const struct request *rq, const char *id, const char *label)
+{
+	if (!rq->audience)
+		return true;
+	return (id && strcmp(rq->audience, id) == 0) ||
+	       (label && strcmp(rq->audience, label) == 0);
+}
+
 static bool id_ok(const char *s)
 {
 	return strlen(s) == REQUEST_ID_LEN &&
@@ -222,6 +240,16 @@ int request_check(const struct request *rq, char **ret_err)
 		return error_set(ret_err, -EBADMSG,
 				 "the note is longer than %d bytes",
 				 REQUEST_NOTE_MAX);
+	if (rq->audience && !audience_ok(rq->audience))
+		return error_set(ret_err, -EBADMSG,
+				 "the audience must be an agent id or host "
+				 "label (letters, digits, '.', '_', '-', at "
+				 "most %d)",
+				 REQUEST_AUDIENCE_MAX);
+	if (rq->issued < 0 || rq->issued > REQUEST_TIME_MAX ||
+	    rq->expires < 0 || rq->expires > REQUEST_TIME_MAX)
+		return error_set(ret_err, -EBADMSG,
+				 "iat/exp outside 1970-9999");
 	if (rq->expires <= rq->issued ||
 	    rq->expires - rq->issued > REQUEST_LIFETIME_MAX)
 		return error_set(ret_err, -EBADMSG,
@@ -256,6 +284,8 @@ static json_t *request_json(const struct request *rq)
 	json_object_set_new(j, "upload", json_string(rq->upload));
 	if (rq->note)
 		json_object_set_new(j, "note", json_string(rq->note));
+	if (rq->audience)
+		json_object_set_new(j, "aud", json_string(rq->audience));
 	json_object_set_new(j, "iat", json_integer(rq->issued));
 	json_object_set_new(j, "exp", json_integer(rq->expires));
 	json_object_set_new(j, "kid", json_string(rq->key_fpr));
@@ -319,7 +349,8 @@ static int fields_from_json(json_t *j, struct request *rq, char **ret_err)
 {
 	static const char *const known[] = { "v",          "id",     "ticket",
 					     "collectors", "upload", "note",
-					     "iat",        "exp",    "kid" };
+					     "iat",        "exp",    "kid",
+					     "aud" };
 	const char *key, *s;
 	json_t *v, *cols;
 	size_t i;
@@ -358,6 +389,11 @@ static int fields_from_json(json_t *j, struct request *rq, char **ret_err)
 		if (!(s = json_string_value(v)))
 			return error_set(ret_err, -EBADMSG, "bad note");
 		rq->note = xstrdup(s);
+	}
+	if ((v = json_object_get(j, "aud"))) {
+		if (!(s = json_string_value(v)) || !audience_ok(s))
+			return error_set(ret_err, -EBADMSG, "bad aud");
+		rq->audience = xstrdup(s);
 	}
 	cols = json_object_get(j, "collectors");
 	if (!json_is_array(cols) ||
@@ -719,6 +755,8 @@ void request_print_summary(FILE *f, const struct request *rq)
 			rq->collectors[i], c ? " - " : "", c ? c->summary : "");
 	}
 	fprintf(f, "  sends to:    %s\n", u);
+	if (rq->audience)
+		fprintf(f, "  only for:    %s\n", rq->audience);
 	if (rq->note) {
 		note = sanitize_text(rq->note, false);
 		fprintf(f, "  note:        %s\n", note);

@@ -70,7 +70,23 @@ struct request {
 	char *note; /* NULL when none */
 	int64_t issued, expires;
 	char key_fpr[SIGN_FPR_LEN + 1]; /* the signer's fingerprint */
+	/* The one agent id or host label this token is for (aud), or NULL
+	 * for any machine that trusts the key. */
+	char *audience;
 };
+
+/* Latest time a token may name (9999-12-31T23:59:59Z): checked before any
+ * arithmetic on iat/exp, so that no subtraction can overflow. */
+#define REQUEST_TIME_MAX INT64_C(253402300799)
+/* Longest agent id or host label a token may be meant for. */
+#define REQUEST_AUDIENCE_MAX 64
+
+/*
+ * Is this token meant for a machine known as id (its agent id) or label
+ * (its host label)? A token without an audience is for any machine.
+ */
+bool request_for_me(const struct request *rq, const char *id,
+		    const char *label);
 
 void request_init(struct request *rq);
 void request_release(struct request *rq);

@@ -34,14 +34,6 @@ void request_run_apply(struct run_plan *p, const struct request *rq)
 	p->remove_after_upload = true;
 }
 
-static bool config_yes(const struct config *c, const char *section,
-		       const char *key)
-{
-	const char *v = config_get(c, section, key);
-
-	return v && (strcmp(v, "yes") == 0 || strcmp(v, "true") == 0);
-}
-
 /* Ask on the terminal; true only for an explicit yes. */
 static bool ask_consent(void)
 {
@@ -61,6 +53,7 @@ int request_run_prepare(struct run_plan *p, const char *request)
 	struct request rq;
 	enum request_fault f = REQUEST_FAULT_NONE;
 	char *token = NULL, *err = NULL, *tdir = NULL, *sdir = NULL;
+	char *why = NULL, *label = NULL;
 	size_t len = 0;
 	int rc = 0, r;
 
@@ -86,6 +79,15 @@ int request_run_prepare(struct run_plan *p, const char *request)
 		rc = EXIT_DATAERR;
 		goto out;
 	}
+	label = run_host_label();
+	if (!request_for_me(&rq, NULL, label)) {
+		error_msg(
+			"request %s is for '%s', not for this machine ('%s'); "
+			"not run",
+			rq.id, rq.audience, label);
+		rc = EXIT_DATAERR;
+		goto out;
+	}
 	if (request_store_seen(sdir, rq.id)) {
 		error_msg("replayed request: %s (ticket %s) was already run "
 			  "on this machine; ask the engineer for a new one",
@@ -100,14 +102,17 @@ int request_run_prepare(struct run_plan *p, const char *request)
 			rc = EXIT_USAGE;
 			goto out;
 		}
-	} else if (config_yes(&p->config, "requests", "allow_unattended")) {
+	} else if (config_system_yes(&p->config, "requests", "allow_unattended",
+				     &why)) {
 		fputs("rdiag: no terminal; running without asking "
 		      "([requests] allow_unattended = yes)\n",
 		      stderr);
 	} else {
+		if (why)
+			error_msg("%s", why);
 		error_msg("not run: no terminal to ask for consent; run it "
 			  "in a terminal, or set [requests] allow_unattended "
-			  "= yes");
+			  "= yes in the system configuration");
 		rc = EXIT_USAGE;
 		goto out;
 	}
@@ -118,6 +123,8 @@ int request_run_prepare(struct run_plan *p, const char *request)
 	}
 	request_run_apply(p, &rq);
 out:
+	free(why);
+	free(label);
 	request_keyring_wipe(&kr);
 	request_release(&rq);
 	free(token);

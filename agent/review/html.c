@@ -367,28 +367,48 @@ void html_render(struct review *r, struct buf *b)
 	buf_puts(b, "</body></html>\n");
 }
 
-int html_write(struct review *r, const char *path, char **ret_err)
+int html_write(struct review *r, const char *path, bool force, char **ret_err)
 {
+	char *tmp = xasprintf("%s.XXXXXX", path);
 	struct buf b;
 	int fd, ret;
 
 	buf_init(&b, 0);
 	html_render(r, &b);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-		  0644);
+	/*
+	 * A new 0600 file beside the target (mkstemp: O_EXCL, never through
+	 * a link planted there), synced, then put in place: with link(),
+	 * which never replaces an existing file, or with --force by
+	 * rename(), which replaces a planted symbolic link itself instead of
+	 * writing through it.
+	 */
+	fd = mkstemp(tmp);
 	if (fd < 0) {
 		ret = -errno;
 		*ret_err = xasprintf("cannot create '%s': %s", path,
 				     strerror(errno));
-		buf_release(&b);
-		return ret;
+		goto out;
 	}
 	ret = write_all(fd, b.data, b.len);
+	if (ret == 0 && fsync(fd) < 0)
+		ret = -errno;
 	if (close(fd) < 0 && ret == 0)
 		ret = -errno;
-	if (ret < 0)
+	if (ret < 0) {
 		*ret_err = xasprintf("cannot write '%s': %s", path,
 				     strerror(-ret));
+	} else if (force ? rename(tmp, path) < 0 : link(tmp, path) < 0) {
+		ret = -errno;
+		*ret_err = ret == -EEXIST
+				   ? xasprintf("'%s' exists; use --force "
+					       "to replace it",
+					       path)
+				   : xasprintf("cannot create '%s': %s", path,
+					       strerror(-ret));
+	}
+	(void)unlink(tmp);
+out:
+	free(tmp);
 	buf_release(&b);
 	return ret;
 }

@@ -20,6 +20,6 @@ void html_render(struct review *r, struct buf *b);
  * Write the report to path (created 0644 or truncated; never through a
  * symbolic link). 0 or a negative errno with a message in *ret_err.
  */
-int html_write(struct review *r, const char *path, char **ret_err);
+int html_write(struct review *r, const char *path, bool force, char **ret_err);
 
 #endif

@@ -818,10 +818,12 @@ int session_run(struct session_opts *o)
 	}
 	r = consent(&ss);
 	if (r != 1) {
+		if (r == -ENOTTY && o->yes && o->unattended_why)
+			complain("%s", o->unattended_why);
 		if (r == -ENOTTY && o->yes)
 			complain("--yes without a terminal needs [session] "
-				 "allow_unattended = yes in the config; "
-				 "nothing was connected");
+				 "allow_unattended = yes in the system "
+				 "configuration; nothing was connected");
 		else if (r == -ENOTTY)
 			complain("no terminal to ask for consent; nothing was "
 				 "connected (an unattended session needs --yes "

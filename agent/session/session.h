@@ -48,6 +48,7 @@ struct session_opts {
 	char *command;   /* instead of the user's shell, or NULL */
 	char *state_dir; /* audit log and recordings */
 	bool allow_unattended;
+	char *unattended_why; /* why a "yes" was ignored, or NULL */
 	bool read_only;
 	bool yes;
 	unsigned ttl_s;             /* hard limit, default 3600 */

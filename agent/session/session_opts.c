@@ -68,6 +68,7 @@ void session_opts_release(struct session_opts *o)
 	free(o->listen_address);
 	free(o->host_key);
 	free(o->command);
+	free(o->unattended_why);
 	free(o->state_dir);
 	for (char **f = o->engineer_key_files; f && *f; f++)
 		free(*f);
@@ -185,6 +186,12 @@ int session_opts_load(struct session_opts *o, const struct config *cfg,
 			  ret_err)) < 0 ||
 	    (r = get_bool(cfg, "read_only", &o->read_only, ret_err)) < 0)
 		return r;
+	/* Consent given in advance speaks for the machine's owner: only
+	 * the root-owned system configuration may give it. */
+	if (o->allow_unattended &&
+	    !config_system_yes(cfg, "session", "allow_unattended",
+			       &o->unattended_why))
+		o->allow_unattended = false;
 	n = config_values(cfg, "session", "engineer_key", &files);
 	o->engineer_key_files = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++)

@@ -17,7 +17,10 @@ mkdir -p "$S_KEYS"
 [ -n "${S_KEEP:-}" ] && T_CLEANUPS+=("rm -rf '$S_KEEP'; cp -a '$T_DIR' '$S_KEEP'")
 # The engineer's shell and the mirrored one: predictable prompts.
 export SHELL=/bin/sh
-export RDIAG_SYSTEM_CONFIG=""
+# Consent in advance (allow_unattended) counts only from the system
+# configuration, as on a customer's machine.
+export RDIAG_SYSTEM_CONFIG="$T_DIR/system.conf"
+printf '[session]\nallow_unattended = yes\n' >"$RDIAG_SYSTEM_CONFIG"
 
 s_keygen() { ssh-keygen -q -t ed25519 -N '' -C "$2" -f "$S_KEYS/$1"; }
 

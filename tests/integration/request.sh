@@ -26,7 +26,8 @@ state_dir = $state
 CONF
 
 create() { "$RDIAG" request create --sign-key "$k/vendor.key" "$@"; }
-run_req() { "$RDIAG" run --request "$1" --config "$T_DIR/${2:-yes}.conf" --out "$out" -q; }
+# allow_unattended counts only from the system configuration.
+run_req() { RDIAG_SYSTEM_CONFIG="$T_DIR/${2:-yes}.conf" "$RDIAG" run --request "$1" --config "$T_DIR/${2:-yes}.conf" --out "$out" -q; }
 
 tok=$(create --ticket 4711 --collectors system --upload "file://$drop/" --expires 72h --note "db slow since Monday")
 t_check "token is compact: rdreq1.<payload>.<signature>, under 1 KiB" \
@@ -55,6 +56,28 @@ t_check "no terminal: refused (64) and says why" \
 t_check "the customer saw ticket, collectors and target" \
 	bash -c "grep -q 'ticket:      4711' '$T_DIR/e1' && grep -q 'collects:    system' '$T_DIR/e1' && grep -q 'sends to:    file://$drop/' '$T_DIR/e1' && grep -q 'note:        db slow since Monday' '$T_DIR/e1'"
 t_check "a refused consent does not use up the request" test ! -e "$state/seen/$(r_field "$tok" id)"
+
+# A user's --config cannot give consent in advance: only the root-owned
+# system configuration may say allow_unattended = yes.
+rc=0
+RDIAG_SYSTEM_CONFIG="$T_DIR/ask.conf" "$RDIAG" run --request "$tok" --config "$T_DIR/yes.conf" \
+	--out "$out" -q </dev/null >/dev/null 2>"$T_DIR/e-user" || rc=$?
+t_check "allow_unattended in a user's --config: ignored, not run (64)" \
+	bash -c "[ $rc = 64 ] && grep -q 'is ignored: only the system configuration' '$T_DIR/e-user' && [ -z \"\$(ls '$drop')\" ]"
+chmod 0666 "$T_DIR/yes.conf"
+rc=0
+run_req "$tok" >/dev/null 2>"$T_DIR/e-ww" || rc=$?
+t_check "a system configuration others may write cannot allow it either (64)" \
+	bash -c "[ $rc = 64 ] && grep -q 'must be owned by root and not writable' '$T_DIR/e-ww'"
+chmod 0644 "$T_DIR/yes.conf"
+# A token bound to another machine is refused; one bound to this one runs.
+other=$(create --ticket 4711 --collectors system --upload "file://$drop/" --expires 1h --for not-this-host)
+rc=0
+run_req "$other" >/dev/null 2>"$T_DIR/e-aud" || rc=$?
+t_check "a token --for another machine is refused (65)" \
+	bash -c "[ $rc = 65 ] && grep -q \"is for 'not-this-host', not for this machine\" '$T_DIR/e-aud' && [ -z \"\$(ls '$drop')\" ]"
+t_check "request show names the machine a token is for" \
+	bash -c "'$RDIAG' request show '$other' --trusted-keys '$k/trusted' 2>&1 | grep -q 'only for:    not-this-host'"
 
 # On a terminal: "n" refuses, "y" runs.
 pty() { $PY -c 'import os,pty,sys

@@ -93,6 +93,37 @@ static void test_policy(void **state)
 		  "s3://elsewhere/t/",
 		  -EPERM,
 		  "allowed_upload" },
+		/* A string prefix is not a place: userinfo, dot segments,
+		 * encoded ones, another port, a host that only starts the
+		 * same, a path that only starts the same. */
+		{ { "system", NULL },
+		  "https://up.vendor.example@evil.example/",
+		  -EPERM,
+		  "allowed_upload" },
+		{ { "system", NULL },
+		  "https://up.vendor.example.evil.example/t/",
+		  -EPERM,
+		  "allowed_upload" },
+		{ { "system", NULL },
+		  "https://up.vendor.example:8443/t/",
+		  -EPERM,
+		  "allowed_upload" },
+		{ { "system", NULL },
+		  "s3://inbox/../other/t/",
+		  -EPERM,
+		  "allowed_upload" },
+		{ { "system", NULL },
+		  "s3://inbox/t/%2e%2e/%2e%2e/x",
+		  -EPERM,
+		  "allowed_upload" },
+		{ { "system", NULL },
+		  "s3://inboxes/t/",
+		  -EPERM,
+		  "allowed_upload" },
+		{ { "system", NULL },
+		  "HTTPS://UP.vendor.example:443/t/",
+		  0,
+		  NULL },
 		{ { "antivirus", NULL },
 		  "https://up.vendor.example/t/",
 		  1,
@@ -112,7 +143,9 @@ static void test_policy(void **state)
 		rq.collectors = (char **)cases[i].collectors;
 		rq.ncollectors = cases[i].collectors[1] ? 2 : 1;
 		rq.upload = (char *)cases[i].upload;
-		assert_int_equal(agentd_policy(&o, &rq, &why), cases[i].want);
+		if (agentd_policy(&o, &rq, &why) != cases[i].want)
+			fail_msg("case %zu (%s): %s", i, cases[i].upload,
+				 why ? why : "-");
 		if (cases[i].why)
 			assert_non_null(strstr(why, cases[i].why));
 		else
@@ -259,11 +292,38 @@ static void test_opts_intervals(void **state)
 	free(path);
 }
 
+/* A token bound to another agent is refused, whatever else it asks. */
+static void test_policy_audience(void **state)
+{
+	struct agentd_opts o;
+	struct request rq;
+	char *why = NULL, *cols[] = { (char *)"system", NULL };
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.id = (char *)"agent-7";
+	o.unattended = list("system", NULL);
+	request_init(&rq);
+	rq.collectors = cols;
+	rq.ncollectors = 1;
+	rq.upload = (char *)"s3://inbox/t/";
+	rq.audience = (char *)"agent-8";
+	assert_int_equal(agentd_policy(&o, &rq, &why), -EPERM);
+	assert_non_null(strstr(why, "is for 'agent-8'"));
+	free(why);
+	why = NULL;
+	rq.audience = (char *)"agent-7";
+	assert_int_equal(agentd_policy(&o, &rq, &why), 0);
+	free(o.unattended[0]);
+	free(o.unattended);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_location),
 		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_policy_audience),
 		cmocka_unit_test(test_audit),
 		cmocka_unit_test(test_lock),
 		cmocka_unit_test(test_opts_intervals),

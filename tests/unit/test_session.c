@@ -386,6 +386,8 @@ static void test_config(void **state)
 		r = config_load(&cfg, path, false, session_schema, &err);
 		assert_int_equal(r, cases[i].load);
 		if (r == 0) {
+			/* allow_unattended counts from the system file. */
+			setenv("RDIAG_SYSTEM_CONFIG", path, 1);
 			r = session_opts_load(&o, &cfg, &err);
 			assert_int_equal(r, cases[i].opts);
 		}
@@ -414,6 +416,16 @@ static void test_config(void **state)
 			assert_int_equal(o.idle_s, 300);
 			assert_true(o.allow_unattended);
 			assert_string_equal(o.engineer_key_files[1], "/b.pub");
+			/* The same "yes" from a user's --config is ignored. */
+			session_opts_release(&o);
+			session_opts_init(&o);
+			setenv("RDIAG_SYSTEM_CONFIG", "", 1);
+			assert_int_equal(session_opts_load(&o, &cfg, &err), 0);
+			assert_false(o.allow_unattended);
+			assert_non_null(o.unattended_why);
+			assert_non_null(
+				strstr(o.unattended_why,
+				       "only the system configuration"));
 		}
 		free(err);
 		session_opts_release(&o);
