@@ -325,6 +325,44 @@ static void resolve_dir(struct av *a, struct av_dir *d, size_t idx)
 		 d->fstype[0] ? d->fstype : "?", d->mnt_id);
 }
 
+/*
+ * A directory that did not answer in time: name the share it really lands
+ * on (links followed without touching it) and tell the same story as the
+ * nas collector, at level 4 — not "create the directory". Returns false
+ * when it is not on a network or FUSE mount (then it is not a share hang).
+ */
+static bool dir_on_hung_share(struct av *a, const struct av_dir *d)
+{
+	const struct mount_entry *m;
+	char *real = NULL, *title, *detail;
+
+	if (!a->have_mounts)
+		return false;
+	m = mount_resolve(&a->mounts, ctx_root(a->ctx), d->path, &real);
+	if (!m || !mount_is_network(m)) {
+		free(real);
+		return false;
+	}
+	title = xasprintf("application directory '%s' cannot be checked: it "
+			  "is on %s mounted at %s, which does not answer",
+			  d->path, m->source, m->mount_point);
+	detail = xasprintf("'%s' lands on '%s' (%s, mount id %d); looking at "
+			   "it did not finish within %d ms, so the antivirus "
+			   "check of this directory was not done (see "
+			   "nas.mount.hung)",
+			   d->path, real, m->fstype, m->mount_id,
+			   STAT_TIMEOUT_MS);
+	finding(a, "antivirus.dir.share_hung", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
+		title, detail,
+		"your IT checks the file server behind this share and the "
+		"network to it; the antivirus check runs again once the share "
+		"answers");
+	free(title);
+	free(detail);
+	free(real);
+	return true;
+}
+
 static void load_dirs(struct av *a)
 {
 	const char *const *v;
@@ -352,6 +390,8 @@ static void load_dirs(struct av *a)
 
 		resolve_dir(a, d, i);
 		if (!d->err)
+			continue;
+		if (d->err == ETIMEDOUT && dir_on_hung_share(a, d))
 			continue;
 		title = xasprintf("application directory '%s' cannot be "
 				  "checked: %s",

@@ -6,8 +6,11 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hostfile.h"
 #include "mountinfo.h"
@@ -248,4 +251,97 @@ const struct mount_entry *mount_find(const struct mount_table *t,
 		}
 	}
 	return best;
+}
+
+/* path + "/" + comp, normalising "." and ".." lexically. */
+static void path_push(char *buf, size_t cap, const char *comp, size_t n)
+{
+	size_t len = strlen(buf);
+
+	if (n == 0 || (n == 1 && comp[0] == '.'))
+		return;
+	if (n == 2 && comp[0] == '.' && comp[1] == '.') {
+		char *slash = strrchr(buf, '/');
+
+		if (slash)
+			*(slash == buf ? slash + 1 : slash) = '\0';
+		return;
+	}
+	if (len + 1 + n + 1 > cap)
+		return;
+	if (len > 1)
+		buf[len++] = '/';
+	memcpy(buf + len, comp, n);
+	buf[len + n] = '\0';
+}
+
+const struct mount_entry *mount_resolve(const struct mount_table *t,
+					const char *root, const char *path,
+					char **ret_path)
+{
+	char done[PATH_MAX] = "/", todo[PATH_MAX * 2];
+	const struct mount_entry *m = NULL;
+	unsigned links = 0;
+	char *p;
+
+	snprintf(todo, sizeof(todo), "%s", path);
+	p = todo;
+	while (*p) {
+		char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		char full[PATH_MAX * 2], target[PATH_MAX];
+		struct stat st;
+		ssize_t k;
+
+		if (n == 0) {
+			p++;
+			continue;
+		}
+		path_push(done, sizeof(done), p, n);
+		p += n;
+		m = t ? mount_find(t, done) : NULL;
+		/* Below a network or FUSE mount point nothing is touched. */
+		if (!t || !m || mount_is_network(m) || mount_is_autofs(m))
+			break;
+		snprintf(full, sizeof(full), "%s%s", root, done);
+		if (lstat(full, &st) < 0 || !S_ISLNK(st.st_mode))
+			continue;
+		k = readlink(full, target, sizeof(target) - 1);
+		if (k <= 0 || ++links > 40)
+			break;
+		target[k] = '\0';
+		/* The link's target, then what was left of the path. */
+		{
+			char rest[PATH_MAX * 2];
+
+			snprintf(rest, sizeof(rest), "%s/%s", target, p);
+			snprintf(todo, sizeof(todo), "%s", rest);
+			p = todo;
+		}
+		if (target[0] == '/')
+			snprintf(done, sizeof(done), "/");
+		else {
+			char *s = strrchr(done, '/');
+
+			if (s)
+				*(s == done ? s + 1 : s) = '\0';
+		}
+	}
+	/* What is left below a network mount point stays as written (one
+	 * slash between components). */
+	while (*p) {
+		size_t n = strcspn(p, "/"), len = strlen(done);
+
+		if (n > 0 && len + 1 + n < sizeof(done)) {
+			if (len > 1)
+				done[len++] = '/';
+			memcpy(done + len, p, n);
+			done[len + n] = '\0';
+		}
+		p += n + (p[n] == '/');
+	}
+	if (t)
+		m = mount_find(t, done);
+	*ret_path = xstrdup(done);
+	return m;
 }

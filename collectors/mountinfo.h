@@ -50,4 +50,20 @@ bool mount_is_autofs(const struct mount_entry *e);
 const struct mount_entry *mount_find(const struct mount_table *t,
 				     const char *path);
 
+/*
+ * The mount a configured path really lands on, following symbolic links
+ * (in the path and in its parents) without ever touching a network or
+ * FUSE mount: links are read only where the lexical prefix lies on a
+ * local file system, and the walk stops at the first component on a
+ * network mount (what lies below it is on that mount, however it is
+ * spelled). root prefixes every lstat/readlink (fixture trees in tests,
+ * "" on a live system). Returns the mount (or NULL without a table) and
+ * the resolved path as far as it is known in *ret_path (caller frees; may
+ * still hold links below a network mount point). A link loop or a path
+ * longer than PATH_MAX stops the walk where it is.
+ */
+const struct mount_entry *mount_resolve(const struct mount_table *t,
+					const char *root, const char *path,
+					char **ret_path);
+
 #endif

@@ -1155,7 +1155,20 @@ static void nas_path_target(struct nas *n, struct target *t, const char *raw,
 		return;
 	}
 	t->path = norm;
-	t->m = n->have_mounts ? mount_find(&n->mounts, norm) : NULL;
+	/* The mount the path really lands on, links followed without
+	 * touching a share: a link into a hung mount must name that mount,
+	 * never the root file system it is written on. */
+	if (n->have_mounts) {
+		char *real = NULL;
+
+		t->m = mount_resolve(&n->mounts, ctx_root(n->ctx), norm, &real);
+		if (strcmp(real, norm) != 0)
+			ctx_fact(n->ctx, "path.resolved", "%s -> %s", norm,
+				 real);
+		free(real);
+	} else {
+		t->m = NULL;
+	}
 }
 
 static int nas_run(struct collector_ctx *ctx)

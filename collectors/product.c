@@ -589,7 +589,15 @@ static int probe_in_worker(void *arg, void *out, size_t out_max)
 static const struct mount_entry *product_mount(struct product *p,
 					       const char *path)
 {
-	return p->have_mounts ? mount_find(&p->mounts, path) : NULL;
+	const struct mount_entry *m;
+	char *real = NULL;
+
+	if (!p->have_mounts)
+		return NULL;
+	/* Links followed without touching a share (see mount_resolve). */
+	m = mount_resolve(&p->mounts, ctx_root(p->ctx), path, &real);
+	free(real);
+	return m;
 }
 
 static bool product_is_network(struct product *p, const struct mount_entry *m)

@@ -270,6 +270,81 @@ static void test_load_self(void **state)
 	mount_table_release(&t);
 }
 
+/* Make ROOT/rel: a directory, or a symbolic link to target. */
+static void in_root(const char *root, const char *rel, const char *target)
+{
+	char *path = xasprintf("%s%s", root, rel);
+
+	if (target)
+		assert_int_equal(symlink(target, path), 0);
+	else
+		assert_int_equal(mkdir(path, 0700), 0);
+	free(path);
+}
+
+/*
+ * mount_resolve() follows links on local file systems only: a link into
+ * a share names the share, relative links and linked parents too, a loop
+ * ends, and nothing below a network mount point is ever looked at (the
+ * fixture has no such directory at all: touching it would fail).
+ */
+static void test_resolve(void **state)
+{
+	static const char table[] =
+		"20 1 8:1 / / rw - ext4 /dev/vda1 rw\n"
+		"30 20 0:40 /export /mnt/nas rw - nfs4 nas:/export rw\n"
+		"31 30 0:41 / /mnt/nas/inner rw - fuse.sshfs h:/x rw\n";
+	static const struct {
+		const char *path, *mount, *real;
+	} cases[] = {
+		{ "/data/app", "/", "/data/app" },
+		{ "/links/a/file", "/mnt/nas", "/mnt/nas/x/file" },
+		{ "/links/b", "/mnt/nas", "/mnt/nas/x" },
+		{ "/links/parent/x/y", "/mnt/nas", "/mnt/nas/x/y" },
+		{ "/links/inner", "/mnt/nas/inner", "/mnt/nas/inner/z" },
+		{ "/mnt/nas/x/../y", "/mnt/nas", "/mnt/nas/x/../y" },
+		{ "/data/./app/", "/", "/data/app" },
+	};
+	char root[] = "/tmp/rdiag-resolve-XXXXXX";
+	struct mount_table t;
+	char *real, *p;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(mountinfo_parse(table, strlen(table), &t), 0);
+	p = xasprintf("%s/data/app", root);
+	in_root(root, "/data", NULL);
+	in_root(root, "/data/app", NULL);
+	in_root(root, "/links", NULL);
+	in_root(root, "/links/a", "/mnt/nas/x");
+	in_root(root, "/links/b", "a");
+	in_root(root, "/links/parent", "/mnt/nas");
+	in_root(root, "/links/inner", "../mnt/nas/inner/z");
+	in_root(root, "/links/loop1", "loop2");
+	in_root(root, "/links/loop2", "loop1");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct mount_entry *m =
+			mount_resolve(&t, root, cases[i].path, &real);
+
+		if (!m || strcmp(m->mount_point, cases[i].mount) != 0 ||
+		    strcmp(real, cases[i].real) != 0)
+			fail_msg("case %zu: %s -> %s on %s", i, cases[i].path,
+				 real, m ? m->mount_point : "(none)");
+		free(real);
+	}
+	/* A loop ends, on the local file system. */
+	assert_non_null(mount_resolve(&t, root, "/links/loop1/x", &real));
+	free(real);
+	/* Without a table nothing is resolved or touched. */
+	assert_null(mount_resolve(NULL, root, "/links/a", &real));
+	free(real);
+	mount_table_release(&t);
+	free(p);
+	p = xasprintf("rm -rf '%s'", root);
+	assert_int_equal(system(p), 0);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -279,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_load_self),
+		cmocka_unit_test(test_resolve),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
