@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "cli/config_schema.h"
 #include "cli/run_opts.h"
+#include "core/obfuscate.h"
 #include "platform/fsutil.h"
 #include "rdiag/buf.h"
 #include "registry.h"
@@ -34,6 +35,7 @@ enum {
 	OPT_AV_TEST,
 	OPT_JSON,
 	OPT_NO_BUNDLE,
+	OPT_OBFUSCATE,
 	OPT_UPLOAD,
 	OPT_REMOVE_AFTER_UPLOAD,
 	OPT_SIGN,
@@ -87,6 +89,10 @@ static const struct args_opt run_opts[] = {
 	{ OPT_JSON, "json", 0, NULL, "print the verdict as one JSON object",
 	  0 },
 	{ OPT_NO_BUNDLE, "no-bundle", 0, NULL, "only print the verdict", 0 },
+	{ OPT_OBFUSCATE, "obfuscate", 0, "LIST",
+	  "hosts,ips,users: stable placeholders for them in the\n"
+	  "bundle (the map stays here, 0600)",
+	  0 },
 	{ 'q', "quiet", 'q', NULL, "no progress; verdict only when not clean",
 	  0 },
 	{ 'v', "verbose", 'v', NULL, "log to stderr as well", 0 },
@@ -369,6 +375,20 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 		case OPT_NO_BUNDLE:
 			o->plan.no_bundle = true;
 			break;
+		case OPT_OBFUSCATE: {
+			char *bad = NULL;
+
+			if (obfuscate_parse(a.value, &o->plan.obfuscate, &bad) <
+			    0) {
+				rc = error_usage("run",
+						 "--obfuscate takes hosts, ips "
+						 "and users, not '%s'",
+						 bad);
+				free(bad);
+				goto out;
+			}
+			break;
+		}
 		case OPT_UPLOAD:
 			free(o->plan.upload_url);
 			o->plan.upload_url = xstrdup(a.value);
@@ -443,6 +463,11 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 			   flags.entries[i].origin);
 	if ((rc = apply_agent_config(o)))
 		goto out;
+	/* The host label names the bundle and stands in its manifest. */
+	if (o->plan.obfuscate & OBFUSCATE_HOSTS) {
+		free(o->plan.host);
+		o->plan.host = xstrdup("obfuscated");
+	}
 	if (out_dir) {
 		free(o->plan.out_dir);
 		o->plan.out_dir = out_dir;

@@ -110,11 +110,12 @@ static bool is_namech(char c)
 	       (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
-static void add_term(struct obfuscator *o, const char *name, enum kind kind)
+static void add_term_min(struct obfuscator *o, const char *name, enum kind kind,
+			 size_t min)
 {
 	size_t len = strlen(name);
 
-	if (len < NAME_MIN || len > NAME_MAX)
+	if (len < min || len > NAME_MAX)
 		return;
 	for (size_t i = 0; keep[i]; i++)
 		if (strcasecmp(name, keep[i]) == 0)
@@ -133,6 +134,11 @@ static void add_term(struct obfuscator *o, const char *name, enum kind kind)
 		.kind = kind,
 	};
 	o->sorted = false;
+}
+
+static void add_term(struct obfuscator *o, const char *name, enum kind kind)
+{
+	add_term_min(o, name, kind, NAME_MIN);
 }
 
 void obfuscator_add_host(struct obfuscator *o, const char *name)
@@ -185,12 +191,17 @@ void obfuscator_add_local(struct obfuscator *o, const char *root)
 {
 	char host[256], *text, *line, *save;
 
-	if (!root[0] && gethostname(host, sizeof(host)) == 0) {
+	/* This machine's own name counts however short it is ("vm"). */
+	if (!root[0] && gethostname(host, sizeof(host)) == 0 &&
+	    (o->flags & OBFUSCATE_HOSTS)) {
 		host[sizeof(host) - 1] = '\0';
+		add_term_min(o, host, KIND_HOST, 2);
 		obfuscator_add_host(o, host);
 	}
 	if ((text = read_small(root, "/etc/hostname"))) {
 		text[strcspn(text, " \t\r\n")] = '\0';
+		if (o->flags & OBFUSCATE_HOSTS)
+			add_term_min(o, text, KIND_HOST, 2);
 		obfuscator_add_host(o, text);
 		free(text);
 	}
@@ -338,6 +349,12 @@ int obfuscator_apply(struct obfuscator *o, const char *p, size_t n,
 				    strncasecmp(p + i, t->name, t->len) != 0 ||
 				    (i + t->len < n &&
 				     is_namech(p[i + t->len])))
+					continue;
+				/* A short name ("vm") only as a word of its
+				 * own, not in vm.swappiness or a.vm. */
+				if (t->len <= NAME_MIN &&
+				    ((i + t->len < n && p[i + t->len] == '.') ||
+				     (i > 0 && p[i - 1] == '.')))
 					continue;
 				m = t->len;
 				ph = placeholder_of(o, t);

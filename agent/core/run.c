@@ -18,6 +18,7 @@
 #include "core/bundle.h"
 #include "core/exitcode.h"
 #include "core/log.h"
+#include "core/obfuscate.h"
 #include "core/redact.h"
 #include "core/report.h"
 #include "core/run.h"
@@ -444,6 +445,7 @@ int run_execute(const struct run_plan *p)
 {
 	struct run_observer *ob = p->observer;
 	struct redactor *red = NULL;
+	struct obfuscator *obf = NULL;
 	struct collector_result *res = NULL;
 	struct verdict v;
 	struct sign_run sr = { 0 };
@@ -475,6 +477,16 @@ int run_execute(const struct run_plan *p)
 	}
 	proc_catch_stop_signals(on_signal);
 	red = redactor_new();
+	if (p->obfuscate) {
+		const char **hosts;
+		size_t nh = config_values(&p->config, "nas", "host", &hosts);
+
+		obf = obfuscator_new(p->obfuscate);
+		obfuscator_add_local(obf, "");
+		for (size_t i = 0; i < nh; i++)
+			obfuscator_add_host(obf, hosts[i]);
+		redactor_set_obfuscator(red, obf);
+	}
 	staging = xasprintf(
 		"%s/.rdiag-staging-XXXXXX",
 		p->no_bundle ? (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp")
@@ -550,6 +562,21 @@ int run_execute(const struct run_plan *p)
 		}
 		v.bundle_path = bundle_path;
 		v.sha256 = sha;
+		if (obf) {
+			/* The way back from placeholders to names: on this
+			 * machine only, never in the bundle. */
+			char *map =
+				xasprintf("%s.obfuscation.json", bundle_path);
+
+			if ((r = obfuscator_save_map(obf, map)) < 0)
+				report(p, "cannot write '%s': %s", map,
+				       strerror(-r));
+			else
+				log_msg("obfuscation map: %s (%zu names "
+					"replaced)",
+					map, obfuscator_replaced(obf));
+			free(map);
+		}
 	}
 	if (ob && ob->finished)
 		ob->finished(ob, p, &v);
@@ -569,6 +596,7 @@ out:
 	json_decref(findings);
 	run_manifest_release(&manifest);
 	redactor_free(red);
+	obfuscator_free(obf);
 	sign_run_release(&sr);
 	free(staging);
 	free(logpath);

@@ -77,6 +77,7 @@ struct run_plan {
 	char *upload_url; /* NULL: no upload */
 	bool remove_after_upload;
 	bool no_bundle;                /* verdict only */
+	unsigned obfuscate;            /* OBFUSCATE_* (core/obfuscate.h) */
 	bool verbose;                  /* the log goes to stderr as well */
 	struct run_observer *observer; /* borrowed; NULL: silent */
 };

@@ -160,5 +160,33 @@ t_check "the report and findings name no secret" \
 t_check "an excerpt cut inside a token leaves no part of it" \
 	bash -c "grep -q 'upload failed' '$T_DIR/v.json' && ! grep -rq 'ghp_FAKEex' '$T_DIR/v.json' '$T_DIR/x'"
 
+# --obfuscate: this machine's name and every address become stable
+# placeholders in every file; the map stays beside the bundle, 0600, and
+# never enters it.
+out2="$T_DIR/out2"
+mkdir -p "$out2"
+rc=0
+"$RDIAG" run --only product,system --config "$T_DIR/rdiag.conf" --out "$out2" \
+	--obfuscate hosts,ips,users --json >"$T_DIR/v2.json" 2>/dev/null || rc=$?
+b2=$(t_json "$T_DIR/v2.json" 'j["bundle"]')
+map="$b2.obfuscation.json"
+mkdir "$T_DIR/x2"
+tar -xzf "$b2" -C "$T_DIR/x2"
+t_check "--obfuscate: the bundle is named without the host" \
+	bash -c "basename '$b2' | grep -q '^rdiag-obfuscated-'"
+t_check "--obfuscate: the map is beside the bundle, 0600, not in it" \
+	bash -c "[ \"\$(stat -c %a '$map')\" = 600 ] && ! tar -tzf '$b2' | grep -q obfuscation"
+t_check "--obfuscate: the corpus's address 10.0.0.1 is gone from every file" \
+	bash -c "! grep -rqF '10.0.0.1 ' '$T_DIR/x2' && ! grep -rq 'ip=10\.0\.0\.1' '$T_DIR/x2'"
+t_check "--obfuscate: the host name is gone from every file" \
+	bash -c "! grep -rqw -- '$(hostname)' '$T_DIR/x2'"
+t_check "--obfuscate: the map leads back (10.0.0.1 and the host name)" \
+	$PY -c 'import json,sys; m=json.load(open(sys.argv[1])); sys.exit(not ("10.0.0.1" in m["ips"].values() and sys.argv[2] in m["hosts"].values()))' "$map" "$(hostname)"
+ph=$($PY -c 'import json,sys; m=json.load(open(sys.argv[1])); print([k for k,v in m["ips"].items() if v=="10.0.0.1"][0])' "$map")
+t_check "--obfuscate: one placeholder ($ph) for the address in the log" \
+	grep -rq "ip=$ph" "$T_DIR/x2"
+t_check "--obfuscate: secrets are still redacted" \
+	bash -c "! grep -rqF -f <(grep -v '^#' '$corpus/SECRETS') '$T_DIR/x2'"
+
 echo "# $T_PASSED passed, $T_FAILED failed"
 [ "$T_FAILED" -eq 0 ]
