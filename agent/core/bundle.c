@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -612,7 +613,7 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 	struct bundle *b = NULL;
 	struct stat st;
 	char *sidecar = NULL;
-	bool created = false;
+	bool created = false, locked = false;
 	int r;
 
 	if (!bundle_base_valid(base))
@@ -653,6 +654,7 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 			      b->path);
 		goto out;
 	}
+	locked = flock(b->dir_fd, LOCK_SH) == 0;
 	b->fd = openat(b->dir_fd, b->partial,
 		       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		       0600);
@@ -662,6 +664,16 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 		goto out;
 	}
 	created = true;
+	/*
+	 * Held until the descriptor closes, so also by a killed run: a later
+	 * run that can take the lock knows the writer is gone and removes
+	 * the leftover (run.c's sweep, which holds the directory's lock
+	 * exclusively, so it never sees the file before it is locked).
+	 * Best effort: a file system without locks keeps its leftovers.
+	 */
+	(void)flock(b->fd, LOCK_EX | LOCK_NB);
+	if (locked)
+		(void)flock(b->dir_fd, LOCK_UN);
 	/* The umask may only take bits away; make sure of exactly 0600. */
 	if (fchmod(b->fd, 0600) < 0) {
 		r = error_set(ret_err, -errno, "cannot chmod '%s/%s': %s", dir,
@@ -696,6 +708,8 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 out:
 	free(sidecar);
 	if (r < 0) {
+		if (locked && !created)
+			(void)flock(b->dir_fd, LOCK_UN);
 		if (created)
 			unlinkat(b->dir_fd, b->partial, 0);
 		bundle_free(b);

@@ -5,12 +5,15 @@
  * the observer, upload. Each step's machinery lives in its own module
  * (runner, redact, bundle, report, sign_run); this file only orders them.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +32,10 @@
 #include "rdiag/buf.h"
 
 static volatile sig_atomic_t interrupted;
+
+/* Suffixes tried for a bundle name taken in the same second (-2, -3...). */
+#define RUN_NAME_TRIES 1000
+#define STAGING_PREFIX ".rdiag-staging-"
 
 static void on_signal(int sig)
 {
@@ -129,8 +136,10 @@ static int write_text_file(const char *path, const char *data, size_t len)
 
 	if (!f)
 		return -errno;
+	errno = 0;
+	/* ENOSPC and EDQUOT must reach the exit code (73), not become EIO. */
 	if (fwrite(data, 1, len, f) != len)
-		r = -EIO;
+		r = errno ? -errno : -EIO;
 	if (fclose(f) != 0 && r == 0)
 		r = -errno;
 	return r;
@@ -294,14 +303,36 @@ static int build_bundle(const struct run_plan *p, const char *staging,
 	int r;
 
 	utc_stamp(stamp, sizeof(stamp));
-	base = xasprintf("rdiag-%s-%s-%s", p->host,
-			 p->ticket ? p->ticket : "noticket", stamp);
-	/* Encrypted: the plain bundle exists only inside private staging. */
-	r = bundle_open(sr->encrypt ? staging : p->out_dir, base, p->compress,
-			red, &b, ret_err);
-	free(base);
-	if (r < 0)
-		return r;
+	/*
+	 * Two runs in the same second (or at once) into one directory: the
+	 * second takes the next free suffix; bundle_open() creates the name
+	 * with O_EXCL, so the race is decided by the file system.
+	 */
+	for (unsigned i = 1;; i++) {
+		char *e = NULL;
+
+		base = xasprintf("rdiag-%s-%s-%s", p->host,
+				 p->ticket ? p->ticket : "noticket", stamp);
+		if (i > 1) {
+			char *t = xasprintf("%s-%u", base, i);
+
+			free(base);
+			base = t;
+		}
+		/* Encrypted: the plain bundle exists only inside staging. */
+		r = bundle_open(sr->encrypt ? staging : p->out_dir, base,
+				p->compress, red, &b, &e);
+		free(base);
+		if (r == -EEXIST && i < RUN_NAME_TRIES) {
+			free(e);
+			continue;
+		}
+		if (r < 0) {
+			*ret_err = e;
+			return r;
+		}
+		break;
+	}
 	if (sr->sign)
 		bundle_set_signer(b, sign_run_signer, sr);
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -336,12 +367,17 @@ static int build_bundle(const struct run_plan *p, const char *staging,
 		if (r == 0)
 			r = bundle_add_file(b, BUNDLE_FINDINGS, fpath, true,
 					    ret_err);
-		if (r == 0 && (rf = fopen(rpath, "wx"))) {
+		if (r == 0 && !(rf = fopen(rpath, "wx")))
+			r = -errno;
+		if (r == 0) {
 			report_text(rf, v, false, true);
-			fclose(rf);
+			errno = 0;
+			if (fclose(rf) != 0)
+				r = errno ? -errno : -EIO;
+		}
+		if (r == 0)
 			r = bundle_add_file(b, BUNDLE_REPORT, rpath, true,
 					    ret_err);
-		}
 		free(fpath);
 		free(rpath);
 	}
@@ -441,6 +477,122 @@ static int check_out_dir(const struct run_plan *p)
 	return 0;
 }
 
+/* Bytes in the regular files below dir (what the bundle will hold). */
+static uint64_t tree_bytes(int dfd, unsigned depth)
+{
+	DIR *d;
+	struct dirent *e;
+	struct stat st;
+	uint64_t sum = 0;
+
+	if (dfd < 0 || depth > 64 || !(d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return 0;
+	}
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		if (S_ISREG(st.st_mode))
+			sum += (uint64_t)st.st_size;
+		else if (S_ISDIR(st.st_mode))
+			sum += tree_bytes(openat(dirfd(d), e->d_name,
+						 O_RDONLY | O_DIRECTORY |
+							 O_NOFOLLOW |
+							 O_CLOEXEC),
+					  depth + 1);
+	}
+	closedir(d);
+	return sum;
+}
+
+/*
+ * Say why no bundle was written and what to do, and pick the exit code:
+ * a full disk, a quota, a read-only or forbidden directory is 73 (the
+ * machine's state, not a bug), whatever layer noticed it.
+ */
+static int bundle_failed(const struct run_plan *p, const char *staging, int r,
+			 const char *err)
+{
+	if (r == -EINTR) {
+		report(p, "interrupted; no bundle written");
+		return EXIT_INTERRUPTED;
+	}
+	if (r == -ENOSPC || r == -EDQUOT || r == -EFBIG) {
+		uint64_t need = tree_bytes(
+			open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0);
+		unsigned long long mb =
+			need / (1024 * 1024) + 1 + p->min_free_mb;
+
+		report(p, "cannot write the bundle: %s",
+		       err ? err : strerror(-r));
+		report(p,
+		       "%s on '%s', no bundle written; free %llu MB or "
+		       "use --out",
+		       r == -EDQUOT ? "disk quota exceeded" : "no space left",
+		       p->out_dir, mb);
+		return EXIT_CANTCREAT;
+	}
+	report(p, "cannot write the bundle: %s", err ? err : strerror(-r));
+	if (r == -EACCES || r == -EPERM || r == -EROFS || r == -EEXIST)
+		return EXIT_CANTCREAT;
+	return EXIT_SOFTWARE;
+}
+
+/*
+ * Remove what killed runs left in dir: staging trees (unredacted copies)
+ * and bundle .partial files whose lock nobody holds any more. Holding the
+ * directory's lock exclusively makes sure no live run is between creating
+ * its file and locking it. The names removed go to *log for the run's log.
+ * Returns the directory's descriptor, still locked, or -1.
+ */
+static int sweep_stale(const char *dir, struct buf *log)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d;
+	struct dirent *e;
+	int dup_fd;
+
+	if (dfd < 0)
+		return -1;
+	if (flock(dfd, LOCK_EX) < 0 || (dup_fd = dup(dfd)) < 0 ||
+	    !(d = fdopendir(dup_fd))) {
+		close(dfd);
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		bool staging = !strncmp(e->d_name, STAGING_PREFIX,
+					strlen(STAGING_PREFIX));
+		size_t len = strlen(e->d_name);
+		bool partial = !strncmp(e->d_name, "rdiag-", 6) && len > 8 &&
+			       !strcmp(e->d_name + len - 8, ".partial") &&
+			       strstr(e->d_name, ".tar.");
+		int fd;
+
+		if (!staging && !partial)
+			continue;
+		fd = openat(dirfd(d), e->d_name,
+			    (staging ? O_RDONLY | O_DIRECTORY : O_WRONLY) |
+				    O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			char *path = xasprintf("%s/%s", dir, e->d_name);
+
+			if ((staging ? fs_remove_tree(path)
+				     : unlinkat(dirfd(d), e->d_name, 0)) == 0)
+				buf_printf(log, "%s'%s'", log->len ? ", " : "",
+					   path);
+			free(path);
+		}
+		close(fd);
+	}
+	closedir(d);
+	return dfd;
+}
+
 int run_execute(const struct run_plan *p)
 {
 	struct run_observer *ob = p->observer;
@@ -453,6 +605,9 @@ int run_execute(const struct run_plan *p)
 	struct run_manifest manifest = { 0 };
 	char *staging = NULL, *logpath = NULL, *bundle_path = NULL;
 	char *err = NULL, sha[65] = "";
+	const char *staging_root;
+	struct buf swept = { 0 };
+	int dir_fd = -1, staging_fd = -1;
 	time_t started = time(NULL);
 	size_t n = 0;
 	int rc, r;
@@ -487,15 +642,28 @@ int run_execute(const struct run_plan *p)
 			obfuscator_add_host(obf, hosts[i]);
 		redactor_set_obfuscator(red, obf);
 	}
-	staging = xasprintf(
-		"%s/.rdiag-staging-XXXXXX",
-		p->no_bundle ? (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp")
-			     : p->out_dir);
+	staging_root = p->no_bundle
+			       ? (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp")
+			       : p->out_dir;
+	buf_init(&swept, 0);
+	dir_fd = sweep_stale(staging_root, &swept);
+	staging = xasprintf("%s/" STAGING_PREFIX "XXXXXX", staging_root);
 	if (!mkdtemp(staging)) {
 		report(p, "cannot create a staging directory '%s': %s", staging,
 		       strerror(errno));
 		rc = EXIT_CANTCREAT;
 		goto out;
+	}
+	/*
+	 * Locked for as long as this process (or a worker) lives, so the
+	 * next run's sweep removes it only once its owner is gone.
+	 */
+	staging_fd = open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (staging_fd >= 0)
+		(void)flock(staging_fd, LOCK_EX | LOCK_NB);
+	if (dir_fd >= 0) {
+		close(dir_fd);
+		dir_fd = -1;
 	}
 	logpath = xasprintf("%s/rdiag.log", staging);
 	if ((r = log_open(logpath)) < 0) {
@@ -503,6 +671,9 @@ int run_execute(const struct run_plan *p)
 		rc = EXIT_CANTCREAT;
 		goto out;
 	}
+	if (swept.len)
+		log_msg("removed what an earlier killed run left: %s",
+			swept.data);
 	log_set_verbose(p->verbose, red);
 	log_msg("rdiag %s run on %s: %s", RDIAG_VERSION, p->host,
 		p->command_line);
@@ -549,15 +720,10 @@ int run_execute(const struct run_plan *p)
 		r = build_bundle(p, staging, res, n, findings, &manifest.m, red,
 				 &sr, &v, &bundle_path, sha, &err);
 		if (r < 0) {
-			if (r == -EINTR)
-				report(p, "interrupted; no bundle written");
-			else
-				report(p, "cannot write the bundle: %s",
-				       err ? err : strerror(-r));
-			rc = r == -EINTR ? EXIT_INTERRUPTED
-			     : (r == -ENOSPC || r == -EACCES || r == -EROFS)
-				     ? EXIT_CANTCREAT
-				     : EXIT_SOFTWARE;
+			/* The verdict is never lost with the bundle. */
+			rc = bundle_failed(p, staging, r, err);
+			if (ob && ob->finished)
+				ob->finished(ob, p, &v);
 			goto out;
 		}
 		v.bundle_path = bundle_path;
@@ -589,9 +755,14 @@ int run_execute(const struct run_plan *p)
 	}
 out:
 	log_close();
+	if (dir_fd >= 0)
+		close(dir_fd);
 	if (staging && fs_remove_tree(staging) < 0)
 		report(p, "cannot remove staging directory '%s', ignoring",
 		       staging);
+	if (staging_fd >= 0)
+		close(staging_fd);
+	buf_release(&swept);
 	runner_results_free(res, n);
 	json_decref(findings);
 	run_manifest_release(&manifest);

@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Fault matrix for `rdiag run` (issue 18): a disk that fills while the
+# product collector copies files (tmpfs of several sizes in a private mount
+# namespace, so nothing leaks), two runs at once into one directory, kill -9
+# at random points followed by a normal run that removes the leftovers.
+# A failed bundle never loses the verdict. Passes under the ASan build too.
+. "$(dirname "$0")/lib.sh"
+export RDIAG_SYSTEM_CONFIG=""
+
+app="$T_DIR/app"
+mkdir -p "$app/log" "$T_DIR/mnt"
+# 12 MB of logs that compress badly, so the copies fill a small tmpfs.
+for i in 1 2 3; do
+	head -c 4000000 /dev/urandom | base64 -w 100 >"$app/log/app$i.log"
+done
+echo "2026-11-27T10:01:00 ERROR connect failed" >>"$app/log/app1.log"
+cat >"$T_DIR/rdiag.conf" <<CONF
+[agent]
+min_free_mb = 1
+[product]
+log = $app/log/*.log
+error_pattern = ERROR
+CONF
+
+# --- a disk that fills during the run: 73, the reason, and the verdict ---
+if unshare -m true 2>/dev/null; then
+	for size in 3m 8m 14m; do
+		rc=0
+		unshare -m bash -c '
+			mount --make-rprivate / &&
+			mount -t tmpfs -o size='"$size"' tmpfs "$1" &&
+			"$2" run --only system,product --config "$3" \
+				--out "$1" --json >"$4/full.json" 2>"$4/full.err"
+			rc=$?
+			ls -A "$1" >"$4/full.ls"
+			exit $rc' _ "$T_DIR/mnt" "$RDIAG" "$T_DIR/rdiag.conf" \
+			"$T_DIR" || rc=$?
+		mkdir -p "$T_DIR/mnt" 2>/dev/null || true
+		[ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || [ "$rc" -eq 2 ] && [ ! -s "$T_DIR/full.err" ] &&
+			{ t_ok "tmpfs $size: big enough, bundle written"; continue; }
+		t_check "tmpfs $size full: exit 73 (got $rc)" test "$rc" = 73
+		t_check "tmpfs $size full: says no space and --out" \
+			grep -q "no space left on '$T_DIR/mnt', no bundle written; free [0-9]* MB or use --out" "$T_DIR/full.err"
+		t_check "tmpfs $size full: no Input/output error" \
+			bash -c "! grep -q 'Input/output' '$T_DIR/full.err'"
+		t_check "tmpfs $size full: the verdict is still printed" \
+			t_has_finding "$T_DIR/full.json" "$(t_json "$T_DIR/full.json" 'j["findings"][0]["id"]')"
+		t_check "tmpfs $size full: no staging or partial left" \
+			test ! -s "$T_DIR/full.ls"
+	done
+else
+	echo "ok - # SKIP no mount namespaces here"
+fi
+
+# --- two runs at once (and in the same second) into one directory ---
+out="$T_DIR/same"
+mkdir -p "$out"
+pids=()
+for i in 1 2 3; do
+	"$RDIAG" run --only system --config "$T_DIR/rdiag.conf" --out "$out" \
+		--quiet --json >"$T_DIR/c$i.json" 2>"$T_DIR/c$i.err" &
+	pids+=($!)
+done
+crc=()
+for p in "${pids[@]}"; do
+	r=0
+	wait "$p" || r=$?
+	crc+=("$r")
+done
+for i in 0 1 2; do
+	t_check "concurrent run $i: not 70/73 (got ${crc[$i]})" \
+		test "${crc[$i]}" -lt 64
+done
+t_check "three distinct bundles" \
+	test "$(ls "$out" | grep -c '\.tar\.gz$')" = 3
+t_check "three distinct sidecars" \
+	test "$(ls "$out" | grep -c '\.sha256$')" = 3
+
+# --- kill -9 at random points, then a normal run cleans up ---
+kout="$T_DIR/kill"
+mkdir -p "$kout"
+for delay in 0.05 0.2 0.4 0.7 1.0; do
+	"$RDIAG" run --only system,product --config "$T_DIR/rdiag.conf" \
+		--out "$kout" --quiet >/dev/null 2>&1 &
+	kp=$!
+	sleep "$delay"
+	kill -9 "$kp" 2>/dev/null || true
+	wait "$kp" 2>/dev/null || true
+done
+# Orphaned workers may still hold a staging lock for a moment.
+sleep 1
+rm -f "$kout"/*.tar.gz "$kout"/*.sha256
+r=0
+"$RDIAG" run --only system --config "$T_DIR/rdiag.conf" --out "$kout" \
+	--quiet --verbose >/dev/null 2>"$T_DIR/k.err" || r=$?
+t_check "run after kills: verdict exit (got $r)" test "$r" -lt 64
+t_check "run after kills: no staging left" \
+	bash -c "! ls -A '$kout' | grep -q '^\.rdiag-staging-'"
+t_check "run after kills: no bundle .partial left" \
+	bash -c "! ls -A '$kout' | grep -q '\.tar\.[gz]*[zst]*\.partial$'"
+
+t_done
