@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -104,4 +105,33 @@ int fs_free_bytes(const char *path, uint64_t *ret)
 		return -errno;
 	*ret = (uint64_t)sv.f_bavail * sv.f_frsize;
 	return 0;
+}
+
+int fs_write_atomic(const char *path, const void *data, size_t len,
+		    unsigned mode)
+{
+	char *tmp = xasprintf("%s.XXXXXX", path);
+	int fd, r = 0;
+
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		r = -errno;
+		free(tmp);
+		return r;
+	}
+	if (fchmod(fd, (mode_t)mode) < 0 ||
+	    (r = write_all(fd, data, len)) < 0 || fsync(fd) < 0) {
+		if (r == 0)
+			r = -errno;
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		return r;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		r = -errno;
+		unlink(tmp);
+	}
+	free(tmp);
+	return r;
 }

@@ -25,6 +25,18 @@ int fs_mkdirs(const char *dir);
  */
 bool fs_name_ok(const char *s, size_t max);
 
+/*
+ * Write len bytes to path as a whole or not at all: a new file from
+ * mkstemp beside path (O_EXCL: never through a link planted there, never a
+ * fixed temporary name another user could pre-create), mode, fsync, then
+ * rename over path (which replaces a link itself, not its target). The one
+ * way rdiag writes a file next to a bundle or in a shared directory
+ * (receipts, resume states). 0 or a negative errno; nothing is left on
+ * failure.
+ */
+int fs_write_atomic(const char *path, const void *data, size_t len,
+		    unsigned mode);
+
 /* Free bytes for an unprivileged writer under path, into *ret. */
 int fs_free_bytes(const char *path, uint64_t *ret);
 

@@ -21,6 +21,7 @@
 #include "core/error.h"
 #include "core/exitcode.h"
 #include "core/log.h"
+#include "platform/fsutil.h"
 #include "review/review.h"
 #include "ticket/ticket_int.h"
 
@@ -264,15 +265,14 @@ static json_t *receipt_json(struct flow *fl, const struct ticket_file *att)
 
 static void receipt_write(struct flow *fl, json_t *j)
 {
-	char *path = receipt_path(fl->bundle), *tmp = xasprintf("%s.tmp", path);
+	char *path = receipt_path(fl->bundle);
+	char *text = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII);
 
-	if (json_dump_file(j, tmp, JSON_INDENT(2) | JSON_ENSURE_ASCII) < 0 ||
-	    rename(tmp, path) < 0) {
+	/* Never through a fixed temporary name: see fs_write_atomic(). */
+	if (!text || fs_write_atomic(path, text, strlen(text), 0600) < 0)
 		log_msg("cannot write receipt '%s', ignoring", path);
-		(void)unlink(tmp);
-	}
 	free(path);
-	free(tmp);
+	free(text);
 }
 
 static void print_done(struct flow *fl, const struct ticket_file *att,

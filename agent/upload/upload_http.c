@@ -12,6 +12,7 @@
 
 #include "core/bundle_format.h"
 #include "core/log.h"
+#include "platform/fsutil.h"
 #include "upload/upload_int.h"
 
 /* https://host[:port] */
@@ -140,19 +141,18 @@ static char *tus_state_read(const struct upload_ctx *c)
 
 static void tus_state_write(const struct upload_ctx *c, const char *loc)
 {
-	char *path = tus_state_path(c), *tmp = xasprintf("%s.tmp", path);
+	char *path = tus_state_path(c), *text;
 	json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I}", "format",
 			      BUNDLE_FORMAT_TUS_STATE, "target", c->shown,
 			      "location", loc, "size", (json_int_t)c->size,
 			      "mtime", (json_int_t)c->mtime);
 
-	if (json_dump_file(j, tmp, JSON_INDENT(2)) < 0 ||
-	    rename(tmp, path) < 0) {
+	/* Never through a fixed temporary name: see fs_write_atomic(). */
+	text = json_dumps(j, JSON_INDENT(2));
+	if (!text || fs_write_atomic(path, text, strlen(text), 0600) < 0)
 		log_msg("cannot write '%s', ignoring (no resume)", path);
-		unlink(tmp);
-	}
+	free(text);
 	json_decref(j);
-	free(tmp);
 	free(path);
 }
 

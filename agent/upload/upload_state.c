@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/bundle_format.h"
+#include "platform/fsutil.h"
 #include "upload/upload.h"
 
 /* Bigger than any legitimate state: 10 000 parts with their ETags. */
@@ -20,34 +21,17 @@
 
 static int write_atomic(const char *path, json_t *j, mode_t mode)
 {
-	char *tmp = xasprintf("%s.XXXXXX", path), *s = NULL;
-	int fd, r = 0;
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII |
+					JSON_SORT_KEYS);
+	char *text;
+	int r;
 
-	s = json_dumps(j, JSON_INDENT(2) | JSON_ENSURE_ASCII | JSON_SORT_KEYS);
-	if (!s) {
-		free(tmp);
+	if (!s)
 		return -ENOMEM;
-	}
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		r = -errno;
-		goto out;
-	}
-	if (fchmod(fd, mode) < 0 || (r = write_all(fd, s, strlen(s))) < 0 ||
-	    (r = write_all(fd, "\n", 1)) < 0 || fsync(fd) < 0) {
-		if (r == 0)
-			r = -errno;
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	if (close(fd) < 0 || rename(tmp, path) < 0) {
-		r = -errno;
-		unlink(tmp);
-	}
-out:
+	text = xasprintf("%s\n", s);
+	r = fs_write_atomic(path, text, strlen(text), mode);
+	free(text);
 	free(s);
-	free(tmp);
 	return r;
 }
 

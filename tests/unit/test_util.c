@@ -9,12 +9,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "core/config.h"
 #include "core/run.h"
+#include "platform/fsutil.h"
 #include "rdiag/buf.h"
 #include "rdiag/record.h"
 
@@ -238,6 +240,47 @@ static void test_config_parse_size(void **state)
 	}
 }
 
+/*
+ * fs_write_atomic() never writes through a link an attacker planted in a
+ * directory others can write: not at the final name (rename replaces the
+ * link itself) and not at a predictable temporary name (there is none).
+ */
+static void test_write_atomic(void **state)
+{
+	char dir[] = "/tmp/rdiag-atomic-XXXXXX";
+	char *victim, *path, *tmp, buf[64];
+	struct stat st;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	victim = xasprintf("%s/victim", dir);
+	path = xasprintf("%s/b.tar.gz.receipt.json", dir);
+	tmp = xasprintf("%s.tmp", path);
+	f = fopen(victim, "w");
+	fputs("precious\n", f);
+	fclose(f);
+	assert_int_equal(symlink(victim, path), 0);
+	assert_int_equal(symlink(victim, tmp), 0);
+	assert_int_equal(fs_write_atomic(path, "{}\n", 3, 0600), 0);
+	f = fopen(victim, "r");
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "precious\n");
+	assert_int_equal(lstat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 0777, 0600);
+	/* A directory it cannot write: an error, nothing left behind. */
+	assert_true(fs_write_atomic("/proc/rdiag-no/x", "x", 1, 0600) < 0);
+	unlink(tmp);
+	unlink(path);
+	unlink(victim);
+	rmdir(dir);
+	free(victim);
+	free(path);
+	free(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -247,6 +290,7 @@ int main(void)
 		cmocka_unit_test(test_config),
 		cmocka_unit_test(test_config_missing),
 		cmocka_unit_test(test_config_parse_size),
+		cmocka_unit_test(test_write_atomic),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
