@@ -4,8 +4,9 @@
  * configured url it resolves the name, connects over TCP, asks the server
  * what it wants before any password (wire probes in probes/), describes
  * TLS, and with a credential logs in through the vendor's client library.
- * SQLite targets get file checks instead. The per-protocol parts live in
- * database_pg.c, database_mysql.c, database_mssql.c and database_sqlite.c.
+ * SQLite targets get file checks instead. The per-protocol parts are
+ * engines reached through the table in database_engine.h; the helpers they
+ * share with this file are in database_target.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "database_engine.h"
 #include "database_private.h"
 #include "probes/net.h"
 #include "rdiag/buf.h"
@@ -28,9 +30,8 @@
 #define EAI_NODATA (-5)
 #endif
 
-#define DEFAULT_STEP_MS      5000
-#define PASSWORD_MAX         1024
-#define TLS_EXPIRY_WARN_DAYS 30
+#define DEFAULT_STEP_MS 5000
+#define PASSWORD_MAX    1024
 
 static const struct config_key database_keys[] = {
 	{ "url", CONFIG_KEY_REPEATABLE,
@@ -48,232 +49,6 @@ static const struct config_key database_keys[] = {
 	  "the server encoding the application expects, e.g. UTF8", NULL },
 	{ NULL, 0, NULL, NULL },
 };
-
-int64_t database_step_deadline(struct database_target *t)
-{
-	int64_t left = ctx_remaining_ms(t->ctx);
-
-	/* Keep a little time to report after the last step. */
-	left = left > 200 ? left - 200 : 0;
-	if (left > t->step_ms)
-		left = t->step_ms;
-	return now_ms() + left;
-}
-
-void database_fact(struct database_target *t, const char *key, const char *fmt,
-		   ...)
-{
-	char k[RECORD_MAX_KEY + 1], *v;
-	va_list ap;
-
-	snprintf(k, sizeof(k), "db.%u.%s", t->index, key);
-	va_start(ap, fmt);
-	v = xvasprintf(fmt, ap);
-	va_end(ap);
-	if (ctx_fact(t->ctx, k, "%s", v) < 0)
-		ctx_log(t->ctx, "cannot record fact '%s', ignoring", k);
-	free(v);
-}
-
-bool database_emitted(const struct database_target *t, const char *id)
-{
-	for (size_t i = 0; i < t->nids; i++)
-		if (strcmp(t->ids[i], id) == 0)
-			return true;
-	return false;
-}
-
-void database_finding(struct database_target *t, const char *id,
-		      enum severity sev, enum support_level level,
-		      const char *title, const char *hint,
-		      const char *detail_fmt, ...)
-{
-	struct finding f = { .id = id,
-			     .severity = sev,
-			     .level = level,
-			     .title = title,
-			     .hint = hint };
-	char *detail = NULL, *full;
-	va_list ap;
-
-	if (database_emitted(t, id))
-		return;
-	if (t->nids < DATABASE_MAX_IDS)
-		t->ids[t->nids++] = id;
-	if (detail_fmt) {
-		va_start(ap, detail_fmt);
-		detail = xvasprintf(detail_fmt, ap);
-		va_end(ap);
-	}
-	full = xasprintf("target %u: %s%s%s", t->index, t->url.display,
-			 detail ? "; " : "", detail ? detail : "");
-	f.detail = full;
-	if (ctx_finding(t->ctx, &f) < 0)
-		ctx_log(t->ctx, "cannot record finding '%s', ignoring", id);
-	free(detail);
-	free(full);
-}
-
-bool database_tls_client_rejected(struct database_target *t, const char *error)
-{
-	if (!t->url.ssl_cert[0] || !error ||
-	    !(strstr(error, "unknown ca") || strstr(error, "bad certificate") ||
-	      strstr(error, "certificate unknown") ||
-	      strstr(error, "certificate required") ||
-	      strstr(error, "certificate expired") ||
-	      strstr(error, "unsupported certificate")))
-		return false;
-	database_finding(t, "db.tls.client_cert_rejected", SEVERITY_FAIL,
-			 LEVEL_THIRD_PARTY,
-			 "The database server refuses the application's client "
-			 "certificate during the TLS handshake",
-			 "The certificate in the url (sslcert / ssl-cert) must "
-			 "be signed by a CA the server trusts (ssl_ca_file, "
-			 "ssl_ca) and still be valid: ask the database admin "
-			 "which CA that is",
-			 "%s; certificate %s", error, t->url.ssl_cert);
-	return true;
-}
-
-void database_tls_opts(const struct database_target *t,
-		       struct tls_client_opts *ret)
-{
-	memset(ret, 0, sizeof(*ret));
-	ret->cafile = t->url.ssl_rootcert[0] ? t->url.ssl_rootcert : NULL;
-	ret->certfile = t->url.ssl_cert[0] ? t->url.ssl_cert : NULL;
-	ret->keyfile = t->url.ssl_key[0] ? t->url.ssl_key : NULL;
-}
-
-void database_report_tls(struct database_target *t, int rc,
-			 const struct tls_info *info)
-{
-	/* An application that verifies the server cannot connect at all. */
-	bool verify_ca = t->url.tls_mode >= DATABASE_TLS_VERIFY_CA;
-	bool verify_name = t->url.tls_mode == DATABASE_TLS_VERIFY_FULL;
-	const char *trust = t->url.ssl_rootcert[0] ? t->url.ssl_rootcert
-						   : "this system's CA store";
-
-	if (rc < 0 && database_tls_client_rejected(t, info->error))
-		return;
-	if (rc < 0 && (t->url.ssl_cert[0] || t->url.ssl_rootcert[0]) &&
-	    rc == -EINVAL) {
-		database_finding(
-			t, "db.tls.client_files_unusable", SEVERITY_FAIL,
-			LEVEL_SELF,
-			"A certificate or key file named in the database url "
-			"cannot be used",
-			"Check the path and that the file is PEM and readable "
-			"by the user running rdiag (and the application)",
-			"%s", info->error);
-		return;
-	}
-	if (rc < 0) {
-		database_finding(
-			t, "db.tls.handshake_failed", SEVERITY_FAIL,
-			LEVEL_THIRD_PARTY,
-			"The TLS handshake with the database server failed",
-			"Ask the database admin to check the server's TLS "
-			"settings (certificate, key, allowed protocols)",
-			"%s", info->error[0] ? info->error : strerror(-rc));
-		return;
-	}
-	database_fact(t, "tls.protocol", "%s", info->protocol);
-	database_fact(t, "tls.cipher", "%s", info->cipher);
-	if (info->have_cert) {
-		database_fact(t, "tls.subject", "%s", info->subject);
-		database_fact(t, "tls.issuer", "%s", info->issuer);
-		database_fact(t, "tls.not_after", "%s", info->not_after);
-		database_fact(t, "tls.days_left", "%d", info->days_left);
-	}
-	if (strcmp(info->protocol, "TLSv1.2") != 0 &&
-	    strcmp(info->protocol, "TLSv1.3") != 0)
-		database_finding(
-			t, "db.tls.old_protocol", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			"The database server negotiated an outdated TLS "
-			"version",
-			"Ask the database admin to enable TLS 1.2 or newer",
-			"negotiated %s", info->protocol);
-	if (!info->have_cert) {
-		database_finding(t, "db.tls.no_certificate", SEVERITY_WARN,
-				 LEVEL_THIRD_PARTY,
-				 "The database server sent no certificate",
-				 "Ask the database admin to configure a "
-				 "server certificate",
-				 "%s", info->cipher);
-		return;
-	}
-	if (info->days_left < 0)
-		database_finding(
-			t, "db.tls.cert_expired", SEVERITY_FAIL,
-			LEVEL_THIRD_PARTY,
-			"The database server's certificate has expired",
-			"Ask the database admin to renew the certificate",
-			"expired %s (subject %s)", info->not_after,
-			info->subject);
-	else if (info->days_left < TLS_EXPIRY_WARN_DAYS)
-		database_finding(
-			t, "db.tls.cert_expiring", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			"The database server's certificate expires soon",
-			"Ask the database admin to renew the certificate",
-			"expires %s, in %d days (subject %s)", info->not_after,
-			info->days_left, info->subject);
-	if (info->not_yet_valid)
-		database_finding(
-			t, "db.tls.cert_not_yet_valid", SEVERITY_FAIL,
-			LEVEL_THIRD_PARTY,
-			"The database server's certificate is not valid yet",
-			"Check the clock of this host and of the server; if "
-			"both are right, ask the database admin for a "
-			"certificate that is valid now",
-			"subject %s", info->subject);
-	if (!info->name_match)
-		database_finding(
-			t, "db.tls.name_mismatch",
-			verify_name ? SEVERITY_FAIL : SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			verify_name ? "The database server's certificate does "
-				      "not name the host the application "
-				      "connects to, and the application checks "
-				      "it: it cannot connect"
-				    : "The database server's certificate does "
-				      "not name the host the application "
-				      "connects to",
-			"Connect by a name the certificate lists, or ask the "
-			"database admin for a certificate naming this host",
-			"host '%s', certificate subject %s%s%s", t->url.host,
-			info->subject,
-			verify_name ? "; the application's " : "",
-			verify_name ? t->url.tls_param : "");
-	if (!info->chain_ok)
-		database_finding(
-			t, "db.tls.untrusted",
-			verify_ca ? SEVERITY_FAIL : SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			verify_ca ? "The database server's certificate is not "
-				    "trusted, and the application checks it: "
-				    "it cannot connect"
-				  : "The database server's certificate is not "
-				    "trusted by this system's CA store",
-			"Clients that verify the server (sslmode=verify-full, "
-			"TrustServerCertificate=false) will refuse it: install "
-			"the issuing CA, or ask the admin for a certificate "
-			"from a trusted CA",
-			"%s; subject %s, issuer %s%s; checked against %s%s%s",
-			info->verify_error, info->subject, info->issuer,
-			info->self_signed ? " (self-signed)" : "", trust,
-			verify_ca ? "; the application's " : "",
-			verify_ca ? t->url.tls_param : "");
-	if (info->days_left >= TLS_EXPIRY_WARN_DAYS && info->name_match &&
-	    info->chain_ok && !info->not_yet_valid)
-		database_finding(t, "db.tls.ok", SEVERITY_OK, LEVEL_THIRD_PARTY,
-				 "The database server's TLS certificate is "
-				 "valid and trusted",
-				 NULL, "%s, subject %s, expires %s",
-				 info->protocol, info->subject,
-				 info->not_after);
-}
 
 /* Where names are looked up, for a failure message that says so. */
 static char *describe_resolver(struct collector_ctx *ctx)
@@ -444,28 +219,6 @@ out:
 	return r;
 }
 
-static void set_port(struct sockaddr_storage *ss, unsigned port)
-{
-	if (ss->ss_family == AF_INET)
-		((struct sockaddr_in *)(void *)ss)->sin_port =
-			htons((uint16_t)port);
-	else if (ss->ss_family == AF_INET6)
-		((struct sockaddr_in6 *)(void *)ss)->sin6_port =
-			htons((uint16_t)port);
-}
-
-int database_reconnect(struct database_target *t, unsigned port,
-		       int64_t deadline_ms)
-{
-	struct sockaddr_storage ss = t->addrs[t->connected];
-	int fd, r;
-
-	set_port(&ss, port);
-	r = net_connect((struct sockaddr *)&ss, t->addrlens[t->connected],
-			deadline_ms, &fd);
-	return r < 0 ? r : fd;
-}
-
 /* The TCP step over every address; the first that answers is kept. */
 static int connect_all(struct database_target *t, unsigned port)
 {
@@ -480,7 +233,7 @@ static int connect_all(struct database_target *t, unsigned port)
 		int64_t start = now_ms();
 		int fd;
 
-		set_port(&ss, port);
+		database_set_port(&ss, port);
 		net_addr_format((struct sockaddr *)&ss, a, sizeof(a));
 		r = net_connect((struct sockaddr *)&ss, t->addrlens[i],
 				database_step_deadline(t), &fd);
@@ -668,20 +421,22 @@ static char *password_for(unsigned index, const char *from_file)
 
 static void check_target(struct database_target *t)
 {
+	const struct database_engine *e = database_engine_find(t->url.kind);
 	unsigned port = t->url.port;
 	int fd;
 
 	database_fact(t, "url", "%s", t->url.display);
 	database_fact(t, "kind", "%s", database_kind_name(t->url.kind));
-	if (t->url.kind == DATABASE_SQLITE) {
-		database_sqlite_check(t);
+	if (!e)
+		return;
+	if (!e->network) {
+		e->check(t, -1);
 		return;
 	}
 	if (resolve(t) < 0)
 		return;
-	if (t->url.kind == DATABASE_MSSQL && t->url.instance[0] &&
-	    !t->url.has_port) {
-		port = database_mssql_browse(t);
+	if (e->port) {
+		port = e->port(t);
 		if (!port)
 			return;
 	}
@@ -689,20 +444,7 @@ static void check_target(struct database_target *t)
 	if (fd < 0)
 		return;
 	t->url.port = port;
-	switch (t->url.kind) {
-	case DATABASE_POSTGRES:
-		database_pg_check(t, fd);
-		break;
-	case DATABASE_MYSQL:
-		database_mysql_check(t, fd);
-		break;
-	case DATABASE_MSSQL:
-		database_mssql_check(t, fd);
-		break;
-	case DATABASE_SQLITE:
-		close(fd);
-		break;
-	}
+	e->check(t, fd);
 }
 
 static unsigned config_uint(struct collector_ctx *ctx, const char *key,

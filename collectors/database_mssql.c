@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "database_engine.h"
 #include "database_private.h"
 #include "probes/browser.h"
 #include "probes/tds.h"
@@ -33,7 +34,8 @@ static const char *encryption_name(uint8_t e)
 	}
 }
 
-unsigned database_mssql_browse(struct database_target *t)
+/* SQL Server named instance without a port: the Browser's answer, or 0. */
+static unsigned database_mssql_browse(struct database_target *t)
 {
 	struct browser_reply *rep = xcalloc(1, sizeof(*rep));
 	const struct browser_instance *in;
@@ -42,12 +44,7 @@ unsigned database_mssql_browse(struct database_target *t)
 	unsigned port = 0;
 	int r;
 
-	if (ss.ss_family == AF_INET)
-		((struct sockaddr_in *)(void *)&ss)->sin_port =
-			htons((uint16_t)t->browser_port);
-	else
-		((struct sockaddr_in6 *)(void *)&ss)->sin6_port =
-			htons((uint16_t)t->browser_port);
+	database_set_port(&ss, t->browser_port);
 	r = browser_query((struct sockaddr *)&ss, t->addrlens[0],
 			  t->url.instance, database_step_deadline(t), rep);
 	database_fact(t, "mssql.browser_ms", "%lld",
@@ -157,7 +154,7 @@ static void strict_tls(struct database_target *t, int first_rc)
 		first_rc == -ETIMEDOUT ? "timed out" : strerror(-first_rc));
 }
 
-void database_mssql_check(struct database_target *t, int fd)
+static void database_mssql_check(struct database_target *t, int fd)
 {
 	struct tds_probe_result p;
 	const struct tds_prelogin *pl = &p.reply;
@@ -241,3 +238,18 @@ void database_mssql_check(struct database_target *t, int fd)
 		break;
 	}
 }
+
+/* A named instance without a port is found through the Browser. */
+static unsigned database_mssql_port(struct database_target *t)
+{
+	if (t->url.instance[0] && !t->url.has_port)
+		return database_mssql_browse(t);
+	return t->url.port;
+}
+
+const struct database_engine database_engine_mssql = {
+	.kind = DATABASE_MSSQL,
+	.network = true,
+	.port = database_mssql_port,
+	.check = database_mssql_check,
+};

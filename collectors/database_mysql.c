@@ -14,6 +14,7 @@
 
 #include <mysql.h>
 
+#include "database_engine.h"
 #include "database_private.h"
 #include "probes/mysql.h"
 
@@ -565,7 +566,7 @@ static void login(struct database_target *t, const char *client, bool offered)
 		report_server_error(t, code, err, client);
 }
 
-void database_mysql_check(struct database_target *t, int fd)
+static void database_mysql_check(struct database_target *t, int fd)
 {
 	struct mysql_probe_result *p = xcalloc(1, sizeof(*p));
 	struct tls_client_opts o;
@@ -596,3 +597,9 @@ void database_mysql_check(struct database_target *t, int fd)
 	}
 	free(p);
 }
+
+const struct database_engine database_engine_mysql = {
+	.kind = DATABASE_MYSQL,
+	.network = true,
+	.check = database_mysql_check,
+};

@@ -15,6 +15,8 @@
 
 #include <libpq-fe.h>
 
+#include "database_engine.h"
+#include "database_pg.h"
 #include "database_pg_log.h"
 #include "database_private.h"
 #include "probes/pg.h"
@@ -993,7 +995,7 @@ static void report_tls_mismatch(struct database_target *t,
 			auth_name(works->reply.auth));
 }
 
-void database_pg_check(struct database_target *t, int fd)
+static void database_pg_check(struct database_target *t, int fd)
 {
 	enum database_tls_mode mode = t->url.tls_mode;
 	bool with_tls =
@@ -1064,3 +1066,9 @@ out:
 	free(p);
 	free(q);
 }
+
+const struct database_engine database_engine_pg = {
+	.kind = DATABASE_POSTGRES,
+	.network = true,
+	.check = database_pg_check,
+};

@@ -1,8 +1,10 @@
 /*
- * Shared between the files of the database collector (database.c and
- * database_*.c); not for use outside them. One struct database_target per
- * configured url carries what the checks learnt so far, and the emit helpers
- * stamp every fact and finding with the target it is about.
+ * The helper API of the database collector (database_target.c), shared by
+ * database.c and the engines (database_*.c); not for use outside them.
+ * Engines reach database.c only through this API, and database.c reaches
+ * the engines only through the table in database_engine.h. One struct
+ * database_target per configured url carries what the checks learnt so far, and
+ * the emit helpers stamp every fact and finding with the target it is about.
  */
 #ifndef RDIAG_DATABASE_PRIVATE_H
 #define RDIAG_DATABASE_PRIVATE_H
@@ -85,45 +87,7 @@ void database_report_tls(struct database_target *t, int rc,
 int database_reconnect(struct database_target *t, unsigned port,
 		       int64_t deadline_ms);
 
-/*
- * The per-protocol checks, given the socket the TCP step connected (they
- * own it and close it); each emits its own findings.
- */
-void database_pg_check(struct database_target *t, int fd);
-
-/* Why PostgreSQL refused a connection (database_pg.c, unit-tested). */
-enum database_pg_cause {
-	DATABASE_PG_OTHER = 0,
-	DATABASE_PG_NO_HBA,        /* 28000, no pg_hba.conf entry */
-	DATABASE_PG_HBA_REJECT,    /* 28000, an explicit reject line */
-	DATABASE_PG_NO_LOGIN,      /* 28000, role without LOGIN */
-	DATABASE_PG_ROLE_MISSING,  /* 28000, no such role (trust, cert) */
-	DATABASE_PG_CERT_REQUIRED, /* 28000, no client certificate */
-	DATABASE_PG_CERT_REJECTED, /* 28000, certificate not accepted */
-	DATABASE_PG_METHOD_FAILED, /* 28000, ident/LDAP/PAM/RADIUS/GSS said no
-				    */
-	DATABASE_PG_BAD_PASSWORD,  /* 28P01 */
-	DATABASE_PG_NO_CONNECT,    /* 42501, no CONNECT on the database */
-	DATABASE_PG_NOT_ACCEPTING, /* 55000, datallowconn = false */
-	DATABASE_PG_DB_MISSING,    /* 3D000 */
-	DATABASE_PG_TOO_MANY,      /* 53300 */
-	DATABASE_PG_STARTING,      /* 57P03 */
-};
-enum database_pg_cause database_pg_classify(const char *sqlstate,
-					    const char *message);
-
-struct pg_reply;
-/*
- * The server's error in a libpq connection failure message made with
- * PQERRORS_VERBOSE ("FATAL:  28000: ..."): the last attempt's SQLSTATE,
- * message and DETAIL into *ret. False when the message holds no SQLSTATE
- * (a client-side failure).
- */
-bool database_pg_parse_libpq(const char *msg, struct pg_reply *ret);
-void database_mysql_check(struct database_target *t, int fd);
-void database_mssql_check(struct database_target *t, int fd);
-/* SQL Server named instance without a port: the Browser's answer, or 0. */
-unsigned database_mssql_browse(struct database_target *t);
-void database_sqlite_check(struct database_target *t);
+/* Set the port of an IPv4 or IPv6 address. */
+void database_set_port(struct sockaddr_storage *ss, unsigned port);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include "database_engine.h"
 #include "database_private.h"
 #include "database_sqlite.h"
 
@@ -295,12 +296,13 @@ static void report(struct database_target *t, const struct sqlite_out *o)
 			 (long long)o->size, o->journal_mode, o->fs_name);
 }
 
-void database_sqlite_check(struct database_target *t)
+static void database_sqlite_check(struct database_target *t, int fd)
 {
 	struct sqlite_out *o = xcalloc(1, sizeof(*o));
 	struct bounded_result br;
 	int r;
 
+	(void)fd; /* a local file: no connection */
 	/* quick_check reads the whole file: allow more than one step. */
 	r = ctx_bounded(t->ctx, t->step_ms * 4, sqlite_fn, t->url.path, o,
 			sizeof(*o), &br);
@@ -323,3 +325,9 @@ void database_sqlite_check(struct database_target *t)
 	}
 	free(o);
 }
+
+const struct database_engine database_engine_sqlite = {
+	.kind = DATABASE_SQLITE,
+	.network = false,
+	.check = database_sqlite_check,
+};

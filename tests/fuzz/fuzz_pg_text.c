@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "database_pg.h"
 #include "database_pg_log.h"
 #include "database_private.h"
 #include "probes/pg.h"

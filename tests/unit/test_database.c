@@ -25,6 +25,7 @@
 #include <sqlite3.h>
 
 #include "core/config.h"
+#include "database_pg.h"
 #include "database_pg_log.h"
 #include "database_private.h"
 #include "harness.h"
