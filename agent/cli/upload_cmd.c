@@ -73,10 +73,10 @@ int upload_cmd_run(const char *bundle, const char *url,
 	if (r == -EINVAL) {
 		code = EXIT_USAGE;
 	} else if (r == -ENOENT || r == -EISDIR || r == -EACCES ||
-		   r == -ELOOP) {
+		   r == -ELOOP || r == -EBADMSG) {
 		code = EXIT_DATAERR;
 	} else {
-		code = EXIT_UNAVAILABLE;
+		code = r == -EINTR ? EXIT_INTERRUPTED : EXIT_UNAVAILABLE;
 		/* The retry must send the same kind of request. */
 		error_msg("the bundle is kept at '%s'; to send it later run: "
 			  "rdiag upload '%s' --to '%s'%s%s%s",

@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -134,4 +135,26 @@ int fs_write_atomic(const char *path, const void *data, size_t len,
 	}
 	free(tmp);
 	return r;
+}
+
+int fs_sha256_fd(int fd, char ret[65])
+{
+	crypto_hash_sha256_state st;
+	unsigned char buf[65536], out[crypto_hash_sha256_BYTES];
+	uint64_t off = 0;
+	ssize_t n;
+
+	crypto_hash_sha256_init(&st);
+	while ((n = pread(fd, buf, sizeof(buf), (off_t)off)) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
+		off += (uint64_t)n;
+	}
+	crypto_hash_sha256_final(&st, out);
+	sodium_bin2hex(ret, 65, out, sizeof(out));
+	return 0;
 }

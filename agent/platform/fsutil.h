@@ -40,4 +40,7 @@ int fs_write_atomic(const char *path, const void *data, size_t len,
 /* Free bytes for an unprivileged writer under path, into *ret. */
 int fs_free_bytes(const char *path, uint64_t *ret);
 
+/* SHA-256 of everything in fd (read with pread from 0) as 64 hex digits. */
+int fs_sha256_fd(int fd, char ret[65]);
+
 #endif

@@ -47,28 +47,6 @@ struct flow {
 	bool stored;
 };
 
-static int sha256_fd(int fd, char ret[65])
-{
-	crypto_hash_sha256_state st;
-	unsigned char buf[65536], out[crypto_hash_sha256_BYTES];
-	uint64_t off = 0;
-	ssize_t n;
-
-	crypto_hash_sha256_init(&st);
-	while ((n = pread(fd, buf, sizeof(buf), (off_t)off)) != 0) {
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		crypto_hash_sha256_update(&st, buf, (unsigned long long)n);
-		off += (uint64_t)n;
-	}
-	crypto_hash_sha256_final(&st, out);
-	sodium_bin2hex(ret, 65, out, sizeof(out));
-	return 0;
-}
-
 /* Authentication as each system takes it; refuses when none is set. */
 static int set_auth(struct flow *fl, char **ret_err)
 {
@@ -361,7 +339,7 @@ static int run_flow(struct flow *fl, char **ret_err, int *ret_code)
 		return -EALREADY;
 	}
 	fl->sha256 = xmalloc(65);
-	if ((r = sha256_fd(fl->fd, fl->sha256)) < 0) {
+	if ((r = fs_sha256_fd(fl->fd, fl->sha256)) < 0) {
 		*ret_err = xasprintf("cannot read '%s': %s", fl->bundle,
 				     strerror(-r));
 		*ret_code = EXIT_DATAERR;

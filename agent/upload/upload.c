@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -20,7 +21,10 @@
 #include "core/bundle_format.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "platform/fsutil.h"
 #include "upload/upload_int.h"
+
+static volatile sig_atomic_t upload_stop;
 
 const struct config_key upload_config_keys[] = {
 	{ "ca_file", 0, "PEM file of the CA that signs the server (private CA)",
@@ -338,7 +342,11 @@ static int on_xferinfo(void *arg, curl_off_t dltotal, curl_off_t dlnow,
 	(void)dltotal;
 	(void)dlnow;
 	(void)ultotal;
-	draw_progress(c, c->done_before + (uint64_t)ulnow, false);
+	/* libcurl calls this at least once a second: Ctrl-C acts in 1 s. */
+	if (upload_stop)
+		return 1;
+	if (c->o->progress)
+		draw_progress(c, c->done_before + (uint64_t)ulnow, false);
 	return 0;
 }
 
@@ -440,11 +448,10 @@ CURL *upload_curl_new(struct upload_ctx *c, const char *url,
 		curl_easy_setopt(h, CURLOPT_PROXYPASSWORD, o->proxy_password);
 	if (c->u->scheme != UPLOAD_FILE && c->u->scheme != UPLOAD_SFTP)
 		curl_easy_setopt(h, CURLOPT_HTTPPROXYTUNNEL, 1L);
-	if (o->progress) {
-		curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
-		curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
-		curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-	}
+	/* Always: it is also how SIGINT/SIGTERM stop a transfer. */
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_xferinfo);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, c);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	return h;
 }
 
@@ -675,13 +682,51 @@ static char *sidecar_sha256(const char *bundle)
 	return ret;
 }
 
+/* A retry wait, cut short by SIGINT/SIGTERM (checked every 100 ms). */
 void upload_sleep_ms(unsigned ms)
 {
-	struct timespec ts = { .tv_sec = ms / 1000,
-			       .tv_nsec = (long)(ms % 1000) * 1000000L };
+	while (ms > 0 && !upload_stop) {
+		unsigned step = ms < 100 ? ms : 100;
+		struct timespec ts = { .tv_sec = 0,
+				       .tv_nsec = (long)step * 1000000L };
 
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+		(void)nanosleep(&ts, NULL);
+		ms -= step;
+	}
+}
+
+bool upload_interrupted(void)
+{
+	return upload_stop != 0;
+}
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	upload_stop = 1;
+}
+
+/*
+ * For the length of an upload, SIGINT and SIGTERM stop the transfer (and a
+ * retry wait) instead of killing rdiag or being noted and ignored by `run`:
+ * the bundle is kept and the way to send it later is printed.
+ */
+static void catch_stop(struct sigaction old[2])
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	upload_stop = 0;
+	sigaction(SIGINT, &sa, &old[0]);
+	sigaction(SIGTERM, &sa, &old[1]);
+}
+
+static void release_stop(const struct sigaction old[2])
+{
+	sigaction(SIGINT, &old[0], NULL);
+	sigaction(SIGTERM, &old[1], NULL);
 }
 
 unsigned upload_retry_delay_ms(const struct upload_opts *o, unsigned n,
@@ -766,7 +811,10 @@ int upload_bundle(const char *bundle, const char *url,
 	struct upload_fail f;
 	struct upload_receipt rc;
 	struct stat sb;
-	char *receipt_path = NULL, *copy = NULL;
+	struct sigaction old_sa[2];
+	bool caught = false;
+	char *receipt_path = NULL, *copy = NULL, *side_hex = NULL;
+	char hex[65];
 	int r;
 
 	memset(&c, 0, sizeof(c));
@@ -810,9 +858,33 @@ int upload_bundle(const char *bundle, const char *url,
 		goto out;
 	}
 	upload_receipt_release(&rc);
+	/*
+	 * The receipt and the server must get what the sidecar promises: a
+	 * bundle changed since it was written is refused, not sent with a
+	 * stale hash.
+	 */
+	if ((side_hex = sidecar_sha256(bundle))) {
+		if ((r = fs_sha256_fd(c.fd, hex)) < 0) {
+			*ret_err = xasprintf("cannot read '%s': %s", bundle,
+					     strerror(-r));
+			goto out;
+		}
+		if (strcmp(hex, side_hex) != 0) {
+			*ret_err = xasprintf(
+				"'%s' no longer matches its sidecar "
+				"'%s.sha256' "
+				"(sha256 %s, sidecar says %s); refusing to "
+				"upload a changed bundle",
+				bundle, bundle, hex, side_hex);
+			r = -EBADMSG;
+			goto out;
+		}
+	}
 	log_msg("upload of '%s' (%llu bytes) to '%s' starts", bundle,
 		(unsigned long long)c.size, c.shown);
 	c.started_ms = now_ms();
+	catch_stop(old_sa);
+	caught = true;
 	for (unsigned n = 0, tries = 0;; n++, tries++) {
 		unsigned delay;
 
@@ -823,6 +895,12 @@ int upload_bundle(const char *bundle, const char *url,
 		if (r == 0)
 			break;
 		upload_progress_end(&c);
+		if (upload_stop) {
+			log_msg("upload to '%s' interrupted by a signal",
+				c.shown);
+			r = -EINTR;
+			break;
+		}
 		log_msg("upload attempt %u to '%s' failed: %s", n + 1, c.shown,
 			f.reason ? f.reason : "unknown error");
 		if (c.progressed)
@@ -837,10 +915,23 @@ int upload_bundle(const char *bundle, const char *url,
 				n + 1, f.reason ? f.reason : "error",
 				delay / 1000.0);
 		upload_sleep_ms(delay);
+		if (upload_stop) {
+			log_msg("upload to '%s' interrupted by a signal",
+				c.shown);
+			r = -EINTR;
+			break;
+		}
 	}
 	if (o->progress && r == 0)
 		draw_progress(&c, c.size, true);
 	upload_progress_end(&c);
+	if (r == -EINTR) {
+		*ret_err = xasprintf("upload of '%s' to '%s' interrupted after "
+				     "%u attempt%s",
+				     bundle, c.shown, c.attempts,
+				     c.attempts == 1 ? "" : "s");
+		goto out;
+	}
 	if (r < 0) {
 		if (u.scheme == UPLOAD_S3 && !f.retryable)
 			upload_s3_abandon(&c);
@@ -861,7 +952,8 @@ int upload_bundle(const char *bundle, const char *url,
 	c.etag = NULL;
 	rc.server_hash = c.server_hash;
 	c.server_hash = NULL;
-	rc.sha256 = sidecar_sha256(bundle);
+	rc.sha256 = side_hex;
+	side_hex = NULL;
 	rc.attempts = c.attempts;
 	utc_iso8601(time(NULL), rc.time, sizeof(rc.time));
 	if ((r = upload_receipt_write(receipt_path, &rc)) < 0)
@@ -872,6 +964,9 @@ int upload_bundle(const char *bundle, const char *url,
 	memset(&rc, 0, sizeof(rc));
 	r = 0;
 out:
+	if (caught)
+		release_stop(old_sa);
+	free(side_hex);
 	if (c.fd >= 0)
 		close(c.fd);
 	upload_receipt_release(&rc);

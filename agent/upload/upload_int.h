@@ -79,6 +79,8 @@ unsigned upload_retry_delay_ms(const struct upload_opts *o, unsigned n,
 			       const struct upload_fail *f, double jitter);
 /* Sleep ms, resuming after a signal. */
 void upload_sleep_ms(unsigned ms);
+/* Did SIGINT or SIGTERM arrive during the current upload? */
+bool upload_interrupted(void);
 
 /*
  * A new easy handle for url with everything common set: allowed protocols

@@ -2,9 +2,12 @@
 # Fault matrix for `rdiag run` (issue 18): a disk that fills while the
 # product collector copies files (tmpfs of several sizes in a private mount
 # namespace, so nothing leaks), two runs at once into one directory, kill -9
-# at random points followed by a normal run that removes the leftovers.
-# A failed bundle never loses the verdict. Passes under the ASan build too.
+# at random points followed by a normal run that removes the leftovers,
+# SIGINT/SIGTERM during an upload and during a retry wait (nginx, real
+# TLS), a bundle changed after its sidecar was written. A failed bundle
+# never loses the verdict. Passes under the ASan build too.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/lib-upload.sh"
 export RDIAG_SYSTEM_CONFIG=""
 
 app="$T_DIR/app"
@@ -98,5 +101,90 @@ t_check "run after kills: no staging left" \
 	bash -c "! ls -A '$kout' | grep -q '^\.rdiag-staging-'"
 t_check "run after kills: no bundle .partial left" \
 	bash -c "! ls -A '$kout' | grep -q '\.tar\.[gz]*[zst]*\.partial$'"
+
+# --- signals during an upload and during a retry wait: 130 within 1 s ---
+ms() { date +%s%3N; }
+# stop_and_time SIG PID: send SIG, wait; sets r (exit code), el (ms taken).
+stop_and_time() {
+	local t0
+	t0=$(ms)
+	kill -"$1" "$2"
+	r=0
+	wait "$2" || r=$?
+	el=$(($(ms) - t0))
+}
+d="$T_DIR/nginx"
+u_ca "$d" one
+port=$(t_free_port)
+u_nginx "$d" "$port"
+pw=$(cat "$d/password")
+cat >"$T_DIR/up.conf" <<CONF
+[agent]
+min_free_mb = 1
+[product]
+log = $app/log/*.log
+[upload]
+ca_file = $d/ca.pem
+max_rate = 256K
+retries = 5
+retry_delay_ms = 10000
+connect_timeout = 2
+CONF
+for sig in INT TERM; do
+	uout="$T_DIR/up-$sig"
+	mkdir -p "$uout"
+	RDIAG_UPLOAD_PASSWORD=$pw "$RDIAG" run --only product \
+		--config "$T_DIR/up.conf" --out "$uout" \
+		--upload "https://vendor@127.0.0.1:$port/up/$sig/" \
+		>/dev/null 2>"$T_DIR/up-$sig.err" &
+	up=$!
+	for _ in $(seq 1 200); do
+		ls "$uout" 2>/dev/null | grep -q '\.tar\.gz$' && break
+		sleep 0.1
+	done
+	sleep 1
+	stop_and_time "$sig" "$up"
+	t_check "SIG$sig during run --upload: exit 130 (got $r)" test "$r" = 130
+	t_check "SIG$sig during run --upload: within 1 s (${el} ms)" \
+		test "$el" -le 1500
+	t_check "SIG$sig during run --upload: bundle kept, no receipt" \
+		bash -c "ls '$uout' | grep -q '\.tar\.gz$' && ! ls '$uout' | grep -q receipt"
+	t_check "SIG$sig during run --upload: says how to send it later" \
+		grep -q "to send it later run: rdiag upload '$uout/" "$T_DIR/up-$sig.err"
+done
+
+# A retry wait (10 s) against a port nobody listens on.
+dead=$(t_free_port)
+b="$T_DIR/retry.tar.gz"
+u_file "$b" 64
+for sig in INT TERM; do
+	RDIAG_UPLOAD_PASSWORD=x "$RDIAG" upload "$b" \
+		--to "https://vendor@127.0.0.1:$dead/up/" \
+		--config "$T_DIR/up.conf" >/dev/null 2>"$T_DIR/rw-$sig.err" &
+	up=$!
+	for _ in $(seq 1 100); do
+		grep -q "retrying in" "$T_DIR/rw-$sig.err" && break
+		sleep 0.05
+	done
+	stop_and_time "$sig" "$up"
+	t_check "SIG$sig in a retry wait: exit 130 (got $r)" test "$r" = 130
+	t_check "SIG$sig in a retry wait: within 1 s (${el} ms)" \
+		test "$el" -le 1500
+done
+
+# --- the receipt describes what was sent: a changed bundle is refused ---
+b="$T_DIR/changed.tar.gz"
+u_file "$b" 64
+(cd "$T_DIR" && sha256sum changed.tar.gz >changed.tar.gz.sha256)
+printf 'x' | dd of="$b" bs=1 seek=100 conv=notrunc status=none
+r=0
+RDIAG_UPLOAD_PASSWORD=$pw "$RDIAG" upload "$b" \
+	--to "https://vendor@127.0.0.1:$port/up/changed/" \
+	--config "$T_DIR/up.conf" >/dev/null 2>"$T_DIR/ch.err" || r=$?
+t_check "bundle changed after its sidecar: exit 65 (got $r)" test "$r" = 65
+t_check "bundle changed after its sidecar: not sent" \
+	test ! -e "$d/www/up/changed/changed.tar.gz"
+t_check "bundle changed after its sidecar: says so" \
+	grep -q "no longer matches its sidecar" "$T_DIR/ch.err"
 
 t_done
