@@ -942,8 +942,8 @@ static void mdatp_run(struct av *a)
 	}
 	buf_init(&out, MDATP_OUT_MAX);
 	left = ctx_remaining_ms(a->ctx);
-	r = av_exec(
-		health,
+	r = ctx_exec(
+		a->ctx, health,
 		(unsigned)(left < MDATP_TIMEOUT_MS ? left : MDATP_TIMEOUT_MS),
 		&out);
 	if (r != 0 || av_mdatp_health_parse(out.data, out.len, &a->mdatp) < 0) {
@@ -994,7 +994,7 @@ static void mdatp_run(struct av *a)
 		}
 	}
 	buf_reset(&out);
-	r = av_exec(excl, MDATP_TIMEOUT_MS, &out);
+	r = ctx_exec(a->ctx, excl, MDATP_TIMEOUT_MS, &out);
 	if (r == 0) {
 		a->mdatp_exclusions = out;
 		a->have_mdatp_exclusions = true;
@@ -1752,6 +1752,7 @@ const struct collector collector_antivirus = {
 		   "ask for",
 	.flags = COLLECTOR_WANTS_ROOT,
 	.deadline_ms = 120000,
+	.platforms = RDIAG_LINUX,
 	.keys = antivirus_keys,
 	.run = antivirus_run,
 };

@@ -68,13 +68,4 @@ int av_eicar_run(void *arg, void *out, size_t out_max);
 /* The 68-byte EICAR test string, put together at run time. */
 void av_eicar_string(char buf[69]);
 
-/*
- * Run argv[0] (an absolute path) with argv, no shell, stdin and stderr on
- * /dev/null, and collect its stdout into out (bounded by out->max) until it
- * exits or timeout_ms passes, when it is killed. Returns its exit status
- * (0..255), -ETIMEDOUT, -ENOBUFS when the output passed out->max, or a
- * negative errno when it could not be started.
- */
-int av_exec(const char *const *argv, unsigned timeout_ms, struct buf *out);
-
 #endif

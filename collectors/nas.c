@@ -1260,6 +1260,7 @@ const struct collector collector_nas = {
 		   "writable, lockable and fast; SMB and NFS server probes",
 	.flags = 0,
 	.deadline_ms = 120000,
+	.platforms = RDIAG_LINUX,
 	.keys = nas_keys,
 	.run = nas_run,
 };

@@ -1,7 +1,9 @@
 /*
  * Every collector rdiag ships, sorted by name. Adding one: write
  * collectors/NAME.c exporting `const struct collector collector_NAME`, declare
- * it here and add it to the table.
+ * it here and add it to the table. A collector marked .platforms =
+ * RDIAG_LINUX is inherently Linux (fanotify, /proc, xrdp) and is left out of
+ * other builds, which list their own instead.
  */
 #include <string.h>
 
@@ -16,15 +18,26 @@ extern const struct collector collector_system;
 extern const struct collector collector_terminal_server;
 
 const struct collector *const registry_collectors[] = {
+#ifndef _WIN32
 	&collector_antivirus,
+#endif
 	&collector_database,
+#ifndef _WIN32
 	&collector_nas,
+#endif
 	&collector_product,
 	&collector_sessions,
+#ifndef _WIN32
 	&collector_system,
 	&collector_terminal_server,
+#endif
 	NULL,
 };
+
+bool registry_built_for(const struct collector *c, unsigned platform)
+{
+	return c->platforms == RDIAG_ALL || (c->platforms & platform) != 0;
+}
 
 const struct collector *registry_find(const struct collector *const *table,
 				      const char *name)

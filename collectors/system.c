@@ -727,6 +727,7 @@ const struct collector collector_system = {
 		   "and the largest processes",
 	.flags = 0,
 	.deadline_ms = 10000,
+	.platforms = RDIAG_LINUX,
 	.keys = system_keys,
 	.run = system_run,
 };

@@ -50,6 +50,7 @@
 #define STATVFS_TIMEOUT_MS 2000
 #define DRIVE_TIMEOUT_MS   1500
 #define LPSTAT_TIMEOUT_S   3
+#define LPSTAT_OUT_MAX     (1u << 20)
 #define RESOLVE_TIMEOUT_MS 3000
 #define RDP_TIMEOUT_MS     5000
 
@@ -1031,56 +1032,26 @@ static void check_locale(struct state *st)
 	free(v);
 }
 
-/*
- * Sub-worker: `lpstat -e` (one destination a line), with argv and no
- * shell; the alarm ends lpstat if the scheduler does not answer.
- */
-static int lpstat_fn(void *arg, void *out, size_t out_max)
+/* Destinations `lpstat -e` lists, one a line; -1 when it could not run. */
+static long lpstat_count(struct collector_ctx *ctx, const char *lpstat,
+			 bool *ret_no_scheduler)
 {
-	int pfd[2], status, r;
-	unsigned count = 0;
-	char buf[4096];
-	pid_t pid;
-	ssize_t n;
+	const char *argv[] = { lpstat, "-e", NULL };
+	long count = 0;
+	struct buf out;
+	int r;
 
-	(void)out;
-	(void)out_max;
-	if (pipe_cloexec(pfd) < 0)
-		return -errno;
-	if ((pid = fork()) < 0) {
-		r = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return r;
-	}
-	if (pid == 0) {
-		char *const argv[] = { (char *)"lpstat", (char *)"-e", NULL };
-		int devnull = open("/dev/null", O_RDWR);
-
-		dup2(pfd[1], STDOUT_FILENO);
-		if (devnull >= 0) {
-			dup2(devnull, STDIN_FILENO);
-			dup2(devnull, STDERR_FILENO);
-		}
-		alarm(LPSTAT_TIMEOUT_S);
-		execv(arg, argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	while ((n = read(pfd[0], buf, sizeof(buf))) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			break;
-		for (ssize_t i = 0; i < n; i++)
-			count += buf[i] == '\n';
-	}
-	close(pfd[0]);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return -EIO;
-	return (int)count;
+	buf_init(&out, LPSTAT_OUT_MAX);
+	r = ctx_exec(ctx, argv, LPSTAT_TIMEOUT_S * 1000, &out);
+	/* A scheduler that does not answer in time is no scheduler. */
+	*ret_no_scheduler = r != 0 && r != -ENOBUFS;
+	if (r < 0 && r != -ETIMEDOUT && r != -ECHILD && r != -ENOBUFS)
+		count = -1;
+	else
+		for (size_t i = 0; i < out.len; i++)
+			count += out.data[i] == '\n';
+	buf_release(&out);
+	return count;
 }
 
 static void check_printing(struct state *st)
@@ -1099,15 +1070,15 @@ static void check_printing(struct state *st)
 		printers = terminal_server_parse_printers_conf(b.data, b.len);
 		ctx_fact(st->ctx, "printing.source", "printers.conf");
 	} else if (present && !root[0] && access(lpstat, X_OK) == 0) {
-		struct bounded_result br;
+		bool none;
+		long n;
 
 		/* printers.conf is root's only: ask the scheduler. */
-		if (ctx_bounded(st->ctx, (LPSTAT_TIMEOUT_S + 1) * 1000,
-				lpstat_fn, lpstat, NULL, 0, &br) == 0 &&
-		    br.status == BOUNDED_DONE) {
-			printers = br.result >= 0 ? br.result : 0;
+		n = lpstat_count(st->ctx, lpstat, &none);
+		if (n >= 0) {
+			printers = none ? 0 : n;
 			ctx_fact(st->ctx, "printing.source", "lpstat%s",
-				 br.result < 0 ? " (no scheduler)" : "");
+				 none ? " (no scheduler)" : "");
 		}
 	} else if (present && r == -ENOENT) {
 		printers = 0;
@@ -1369,6 +1340,7 @@ const struct collector collector_terminal_server = {
 		   "printing",
 	.flags = COLLECTOR_WANTS_ROOT,
 	.deadline_ms = 45000,
+	.platforms = RDIAG_LINUX,
 	.keys = terminal_server_keys,
 	.run = terminal_server_run,
 };

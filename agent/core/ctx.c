@@ -14,6 +14,7 @@
 
 #include "core/ctx.h"
 #include "core/redact.h"
+#include "platform/platform.h"
 #include "rdiag/buf.h"
 #include "rdiag/utf8.h"
 
@@ -363,7 +364,7 @@ time_t ctx_since(struct collector_ctx *ctx)
 bool ctx_is_root(struct collector_ctx *ctx)
 {
 	(void)ctx;
-	return geteuid() == 0;
+	return platform_is_root();
 }
 
 const char *ctx_staging_dir(struct collector_ctx *ctx)
@@ -387,4 +388,16 @@ int ctx_bounded(struct collector_ctx *ctx, unsigned timeout_ms, bounded_fn fn,
 	if ((int64_t)timeout_ms > left)
 		timeout_ms = (unsigned)left;
 	return bounded_call(timeout_ms, fn, arg, out, out_max, ret);
+}
+
+int ctx_exec(struct collector_ctx *ctx, const char *const *argv,
+	     unsigned timeout_ms, struct buf *out)
+{
+	int64_t left = ctx_remaining_ms(ctx);
+
+	if (left <= 0)
+		return -ETIME;
+	if ((int64_t)timeout_ms > left)
+		timeout_ms = (unsigned)left;
+	return proc_exec(argv, timeout_ms, out, NULL);
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/obfuscate.h"
+#include "platform/platform.h"
 #include "rdiag/util.h"
 
 #define NAME_MIN 3
@@ -192,9 +193,8 @@ void obfuscator_add_local(struct obfuscator *o, const char *root)
 	char host[256], *text, *line, *save;
 
 	/* This machine's own name counts however short it is ("vm"). */
-	if (!root[0] && gethostname(host, sizeof(host)) == 0 &&
+	if (!root[0] && platform_hostname(host, sizeof(host)) == 0 &&
 	    (o->flags & OBFUSCATE_HOSTS)) {
-		host[sizeof(host) - 1] = '\0';
 		add_term_min(o, host, KIND_HOST, 2);
 		obfuscator_add_host(o, host);
 	}

@@ -28,6 +28,7 @@
 #include "core/runner.h"
 #include "core/sign_run.h"
 #include "platform/fsutil.h"
+#include "platform/platform.h"
 #include "platform/proc.h"
 #include "rdiag/buf.h"
 
@@ -795,7 +796,7 @@ char *run_host_label(void)
 {
 	char name[256] = "";
 
-	if (gethostname(name, sizeof(name) - 1) < 0 || !*name)
+	if (platform_hostname(name, sizeof(name)) < 0 || !*name)
 		return xstrdup("unknown-host");
 	for (char *s = name; *s; s++)
 		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "platform/platform.h"
 #include "rdiag/util.h"
 
 static RDIAG_NORETURN void oom(size_t n)
@@ -258,7 +259,7 @@ char *state_dir_default(const char *what)
 
 	if (v && *v == '/')
 		return xasprintf("%s/rdiag/%s", v, what);
-	if (geteuid() != 0 && (v = getenv("HOME")) && *v == '/')
+	if (!platform_is_root() && (v = getenv("HOME")) && *v == '/')
 		return xasprintf("%s/.local/state/rdiag/%s", v, what);
 	return xasprintf("/var/lib/rdiag/%s", what);
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct buf;
+
 /* How long a SIGKILLed child gets to be reaped before it is abandoned. */
 #define PROC_REAP_GRACE_MS 1000
 
@@ -20,6 +22,28 @@
  */
 int proc_kill_and_reap(pid_t pid, int grace_ms, int *ret_status, char *wchan,
 		       size_t wchan_len);
+
+/* What proc_exec() knows of the child beyond its result. */
+struct proc_exec_info {
+	pid_t pid;      /* -1 when none was started */
+	bool reaped;    /* false: abandoned in uninterruptible sleep */
+	bool truncated; /* stdout went past out's maximum */
+	char wchan[64]; /* "wchan (state D)" of an abandoned child */
+};
+
+/*
+ * Run argv[0] (a path: no PATH search, no shell) with argv in a new process
+ * group; stdin and stderr are /dev/null and stdout is captured into out, up
+ * to out's maximum (the rest is read and dropped). At timeout_ms the whole
+ * group is killed; the child is reaped with WNOHANG only and abandoned
+ * (wchan recorded) if it cannot die. Returns the exit status (0-255), or
+ * -ETIMEDOUT (killed at the deadline), -EBUSY (killed but not reaped),
+ * -ECHILD (died of a signal), -ENOBUFS (output past out's cap; what fit is
+ * in out), or the errno of a failed pipe/fork. An exec failure is exit
+ * status 127. ret_info, if not NULL, is always written.
+ */
+int proc_exec(const char *const *argv, unsigned timeout_ms, struct buf *out,
+	      struct proc_exec_info *ret_info);
 
 /* Read /proc/PID/wchan (and state) into buf as "wchan (state D)". */
 void proc_describe_stuck(pid_t pid, char *buf, size_t len);

@@ -31,6 +31,7 @@
 #include "core/run.h"
 #include "core/sanitize.h"
 #include "platform/fsutil.h"
+#include "platform/platform.h"
 #include "platform/proc.h"
 #include "registry.h"
 #include "request/agentd.h"
@@ -1050,7 +1051,7 @@ int agentd_approve(const struct agentd_opts *o, const char *id, bool deny)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	who = xasprintf("uid %ld", (long)getuid());
+	who = xasprintf("uid %ld", platform_uid());
 	if (deny) {
 		unmark(o, "pending", id);
 		unmark(o, "approved", id);

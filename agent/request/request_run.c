@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/exitcode.h"
+#include "platform/platform.h"
 #include "registry.h"
 #include "request/request_run.h"
 
@@ -96,7 +97,7 @@ int request_run_prepare(struct run_plan *p, const char *request)
 		goto out;
 	}
 	request_print_summary(stderr, &rq);
-	if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO)) {
+	if (platform_isatty(STDIN_FILENO) && platform_isatty(STDERR_FILENO)) {
 		if (!ask_consent()) {
 			error_msg("not run: no consent");
 			rc = EXIT_USAGE;

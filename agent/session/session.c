@@ -20,7 +20,6 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,6 +27,7 @@
 
 #include "core/error.h"
 #include "core/exitcode.h"
+#include "platform/platform.h"
 #include "platform/proc.h"
 #include "session/session_int.h"
 
@@ -67,8 +67,7 @@ struct sess {
 	/* read-only mirror of the customer's shell */
 	int ro_master;
 	pid_t ro_pid;
-	bool raw;
-	struct termios saved;
+	struct platform_term *saved_tty; /* NULL: not in raw mode */
 	struct session_cast ro_cast;
 	const char *reason;
 	int code;
@@ -115,7 +114,8 @@ static void say(const struct sess *ss, const char *fmt, ...)
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
-	line = xasprintf(ss->raw ? "\r\n[rdiag] %s\r\n" : "rdiag: %s\n", msg);
+	line = xasprintf(ss->saved_tty ? "\r\n[rdiag] %s\r\n" : "rdiag: %s\n",
+			 msg);
 	fflush(stdout);
 	(void)write_all(1, line, strlen(line));
 	free(line);
@@ -183,7 +183,7 @@ static int consent(struct sess *ss)
 		      stdout);
 		fflush(stdout);
 		r = 1;
-	} else if (isatty(0)) {
+	} else if (platform_isatty(0)) {
 		how = "prompt";
 		if (o->yes)
 			fputs("rdiag: --yes needs [session] allow_unattended "
@@ -564,8 +564,7 @@ static int ro_start(struct sess *ss)
 			 castpath);
 	free(castpath);
 	free(title);
-	if (session_tty_raw(0, &ss->saved) == 0)
-		ss->raw = true;
+	(void)platform_term_raw(0, &ss->saved_tty);
 	return 0;
 }
 
@@ -608,13 +607,12 @@ static void ro_pump(struct sess *ss, short stdin_rev, short master_rev)
 		}
 	}
 	if (sig_winch) {
-		struct winsize ws;
+		unsigned cols, rows;
 
 		sig_winch = 0;
-		if (ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_col && ws.ws_row) {
-			(void)session_pty_resize(ss->ro_master, ws.ws_col,
-						 ws.ws_row);
-			session_cast_resize(&ss->ro_cast, ws.ws_col, ws.ws_row);
+		if (platform_term_size(0, &cols, &rows) == 0) {
+			(void)session_pty_resize(ss->ro_master, cols, rows);
+			session_cast_resize(&ss->ro_cast, cols, rows);
 		}
 	}
 }
@@ -640,9 +638,8 @@ static void ro_stop(struct sess *ss)
 		close(ss->ro_master);
 	ss->ro_master = -1;
 	session_cast_close(&ss->ro_cast);
-	if (ss->raw)
-		tcsetattr(0, TCSAFLUSH, &ss->saved);
-	ss->raw = false;
+	(void)platform_term_restore(ss->saved_tty);
+	ss->saved_tty = NULL;
 }
 
 /* ---- the loop ---- */
@@ -804,7 +801,7 @@ int session_run(struct session_opts *o)
 		free(err);
 		return EXIT_USAGE;
 	}
-	if (o->read_only && (!isatty(0) || !isatty(1))) {
+	if (o->read_only && (!platform_isatty(0) || !platform_isatty(1))) {
 		complain("--read-only mirrors this terminal's shell: "
 			 "run it on a terminal");
 		return EXIT_USAGE;

@@ -64,8 +64,6 @@ int session_pty_resize(int master, unsigned cols, unsigned rows);
 const char *session_user_shell(void);
 /* The name of the account running rdiag. */
 const char *session_user_name(void);
-/* Put a terminal in raw mode, saving its settings in *saved. */
-int session_tty_raw(int fd, struct termios *saved);
 /* Close every descriptor >= 3 not listed in keep. */
 void session_close_fds(const int *keep, size_t nkeep);
 int session_set_nonblock(int fd);

@@ -1,7 +1,7 @@
 /*
  * Terminals for `rdiag session`: a PTY running the customer's shell for an
- * engineer (or, read-only, for the customer to be mirrored), raw mode for
- * the customer's own terminal, and descriptor hygiene for forked children.
+ * engineer (or, read-only, for the customer to be mirrored) and descriptor
+ * hygiene for forked children (raw mode is platform_term_raw()).
  */
 #define _XOPEN_SOURCE   700
 #define _DEFAULT_SOURCE /* TIOCSCTTY, struct winsize */
@@ -153,22 +153,4 @@ fail:
 	free(slave);
 	close(m);
 	return r;
-}
-
-int session_tty_raw(int fd, struct termios *saved)
-{
-	struct termios t;
-
-	if (tcgetattr(fd, saved) < 0)
-		return -errno;
-	t = *saved;
-	t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR |
-				 IGNCR | ICRNL | IXON);
-	t.c_oflag &= ~(tcflag_t)OPOST;
-	t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-	t.c_cflag &= ~(tcflag_t)(CSIZE | PARENB);
-	t.c_cflag |= CS8;
-	t.c_cc[VMIN] = 1;
-	t.c_cc[VTIME] = 0;
-	return tcsetattr(fd, TCSAFLUSH, &t) < 0 ? -errno : 0;
 }

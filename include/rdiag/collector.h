@@ -20,6 +20,7 @@
 #include "rdiag/record.h"
 #include "rdiag/util.h"
 
+struct buf;
 struct collector_ctx;
 
 enum collector_flag {
@@ -50,11 +51,21 @@ struct config_key {
 	const char *def;
 };
 
+/*
+ * Systems a collector is built for: one that reads /proc, sets fanotify
+ * marks or parses xrdp's files says RDIAG_LINUX, and a Windows build leaves
+ * it out (collectors/registry.c).
+ */
+#define RDIAG_LINUX   (1u << 0)
+#define RDIAG_WINDOWS (1u << 1)
+#define RDIAG_ALL     0u
+
 struct collector {
 	const char *name;    /* [a-z_]+, also its config section */
 	const char *summary; /* one line, what it answers */
 	unsigned flags;
 	unsigned deadline_ms; /* default; [agent] or --timeout may cut it */
+	unsigned platforms;   /* RDIAG_LINUX | ...; 0 (RDIAG_ALL): every one */
 	const struct config_key *keys; /* NULL-terminated by name, or NULL */
 	/*
 	 * NULL, or checks a value of one of its keys given on the command
@@ -237,5 +248,17 @@ int ctx_bounded(struct collector_ctx *ctx, unsigned timeout_ms, bounded_fn fn,
 /* Same mechanism without a ctx, for tests and the agent. */
 int bounded_call(unsigned timeout_ms, bounded_fn fn, void *arg, void *out,
 		 size_t out_max, struct bounded_result *ret);
+
+/*
+ * Run a program: argv[0] is a path (no PATH search, no shell), in its own
+ * process group, stdin and stderr on /dev/null, stdout captured into out up
+ * to out's maximum. At timeout_ms (capped by ctx_remaining_ms()) the group
+ * is killed. Returns the exit status (0-255; 127 when it could not be
+ * executed), -ETIMEDOUT, -ECHILD (killed by a signal), -ENOBUFS (more
+ * output than out holds; what fit is kept), -EBUSY (killed but stuck in the
+ * kernel: abandoned), or another negative errno when it was not started.
+ */
+int ctx_exec(struct collector_ctx *ctx, const char *const *argv,
+	     unsigned timeout_ms, struct buf *out);
 
 #endif

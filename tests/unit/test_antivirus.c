@@ -28,6 +28,7 @@
 #include "antivirus_products.h"
 #include "core/config.h"
 #include "harness.h"
+#include "platform/proc.h"
 #include "rdiag/buf.h"
 #include "rdiag/record.h"
 
@@ -528,17 +529,45 @@ static void test_exec(void **state)
 	(void)state;
 	buf_init(&out, 1024);
 	/* argv only: no shell expands or splits anything */
-	assert_int_equal(av_exec(echo, 5000, &out), 0);
+	assert_int_equal(proc_exec(echo, 5000, &out, NULL), 0);
 	assert_string_equal(out.data, "a;b $HOME\n");
 	buf_reset(&out);
 	t0 = now_ms();
-	assert_int_equal(av_exec(sleep_, 200, &out), -ETIMEDOUT);
+	assert_int_equal(proc_exec(sleep_, 200, &out, NULL), -ETIMEDOUT);
 	assert_true(now_ms() - t0 < 2000);
-	assert_int_equal(av_exec(fail, 5000, &out), 3);
-	assert_int_equal(av_exec(missing, 5000, &out), 127);
+	assert_int_equal(proc_exec(fail, 5000, &out, NULL), 3);
+	assert_int_equal(proc_exec(missing, 5000, &out, NULL), 127);
 	buf_release(&out);
 	buf_init(&out, 4);
-	assert_int_equal(av_exec(echo, 5000, &out), -ENOBUFS);
+	assert_int_equal(proc_exec(echo, 5000, &out, NULL), -ENOBUFS);
+	buf_release(&out);
+}
+
+/* The deadline kills the whole process group, not only the direct child. */
+static void test_exec_kills_group(void **state)
+{
+	const char *bg[] = { "/bin/sh", "-c", "sleep 30 & echo $!; wait",
+			     NULL };
+	struct proc_exec_info info;
+	struct buf out;
+	char desc[96] = "";
+	long grandchild;
+
+	(void)state;
+	buf_init(&out, 64);
+	assert_int_equal(proc_exec(bg, 300, &out, &info), -ETIMEDOUT);
+	assert_true(info.reaped);
+	assert_int_equal(sscanf(out.data, "%ld", &grandchild), 1);
+	/* Gone, or a zombie waiting for an init that may never reap it. */
+	for (int i = 0; i < 100; i++) {
+		struct timespec ts = { 0, 10 * 1000000L };
+
+		proc_describe_stuck((pid_t)grandchild, desc, sizeof(desc));
+		if (strstr(desc, "(state ?)") || strstr(desc, "(state Z)"))
+			break;
+		nanosleep(&ts, NULL);
+	}
+	assert_true(strstr(desc, "(state ?)") || strstr(desc, "(state Z)"));
 	buf_release(&out);
 }
 
@@ -992,6 +1021,7 @@ int main(void)
 		cmocka_unit_test(test_eicar_string),
 		cmocka_unit_test(test_timing_and_eicar_clean_up),
 		cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_exec_kills_group),
 		cmocka_unit_test(test_run_two_products),
 		cmocka_unit_test(test_run_nothing),
 		cmocka_unit_test(test_run_clamav_not_used),

@@ -5,7 +5,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "platform/proc.h"
+#include "rdiag/buf.h"
 #include "rdiag/util.h"
 
 static void sleep_ms(int ms)
@@ -108,4 +111,111 @@ void proc_catch_stop_signals(void (*handler)(int))
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* In the child: stdin and stderr on /dev/null, stdout to the pipe, exec. */
+static RDIAG_NORETURN void exec_child(const char *const *argv, int out_fd)
+{
+	int null = open("/dev/null", O_RDWR);
+
+	/* Its own group, so the deadline kills what it starts as well. */
+	setpgid(0, 0);
+	proc_child_reset_signals();
+	if (null < 0 || dup2(null, 0) < 0 || dup2(out_fd, 1) < 0 ||
+	    dup2(null, 2) < 0)
+		_exit(127);
+	/* execv's argv is char *const[]; the strings are not changed. */
+	execv(argv[0], (char *const *)(uintptr_t)argv);
+	_exit(127);
+}
+
+/* Read the child's stdout until EOF or the deadline; 0 or -ETIMEDOUT. */
+static int exec_read(int fd, int64_t deadline, struct buf *out, bool *overflow)
+{
+	for (;;) {
+		struct pollfd pfd = { fd, POLLIN, 0 };
+		int64_t left = deadline - now_ms();
+		char chunk[4096];
+		ssize_t n;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (poll(&pfd, 1, (int)left) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (pfd.revents == 0)
+			continue;
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		if (!*overflow && buf_append(out, chunk, (size_t)n) < 0)
+			*overflow = true;
+	}
+}
+
+int proc_exec(const char *const *argv, unsigned timeout_ms, struct buf *out,
+	      struct proc_exec_info *ret_info)
+{
+	struct proc_exec_info info = { .pid = -1 };
+	int64_t deadline = now_ms() + timeout_ms;
+	int fds[2] = { -1, -1 }, status = 0, r;
+	bool overflow = false;
+	pid_t pid;
+
+	if ((r = pipe_cloexec(fds)) < 0)
+		return r;
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return r;
+	}
+	if (pid == 0)
+		exec_child(argv, fds[1]);
+	/* Both sides set the group: whichever runs first wins the race. */
+	setpgid(pid, pid);
+	info.pid = pid;
+	close(fds[1]);
+	r = exec_read(fds[0], deadline, out, &overflow);
+	close(fds[0]);
+	/* It closed its stdout but may linger: wait only until the deadline. */
+	while (r == 0) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid) {
+			info.reaped = true;
+			break;
+		}
+		if (w < 0 && errno != EINTR) {
+			r = -errno;
+			break;
+		}
+		if (now_ms() >= deadline)
+			r = -ETIMEDOUT;
+		else
+			sleep_ms(10);
+	}
+	if (!info.reaped) {
+		kill(-pid, SIGKILL);
+		if (proc_kill_and_reap(pid, PROC_REAP_GRACE_MS, &status,
+				       info.wchan, sizeof(info.wchan)) == 0)
+			info.reaped = true;
+		else
+			r = -EBUSY;
+	}
+	info.truncated = overflow;
+	if (ret_info)
+		*ret_info = info;
+	if (r < 0)
+		return r;
+	if (overflow)
+		return -ENOBUFS;
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return -ECHILD;
 }

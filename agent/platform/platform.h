@@ -1,0 +1,123 @@
+/*
+ * The platform contract: everything rdiag needs from the operating system
+ * that is not plain C11, in one place, so that the core, the subsystems and
+ * (through the ctx API) the collectors never spell a POSIX or Linux call
+ * themselves. agent/platform/posix/ implements it for Linux; a Windows
+ * implementation (job objects, CreateProcessW, wide-character paths) goes
+ * beside it and CMake's RDIAG_PLATFORM compiles exactly one of them.
+ * docs/platform.md says call by call what each implementation must do.
+ *
+ * Conventions, as in the rest of rdiag: 0 or a negative errno (a Windows
+ * implementation maps its error codes onto errno values: ERROR_ACCESS_DENIED
+ * is -EACCES, ERROR_FILE_EXISTS -EEXIST, WAIT_TIMEOUT -ETIMEDOUT); ret_
+ * parameters are written only on success; paths are UTF-8 (converted to
+ * UTF-16 at the boundary on Windows); nothing returned needs freeing unless
+ * its comment says so.
+ *
+ * Parts that live in their own headers and belong to the contract:
+ *   platform/proc.h    children: run a program or a function in a new
+ *                      process group with a deadline and captured output,
+ *                      kill the group, reap without blocking, abandon and
+ *                      describe one stuck in the kernel; stop signals
+ *   platform/fsutil.h  private trees, atomic file replacement
+ *                      (fs_write_atomic), free space
+ *   rdiag/collector.h  bounded_call/ctx_bounded (a hang-prone call in a
+ *                      killable sub-process) and ctx_exec
+ *   rdiag/util.h       now_ms (monotonic), utc_stamp, pipe_cloexec
+ */
+#ifndef RDIAG_PLATFORM_H
+#define RDIAG_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platform/fsutil.h"
+#include "platform/proc.h"
+
+/* Host and time */
+
+/*
+ * This machine's name, NUL-terminated (cut to fit) into buf of len > 0.
+ * 0, or a negative errno with buf left "".
+ */
+int platform_hostname(char *buf, size_t len);
+
+/* Milliseconds of a clock that never jumps (for deadlines only). */
+int64_t platform_monotonic_ms(void);
+
+/* Seconds since 1970-01-01 UTC, from the wall clock. */
+int64_t platform_utc_seconds(void);
+
+/* Users and permissions */
+
+/* Does rdiag run with full privileges (euid 0; an elevated token)? */
+bool platform_is_root(void);
+
+/* The effective user's id, for messages ("uid 1000"). */
+long platform_uid(void);
+
+/*
+ * Is the open file fd safe to take settings from that only its owner may
+ * give: owned by root (or by us when allow_own), a regular file, and not
+ * writable by group or others? 0 when it is; -EPERM when not (why, if not
+ * NULL, gets a lowercase reason: "owned by uid 1000", "writable by others");
+ * another negative errno when it could not be checked.
+ */
+int platform_file_private(int fd, bool allow_own, char *why, size_t why_len);
+
+/* Secure file creation */
+
+/*
+ * Create path as a new file with mode (0600 for anything rdiag writes next
+ * to a bundle), opened for writing: O_CREAT | O_EXCL | O_NOFOLLOW, so an
+ * existing file or a link planted at path is never followed or reused
+ * (-EEXIST). *ret_fd is the new descriptor (the caller closes it). Replacing
+ * an existing file is fs_write_atomic(), or write a temporary name made
+ * here and rename it; never open an existing name for writing.
+ */
+int platform_create_new(const char *path, unsigned mode, int *ret_fd);
+
+/* File systems */
+
+/* What statvfs says of the file system holding path. */
+struct platform_fs_info {
+	uint64_t size_bytes;  /* total */
+	uint64_t free_bytes;  /* free for root */
+	uint64_t avail_bytes; /* free for an unprivileged writer */
+	uint64_t files;       /* inodes (0 when the file system has none) */
+	uint64_t files_free;
+	bool read_only;
+};
+
+/*
+ * Facts about the file system that holds path, into *ret. May block on a
+ * hung network mount: call it inside bounded_call() for such paths.
+ */
+int platform_fs_info(const char *path, struct platform_fs_info *ret);
+
+/* Terminals */
+
+/* Is fd a terminal (a console on Windows)? */
+bool platform_isatty(int fd);
+
+/*
+ * The window size of the terminal on fd into *ret_cols and *ret_rows.
+ * -ENOTTY when fd is not a terminal, -EINVAL when it reports 0 x 0.
+ */
+int platform_term_size(int fd, unsigned *ret_cols, unsigned *ret_rows);
+
+/* A terminal's saved mode, opaque; platform_term_restore() frees it. */
+struct platform_term;
+
+/*
+ * Put the terminal on fd into raw mode (no echo, no line editing, no
+ * signals from keys, 8-bit clean) and give back its previous mode in
+ * *ret_saved (allocated).
+ */
+int platform_term_raw(int fd, struct platform_term **ret_saved);
+
+/* Restore and free a mode platform_term_raw() saved; NULL is a no-op. */
+int platform_term_restore(struct platform_term *saved);
+
+#endif

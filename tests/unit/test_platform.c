@@ -1,0 +1,170 @@
+/*
+ * Unit tests for the platform contract (agent/platform/platform.h) as the
+ * POSIX implementation keeps it, and for the registry's platform marks.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "platform/platform.h"
+#include "registry.h"
+
+static char *tmpdir(void)
+{
+	char *d = strdup("/tmp/rdiag-platform-XXXXXX");
+
+	assert_non_null(d);
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+/* A link planted at the name is neither followed nor replaced. */
+static void test_create_new_refuses_link(void **state)
+{
+	char *d = tmpdir(), victim[256], path[256], buf[16] = "";
+	struct stat st;
+	int fd = -1, vfd;
+
+	(void)state;
+	snprintf(victim, sizeof(victim), "%s/victim", d);
+	snprintf(path, sizeof(path), "%s/out.html", d);
+	vfd = open(victim, O_WRONLY | O_CREAT, 0644);
+	assert_true(vfd >= 0);
+	assert_int_equal(write(vfd, "keep", 4), 4);
+	close(vfd);
+	assert_int_equal(symlink(victim, path), 0);
+	assert_int_equal(platform_create_new(path, 0600, &fd), -EEXIST);
+	assert_int_equal(fd, -1);
+	vfd = open(victim, O_RDONLY);
+	assert_int_equal(read(vfd, buf, sizeof(buf) - 1), 4);
+	close(vfd);
+	assert_string_equal(buf, "keep");
+	/* A dangling link must not create its target either. */
+	assert_int_equal(unlink(victim), 0);
+	assert_int_equal(platform_create_new(path, 0600, &fd), -EEXIST);
+	assert_int_equal(lstat(victim, &st), -1);
+	assert_int_equal(unlink(path), 0);
+	/* A free name: a new 0600 file whatever the umask. */
+	umask(0);
+	assert_int_equal(platform_create_new(path, 0600, &fd), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	close(fd);
+	umask(022);
+	unlink(path);
+	rmdir(d);
+	free(d);
+}
+
+static void test_file_private(void **state)
+{
+	char *d = tmpdir(), path[256], why[64] = "";
+	int fd;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/rdiag.conf", d);
+	assert_int_equal(platform_create_new(path, 0600, &fd), 0);
+	assert_int_equal(platform_file_private(fd, true, why, sizeof(why)), 0);
+	if (!platform_is_root()) {
+		assert_int_equal(
+			platform_file_private(fd, false, why, sizeof(why)),
+			-EPERM);
+		assert_non_null(strstr(why, "owned by uid"));
+	}
+	assert_int_equal(fchmod(fd, 0602), 0);
+	assert_int_equal(platform_file_private(fd, true, why, sizeof(why)),
+			 -EPERM);
+	assert_string_equal(why, "writable by others");
+	assert_int_equal(fchmod(fd, 0620), 0);
+	assert_int_equal(platform_file_private(fd, true, why, sizeof(why)),
+			 -EPERM);
+	assert_string_equal(why, "writable by its group");
+	close(fd);
+	unlink(path);
+	rmdir(d);
+	free(d);
+}
+
+static void test_host_and_time(void **state)
+{
+	char host[256], tiny[2];
+	struct platform_fs_info fi;
+	int64_t a, b;
+
+	(void)state;
+	assert_int_equal(platform_hostname(host, sizeof(host)), 0);
+	assert_true(host[0] != '\0');
+	assert_int_equal(platform_hostname(tiny, 0), -EINVAL);
+	assert_int_equal(platform_hostname(tiny, sizeof(tiny)), 0);
+	assert_true(strlen(tiny) <= 1);
+	a = platform_monotonic_ms();
+	b = platform_monotonic_ms();
+	assert_true(b >= a);
+	assert_true(platform_utc_seconds() > 1700000000);
+	assert_int_equal(platform_fs_info("/", &fi), 0);
+	assert_true(fi.size_bytes > 0);
+	assert_true(fi.avail_bytes <= fi.free_bytes);
+	assert_int_equal(platform_fs_info("/nonexistent/x", &fi), -ENOENT);
+}
+
+/* Terminal calls on something that is not a terminal say so. */
+static void test_not_a_terminal(void **state)
+{
+	struct platform_term *saved = NULL;
+	unsigned cols, rows;
+	int fd = open("/dev/null", O_RDWR);
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_false(platform_isatty(fd));
+	assert_int_equal(platform_term_size(fd, &cols, &rows), -ENOTTY);
+	assert_int_equal(platform_term_raw(fd, &saved), -ENOTTY);
+	assert_null(saved);
+	assert_int_equal(platform_term_restore(NULL), 0);
+	close(fd);
+}
+
+/* Every collector in this build's table is marked for this platform. */
+static void test_registry_platforms(void **state)
+{
+	struct collector linux_only = { .platforms = RDIAG_LINUX };
+	struct collector any = { .platforms = RDIAG_ALL };
+	int n = 0;
+
+	(void)state;
+	for (const struct collector *const *c = registry_collectors; *c; c++) {
+		assert_true(registry_built_for(*c, REGISTRY_PLATFORM));
+		n++;
+	}
+	assert_true(n > 0);
+	assert_false(registry_built_for(&linux_only, RDIAG_WINDOWS));
+	assert_true(registry_built_for(&any, RDIAG_WINDOWS));
+	assert_true(registry_built_for(
+		registry_find(registry_collectors, "database"), RDIAG_WINDOWS));
+	assert_false(registry_built_for(
+		registry_find(registry_collectors, "antivirus"),
+		RDIAG_WINDOWS));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_create_new_refuses_link),
+		cmocka_unit_test(test_file_private),
+		cmocka_unit_test(test_host_and_time),
+		cmocka_unit_test(test_not_a_terminal),
+		cmocka_unit_test(test_registry_platforms),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
