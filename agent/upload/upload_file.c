@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "upload/upload_backend.h"
 #include "upload/upload_int.h"
 
 static int sync_path(const char *path, int flags)
@@ -27,7 +28,7 @@ static int sync_path(const char *path, int flags)
 	return r;
 }
 
-int upload_file_attempt(struct upload_ctx *c, struct upload_fail *f)
+static int upload_file_attempt(struct upload_ctx *c, struct upload_fail *f)
 {
 	struct upload_resp resp;
 	struct upload_reader rd;
@@ -120,3 +121,9 @@ out_nohandle:
 	free(dircopy);
 	return r;
 }
+
+const struct upload_backend upload_backend_file = {
+	.scheme = UPLOAD_FILE,
+	.name = "file",
+	.attempt = upload_file_attempt,
+};

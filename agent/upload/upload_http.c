@@ -13,6 +13,7 @@
 #include "core/bundle_format.h"
 #include "core/log.h"
 #include "platform/fsutil.h"
+#include "upload/upload_backend.h"
 #include "upload/upload_int.h"
 
 /* https://host[:port] */
@@ -71,7 +72,7 @@ static void keep_confirmation(struct upload_ctx *c, struct upload_resp *resp)
 	}
 }
 
-int upload_https_attempt(struct upload_ctx *c, struct upload_fail *f)
+static int upload_https_attempt(struct upload_ctx *c, struct upload_fail *f)
 {
 	struct upload_resp resp;
 	struct upload_reader rd;
@@ -233,7 +234,7 @@ static int parse_offset(const char *s, uint64_t max, uint64_t *ret)
 	return 0;
 }
 
-int upload_tus_attempt(struct upload_ctx *c, struct upload_fail *f)
+static int upload_tus_attempt(struct upload_ctx *c, struct upload_fail *f)
 {
 	struct upload_resp resp;
 	struct upload_reader rd;
@@ -337,3 +338,15 @@ out:
 	free(url);
 	return r;
 }
+
+const struct upload_backend upload_backend_https = {
+	.scheme = UPLOAD_HTTPS,
+	.name = "https",
+	.attempt = upload_https_attempt,
+};
+
+const struct upload_backend upload_backend_tus = {
+	.scheme = UPLOAD_TUS,
+	.name = "tus",
+	.attempt = upload_tus_attempt,
+};

@@ -2,13 +2,16 @@
  * What the upload_*.c files share: the state of one upload, one request's
  * outcome, and the libcurl setup every scheme starts from (verified TLS,
  * pins, proxies, timeouts, stall detection, progress, bounded capture of
- * reply headers and bodies). Private to agent/upload*.c and the ticket
- * adapters (agent/ticket*.c), whose requests share this setup.
+ * reply headers and bodies). Implemented in upload_transfer.c; the helper
+ * API of the upload backends and the ticket adapters (agent/ticket/),
+ * whose requests share this setup. Backends reach upload.c only through
+ * this API, and upload.c reaches backends only through upload_backend.h.
  */
 #ifndef RDIAG_UPLOAD_INT_H
 #define RDIAG_UPLOAD_INT_H
 
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -81,6 +84,12 @@ unsigned upload_retry_delay_ms(const struct upload_opts *o, unsigned n,
 void upload_sleep_ms(unsigned ms);
 /* Did SIGINT or SIGTERM arrive during the current upload? */
 bool upload_interrupted(void);
+/*
+ * For the length of an upload, SIGINT and SIGTERM set the flag above
+ * instead of their old action (saved in old, put back by release).
+ */
+void upload_stop_catch(struct sigaction old[2]);
+void upload_stop_release(const struct sigaction old[2]);
 
 /*
  * A new easy handle for url with everything common set: allowed protocols
@@ -112,18 +121,11 @@ char *upload_http_reason(long status, enum upload_scheme scheme);
 /* The first <Tag>...</Tag> value in an XML body, or NULL. */
 char *upload_xml_value(const char *xml, const char *tag);
 
-/* Scheme implementations: one whole attempt each, resuming what is there. */
-int upload_https_attempt(struct upload_ctx *c, struct upload_fail *f);
-int upload_s3_attempt(struct upload_ctx *c, struct upload_fail *f);
-/* Give up an S3 multipart upload (best effort) and drop its resume file. */
-void upload_s3_abandon(struct upload_ctx *c);
-int upload_sftp_attempt(struct upload_ctx *c, struct upload_fail *f);
-int upload_tus_attempt(struct upload_ctx *c, struct upload_fail *f);
-int upload_file_attempt(struct upload_ctx *c, struct upload_fail *f);
-
 /* BUNDLE + suffix, e.g. ".s3-resume.json" (caller frees). */
 char *upload_side_path(const struct upload_ctx *c, const char *suffix);
 
+/* Draw the progress line (at most every so often unless force). */
+void upload_progress_draw(struct upload_ctx *c, uint64_t now_bytes, bool force);
 /* Forget the progress line before printing a message. */
 void upload_progress_end(struct upload_ctx *c);
 

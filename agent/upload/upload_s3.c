@@ -17,6 +17,7 @@
 
 #include "core/log.h"
 #include "rdiag/buf.h"
+#include "upload/upload_backend.h"
 #include "upload/upload_int.h"
 
 #define EMPTY_SHA256 \
@@ -274,7 +275,7 @@ static void load_state(struct upload_ctx *c, const char *path,
 	}
 }
 
-int upload_s3_attempt(struct upload_ctx *c, struct upload_fail *f)
+static int upload_s3_attempt(struct upload_ctx *c, struct upload_fail *f)
 {
 	struct upload_s3_state st;
 	char *url = object_url(c), *path = state_path(c);
@@ -342,7 +343,8 @@ out:
 	return r;
 }
 
-void upload_s3_abandon(struct upload_ctx *c)
+/* Give up an S3 multipart upload (best effort) and drop its resume file. */
+static void upload_s3_abandon(struct upload_ctx *c)
 {
 	static const char *const names[] = { "uploadId" };
 	struct upload_s3_state st;
@@ -379,3 +381,10 @@ void upload_s3_abandon(struct upload_ctx *c)
 	free(u);
 	free(path);
 }
+
+const struct upload_backend upload_backend_s3 = {
+	.scheme = UPLOAD_S3,
+	.name = "s3",
+	.attempt = upload_s3_attempt,
+	.abandon = upload_s3_abandon,
+};

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "upload/upload_backend.h"
 #include "upload/upload_int.h"
 
 static char *decoded_path(const struct upload_ctx *c)
@@ -137,7 +138,7 @@ static char *quote(const char *s)
 	return buf_detach(&b, NULL);
 }
 
-int upload_sftp_attempt(struct upload_ctx *c, struct upload_fail *f)
+static int upload_sftp_attempt(struct upload_ctx *c, struct upload_fail *f)
 {
 	struct upload_resp resp;
 	struct upload_reader rd;
@@ -215,3 +216,9 @@ out:
 	free(qp);
 	return r;
 }
+
+const struct upload_backend upload_backend_sftp = {
+	.scheme = UPLOAD_SFTP,
+	.name = "sftp",
+	.attempt = upload_sftp_attempt,
+};
