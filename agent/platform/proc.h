@@ -45,6 +45,22 @@ struct proc_exec_info {
 int proc_exec(const char *const *argv, unsigned timeout_ms, struct buf *out,
 	      struct proc_exec_info *ret_info);
 
+/*
+ * Run fn(arg) in a new process (in the caller's process group, so a stop
+ * signal reaches both) whose exit status is fn's return value; stdio is
+ * flushed first so that nothing buffered is written twice. *ret_pid is the
+ * child. 0 or a negative errno. (Windows re-executes rdiag.exe with a
+ * hidden worker argument instead: fn must be one the worker can name.)
+ */
+int proc_spawn_fn(int (*fn)(void *arg), void *arg, pid_t *ret_pid);
+
+/*
+ * Wait for the child pid to end, blocking: only for a child that does not
+ * touch a possibly hung file system itself. *ret_code is its exit status
+ * or 128 + the signal that ended it. 0 or a negative errno.
+ */
+int proc_wait(pid_t pid, int *ret_code);
+
 /* Read /proc/PID/wchan (and state) into buf as "wchan (state D)". */
 void proc_describe_stuck(pid_t pid, char *buf, size_t len);
 

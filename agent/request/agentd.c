@@ -20,7 +20,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -679,12 +678,26 @@ static const char *result_name(int rc)
 	return "failed";
 }
 
+/* What the child that runs one request needs. */
+struct run_job {
+	const struct agentd_opts *o;
+	const struct request *rq;
+};
+
+static int run_job_fn(void *arg)
+{
+	const struct run_job *j = arg;
+
+	return run_child(j->o, j->rq);
+}
+
 static void run_request(const struct agentd_opts *o, const struct request *rq)
 {
+	struct run_job job = { o, rq };
 	char *err = NULL;
 	json_t *rec;
 	pid_t pid;
-	int r, status = 0, rc;
+	int r, rc = 0;
 
 	if ((r = request_store_claim(o->state_dir, rq, "agent", &err)) < 0) {
 		rec = audit_rec("refused", rq);
@@ -693,28 +706,17 @@ static void run_request(const struct agentd_opts *o, const struct request *rq)
 		free(err);
 		return;
 	}
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
+	if ((r = proc_spawn_fn(run_job_fn, &job, &pid)) < 0) {
 		rec = audit_rec("failed", rq);
-		audit_str(rec, "reason", strerror(errno));
+		audit_str(rec, "reason", strerror(-r));
 		audit(o, rec);
 		mark_done(o, rq->id, "failed", false, 0);
 		return;
 	}
-	if (pid == 0) {
-		rc = run_child(o, rq);
-		fflush(stdout);
-		fflush(stderr);
-		_exit(rc);
-	}
 	rec = audit_rec("started", rq);
 	json_object_set_new(rec, "pid", json_integer(pid));
 	audit(o, rec);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	(void)proc_wait(pid, &rc);
 	rec = audit_rec("finished", rq);
 	json_object_set_new(rec, "exit", json_integer(rc));
 	json_object_set_new(rec, "result", json_string(result_name(rc)));

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -134,6 +135,32 @@ static void test_not_a_terminal(void **state)
 	close(fd);
 }
 
+static int exit_with(void *arg)
+{
+	int code = *(int *)arg;
+
+	if (code < 0)
+		raise(SIGKILL);
+	return code;
+}
+
+/* A spawned function's return value is the child's status; a signal is
+ * 128 + its number, as agentd records it. */
+static void test_spawn_fn(void **state)
+{
+	int seven = 7, killed = -1, rc = -1;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(proc_spawn_fn(exit_with, &seven, &pid), 0);
+	assert_int_equal(proc_wait(pid, &rc), 0);
+	assert_int_equal(rc, 7);
+	assert_int_equal(proc_spawn_fn(exit_with, &killed, &pid), 0);
+	assert_int_equal(proc_wait(pid, &rc), 0);
+	assert_int_equal(rc, 128 + SIGKILL);
+	assert_int_equal(proc_wait(pid, &rc), -ECHILD);
+}
+
 /* Every collector in this build's table is marked for this platform. */
 static void test_registry_platforms(void **state)
 {
@@ -163,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_file_private),
 		cmocka_unit_test(test_host_and_time),
 		cmocka_unit_test(test_not_a_terminal),
+		cmocka_unit_test(test_spawn_fn),
 		cmocka_unit_test(test_registry_platforms),
 	};
 

@@ -219,3 +219,35 @@ int proc_exec(const char *const *argv, unsigned timeout_ms, struct buf *out,
 		return WEXITSTATUS(status);
 	return -ECHILD;
 }
+
+int proc_spawn_fn(int (*fn)(void *arg), void *arg, pid_t *ret_pid)
+{
+	pid_t pid;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int rc = fn(arg);
+
+		fflush(stdout);
+		fflush(stderr);
+		_exit(rc);
+	}
+	*ret_pid = pid;
+	return 0;
+}
+
+int proc_wait(pid_t pid, int *ret_code)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	*ret_code = WIFEXITED(status) ? WEXITSTATUS(status)
+				      : 128 + WTERMSIG(status);
+	return 0;
+}
