@@ -47,10 +47,10 @@ int proc_exec(const char *const *argv, unsigned timeout_ms, struct buf *out,
 
 /*
  * Run fn(arg) in a new process (in the caller's process group, so a stop
- * signal reaches both) whose exit status is fn's return value; stdio is
- * flushed first so that nothing buffered is written twice. *ret_pid is the
- * child. 0 or a negative errno. (Windows re-executes rdiag.exe with a
- * hidden worker argument instead: fn must be one the worker can name.)
+ * signal reaches both) whose exit status is fn's return value; every
+ * stdio stream is flushed first so that nothing buffered is written twice.
+ * *ret_pid is the child. 0 or a negative errno. (Windows re-executes rdiag.exe
+ * with a hidden worker argument instead: fn must be one the worker can name.)
  */
 int proc_spawn_fn(int (*fn)(void *arg), void *arg, pid_t *ret_pid);
 

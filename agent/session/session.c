@@ -296,6 +296,25 @@ static void conn_release(struct conn *c)
 	buf_release(&c->to_chan);
 }
 
+/* The inner server's side of a new connection, in its own process. */
+struct conn_child {
+	struct session_inner *in;
+	int *sp, *mp;
+};
+
+static int conn_child_fn(void *arg)
+{
+	struct conn_child *c = arg;
+
+	close(c->sp[0]);
+	if (c->mp[1] >= 0)
+		close(c->mp[1]);
+	c->in->mirror_fd = c->mp[0];
+	if (c->in->mirror_fd >= 0)
+		(void)session_set_nonblock(c->in->mirror_fd);
+	session_inner_serve(c->in, c->sp[1]);
+}
+
 static void conn_start(struct sess *ss, ssh_channel chan, const char *from)
 {
 	struct session_inner in = {
@@ -306,6 +325,7 @@ static void conn_start(struct sess *ss, ssh_channel chan, const char *from)
 	};
 	struct conn *c;
 	int sp[2] = { -1, -1 }, mp[2] = { -1, -1 };
+	struct conn_child child;
 	unsigned active = 0;
 	pid_t pid;
 
@@ -333,18 +353,9 @@ static void conn_start(struct sess *ss, ssh_channel chan, const char *from)
 		goto drop;
 	if (ss->o->read_only && pipe(mp) < 0)
 		goto drop;
-	fflush(NULL);
-	if ((pid = fork()) < 0)
+	child = (struct conn_child){ &in, sp, mp };
+	if (proc_spawn_fn(conn_child_fn, &child, &pid) < 0)
 		goto drop;
-	if (pid == 0) {
-		close(sp[0]);
-		if (mp[1] >= 0)
-			close(mp[1]);
-		in.mirror_fd = mp[0];
-		if (in.mirror_fd >= 0)
-			(void)session_set_nonblock(in.mirror_fd);
-		session_inner_serve(&in, sp[1]);
-	}
 	close(sp[1]);
 	if (mp[0] >= 0)
 		close(mp[0]);

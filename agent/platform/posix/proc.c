@@ -224,16 +224,14 @@ int proc_spawn_fn(int (*fn)(void *arg), void *arg, pid_t *ret_pid)
 {
 	pid_t pid;
 
-	fflush(stdout);
-	fflush(stderr);
+	fflush(NULL);
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0) {
 		int rc = fn(arg);
 
-		fflush(stdout);
-		fflush(stderr);
+		fflush(NULL);
 		_exit(rc);
 	}
 	*ret_pid = pid;
