@@ -70,12 +70,6 @@ char *upload_s3_query(const char *const *names, const char *const *values,
 		      size_t n);
 
 /*
- * Retry-After: a number of seconds or an HTTP date, relative to now.
- * 0 and *ret_s (seconds, at least 0), or -EINVAL.
- */
-int upload_retry_after_parse(const char *v, time_t now, unsigned *ret_s);
-
-/*
  * Delay before retry number attempt (1 = first retry): exponential from
  * base_ms, capped at cap_ms, with jitter in [0, 1) spreading it over the
  * upper half ("equal jitter") so retries of many agents do not align.

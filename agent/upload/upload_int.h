@@ -49,7 +49,7 @@ struct upload_resp {
 	CURLcode cc;
 	long status;
 	char errbuf[CURL_ERROR_SIZE];
-	char *etag, *retry_after, *location, *upload_offset, *server_hash;
+	char *etag, *location, *upload_offset, *server_hash;
 	struct buf body;
 };
 
@@ -72,6 +72,16 @@ void upload_fail_release(struct upload_fail *f);
 /* Set f's reason (formatted); keeps the first reason given. */
 void upload_fail_set(struct upload_fail *f, bool retryable, const char *fmt,
 		     ...) RDIAG_PRINTF(3, 4);
+
+/* A Retry-After beyond this (a week) is not believed: back off instead. */
+#define UPLOAD_RETRY_AFTER_MAX_S (86400u * 7)
+
+/*
+ * The seconds the server asked to wait in the last reply's Retry-After
+ * (CURLINFO_RETRY_AFTER), or 0 when it did not say, the date is past or
+ * the value is beyond UPLOAD_RETRY_AFTER_MAX_S.
+ */
+unsigned upload_retry_after_s(CURL *h);
 
 /*
  * How long to wait before retry number n (1 = the first retry) after f:

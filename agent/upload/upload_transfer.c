@@ -36,7 +36,6 @@ void upload_resp_init(struct upload_resp *r)
 void upload_resp_release(struct upload_resp *r)
 {
 	free(r->etag);
-	free(r->retry_after);
 	free(r->location);
 	free(r->upload_offset);
 	free(r->server_hash);
@@ -91,7 +90,6 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
 		size_t off;
 	} wanted[] = {
 		{ "etag:", offsetof(struct upload_resp, etag) },
-		{ "retry-after:", offsetof(struct upload_resp, retry_after) },
 		{ "location:", offsetof(struct upload_resp, location) },
 		{ "upload-offset:",
 		  offsetof(struct upload_resp, upload_offset) },
@@ -417,10 +415,7 @@ int upload_perform(struct upload_ctx *c, CURL *h, struct upload_resp *resp,
 				resp->errbuf[0] ? resp->errbuf
 						: curl_easy_strerror(resp->cc),
 				curl_hint(resp->cc, c->u->scheme));
-		if (resp->retry_after)
-			(void)upload_retry_after_parse(resp->retry_after,
-						       time(NULL),
-						       &f->retry_after_s);
+		f->retry_after_s = upload_retry_after_s(h);
 		return -EIO;
 	}
 	if (status == 0 || (status >= 200 && status < 300))
@@ -441,10 +436,19 @@ int upload_perform(struct upload_ctx *c, CURL *h, struct upload_resp *resp,
 	}
 	free(reason);
 	f->retryable = status == 408 || status == 429 || status >= 500;
-	if (resp->retry_after)
-		(void)upload_retry_after_parse(resp->retry_after, time(NULL),
-					       &f->retry_after_s);
+	f->retry_after_s = upload_retry_after_s(h);
 	return -EIO;
+}
+
+unsigned upload_retry_after_s(CURL *h)
+{
+	curl_off_t ra = 0;
+
+	/* libcurl reads both forms: delta seconds and an HTTP date. */
+	if (curl_easy_getinfo(h, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK ||
+	    ra <= 0 || ra > UPLOAD_RETRY_AFTER_MAX_S)
+		return 0;
+	return (unsigned)ra;
 }
 
 char *upload_side_path(const struct upload_ctx *c, const char *suffix)

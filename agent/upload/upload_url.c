@@ -335,31 +335,6 @@ char *upload_s3_query(const char *const *names, const char *const *values,
 	return buf_detach(&b, NULL);
 }
 
-int upload_retry_after_parse(const char *v, time_t now, unsigned *ret_s)
-{
-	unsigned long long s;
-	time_t t;
-
-	while (*v == ' ' || *v == '\t')
-		v++;
-	if (*v >= '0' && *v <= '9') {
-		char *num = xstrndup(v, strcspn(v, " \t\r\n"));
-		int r = parse_uint(num, 0, 86400 * 7, &s);
-
-		free(num);
-		if (r < 0)
-			return -EINVAL;
-		*ret_s = (unsigned)s;
-		return 0;
-	}
-	t = curl_getdate(v, NULL);
-	if (t == (time_t)-1)
-		return -EINVAL;
-	*ret_s = t > now ? (unsigned)(t - now > 86400 * 7 ? 86400 * 7 : t - now)
-			 : 0;
-	return 0;
-}
-
 unsigned upload_backoff_ms(unsigned attempt, unsigned base_ms, unsigned cap_ms,
 			   double jitter)
 {

@@ -3,7 +3,9 @@
  * scrubbing, SigV4 encoding and canonical queries, Retry-After, backoff,
  * the S3 resume file and the receipt, and [upload] options.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,13 +13,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "core/config.h"
 #include "upload/upload.h"
+#include "upload/upload_int.h"
 
 static void test_url_parse_ok(void **state)
 {
@@ -180,31 +186,107 @@ static void test_s3_query(void **state)
 	free(q);
 }
 
+/*
+ * A one-shot HTTP server on loopback: each accepted connection gets the
+ * next canned reply. The child exits after the last one.
+ */
+static pid_t serve_replies(const char *const *replies, size_t n,
+			   unsigned *ret_port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	int ls = socket(AF_INET, SOCK_STREAM, 0);
+	pid_t pid;
+
+	assert_true(ls >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(ls, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(ls, 8), 0);
+	assert_int_equal(getsockname(ls, (struct sockaddr *)&sa, &len), 0);
+	*ret_port = ntohs(sa.sin_port);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		for (size_t i = 0; i < n; i++) {
+			char req[4096];
+			int fd = accept(ls, NULL, NULL);
+
+			if (fd < 0)
+				_exit(1);
+			(void)read(fd, req, sizeof(req));
+			(void)write(fd, replies[i], strlen(replies[i]));
+			close(fd);
+		}
+		_exit(0);
+	}
+	close(ls);
+	return pid;
+}
+
+static unsigned fetch_retry_after(unsigned port)
+{
+	char url[64];
+	CURL *h = curl_easy_init();
+	unsigned s;
+
+	assert_non_null(h);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", port);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+	assert_int_equal(curl_easy_perform(h), CURLE_OK);
+	s = upload_retry_after_s(h);
+	curl_easy_cleanup(h);
+	return s;
+}
+
 static void test_retry_after(void **state)
 {
-	/* Sun, 06 Nov 1994 08:49:37 GMT */
-	const time_t t0 = 784111777;
-	unsigned s = 12345;
+	char soon[160], past[160], date[64];
+	time_t t = time(NULL) + 30;
+	struct tm tm;
+	const char *const replies[] = {
+		"HTTP/1.1 503 x\r\nRetry-After: 120\r\nContent-Length: "
+		"0\r\n\r\n",
+		"HTTP/1.1 429 x\r\nRetry-After: 0\r\nContent-Length: 0\r\n\r\n",
+		soon,
+		past,
+		"HTTP/1.1 503 x\r\nRetry-After: soon\r\nContent-Length: "
+		"0\r\n\r\n",
+		"HTTP/1.1 503 x\r\nRetry-After: 99999999\r\n"
+		"Content-Length: 0\r\n\r\n",
+		"HTTP/1.1 503 x\r\nRetry-After: 604800\r\n"
+		"Content-Length: 0\r\n\r\n",
+		"HTTP/1.1 503 x\r\nContent-Length: 0\r\n\r\n",
+	};
+	unsigned port, s;
+	int status;
+	pid_t pid;
 
 	(void)state;
-	assert_int_equal(upload_retry_after_parse("120", t0, &s), 0);
-	assert_int_equal(s, 120);
-	assert_int_equal(upload_retry_after_parse(" 0", t0, &s), 0);
-	assert_int_equal(s, 0);
-	assert_int_equal(upload_retry_after_parse(
-				 "Sun, 06 Nov 1994 08:50:07 GMT", t0, &s),
-			 0);
-	assert_int_equal(s, 30);
-	assert_int_equal(upload_retry_after_parse(
-				 "Sun, 06 Nov 1994 08:00:00 GMT", t0, &s),
-			 0);
-	assert_int_equal(s, 0);
-	s = 7;
-	assert_int_equal(upload_retry_after_parse("soon", t0, &s), -EINVAL);
-	assert_int_equal(upload_retry_after_parse("-5", t0, &s), -EINVAL);
-	assert_int_equal(upload_retry_after_parse("12x", t0, &s), -EINVAL);
-	assert_int_equal(upload_retry_after_parse("99999999", t0, &s), -EINVAL);
-	assert_int_equal(s, 7);
+	gmtime_r(&t, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	snprintf(soon, sizeof(soon),
+		 "HTTP/1.1 503 x\r\nRetry-After: %s\r\n"
+		 "Content-Length: 0\r\n\r\n",
+		 date);
+	snprintf(past, sizeof(past),
+		 "HTTP/1.1 503 x\r\nRetry-After: Sun, 06 Nov 1994 08:49:37 "
+		 "GMT\r\nContent-Length: 0\r\n\r\n");
+	pid = serve_replies(replies, sizeof(replies) / sizeof(replies[0]),
+			    &port);
+	assert_int_equal(fetch_retry_after(port), 120);
+	assert_int_equal(fetch_retry_after(port), 0);
+	s = fetch_retry_after(port);
+	assert_true(s >= 28 && s <= 30);
+	assert_int_equal(fetch_retry_after(port), 0);
+	assert_int_equal(fetch_retry_after(port), 0);
+	assert_int_equal(fetch_retry_after(port), 0);
+	assert_int_equal(fetch_retry_after(port), 604800);
+	assert_int_equal(fetch_retry_after(port), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 static void test_backoff(void **state)
