@@ -10,11 +10,11 @@
 #include <string.h>
 #include <strings.h>
 
+#include <ini.h>
+
 #include "rdiag/utf8.h"
 #include "rdiag/util.h"
 #include "terminal_server_parse.h"
-
-#define LINE_MAX_LEN 1024
 
 /* The next line of [*p, end) without its newline; false at the end. */
 static bool next_line(const char **p, const char *end, const char **ret,
@@ -73,42 +73,50 @@ static int text_bool(const char *v)
 typedef void (*ini_fn)(void *arg, const char *section, const char *key,
 		       const char *value);
 
-/* xrdp's INI dialect: [section], key=value, ';' and '#' comments. */
-static void ini_each(const char *text, size_t len, ini_fn fn, void *arg)
+/* The text inih reads, a line at a time, and where the entries go. */
+struct ini_text {
+	const char *p, *end;
+	ini_fn fn;
+	void *arg;
+};
+
+/*
+ * inih's line reader over [p, end): one whole line per call, trimmed (xrdp
+ * has no continuation lines, so an indented key stays a key), cut at num - 1
+ * bytes with the rest of the line skipped (never read as a line of its own) and
+ * embedded NULs shown as '?'.
+ */
+static char *ini_read_line(char *str, int num, void *stream)
 {
-	const char *p = text, *end = text + len, *l;
-	char section[64] = "", key[128], value[LINE_MAX_LEN];
+	struct ini_text *t = stream;
+	const char *l;
 	size_t n;
 
-	while (next_line(&p, end, &l, &n)) {
-		const char *eq;
-		size_t kn;
+	if (!next_line(&t->p, t->end, &l, &n))
+		return NULL;
+	trim(&l, &n);
+	copy_text(str, (size_t)num, l, n);
+	return str;
+}
 
-		trim(&l, &n);
-		if (n == 0 || l[0] == ';' || l[0] == '#')
-			continue;
-		if (l[0] == '[') {
-			const char *close = memchr(l, ']', n);
+static int ini_entry(void *user, const char *section, const char *name,
+		     const char *value)
+{
+	struct ini_text *t = user;
 
-			if (close)
-				copy_text(section, sizeof(section), l + 1,
-					  (size_t)(close - l - 1));
-			continue;
-		}
-		if (!(eq = memchr(l, '=', n)))
-			continue;
-		kn = (size_t)(eq - l);
-		{
-			const char *k = l, *v = eq + 1;
-			size_t vn = n - kn - 1;
+	t->fn(t->arg, section, name, value);
+	return 1;
+}
 
-			trim(&k, &kn);
-			trim(&v, &vn);
-			copy_text(key, sizeof(key), k, kn);
-			copy_text(value, sizeof(value), v, vn);
-		}
-		fn(arg, section, key, value);
-	}
+/*
+ * xrdp's INI dialect, parsed by inih: [section], key=value, ';' and '#'
+ * comments. Malformed lines are skipped, as xrdp does.
+ */
+static void ini_each(const char *text, size_t len, ini_fn fn, void *arg)
+{
+	struct ini_text t = { text, text + len, fn, arg };
+
+	(void)ini_parse_stream(ini_read_line, &t, ini_entry, &t);
 }
 
 static void sesman_entry(void *arg, const char *section, const char *key,

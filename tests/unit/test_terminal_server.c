@@ -64,6 +64,26 @@ static void test_sesman(void **state)
 	assert_int_equal(s.idle_time_limit, -1);
 	assert_int_equal(s.enable_fuse_mount, 0);
 	assert_string_equal(s.fuse_mount_name, "/run/user/%u/d");
+
+	/*
+	 * An indented key after another key is a key (not a continuation of
+	 * the one before), a ';' comment after a value is not the value, and
+	 * the tail of an over-long line is never read as a line of its own.
+	 */
+	char *longl = xasprintf("[Sessions]\nKillDisconnected=1\n"
+				"  MaxSessions=12\n"
+				"IdleTimeLimit=300 ; five minutes\n"
+				"; %0300d MaxSessions=99\n"
+				"X11DisplayOffset=%0300dX11DisplayOffset=3\n",
+				0, 0);
+	assert_int_equal(terminal_server_parse_sesman(longl, strlen(longl), &s),
+			 0);
+	assert_int_equal(s.kill_disconnected, 1);
+	assert_int_equal(s.max_sessions, 12);
+	assert_int_equal(s.idle_time_limit, 300);
+	/* the cut value is a run of zeros; the tail's 3 is not read */
+	assert_int_equal(s.x11_display_offset, 0);
+	free(longl);
 }
 
 static void test_xrdp_ini(void **state)
