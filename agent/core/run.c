@@ -660,8 +660,9 @@ int run_execute(const struct run_plan *p)
 	 * next run's sweep removes it only once its owner is gone.
 	 */
 	staging_fd = open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Shared: bundle_open() shares it too when it writes in staging. */
 	if (staging_fd >= 0)
-		(void)flock(staging_fd, LOCK_EX | LOCK_NB);
+		(void)flock(staging_fd, LOCK_SH | LOCK_NB);
 	if (dir_fd >= 0) {
 		close(dir_fd);
 		dir_fd = -1;
