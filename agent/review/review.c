@@ -25,6 +25,7 @@
 #include "rdiag/utf8.h"
 #include "rdiag/util.h"
 #include "review/review.h"
+#include "review/trailer.h"
 
 #define REVIEW_IO_SIZE     (64 * 1024)
 #define REVIEW_DEPTH_MAX   64
@@ -113,6 +114,7 @@ struct reader {
 	json_t *dirs;    /* explicit directories */
 	json_t *parents; /* every parent of a file */
 	uint64_t entries, total;
+	struct trailer *trailer; /* checks the gzip/zstd checksum */
 	struct kept *kept;
 	size_t nkept, kept_bytes;
 	bool manifest_seen, after_manifest;
@@ -142,6 +144,8 @@ static la_ssize_t reader_read_cb(struct archive *a, void *arg,
 		*ret_buf = rd->in_buf;
 	}
 	rd->consumed += (uint64_t)n;
+	if (rd->trailer)
+		trailer_feed(rd->trailer, *ret_buf, (size_t)n);
 	if (rd->consumed > rd->lim->max_input) {
 		archive_set_error(a, EFBIG, "archive larger than %llu bytes",
 				  (unsigned long long)rd->lim->max_input);
@@ -496,6 +500,22 @@ static int reader_entry(struct reader *rd, struct archive_entry *e,
 	return reader_file(rd, e, rel, ret_err);
 }
 
+/*
+ * libarchive stops at the tar end marker: read the rest of the input
+ * through the same callback, so the trailer sees every byte.
+ */
+static int reader_check_trailer(struct reader *rd, char **ret_err)
+{
+	const void *p;
+	la_ssize_t n;
+
+	while ((n = reader_read_cb(rd->a, rd, &p)) > 0)
+		;
+	if (n < 0)
+		return reader_archive_err(rd, "trailer", ret_err);
+	return trailer_finish(rd->trailer, ret_err);
+}
+
 static int reader_pass(struct reader *rd, char **ret_err)
 {
 	struct archive_entry *e;
@@ -505,6 +525,9 @@ static int reader_pass(struct reader *rd, char **ret_err)
 	if (!rd->a)
 		return error_set(ret_err, -ENOMEM,
 				 "cannot allocate an archive reader");
+	/* Tar headers and padding come on top of the entries' bytes. */
+	rd->trailer = trailer_new(rd->lim->max_total +
+				  rd->lim->max_entries * 1024 + (1u << 20));
 	/* Only what rdiag writes: no zip, cpio, iso, or external programs. */
 	if (archive_read_support_filter_gzip(rd->a) != ARCHIVE_OK ||
 	    archive_read_support_filter_zstd(rd->a) != ARCHIVE_OK ||
@@ -528,13 +551,14 @@ static int reader_pass(struct reader *rd, char **ret_err)
 				 "not a gzip or zstd compressed archive");
 	if (!rd->top)
 		return error_set(ret_err, -EBADMSG, "empty archive");
-	return 0;
+	return reader_check_trailer(rd, ret_err);
 }
 
 static void reader_release(struct reader *rd)
 {
 	if (rd->a)
 		archive_read_free(rd->a);
+	trailer_free(rd->trailer);
 	for (size_t i = 0; i < rd->nkept; i++) {
 		free(rd->kept[i].path);
 		buf_release(&rd->kept[i].data);

@@ -187,4 +187,34 @@ t_check "bundle changed after its sidecar: not sent" \
 t_check "bundle changed after its sidecar: says so" \
 	grep -q "no longer matches its sidecar" "$T_DIR/ch.err"
 
+# --- inspect checks the compression trailer, sidecar or not ---
+tout="$T_DIR/trailer"
+mkdir -p "$tout"
+for comp in gzip zstd; do
+	"$RDIAG" run --only system --config "$T_DIR/rdiag.conf" --out "$tout" \
+		--compress "$comp" --quiet >/dev/null 2>&1 || true
+done
+gz=$(ls "$tout"/*.tar.gz | head -1)
+zst=$(ls "$tout"/*.tar.zst | head -1)
+t_check "intact gzip and zstd bundles inspect clean" \
+	bash -c "'$RDIAG' inspect '$gz' >/dev/null 2>&1 && '$RDIAG' inspect '$zst' >/dev/null 2>&1"
+# flip OFFSET-FROM-END SRC NAME: a copy with one bit flipped, no sidecar.
+flip() {
+	$PY -c 'import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+d[len(d) - int(sys.argv[2])] ^= 1
+open(sys.argv[3], "wb").write(d)' "$2" "$1" "$T_DIR/$3"
+}
+flip 8 "$gz" crc.tar.gz     # CRC-32
+flip 1 "$gz" isize.tar.gz   # ISIZE
+flip 1 "$zst" sum.tar.zst   # XXH64 content checksum
+cp "$gz" "$T_DIR/tail.tar.gz" && printf 'junk' >>"$T_DIR/tail.tar.gz"
+for f in crc.tar.gz isize.tar.gz sum.tar.zst tail.tar.gz; do
+	r=0
+	"$RDIAG" inspect "$T_DIR/$f" >/dev/null 2>"$T_DIR/tr.err" || r=$?
+	t_check "inspect $f: damaged, 65 (got $r)" test "$r" = 65
+done
+t_check "inspect names the damaged gzip checksum" \
+	bash -c "'$RDIAG' inspect '$T_DIR/crc.tar.gz' 2>&1 | grep -q 'damaged gzip compression'"
+
 t_done
