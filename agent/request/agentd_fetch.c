@@ -92,30 +92,45 @@ static int s3_get(struct upload_ctx *c, const char *url,
 	return r;
 }
 
-static void xml_unescape(char *s)
+/* What one <Contents> of an S3 listing needs to fetch its object. */
+struct s3_listing {
+	struct upload_ctx *c;
+	struct agentd_item **items;
+	size_t *n;
+	const char *burl;
+};
+
+/* One listed object (values: Key, Size, decoded by expat): fetch it. */
+static int s3_listed(char **values, size_t nvalues, void *arg)
 {
-	static const struct {
-		const char *ent;
-		char c;
-	} ents[] = { { "&amp;", '&' },
-		     { "&lt;", '<' },
-		     { "&gt;", '>' },
-		     { "&quot;", '"' },
-		     { "&apos;", '\'' } };
-	char *p = s;
+	struct s3_listing *l = arg;
+	const char *key = values[0], *size = values[1];
+	unsigned long long sz = 0;
+	struct upload_resp oresp;
+	char *err = NULL, *ourl, *enc;
 
-	while ((p = strchr(p, '&'))) {
-		for (size_t i = 0; i < ARRAY_SIZE(ents); i++) {
-			size_t k = strlen(ents[i].ent);
-
-			if (strncmp(p, ents[i].ent, k) == 0) {
-				*p = ents[i].c;
-				memmove(p + 1, p + k, strlen(p + k) + 1);
-				break;
-			}
-		}
-		p++;
+	(void)nvalues;
+	if (!key || !*key || key[strlen(key) - 1] == '/')
+		return 0;
+	if (!size || parse_uint(size, 0, 1ull << 50, &sz) < 0 ||
+	    sz > REQUEST_TOKEN_MAX + 64) {
+		add_item(l->items, l->n, key, NULL, 0, true);
+		return 0;
 	}
+	enc = upload_uri_encode(key, true);
+	ourl = xasprintf("%s/%s", l->burl, enc);
+	upload_resp_init(&oresp);
+	if (s3_get(l->c, ourl, &oresp, "S3 get", &err) == 0)
+		add_item(l->items, l->n, key, oresp.body.data, oresp.body.len,
+			 oresp.body.len > REQUEST_TOKEN_MAX + 64);
+	else
+		/* Gone since the listing, or unreadable: next poll. */
+		fprintf(stderr, "rdiag agent: %s, ignoring\n", err);
+	upload_resp_release(&oresp);
+	free(err);
+	free(enc);
+	free(ourl);
+	return 0;
 }
 
 static int fetch_s3(struct upload_ctx *c, struct agentd_item **items, size_t *n,
@@ -126,7 +141,6 @@ static int fetch_s3(struct upload_ctx *c, struct agentd_item **items, size_t *n,
 	const char *values[3];
 	struct upload_resp resp;
 	char max[16], *burl = bucket_url(c->o, c->u->bucket), *q, *url;
-	const char *p;
 	int r;
 
 	snprintf(max, sizeof(max), "%d", AGENTD_ITEMS_MAX);
@@ -140,48 +154,14 @@ static int fetch_s3(struct upload_ctx *c, struct agentd_item **items, size_t *n,
 	upload_resp_init(&resp);
 	r = s3_get(c, url, &resp, "S3 list", ret_err);
 	free(url);
-	for (p = resp.body.data; r == 0 && (p = strstr(p, "<Contents>"));) {
-		const char *end = strstr(p, "</Contents>");
-		char *one, *key, *size, *ourl, *enc;
-		unsigned long long sz = 0;
-		struct upload_resp oresp;
-		char *err = NULL;
+	if (r == 0) {
+		static const char *const fields[] = { "Key", "Size" };
+		struct s3_listing l = { c, items, n, burl };
 
-		if (!end)
-			break;
-		one = xstrndup(p, (size_t)(end - p));
-		p = end;
-		key = upload_xml_value(one, "Key");
-		size = upload_xml_value(one, "Size");
-		free(one);
-		if (!key || !*key || key[strlen(key) - 1] == '/') {
-			free(key);
-			free(size);
-			continue;
-		}
-		xml_unescape(key);
-		if (!size || parse_uint(size, 0, 1ull << 50, &sz) < 0 ||
-		    sz > REQUEST_TOKEN_MAX + 64) {
-			add_item(items, n, key, NULL, 0, true);
-			free(key);
-			free(size);
-			continue;
-		}
-		enc = upload_uri_encode(key, true);
-		ourl = xasprintf("%s/%s", burl, enc);
-		upload_resp_init(&oresp);
-		if (s3_get(c, ourl, &oresp, "S3 get", &err) == 0)
-			add_item(items, n, key, oresp.body.data, oresp.body.len,
-				 oresp.body.len > REQUEST_TOKEN_MAX + 64);
-		else
-			/* Gone since the listing, or unreadable: next poll. */
-			fprintf(stderr, "rdiag agent: %s, ignoring\n", err);
-		upload_resp_release(&oresp);
-		free(err);
-		free(enc);
-		free(ourl);
-		free(key);
-		free(size);
+		if (upload_xml_each(resp.body.data, resp.body.len, "Contents",
+				    fields, 2, s3_listed, &l) == -EFBIG)
+			fprintf(stderr, "rdiag agent: S3 list: reply too "
+					"large, ignoring\n");
 	}
 	upload_resp_release(&resp);
 	free(burl);

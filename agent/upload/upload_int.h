@@ -128,8 +128,32 @@ int upload_perform(struct upload_ctx *c, CURL *h, struct upload_resp *resp,
 /* "HTTP 401 Unauthorized: ..." with a hint for the common cases. */
 char *upload_http_reason(long status, enum upload_scheme scheme);
 
-/* The first <Tag>...</Tag> value in an XML body, or NULL. */
+/* XML replies longer than this are refused unread. */
+#define UPLOAD_XML_MAX UPLOAD_BODY_MAX
+
+/*
+ * The text of the first element named tag (local name, any namespace;
+ * entities and CDATA decoded) in an XML body, or NULL: not there, longer
+ * than 4 KiB, or a body that is too large or has a DOCTYPE (upload_xml.c).
+ */
 char *upload_xml_value(const char *xml, const char *tag);
+
+/*
+ * Called for each item with the text of its first child named fields[i] in
+ * values[i] (NULL when absent); non-zero stops the walk and is returned.
+ * The callback may take a value (set values[i] to NULL).
+ */
+typedef int (*upload_xml_fn)(char **values, size_t n, void *arg);
+
+/*
+ * Walk the XML body xml (len bytes, at most UPLOAD_XML_MAX: -EFBIG) with
+ * expat: fn once per element named item, or once for the whole document
+ * when item is NULL. 0, fn's non-zero result, or -EBADMSG for malformed
+ * XML or any DOCTYPE (refused: no entity is ever expanded).
+ */
+int upload_xml_each(const char *xml, size_t len, const char *item,
+		    const char *const *fields, size_t nfields, upload_xml_fn fn,
+		    void *arg);
 
 /* BUNDLE + suffix, e.g. ".s3-resume.json" (caller frees). */
 char *upload_side_path(const struct upload_ctx *c, const char *suffix);

@@ -78,16 +78,6 @@ static CURL *s3_handle(struct upload_ctx *c, const char *url,
 	return h;
 }
 
-static void strip_quotes_entity(char *s)
-{
-	char *p;
-
-	while ((p = strstr(s, "&quot;"))) {
-		*p = '"';
-		memmove(p + 1, p + 6, strlen(p + 6) + 1);
-	}
-}
-
 static int s3_put_whole(struct upload_ctx *c, const char *url,
 			struct upload_fail *f)
 {
@@ -250,7 +240,6 @@ static int s3_complete(struct upload_ctx *c, const char *url,
 		r = -EIO;
 	}
 	if (r == 0 && (etag = upload_xml_value(resp.body.data, "ETag"))) {
-		strip_quotes_entity(etag);
 		free(c->etag);
 		c->etag = etag;
 	}

@@ -322,23 +322,6 @@ char *upload_http_reason(long status, enum upload_scheme scheme)
 	return xasprintf("HTTP %ld%s", status, hint);
 }
 
-char *upload_xml_value(const char *xml, const char *tag)
-{
-	char *open = xasprintf("<%s>", tag), *close = xasprintf("</%s>", tag);
-	const char *a = strstr(xml, open), *b;
-	char *v = NULL;
-
-	if (a) {
-		a += strlen(open);
-		b = strstr(a, close);
-		if (b && b - a < 4096)
-			v = xstrndup(a, (size_t)(b - a));
-	}
-	free(open);
-	free(close);
-	return v;
-}
-
 static bool retryable_curl(CURLcode cc)
 {
 	switch (cc) {

@@ -289,6 +289,99 @@ static void test_retry_after(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+static int collect_contents(char **values, size_t n, void *arg)
+{
+	struct buf *b = arg;
+
+	assert_int_equal(n, 2);
+	buf_printf(b, "[%s|%s]", values[0] ? values[0] : "-",
+		   values[1] ? values[1] : "-");
+	return 0;
+}
+
+static void test_s3_xml(void **state)
+{
+	/* An S3 error body as AWS sends it, with entities in the message. */
+	static const char err[] =
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<Error><Code>SignatureDoesNotMatch</Code><Message>The request "
+		"signature we calculated does not match the signature you "
+		"provided. Check your key &amp; signing method &lt;v4&gt;."
+		"</Message><RequestId>4442587FB7D0A2F9</RequestId></Error>";
+	static const char ns[] =
+		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		"<InitiateMultipartUploadResult "
+		"xmlns=\"http://s3.amazonaws.com/"
+		"doc/2006-03-01/\"><Bucket>b</Bucket><Key>k</Key>"
+		"<UploadId><![CDATA[VXBsb2FkIElE<&>]]></UploadId>"
+		"</InitiateMultipartUploadResult>";
+	static const char prefixed[] =
+		"<s3:Error "
+		"xmlns:s3=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+		"<s3:Code>NoSuchUpload</s3:Code></s3:Error>";
+	static const char decoy[] =
+		"<Error><!-- <Code>Fake</Code> --><Message>&lt;Code&gt;x"
+		"&lt;/Code&gt;</Message><Code>Real</Code></Error>";
+	static const char laughs[] =
+		"<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+		"<!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
+		"<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">"
+		"<!ENTITY lol4 \"&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;\">"
+		"]><Error><Code>&lol4;</Code></Error>";
+	static const char list[] =
+		"<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/"
+		"2006-03-01/\"><Name>b</Name><Contents><Key>a&amp;b.json</Key>"
+		"<Size>12</Size></Contents><Contents><Key>dir/</Key></Contents>"
+		"<Contents><Size>3</Size><Key><![CDATA[c<d]]></Key></Contents>"
+		"</ListBucketResult>";
+	static const char *const fields[] = { "Key", "Size" };
+	struct buf b;
+	char *v, *big;
+	size_t n = UPLOAD_XML_MAX + 1;
+
+	(void)state;
+	v = upload_xml_value(err, "Message");
+	assert_string_equal(v, "The request signature we calculated does not "
+			       "match the signature you provided. Check your "
+			       "key & signing method <v4>.");
+	free(v);
+	v = upload_xml_value(err, "Code");
+	assert_string_equal(v, "SignatureDoesNotMatch");
+	free(v);
+	v = upload_xml_value(ns, "UploadId");
+	assert_string_equal(v, "VXBsb2FkIElE<&>");
+	free(v);
+	v = upload_xml_value(prefixed, "Code");
+	assert_string_equal(v, "NoSuchUpload");
+	free(v);
+	v = upload_xml_value(decoy, "Code");
+	assert_string_equal(v, "Real");
+	free(v);
+	assert_null(upload_xml_value(err, "Nope"));
+	assert_null(upload_xml_value("<Error><Code>x</Err", "Code"));
+	/* A DTD is refused before any entity is expanded. */
+	assert_null(upload_xml_value(laughs, "Code"));
+	assert_int_equal(upload_xml_each(laughs, strlen(laughs), NULL, fields,
+					 1, collect_contents, NULL),
+			 -EBADMSG);
+	/* Oversized input is refused unread. */
+	big = xcalloc(1, n + 1);
+	memcpy(big, "<Error><Code>x</Code>", 21);
+	memset(big + 21, ' ', n - 21 - 8);
+	memcpy(big + n - 8, "</Error>", 8);
+	assert_null(upload_xml_value(big, "Code"));
+	assert_int_equal(upload_xml_each(big, n, NULL, fields, 1,
+					 collect_contents, NULL),
+			 -EFBIG);
+	free(big);
+	buf_init(&b, 4096);
+	assert_int_equal(upload_xml_each(list, strlen(list), "Contents", fields,
+					 2, collect_contents, &b),
+			 0);
+	assert_string_equal(b.data, "[a&b.json|12][dir/|-][c<d|3]");
+	buf_release(&b);
+}
+
 static void test_backoff(void **state)
 {
 	(void)state;
@@ -542,6 +635,7 @@ int main(void)
 		cmocka_unit_test(test_uri_encode),
 		cmocka_unit_test(test_s3_query),
 		cmocka_unit_test(test_retry_after),
+		cmocka_unit_test(test_s3_xml),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_s3_state_round_trip),
 		cmocka_unit_test(test_s3_state_malformed),
