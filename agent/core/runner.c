@@ -93,9 +93,17 @@ static void redirect_stdio(const struct worker *w)
 	free(path);
 }
 
-static RDIAG_NORETURN void worker_main(const struct runner_opts *o,
-				       struct worker *w, int fd)
+/* What a worker process is given. */
+struct worker_job {
+	const struct runner_opts *o;
+	struct worker *w;
+};
+
+static int worker_main(void *arg, int fd)
 {
+	const struct worker_job *job = arg;
+	const struct runner_opts *o = job->o;
+	struct worker *w = job->w;
 	struct ctx_params p = {
 		.collector = w->res->collector,
 		.out_fd = fd,
@@ -110,49 +118,34 @@ static RDIAG_NORETURN void worker_main(const struct runner_opts *o,
 	struct collector_ctx *ctx;
 	int r;
 
-	setpgid(0, 0);
-	proc_child_reset_signals();
 	redirect_stdio(w);
 	p.deadline_ms = w->deadline_ms - margin;
 	ctx = ctx_new(&p);
 	r = w->res->collector->run(ctx);
 	ctx_free(ctx);
-	_exit(r < 0 ? EXIT_PARTIAL : 0);
+	return r < 0 ? EXIT_PARTIAL : 0;
 }
 
 static int worker_start(const struct runner_opts *o, struct worker *w,
 			int64_t now)
 {
 	const struct collector *c = w->res->collector;
-	int fds[2], r;
+	struct worker_job job = { o, w };
+	int fd, r;
 	pid_t pid;
 
 	if (mkdir(w->res->staging, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	if ((r = pipe_cloexec(fds)) < 0)
-		return r;
 	w->started_ms = now;
 	w->deadline_ms = now + c->deadline_ms;
 	if (w->deadline_ms > o->run_deadline_ms)
 		w->deadline_ms = o->run_deadline_ms;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		close(fds[0]);
-		close(fds[1]);
+	if ((r = proc_spawn_pipe(PROC_NEW_GROUP, worker_main, &job, &pid,
+				 &fd)) < 0)
 		return r;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		worker_main(o, w, fds[1]);
-	}
-	/* Also from the parent, so a kill(-pid) cannot race the child. */
-	setpgid(pid, pid);
-	close(fds[1]);
-	fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	w->pid = pid;
-	w->fd = fds[0];
+	w->fd = fd;
 	w->state = WORKER_RUNNING;
 	return 0;
 }

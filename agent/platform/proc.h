@@ -54,6 +54,21 @@ int proc_exec(const char *const *argv, unsigned timeout_ms, struct buf *out,
  */
 int proc_spawn_fn(int (*fn)(void *arg), void *arg, pid_t *ret_pid);
 
+/* proc_spawn_pipe() flags */
+#define PROC_NEW_GROUP 1u /* the child leads a process group of its own */
+
+/*
+ * Run fn(arg, fd) in a new process with signals reset to their defaults,
+ * fd the write end of a pipe whose read end (close-on-exec) is *ret_fd;
+ * the child exits with fn's return value. With PROC_NEW_GROUP it leads its
+ * own process group (set on both sides of the fork, so kill(-pid) never
+ * races it) and a deadline can kill everything it started; without, it
+ * stays in the caller's group and dies with it. Stdio is flushed first.
+ * 0 or a negative errno.
+ */
+int proc_spawn_pipe(unsigned flags, int (*fn)(void *arg, int fd), void *arg,
+		    pid_t *ret_pid, int *ret_fd);
+
 /*
  * Wait for the child pid to end, blocking: only for a child that does not
  * touch a possibly hung file system itself. *ret_code is its exit status

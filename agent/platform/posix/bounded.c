@@ -16,19 +16,26 @@
 #include "platform/proc.h"
 #include "rdiag/collector.h"
 
-static RDIAG_NORETURN void run_child(int fd, bounded_fn fn, void *arg,
-				     size_t out_max)
+/* What the sub-worker is given. */
+struct bounded_job {
+	bounded_fn fn;
+	void *arg;
+	size_t out_max;
+};
+
+static int run_child(void *arg, int fd)
 {
+	const struct bounded_job *job = arg;
+	size_t out_max = job->out_max;
 	void *out = xcalloc(1, out_max ? out_max : 1);
 	int32_t res;
 	int r;
 
-	proc_child_reset_signals();
-	r = fn(arg, out, out_max);
+	r = job->fn(job->arg, out, out_max);
 	res = r;
 	if (write_all(fd, &res, sizeof(res)) == 0 && r > 0)
 		write_all(fd, out, (size_t)r > out_max ? out_max : (size_t)r);
-	_exit(0);
+	return 0;
 }
 
 int bounded_call(unsigned timeout_ms, bounded_fn fn, void *arg, void *out,
@@ -38,30 +45,19 @@ int bounded_call(unsigned timeout_ms, bounded_fn fn, void *arg, void *out,
 	int64_t start = now_ms(), deadline = start + timeout_ms;
 	unsigned char hdr[4];
 	size_t got = 0, hdr_got = 0;
-	int pfd[2], status = 0;
+	struct bounded_job job = { fn, arg, out_max };
+	int fd, status = 0;
 	bool eof = false;
 	pid_t pid;
-
 	int r;
 
-	if ((r = pipe_cloexec(pfd)) < 0)
+	/* In the caller's group: killing a worker's group takes it too. */
+	if ((r = proc_spawn_pipe(0, run_child, &job, &pid, &fd)) < 0)
 		return r;
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		close(pfd[0]);
-		close(pfd[1]);
-		return r;
-	}
-	if (pid == 0) {
-		close(pfd[0]);
-		run_child(pfd[1], fn, arg, out_max);
-	}
-	close(pfd[1]);
 	res.pid = pid;
 	while (!eof) {
 		int64_t left = deadline - now_ms();
-		struct pollfd p = { .fd = pfd[0], .events = POLLIN };
+		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 
 		if (left <= 0)
@@ -69,13 +65,13 @@ int bounded_call(unsigned timeout_ms, bounded_fn fn, void *arg, void *out,
 		if (poll(&p, 1, (int)left) <= 0)
 			continue;
 		if (hdr_got < sizeof(hdr))
-			n = read(pfd[0], hdr + hdr_got, sizeof(hdr) - hdr_got);
+			n = read(fd, hdr + hdr_got, sizeof(hdr) - hdr_got);
 		else if (got < out_max)
-			n = read(pfd[0], (char *)out + got, out_max - got);
+			n = read(fd, (char *)out + got, out_max - got);
 		else {
 			char sink[256];
 
-			n = read(pfd[0], sink, sizeof(sink));
+			n = read(fd, sink, sizeof(sink));
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -88,7 +84,7 @@ int bounded_call(unsigned timeout_ms, bounded_fn fn, void *arg, void *out,
 		else if (got < out_max)
 			got += (size_t)n;
 	}
-	close(pfd[0]);
+	close(fd);
 	if (eof && hdr_got == sizeof(hdr)) {
 		int32_t fn_result;
 

@@ -114,19 +114,17 @@ void proc_catch_stop_signals(void (*handler)(int))
 }
 
 /* In the child: stdin and stderr on /dev/null, stdout to the pipe, exec. */
-static RDIAG_NORETURN void exec_child(const char *const *argv, int out_fd)
+static int exec_child(void *arg, int out_fd)
 {
+	const char *const *argv = arg;
 	int null = open("/dev/null", O_RDWR);
 
-	/* Its own group, so the deadline kills what it starts as well. */
-	setpgid(0, 0);
-	proc_child_reset_signals();
 	if (null < 0 || dup2(null, 0) < 0 || dup2(out_fd, 1) < 0 ||
 	    dup2(null, 2) < 0)
-		_exit(127);
+		return 127;
 	/* execv's argv is char *const[]; the strings are not changed. */
 	execv(argv[0], (char *const *)(uintptr_t)argv);
-	_exit(127);
+	return 127;
 }
 
 /* Read the child's stdout until EOF or the deadline; 0 or -ETIMEDOUT. */
@@ -162,27 +160,17 @@ int proc_exec(const char *const *argv, unsigned timeout_ms, struct buf *out,
 {
 	struct proc_exec_info info = { .pid = -1 };
 	int64_t deadline = now_ms() + timeout_ms;
-	int fds[2] = { -1, -1 }, status = 0, r;
+	int fd, status = 0, r;
 	bool overflow = false;
 	pid_t pid;
 
-	if ((r = pipe_cloexec(fds)) < 0)
+	/* Its own group, so the deadline kills what it starts as well. */
+	if ((r = proc_spawn_pipe(PROC_NEW_GROUP, exec_child,
+				 (void *)(uintptr_t)argv, &pid, &fd)) < 0)
 		return r;
-	pid = fork();
-	if (pid < 0) {
-		r = -errno;
-		close(fds[0]);
-		close(fds[1]);
-		return r;
-	}
-	if (pid == 0)
-		exec_child(argv, fds[1]);
-	/* Both sides set the group: whichever runs first wins the race. */
-	setpgid(pid, pid);
 	info.pid = pid;
-	close(fds[1]);
-	r = exec_read(fds[0], deadline, out, &overflow);
-	close(fds[0]);
+	r = exec_read(fd, deadline, out, &overflow);
+	close(fd);
 	/* It closed its stdout but may linger: wait only until the deadline. */
 	while (r == 0) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
@@ -247,5 +235,36 @@ int proc_wait(pid_t pid, int *ret_code)
 			return -errno;
 	*ret_code = WIFEXITED(status) ? WEXITSTATUS(status)
 				      : 128 + WTERMSIG(status);
+	return 0;
+}
+
+int proc_spawn_pipe(unsigned flags, int (*fn)(void *arg, int fd), void *arg,
+		    pid_t *ret_pid, int *ret_fd)
+{
+	int fds[2], r;
+	pid_t pid;
+
+	if ((r = pipe_cloexec(fds)) < 0)
+		return r;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		if (flags & PROC_NEW_GROUP)
+			setpgid(0, 0);
+		proc_child_reset_signals();
+		_exit(fn(arg, fds[1]));
+	}
+	if (flags & PROC_NEW_GROUP)
+		setpgid(pid, pid);
+	close(fds[1]);
+	*ret_pid = pid;
+	*ret_fd = fds[0];
 	return 0;
 }
