@@ -70,6 +70,13 @@ char *upload_s3_query(const char *const *names, const char *const *values,
 		      size_t n);
 
 /*
+ * The path (and query) of a tus Location header resolved against base, the
+ * creation url (relative, absolute-path and absolute forms), or NULL. Only
+ * the path is kept: the upload stays on the configured origin.
+ */
+char *upload_location_path(const char *base, const char *loc);
+
+/*
  * Delay before retry number attempt (1 = first retry): exponential from
  * base_ms, capped at cap_ms, with jitter in [0, 1) spreading it over the
  * upper half ("equal jitter") so retries of many agents do not align.

@@ -157,18 +157,6 @@ static void tus_state_write(const struct upload_ctx *c, const char *loc)
 	free(path);
 }
 
-/* Only the path of a Location is used: the upload stays on our origin. */
-static char *location_path(const char *loc)
-{
-	const char *p = loc;
-
-	if (strncmp(loc, "http://", 7) == 0 || strncmp(loc, "https://", 8) == 0)
-		p = strchr(strstr(loc, "://") + 3, '/');
-	if (!p || *p != '/')
-		return NULL;
-	return xstrdup(p);
-}
-
 static struct curl_slist *tus_headers(struct curl_slist *l)
 {
 	return curl_slist_append(l, "Tus-Resumable: 1.0.0");
@@ -205,7 +193,9 @@ static int tus_create(struct upload_ctx *c, const char *endpoint,
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
 	if ((r = set_auth(c, h, f)) == 0 &&
 	    (r = upload_perform(c, h, &resp, "tus create", f)) == 0) {
-		char *p = resp.location ? location_path(resp.location) : NULL;
+		char *p = resp.location ? upload_location_path(endpoint,
+							       resp.location)
+					: NULL;
 
 		if (resp.status != 201 || !p) {
 			upload_fail_set(f, false,

@@ -352,3 +352,27 @@ unsigned upload_backoff_ms(unsigned attempt, unsigned base_ms, unsigned cap_ms,
 		jitter = 0.999999;
 	return (unsigned)(d / 2 + (uint64_t)((double)(d - d / 2) * jitter));
 }
+
+char *upload_location_path(const char *base, const char *loc)
+{
+	CURLU *u = curl_url();
+	char *path = NULL, *query = NULL, *ret = NULL;
+
+	if (!u)
+		return NULL;
+	/* libcurl resolves a relative or absolute-path reference for us. */
+	if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK ||
+	    curl_url_set(u, CURLUPART_URL, loc, CURLU_NON_SUPPORT_SCHEME) !=
+		    CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+		goto out;
+	if (curl_url_get(u, CURLUPART_QUERY, &query, 0) != CURLUE_OK)
+		query = NULL;
+	if (path[0] == '/')
+		ret = query ? xasprintf("%s?%s", path, query) : xstrdup(path);
+out:
+	curl_free(path);
+	curl_free(query);
+	curl_url_cleanup(u);
+	return ret;
+}

@@ -382,6 +382,36 @@ static void test_s3_xml(void **state)
 	buf_release(&b);
 }
 
+static void test_tus_location(void **state)
+{
+	static const struct {
+		const char *base, *loc, *want;
+	} cases[] = {
+		{ "https://h:8443/files/", "https://h:8443/files/abc",
+		  "/files/abc" },
+		/* another origin's path is used on ours */
+		{ "https://h/files/", "http://other.example/x/y?z=1",
+		  "/x/y?z=1" },
+		{ "https://h/files/", "/files/def", "/files/def" },
+		{ "https://h/files/", "ghi", "/files/ghi" },
+		{ "https://h/files", "ghi", "/ghi" },
+		{ "https://h/a/b/", "../c?k=v", "/a/c?k=v" },
+		{ "https://h/files/", "//other.example/p", "/p" },
+		{ "https://h/files/", "http://[::1", NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *p = upload_location_path(cases[i].base, cases[i].loc);
+
+		if (cases[i].want)
+			assert_string_equal(p, cases[i].want);
+		else
+			assert_null(p);
+		free(p);
+	}
+}
+
 static void test_backoff(void **state)
 {
 	(void)state;
@@ -636,6 +666,7 @@ int main(void)
 		cmocka_unit_test(test_s3_query),
 		cmocka_unit_test(test_retry_after),
 		cmocka_unit_test(test_s3_xml),
+		cmocka_unit_test(test_tus_location),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_s3_state_round_trip),
 		cmocka_unit_test(test_s3_state_malformed),
