@@ -12,6 +12,7 @@
 
 #include "core/log.h"
 #include "core/redact.h"
+#include "platform/platform.h"
 #include "rdiag/buf.h"
 
 static FILE *log_file;
@@ -20,16 +21,13 @@ static struct redactor *log_redactor;
 
 int log_open(const char *path)
 {
-	int fd =
-		open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		     0600);
+	int fd, r;
 
-	if (fd < 0)
-		return -errno;
+	if ((r = platform_create_new(path, 0600, &fd)) < 0)
+		return r;
 	log_file = fdopen(fd, "w");
 	if (!log_file) {
-		int r = -errno;
-
+		r = -errno;
 		close(fd);
 		return r;
 	}

@@ -412,11 +412,7 @@ int obfuscator_save_map(const struct obfuscator *o, const char *path)
 	json_object_set_new(m, "users", users);
 	text = json_dumps(m, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(m);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
-	if (fd < 0) {
-		r = -errno;
-	} else {
+	if ((r = platform_create_new(path, 0600, &fd)) == 0) {
 		if ((r = write_all(fd, text, strlen(text))) == 0 &&
 		    (r = write_all(fd, "\n", 1)) == 0 && fsync(fd) < 0)
 			r = -errno;

@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "platform/fsutil.h"
+#include "platform/platform.h"
 #include "platform/proc.h"
 
 /* Host and time */
@@ -72,9 +73,10 @@ int platform_file_private(int fd, bool allow_own, char *why, size_t why_len);
  * Create path as a new file with mode (0600 for anything rdiag writes next
  * to a bundle), opened for writing: O_CREAT | O_EXCL | O_NOFOLLOW, so an
  * existing file or a link planted at path is never followed or reused
- * (-EEXIST). *ret_fd is the new descriptor (the caller closes it). Replacing
- * an existing file is fs_write_atomic(), or write a temporary name made
- * here and rename it; never open an existing name for writing.
+ * (-EEXIST); the mode is exact, whatever the umask. *ret_fd is the new
+ * descriptor (the caller closes it). Replacing an existing file is
+ * fs_write_atomic(), or write a temporary name made here and rename it; never
+ * open an existing name for writing.
  */
 int platform_create_new(const char *path, unsigned mode, int *ret_fd);
 

@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/sanitize.h"
 #include "platform/fsutil.h"
+#include "platform/platform.h"
 #include "registry.h"
 #include "request/request.h"
 #include "review/review.h"
@@ -658,10 +659,7 @@ int request_store_claim(const char *state_dir, const struct request *rq,
 		goto out;
 	}
 	path = xasprintf("%s/%s", dir, rq->id);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		  0600);
-	if (fd < 0) {
-		r = -errno;
+	if ((r = platform_create_new(path, 0600, &fd)) < 0) {
 		if (r == -EEXIST)
 			error_set(
 				ret_err, r,

@@ -15,6 +15,7 @@
 
 #include "core/audit.h"
 #include "platform/fsutil.h"
+#include "platform/platform.h"
 #include "session/session_int.h"
 
 int session_audit_open(struct session_audit *a, const char *dir, const char *id)
@@ -60,10 +61,9 @@ int session_cast_open(struct session_cast *c, const char *path, unsigned cols,
 	int r = 0;
 
 	memset(c, 0, sizeof(*c));
-	c->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		     0600);
-	if (c->fd < 0)
-		return -errno;
+	c->fd = -1;
+	if ((r = platform_create_new(path, 0600, &c->fd)) < 0)
+		return r;
 	c->start_ms = now_ms();
 	buf_init(&b, 0);
 	session_cast_header(&b, cols ? cols : 80, rows ? rows : 24,

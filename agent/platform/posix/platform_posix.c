@@ -93,7 +93,7 @@ int platform_create_new(const char *path, unsigned mode, int *ret_fd)
 
 	if (fd < 0)
 		return -errno;
-	/* The umask may have taken bits the caller asked for; never adds. */
+	/* The mode is exact, whatever the umask (as fs_write_atomic). */
 	if (fchmod(fd, (mode_t)mode) < 0) {
 		int r = -errno;
 
