@@ -31,12 +31,15 @@
 #include "platform/platform.h"
 #include "platform/proc.h"
 #include "rdiag/buf.h"
+#include "rdiag/collector.h"
 
 static volatile sig_atomic_t interrupted;
 
 /* Suffixes tried for a bundle name taken in the same second (-2, -3...). */
 #define RUN_NAME_TRIES 1000
 #define STAGING_PREFIX ".rdiag-staging-"
+/* Longest wait for the output directory to answer (a hung share). */
+#define RUN_OUT_DIR_TIMEOUT_S 10
 
 static void on_signal(int sig)
 {
@@ -444,26 +447,78 @@ static void on_progress(void *arg, const struct collector_result *r, bool done,
 		p->observer->collector(p->observer, p, r, done);
 }
 
+/* What the bounded sub-worker found out about the output directory. */
+struct out_dir_probe {
+	int step; /* 0 ok, 1 missing, 2 not writable, 3 free space unknown */
+	int err;
+	uint64_t free_bytes;
+};
+
+static int probe_out_dir(void *arg, void *out, size_t out_max)
+{
+	const char *dir = arg;
+	struct out_dir_probe pr = { 0 };
+	struct stat sb;
+	int r;
+
+	if (out_max < sizeof(pr))
+		return -ENOBUFS;
+	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
+		pr.step = 1;
+	else if (access(dir, W_OK | X_OK) < 0)
+		pr.step = 2, pr.err = errno;
+	else if ((r = fs_free_bytes(dir, &pr.free_bytes)) < 0)
+		pr.step = 3, pr.err = -r;
+	memcpy(out, &pr, sizeof(pr));
+	return (int)sizeof(pr);
+}
+
+/*
+ * Every look at the output directory runs in a bounded sub-worker: on a
+ * hung share stat() alone never returns, and nothing would be printed.
+ */
 static int check_out_dir(const struct run_plan *p)
 {
-	struct stat sb;
+	struct out_dir_probe pr;
+	struct bounded_result br;
+	unsigned limit_s = p->timeout_s < RUN_OUT_DIR_TIMEOUT_S
+				   ? p->timeout_s
+				   : RUN_OUT_DIR_TIMEOUT_S;
 	uint64_t free_bytes, floor = p->min_free_mb * 1024ull * 1024ull;
 	int r;
 
-	if (stat(p->out_dir, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
+	r = bounded_call(limit_s * 1000, probe_out_dir, p->out_dir, &pr,
+			 sizeof(pr), &br);
+	if (r < 0 || br.status != BOUNDED_DONE || br.out_len != sizeof(pr)) {
+		if (r == 0 && br.status != BOUNDED_CRASHED)
+			report(p,
+			       "output directory '%s' did not answer within "
+			       "%u s: it is on a hung network or FUSE mount; "
+			       "use --out with a local directory",
+			       p->out_dir, limit_s);
+		else
+			report(p, "cannot check output directory '%s': %s",
+			       p->out_dir,
+			       strerror(r < 0                       ? -r
+					: br.status == BOUNDED_DONE ? -br.result
+								    : ECHILD));
+		return EXIT_CANTCREAT;
+	}
+	if (pr.step == 1) {
 		report(p, "output directory '%s' does not exist", p->out_dir);
 		return EXIT_CANTCREAT;
 	}
-	if (access(p->out_dir, W_OK | X_OK) < 0) {
+	if (pr.step == 2) {
 		report(p, "cannot write to output directory '%s': %s",
-		       p->out_dir, strerror(errno));
+		       p->out_dir, strerror(pr.err));
 		return EXIT_CANTCREAT;
 	}
-	if ((r = fs_free_bytes(p->out_dir, &free_bytes)) < 0) {
+	if (pr.step == 3) {
 		report(p, "cannot measure free space under '%s': %s",
-		       p->out_dir, strerror(-r));
+		       p->out_dir, strerror(pr.err));
 		return EXIT_CANTCREAT;
 	}
+	free_bytes = pr.free_bytes;
 	if (free_bytes < floor) {
 		char have[32], need[32];
 

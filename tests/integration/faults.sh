@@ -217,4 +217,31 @@ done
 t_check "inspect names the damaged gzip checksum" \
 	bash -c "'$RDIAG' inspect '$T_DIR/crc.tar.gz' 2>&1 | grep -q 'damaged gzip compression'"
 
+# --- --out on a hung share: 73 with the explanation, within the timeout ---
+# In a private mount namespace, so no other test sees the FUSE mount.
+hmnt="$T_DIR/hung"
+mkdir -p "$hmnt"
+r=0
+unshare -m bash -c '
+	mount --make-rprivate /
+	exec 7< <(exec /usr/bin/python3 "$1/fuse_hang.py" "$2")
+	read -r ready hpid <&7
+	[ "$ready" = ready ] || exit 99
+	t0=$(date +%s%3N)
+	rc=0
+	"$3" run --only system --config "$4" --out "$2/out" --timeout 3 \
+		>/dev/null 2>"$5/hung.err" || rc=$?
+	echo $(($(date +%s%3N) - t0)) >"$5/hung.ms"
+	dev=$(awk -v m="$2" '"'"'$5 == m { print $3 }'"'"' /proc/self/mountinfo | tail -n1)
+	{ echo 1 >"/sys/fs/fuse/connections/${dev#0:}/abort"; } 2>/dev/null || true
+	umount -l "$2" 2>/dev/null || true
+	kill "$hpid" 2>/dev/null || true
+	exit $rc' _ "$(dirname "$0")/../helpers" "$hmnt" "$RDIAG" \
+	"$T_DIR/rdiag.conf" "$T_DIR" || r=$?
+t_check "hung --out: exit 73 (got $r)" test "$r" = 73
+t_check "hung --out: within --timeout 3 ($(cat "$T_DIR/hung.ms" 2>/dev/null) ms)" \
+	test "$(cat "$T_DIR/hung.ms" 2>/dev/null || echo 99999)" -le 4500
+t_check "hung --out: says it is a hung mount and what to do" \
+	grep -q "did not answer within 3 s: it is on a hung network or FUSE mount; use --out" "$T_DIR/hung.err"
+
 t_done
