@@ -5,6 +5,7 @@
  * it is unit-tested (tests/unit/test_ticket.c).
  */
 #include <ctype.h>
+#include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,34 +51,54 @@ static bool host_char(int c)
 	return isalnum(c) || c == '-' || c == '.' || c == '_';
 }
 
-/* host, [v6], each with an optional :port of 1-65535. */
-static bool authority_valid(const char *a, size_t n)
+/* rdiag's policy on a host libcurl parsed: a plain name or an IPv6 literal. */
+static bool host_allowed(const char *h)
 {
-	size_t i = 0, h;
+	size_t n = strlen(h), i;
 
 	if (n == 0)
 		return false;
-	if (a[0] == '[') {
-		for (i = 1; i < n && a[i] != ']'; i++)
-			if (!isxdigit((unsigned char)a[i]) && a[i] != ':')
+	if (h[0] == '[') {
+		if (n < 3 || h[n - 1] != ']')
+			return false;
+		for (i = 1; i < n - 1; i++)
+			if (!isxdigit((unsigned char)h[i]) && h[i] != ':')
 				return false;
-		if (i == n || i == 1)
-			return false;
-		i++;
-	} else {
-		while (i < n && host_char((unsigned char)a[i]))
-			i++;
-		if (i == 0)
-			return false;
-	}
-	if (i == n)
 		return true;
-	if (a[i] != ':' || i + 1 == n || n - i - 1 > 5)
-		return false;
-	for (h = i + 1; h < n; h++)
-		if (!isdigit((unsigned char)a[h]))
+	}
+	for (i = 0; i < n; i++)
+		if (!host_char((unsigned char)h[i]))
 			return false;
-	return atoi(a + i + 1) >= 1 && atoi(a + i + 1) <= 65535;
+	return true;
+}
+
+/*
+ * host, [v6], each with an optional :port of 1-65535: libcurl's URL parser
+ * splits and checks the authority, the policy above is applied on top (and
+ * an empty ":" or port 0, which libcurl takes, is refused).
+ */
+static bool authority_valid(const char *a, size_t n)
+{
+	char *url, *host = NULL, *port = NULL;
+	CURLU *u;
+	bool ok = false;
+
+	if (n == 0 || a[n - 1] == ':')
+		return false;
+	url = xasprintf("https://%.*s/", (int)n, a);
+	u = curl_url();
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		ok = host_allowed(host);
+		if (ok &&
+		    curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
+			ok = atoi(port) >= 1 && atoi(port) <= 65535;
+	}
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+	free(url);
+	return ok;
 }
 
 int ticket_url_parse(const char *s, struct ticket_url *ret, char **ret_err)
