@@ -18,6 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "platform/platform.h"
 #include "session/session_int.h"
 
 int session_set_nonblock(int fd)
@@ -90,9 +91,18 @@ int session_pty_resize(int master, unsigned cols, unsigned rows)
 	return ioctl(master, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
 }
 
-static RDIAG_NORETURN void pty_child(const char *slave, const char *path,
-				     char *const *argv, const char *term)
+/* What the shell's process is given. */
+struct pty_job {
+	const char *slave, *path, *term;
+	char *const *argv;
+};
+
+/* The shell's side: a new session with the PTY as its terminal. */
+static int pty_child(void *arg)
 {
+	const struct pty_job *job = arg;
+	const char *slave = job->slave, *path = job->path, *term = job->term;
+	char *const *argv = job->argv;
 	static const int sigs[] = { SIGINT,  SIGTERM, SIGHUP,   SIGQUIT,
 				    SIGPIPE, SIGCHLD, SIGWINCH, SIGALRM,
 				    SIGTSTP, SIGTTIN, SIGTTOU };
@@ -123,6 +133,7 @@ int session_pty_spawn(const char *path, char *const *argv, const char *term,
 		      unsigned cols, unsigned rows, int *ret_master,
 		      pid_t *ret_pid)
 {
+	struct pty_job job;
 	char *slave = NULL;
 	const char *name;
 	pid_t pid;
@@ -136,13 +147,9 @@ int session_pty_spawn(const char *path, char *const *argv, const char *term,
 	}
 	slave = xstrdup(name);
 	(void)session_pty_resize(m, cols ? cols : 80, rows ? rows : 24);
-	fflush(NULL);
-	if ((pid = fork()) < 0) {
-		r = -errno;
+	job = (struct pty_job){ slave, path, term, argv };
+	if ((r = proc_spawn_fn(pty_child, &job, &pid)) < 0)
 		goto fail;
-	}
-	if (pid == 0)
-		pty_child(slave, path, argv, term);
 	free(slave);
 	(void)fcntl(m, F_SETFD, FD_CLOEXEC);
 	(void)session_set_nonblock(m);
