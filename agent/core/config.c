@@ -1,15 +1,18 @@
 /*
- * Configuration loading with inih, validated against the schema the caller
- * passes (a table of sections and their keys); this file knows no section.
+ * Configuration loading with rdiag's INI reader (core/ini_reader.c), validated
+ * against the schema the caller passes (a table of sections and their keys);
+ * this file knows no section.
  */
 #include <errno.h>
-#include <ini.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/config.h"
+#include "core/ini_reader.h"
 struct load_state {
 	struct config staged;
 	const char *path;
@@ -109,12 +112,14 @@ int config_load(struct config *c, const char *path, bool missing_ok,
 {
 	struct load_state st = { .path = path, .sections = sections };
 	struct stat sb;
+	const char *why;
 	FILE *f;
-	int line, r = 0;
+	int fd, line, r = 0;
 
 	config_init(&st.staged);
-	f = fopen(path, "r");
-	if (!f) {
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
 		r = -errno;
 		if (r == -ENOENT && missing_ok)
 			return 0;
@@ -122,17 +127,26 @@ int config_load(struct config *c, const char *path, bool missing_ok,
 				     strerror(-r));
 		return r;
 	}
-	if (fstat(fileno(f), &sb) == 0 && !S_ISREG(sb.st_mode)) {
-		fclose(f);
+	if (fstat(fd, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		close(fd);
 		*ret_err = xasprintf("config '%s' is not a regular file", path);
 		return -EINVAL;
 	}
-	line = ini_parse_file(f, on_entry, &st);
+	if (fcntl(fd, F_SETFL, 0) < 0 || !(f = fdopen(fd, "r"))) {
+		r = -errno;
+		close(fd);
+		*ret_err = xasprintf("cannot read config '%s': %s", path,
+				     strerror(-r));
+		return r;
+	}
+	line = ini_reader_parse(f, on_entry, &st, &why);
 	fclose(f);
 	if (line != 0 || st.err) {
 		if (line > 0)
 			*ret_err = xasprintf("%s:%d: %s", path, line,
-					     st.err ? st.err : "syntax error");
+					     st.err ? st.err
+					     : why  ? why
+						    : "syntax error");
 		else
 			*ret_err = xasprintf("%s: %s", path,
 					     st.err ? st.err : "read error");

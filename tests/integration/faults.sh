@@ -244,4 +244,52 @@ t_check "hung --out: within --timeout 3 ($(cat "$T_DIR/hung.ms" 2>/dev/null) ms)
 t_check "hung --out: says it is a hung mount and what to do" \
 	grep -q "did not answer within 3 s: it is on a hung network or FUSE mount; use --out" "$T_DIR/hung.err"
 
+# --- config lines of any length up to 64 KiB, never split; hostile ones ---
+tok=$(head -c 600 /dev/urandom | base64 -w0 | tr -d '+/=' | head -c 800)
+long_glob="$app/log/$(printf 'x%.0s' $(seq 1 290))*.log"
+val210=$(printf 'v%.0s' $(seq 1 210))
+{
+	printf '[agent]\nmin_free_mb = 1\nhost_label = h%s\n' "$(printf '1%.0s' $(seq 1 40))"
+	printf '[product]\nlog = %s\n' "$long_glob"
+	printf 'error_pattern = %s\n' "$val210"
+} >"$T_DIR/long.conf"
+r=0
+"$RDIAG" run --only system --config "$T_DIR/long.conf" --no-bundle --quiet \
+	>/dev/null 2>"$T_DIR/long.err" || r=$?
+t_check "a 304-character glob and a 210-character value are read (got $r)" \
+	test "$r" -lt 64
+# A line over the cap: refused with its real line number.
+{
+	printf '[agent]\nmin_free_mb = 1\n'
+	printf 'host_label = %s\n' "$(head -c 70000 /dev/zero | tr '\0' a)"
+} >"$T_DIR/huge.conf"
+r=0
+"$RDIAG" run --only system --config "$T_DIR/huge.conf" --no-bundle \
+	>/dev/null 2>"$T_DIR/huge.err" || r=$?
+t_check "a 70000-byte line: 64 and line 3 named (got $r)" \
+	bash -c "[ $r = 64 ] && grep -q 'huge.conf:3: line longer than 65536 bytes' '$T_DIR/huge.err'"
+# NUL bytes and control characters: refused, never echoed.
+printf '[agent]\nmin_free_mb = 1\nhost\000label = x\n' >"$T_DIR/nul.conf"
+printf '[agent]\nmin_free_mb = 1\n\033]0;owned\007key = x\n' >"$T_DIR/esc.conf"
+for f in nul esc; do
+	r=0
+	"$RDIAG" run --only system --config "$T_DIR/$f.conf" --no-bundle \
+		>/dev/null 2>"$T_DIR/$f.err" || r=$?
+	t_check "$f in a config: 64 naming line 3 (got $r)" \
+		bash -c "[ $r = 64 ] && grep -q '$f.conf:3: NUL byte or control character' '$T_DIR/$f.err'"
+	t_check "$f in a config: no control character echoed" \
+		bash -c "! LC_ALL=C grep -q '[[:cntrl:]]' <(tr -d '\n' <'$T_DIR/$f.err')"
+done
+# --config on a FIFO is refused at once, not waited on.
+mkfifo "$T_DIR/fifo.conf"
+r=0
+timeout 5 "$RDIAG" run --only system --config "$T_DIR/fifo.conf" --no-bundle \
+	>/dev/null 2>"$T_DIR/fifo.err" || r=$?
+t_check "--config FIFO: refused at once with 64 (got $r)" \
+	bash -c "[ $r = 64 ] && grep -q 'is not a regular file' '$T_DIR/fifo.err'"
+r=0
+timeout 5 "$RDIAG" run --only system --config /dev/zero --no-bundle \
+	>/dev/null 2>/dev/null || r=$?
+t_check "--config /dev/zero: refused with 64 (got $r)" test "$r" = 64
+
 t_done
