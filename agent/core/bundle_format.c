@@ -30,6 +30,12 @@ static bool schema_key(const char *key)
 	return false;
 }
 
+char *bundle_base_name(const char *host, const char *ticket, const char *stamp)
+{
+	return xasprintf("rdiag-%s-%s-%s", host, ticket ? ticket : "noticket",
+			 stamp);
+}
+
 char *bundle_collector_path(const char *collector, const char *rel)
 {
 	return xasprintf("%s/%s/%s", BUNDLE_COLLECTORS_DIR, collector, rel);

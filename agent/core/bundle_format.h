@@ -52,6 +52,13 @@
 #define BUNDLE_PARTIAL_SUFFIX   ".partial"
 #define BUNDLE_ENCRYPTED_SUFFIX ".enc"
 
+/*
+ * A bundle's base name (the file name without .tar.*, and the archive's
+ * top directory): "rdiag-HOST-TICKET-STAMP", with "noticket" when ticket
+ * is NULL; stamp is utc_stamp()'s (caller frees).
+ */
+char *bundle_base_name(const char *host, const char *ticket, const char *stamp);
+
 /* "collectors/NAME/rel" (caller frees). */
 char *bundle_collector_path(const char *collector, const char *rel);
 

@@ -315,8 +315,7 @@ static int build_bundle(const struct run_plan *p, const char *staging,
 	for (unsigned i = 1;; i++) {
 		char *e = NULL;
 
-		base = xasprintf("rdiag-%s-%s-%s", p->host,
-				 p->ticket ? p->ticket : "noticket", stamp);
+		base = bundle_base_name(p->host, p->ticket, stamp);
 		if (i > 1) {
 			char *t = xasprintf("%s-%u", base, i);
 
@@ -363,8 +362,8 @@ static int build_bundle(const struct run_plan *p, const char *staging,
 			r = -EINTR;
 	}
 	if (r == 0) {
-		char *fpath = xasprintf("%s/findings.json", staging);
-		char *rpath = xasprintf("%s/report.txt", staging);
+		char *fpath = xasprintf("%s/%s", staging, BUNDLE_FINDINGS);
+		char *rpath = xasprintf("%s/%s", staging, BUNDLE_REPORT);
 		FILE *rf;
 
 		r = write_json_file(fpath, findings);
@@ -386,7 +385,7 @@ static int build_bundle(const struct run_plan *p, const char *staging,
 		free(rpath);
 	}
 	if (r == 0) {
-		char *lpath = xasprintf("%s/rdiag.log", staging);
+		char *lpath = xasprintf("%s/%s", staging, BUNDLE_LOG);
 
 		log_msg("bundle complete; writing manifest");
 		r = bundle_add_file(b, BUNDLE_LOG, lpath, true, ret_err);
@@ -722,7 +721,7 @@ int run_execute(const struct run_plan *p)
 		close(dir_fd);
 		dir_fd = -1;
 	}
-	logpath = xasprintf("%s/rdiag.log", staging);
+	logpath = xasprintf("%s/%s", staging, BUNDLE_LOG);
 	if ((r = log_open(logpath)) < 0) {
 		report(p, "cannot create '%s': %s", logpath, strerror(-r));
 		rc = EXIT_CANTCREAT;

@@ -63,6 +63,12 @@ static void test_paths(void **state)
 	assert_string_equal(p, "collectors/nas/records.jsonl");
 	assert_true(bundle_path_is_records(p));
 	free(p);
+	p = bundle_base_name("db01", "4711", "20261128T071745Z");
+	assert_string_equal(p, "rdiag-db01-4711-20261128T071745Z");
+	free(p);
+	p = bundle_base_name("db01", NULL, "20261128T071745Z");
+	assert_string_equal(p, "rdiag-db01-noticket-20261128T071745Z");
+	free(p);
 	p = bundle_sidecar_path("d/x.tar.gz");
 	assert_string_equal(p, "d/x.tar.gz.sha256");
 	free(p);
