@@ -99,6 +99,7 @@ struct bundle {
 	unsigned char *io;
 	/* Being freed unfinished: output goes nowhere. */
 	bool discard;
+	const volatile sig_atomic_t *stop; /* bundle_set_stop() */
 
 	/* The queue, under lock. */
 	pthread_t worker;
@@ -140,6 +141,10 @@ static la_ssize_t bundle_write_cb(struct archive *a, void *arg, const void *p,
 
 	if (b->discard)
 		return (la_ssize_t)n;
+	if (b->stop && *b->stop) {
+		archive_set_error(a, EINTR, "interrupted");
+		return -1;
+	}
 	if ((r = write_all(b->fd, p, n)) < 0) {
 		archive_set_error(a, -r, "cannot write '%s/%s': %s", b->dir,
 				  b->partial, strerror(-r));
@@ -1059,6 +1064,11 @@ static int bundle_write_sidecar(struct bundle *b, const char *tmpname,
 out:
 	free(line);
 	return r;
+}
+
+void bundle_set_stop(struct bundle *b, const volatile sig_atomic_t *stop)
+{
+	b->stop = stop;
 }
 
 void bundle_set_signer(struct bundle *b,

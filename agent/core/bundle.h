@@ -13,6 +13,7 @@
 #define RDIAG_BUNDLE_H
 
 #include <jansson.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -59,6 +60,13 @@ int bundle_add_data(struct bundle *b, const char *arcpath, const void *data,
 void bundle_set_signer(struct bundle *b,
 		       char *(*sign)(void *arg, const void *m, size_t len),
 		       void *arg);
+
+/*
+ * A flag a signal handler sets: once it is nonzero every write of the
+ * archive fails with EINTR, so Ctrl-C stops a long bundle write within a
+ * block instead of after the current file.
+ */
+void bundle_set_stop(struct bundle *b, const volatile sig_atomic_t *stop);
 
 /*
  * Finish: write manifest.json built by bundle_manifest_build() from

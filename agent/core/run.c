@@ -336,6 +336,7 @@ static int build_bundle(const struct run_plan *p, const char *staging,
 		}
 		break;
 	}
+	bundle_set_stop(b, &interrupted);
 	if (sr->sign)
 		bundle_set_signer(b, sign_run_signer, sr);
 	for (size_t i = 0; i < n && r == 0; i++) {

@@ -292,4 +292,27 @@ timeout 5 "$RDIAG" run --only system --config /dev/zero --no-bundle \
 	>/dev/null 2>/dev/null || r=$?
 t_check "--config /dev/zero: refused with 64 (got $r)" test "$r" = 64
 
+# --- Ctrl-C while the bundle is written: 130 within 1 s, nothing left ---
+big="$T_DIR/biglog"
+mkdir -p "$big" "$T_DIR/bw"
+for i in 1 2 3 4 5 6; do
+	head -c 8000000 /dev/urandom | base64 -w 100 >"$big/a$i.log"
+done
+printf '[agent]\nmin_free_mb = 1\n[product]\nlog = %s/*.log\n' "$big" \
+	>"$T_DIR/bw.conf"
+"$RDIAG" run --only product --config "$T_DIR/bw.conf" --out "$T_DIR/bw" \
+	>"$T_DIR/bw.out" 2>"$T_DIR/bw.err" &
+up=$!
+for _ in $(seq 1 400); do
+	grep -q "writing bundle" "$T_DIR/bw.err" && break
+	sleep 0.05
+done
+sleep 0.3
+stop_and_time INT "$up"
+t_check "SIGINT while writing the bundle: 130 (got $r)" test "$r" = 130
+t_check "SIGINT while writing the bundle: within 1 s (${el} ms)" \
+	test "$el" -le 1500
+t_check "SIGINT while writing the bundle: no bundle, staging or .partial" \
+	test -z "$(ls -A "$T_DIR/bw")"
+
 t_done
