@@ -649,6 +649,18 @@ static int sweep_stale(const char *dir, struct buf *log)
 	return dfd;
 }
 
+/* The staging tree to remove if an allocation fails (see run_oom). */
+static char *oom_staging;
+
+static void run_oom(void)
+{
+	log_close();
+	if (oom_staging)
+		(void)fs_remove_tree(oom_staging);
+	fprintf(stderr, "rdiag: not enough memory to finish the run; "
+			"staging removed, no bundle written\n");
+}
+
 int run_execute(const struct run_plan *p)
 {
 	struct run_observer *ob = p->observer;
@@ -722,6 +734,8 @@ int run_execute(const struct run_plan *p)
 		close(dir_fd);
 		dir_fd = -1;
 	}
+	oom_staging = staging;
+	xalloc_set_oom_hook(run_oom);
 	logpath = xasprintf("%s/%s", staging, BUNDLE_LOG);
 	if ((r = log_open(logpath)) < 0) {
 		report(p, "cannot create '%s': %s", logpath, strerror(-r));
@@ -811,6 +825,8 @@ int run_execute(const struct run_plan *p)
 			rc = urc;
 	}
 out:
+	xalloc_set_oom_hook(NULL);
+	oom_staging = NULL;
 	log_close();
 	if (dir_fd >= 0)
 		close(dir_fd);

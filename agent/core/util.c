@@ -16,9 +16,23 @@
 #include "platform/platform.h"
 #include "rdiag/util.h"
 
+static void (*oom_hook)(void);
+static pid_t oom_hook_pid;
+
+void xalloc_set_oom_hook(void (*fn)(void))
+{
+	oom_hook = fn;
+	oom_hook_pid = getpid();
+}
+
 static RDIAG_NORETURN void oom(size_t n)
 {
 	fprintf(stderr, "rdiag: out of memory allocating %zu bytes\n", n);
+	/* Only the process that set it (not a forked worker) cleans up. */
+	if (oom_hook && getpid() == oom_hook_pid) {
+		oom_hook();
+		_exit(70); /* EXIT_SOFTWARE: no core, nothing left behind */
+	}
 	abort();
 }
 

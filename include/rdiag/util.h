@@ -22,6 +22,12 @@
 #endif
 
 /* Allocate or abort with a message on stderr; never return NULL. */
+/*
+ * Called (in the process that set it only) when an x-allocation fails,
+ * before rdiag exits 70: the run removes its staging tree so an
+ * out-of-memory end leaves no unredacted copies behind.
+ */
+void xalloc_set_oom_hook(void (*fn)(void));
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
