@@ -348,32 +348,52 @@ static void export_forward(int sig)
  * signal or an abort in the child can never leave the extracted copy or
  * a half-written part behind (the caller removes the directory).
  */
+struct export_job {
+	struct review_cli *cli;
+	const char *bundle, *tree, *part;
+	json_t *only;
+	const struct sign_key *signer;
+};
+
+static int export_child_fn(void *arg)
+{
+	struct export_job *j = arg;
+
+	/* A background job starts with SIGINT ignored: the child must die
+	 * of the signals the parent forwards. */
+	proc_child_reset_signals();
+	return export_work(j->cli, j->bundle, j->tree, j->only, j->part,
+			   j->signer);
+}
+
 static int export_in_child(struct review_cli *cli, const char *bundle,
 			   const char *tree, json_t *only, const char *part,
 			   const struct sign_key *signer)
 {
-	int status = 0, rc;
+	struct export_job job = { cli, bundle, tree, part, only, signer };
+	int code = 0, r, sig;
 	pid_t pid;
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		error_msg("export: cannot fork: %s", strerror(errno));
+	if ((r = proc_spawn_fn(export_child_fn, &job, &pid)) < 0) {
+		error_msg("export: cannot start: %s", strerror(-r));
 		return EXIT_SOFTWARE;
-	}
-	if (pid == 0) {
-		proc_child_reset_signals();
-		rc = export_work(cli, bundle, tree, only, part, signer);
-		fflush(NULL);
-		_exit(rc);
 	}
 	export_child = pid;
 	proc_catch_stop_signals(export_forward);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	r = proc_wait(pid, &code);
 	export_child = 0;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
+	if (r < 0) {
+		error_msg("export: cannot wait: %s", strerror(-r));
+		return EXIT_SOFTWARE;
+	}
+	/*
+	 * proc_wait gives 128 + the signal for a child a signal ended; the
+	 * export itself only exits with 0 and the codes of rdiag(1), none
+	 * above 128 but 130, which only SIGINT produces here.
+	 */
+	if (code <= 128 || (code != EXIT_INTERRUPTED && code > 128 + 64))
+		return code;
+	sig = code - 128;
 	/* Killed: its bundle writer could not remove its own .partial. */
 	{
 		char *p = xasprintf("%s%s", part, BUNDLE_PARTIAL_SUFFIX);
@@ -385,13 +405,11 @@ static int export_in_child(struct review_cli *cli, const char *bundle,
 		free(p);
 		free(s);
 	}
-	if (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM ||
-	    WTERMSIG(status) == SIGHUP) {
+	if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
 		error_msg("export: interrupted; nothing was written");
 		return EXIT_INTERRUPTED;
 	}
-	error_msg("export: failed (signal %d); nothing was written",
-		  WTERMSIG(status));
+	error_msg("export: failed (signal %d); nothing was written", sig);
 	return EXIT_SOFTWARE;
 }
 
