@@ -55,6 +55,7 @@ struct sess {
 	struct session_opts *o;
 	struct session_relay relay;
 	struct session_audit audit;
+	struct session_jail jail;
 	ssh_key host_key;
 	char host_fp[SESSION_FP_MAX];
 	struct conn *conns;
@@ -310,6 +311,8 @@ static int conn_child_fn(void *arg)
 	if (c->mp[1] >= 0)
 		close(c->mp[1]);
 	c->in->mirror_fd = c->mp[0];
+	/* Before the engineer's shell exists: it and all it starts inherit. */
+	(void)session_jail_enter(c->in->jail);
 	if (c->in->mirror_fd >= 0)
 		(void)session_set_nonblock(c->in->mirror_fd);
 	session_inner_serve(c->in, c->sp[1]);
@@ -322,6 +325,7 @@ static void conn_start(struct sess *ss, ssh_channel chan, const char *from)
 		.host_key = ss->host_key,
 		.audit = &ss->audit,
 		.mirror_fd = -1,
+		.jail = &ss->jail,
 	};
 	struct conn *c;
 	int sp[2] = { -1, -1 }, mp[2] = { -1, -1 };
@@ -793,6 +797,42 @@ static void shutdown_handlers(struct sess *ss)
 	ss->nconns = 0;
 }
 
+/* Every process an engineer started ends with the session. */
+static void end_engineer_processes(struct sess *ss)
+{
+	const char *how = ss->jail.cgroup ? "cgroup" : "descendants";
+	unsigned n = session_jail_kill(&ss->jail);
+
+	if (n) {
+		struct session_field f[] = {
+			{ "count", NULL, n },
+			{ "how", how, 0 },
+		};
+
+		session_audit_event(&ss->audit, "killed_leftovers", f,
+				    ARRAY_SIZE(f));
+	}
+}
+
+/* Did an engineer damage the audit log (the recordings are checked by
+ * their handlers)? Recorded in it and told to the customer. */
+static void check_evidence(struct sess *ss)
+{
+	const char *what = session_audit_verify(&ss->audit);
+
+	if (what) {
+		struct session_field f[] = {
+			{ "file", ss->audit.path, 0 },
+			{ "what", what, 0 },
+		};
+
+		session_audit_event(&ss->audit, "evidence_tampered", f,
+				    ARRAY_SIZE(f));
+		say(ss, "evidence was tampered with: the audit log %s was %s",
+		    ss->audit.path, what);
+	}
+}
+
 int session_run(struct session_opts *o)
 {
 	struct sess ss;
@@ -856,6 +896,11 @@ int session_run(struct session_opts *o)
 
 	say(&ss, "connecting to the relay %s:%u ...", o->relay_host,
 	    o->relay_port);
+	/*
+	 * Read-only, the shell is the customer's own: what they leave
+	 * running is theirs, so only the handlers go into the cgroup.
+	 */
+	session_jail_open(&ss.jail, id, !o->read_only);
 	r = session_relay_open(&ss.relay, o, &sig_stop, &err);
 	if (r < 0) {
 		struct session_field f[] = {
@@ -877,6 +922,7 @@ int session_run(struct session_opts *o)
 			  : r == -EINVAL ? EXIT_USAGE
 					 : EXIT_UNAVAILABLE;
 		audit_end(&ss, false);
+		(void)session_jail_kill(&ss.jail);
 		free(err);
 		ssh_key_free(ss.host_key);
 		session_audit_close(&ss.audit);
@@ -926,9 +972,11 @@ int session_run(struct session_opts *o)
 	}
 
 	shutdown_handlers(&ss);
+	end_engineer_processes(&ss);
 	ro_stop(&ss);
 	cancelled = session_relay_close(&ss.relay, o, ss.relay_alive,
 					CANCEL_TIMEOUT_S);
+	check_evidence(&ss);
 	audit_end(&ss, cancelled);
 	say(&ss, "session %s ended: %s%s", id, ss.reason,
 	    cancelled ? "; the relay forward was cancelled" : "");

@@ -23,10 +23,51 @@ int session_audit_open(struct session_audit *a, const char *dir, const char *id)
 	int r;
 
 	a->fd = -1;
+	a->path = NULL;
+	a->first = NULL;
+	a->first_len = 0;
+	a->first_off = -1;
 	snprintf(a->id, sizeof(a->id), "%s", id);
 	if ((r = fs_mkdirs(dir)) < 0)
 		return r;
-	return audit_open(dir, &a->fd);
+	if ((r = audit_open(dir, &a->fd)) < 0)
+		return r;
+	a->path = xasprintf("%s/audit.jsonl", dir);
+	return 0;
+}
+
+const char *session_audit_verify(struct session_audit *a)
+{
+	const char *what;
+	off_t end;
+	char *dir;
+
+	if (a->fd < 0 || !a->first)
+		return NULL;
+	/* The descriptor is shared: its offset is the end of the last record.
+	 */
+	end = lseek(a->fd, 0, SEEK_CUR);
+	what = session_evidence_check(a->fd, a->path,
+				      end > 0 ? (uint64_t)end : 0);
+	if (!what) {
+		char *got = xmalloc(a->first_len);
+		ssize_t n = pread(a->fd, got, a->first_len, a->first_off);
+
+		if (n != (ssize_t)a->first_len ||
+		    memcmp(got, a->first, a->first_len) != 0)
+			what = "truncated or rewritten";
+		free(got);
+	}
+	if (what && strncmp(what, "deleted", 7) == 0) {
+		/* Later records go to the file that was put back. */
+		dir = xstrdup(a->path);
+		*strrchr(dir, '/') = '\0';
+		close(a->fd);
+		if (audit_open(dir, &a->fd) < 0)
+			a->fd = -1;
+		free(dir);
+	}
+	return what;
 }
 
 void session_audit_event(struct session_audit *a, const char *event,
@@ -44,6 +85,16 @@ void session_audit_event(struct session_audit *a, const char *event,
 	if ((r = audit_append(a->fd, b.data, b.len)) < 0)
 		fprintf(stderr, "rdiag: cannot write the audit log: %s\n",
 			strerror(-r));
+	else if (!a->first) {
+		off_t end = lseek(a->fd, 0, SEEK_CUR);
+
+		if (end >= (off_t)b.len) {
+			a->first = xmalloc(b.len);
+			memcpy(a->first, b.data, b.len);
+			a->first_len = b.len;
+			a->first_off = (int64_t)(end - (off_t)b.len);
+		}
+	}
 	buf_release(&b);
 }
 
@@ -52,6 +103,10 @@ void session_audit_close(struct session_audit *a)
 	if (a->fd >= 0)
 		close(a->fd);
 	a->fd = -1;
+	free(a->path);
+	a->path = NULL;
+	free(a->first);
+	a->first = NULL;
 }
 
 int session_cast_open(struct session_cast *c, const char *path, unsigned cols,
@@ -64,14 +119,23 @@ int session_cast_open(struct session_cast *c, const char *path, unsigned cols,
 	c->fd = -1;
 	if ((r = platform_create_new(path, 0600, &c->fd)) < 0)
 		return r;
+	c->path = xstrdup(path);
 	c->start_ms = now_ms();
 	buf_init(&b, 0);
 	session_cast_header(&b, cols ? cols : 80, rows ? rows : 24,
 			    (int64_t)time(NULL), title, term ? term : "");
 	if (write_all(c->fd, b.data, b.len) < 0)
 		r = -errno;
+	else
+		c->written += b.len;
 	buf_release(&b);
 	return r;
+}
+
+static void cast_write(struct session_cast *c, const struct buf *line)
+{
+	if (write_all(c->fd, line->data, line->len) == 0)
+		c->written += line->len;
 }
 
 static double cast_time(const struct session_cast *c)
@@ -97,7 +161,7 @@ void session_cast_output(struct session_cast *c, const char *data, size_t len)
 		c->ncarry = 0;
 	memcpy(c->carry, joined + used, c->ncarry);
 	if (used > 0)
-		(void)write_all(c->fd, line.data, line.len);
+		cast_write(c, &line);
 	c->bytes += len;
 	buf_release(&line);
 	free(joined);
@@ -113,23 +177,29 @@ void session_cast_resize(struct session_cast *c, unsigned cols, unsigned rows)
 	snprintf(size, sizeof(size), "%ux%u", cols, rows);
 	buf_init(&line, 0);
 	session_cast_event(&line, cast_time(c), 'r', size, strlen(size), false);
-	(void)write_all(c->fd, line.data, line.len);
+	cast_write(c, &line);
 	buf_release(&line);
 }
 
-void session_cast_close(struct session_cast *c)
+const char *session_cast_close(struct session_cast *c)
 {
+	const char *what;
+
 	if (c->fd < 0)
-		return;
+		return NULL;
 	if (c->ncarry) {
 		struct buf line;
 
 		buf_init(&line, 0);
 		session_cast_event(&line, cast_time(c), 'o', c->carry,
 				   c->ncarry, false);
-		(void)write_all(c->fd, line.data, line.len);
+		cast_write(c, &line);
 		buf_release(&line);
 	}
+	what = session_evidence_check(c->fd, c->path, c->written);
 	close(c->fd);
 	c->fd = -1;
+	free(c->path);
+	c->path = NULL;
+	return what;
 }

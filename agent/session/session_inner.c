@@ -369,6 +369,28 @@ static void reap_shell(struct inner *st, bool wait_for_it)
 	}
 }
 
+/* Close the recording; say so in the audit log and to the customer when
+ * the engineer damaged it. */
+static void evidence_close(struct inner *st)
+{
+	char *path = st->cast.path ? xstrdup(st->cast.path) : NULL;
+	const char *what = session_cast_close(&st->cast);
+
+	if (what) {
+		struct session_field f[] = {
+			{ "conn", NULL, st->in->conn },
+			{ "file", path, 0 },
+			{ "what", what, 0 },
+		};
+
+		session_audit_event(st->in->audit, "evidence_tampered", f,
+				    ARRAY_SIZE(f));
+		say(st, "evidence was tampered with: the recording %s was %s",
+		    path, what);
+	}
+	free(path);
+}
+
 static void finish(struct inner *st, const char *reason)
 {
 	char msg[160];
@@ -410,7 +432,7 @@ static void finish(struct inner *st, const char *reason)
 			if (ssh_event_dopoll(st->ev, 100) == SSH_ERROR)
 				break;
 	}
-	session_cast_close(&st->cast);
+	evidence_close(st);
 	if (st->joined) {
 		char in[24], out[24], dropped[24];
 		struct session_field b[] = {

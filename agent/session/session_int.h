@@ -20,6 +20,15 @@
 struct session_audit {
 	int fd;
 	char id[48]; /* the session id: 20261128T071745Z-1234 */
+	char *path;  /* STATE/audit.jsonl */
+	/*
+	 * The first record written through this struct (the parent's
+	 * "start") and where it went: truncating the log and writing on
+	 * shows as that record gone, even when the size looks right.
+	 */
+	char *first;
+	size_t first_len;
+	int64_t first_off;
 };
 
 int session_audit_open(struct session_audit *a, const char *dir,
@@ -27,6 +36,43 @@ int session_audit_open(struct session_audit *a, const char *dir,
 void session_audit_event(struct session_audit *a, const char *event,
 			 const struct session_field *fields, size_t n);
 void session_audit_close(struct session_audit *a);
+/*
+ * Was the session's part of the audit log damaged behind our back (see
+ * session_evidence_check)? NULL when intact, else what happened; a deleted
+ * log is put back from our descriptor and reopened so later records land
+ * in it.
+ */
+const char *session_audit_verify(struct session_audit *a);
+
+/*
+ * Check an evidence file this process writes through fd at path and of
+ * which it wrote expect bytes: NULL when intact, else what happened to it
+ * ("deleted (put back)", "truncated", "replaced by another file"). A file
+ * deleted while fd stayed open is copied back to path from fd.
+ */
+const char *session_evidence_check(int fd, const char *path, uint64_t expect);
+
+/*
+ * Where the engineer's processes are kept: a cgroup v2 directory made for
+ * the session when the cgroup file system lets us (root), and this process
+ * as child subreaper so that a process that escapes with setsid, nohup or
+ * a double fork is reparented to us rather than to init.
+ */
+struct session_jail {
+	char *cgroup; /* NULL: no cgroup */
+	bool subreaper;
+};
+
+/* Set up the jail (reap: become subreaper). Never fails: see the fields. */
+void session_jail_open(struct session_jail *j, const char *id, bool reap);
+/* Move the calling process into the jail's cgroup. */
+int session_jail_enter(const struct session_jail *j);
+/*
+ * SIGKILL every process in the cgroup and every descendant of ours, reap,
+ * until none is left; remove the cgroup. Returns how many were killed.
+ * Call when our own children (the handlers) are gone.
+ */
+unsigned session_jail_kill(struct session_jail *j);
 
 /*
  * key's fingerprint (session_fp_format()) into out, SESSION_FP_MAX bytes.
@@ -37,6 +83,8 @@ int session_key_fp(ssh_key key, char *out);
 /* An asciicast v2 file of what one PTY showed. */
 struct session_cast {
 	int fd;
+	char *path;
+	uint64_t written; /* bytes written to fd, header included */
 	int64_t start_ms;
 	char carry[4]; /* an incomplete UTF-8 sequence from the last chunk */
 	size_t ncarry;
@@ -47,7 +95,8 @@ int session_cast_open(struct session_cast *c, const char *path, unsigned cols,
 		      unsigned rows, const char *title, const char *term);
 void session_cast_output(struct session_cast *c, const char *data, size_t len);
 void session_cast_resize(struct session_cast *c, unsigned cols, unsigned rows);
-void session_cast_close(struct session_cast *c);
+/* Close; NULL, or what was done to the file (session_evidence_check). */
+const char *session_cast_close(struct session_cast *c);
 
 /*
  * Start argv[0] (path) with argv on a new PTY of the given size, as the
@@ -101,6 +150,7 @@ struct session_inner {
 	struct session_audit *audit;
 	unsigned conn; /* 1, 2, ... */
 	int mirror_fd; /* read-only: the customer's PTY output, else -1 */
+	const struct session_jail *jail;
 };
 
 /* Serve one engineer connection on fd (a socketpair end); never returns. */
