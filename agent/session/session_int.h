@@ -8,6 +8,7 @@
 
 #include <libssh/libssh.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -85,6 +86,9 @@ struct session_cast {
 	int fd;
 	char *path;
 	uint64_t written; /* bytes written to fd, header included */
+	/* SHA-256 of those bytes: a rewrite in place keeping the length
+	 * shows at close. */
+	crypto_hash_sha256_state hash;
 	int64_t start_ms;
 	char carry[4]; /* an incomplete UTF-8 sequence from the last chunk */
 	size_t ncarry;

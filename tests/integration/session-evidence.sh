@@ -77,5 +77,19 @@ SH
 else
 	t_ok "# SKIP no-cgroup: unshare -m is not allowed here"
 fi
+# Rewritten in place, same length: the recording's hash no longer matches.
+rm -f "$S_STATE"/*
+s_agent_start
+t_check "rewrite: the agent is up" s_listening "$S_LISTEN"
+s_eng engineer -tt "echo recorded-\$((6*7)); sleep 0.3; for f in '$S_STATE'/*.cast; do sed 's/recorded-42/recorded-00/g' \"\$f\" >'$T_DIR/x'; dd if='$T_DIR/x' of=\"\$f\" conv=notrunc status=none; done; echo rewrote" \
+	>"$T_DIR/eng.out" 2>&1 </dev/null || true
+t_check "rewrite: the engineer's command ran" grep -q rewrote "$T_DIR/eng.out"
+kill -INT "$S_AGENT"
+s_wait "$S_AGENT" 20 || true
+t_check "rewrite: the audit log records the rewritten recording" \
+	s_audit "e['event']=='evidence_tampered' and e['file'].endswith('.cast') and e['what']=='rewritten'"
+t_check "rewrite: the customer was told" \
+	grep -q 'evidence was tampered with: the recording .* was rewritten' "$T_DIR/agent.out"
+
 t_check "no sanitizer report" s_not grep -q Sanitizer "$T_DIR/agent.err"
 t_done
