@@ -636,6 +636,74 @@ static void sleep_ms(int64_t ms)
 		;
 }
 
+/*
+ * ROOT/proc/pressure/NAME parsed into *ret; 0, or a negative errno when
+ * the file is missing (no CONFIG_PSI), refused (EOPNOTSUPP with psi=0) or
+ * not what we know.
+ */
+static int read_pressure(struct collector_ctx *ctx, const char *name,
+			 struct system_pressure *ret)
+{
+	char *path = xasprintf("%s/proc/pressure/%s", ctx_root(ctx), name);
+	struct buf b;
+	int r;
+
+	if ((r = hostfile_read(path, STATUS_FILE_MAX, &b)) == 0 &&
+	    (r = system_parse_pressure(b.data, b.len, ret)) < 0)
+		ctx_log(ctx, "'%s' is not pressure-stall information, ignoring",
+			path);
+	buf_release(&b);
+	free(path);
+	return r;
+}
+
+static void fact_pressure(struct collector_ctx *ctx, const char *name,
+			  const struct system_pressure *p)
+{
+	const struct system_psi_line *l[2] = { &p->some, &p->full };
+	const char *kind[2] = { "some", "full" };
+
+	for (int i = 0; i < (p->has_full ? 2 : 1); i++) {
+		char *key = xasprintf("pressure.%s.%s", name, kind[i]);
+
+		ctx_fact(ctx, key, "avg10=%u.%02u avg60=%u.%02u total=%llu",
+			 l[i]->avg10_x100 / 100, l[i]->avg10_x100 % 100,
+			 l[i]->avg60_x100 / 100, l[i]->avg60_x100 % 100,
+			 (unsigned long long)l[i]->total_us);
+		free(key);
+	}
+}
+
+/*
+ * Thrashing, I/O and CPU starvation from pressure-stall information: the
+ * kernel's own averages, so nothing to wait for. Returns -ENOENT (or the
+ * reading error) when memory pressure is not available, so the caller
+ * falls back to sampling /proc/vmstat.
+ */
+static int check_pressure(struct collector_ctx *ctx)
+{
+	static const char *const names[] = { "memory", "io", "cpu" };
+	struct system_pressure ps[3];
+	const struct system_pressure *have[3] = { NULL, NULL, NULL };
+	struct verdict_list l;
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (read_pressure(ctx, names[i], &ps[i]) == 0)
+			have[i] = &ps[i];
+	if (!have[0])
+		return -ENOENT;
+	ctx_fact(ctx, "pressure.source", "psi");
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (have[i])
+			fact_pressure(ctx, names[i], have[i]);
+	verdict_list_init(&l);
+	system_judge_pressure(have[0], have[1], have[2], &l);
+	verdict_emit(ctx, &l);
+	verdict_list_release(&l);
+	return 0;
+}
+
+/* Without PSI: two /proc/vmstat samples about SWAP_SAMPLE_MS apart. */
 static int check_swap(struct collector_ctx *ctx,
 		      const struct system_vmstat *first, int64_t first_ms)
 {
@@ -649,6 +717,9 @@ static int check_swap(struct collector_ctx *ctx,
 		sleep_ms(left);
 	if ((r = sample_vmstat(ctx, &second)) < 0)
 		return r;
+	ctx_fact(ctx, "pressure.source", "vmstat sample (no PSI)");
+	ctx_fact(ctx, "swap.sample_ms", "%lld",
+		 (long long)(now_ms() - first_ms));
 	verdict_list_init(&l);
 	system_judge_swap(first, &second, now_ms() - first_ms, &l);
 	verdict_emit(ctx, &l);
@@ -714,10 +785,9 @@ static int system_run(struct collector_ctx *ctx)
 	note(&r, check_dns(ctx));
 	note(&r, check_hostname(ctx));
 	note(&r, check_processes(ctx));
-	if (have_vm1)
-		note(&r, check_swap(ctx, &vm1, vm1_ms));
-	else
-		note(&r, -ENODATA);
+	/* The kernel's stall averages need no waiting; sample without. */
+	if (check_pressure(ctx) < 0)
+		note(&r, have_vm1 ? check_swap(ctx, &vm1, vm1_ms) : -ENODATA);
 	return r;
 }
 

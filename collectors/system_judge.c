@@ -288,6 +288,98 @@ void system_judge_swap(const struct system_vmstat *before,
 		(long long)interval_ms, SYSTEM_THRASH_PAGES_PER_S);
 }
 
+/* How one resource's stall is judged and told. */
+struct psi_rule {
+	const char *bad_id, *ok_id;
+	unsigned warn_some, fail_full; /* 0: no such threshold */
+	const char *what, *bad_title, *ok_title, *hint;
+};
+
+static void psi_line(struct buf *b, const char *name,
+		     const struct system_psi_line *l)
+{
+	buf_printf(b,
+		   "%s %u.%02u %% (10 s), %u.%02u %% (60 s), %u.%02u %% "
+		   "(300 s)",
+		   name, l->avg10_x100 / 100, l->avg10_x100 % 100,
+		   l->avg60_x100 / 100, l->avg60_x100 % 100,
+		   l->avg300_x100 / 100, l->avg300_x100 % 100);
+}
+
+static void judge_psi(const struct system_pressure *p,
+		      const struct psi_rule *rule, struct verdict_list *out)
+{
+	enum severity sev = SEVERITY_OK;
+	struct verdict_item *v;
+	struct buf d;
+	char *s;
+
+	if (!p)
+		return;
+	if (rule->warn_some && p->some.avg60_x100 >= rule->warn_some)
+		sev = SEVERITY_WARN;
+	if (rule->fail_full && p->has_full &&
+	    p->full.avg60_x100 >= rule->fail_full)
+		sev = SEVERITY_FAIL;
+	if (sev == SEVERITY_OK)
+		v = add(out, rule->ok_id, SEVERITY_OK, LEVEL_SELF,
+			rule->ok_title, NULL);
+	else
+		v = add(out, rule->bad_id, sev, LEVEL_THIRD_PARTY,
+			rule->bad_title, rule->hint);
+	buf_init(&d, 0);
+	buf_printf(&d, "tasks stalled on %s (pressure-stall information): ",
+		   rule->what);
+	psi_line(&d, "some", &p->some);
+	if (p->has_full) {
+		buf_puts(&d, "; ");
+		psi_line(&d, "all", &p->full);
+	}
+	buf_puts(&d, "; judged on the 60 s average:");
+	if (rule->warn_some)
+		buf_printf(&d, " warn at some >= %u %%", rule->warn_some / 100);
+	if (rule->fail_full)
+		buf_printf(&d, ", fail at all >= %u %%", rule->fail_full / 100);
+	s = buf_detach(&d, NULL);
+	verdict_detail(v, "%s", s);
+	free(s);
+}
+
+void system_judge_pressure(const struct system_pressure *memory,
+			   const struct system_pressure *io,
+			   const struct system_pressure *cpu,
+			   struct verdict_list *out)
+{
+	static const struct psi_rule rules[] = {
+		{ "system.swap.thrashing", "system.swap.ok",
+		  SYSTEM_PSI_MEMORY_WARN_SOME, SYSTEM_PSI_MEMORY_FAIL_FULL,
+		  "memory", "The computer is slowed down by swapping",
+		  "The computer is not swapping heavily",
+		  "Memory is too small for what runs here: close programs "
+		  "that are not needed (see top-processes.txt) or ask your "
+		  "IT to add memory." },
+		{ "system.io.pressure", "system.io.ok", SYSTEM_PSI_IO_WARN_SOME,
+		  SYSTEM_PSI_IO_FAIL_FULL, "disk I/O",
+		  "Programs often wait for the disks",
+		  "Programs rarely wait for the disks",
+		  "The disks or the storage behind them are too slow for "
+		  "what runs here: ask your IT to check the storage "
+		  "('iostat -x 5', 'iotop') and move heavy jobs such as "
+		  "backups or scans out of working hours." },
+		{ "system.cpu.pressure", "system.cpu.ok",
+		  SYSTEM_PSI_CPU_WARN_SOME, 0, "the processors",
+		  "Programs often wait for a processor",
+		  "Programs rarely wait for a processor",
+		  "See which programs use the processors ('top', and "
+		  "top-processes.txt in the bundle); ask your IT to move "
+		  "work off this machine or give it more processors." },
+	};
+
+	judge_psi(memory, &rules[0], out);
+	judge_psi(io, &rules[1], out);
+	judge_psi(cpu, &rules[2], out);
+}
+
 void system_judge_clock(const struct system_clock *c, struct verdict_list *out)
 {
 	struct verdict_item *v;

@@ -59,6 +59,29 @@ void system_judge_swap(const struct system_vmstat *before,
 		       const struct system_vmstat *after, int64_t interval_ms,
 		       struct verdict_list *out);
 
+/*
+ * Pressure-stall information (system_parse_pressure()) for memory, I/O and
+ * CPU; a NULL resource is missing (kernel without CONFIG_PSI, psi=0) and
+ * gets no verdict. Judged on the 60 s averages, so a burst of rdiag's own
+ * start does not count; 10 and 300 s figures go into the detail.
+ *   memory: system.swap.thrashing warn when some >= 10 %, fail when
+ *           full >= 10 % (every task waiting for memory); else .ok
+ *   io:     system.io.pressure warn when some >= 30 %, fail when full
+ *           >= 30 %; else system.io.ok
+ *   cpu:    system.cpu.pressure warn when some >= 50 % (no fail: the
+ *           load judge fails an overloaded machine); else system.cpu.ok
+ * Thresholds are in hundredths of a percent.
+ */
+#define SYSTEM_PSI_MEMORY_WARN_SOME 1000
+#define SYSTEM_PSI_MEMORY_FAIL_FULL 1000
+#define SYSTEM_PSI_IO_WARN_SOME     3000
+#define SYSTEM_PSI_IO_FAIL_FULL     3000
+#define SYSTEM_PSI_CPU_WARN_SOME    5000
+void system_judge_pressure(const struct system_pressure *memory,
+			   const struct system_pressure *io,
+			   const struct system_pressure *cpu,
+			   struct verdict_list *out);
+
 /* What ntp_adjtime() said; available = 0 when the call failed. */
 struct system_clock {
 	int available;

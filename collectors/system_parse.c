@@ -326,6 +326,88 @@ int system_parse_vmstat(const char *text, size_t len, struct system_vmstat *ret)
 	return 0;
 }
 
+/*
+ * "avg10=0.12 avg60=0.00 avg300=0.00 total=1234" after "some"/"full":
+ * every one of the four keys once, in any order; unknown keys are
+ * skipped so a later kernel's additions do not break us.
+ */
+static int psi_fields(const char *p, const char *end,
+		      struct system_psi_line *ret)
+{
+	static const char *const keys[] = { "avg10", "avg60", "avg300",
+					    "total" };
+	uint64_t v[4] = { 0, 0, 0, 0 };
+	unsigned seen = 0;
+
+	for (;;) {
+		const char *key, *eq;
+		size_t i;
+
+		skip_blanks(&p, end);
+		if (p >= end)
+			break;
+		key = p;
+		while (p < end && !is_space(*p) && *p != '=')
+			p++;
+		if (p >= end || *p != '=')
+			return -EINVAL;
+		eq = p++;
+		for (i = 0; i < ARRAY_SIZE(keys); i++)
+			if ((size_t)(eq - key) == strlen(keys[i]) &&
+			    strncmp(key, keys[i], strlen(keys[i])) == 0)
+				break;
+		if (i == ARRAY_SIZE(keys)) {
+			while (p < end && !is_space(*p))
+				p++;
+			continue;
+		}
+		if ((i < 3 ? scan_x100(&p, end, &v[i])
+			   : scan_u64(&p, end, &v[i])) < 0)
+			return -EINVAL;
+		/* a percentage of wall time is at most 100 */
+		if (i < 3 && v[i] > 100 * 100)
+			return -EINVAL;
+		if (p < end && !is_space(*p))
+			return -EINVAL;
+		seen |= 1u << i;
+	}
+	if (seen != 0xf)
+		return -EINVAL;
+	ret->avg10_x100 = (unsigned)v[0];
+	ret->avg60_x100 = (unsigned)v[1];
+	ret->avg300_x100 = (unsigned)v[2];
+	ret->total_us = v[3];
+	return 0;
+}
+
+int system_parse_pressure(const char *text, size_t len,
+			  struct system_pressure *ret)
+{
+	struct system_pressure ps;
+	const char *line;
+	size_t pos = 0, n;
+	int seen_some = 0;
+
+	memset(&ps, 0, sizeof(ps));
+	while (next_line(text, len, &pos, &line, &n)) {
+		const char *end = line + n;
+
+		if (n > 5 && strncmp(line, "some ", 5) == 0) {
+			if (psi_fields(line + 5, end, &ps.some) < 0)
+				return -EINVAL;
+			seen_some = 1;
+		} else if (n > 5 && strncmp(line, "full ", 5) == 0) {
+			if (psi_fields(line + 5, end, &ps.full) < 0)
+				return -EINVAL;
+			ps.has_full = 1;
+		}
+	}
+	if (!seen_some)
+		return -EINVAL;
+	*ret = ps;
+	return 0;
+}
+
 /* The first blank-separated word after a keyword, or NULL. */
 static const char *keyword(const char *line, size_t n, const char *kw,
 			   size_t *ret_n)

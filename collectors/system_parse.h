@@ -72,6 +72,27 @@ struct system_vmstat {
 int system_parse_vmstat(const char *text, size_t len,
 			struct system_vmstat *ret);
 
+/*
+ * proc/pressure/{memory,io,cpu} (pressure-stall information, kernel 4.20+
+ * with CONFIG_PSI): the share of wall time in which some (at least one)
+ * or all ("full") non-idle tasks were stalled on the resource, averaged
+ * over 10, 60 and 300 s, in hundredths of a percent, and the total stall
+ * time in microseconds. "some" is required; "full" is missing for cpu on
+ * kernels before 5.13 (has_full = 0 then).
+ */
+struct system_psi_line {
+	unsigned avg10_x100, avg60_x100, avg300_x100;
+	uint64_t total_us;
+};
+
+struct system_pressure {
+	struct system_psi_line some, full;
+	int has_full;
+};
+
+int system_parse_pressure(const char *text, size_t len,
+			  struct system_pressure *ret);
+
 /* etc/resolv.conf. Never fails: an empty file means "no resolvers". */
 #define SYSTEM_MAX_NAMESERVERS 8
 

@@ -195,6 +195,66 @@ static void test_parse_small(void **state)
 	}
 }
 
+/* Real /proc/pressure text (Linux 6.1), an old kernel's cpu file without a
+ * "full" line, and what is not pressure-stall information. */
+static void test_parse_pressure(void **state)
+{
+	static const struct {
+		const char *text;
+		int r, has_full;
+		unsigned some10, some60, some300, full60;
+		uint64_t some_total, full_total;
+	} cases[] = {
+		{ "some avg10=5.75 avg60=2.89 avg300=1.76 total=122150704\n"
+		  "full avg10=0.00 avg60=0.87 avg300=1.00 total=67516184\n",
+		  0, 1, 575, 289, 176, 87, 122150704, 67516184 },
+		{ "some avg10=90.04 avg60=38.62 avg300=10.58 "
+		  "total=2471726914\n",
+		  0, 0, 9004, 3862, 1058, 0, 2471726914, 0 },
+		/* keys in another order, an unknown key, no final newline */
+		{ "some total=7 avg300=0.10 new=3 avg60=100.00 avg10=0.5", 0, 0,
+		  50, 10000, 10, 0, 7, 0 },
+		{ "", -EINVAL, 0, 0, 0, 0, 0, 0, 0 },
+		{ "full avg10=0.00 avg60=0.00 avg300=0.00 total=0\n", -EINVAL,
+		  0, 0, 0, 0, 0, 0, 0 },
+		{ "some avg10=0.00 avg60=0.00 total=0\n", -EINVAL, 0, 0, 0, 0,
+		  0, 0, 0 },
+		{ "some avg10=100.01 avg60=0.00 avg300=0.00 total=0\n", -EINVAL,
+		  0, 0, 0, 0, 0, 0, 0 },
+		{ "some avg10=x avg60=0.00 avg300=0.00 total=0\n", -EINVAL, 0,
+		  0, 0, 0, 0, 0, 0 },
+		{ "some avg10=1.0% avg60=0.00 avg300=0.00 total=0\n", -EINVAL,
+		  0, 0, 0, 0, 0, 0, 0 },
+		{ "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n"
+		  "full avg10=0.00 avg60\n",
+		  -EINVAL, 0, 0, 0, 0, 0, 0, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct system_pressure p;
+		int r;
+
+		memset(&p, 0x5a, sizeof(p));
+		r = system_parse_pressure(cases[i].text, strlen(cases[i].text),
+					  &p);
+		assert_int_equal(r, cases[i].r);
+		if (r < 0) {
+			assert_int_equal(p.has_full, 0x5a5a5a5a);
+			continue;
+		}
+		assert_int_equal(p.has_full, cases[i].has_full);
+		assert_int_equal(p.some.avg10_x100, cases[i].some10);
+		assert_int_equal(p.some.avg60_x100, cases[i].some60);
+		assert_int_equal(p.some.avg300_x100, cases[i].some300);
+		assert_int_equal(p.some.total_us, cases[i].some_total);
+		if (p.has_full) {
+			assert_int_equal(p.full.avg60_x100, cases[i].full60);
+			assert_int_equal(p.full.total_us, cases[i].full_total);
+		}
+	}
+}
+
 static void test_parse_cpuinfo(void **state)
 {
 	static const struct {
@@ -688,6 +748,55 @@ static void test_judge_memory_load(void **state)
 	}
 }
 
+/* Each threshold just below and at its value; a missing resource says
+ * nothing. */
+static void test_judge_pressure(void **state)
+{
+	static const struct {
+		int which; /* 0 memory, 1 io, 2 cpu */
+		unsigned some60, full60;
+		int has_full;
+		const char *id;
+		enum severity sev;
+	} cases[] = {
+		{ 0, 0, 0, 1, "system.swap.ok", SEVERITY_OK },
+		{ 0, 999, 999, 1, "system.swap.ok", SEVERITY_OK },
+		{ 0, 1000, 0, 1, "system.swap.thrashing", SEVERITY_WARN },
+		{ 0, 1000, 1000, 1, "system.swap.thrashing", SEVERITY_FAIL },
+		{ 1, 2999, 2999, 1, "system.io.ok", SEVERITY_OK },
+		{ 1, 3000, 100, 1, "system.io.pressure", SEVERITY_WARN },
+		{ 1, 9000, 3000, 1, "system.io.pressure", SEVERITY_FAIL },
+		/* a full figure without a full line does not count */
+		{ 1, 100, 9000, 0, "system.io.ok", SEVERITY_OK },
+		{ 2, 4999, 0, 1, "system.cpu.ok", SEVERITY_OK },
+		{ 2, 5000, 0, 0, "system.cpu.pressure", SEVERITY_WARN },
+		/* cpu has no fail: the load judge fails an overloaded host */
+		{ 2, 10000, 10000, 1, "system.cpu.pressure", SEVERITY_WARN },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		const struct system_pressure *r[3] = { NULL, NULL, NULL };
+		struct system_pressure p;
+		struct verdict_list l;
+
+		memset(&p, 0, sizeof(p));
+		p.some.avg60_x100 = cases[i].some60;
+		p.some.avg10_x100 = 10000; /* the 10 s figure is not judged */
+		p.full.avg60_x100 = cases[i].full60;
+		p.has_full = cases[i].has_full;
+		r[cases[i].which] = &p;
+		verdict_list_init(&l);
+		system_judge_pressure(r[0], r[1], r[2], &l);
+		assert_int_equal(l.n, 1);
+		assert_verdict(&l, cases[i].id, cases[i].sev,
+			       cases[i].sev == SEVERITY_OK ? LEVEL_SELF
+							   : LEVEL_THIRD_PARTY);
+		assert_non_null(strstr(l.v[0].detail, "60 s"));
+		verdict_list_release(&l);
+	}
+}
+
 static void test_judge_swap_clock(void **state)
 {
 	static const struct {
@@ -906,7 +1015,16 @@ static void test_run_healthy(void **state)
 	assert_finding(&run, "system.load.ok", "ok", 0);
 	assert_finding(&run, "system.dns.ok", "ok", 0);
 	assert_finding(&run, "system.swap.ok", "ok", 0);
+	assert_finding(&run, "system.io.ok", "ok", 0);
+	assert_finding(&run, "system.cpu.ok", "ok", 0);
 	assert_finding(&run, "system.hostname.ok", "ok", 0);
+	/* the fixture has /proc/pressure: no vmstat sample, no waiting */
+	assert_fact(&run, "pressure.source", "psi");
+	assert_fact(&run, "pressure.io.full",
+		    "avg10=0.00 avg60=0.87 total=67516184");
+	assert_fact(&run, "pressure.cpu.some",
+		    "avg10=12.04 avg60=8.62 total=2471726914");
+	assert_null(harness_fact(&run, "swap.sample_ms"));
 	assert_null(harness_finding(&run, "system.memory.low"));
 	assert_null(harness_finding(&run, "system.load.high"));
 	assert_null(harness_finding(&run, "system.config.invalid"));
@@ -955,6 +1073,13 @@ static void test_run_stressed(void **state)
 	assert_fact(&run, "fs.count", "1");
 	assert_fact(&run, "dns.nameservers", "");
 	assert_fact(&run, "proc.largest.name", "my app (x)");
+	/* no /proc/pressure here (kernel without CONFIG_PSI): sampled */
+	assert_fact(&run, "pressure.source", "vmstat sample (no PSI)");
+	assert_non_null(harness_fact(&run, "swap.sample_ms"));
+	assert_null(harness_fact(&run, "pressure.memory.some"));
+	assert_true(harness_finding(&run, "system.swap.ok") ||
+		    harness_finding(&run, "system.swap.thrashing"));
+	assert_null(harness_finding(&run, "system.io.ok"));
 
 	assert_finding(&run, "system.memory.low", "warn", 4);
 	f = harness_finding(&run, "system.memory.low");
@@ -1002,6 +1127,7 @@ int main(void)
 		cmocka_unit_test(test_parse_meminfo),
 		cmocka_unit_test(test_parse_loadavg),
 		cmocka_unit_test(test_parse_small),
+		cmocka_unit_test(test_parse_pressure),
 		cmocka_unit_test(test_parse_cpuinfo),
 		cmocka_unit_test(test_parse_resolv_conf),
 		cmocka_unit_test(test_parse_status_and_top),
@@ -1012,6 +1138,7 @@ int main(void)
 		cmocka_unit_test(test_judge_disk),
 		cmocka_unit_test(test_judge_disk_many),
 		cmocka_unit_test(test_judge_memory_load),
+		cmocka_unit_test(test_judge_pressure),
 		cmocka_unit_test(test_judge_swap_clock),
 		cmocka_unit_test(test_judge_names),
 		cmocka_unit_test(test_run_healthy),
