@@ -25,6 +25,7 @@
 #include "product_log.h"
 #include "rdiag/buf.h"
 #include "rdiag/collector.h"
+#include "rdiag/i18n.h"
 
 #define DEFAULT_LOG_MAX_MB         20
 #define DEFAULT_CONFIG_MAX_KB      1024
@@ -648,7 +649,7 @@ static void product_report_hung(struct product *p, const struct mount_entry *m,
 	where = m ? xasprintf("%s (%s from %s)", m->mount_point, m->fstype,
 			      m->source)
 		  : xstrdup("an unknown mount");
-	title = xasprintf("the file store at %s does not answer",
+	title = xasprintf(N_("the file store at %s does not answer"),
 			  m ? m->mount_point : cpath);
 	if (br->status == BOUNDED_STUCK)
 		detail = xasprintf(
@@ -662,9 +663,9 @@ static void product_report_hung(struct product *p, const struct mount_entry *m,
 				   "ms; sub-worker %d was killed",
 				   what, cpath, where,
 				   (long long)br->elapsed_ms, (int)br->pid);
-	hint = xasprintf("ask your IT to check the server behind %s and the "
-			 "network path to it; rdiag did not touch this mount "
-			 "again in this run",
+	hint = xasprintf(N_("ask your IT to check the server behind %s and the "
+			    "network path to it; rdiag did not touch this "
+			    "mount again in this run"),
 			 m ? m->mount_point : "this path");
 	product_finding(p, "product.file.hung", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY, title, detail, hint);
@@ -1194,25 +1195,29 @@ static void product_summary(struct product *p)
 	if (p->ninvalid)
 		product_finding(p, "product.setting.invalid", SEVERITY_WARN,
 				LEVEL_SELF,
-				"some [product] settings in rdiag's "
-				"configuration are invalid",
+				N_("some [product] settings in rdiag's "
+				   "configuration are invalid"),
 				p->invalid.data,
-				"correct them in /etc/rdiag/rdiag.conf (see "
-				"`rdiag list --verbose`)");
+				N_("correct them in /etc/rdiag/rdiag.conf (see "
+				   "`rdiag list --verbose`)"));
 	if (p->ndata_missing) {
 		product_finding(p, "product.data_dir.missing", SEVERITY_FAIL,
 				LEVEL_SELF,
-				"a data directory of the application does not "
-				"exist",
+				N_("a data directory of the application does "
+				   "not exist"),
 				p->data_missing.data,
-				"check that [product] data_dir in rdiag's "
-				"configuration is the directory the "
-				"application uses; if it is on a share, check "
-				"that the share is mounted");
+				N_("check that [product] data_dir in rdiag's "
+				   "configuration is the directory the "
+				   "application uses; if it is on a share, "
+				   "check that the share is mounted"));
 	} else if (p->ndata_ok) {
 		title = xasprintf(
-			"%u data %s of the application exist", p->ndata_ok,
-			p->ndata_ok == 1 ? "directory" : "directories");
+			p->ndata_ok == 1
+				? N_("%u data directory of the application "
+				     "exist")
+				: N_("%u data directories of the application "
+				     "exist"),
+			p->ndata_ok);
 		product_finding(p, "product.data_dir.ok", SEVERITY_OK,
 				LEVEL_SELF, title, NULL, NULL);
 		free(title);
@@ -1225,36 +1230,42 @@ static void product_summary(struct product *p)
 			k == FILE_CONFIG ? "product.config.missing"
 					 : "product.log.missing",
 			SEVERITY_WARN, LEVEL_SELF,
-			k == FILE_CONFIG ? "no configuration file matches a "
-					   "pattern in rdiag's configuration"
-					 : "no log file matches a pattern in "
-					   "rdiag's configuration",
+			k == FILE_CONFIG
+				? N_("no configuration file matches a "
+				     "pattern in rdiag's configuration")
+				: N_("no log file matches a pattern in "
+				     "rdiag's configuration"),
 			p->missing[k].data,
-			k == FILE_CONFIG ? "correct [product] config in "
-					   "/etc/rdiag/rdiag.conf to where the "
-					   "application keeps its configuration"
-					 : "correct [product] log in "
-					   "/etc/rdiag/rdiag.conf to where the "
-					   "application writes its logs");
+			k == FILE_CONFIG
+				? N_("correct [product] config in "
+				     "/etc/rdiag/rdiag.conf to where the "
+				     "application keeps its configuration")
+				: N_("correct [product] log in "
+				     "/etc/rdiag/rdiag.conf to where the "
+				     "application writes its logs"));
 	}
 	if (p->nunreadable) {
-		title = xasprintf("%u product %s could not be read",
-				  p->nunreadable,
-				  p->nunreadable == 1 ? "file" : "files");
+		title = xasprintf(p->nunreadable == 1
+					  ? N_("%u product file could not be "
+					       "read")
+					  : N_("%u product files could not be "
+					       "read"),
+				  p->nunreadable);
 		product_finding(p, "product.file.unreadable", SEVERITY_WARN,
 				LEVEL_SELF, title, p->unreadable.data,
 				p->unreadable_eacces
-					? "run rdiag as root, or give the user "
-					  "running it read access to these "
-					  "files"
-					: "narrow the [product] patterns in "
-					  "rdiag's configuration to regular "
-					  "files, or repair the links they "
-					  "match");
+					? N_("run rdiag as root, or give the "
+					     "user running it read access to "
+					     "these files")
+					: N_("narrow the [product] patterns in "
+					     "rdiag's configuration to regular "
+					     "files, or repair the links they "
+					     "match"));
 		free(title);
 	}
 	if (p->ncopied[FILE_CONFIG] + p->ncopied[FILE_LOG] > 0) {
-		title = xasprintf("copied %u configuration and %u log files",
+		title = xasprintf(N_("copied %u configuration and %u log "
+				     "files"),
 				  p->ncopied[FILE_CONFIG],
 				  p->ncopied[FILE_LOG]);
 		detail = xasprintf("%u truncated to their cap, %u logs older "
@@ -1267,36 +1278,40 @@ static void product_summary(struct product *p)
 		free(detail);
 	}
 	if (p->nskipped_total || p->nskipped_limit) {
-		title = xasprintf("%u product files were not copied: the "
-				  "bundle's limits were reached",
+		title = xasprintf(N_("%u product files were not copied: the "
+				     "bundle's limits were reached"),
 				  p->nskipped_total + p->nskipped_limit);
 		detail = xasprintf("%u beyond total_max_mb, %u beyond "
 				   "max_files",
 				   p->nskipped_total, p->nskipped_limit);
 		product_finding(p, "product.files.limit", SEVERITY_INFO,
 				LEVEL_SELF, title, detail,
-				"raise total_max_mb or max_files in "
-				"[product], or narrow the patterns, if "
-				"support needs these files");
+				N_("raise total_max_mb or max_files in "
+				   "[product], or narrow the patterns, if "
+				   "support needs these files"));
 		free(title);
 		free(detail);
 	}
 	if (p->error_lines) {
-		title = xasprintf("%llu error lines in %u log %s",
-				  (unsigned long long)p->error_lines,
-				  p->nerror_files,
-				  p->nerror_files == 1 ? "file" : "files");
+		title = xasprintf(
+			p->nerror_files == 1 ? N_("%llu error lines in %u log "
+						  "file")
+					     : N_("%llu error lines in %u log "
+						  "files"),
+			(unsigned long long)p->error_lines, p->nerror_files);
 		/* Within a --since window they are this problem's errors. */
 		product_finding(p, "product.log.errors",
 				p->since ? SEVERITY_WARN : SEVERITY_INFO,
 				LEVEL_SUPPORT, title, p->errors.data,
-				"the vendor's support reads these lines in "
-				"the bundle's files/ directory");
+				N_("the vendor's support reads these lines in "
+				   "the bundle's files/ directory"));
 		free(title);
 	} else if (p->nlogs_scanned) {
-		title = xasprintf("no error lines in %u log %s",
-				  p->nlogs_scanned,
-				  p->nlogs_scanned == 1 ? "file" : "files");
+		title = xasprintf(
+			p->nlogs_scanned == 1
+				? N_("no error lines in %u log file")
+				: N_("no error lines in %u log files"),
+			p->nlogs_scanned);
 		product_finding(p, "product.log.no_errors", SEVERITY_OK,
 				LEVEL_SUPPORT, title, NULL, NULL);
 		free(title);
@@ -1337,10 +1352,12 @@ static int product_not_configured(struct collector_ctx *ctx)
 		.id = "product.not_configured",
 		.severity = SEVERITY_INFO,
 		.level = LEVEL_SELF,
-		.title = "the application's files are not configured for rdiag",
-		.hint = "add a [product] section to /etc/rdiag/rdiag.conf "
-			"with data_dir, config and log (globs such as "
-			"/var/log/app/*.log) so its files go into the bundle",
+		.title = N_("the application's files are not configured for "
+			    "rdiag"),
+		.hint = N_("add a [product] section to /etc/rdiag/rdiag.conf "
+			   "with data_dir, config and log (globs such as "
+			   "/var/log/app/*.log) so its files go into the "
+			   "bundle"),
 	};
 
 	ctx_finding(ctx, &f);

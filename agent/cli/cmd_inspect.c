@@ -225,7 +225,7 @@ static int cmd_inspect(int argc, char **argv)
 
 		print_integrity(stdout, r);
 		review_verdict(r, &v);
-		report_text(stdout, &v, false, false);
+		report_text_local(stdout, &v, false, false);
 		print_details(stdout, r);
 		if (html)
 			printf("\nHTML report: %s\n", html);

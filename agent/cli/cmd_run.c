@@ -83,7 +83,7 @@ static void on_finished(struct run_observer *ob, const struct run_plan *p,
 		json_decref(j);
 	} else if (!c->quiet || verdict_exit_code(v) != 0) {
 		fputc('\n', stdout);
-		report_text(stdout, v, use_colour(), false);
+		report_text_local(stdout, v, use_colour(), false);
 	}
 	fflush(stdout);
 }

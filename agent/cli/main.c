@@ -7,6 +7,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "core/i18n.h"
 
 static int cmd_help(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -109,6 +110,7 @@ int main(int argc, char **argv)
 {
 	const struct command *c;
 
+	i18n_init();
 	if (argc < 2) {
 		print_overview(stderr);
 		return EXIT_USAGE;

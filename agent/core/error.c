@@ -1,18 +1,32 @@
 /*
  * The one-line error reporter and the first-error-wins message setter
- * shared by the commands and the library (see error.h).
+ * shared by the commands and the library (see error.h). Messages are
+ * formatted in English, as logs and --json keep them, and shown in the
+ * customer's language (i18n_display() finds the format they came from).
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "core/error.h"
 #include "core/exitcode.h"
+#include "core/i18n.h"
 #include "rdiag/util.h"
+
+static void error_vput(const char *fmt, va_list ap)
+{
+	char *en = xvasprintf(fmt, ap);
+	char *local = i18n_display_dup(en);
+
+	fputs("rdiag: ", stderr);
+	fputs(local, stderr);
+	free(local);
+	free(en);
+}
 
 void error_vmsg(const char *fmt, va_list ap)
 {
-	fputs("rdiag: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	error_vput(fmt, ap);
 	fputc('\n', stderr);
 }
 
@@ -29,12 +43,14 @@ int error_usage(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("rdiag: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	error_vput(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see 'rdiag help%s%s')\n", cmd ? " " : "",
-		cmd ? cmd : "");
+	if (cmd)
+		fprintf(stderr, _(" (see 'rdiag help %s')"), cmd);
+	else
+		fputs(_(" (see 'rdiag help')"), stderr);
+	fputc('\n', stderr);
 	return EXIT_USAGE;
 }
 

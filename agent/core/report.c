@@ -7,7 +7,28 @@
 #include <string.h>
 
 #include "core/bundle_format.h"
+#include "core/i18n.h"
 #include "core/report.h"
+
+/*
+ * The text goes to the customer's terminal in their language (local) or
+ * into the bundle, a ticket or an export in English, whatever the locale:
+ * the engineer who opens a German customer's bundle reads English.
+ */
+static const char *tr(bool local, const char *s) RDIAG_FORMAT_ARG(2);
+static const char *ntr(bool local, const char *s, const char *p,
+		       unsigned long n) RDIAG_FORMAT_ARG(2) RDIAG_FORMAT_ARG(3);
+
+static const char *tr(bool local, const char *s)
+{
+	return local ? i18n_gettext(s) : s;
+}
+
+static const char *ntr(bool local, const char *s, const char *p,
+		       unsigned long n)
+{
+	return local ? i18n_ngettext(s, p, n) : n == 1 ? s : p;
+}
 
 struct group {
 	const char *heading;
@@ -15,12 +36,12 @@ struct group {
 };
 
 static const struct group groups[] = {
-	{ "You can fix this yourself", 0, 0 },
-	{ "For the vendor's support (helpdesk, technical support, "
-	  "engineering)",
+	{ N_("You can fix this yourself"), 0, 0 },
+	{ N_("For the vendor's support (helpdesk, technical support, "
+	     "engineering)"),
 	  1, 3 },
-	{ "For your IT department or another vendor (NAS, database, "
-	  "antivirus, terminal server)",
+	{ N_("For your IT department or another vendor (NAS, database, "
+	     "antivirus, terminal server)"),
 	  4, 4 },
 };
 
@@ -100,22 +121,36 @@ int verdict_exit_code(const struct verdict *v)
 	return verdict_nothing_checked(v) ? EXIT_NOTHING_CHECKED : EXIT_CLEAN;
 }
 
-const char *report_dropped_text(const struct collector_result *r, char *buf,
-				size_t len)
+static const char *dropped_text(const struct collector_result *r, char *buf,
+				size_t len, bool local)
 {
 	if (!dropped(r))
 		return NULL;
 	if (r->rejected > 0 && r->truncated)
-		snprintf(buf, len,
-			 "%zu record%s rejected as invalid, and records past "
-			 "the limit cut off",
-			 r->rejected, r->rejected == 1 ? "" : "s");
+		snprintf(
+			buf, len,
+			ntr(local,
+			    "%zu record rejected as invalid, and records past "
+			    "the limit cut off",
+			    "%zu records rejected as invalid, and records past "
+			    "the limit cut off",
+			    r->rejected),
+			r->rejected);
 	else if (r->rejected > 0)
-		snprintf(buf, len, "%zu record%s rejected as invalid",
-			 r->rejected, r->rejected == 1 ? "" : "s");
+		snprintf(buf, len,
+			 ntr(local, "%zu record rejected as invalid",
+			     "%zu records rejected as invalid", r->rejected),
+			 r->rejected);
 	else
-		snprintf(buf, len, "records past the limit cut off");
+		snprintf(buf, len, "%s",
+			 tr(local, "records past the limit cut off"));
 	return buf;
+}
+
+const char *report_dropped_text(const struct collector_result *r, char *buf,
+				size_t len)
+{
+	return dropped_text(r, buf, len, false);
 }
 
 const char *report_collector_label(const struct collector_result *r, char *buf,
@@ -136,15 +171,18 @@ const char *report_collector_label(const struct collector_result *r, char *buf,
 		warns += finding_severity(rec) == SEVERITY_WARN;
 	}
 	if (fails > 0)
-		snprintf(buf, len, "%zu problem%s", fails + warns,
-			 fails + warns == 1 ? "" : "s");
+		snprintf(buf, len,
+			 i18n_ngettext("%zu problem", "%zu problems",
+				       fails + warns),
+			 fails + warns);
 	else if (warns > 0)
-		snprintf(buf, len, "%zu warning%s", warns,
-			 warns == 1 ? "" : "s");
+		snprintf(buf, len,
+			 i18n_ngettext("%zu warning", "%zu warnings", warns),
+			 warns);
 	else if (r->rejected > 0)
-		snprintf(buf, len, "%zu rejected", r->rejected);
+		snprintf(buf, len, _("%zu rejected"), r->rejected);
 	else if (r->truncated)
-		snprintf(buf, len, "cut off");
+		snprintf(buf, len, "%s", _("cut off"));
 	else
 		return collector_status_name(r->status);
 	return buf;
@@ -155,28 +193,39 @@ const char *report_headline(const struct verdict *v)
 	if (count_severity(v, SEVERITY_FAIL) + count_severity(v, SEVERITY_WARN))
 		return NULL;
 	if (verdict_nothing_checked(v))
-		return "Nothing was checked: every selected collector was "
-		       "skipped (see why under \"Not checked\").";
+		return N_("Nothing was checked: every selected collector was "
+			  "skipped (see why under \"Not checked\").");
 	if (verdict_dropped(v) > 0)
-		return "No problems found in what arrived, but records were "
-		       "dropped: the verdict may be incomplete (see \"Records "
-		       "dropped\").";
-	return "No problems found.";
+		return N_("No problems found in what arrived, but records were "
+			  "dropped: the verdict may be incomplete (see "
+			  "\"Records dropped\").");
+	return N_("No problems found.");
 }
 
-static void print_finding(FILE *out, json_t *f, bool colour)
+/* A finding's own text, in the reader's language when local. */
+static const char *ftext(json_t *f, const char *key, bool local, char *buf,
+			 size_t len)
+{
+	const char *s = fstr(f, key);
+
+	return local && s ? i18n_display(s, buf, len) : s;
+}
+
+static void print_finding(FILE *out, json_t *f, bool colour, bool local)
 {
 	enum severity s = finding_severity(f);
 	const char *tag = s == SEVERITY_FAIL ? "FAIL" : "WARN";
 	const char *on = "", *off = "";
-	const char *detail = fstr(f, "detail"), *hint = fstr(f, "hint");
+	char tbuf[1024], hbuf[2048];
+	const char *detail = fstr(f, "detail");
+	const char *hint = ftext(f, "hint", local, hbuf, sizeof(hbuf));
 
 	if (colour) {
 		on = s == SEVERITY_FAIL ? "\033[1;31m" : "\033[1;33m";
 		off = "\033[0m";
 	}
-	fprintf(out, "  %s%s%s  %s  [%s]\n", on, tag, off, fstr(f, "title"),
-		fstr(f, "id"));
+	fprintf(out, "  %s%s%s  %s  [%s]\n", on, tag, off,
+		ftext(f, "title", local, tbuf, sizeof(tbuf)), fstr(f, "id"));
 	if (detail && *detail)
 		fprintf(out, "        %s\n", detail);
 	if (hint && *hint)
@@ -193,7 +242,7 @@ static size_t count_severity(const struct verdict *v, enum severity s)
 }
 
 static void print_group(FILE *out, const struct verdict *v,
-			const struct group *g, bool colour)
+			const struct group *g, bool colour, bool local)
 {
 	size_t i, n = 0;
 	json_t *f;
@@ -208,8 +257,8 @@ static void print_group(FILE *out, const struct verdict *v,
 	}
 	if (n == 0)
 		return;
-	fprintf(out, "\n%s%s (%zu)%s\n", colour ? "\033[1m" : "", g->heading, n,
-		colour ? "\033[0m" : "");
+	fprintf(out, "\n%s%s (%zu)%s\n", colour ? "\033[1m" : "",
+		tr(local, g->heading), n, colour ? "\033[0m" : "");
 	/* Failures first, then warnings, each in collector order. */
 	for (int s = SEVERITY_FAIL; s >= SEVERITY_WARN; s--) {
 		json_array_foreach(v->findings, i, f)
@@ -218,14 +267,15 @@ static void print_group(FILE *out, const struct verdict *v,
 
 			if ((int)finding_severity(f) == s &&
 			    lvl >= g->min_level && lvl <= g->max_level)
-				print_finding(out, f, colour);
+				print_finding(out, f, colour, local);
 		}
 	}
 }
 
 static void print_list(FILE *out, const struct verdict *v, enum severity s,
-		       const char *heading)
+		       const char *heading, bool local)
 {
+	char tbuf[1024];
 	size_t i;
 	json_t *f;
 
@@ -237,7 +287,8 @@ static void print_list(FILE *out, const struct verdict *v, enum severity s,
 		if (finding_severity(f) != s)
 			continue;
 		fprintf(out, "  %-5s %s  [%s]\n", severity_name(s),
-			fstr(f, "title"), fstr(f, "id"));
+			ftext(f, "title", local, tbuf, sizeof(tbuf)),
+			fstr(f, "id"));
 		if (fstr(f, "detail"))
 			fprintf(out, "        %s\n", fstr(f, "detail"));
 	}
@@ -245,12 +296,15 @@ static void print_list(FILE *out, const struct verdict *v, enum severity s,
 
 /* Collectors that ended badly, or (skipped) those with nothing to check. */
 static void print_statuses(FILE *out, const struct verdict *v, bool skipped,
-			   const char *heading)
+			   const char *heading, bool local)
 {
 	bool header = false;
+	char rbuf[1024];
 
 	for (size_t i = 0; i < v->n; i++) {
 		const struct collector_result *r = &v->results[i];
+
+		const char *reason;
 
 		if (r->status == STATUS_OK ||
 		    (r->status == STATUS_SKIPPED) != skipped)
@@ -258,60 +312,94 @@ static void print_statuses(FILE *out, const struct verdict *v, bool skipped,
 		if (!header)
 			fprintf(out, "\n%s\n", heading);
 		header = true;
+		reason = r->reason ? r->reason : "";
+		if (local)
+			reason = i18n_display(reason, rbuf, sizeof(rbuf));
 		if (skipped)
 			fprintf(out, "  %-16s %s\n", r->collector->name,
-				r->reason ? r->reason : "");
+				reason);
 		else
 			fprintf(out, "  %-16s %-8s %s\n", r->collector->name,
-				collector_status_name(r->status),
-				r->reason ? r->reason : "");
+				collector_status_name(r->status), reason);
 	}
 }
 
 /* Collectors whose records the agent refused or cut off. */
-static void print_dropped(FILE *out, const struct verdict *v)
+static void print_dropped(FILE *out, const struct verdict *v, bool local)
 {
-	char text[160];
+	char text[320];
 
 	if (verdict_dropped(v) == 0)
 		return;
-	fprintf(out, "\nRecords dropped (the verdict may be incomplete):\n");
+	fprintf(out, "\n%s\n",
+		tr(local, "Records dropped (the verdict may be incomplete):"));
 	for (size_t i = 0; i < v->n; i++) {
 		const struct collector_result *r = &v->results[i];
 
-		if (report_dropped_text(r, text, sizeof(text)))
+		if (dropped_text(r, text, sizeof(text), local))
 			fprintf(out, "  %-16s %s\n", r->collector->name, text);
+	}
+}
+
+static void text(FILE *out, const struct verdict *v, bool colour, bool full,
+		 bool local)
+{
+	size_t problems = count_severity(v, SEVERITY_FAIL) +
+			  count_severity(v, SEVERITY_WARN);
+	size_t passed = count_severity(v, SEVERITY_OK);
+	char checks[160];
+
+	if (v->ticket)
+		fprintf(out, tr(local, "rdiag verdict for %s, ticket %s"),
+			v->host, v->ticket);
+	else
+		fprintf(out, tr(local, "rdiag verdict for %s"), v->host);
+	fputc('\n', out);
+	if (report_headline(v))
+		fprintf(out, "\n%s\n", tr(local, report_headline(v)));
+	for (size_t g = 0; g < ARRAY_SIZE(groups); g++)
+		print_group(out, v, &groups[g], colour, local);
+	if (full) {
+		print_list(out, v, SEVERITY_INFO, tr(local, "For information"),
+			   local);
+		print_list(out, v, SEVERITY_OK, tr(local, "Checks that passed"),
+			   local);
+	}
+	/* Two counts, two plural forms: "3 checks passed, 1 problem found." */
+	snprintf(checks, sizeof(checks),
+		 ntr(local, "%zu check passed", "%zu checks passed", passed),
+		 passed);
+	fputc('\n', out);
+	fprintf(out,
+		ntr(local, "%s, %zu problem found.", "%s, %zu problems found.",
+		    problems),
+		checks, problems);
+	fputc('\n', out);
+	print_statuses(out, v, false,
+		       tr(local, "Collectors that did not finish:"), local);
+	print_statuses(out, v, true, tr(local, "Not checked:"), local);
+	print_dropped(out, v, local);
+	if (v->bundle_path) {
+		char size[32];
+
+		format_size(v->bundle_size, size, sizeof(size));
+		/* TRANSLATORS: the two labels are padded to one width. */
+		fputc('\n', out);
+		fprintf(out, tr(local, "Bundle:  %s (%s)"), v->bundle_path,
+			size);
+		fprintf(out, "\nSHA-256: %s\n", v->sha256);
 	}
 }
 
 void report_text(FILE *out, const struct verdict *v, bool colour, bool full)
 {
-	size_t problems = count_severity(v, SEVERITY_FAIL) +
-			  count_severity(v, SEVERITY_WARN);
-	size_t passed = count_severity(v, SEVERITY_OK);
+	text(out, v, colour, full, false);
+}
 
-	fprintf(out, "rdiag verdict for %s%s%s\n", v->host,
-		v->ticket ? ", ticket " : "", v->ticket ? v->ticket : "");
-	if (report_headline(v))
-		fprintf(out, "\n%s\n", report_headline(v));
-	for (size_t g = 0; g < ARRAY_SIZE(groups); g++)
-		print_group(out, v, &groups[g], colour);
-	if (full) {
-		print_list(out, v, SEVERITY_INFO, "For information");
-		print_list(out, v, SEVERITY_OK, "Checks that passed");
-	}
-	fprintf(out, "\n%zu check%s passed, %zu problem%s found.\n", passed,
-		passed == 1 ? "" : "s", problems, problems == 1 ? "" : "s");
-	print_statuses(out, v, false, "Collectors that did not finish:");
-	print_statuses(out, v, true, "Not checked:");
-	print_dropped(out, v);
-	if (v->bundle_path) {
-		char size[32];
-
-		format_size(v->bundle_size, size, sizeof(size));
-		fprintf(out, "\nBundle:  %s (%s)\nSHA-256: %s\n",
-			v->bundle_path, size, v->sha256);
-	}
+void report_text_local(FILE *out, const struct verdict *v, bool colour,
+		       bool full)
+{
+	text(out, v, colour, full, true);
 }
 
 json_t *report_json(const struct verdict *v)

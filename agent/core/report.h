@@ -54,7 +54,8 @@ const char *report_dropped_text(const struct collector_result *r, char *buf,
 /*
  * How a collector's line in the progress list reads: its problems
  * ("2 problems", "1 warning") or dropped records when it ran, else its
- * status ("ok", "skipped", "timeout"...).
+ * status ("ok", "skipped", "timeout"...). Terminal text: in the customer's
+ * language, but for the status names.
  */
 const char *report_collector_label(const struct collector_result *r, char *buf,
 				   size_t len);
@@ -64,6 +65,13 @@ const char *report_collector_label(const struct collector_result *r, char *buf,
  * full: also list info findings and every passed check (for report.txt).
  */
 void report_text(FILE *f, const struct verdict *v, bool colour, bool full);
+/*
+ * The same in the customer's language (the locale's catalog): for the
+ * terminal only. Finding titles and hints are translated as they are shown;
+ * report_text() stays English for bundles, tickets and exports.
+ */
+void report_text_local(FILE *f, const struct verdict *v, bool colour,
+		       bool full);
 
 /* The --json object, a stable interface documented in rdiag(1). */
 json_t *report_json(const struct verdict *v);
