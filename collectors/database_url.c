@@ -5,10 +5,12 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "database_url.h"
+#include "rdiag/url.h"
 #include "rdiag/util.h"
 
 static const struct {
@@ -40,51 +42,18 @@ const char *database_kind_name(enum database_kind k)
 	return "database";
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decode [s, s+n) into dst; -EINVAL for bad escapes, NUL or size. */
 static int decode(char *dst, size_t dstlen, const char *s, size_t n)
 {
-	size_t o = 0;
+	char *d = NULL;
 
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (i + 2 >= n)
-				return -EINVAL;
-			hi = hexval(s[i + 1]);
-			lo = hexval(s[i + 2]);
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-				return -EINVAL;
-			c = (char)(hi << 4 | lo);
-			i += 2;
-		}
-		if ((unsigned char)c < 0x20 || c == 0x7F)
-			return -EINVAL;
-		if (o + 1 >= dstlen)
-			return -EINVAL;
-		dst[o++] = c;
+	if (url_decode(s, n, false, &d) < 0 || strlen(d) >= dstlen) {
+		free(d);
+		return -EINVAL;
 	}
-	dst[o] = '\0';
+	memcpy(dst, d, strlen(d) + 1);
+	free(d);
 	return 0;
-}
-
-static bool host_char_ok(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	       (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
 }
 
 /*
@@ -352,165 +321,175 @@ static int parse_query(const char *q, struct database_url *u, char *errbuf,
 	return 0;
 }
 
-static int parse_sqlite(const char *rest, struct database_url *u,
-			const char **err)
+static int parse_sqlite(const char *s, const char *rest, struct database_url *u,
+			char *errbuf, size_t errlen)
 {
-	size_t n = strcspn(rest, "?#");
+	struct url_parts p;
+	enum url_fault f;
+	const char *msg = NULL;
+	int r;
 
 	/* sqlite:///abs/path: empty authority, then the absolute path. */
 	if (rest[0] != '/') {
-		*err = "sqlite urls need an absolute path: "
-		       "sqlite:///path/to.db";
-		return -EINVAL;
+		msg = "sqlite urls need an absolute path: "
+		      "sqlite:///path/to.db";
+		goto fail;
 	}
-	if (decode(u->path, sizeof(u->path), rest, n) < 0) {
-		*err = "bad path in sqlite url";
-		return -EINVAL;
+	if (url_split(s, URL_AS_FILE | URL_ALLOW_SPACE, &p, &f) < 0) {
+		msg = "bad path in sqlite url";
+		goto fail;
 	}
-	if (strcmp(u->path, "/") == 0 || u->path[strlen(u->path) - 1] == '/') {
-		*err = "sqlite url names a directory, not a database file";
-		return -EINVAL;
+	if (decode(u->path, sizeof(u->path), p.path, strlen(p.path)) < 0)
+		msg = "bad path in sqlite url";
+	else if (strcmp(u->path, "/") == 0 ||
+		 u->path[strlen(u->path) - 1] == '/')
+		msg = "sqlite url names a directory, not a database file";
+	else if (p.query && (r = parse_query(p.query, u, errbuf, errlen)) < 0) {
+		url_parts_release(&p);
+		return r;
 	}
+	url_parts_release(&p);
+	if (msg)
+		goto fail;
+	snprintf(u->display, sizeof(u->display), "sqlite://%s", u->path);
 	return 0;
+fail:
+	snprintf(errbuf, errlen, "%s", msg);
+	return -EINVAL;
 }
 
+static const char *fault_text(enum url_fault f)
+{
+	switch (f) {
+	case URL_FAULT_TOO_LONG:
+		return "url is too long";
+	case URL_FAULT_USER:
+		return "bad user name in url";
+	case URL_FAULT_NO_HOST:
+		return "missing or too long host name in url";
+	case URL_FAULT_IPV6:
+		return "bad ipv6 address in url";
+	case URL_FAULT_HOST:
+		return "bad character in host name";
+	case URL_FAULT_PORT:
+		return "bad port in url";
+	default:
+		return "bad url";
+	}
+}
+
+/*
+ * libcurl's URL parser splits the url (url_split); the database rules
+ * are applied on top: known schemes, plain host names, one path segment
+ * naming the database (or SQL Server instance), the parameters.
+ */
 static int parse_url(const char *s, struct database_url *ret, char *errbuf,
 		     size_t errlen)
 {
 	struct database_url u;
-	const char *p, *auth, *at, *hs, *he, *tail, *query;
-	size_t authlen, sl;
-	const char *msg = NULL, **err = &msg;
+	struct url_parts p;
+	enum url_fault f;
+	const char *sep, *msg = NULL;
+	char *host = NULL;
+	size_t sl;
 	bool v6;
 	int r = -EINVAL;
 
 	memset(&u, 0, sizeof(u));
-	p = strstr(s, "://");
-	if (!p) {
-		*err = "not a url: expected scheme://...";
+	memset(&p, 0, sizeof(p));
+	if (strnlen(s, URL_MAX_LEN + 1) > URL_MAX_LEN) {
+		msg = fault_text(URL_FAULT_TOO_LONG);
 		goto fail;
 	}
-	sl = (size_t)(p - s);
+	sep = strstr(s, "://");
+	if (!sep) {
+		msg = "not a url: expected scheme://...";
+		goto fail;
+	}
+	sl = (size_t)(sep - s);
+	/* Schemes are case-insensitive (RFC 3986 3.1), as libpq reads them. */
 	for (size_t i = 0; i < ARRAY_SIZE(schemes); i++)
 		if (strlen(schemes[i].scheme) == sl &&
-		    strncmp(s, schemes[i].scheme, sl) == 0) {
+		    strncasecmp(s, schemes[i].scheme, sl) == 0) {
 			u.kind = schemes[i].kind;
 			u.port = schemes[i].port;
 		}
 	if (!u.kind) {
-		*err = "unknown scheme: use postgresql, mysql, mariadb, "
-		       "sqlserver or sqlite";
+		msg = "unknown scheme: use postgresql, mysql, mariadb, "
+		      "sqlserver or sqlite";
 		goto fail;
 	}
-	p += 3;
 	if (u.kind == DATABASE_SQLITE) {
-		if ((r = parse_sqlite(p, &u, err)) < 0)
-			goto fail;
-		query = strpbrk(p, "?#");
-		if (query && *query == '?' &&
-		    (r = parse_query(query + 1, &u, errbuf, errlen)) < 0)
+		if ((r = parse_sqlite(s, sep + 3, &u, errbuf, errlen)) < 0)
 			return r;
-		snprintf(u.display, sizeof(u.display), "sqlite://%s", u.path);
 		*ret = u;
 		return 0;
 	}
-	authlen = strcspn(p, "/?#");
-	auth = p;
-	tail = p + authlen;
-	at = memchr(auth, '@', authlen);
-	hs = auth;
-	if (at) {
-		const char *colon = memchr(auth, ':', (size_t)(at - auth));
-		size_t ul =
-			colon ? (size_t)(colon - auth) : (size_t)(at - auth);
-
-		if (colon)
-			u.has_password = true;
-		if (decode(u.user, sizeof(u.user), auth, ul) < 0) {
-			*err = "bad user name in url";
-			goto fail;
-		}
-		hs = at + 1;
+	/* Spaces pass to the database name and parameters, as before. */
+	if (url_split(s, URL_ALLOW_SPACE, &p, &f) < 0) {
+		msg = fault_text(f);
+		goto fail;
 	}
-	if (*hs == '[') {
-		he = memchr(hs, ']', (size_t)(tail - hs));
-		if (!he || he - hs - 1 <= 0 ||
-		    (size_t)(he - hs - 1) >= sizeof(u.host)) {
-			*err = "bad ipv6 address in url";
-			goto fail;
-		}
-		memcpy(u.host, hs + 1, (size_t)(he - hs - 1));
-		for (const char *c = u.host; *c; c++)
-			if (!host_char_ok(*c) && *c != ':' && *c != '%') {
-				*err = "bad ipv6 address in url";
-				goto fail;
-			}
-		he++;
-	} else {
-		he = hs;
-		while (he < tail && *he != ':')
-			he++;
-		if (he == hs || (size_t)(he - hs) >= sizeof(u.host)) {
-			*err = "missing or too long host name in url";
-			goto fail;
-		}
-		memcpy(u.host, hs, (size_t)(he - hs));
-		for (const char *c = u.host; *c; c++)
-			if (!host_char_ok(*c)) {
-				*err = "bad character in host name";
-				goto fail;
-			}
+	/* p.user is decoded already (CURLU_URLDECODE). */
+	if (p.user && strlen(p.user) >= sizeof(u.user)) {
+		msg = "bad user name in url";
+		goto fail;
 	}
-	if (he < tail) {
-		char num[8];
-		unsigned long long port;
-		size_t nl = (size_t)(tail - he - 1);
-
-		if (*he != ':' || nl == 0 || nl >= sizeof(num)) {
-			*err = "bad port in url";
-			goto fail;
-		}
-		memcpy(num, he + 1, nl);
-		num[nl] = '\0';
-		if (parse_uint(num, 1, 65535, &port) < 0) {
-			*err = "bad port in url";
-			goto fail;
-		}
-		u.port = (unsigned)port;
+	if (p.user)
+		memcpy(u.user, p.user, strlen(p.user) + 1);
+	u.has_password = p.has_password;
+	/* The zone goes to getaddrinfo as "fe80::1%eth0". */
+	host = p.zone ? xasprintf("%s%%%s", p.host, p.zone) : xstrdup(p.host);
+	v6 = strchr(host, ':') != NULL;
+	if (strlen(host) >= sizeof(u.host)) {
+		msg = v6 ? "bad ipv6 address in url"
+			 : "missing or too long host name in url";
+		goto fail;
+	}
+	if (!v6 && !url_host_is_name(host)) {
+		msg = "bad character in host name";
+		goto fail;
+	}
+	memcpy(u.host, host, strlen(host) + 1);
+	if (p.port) {
+		u.port = p.port;
 		u.has_port = true;
 	}
-	if (*tail == '/') {
-		const char *name = tail + 1;
-		size_t nl = strcspn(name, "?#");
+	if (p.has_path) {
+		const char *name = p.path + 1;
 		char *dst = u.kind == DATABASE_MSSQL ? u.instance : u.database;
 		size_t dl = u.kind == DATABASE_MSSQL ? sizeof(u.instance)
 						     : sizeof(u.database);
 
-		if (memchr(name, '/', nl) || decode(dst, dl, name, nl) < 0) {
-			*err = u.kind == DATABASE_MSSQL
-				       ? "bad instance name in url"
-				       : "bad database name in url";
+		if (strchr(name, '/') ||
+		    decode(dst, dl, name, strlen(name)) < 0) {
+			msg = u.kind == DATABASE_MSSQL
+				      ? "bad instance name in url"
+				      : "bad database name in url";
 			goto fail;
 		}
 	}
 	if (u.kind == DATABASE_MSSQL && strlen(u.instance) > 32) {
-		*err = "sql server instance names have at most 32 characters";
+		msg = "sql server instance names have at most 32 characters";
 		goto fail;
 	}
-	query = strpbrk(tail, "?#");
-	if (query && *query == '?' &&
-	    (r = parse_query(query + 1, &u, errbuf, errlen)) < 0)
-		return r;
-	v6 = strchr(u.host, ':') != NULL;
-	snprintf(u.display, sizeof(u.display), "%.*s://%s%s%s%s%s%s:%u/%s",
-		 (int)sl, s, u.user, u.has_password ? ":***" : "",
-		 u.user[0] || u.has_password ? "@" : "", v6 ? "[" : "", u.host,
-		 v6 ? "]" : "", u.port,
+	if (p.query && (r = parse_query(p.query, &u, errbuf, errlen)) < 0)
+		goto out;
+	free(host);
+	host = url_host_literal(&p);
+	snprintf(u.display, sizeof(u.display), "%s://%s%s%s%s:%u/%s", p.scheme,
+		 u.user, u.has_password ? ":***" : "",
+		 u.user[0] || u.has_password ? "@" : "", host, u.port,
 		 u.kind == DATABASE_MSSQL ? u.instance : u.database);
 	*ret = u;
-	return 0;
+	r = 0;
+	goto out;
 fail:
 	snprintf(errbuf, errlen, "%s", msg ? msg : "bad url");
+	r = -EINVAL;
+out:
+	free(host);
+	url_parts_release(&p);
 	return r;
 }
 

@@ -5,11 +5,11 @@
  * it is unit-tested (tests/unit/test_ticket.c).
  */
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rdiag/url.h"
 #include "ticket/ticket.h"
 
 static const struct {
@@ -46,57 +46,33 @@ void ticket_url_release(struct ticket_url *u)
 	memset(u, 0, sizeof(*u));
 }
 
-static bool host_char(int c)
-{
-	return isalnum(c) || c == '-' || c == '.' || c == '_';
-}
-
 /* rdiag's policy on a host libcurl parsed: a plain name or an IPv6 literal. */
 static bool host_allowed(const char *h)
 {
-	size_t n = strlen(h), i;
-
-	if (n == 0)
-		return false;
-	if (h[0] == '[') {
-		if (n < 3 || h[n - 1] != ']')
-			return false;
-		for (i = 1; i < n - 1; i++)
-			if (!isxdigit((unsigned char)h[i]) && h[i] != ':')
-				return false;
-		return true;
-	}
-	for (i = 0; i < n; i++)
-		if (!host_char((unsigned char)h[i]))
+	if (!strchr(h, ':'))
+		return url_host_is_name(h);
+	for (; *h; h++)
+		if (!isxdigit((unsigned char)*h) && *h != ':')
 			return false;
 	return true;
 }
 
 /*
- * host, [v6], each with an optional :port of 1-65535: libcurl's URL parser
- * splits and checks the authority, the policy above is applied on top (and
- * an empty ":" or port 0, which libcurl takes, is refused).
+ * host, [v6], each with an optional :port of 1-65535: url_split (libcurl's
+ * URL parser) splits and checks the authority, the policy above is applied
+ * on top.
  */
 static bool authority_valid(const char *a, size_t n)
 {
-	char *url, *host = NULL, *port = NULL;
-	CURLU *u;
-	bool ok = false;
+	char *url = xasprintf("https://%.*s/", (int)n, a);
+	struct url_parts p;
+	enum url_fault f;
+	bool ok = url_split(url, 0, &p, &f) == 0;
 
-	if (n == 0 || a[n - 1] == ':')
-		return false;
-	url = xasprintf("https://%.*s/", (int)n, a);
-	u = curl_url();
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		ok = host_allowed(host);
-		if (ok &&
-		    curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK)
-			ok = atoi(port) >= 1 && atoi(port) <= 65535;
+	if (ok) {
+		ok = host_allowed(p.host);
+		url_parts_release(&p);
 	}
-	curl_free(host);
-	curl_free(port);
-	curl_url_cleanup(u);
 	free(url);
 	return ok;
 }

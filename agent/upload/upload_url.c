@@ -8,9 +8,11 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/error.h"
 #include "rdiag/buf.h"
+#include "rdiag/url.h"
 #include "upload/upload.h"
 
 static const struct {
@@ -33,61 +35,38 @@ void upload_url_release(struct upload_url *u)
 	memset(u, 0, sizeof(*u));
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Percent-decode; -EINVAL for a bad escape or an encoded NUL. */
-static int decode(const char *s, size_t n, char **ret)
-{
-	char *out = xmalloc(n + 1), *o = out;
-
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '%') {
-			int hi = i + 2 < n ? hexval((unsigned char)s[i + 1])
-					   : -1;
-			int lo = i + 2 < n ? hexval((unsigned char)s[i + 2])
-					   : -1;
-
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-				free(out);
-				return -EINVAL;
-			}
-			*o++ = (char)(hi * 16 + lo);
-			i += 2;
-		} else {
-			*o++ = s[i];
-		}
-	}
-	*o = '\0';
-	*ret = out;
-	return 0;
-}
-
+/*
+ * rdiag's rules for a --to URL on top of url_split (libcurl's parser):
+ * which schemes, no password, a user name only where it means something,
+ * a query only for https (a presigned URL), the s3 key decoded.
+ */
 int upload_url_parse(const char *s, struct upload_url *ret, char **ret_err)
 {
 	struct upload_url u;
-	const char *p = NULL, *auth, *auth_end, *at, *host, *host_end, *q;
+	struct url_parts p;
+	enum url_fault f;
+	const char *what;
 	char *shown = NULL;
 	size_t i;
+	bool found = false;
 	int r = -EINVAL;
 
 	memset(&u, 0, sizeof(u));
-	for (i = 0; i < ARRAY_SIZE(schemes); i++)
-		if (strncmp(s, schemes[i].prefix, strlen(schemes[i].prefix)) ==
-		    0) {
+	memset(&p, 0, sizeof(p));
+	if (strnlen(s, URL_MAX_LEN + 1) > URL_MAX_LEN)
+		/* Not echoed: it would fill the terminal. */
+		return error_set(ret_err, -EINVAL,
+				 "upload target is too long (over %d bytes)",
+				 URL_MAX_LEN);
+	/* Schemes are case-insensitive (RFC 3986 3.1). */
+	for (i = 0; i < ARRAY_SIZE(schemes) && !found; i++)
+		if (strncasecmp(s, schemes[i].prefix,
+				strlen(schemes[i].prefix)) == 0) {
 			u.scheme = schemes[i].scheme;
-			p = s + strlen(schemes[i].prefix);
-			break;
+			found = true;
 		}
 	shown = upload_url_scrub(s);
-	if (!p) {
+	if (!found) {
 		r = error_set(ret_err, -EINVAL,
 			      "unsupported upload target '%s': use "
 			      "https://, s3://, sftp://, tus+https:// "
@@ -103,125 +82,103 @@ int upload_url_parse(const char *s, struct upload_url *ret, char **ret_err)
 				      shown);
 			goto out;
 		}
-	auth = p;
-	auth_end = auth + strcspn(auth, "/?#");
 	if (u.scheme == UPLOAD_FILE) {
-		if (auth_end != auth && !(auth_end - auth == 9 &&
-					  strncmp(auth, "localhost", 9) == 0)) {
+		if (url_split(s, URL_AS_FILE, &p, &f) < 0 || !p.has_path ||
+		    p.query || p.fragment) {
 			r = error_set(ret_err, -EINVAL,
 				      "file target '%s' must be "
 				      "file:///absolute/path",
 				      shown);
 			goto out;
 		}
-		if (*auth_end != '/' || strchr(auth_end, '?') ||
-		    strchr(auth_end, '#')) {
-			r = error_set(ret_err, -EINVAL,
-				      "file target '%s' must be "
-				      "file:///absolute/path",
-				      shown);
-			goto out;
-		}
-		u.path = xstrdup(auth_end);
+		u.path = xstrdup(p.path);
 		goto done;
 	}
-	at = memchr(auth, '@', (size_t)(auth_end - auth));
-	if (at) {
-		const char *colon = memchr(auth, ':', (size_t)(at - auth));
-
-		if (colon) {
-			r = error_set(ret_err, -EINVAL,
-				      "upload target '%s' has a password "
-				      "in it; passwords never go on the "
-				      "command line: use "
-				      "RDIAG_UPLOAD_PASSWORD or [upload] "
-				      "password in a 0600 config file",
-				      shown);
-			goto out;
-		}
-		if (u.scheme == UPLOAD_S3 || at == auth ||
-		    decode(auth, (size_t)(at - auth), &u.user) < 0) {
+	if (url_has_password(s)) {
+		r = error_set(ret_err, -EINVAL,
+			      "upload target '%s' has a password "
+			      "in it; passwords never go on the "
+			      "command line: use "
+			      "RDIAG_UPLOAD_PASSWORD or [upload] "
+			      "password in a 0600 config file",
+			      shown);
+		goto out;
+	}
+	what = u.scheme == UPLOAD_S3 ? "bucket" : "host";
+	if (url_split(s, 0, &p, &f) < 0) {
+		switch (f) {
+		case URL_FAULT_USER:
 			r = error_set(ret_err, -EINVAL,
 				      "bad user name in upload "
 				      "target '%s'",
 				      shown);
-			goto out;
-		}
-		host = at + 1;
-	} else {
-		host = auth;
-	}
-	if (*host == '[') {
-		const char *close =
-			memchr(host, ']', (size_t)(auth_end - host));
-
-		if (!close) {
+			break;
+		case URL_FAULT_NO_HOST:
+			r = error_set(ret_err, -EINVAL,
+				      "upload target '%s' has no %s", shown,
+				      what);
+			break;
+		case URL_FAULT_IPV6:
 			r = error_set(ret_err, -EINVAL,
 				      "bad IPv6 address in "
 				      "upload target '%s'",
 				      shown);
-			goto out;
+			break;
+		case URL_FAULT_PORT:
+			r = error_set(ret_err, -EINVAL,
+				      "bad port in upload target "
+				      "'%s'",
+				      shown);
+			break;
+		default:
+			r = error_set(ret_err, -EINVAL,
+				      "bad %s name in upload target '%s'", what,
+				      shown);
+			break;
 		}
-		host_end = close + 1;
-	} else {
-		host_end = memchr(host, ':', (size_t)(auth_end - host));
-		if (!host_end)
-			host_end = auth_end;
-	}
-	if (host_end == host) {
-		r = error_set(ret_err, -EINVAL, "upload target '%s' has no %s",
-			      shown, u.scheme == UPLOAD_S3 ? "bucket" : "host");
 		goto out;
 	}
-	u.host = xstrndup(host, (size_t)(host_end - host));
-	if (host_end < auth_end) {
-		char *port;
-		unsigned long long v;
-
-		if (*host_end != ':' || u.scheme == UPLOAD_S3) {
-			r = error_set(ret_err, -EINVAL,
-				      "bad port in upload target "
-				      "'%s'",
-				      shown);
-			goto out;
-		}
-		port = xstrndup(host_end + 1,
-				(size_t)(auth_end - host_end - 1));
-		if (parse_uint(port, 1, 65535, &v) < 0) {
-			free(port);
-			r = error_set(ret_err, -EINVAL,
-				      "bad port in upload target "
-				      "'%s'",
-				      shown);
-			goto out;
-		}
-		free(port);
-		u.port = (unsigned)v;
+	if (p.user && (u.scheme == UPLOAD_S3 || !*p.user)) {
+		r = error_set(ret_err, -EINVAL,
+			      "bad user name in upload "
+			      "target '%s'",
+			      shown);
+		goto out;
 	}
-	q = auth_end + strcspn(auth_end, "?#");
-	u.path = *auth_end == '/' ? xstrndup(auth_end, (size_t)(q - auth_end))
-				  : xstrdup("/");
-	if (*q == '#' || strchr(q, '#')) {
+	if (p.port && u.scheme == UPLOAD_S3) {
+		r = error_set(ret_err, -EINVAL,
+			      "bad port in upload target "
+			      "'%s'",
+			      shown);
+		goto out;
+	}
+	if (p.fragment) {
 		r = error_set(ret_err, -EINVAL,
 			      "upload target '%s' has a "
 			      "fragment",
 			      shown);
 		goto out;
 	}
-	if (*q == '?') {
-		if (u.scheme != UPLOAD_HTTPS) {
-			r = error_set(ret_err, -EINVAL,
-				      "upload target '%s' may not "
-				      "have a query",
-				      shown);
-			goto out;
-		}
-		u.query = xstrdup(q + 1);
+	if (p.query && u.scheme != UPLOAD_HTTPS) {
+		r = error_set(ret_err, -EINVAL,
+			      "upload target '%s' may not "
+			      "have a query",
+			      shown);
+		goto out;
 	}
+	u.user = p.user;
+	p.user = NULL;
+	u.host = url_host_literal(&p);
+	u.port = p.port;
+	u.path = xstrdup(p.path);
+	u.query = p.query;
+	p.query = NULL;
 	if (u.scheme == UPLOAD_S3) {
 		u.bucket = u.host;
 		u.host = NULL;
-		if (decode(u.path + 1, strlen(u.path + 1), &u.key) < 0) {
+		/* Control characters are legal in an S3 key; NUL is not. */
+		if (url_decode(u.path + 1, strlen(u.path + 1), true, &u.key) <
+		    0) {
 			r = error_set(ret_err, -EINVAL,
 				      "bad escape in upload "
 				      "target '%s'",
@@ -242,6 +199,7 @@ done:
 	r = 0;
 out:
 	upload_url_release(&u);
+	url_parts_release(&p);
 	free(shown);
 	return r;
 }

@@ -7,12 +7,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "database_sqlite.h"
 #include "database_url.h"
+#include "rdiag/url.h"
 #include "rdiag/util.h"
 
 static void test_url(void **state)
@@ -41,6 +43,25 @@ static void test_url(void **state)
 		  "", "sqlite:///var/lib/app/app.db" },
 		{ "postgresql://u:secret@db/x", 0, DATABASE_POSTGRES, "u", "db",
 		  5432, "x", "postgresql://u:***@db:5432/x" },
+		/* Schemes are case-insensitive (RFC 3986 3.1, libpq). */
+		{ "PostgreSQL://db/x", 0, DATABASE_POSTGRES, "", "db", 5432,
+		  "x", "postgresql://db:5432/x" },
+		/* The userinfo ends at the last '@', as libpq reads it. */
+		{ "postgresql://u:p@ss@db:6432/x", 0, DATABASE_POSTGRES, "u",
+		  "db", 6432, "x", "postgresql://u:***@db:6432/x" },
+		{ "mysql://a%3Ab@db/x", 0, DATABASE_MYSQL, "a:b", "db", 3306,
+		  "x", "mysql://a:b@db:3306/x" },
+		/* A zone id reaches getaddrinfo decoded. */
+		{ "postgresql://[fe80::1%25eth0]:5433/x", 0, DATABASE_POSTGRES,
+		  "", "fe80::1%eth0", 5433, "x",
+		  "postgresql://[fe80::1%25eth0]:5433/x" },
+		{ "postgresql://[db.example]/x", -EINVAL, 0, NULL, NULL, 0,
+		  NULL, NULL },
+		{ "postgresql://[::1]5432/x", -EINVAL, 0, NULL, NULL, 0, NULL,
+		  NULL },
+		{ "postgresql://db:/x", -EINVAL, 0, NULL, NULL, 0, NULL, NULL },
+		{ "postgresql://u%0A@db/x", -EINVAL, 0, NULL, NULL, 0, NULL,
+		  NULL },
 		{ "oracle://db/x", -EINVAL, 0, NULL, NULL, 0, NULL, NULL },
 		{ "db:5432", -EINVAL, 0, NULL, NULL, 0, NULL, NULL },
 		{ "postgresql://db:0/x", -EINVAL, 0, NULL, NULL, 0, NULL,
@@ -90,6 +111,22 @@ static void test_url(void **state)
 		/* The password itself is never kept anywhere. */
 		assert_null(strstr(u.display, "secret"));
 	}
+}
+
+/* Over-long urls are refused as such, whatever they are made of. */
+static void test_url_too_long(void **state)
+{
+	size_t n = URL_MAX_LEN + 10;
+	char *s = xmalloc(n + 1), err[256] = "";
+	struct database_url u;
+
+	(void)state;
+	memset(s, '&', n);
+	memcpy(s, "postgresql://db/x?", 18);
+	s[n] = '\0';
+	assert_int_equal(database_url_parse(s, &u, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "url is too long");
+	free(s);
 }
 
 static void test_url_parts(void **state)
@@ -216,6 +253,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_url),
+		cmocka_unit_test(test_url_too_long),
 		cmocka_unit_test(test_url_parts),
 		cmocka_unit_test(test_url_params),
 		cmocka_unit_test(test_fs_classify),

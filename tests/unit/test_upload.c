@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "core/config.h"
+#include "rdiag/url.h"
 #include "upload/upload.h"
 #include "upload/upload_int.h"
 
@@ -54,6 +55,22 @@ static void test_url_parse_ok(void **state)
 		  "/mnt/nas/in/", NULL, NULL, NULL },
 		{ "file://localhost/srv/x", UPLOAD_FILE, NULL, NULL, 0,
 		  "/srv/x", NULL, NULL, NULL },
+		/* Schemes are case-insensitive (RFC 3986 3.1). */
+		{ "HTTPS://Store.Example/in/", UPLOAD_HTTPS, NULL,
+		  "Store.Example", 0, "/in/", NULL, NULL, NULL },
+		{ "Tus+Https://h/files", UPLOAD_TUS, NULL, "h", 0, "/files",
+		  NULL, NULL, NULL },
+		/* The userinfo ends at the last '@' (the hand parser took the
+		 * first and made "port@host" the host). */
+		{ "sftp://sup@port@host/in/", UPLOAD_SFTP, "sup@port", "host",
+		  0, "/in/", NULL, NULL, NULL },
+		{ "sftp://%73upport@host/", UPLOAD_SFTP, "support", "host", 0,
+		  "/", NULL, NULL, NULL },
+		/* An IPv6 zone is kept, written the way a URL needs it. */
+		{ "https://[fe80::1%eth0]:8443/in", UPLOAD_HTTPS, NULL,
+		  "[fe80::1%25eth0]", 8443, "/in", NULL, NULL, NULL },
+		{ "https://[fe80::1%25eth0]/", UPLOAD_HTTPS, NULL,
+		  "[fe80::1%25eth0]", 0, "/", NULL, NULL, NULL },
 	};
 
 	(void)state;
@@ -104,6 +121,18 @@ static void test_url_parse_refused(void **state)
 		{ "file://host/x", "file:///absolute/path" },
 		{ "file:///x?y", "file:///absolute/path" },
 		{ "https://[::1/x", "IPv6" },
+		/* What the hand parser let through. */
+		{ "https://[store.example]/x", "IPv6" },
+		{ "https://[::1]:0/x", "bad port" },
+		{ "https://h$x/in", "bad host name" },
+		{ "sftp://a%0Ab@h/x", "bad user name" },
+		{ "sftp://u@x:SECRETPW@h/x", "never go on the command line" },
+		{ "https://u:SEC@RETPW@h/x", "never go on the command line" },
+		{ "s3://u@b/k", "bad user name" },
+		{ "https://@h/x", "bad user name" },
+		{ "https://:443/x", "has no host" },
+		{ "file://", "file:///absolute/path" },
+		{ "file://localhost", "file:///absolute/path" },
 	};
 
 	(void)state;
@@ -120,6 +149,27 @@ static void test_url_parse_refused(void **state)
 		assert_null(strstr(err, "SECRETPW"));
 		free(err);
 	}
+}
+
+/* A URL libcurl itself would refuse is refused early, and not echoed. */
+static void test_url_too_long(void **state)
+{
+	size_t n = URL_MAX_LEN + 100;
+	char *s = xmalloc(n + 1), *err = NULL;
+	struct upload_url u;
+
+	(void)state;
+	memset(s, 'a', n);
+	memcpy(s, "https://h/", 10);
+	s[n] = '\0';
+	assert_int_equal(upload_url_parse(s, &u, &err), -EINVAL);
+	assert_non_null(strstr(err, "too long"));
+	assert_true(strlen(err) < 100);
+	free(err);
+	s[URL_MAX_LEN] = '\0';
+	assert_int_equal(upload_url_parse(s, &u, &err), 0);
+	upload_url_release(&u);
+	free(s);
 }
 
 static void test_url_scrub(void **state)
@@ -661,6 +711,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_url_parse_ok),
 		cmocka_unit_test(test_url_parse_refused),
+		cmocka_unit_test(test_url_too_long),
 		cmocka_unit_test(test_url_scrub),
 		cmocka_unit_test(test_uri_encode),
 		cmocka_unit_test(test_s3_query),
