@@ -212,10 +212,13 @@ static unsigned setting(struct av *a, const char *key, unsigned def,
 		char *title = xasprintf("[antivirus] %s = %s is not a number "
 					"in %u..%u; using %u",
 					key, v, min, max, def);
+		char *where = ctx_config_where(a->ctx, key, NULL);
+		char *hint = xasprintf("correct the value at %s", where);
 
 		finding(a, "antivirus.setting.invalid", SEVERITY_WARN,
-			LEVEL_SELF, title, NULL,
-			"correct the value in the configuration file");
+			LEVEL_SELF, title, NULL, hint);
+		free(hint);
+		free(where);
 		free(title);
 		return def;
 	}

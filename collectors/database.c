@@ -460,16 +460,20 @@ static unsigned config_uint(struct collector_ctx *ctx, const char *key,
 		char *d = xasprintf("[database] %s = '%s' is not a number "
 				    "between %llu and %llu; using %u",
 				    key, v, min, max, def);
+		char *where = ctx_config_where(ctx, key, NULL);
+		char *hint = xasprintf("Fix the value at %s", where);
 		struct finding f = {
 			.id = "db.config.invalid",
 			.severity = SEVERITY_WARN,
 			.level = LEVEL_SELF,
 			.title = "A database setting of rdiag is invalid",
 			.detail = d,
-			.hint = "Fix the value in rdiag's config file",
+			.hint = hint,
 		};
 
 		ctx_finding(ctx, &f);
+		free(hint);
+		free(where);
 		free(d);
 		return def;
 	}
@@ -494,8 +498,9 @@ static int database_run(struct collector_ctx *ctx)
 				  "--db option",
 			.hint = "Name the application's database: rdiag run "
 				"--db postgresql://USER@HOST:5432/DB, or "
-				"url = ... under [database] in "
-				"/etc/rdiag/rdiag.conf; give the password in "
+				"url = ... under [database] "
+				"in " RDIAG_SYSCONFDIR "/rdiag.conf; give the "
+				"password in "
 				"RDIAG_DB_PASSWORD or a 0600 password_file",
 		};
 
@@ -523,19 +528,24 @@ static int database_run(struct collector_ctx *ctx)
 			break;
 		}
 		if (database_url_parse(urls[i], &t.url, err, sizeof(err)) < 0) {
+			char *where = ctx_config_where(ctx, "url", urls[i]);
+			char *hint = xasprintf(
+				"Correct url = ... at %s: write it as "
+				"postgresql://USER@HOST:PORT/DB, mysql://..., "
+				"sqlserver://HOST[:PORT][/INSTANCE] or "
+				"sqlite:///PATH",
+				where ? where : "rdiag's configuration");
+
 			/* Not echoed: a malformed url may hold a password. */
 			snprintf(t.url.display, sizeof(t.url.display),
 				 "url #%u", t.index);
-			database_finding(
-				&t, "db.url.invalid", SEVERITY_FAIL,
-				LEVEL_SUPPORT,
-				"A database url in the configuration is "
-				"invalid",
-				"Write it as postgresql://USER@HOST:PORT/DB, "
-				"mysql://..., "
-				"sqlserver://HOST[:PORT][/INSTANCE] "
-				"or sqlite:///PATH",
-				"%s", err);
+			database_finding(&t, "db.url.invalid", SEVERITY_FAIL,
+					 LEVEL_SUPPORT,
+					 "A database url in the configuration "
+					 "is invalid",
+					 hint, "%s", err);
+			free(hint);
+			free(where);
 			continue;
 		}
 		if (t.url.has_password) {

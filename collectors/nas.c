@@ -1046,14 +1046,18 @@ static unsigned config_uint(struct nas *n, const char *key,
 	if (!v)
 		return def;
 	if (parse_uint(v, min, max, &x) < 0) {
+		char *where = ctx_config_where(n->ctx, key, NULL);
+		char *hint = xasprintf("Correct the value at %s.", where);
+
 		emit_owned(n, "nas.config.invalid", SEVERITY_WARN, LEVEL_SELF,
-			   "Correct the value in the [nas] section of the "
-			   "configuration.",
+			   hint,
 			   xasprintf("[nas] %s = %s is not valid; using %u",
 				     key, v, def),
 			   xasprintf("expected a whole number from %llu to "
 				     "%llu",
 				     min, max));
+		free(hint);
+		free(where);
 		return def;
 	}
 	return (unsigned)x;
@@ -1144,6 +1148,9 @@ static void nas_path_target(struct nas *n, struct target *t, const char *raw,
 	t->want_share = want_share;
 	t->write_test = true;
 	if (!norm) {
+		char *where = want_share ? ctx_config_where(n->ctx, "path", raw)
+					 : NULL;
+
 		emit_owned(n, "nas.config.invalid_path", SEVERITY_FAIL,
 			   LEVEL_SELF,
 			   "Use an absolute path such as /mnt/share/app in the "
@@ -1151,7 +1158,10 @@ static void nas_path_target(struct nas *n, struct target *t, const char *raw,
 			   xasprintf("The configured path '%s' is not an "
 				     "absolute path",
 				     raw),
-			   xasprintf("%s gives '%s'", origin, raw));
+			   where ? xasprintf("%s gives '%s' (%s)", origin, raw,
+					     where)
+				 : xasprintf("%s gives '%s'", origin, raw));
+		free(where);
 		return;
 	}
 	t->path = norm;

@@ -1018,10 +1018,17 @@ static char *glob_prefix(const char *pattern)
 static void product_invalid(struct product *p, const char *key,
 			    const char *value, const char *why)
 {
-	char *cvalue = clean(value);
+	char *cvalue = clean(value),
+	     *where = ctx_config_where(p->ctx, key, value);
 
-	detail_add(&p->invalid, "%s = %s: %s", key, cvalue, why);
+	/* Each line names where its value was written. */
+	if (where)
+		detail_add(&p->invalid, "%s = %s (%s): %s", key, cvalue, where,
+			   why);
+	else
+		detail_add(&p->invalid, "%s = %s: %s", key, cvalue, why);
 	p->ninvalid++;
+	free(where);
 	free(cvalue);
 }
 
@@ -1069,9 +1076,15 @@ static int product_glob(struct product *p, enum file_kind kind, unsigned idx,
 	if (head.rc == GLOB_NOMATCH &&
 	    (head.err == 0 || head.err == ENOENT || head.err == ENOTDIR)) {
 		char *cpattern = clean(pattern);
+		char *where = ctx_config_where(p->ctx, group, pattern);
 
-		detail_add(&p->missing[kind], "%s", cpattern);
+		if (where)
+			detail_add(&p->missing[kind], "%s (%s)", cpattern,
+				   where);
+		else
+			detail_add(&p->missing[kind], "%s", cpattern);
 		p->nmissing[kind]++;
+		free(where);
 		free(cpattern);
 		goto out;
 	}
@@ -1198,7 +1211,7 @@ static void product_summary(struct product *p)
 				N_("some [product] settings in rdiag's "
 				   "configuration are invalid"),
 				p->invalid.data,
-				N_("correct them in /etc/rdiag/rdiag.conf (see "
+				N_("correct them where each line says (see "
 				   "`rdiag list --verbose`)"));
 	if (p->ndata_missing) {
 		product_finding(p, "product.data_dir.missing", SEVERITY_FAIL,
@@ -1237,12 +1250,12 @@ static void product_summary(struct product *p)
 				     "rdiag's configuration"),
 			p->missing[k].data,
 			k == FILE_CONFIG
-				? N_("correct [product] config in "
-				     "/etc/rdiag/rdiag.conf to where the "
-				     "application keeps its configuration")
-				: N_("correct [product] log in "
-				     "/etc/rdiag/rdiag.conf to where the "
-				     "application writes its logs"));
+				? N_("correct [product] config (where each "
+				     "line says) to where the application "
+				     "keeps its configuration")
+				: N_("correct [product] log (where each line "
+				     "says) to where the application writes "
+				     "its logs"));
 	}
 	if (p->nunreadable) {
 		title = xasprintf(p->nunreadable == 1

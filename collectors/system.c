@@ -735,7 +735,7 @@ static void read_thresholds(struct collector_ctx *ctx, unsigned *ret_warn,
 	const char *f = ctx_config_get(ctx, "disk_fail_percent");
 	unsigned long long wv = SYSTEM_DISK_WARN_PERCENT,
 			   fv = SYSTEM_DISK_FAIL_PERCENT;
-	char *detail;
+	char *detail, *hint, *ww, *fw;
 
 	if ((w && parse_uint(w, 1, 99, &wv) < 0) ||
 	    (f && parse_uint(f, 1, 100, &fv) < 0) || wv >= fv) {
@@ -754,9 +754,21 @@ static void read_thresholds(struct collector_ctx *ctx, unsigned *ret_warn,
 			w ? w : "(unset)", f ? f : "(unset)",
 			SYSTEM_DISK_WARN_PERCENT, SYSTEM_DISK_FAIL_PERCENT);
 		fi.detail = detail;
-		fi.hint = "Correct the values in the [system] section of "
-			  "/etc/rdiag/rdiag.conf.";
+		/* Send the reader to the lines that set them. */
+		ww = ctx_config_where(ctx, "disk_warn_percent", NULL);
+		fw = ctx_config_where(ctx, "disk_fail_percent", NULL);
+		hint = xasprintf(
+			"Correct the values in the [system] section: "
+			"%s%s%s%s%s%s.",
+			ww ? "disk_warn_percent at " : "", ww ? ww : "",
+			ww && fw ? ", " : "", fw ? "disk_fail_percent at " : "",
+			fw ? fw : "",
+			!ww && !fw ? RDIAG_SYSCONFDIR "/rdiag.conf" : "");
+		fi.hint = hint;
 		ctx_finding(ctx, &fi);
+		free(hint);
+		free(ww);
+		free(fw);
 		free(detail);
 		wv = SYSTEM_DISK_WARN_PERCENT;
 		fv = SYSTEM_DISK_FAIL_PERCENT;

@@ -148,18 +148,22 @@ static char *setting_path(struct state *st, const char *key,
 			xasprintf("The file set as %s does not exist", key);
 		char *detail = xasprintf("[terminal_server] %s = %s: %s", key,
 					 v, strerror(errno));
+		char *where = ctx_config_where(st->ctx, key, NULL);
+		char *hint = xasprintf("Correct the path at %s, or remove the "
+				       "line to use the default.",
+				       where);
 		struct finding f = {
 			.id = "terminal_server.config.path_missing",
 			.severity = SEVERITY_WARN,
 			.level = LEVEL_SELF,
 			.title = title,
 			.detail = detail,
-			.hint = "Correct the path in the [terminal_server] "
-				"section of /etc/rdiag/rdiag.conf, or remove "
-				"the line to use the default.",
+			.hint = hint,
 		};
 
 		ctx_finding(st->ctx, &f);
+		free(hint);
+		free(where);
 		free(title);
 		free(detail);
 	}
@@ -171,6 +175,9 @@ static void config_invalid(struct state *st, const char *key, const char *value,
 {
 	char *detail =
 		xasprintf("[terminal_server] %s = %s; %s", key, value, need);
+	char *where = ctx_config_where(st->ctx, key, value);
+	char *hint = xasprintf("Correct the value at %s.",
+			       where ? where : "rdiag's configuration");
 	struct finding f = {
 		.id = "terminal_server.config.invalid",
 		.severity = SEVERITY_WARN,
@@ -178,11 +185,12 @@ static void config_invalid(struct state *st, const char *key, const char *value,
 		.title = "A value in the [terminal_server] settings is not "
 			 "valid",
 		.detail = detail,
-		.hint = "Correct the value in the [terminal_server] section "
-			"of /etc/rdiag/rdiag.conf.",
+		.hint = hint,
 	};
 
 	ctx_finding(st->ctx, &f);
+	free(hint);
+	free(where);
 	free(detail);
 }
 
@@ -1136,6 +1144,18 @@ static void rdp_facts(struct state *st, const char *tag,
 	}
 }
 
+/* Where the rdp_host value naming host was written, or NULL. */
+static char *rdp_host_where(struct state *st, const char *host)
+{
+	const char *const *v;
+	size_t n = ctx_config_values(st->ctx, "rdp_host", &v);
+
+	for (size_t i = n; i-- > 0;)
+		if (strstr(v[i], host))
+			return ctx_config_where(st->ctx, "rdp_host", v[i]);
+	return NULL;
+}
+
 static void probe_rdp(struct state *st, const char *tag, const char *host,
 		      unsigned port)
 {
@@ -1161,18 +1181,22 @@ static void probe_rdp(struct state *st, const char *tag, const char *host,
 						 ? "no answer from the resolver"
 					 : o.eai != 0 ? gai_strerror(o.eai)
 						      : "no address");
+		char *where = rdp_host_where(st, host);
+		char *hint = xasprintf("Check the rdp_host setting at %s and "
+				       "the name resolution of this host.",
+				       where ? where : "rdiag's configuration");
 		struct finding f = {
 			.id = "terminal_server.rdp.unresolved",
 			.severity = SEVERITY_WARN,
 			.level = LEVEL_SELF,
 			.title = "The RDP server's name does not resolve",
 			.detail = detail,
-			.hint = "Check the rdp_host setting in "
-				"/etc/rdiag/rdiag.conf and the name "
-				"resolution of this host.",
+			.hint = hint,
 		};
 
 		ctx_finding(st->ctx, &f);
+		free(hint);
+		free(where);
 		free(detail);
 		return;
 	}

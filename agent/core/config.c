@@ -17,6 +17,7 @@ struct load_state {
 	struct config staged;
 	const char *path;
 	const struct config_section *sections;
+	bool user; /* the command's --config FILE */
 	char *err; /* first problem, without the line number */
 };
 
@@ -38,17 +39,59 @@ void config_release(struct config *c)
 	config_init(c);
 }
 
-void config_add(struct config *c, const char *section, const char *key,
-		const char *value, const char *origin)
+void config_add_entry(struct config *c, const struct config_entry *from)
 {
 	struct config_entry *e;
 
 	c->entries = xreallocarray(c->entries, c->n + 1, sizeof(*c->entries));
 	e = &c->entries[c->n++];
-	e->section = xstrdup(section);
-	e->key = xstrdup(key);
-	e->value = xstrdup(value);
-	e->origin = xstrdup(origin);
+	e->section = xstrdup(from->section);
+	e->key = xstrdup(from->key);
+	e->value = xstrdup(from->value);
+	e->origin = xstrdup(from->origin);
+	e->line = from->line;
+	e->user = from->user;
+}
+
+void config_add(struct config *c, const char *section, const char *key,
+		const char *value, const char *origin)
+{
+	struct config_entry e = {
+		.section = (char *)section,
+		.key = (char *)key,
+		.value = (char *)value,
+		.origin = (char *)origin,
+	};
+
+	config_add_entry(c, &e);
+}
+
+char *config_entry_where(const struct config_entry *e)
+{
+	if (e->line <= 0)
+		return xstrdup(e->origin);
+	return xasprintf("%s%s line %d", e->user ? "--config " : "", e->origin,
+			 e->line);
+}
+
+const struct config_entry *config_last(const struct config *c,
+				       const char *section, const char *key)
+{
+	for (size_t i = c->n; i-- > 0;) {
+		const struct config_entry *e = &c->entries[i];
+
+		if (strcmp(e->section, section) == 0 &&
+		    strcmp(e->key, key) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+char *config_where(const struct config *c, const char *section, const char *key)
+{
+	const struct config_entry *e = config_last(c, section, key);
+
+	return e ? config_entry_where(e) : NULL;
 }
 
 const struct config_key *config_key_find(const struct config_key *keys,
@@ -76,7 +119,7 @@ static bool already_set(const struct config *c, const char *section,
 }
 
 static int on_entry(void *user, const char *section, const char *name,
-		    const char *value)
+		    const char *value, int line)
 {
 	struct load_state *st = user;
 	const struct config_section *sec;
@@ -103,14 +146,23 @@ static int on_entry(void *user, const char *section, const char *name,
 				    section);
 		return 0;
 	}
-	config_add(&st->staged, section, name, value, st->path);
+	config_add_entry(&st->staged,
+			 &(struct config_entry){ .section = (char *)section,
+						 .key = (char *)name,
+						 .value = (char *)value,
+						 .origin = (char *)st->path,
+						 .line = line,
+						 .user = st->user });
 	return 1;
 }
 
-int config_load(struct config *c, const char *path, bool missing_ok,
-		const struct config_section *sections, char **ret_err)
+static int load_file(struct config *c, const char *path, bool missing_ok,
+		     bool user, const struct config_section *sections,
+		     char **ret_err)
 {
-	struct load_state st = { .path = path, .sections = sections };
+	struct load_state st = { .path = path,
+				 .sections = sections,
+				 .user = user };
 	struct stat sb;
 	const char *why;
 	FILE *f;
@@ -154,20 +206,38 @@ int config_load(struct config *c, const char *path, bool missing_ok,
 		config_release(&st.staged);
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < st.staged.n; i++) {
-		struct config_entry *e = &st.staged.entries[i];
-
-		config_add(c, e->section, e->key, e->value, e->origin);
-	}
+	for (size_t i = 0; i < st.staged.n; i++)
+		config_add_entry(c, &st.staged.entries[i]);
 	config_release(&st.staged);
 	return 0;
+}
+
+int config_load(struct config *c, const char *path, bool missing_ok,
+		const struct config_section *sections, char **ret_err)
+{
+	return load_file(c, path, missing_ok, false, sections, ret_err);
+}
+
+void config_blame(const struct config *c, const char *section, const char *key,
+		  char **err)
+{
+	char *where = config_where(c, section, key), *msg;
+
+	if (!where || !*err) {
+		free(where);
+		return;
+	}
+	msg = xasprintf("%s: %s", where, *err);
+	free(where);
+	free(*err);
+	*err = msg;
 }
 
 const char *config_system_path(void)
 {
 	const char *sys = getenv("RDIAG_SYSTEM_CONFIG");
 
-	return sys ? sys : RDIAG_SYSCONFDIR "/rdiag/rdiag.conf";
+	return sys ? sys : RDIAG_SYSCONFDIR "/rdiag.conf";
 }
 
 bool config_system_yes(const struct config *c, const char *section,
@@ -225,10 +295,10 @@ int config_load_files(struct config *c, const char *user_config,
 	const char *sys = config_system_path();
 	int r;
 
-	if (*sys && (r = config_load(c, sys, true, sections, ret_err)) < 0)
+	if (*sys && (r = load_file(c, sys, true, false, sections, ret_err)) < 0)
 		return r;
 	if (user_config &&
-	    (r = config_load(c, user_config, false, sections, ret_err)) < 0)
+	    (r = load_file(c, user_config, false, true, sections, ret_err)) < 0)
 		return r;
 	return 0;
 }
@@ -236,14 +306,9 @@ int config_load_files(struct config *c, const char *user_config,
 const char *config_get(const struct config *c, const char *section,
 		       const char *key)
 {
-	for (size_t i = c->n; i-- > 0;) {
-		const struct config_entry *e = &c->entries[i];
+	const struct config_entry *e = config_last(c, section, key);
 
-		if (strcmp(e->section, section) == 0 &&
-		    strcmp(e->key, key) == 0)
-			return e->value;
-	}
-	return NULL;
+	return e ? e->value : NULL;
 }
 
 int config_check_secret(const struct config *c, const char *section,

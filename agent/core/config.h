@@ -19,7 +19,9 @@ struct config_entry {
 	char *section;
 	char *key;
 	char *value;
-	char *origin; /* "FILE:LINE" or "--flag" */
+	char *origin; /* the file's path, or "--flag" */
+	int line;     /* its line in the file (from 1); 0 for a flag */
+	bool user;    /* from the command's --config FILE */
 };
 
 struct config {
@@ -51,7 +53,8 @@ int config_load(struct config *c, const char *path, bool missing_ok,
 /*
  * Read the system config, then user_config when not NULL: the usual
  * start of a command. The system config is RDIAG_SYSTEM_CONFIG if set
- * (empty: none), else SYSCONFDIR/rdiag/rdiag.conf; it may be missing,
+ * (empty: none), else RDIAG_SYSCONFDIR/rdiag.conf (/etc/rdiag unless the
+ * build says otherwise); it may be missing,
  * user_config must exist. Errors as config_load().
  */
 int config_load_files(struct config *c, const char *user_config,
@@ -68,6 +71,32 @@ const struct config_key *config_key_find(const struct config_key *keys,
 /* Append one entry (strings are copied). */
 void config_add(struct config *c, const char *section, const char *key,
 		const char *value, const char *origin);
+/* The same, keeping where it came from (a file's line, --config). */
+void config_add_entry(struct config *c, const struct config_entry *e);
+
+/*
+ * Where e came from, as a person finds it again: "--config site.conf
+ * line 12", "/etc/rdiag/rdiag.conf line 3" or the flag ("--db").
+ * Caller frees.
+ */
+char *config_entry_where(const struct config_entry *e);
+
+/*
+ * The last entry of section.key, or NULL; config_where() is where it came
+ * from (config_entry_where()), or NULL when the key is not set.
+ */
+const struct config_entry *config_last(const struct config *c,
+				       const char *section, const char *key);
+char *config_where(const struct config *c, const char *section,
+		   const char *key);
+
+/*
+ * Put where section.key's value came from before the message in *err
+ * ("--config site.conf line 12: [agent] jobs must be ..."); nothing when
+ * the key is not set.
+ */
+void config_blame(const struct config *c, const char *section, const char *key,
+		  char **err);
 
 /* The system configuration's path ("" when there is none). */
 const char *config_system_path(void);

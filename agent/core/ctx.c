@@ -349,6 +349,22 @@ const char *ctx_config_get(struct collector_ctx *ctx, const char *key)
 	return n ? v[n - 1] : NULL;
 }
 
+char *ctx_config_where(struct collector_ctx *ctx, const char *key,
+		       const char *value)
+{
+	const struct config *c = ctx->p.config;
+
+	for (size_t i = c ? c->n : 0; i-- > 0;) {
+		const struct config_entry *e = &c->entries[i];
+
+		if (strcmp(e->section, ctx->p.collector->name) == 0 &&
+		    strcmp(e->key, key) == 0 &&
+		    (!value || strcmp(e->value, value) == 0))
+			return config_entry_where(e);
+	}
+	return NULL;
+}
+
 int64_t ctx_remaining_ms(struct collector_ctx *ctx)
 {
 	int64_t left = ctx->p.deadline_ms - now_ms();

@@ -118,7 +118,7 @@ int ini_reader_parse(FILE *f, ini_reader_fn fn, void *user,
 			end = find_chars_or_comment(start, NULL);
 			*end = '\0';
 			rstrip(start);
-			if (!fn(user, section, prev_name, start)) {
+			if (!fn(user, section, prev_name, start, lineno)) {
 				ret = lineno;
 				break;
 			}
@@ -146,7 +146,7 @@ int ini_reader_parse(FILE *f, ini_reader_fn fn, void *user,
 			value = rstrip(lskip(value));
 			free(prev_name);
 			prev_name = xstrdup(name);
-			if (!fn(user, section, name, value)) {
+			if (!fn(user, section, name, value, lineno)) {
 				ret = lineno;
 				break;
 			}

@@ -14,9 +14,12 @@
 /* The longest line accepted, newline excluded (docs/rdiag.1, FILES). */
 #define INI_READER_MAX_LINE 65536
 
-/* Called for each name = value; returns nonzero to go on, 0 on an error. */
+/*
+ * Called for each name = value, with the number (from 1) of the line the
+ * value stands on; returns nonzero to go on, 0 on an error.
+ */
 typedef int (*ini_reader_fn)(void *user, const char *section, const char *name,
-			     const char *value);
+			     const char *value, int line);
 
 /*
  * Read f to the end or the first problem. 0 when every line was read and

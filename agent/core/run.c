@@ -934,48 +934,53 @@ int run_parse_compress(const char *what, const char *s,
 int run_plan_apply_config(struct run_plan *p, char **ret_err)
 {
 	const struct config *c = &p->config;
+	const char *key = NULL, *s;
 	unsigned long long v;
-	const char *s;
-	int r;
+	int r = 0;
 
 	if ((s = config_get(c, "agent", "out_dir"))) {
 		free(p->out_dir);
 		p->out_dir = xstrdup(s);
 	}
-	if ((s = config_get(c, "agent", "timeout"))) {
+	if ((s = config_get(c, "agent", key = "timeout"))) {
 		if ((r = run_parse_number("[agent] timeout", s, 1, 86400, true,
 					  &v, ret_err)) < 0)
-			return r;
+			goto out;
 		p->timeout_s = (unsigned)v;
 	}
-	if ((s = config_get(c, "agent", "jobs"))) {
+	if ((s = config_get(c, "agent", key = "jobs"))) {
 		if ((r = run_parse_number("[agent] jobs", s, 1, 64, false, &v,
 					  ret_err)) < 0)
-			return r;
+			goto out;
 		p->jobs = (unsigned)v;
 	}
-	if ((s = config_get(c, "agent", "min_free_mb"))) {
+	if ((s = config_get(c, "agent", key = "min_free_mb"))) {
 		if ((r = run_parse_number("[agent] min_free_mb", s, 0, 1048576,
 					  false, &v, ret_err)) < 0)
-			return r;
+			goto out;
 		p->min_free_mb = v;
 	}
-	if ((s = config_get(c, "agent", "compress")) &&
+	if ((s = config_get(c, "agent", key = "compress")) &&
 	    (r = run_parse_compress("[agent] compress", s, &p->compress,
 				    ret_err)) < 0)
-		return r;
-	if ((s = config_get(c, "agent", "host_label"))) {
+		goto out;
+	if ((s = config_get(c, "agent", key = "host_label"))) {
 		if (!fs_name_ok(s, 64)) {
 			*ret_err = xasprintf("[agent] host_label may use only "
 					     "letters, digits, '.', '-' and "
 					     "'_', not '%s'",
 					     s);
-			return -EINVAL;
+			r = -EINVAL;
+			goto out;
 		}
 		free(p->host);
 		p->host = xstrdup(s);
 	}
-	return 0;
+out:
+	/* Name the file and line (or the flag) the bad value came from. */
+	if (r < 0)
+		config_blame(c, "agent", key, ret_err);
+	return r;
 }
 
 static bool in_list(char *const *list, const char *name)

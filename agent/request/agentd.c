@@ -149,9 +149,8 @@ int agentd_opts_load(struct agentd_opts *o, const char *config_path,
 
 	memset(o, 0, sizeof(*o));
 	config_init(&o->config);
-	if (!config_path &&
-	    access(RDIAG_SYSCONFDIR "/rdiag/agent.conf", F_OK) == 0)
-		config_path = RDIAG_SYSCONFDIR "/rdiag/agent.conf";
+	if (!config_path && access(RDIAG_SYSCONFDIR "/agent.conf", F_OK) == 0)
+		config_path = RDIAG_SYSCONFDIR "/agent.conf";
 	o->schema = schema;
 	if ((r = config_load_files(&o->config, config_path, schema, ret_err)) <
 	    0)

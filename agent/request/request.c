@@ -724,7 +724,7 @@ static char *dir_setting(const struct config *c, const char *env_name,
 char *request_trusted_dir(const struct config *c)
 {
 	return dir_setting(c, "RDIAG_TRUSTED_KEYS", "trusted_keys_dir",
-			   RDIAG_SYSCONFDIR "/rdiag/trusted-keys");
+			   RDIAG_SYSCONFDIR "/trusted-keys");
 }
 
 char *request_state_dir(const struct config *c)

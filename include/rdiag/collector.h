@@ -187,6 +187,16 @@ size_t ctx_config_section_values(struct collector_ctx *ctx, const char *section,
 				 const char *key,
 				 const char *const **ret_values);
 
+/*
+ * Where a value of key in this collector's section came from, for a hint
+ * that sends the reader to it: "--config site.conf line 12",
+ * "/etc/rdiag/rdiag.conf line 3" or the flag ("--db"). value NULL: the
+ * last value (ctx_config_get()'s); else the last entry with that value.
+ * NULL when there is none; caller frees.
+ */
+char *ctx_config_where(struct collector_ctx *ctx, const char *key,
+		       const char *value);
+
 /* Milliseconds left before this collector's deadline (0 when past). */
 int64_t ctx_remaining_ms(struct collector_ctx *ctx);
 /* --since: only evidence newer than this (0 when not given). */

@@ -8,7 +8,8 @@
 SRC=${RDIAG_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 
 b="$T_DIR/build"
-cmake -S "$SRC" -B "$b" -DRDIAG_TESTS=OFF -DCMAKE_INSTALL_PREFIX="$T_DIR/inst" >/dev/null
+cmake -S "$SRC" -B "$b" -DRDIAG_TESTS=OFF -DCMAKE_INSTALL_PREFIX="$T_DIR/inst" \
+	-DRDIAG_SYSCONFDIR="$T_DIR/inst/etc/rdiag" >/dev/null
 unit="$b/rdiag-agent.service"
 t_check "cmake configures the unit with the install paths" \
 	grep -q "^ExecStart=$T_DIR/inst/bin/rdiag agent --config $T_DIR/inst/etc/rdiag/agent.conf$" "$unit"

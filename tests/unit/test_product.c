@@ -620,8 +620,10 @@ static void test_missing_and_invalid(void **state)
 	assert_non_null(harness_fact(&run, "data_dir.1.fstype"));
 	assert_string_equal(harness_fact(&run, "data_dir.2.exists"), "false");
 	assert_finding(&run, "product.setting.invalid", "warn", 0);
+	/* Each bad value names where it was set (here the fixture's
+	 * origin "test"). */
 	assert_detail_has(&run, "product.setting.invalid",
-			  "relative/*.log: not an absolute path");
+			  "relative/*.log (test): not an absolute path");
 	assert_detail_has(&run, "product.setting.invalid", "log_max_mb = lots");
 	assert_null(harness_finding(&run, "product.files.ok"));
 	assert_int_equal(harness_count(&run, "artifact"), 0);

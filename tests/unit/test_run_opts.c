@@ -432,16 +432,18 @@ static void test_config_origin(void **state)
 		const char *err; /* after "rdiag: " and the file name */
 	} cases[] = {
 		{ "[agent]\ntimeout = abc\n",
-		  "[agent] timeout must be a whole number from 1 to 86400, "
+		  " line 2: [agent] timeout must be a whole number from 1 to "
+		  "86400, "
 		  "not 'abc' (see 'rdiag help run')\n" },
-		{ "[agent]\njobs = 0\n",
-		  "[agent] jobs must be a whole number from 1 to 64, not '0' "
-		  "(see 'rdiag help run')\n" },
-		{ "[agent]\ncompress = xz\n",
-		  "[agent] compress must be gzip or zstd, not 'xz' (see "
-		  "'rdiag help run')\n" },
+		{ "[agent]\njobs = 0\n", " line 2: [agent] jobs must be a "
+					 "whole number from 1 to 64, not '0' "
+					 "(see 'rdiag help run')\n" },
+		{ "[agent]\ncompress = xz\n", " line 2: [agent] compress must "
+					      "be gzip or zstd, not 'xz' (see "
+					      "'rdiag help run')\n" },
 		{ "[agent]\nhost_label = a b\n",
-		  "[agent] host_label may use only letters, digits, '.', '-' "
+		  " line 2: [agent] host_label may use only letters, digits, "
+		  "'.', '-' "
 		  "and '_', not 'a b' (see 'rdiag help run')\n" },
 		{ "[nope]\nx = 1\n", ":2: unknown section [nope]\n" },
 		{ "[agent]\n\nbogus = 1\n",
@@ -458,10 +460,12 @@ static void test_config_origin(void **state)
 		struct parsed p;
 
 		parse(&p, argv);
-		/* Schema errors name FILE:LINE; value errors the key. */
+		/* Schema errors name FILE:LINE; value errors the file as
+		 * it was given and the line, before the key. */
 		want = cases[i].err[0] == ':'
 			       ? xasprintf("rdiag: %s%s", conf, cases[i].err)
-			       : xasprintf("rdiag: %s", cases[i].err);
+			       : xasprintf("rdiag: --config %s%s", conf,
+					   cases[i].err);
 		if (p.rc != EXIT_USAGE || strcmp(p.err, want) != 0)
 			fail_msg("case %zu: rc %d, stderr '%s', want '%s'", i,
 				 p.rc, p.err, want);
@@ -470,6 +474,30 @@ static void test_config_origin(void **state)
 		unlink(conf);
 		free(conf);
 	}
+}
+
+/* A bad value in the system configuration names that file and line. */
+static void test_system_config_origin(void **state)
+{
+	char *conf = write_conf("[agent]\n; comment\n\njobs = 99\n");
+	const char *argv[] = { "run", NULL };
+	struct parsed p;
+	char *want;
+
+	(void)state;
+	setenv("RDIAG_SYSTEM_CONFIG", conf, 1);
+	parse(&p, argv);
+	setenv("RDIAG_SYSTEM_CONFIG", "", 1);
+	want = xasprintf("rdiag: %s line 4: [agent] jobs must be a whole "
+			 "number from 1 to 64, not '99' (see 'rdiag help "
+			 "run')\n",
+			 conf);
+	assert_int_equal(p.rc, EXIT_USAGE);
+	assert_string_equal(p.err, want);
+	free(want);
+	run_opts_release(&p.o);
+	unlink(conf);
+	free(conf);
 }
 
 /* A flag's value is checked by its collector and named by the flag. */
@@ -497,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_agent_config),
 		cmocka_unit_test(test_config_origin),
+		cmocka_unit_test(test_system_config_origin),
 		cmocka_unit_test(test_flag_origin),
 	};
 
