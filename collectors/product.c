@@ -40,8 +40,17 @@
 #define ARTPATH_ROOM  (RECORD_MAX_ARTPATH - 8)
 #define FALLBACK_NAME 100
 
-static const char *const default_patterns[] = { "error", "fatal", "severe",
-						"exception" };
+/*
+ * Error levels and words in English, German and Russian logs (case folds by
+ * Unicode, see product_log.h). Russian words are stems, so every case
+ * ending matches: "ошибк" finds ОШИБКА, ошибки, ошибкой. Warnings are not
+ * counted, in any language.
+ */
+static const char *const default_patterns[] = {
+	"error",    "fatal",         "severe",    "exception", "fehler",
+	"kritisch", "schwerwiegend", "ausnahme",  "ошибк",     "критическ",
+	"критичн",  "фатальн",       "исключени",
+};
 
 static const struct config_key product_keys[] = {
 	{ "config", CONFIG_KEY_REPEATABLE,
@@ -54,8 +63,9 @@ static const struct config_key product_keys[] = {
 	  "a data directory of the application (also used by other collectors)",
 	  NULL },
 	{ "error_pattern", CONFIG_KEY_REPEATABLE,
-	  "case-insensitive text that marks an error line in a log (default: "
-	  "error, fatal, severe, exception)",
+	  "case-insensitive text (Unicode case folding) that marks an error "
+	  "line in a log (default: error, fatal, severe, exception and their "
+	  "German and Russian words)",
 	  NULL },
 	{ "log", CONFIG_KEY_REPEATABLE,
 	  "glob of the application's log files, rotated ones included, e.g. "
@@ -87,8 +97,7 @@ struct copy_job {
 	enum file_kind kind;
 	uint64_t max;
 	time_t since, now;
-	const char *const *patterns;
-	size_t npatterns;
+	const struct product_log_matcher *matcher;
 };
 
 enum copy_error {
@@ -118,6 +127,7 @@ struct product {
 	unsigned max_files, timeout_ms;
 	const char *const *patterns;
 	size_t npatterns;
+	struct product_log_matcher *matcher;
 
 	struct mount_table mounts;
 	bool have_mounts;
@@ -368,8 +378,7 @@ static int take_line(struct line_state *ls, const char *line, size_t len,
 	}
 	if (!ls->keep)
 		return 0;
-	if (!ls->matched &&
-	    product_log_match(line, len, job->patterns, job->npatterns) >= 0) {
+	if (!ls->matched && product_log_match(job->matcher, line, len) >= 0) {
 		ls->matched = true;
 		if (ls->res->matches++ == 0) {
 			/* Redact the whole line, then cut the excerpt. */
@@ -962,8 +971,7 @@ static int product_file(struct product *p, enum file_kind kind,
 		.kind = kind,
 		.since = p->since,
 		.now = p->now,
-		.patterns = p->patterns,
-		.npatterns = p->npatterns,
+		.matcher = p->matcher,
 	};
 	unsigned idx;
 
@@ -1357,6 +1365,7 @@ static void product_release(struct product *p)
 	free(p->hung);
 	if (p->have_mounts)
 		mount_table_release(&p->mounts);
+	product_log_matcher_free(p->matcher);
 }
 
 static int product_not_configured(struct collector_ctx *ctx)
@@ -1417,6 +1426,15 @@ static int product_run(struct collector_ctx *ctx)
 	if (n == 0) {
 		p.patterns = default_patterns;
 		p.npatterns = ARRAY_SIZE(default_patterns);
+	}
+	{
+		int bad;
+
+		p.matcher =
+			product_log_matcher_new(p.patterns, p.npatterns, &bad);
+		if (bad >= 0)
+			product_invalid(&p, "error_pattern", p.patterns[bad],
+					"not valid UTF-8 text, never matches");
 	}
 	if (p.since) {
 		char iso[32];

@@ -5,7 +5,11 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "product_log.h"
 #include "rdiag/utf8.h"
@@ -202,37 +206,64 @@ bool product_log_filter_line(struct product_log_filter *f, const char *line,
 	return f->keep;
 }
 
-static char ascii_lower(char c)
+struct product_log_matcher {
+	pcre2_code **code; /* NULL for a pattern that never matches */
+	size_t n;
+	pcre2_match_data *md;
+};
+
+struct product_log_matcher *product_log_matcher_new(const char *const *patterns,
+						    size_t n, int *ret_bad)
 {
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
-}
+	struct product_log_matcher *m = xcalloc(1, sizeof(*m));
+	int bad = -1;
 
-static bool find_ci(const char *h, size_t hlen, const char *p, size_t plen)
-{
-	char first;
+	m->code = xcalloc(n ? n : 1, sizeof(*m->code));
+	m->n = n;
+	for (size_t i = 0; i < n; i++) {
+		int err;
+		PCRE2_SIZE off;
 
-	if (plen == 0 || plen > hlen)
-		return false;
-	first = ascii_lower(p[0]);
-	for (size_t i = 0; i + plen <= hlen; i++) {
-		size_t k;
-
-		if (ascii_lower(h[i]) != first)
+		if (patterns[i][0] == '\0')
 			continue;
-		for (k = 1; k < plen; k++)
-			if (ascii_lower(h[i + k]) != ascii_lower(p[k]))
-				break;
-		if (k == plen)
-			return true;
+		m->code[i] = pcre2_compile(
+			(PCRE2_SPTR)patterns[i], PCRE2_ZERO_TERMINATED,
+			PCRE2_LITERAL | PCRE2_CASELESS | PCRE2_UTF |
+				PCRE2_MATCH_INVALID_UTF,
+			&err, &off, NULL);
+		if (!m->code[i]) {
+			if (bad < 0)
+				bad = (int)i;
+			continue;
+		}
+		/* Without JIT (no executable memory) the interpreter runs. */
+		(void)pcre2_jit_compile(m->code[i], PCRE2_JIT_COMPLETE);
 	}
-	return false;
+	m->md = pcre2_match_data_create(1, NULL);
+	if (!m->md)
+		abort();
+	if (ret_bad)
+		*ret_bad = bad;
+	return m;
 }
 
-int product_log_match(const char *line, size_t len, const char *const *patterns,
-		      size_t npatterns)
+void product_log_matcher_free(struct product_log_matcher *m)
 {
-	for (size_t i = 0; i < npatterns; i++)
-		if (find_ci(line, len, patterns[i], strlen(patterns[i])))
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		pcre2_code_free(m->code[i]);
+	free(m->code);
+	pcre2_match_data_free(m->md);
+	free(m);
+}
+
+int product_log_match(const struct product_log_matcher *m, const char *line,
+		      size_t len)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->code[i] && pcre2_match(m->code[i], (PCRE2_SPTR)line, len,
+					      0, 0, m->md, NULL) >= 0)
 			return (int)i;
 	return -1;
 }

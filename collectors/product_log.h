@@ -45,12 +45,27 @@ bool product_log_filter_line(struct product_log_filter *f, const char *line,
 			     size_t len);
 
 /*
- * Plain case-insensitive (ASCII) substring search of each pattern in
- * line[0..len). Returns the index of the first pattern found, or -1. Empty
- * patterns never match.
+ * Error patterns: plain text (not regular expressions), each searched as a
+ * case-insensitive substring of a line. Case folds by Unicode, not only
+ * ASCII ("ошибка" finds "ОШИБКА", "fehler" finds "FEHLER"), with PCRE2 in
+ * UTF mode (PCRE2_LITERAL | PCRE2_CASELESS, JIT-compiled); lines need not
+ * be valid UTF-8 (an invalid byte matches nothing). Empty patterns never
+ * match.
  */
-int product_log_match(const char *line, size_t len, const char *const *patterns,
-		      size_t npatterns);
+struct product_log_matcher;
+
+/*
+ * Compile patterns[0..n). A pattern PCRE2 refuses (not valid UTF-8) is left
+ * out and its index written to *ret_bad (when ret_bad is not NULL; -1 when
+ * all compiled). Never NULL.
+ */
+struct product_log_matcher *product_log_matcher_new(const char *const *patterns,
+						    size_t n, int *ret_bad);
+void product_log_matcher_free(struct product_log_matcher *m);
+
+/* The index of the first pattern found in line[0..len), or -1. */
+int product_log_match(const struct product_log_matcher *m, const char *line,
+		      size_t len);
 
 /*
  * Copy at most outlen - 1 bytes of line[0..len) into out as a printable,

@@ -492,15 +492,36 @@ static void test_since_filter(void **state)
 
 static void test_match_and_excerpt(void **state)
 {
-	static const char *const pats[] = { "fatal", "error", "" };
+	static const char *const pats[] = { "fatal",  "error", "",
+					    "fehler", "ошибк", "критическ",
+					    "straße" };
 	static const struct {
 		const char *line;
 		int want;
 	} matches[] = {
-		{ "an ERROR occurred", 1 }, { "FaTaL: disk gone, error", 0 },
-		{ "ends in eRrOr", 1 },     { "err", -1 },
-		{ "all fine", -1 },         { "", -1 },
+		{ "an ERROR occurred", 1 },
+		{ "FaTaL: disk gone, error", 0 },
+		{ "ends in eRrOr", 1 },
+		{ "err", -1 },
+		{ "all fine", -1 },
+		{ "", -1 },
+		/* German and Russian levels, folded by Unicode. */
+		{ "2026-12-01 14:00:00 FEHLER Verbindung abgebrochen", 3 },
+		{ "2026-12-01 14:00:00 Fehler beim Speichern", 3 },
+		{ "2026-12-01 14:00:00 ОШИБКА соединения с базой", 4 },
+		{ "2026-12-01 14:00:00 Ошибкой считается", 4 },
+		{ "[КРИТИЧЕСКАЯ] диск заполнен", 5 },
+		{ "Критический сбой", 5 },
+		{ "2026-12-01 ПРЕДУПРЕЖДЕНИЕ мало места", -1 },
+		{ "2026-12-01 WARNUNG wenig Platz", -1 },
+		{ "STRASSE", -1 }, /* simple folding: ß is not ss */
+		{ "STRAẞE gesperrt", 6 },
+		/* Invalid UTF-8 around a match does not hide it. */
+		{ "\xff\xfe ОШИБКА \xc3", 4 },
+		{ "\xff\xfe\xc3", -1 },
 	};
+	struct product_log_matcher *m;
+	int bad;
 	static const struct {
 		const char *in;
 		size_t outlen;
@@ -518,13 +539,25 @@ static void test_match_and_excerpt(void **state)
 	};
 
 	(void)state;
+	m = product_log_matcher_new(pats, ARRAY_SIZE(pats), &bad);
+	assert_int_equal(bad, -1);
 	for (size_t i = 0; i < ARRAY_SIZE(matches); i++)
-		assert_int_equal(product_log_match(matches[i].line,
-						   strlen(matches[i].line),
-						   pats, ARRAY_SIZE(pats)),
+		assert_int_equal(product_log_match(m, matches[i].line,
+						   strlen(matches[i].line)),
 				 matches[i].want);
 	/* len bounds the search too. */
-	assert_int_equal(product_log_match("x error", 5, pats, 2), -1);
+	assert_int_equal(product_log_match(m, "x error", 5), -1);
+	product_log_matcher_free(m);
+	/* A pattern that is not UTF-8 is named and never matches. */
+	{
+		static const char *const badpats[] = { "ok", "\xff" };
+
+		m = product_log_matcher_new(badpats, 2, &bad);
+		assert_int_equal(bad, 1);
+		assert_int_equal(product_log_match(m, "\xff ok", 4), 0);
+		assert_int_equal(product_log_match(m, "\xff", 1), -1);
+		product_log_matcher_free(m);
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(excerpts); i++) {
 		char out[16];
 
@@ -587,6 +620,39 @@ static void test_log_errors(void **state)
 	assert_string_equal(
 		finding_str(harness_finding(&run, "product.files.ok"), "title"),
 		"copied 0 configuration and 2 log files");
+	harness_release(&run);
+}
+
+/* The default patterns count German and Russian error lines too. */
+static void test_log_errors_default_languages(void **state)
+{
+	struct fixture *fx = *state;
+	static const char log[] =
+		"2026-12-01 14:00:00 INFO gestartet\n"
+		"2026-12-01 14:00:01 FEHLER Datenbank nicht erreichbar\n"
+		"2026-12-01 14:00:02 WARNUNG wenig Speicher\n"
+		"2026-12-01 14:00:03 KRITISCH Dienst beendet\n"
+		"2026-12-01 14:00:04 SCHWERWIEGEND: Ablage gesperrt\n"
+		"2026-12-01 14:00:05 ИНФО запуск\n"
+		"2026-12-01 14:00:06 ОШИБКА соединения с базой данных\n"
+		"2026-12-01 14:00:07 ПРЕДУПРЕЖДЕНИЕ мало места\n"
+		"2026-12-01 14:00:08 КРИТИЧЕСКАЯ ошибка диска\n"
+		"2026-12-01 14:00:09 Сервис: КРИТИЧНО\n"
+		"2026-12-01 14:00:10 ERROR plain English\n";
+	struct harness_run run;
+	unsigned idx;
+
+	fx_mkdir(fx, "log");
+	fx_write(fx, "log/app.log", log, strlen(log));
+	fx_set_path(fx, "log", "log/app.log");
+
+	harness_run(&collector_product, "", &fx->cfg, &run);
+	assert_int_equal(run.rc, 0);
+	idx = file_index(fx, &run, "log/app.log");
+	assert_file_fact(&run, idx, "error_lines", "7");
+	assert_detail_has(&run, "product.log.errors",
+			  "7 lines, first: 2026-12-01 14:00:01 FEHLER "
+			  "Datenbank nicht erreichbar");
 	harness_release(&run);
 }
 
@@ -828,6 +894,9 @@ int main(void)
 		cmocka_unit_test(test_match_and_excerpt),
 		cmocka_unit_test_setup_teardown(test_log_errors, fixture_setup,
 						fixture_teardown),
+		cmocka_unit_test_setup_teardown(
+			test_log_errors_default_languages, fixture_setup,
+			fixture_teardown),
 		cmocka_unit_test_setup_teardown(test_missing_and_invalid,
 						fixture_setup,
 						fixture_teardown),
