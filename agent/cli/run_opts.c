@@ -110,30 +110,98 @@ const struct args_spec run_opts_args = {
 		"skipped); 64 and above: see rdiag(1).\n",
 };
 
+/* Two digits at s into *ret; false when they are not two digits. */
+static bool two_digits(const char *s, int *ret)
+{
+	if (s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9')
+		return false;
+	*ret = (s[0] - '0') * 10 + (s[1] - '0');
+	return true;
+}
+
+/*
+ * A zone after a time: "Z" or +HH[:MM] / -HH[:MM] (also +HHMM). Returns the
+ * end, with the offset east of UTC in seconds, or NULL.
+ */
+static const char *parse_zone(const char *s, long *ret_off)
+{
+	int hh, mm = 0, sign;
+
+	if (*s == 'Z' || *s == 'z') {
+		*ret_off = 0;
+		return s + 1;
+	}
+	if (*s != '+' && *s != '-')
+		return NULL;
+	sign = *s == '-' ? -1 : 1;
+	if (!two_digits(s + 1, &hh) || hh > 23)
+		return NULL;
+	s += 3;
+	if (*s == ':')
+		s++;
+	if (*s != '\0') {
+		if (!two_digits(s, &mm) || mm > 59)
+			return NULL;
+		s += 2;
+	}
+	*ret_off = sign * (hh * 3600L + mm * 60L);
+	return s;
+}
+
 int run_opts_parse_since(const char *s, time_t now, time_t *ret)
 {
 	unsigned long long v;
 	struct tm tm;
 	const char *end;
+	bool zoned = false;
+	long off = 0;
 	int64_t days;
+	time_t t;
 
 	if (parse_duration(s, 1, 100000ULL * 86400, &v) == 0) {
 		*ret = now - (time_t)v;
 		return 0;
 	}
+	/* A date, a time of day (HH:MM[:SS], after 'T' or a space), a
+	 * zone; without a zone it is the machine's local time (TZ). */
 	memset(&tm, 0, sizeof(tm));
-	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!end || *end) {
-		memset(&tm, 0, sizeof(tm));
-		end = strptime(s, "%Y-%m-%d", &tm);
-	}
-	if (!end || *end || tm.tm_year < 70)
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (!end || tm.tm_year < 70)
 		return -EINVAL;
-	/* timegm is not POSIX: days from the civil date, then seconds. */
-	days = days_from_civil(tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
-			       (unsigned)tm.tm_mday);
-	*ret = (time_t)(days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 +
-			tm.tm_sec);
+	if (*end == 'T' || *end == ' ') {
+		if (!two_digits(end + 1, &tm.tm_hour) || end[3] != ':' ||
+		    !two_digits(end + 4, &tm.tm_min) || tm.tm_hour > 23 ||
+		    tm.tm_min > 59)
+			return -EINVAL;
+		end += 6;
+		if (*end == ':') {
+			if (!two_digits(end + 1, &tm.tm_sec) || tm.tm_sec > 60)
+				return -EINVAL;
+			end += 3;
+		}
+		if (*end != '\0') {
+			if (!(end = parse_zone(end, &off)))
+				return -EINVAL;
+			zoned = true;
+		}
+	}
+	if (*end != '\0')
+		return -EINVAL;
+	if (zoned) {
+		/* timegm is not POSIX: days from the civil date, then
+		 * seconds. */
+		days = days_from_civil(tm.tm_year + 1900,
+				       (unsigned)tm.tm_mon + 1,
+				       (unsigned)tm.tm_mday);
+		*ret = (time_t)(days * 86400 + tm.tm_hour * 3600 +
+				tm.tm_min * 60 + tm.tm_sec - off);
+		return 0;
+	}
+	tm.tm_isdst = -1; /* whatever daylight saving says on that day */
+	t = mktime(&tm);
+	if (t == (time_t)-1 || t < 0)
+		return -EINVAL;
+	*ret = t;
 	return 0;
 }
 
@@ -448,8 +516,11 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 	    run_opts_parse_since(since, time(NULL), &o->plan.since) < 0) {
 		rc = error_usage("run",
 				 "--since must be a date (2026-11-27), a "
-				 "date-time (2026-11-27T10:00:00) or an "
-				 "age (30m, 24h, 7d), not '%s'",
+				 "local date-time (2026-11-27 10:00, "
+				 "2026-11-27T10:00:00), one with a zone "
+				 "(2026-11-27T10:00+01:00, "
+				 "2026-11-27T09:00Z) or an age (30m, 24h, "
+				 "7d), not '%s'",
 				 since);
 		goto out;
 	}

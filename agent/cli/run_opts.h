@@ -45,8 +45,11 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv);
 void run_opts_release(struct run_opts *o);
 
 /*
- * Parse a --since value relative to now: an ISO date or date-time (UTC) or
- * a count with unit m, h or d. 0 and *ret, or -EINVAL.
+ * Parse a --since value relative to now: a duration (30m, 24h, 7d, 1h30m),
+ * or a date YYYY-MM-DD with an optional time of day ('T' or a space, then
+ * HH:MM or HH:MM:SS) and an optional zone (Z, +HH:MM, -HHMM, +HH). Without
+ * a zone the date-time is the machine's local time (TZ), a date alone its
+ * local midnight. 0 and *ret, or -EINVAL.
  */
 int run_opts_parse_since(const char *s, time_t now, time_t *ret);
 

@@ -229,11 +229,23 @@ static void test_since_forms(void **state)
 		{ "1h30m", -1, 5400 },
 	};
 	static const char *const bad[] = {
-		"yesterday", "2026-13-01", "1969-12-31", "2026-11-27 10:00",
-		"0h",        "",           "-5m",
+		"yesterday",
+		"2026-13-01",
+		"1969-12-31",
+		"2026-11-27 25:00",
+		"2026-11-27T10",
+		"0h",
+		"",
+		"-5m",
+		"2026-11-27 10:00 ",
+		"2026-11-27T10:00+1",
+		"2026-11-27T10:00+24:00",
+		"2026-11-27x",
 	};
 
 	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		time_t now = 2000000000, got = 0;
 
@@ -250,6 +262,60 @@ static void test_since_forms(void **state)
 		if (run_opts_parse_since(bad[i], 2000000000, &got) == 0)
 			fail_msg("--since '%s' accepted", bad[i]);
 	}
+}
+
+/*
+ * A local date-time is read in the machine's time zone (TZ), with its
+ * daylight saving time; a zone or Z in the value wins over TZ.
+ */
+static void test_since_zones(void **state)
+{
+	static const struct {
+		const char *tz, *in;
+		time_t want;
+	} cases[] = {
+		/* 2026-12-01 13:00 UTC = 1796130000 */
+		{ "Europe/Berlin", "2026-12-01 14:00", 1796130000 },
+		{ "Europe/Berlin", "2026-12-01T14:00:00", 1796130000 },
+		{ "Europe/Moscow", "2026-12-01 16:00", 1796130000 },
+		{ "Europe/Moscow", "2026-12-01T16:00:00", 1796130000 },
+		{ "UTC", "2026-12-01 13:00", 1796130000 },
+		/* Summer: Berlin is UTC+2, Moscow stays UTC+3. */
+		{ "Europe/Berlin", "2026-07-01 14:00", 1782907200 },
+		{ "Europe/Moscow", "2026-07-01 15:00", 1782907200 },
+		/* A date alone: local midnight. */
+		{ "Europe/Berlin", "2026-12-01", 1796079600 },
+		{ "Europe/Moscow", "2026-12-01", 1796072400 },
+		/* An explicit zone or Z whatever TZ says. */
+		{ "Europe/Moscow", "2026-12-01T14:00+01:00", 1796130000 },
+		{ "Europe/Berlin", "2026-12-01T16:00+03:00", 1796130000 },
+		{ "Europe/Berlin", "2026-12-01T16:00+0300", 1796130000 },
+		{ "Europe/Berlin", "2026-12-01T10:00-03", 1796130000 },
+		{ "Europe/Moscow", "2026-12-01T13:00Z", 1796130000 },
+		{ "Europe/Berlin", "2026-12-01 13:00:00Z", 1796130000 },
+	};
+	char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		time_t got = 0;
+
+		setenv("TZ", cases[i].tz, 1);
+		tzset();
+		if (run_opts_parse_since(cases[i].in, 2000000000, &got) != 0)
+			fail_msg("TZ=%s --since '%s' refused", cases[i].tz,
+				 cases[i].in);
+		if (got != cases[i].want)
+			fail_msg("TZ=%s --since '%s': %lld, expected %lld",
+				 cases[i].tz, cases[i].in, (long long)got,
+				 (long long)cases[i].want);
+	}
+	if (old)
+		setenv("TZ", old, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(old);
 }
 
 static void test_bad_flags(void **state)
@@ -285,9 +351,11 @@ static void test_bad_flags(void **state)
 		  "rdiag: --ticket may use only letters, digits, '.', '-' and "
 		  "'_' (at most 64), not 'a/b' (see 'rdiag help run')\n" },
 		{ { "run", "--since", "yesterday", NULL },
-		  "rdiag: --since must be a date (2026-11-27), a date-time "
-		  "(2026-11-27T10:00:00) or an age (30m, 24h, 7d), not "
-		  "'yesterday' (see 'rdiag help run')\n" },
+		  "rdiag: --since must be a date (2026-11-27), a local "
+		  "date-time (2026-11-27 10:00, 2026-11-27T10:00:00), one "
+		  "with a zone (2026-11-27T10:00+01:00, 2026-11-27T09:00Z) or "
+		  "an age (30m, 24h, 7d), not 'yesterday' (see 'rdiag help "
+		  "run')\n" },
 		{ { "run", "--upload", "file:///x", "--no-bundle", NULL },
 		  "rdiag: --upload needs a bundle; drop --no-bundle (see "
 		  "'rdiag help run')\n" },
@@ -521,6 +589,7 @@ int main(void)
 		cmocka_unit_test(test_good_flags),
 		cmocka_unit_test(test_skip),
 		cmocka_unit_test(test_since_forms),
+		cmocka_unit_test(test_since_zones),
 		cmocka_unit_test(test_bad_flags),
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_agent_config),
