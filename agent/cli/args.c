@@ -38,7 +38,9 @@ static void add(struct args *a, size_t *n, size_t *ns, const struct args_opt *o)
 	assert(o == &help_opt || o->id != ARGS_HELP_ID);
 	a->lopts[*n] = (struct option){
 		.name = o->name,
-		.has_arg = o->value ? required_argument : no_argument,
+		.has_arg = !o->value                        ? no_argument
+			   : o->flags & ARGS_VALUE_OPTIONAL ? optional_argument
+							    : required_argument,
 		.flag = NULL,
 		.val = o->id,
 	};
@@ -46,6 +48,8 @@ static void add(struct args *a, size_t *n, size_t *ns, const struct args_opt *o)
 	if (o->shortc) {
 		a->shorts[(*ns)++] = o->shortc;
 		if (o->value)
+			a->shorts[(*ns)++] = ':';
+		if (o->value && (o->flags & ARGS_VALUE_OPTIONAL))
 			a->shorts[(*ns)++] = ':';
 	}
 }
@@ -71,11 +75,28 @@ void args_init(struct args *a, const struct args_spec *spec, int argc,
 	opterr = 0;
 }
 
+/* The table entry of an option id, or NULL. */
+static const struct args_opt *find_opt(const struct args_spec *spec, int id)
+{
+	for (size_t t = 0; t < 3 && spec->opts[t]; t++)
+		for (const struct args_opt *o = spec->opts[t]; o->name; o++)
+			if (o->id == id)
+				return o;
+	return NULL;
+}
+
 int args_next(struct args *a)
 {
 	int c = getopt_long(a->argc, a->argv, a->shorts, a->lopts, NULL);
+	const struct args_opt *o;
 
 	a->value = optarg;
+	/* getopt takes an optional value only after '='; "--opt VALUE"
+	 * means the same unless VALUE looks like an option. */
+	if (c >= 0 && !optarg && (o = find_opt(a->spec, c)) && o->value &&
+	    (o->flags & ARGS_VALUE_OPTIONAL) && optind < a->argc &&
+	    a->argv[optind][0] != '-')
+		a->value = a->argv[optind++];
 	a->word = optind > 0 && optind <= a->argc ? a->argv[optind - 1] : NULL;
 	if (c == -1)
 		return ARGS_DONE;
@@ -107,7 +128,9 @@ static void print_opt(const struct args_opt *o, int column, FILE *f)
 	else
 		len = fprintf(f, "  --%s", o->name);
 	if (o->value)
-		len += fprintf(f, " %s", o->value);
+		len += fprintf(f,
+			       o->flags & ARGS_VALUE_OPTIONAL ? " [%s]" : " %s",
+			       o->value);
 	for (;;) {
 		size_t n = strcspn(h, "\n");
 

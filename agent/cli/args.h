@@ -15,6 +15,12 @@
 
 /* The short letter works but is not shown in the option list. */
 #define ARGS_SHORT_UNLISTED 0x1
+/*
+ * The value may be left out ("--upload" alone, or "--upload URL" and
+ * "--upload=URL"); a.value is NULL when it was. The next word is taken as
+ * the value unless it starts with '-'; listed as "--upload [URL]".
+ */
+#define ARGS_VALUE_OPTIONAL 0x2
 
 /* One option. A table ends with an entry whose name is NULL. */
 struct args_opt {

@@ -28,6 +28,7 @@ enum {
 
 static const struct args_opt upload_opts[] = {
 	{ OPT_TO, "to", 0, "URL",
+	  "(default: [upload] to of the config)\n"
 	  "https://HOST/PATH, s3://BUCKET/KEY,\n"
 	  "sftp://USER@HOST[:PORT]/PATH,\n"
 	  "tus+https://HOST/PATH or file:///PATH;\n"
@@ -140,12 +141,15 @@ static int cmd_upload(int argc, char **argv)
 				 argv[rest + 1]);
 		goto out;
 	}
+	if ((rc = load_configs(&cfg, user_config)) != 0)
+		goto out;
+	/* The vendor's default target, as `run --upload` uses it. */
+	if (!to)
+		to = config_get(&cfg, "upload", "to");
 	if (!to) {
 		rc = error_usage("upload", "--to URL is required");
 		goto out;
 	}
-	if ((rc = load_configs(&cfg, user_config)) != 0)
-		goto out;
 	if (upload_opts_load(&o, &cfg, &err) < 0) {
 		error_msg("%s", err);
 		rc = EXIT_USAGE;

@@ -73,7 +73,9 @@ static const struct args_opt run_opts[] = {
 	  "application's directories (antivirus)",
 	  0 },
 	{ OPT_UPLOAD, "upload", 0, "URL",
-	  "send the bundle there (see rdiag help upload)", 0 },
+	  "send the bundle there (see rdiag help upload);\n"
+	  "without URL: to [upload] to of the config",
+	  ARGS_VALUE_OPTIONAL },
 	{ OPT_REMOVE_AFTER_UPLOAD, "remove-after-upload", 0, NULL,
 	  "delete the bundle once the server has it", 0 },
 	{ OPT_SIGN, "sign", 0, "SECRETKEY",
@@ -361,6 +363,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 	struct config flags;
 	unsigned long long v;
 	bool have_timeout = false, have_jobs = false, have_compress = false;
+	bool upload_default = false;
 	unsigned timeout_s = 0, jobs = 0;
 	enum bundle_compress compress = BUNDLE_GZIP;
 	char *out_dir = NULL;
@@ -459,7 +462,9 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 		}
 		case OPT_UPLOAD:
 			free(o->plan.upload_url);
-			o->plan.upload_url = xstrdup(a.value);
+			/* No URL: the configured target, once it is read. */
+			o->plan.upload_url = a.value ? xstrdup(a.value) : NULL;
+			upload_default = !a.value;
 			break;
 		case OPT_REMOVE_AFTER_UPLOAD:
 			o->plan.remove_after_upload = true;
@@ -494,15 +499,16 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 		goto out;
 	}
 	/* A request says what runs, for which ticket and where it goes. */
-	if (o->request && (only || skip || o->plan.ticket ||
-			   o->plan.upload_url || o->plan.no_bundle)) {
+	if (o->request &&
+	    (only || skip || o->plan.ticket || o->plan.upload_url ||
+	     upload_default || o->plan.no_bundle)) {
 		rc = error_usage("run", "--request decides the collectors, "
 					"the ticket and the upload; drop "
 					"--only, --skip, --ticket, "
 					"--upload and --no-bundle");
 		goto out;
 	}
-	if (o->plan.upload_url && o->plan.no_bundle) {
+	if ((o->plan.upload_url || upload_default) && o->plan.no_bundle) {
 		rc = error_usage("run", "--upload needs a bundle; drop "
 					"--no-bundle");
 		goto out;
@@ -534,6 +540,18 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 			   flags.entries[i].origin);
 	if ((rc = apply_agent_config(o)))
 		goto out;
+	if (upload_default) {
+		const char *to = config_get(&o->plan.config, "upload", "to");
+
+		if (!to) {
+			rc = error_usage("run", "--upload without a URL sends "
+						"to [upload] to, which no "
+						"config file sets; give "
+						"--upload URL");
+			goto out;
+		}
+		o->plan.upload_url = xstrdup(to);
+	}
 	/* The host label names the bundle and stands in its manifest. */
 	if (o->plan.obfuscate & OBFUSCATE_HOSTS) {
 		free(o->plan.host);
@@ -566,6 +584,7 @@ out:
 
 void run_opts_release(struct run_opts *o)
 {
+	run_cli_release(&o->cli);
 	run_plan_release(&o->plan);
 	free(o->request);
 	memset(o, 0, sizeof(*o));

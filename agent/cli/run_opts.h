@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli/args.h"
+#include "cli/run_progress.h"
 #include "core/run.h"
 #include "upload/upload.h"
 
@@ -25,9 +26,25 @@ struct run_cli {
 	struct run_observer ob;
 	bool quiet, json;
 	struct upload_opts uo; /* filled by the upload check */
+	struct run_progress progress;
+	char started[32];  /* RFC 3339 UTC, for --json */
+	json_t *verdict;   /* --json: printed by run_cli_end() */
+	json_t *upload;    /* --json: the upload step's result */
+	char *bundle;      /* the bundle written, for the next step */
+	char *first_error; /* --json: the error when there is no verdict */
+	bool upload_tried; /* the upload step ran (asked or told) */
 };
 
 void run_cli_init(struct run_cli *c, bool quiet, bool json);
+
+/*
+ * After run_execute() returned rc: clear the progress line, offer the
+ * configured upload target on a terminal or print the next step, print
+ * the --json object (with exit_code the code returned), and return the
+ * exit code of `rdiag run` (rc, or the offered upload's).
+ */
+int run_cli_end(struct run_cli *c, const struct run_plan *p, int rc);
+void run_cli_release(struct run_cli *c);
 
 struct run_opts {
 	struct run_plan plan; /* plan.observer is &cli.ob */

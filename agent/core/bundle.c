@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,12 @@ struct bundle {
 	/* Being freed unfinished: output goes nowhere. */
 	bool discard;
 	const volatile sig_atomic_t *stop; /* bundle_set_stop() */
+	/* out_size as the caller's thread may read it while this one runs. */
+	atomic_uint_least64_t written;
+
+	/* bundle_set_progress(), called on the caller's thread only. */
+	void (*progress)(void *arg, uint64_t written);
+	void *progress_arg;
 
 	/* The queue, under lock. */
 	pthread_t worker;
@@ -152,6 +159,7 @@ static la_ssize_t bundle_write_cb(struct archive *a, void *arg, const void *p,
 	}
 	crypto_hash_sha256_update(&b->out_hash, p, n);
 	b->out_size += n;
+	atomic_store(&b->written, b->out_size);
 	return (la_ssize_t)n;
 }
 
@@ -418,6 +426,41 @@ static int bundle_worker_err(struct bundle *b, char **ret_err)
 	return r;
 }
 
+/* How often a caller waiting for the compressor reports progress. */
+#define BUNDLE_PROGRESS_MS 200
+
+static void bundle_report(struct bundle *b)
+{
+	if (b->progress)
+		b->progress(b->progress_arg, atomic_load(&b->written));
+}
+
+/*
+ * Wait (lock held) until the compressor signals room. With a progress
+ * callback the wait wakes every BUNDLE_PROGRESS_MS to report, without the
+ * lock, so a large entry never leaves the caller silent.
+ */
+static void bundle_wait_room(struct bundle *b)
+{
+	struct timespec until;
+
+	if (!b->progress) {
+		pthread_cond_wait(&b->room, &b->lock);
+		return;
+	}
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_nsec += BUNDLE_PROGRESS_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	if (pthread_cond_timedwait(&b->room, &b->lock, &until) != 0) {
+		pthread_mutex_unlock(&b->lock);
+		bundle_report(b);
+		pthread_mutex_lock(&b->lock);
+	}
+}
+
 /* Hand op to the compressor (which then owns it), waiting for room. */
 static int bundle_enqueue(struct bundle *b, struct bundle_op *op,
 			  char **ret_err)
@@ -427,7 +470,7 @@ static int bundle_enqueue(struct bundle *b, struct bundle_op *op,
 
 	pthread_mutex_lock(&b->lock);
 	while (heavy && b->q_len >= BUNDLE_QUEUE_MAX && b->werr == 0)
-		pthread_cond_wait(&b->room, &b->lock);
+		bundle_wait_room(b);
 	if (b->werr < 0) {
 		r = error_set(ret_err, b->werr, "%s", b->werr_msg);
 	} else {
@@ -446,6 +489,7 @@ static int bundle_enqueue(struct bundle *b, struct bundle_op *op,
 		b->broken = true;
 		bundle_op_free(op);
 	}
+	bundle_report(b);
 	return r;
 }
 
@@ -1071,6 +1115,14 @@ void bundle_set_stop(struct bundle *b, const volatile sig_atomic_t *stop)
 	b->stop = stop;
 }
 
+void bundle_set_progress(struct bundle *b,
+			 void (*progress)(void *arg, uint64_t written),
+			 void *arg)
+{
+	b->progress = progress;
+	b->progress_arg = arg;
+}
+
 void bundle_set_signer(struct bundle *b,
 		       char *(*sign)(void *arg, const void *m, size_t len),
 		       void *arg)
@@ -1116,7 +1168,14 @@ int bundle_close(struct bundle *b, const struct bundle_manifest *manifest,
 
 	if ((r = bundle_check_usable(b, ret_err)) < 0)
 		goto out;
-	/* From here on the archive is this thread's alone again. */
+	/* Drain the queue while reporting, then the archive is this thread's
+	 * alone again. */
+	if (b->running) {
+		pthread_mutex_lock(&b->lock);
+		while (b->q_len > 0 && b->werr == 0)
+			bundle_wait_room(b);
+		pthread_mutex_unlock(&b->lock);
+	}
 	bundle_worker_stop(b, false);
 	if ((r = bundle_worker_err(b, ret_err)) < 0)
 		goto out;

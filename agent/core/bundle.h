@@ -69,6 +69,17 @@ void bundle_set_signer(struct bundle *b,
 void bundle_set_stop(struct bundle *b, const volatile sig_atomic_t *stop);
 
 /*
+ * Report progress: progress(arg, written) is called on the caller's
+ * thread with the compressed bytes written so far, after each entry is
+ * queued and every 200 ms while the caller waits for the compressor
+ * (bundle_add_*(), bundle_close()), so a display never stalls on a large
+ * entry. The callback must not call into the bundle.
+ */
+void bundle_set_progress(struct bundle *b,
+			 void (*progress)(void *arg, uint64_t written),
+			 void *arg);
+
+/*
  * Finish: write manifest.json built by bundle_manifest_build() from
  * manifest (borrowed, may be NULL; the bundle sets "files" and
  * "redactions"), close the archive, fsync, rename NAME.partial to NAME,

@@ -294,6 +294,22 @@ static int add_staged(struct bundle *b, const char *staging, const char *name,
 	return r;
 }
 
+static void on_tick(void *arg)
+{
+	const struct run_plan *p = arg;
+
+	if (p->observer && p->observer->tick)
+		p->observer->tick(p->observer, p);
+}
+
+static void on_bundle_progress(void *arg, uint64_t written)
+{
+	const struct run_plan *p = arg;
+
+	if (p->observer && p->observer->bundle_progress)
+		p->observer->bundle_progress(p->observer, p, written);
+}
+
 static int build_bundle(const struct run_plan *p, const char *staging,
 			struct collector_result *res, size_t n,
 			json_t *findings,
@@ -337,6 +353,7 @@ static int build_bundle(const struct run_plan *p, const char *staging,
 		break;
 	}
 	bundle_set_stop(b, &interrupted);
+	bundle_set_progress(b, on_bundle_progress, (void *)p);
 	if (sr->sign)
 		bundle_set_signer(b, sign_run_signer, sr);
 	for (size_t i = 0; i < n && r == 0; i++) {
@@ -761,6 +778,7 @@ int run_execute(const struct run_plan *p)
 			.root = "",
 			.interrupted = &interrupted,
 			.progress = on_progress,
+			.tick = on_tick,
 			.progress_arg = (void *)p,
 		};
 

@@ -34,9 +34,20 @@ struct run_observer {
 	/* As each collector starts (done = false) and ends. */
 	void (*collector)(struct run_observer *ob, const struct run_plan *p,
 			  const struct collector_result *r, bool done);
+	/*
+	 * While collectors run, between polls (at most 25 ms apart; a
+	 * worker that must be killed may hold it up to about a second):
+	 * a live display redraws here, the collectors' started_ms and
+	 * deadline_ms say how long each has been running and may run.
+	 */
+	void (*tick)(struct run_observer *ob, const struct run_plan *p);
 	/* The collectors are done; the bundle is being written. */
 	void (*writing_bundle)(struct run_observer *ob,
 			       const struct run_plan *p);
+	/* Compressed bytes of the bundle written so far (at least every
+	 * 200 ms while it is written). */
+	void (*bundle_progress)(struct run_observer *ob,
+				const struct run_plan *p, uint64_t written);
 	/* A problem, one line without "rdiag: " (that is the printer's). */
 	void (*error)(struct run_observer *ob, const char *msg);
 	/* The verdict (with bundle path and sha256 when one was written). */

@@ -140,6 +140,8 @@ static int worker_start(const struct runner_opts *o, struct worker *w,
 	w->deadline_ms = now + c->deadline_ms;
 	if (w->deadline_ms > o->run_deadline_ms)
 		w->deadline_ms = o->run_deadline_ms;
+	w->res->started_ms = w->started_ms;
+	w->res->deadline_ms = w->deadline_ms;
 	if ((r = proc_spawn_pipe(PROC_NEW_GROUP, worker_main, &job, &pid,
 				 &fd)) < 0)
 		return r;
@@ -403,6 +405,8 @@ int runner_run(const struct runner_opts *o,
 		}
 		if (finished == n)
 			break;
+		if (o->tick)
+			o->tick(o->progress_arg);
 		if (poll(pfds, np, (int)(wait > 0 ? wait : 0)) > 0) {
 			for (size_t i = 0; i < n; i++) {
 				struct worker *w = &workers[i];

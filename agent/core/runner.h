@@ -38,7 +38,10 @@ struct collector_result {
 	size_t rejected; /* invalid lines dropped */
 	bool truncated;  /* count or byte cap reached: later records dropped */
 	pid_t stuck_pid; /* > 0 when a worker was abandoned in D state */
-	char *staging;   /* this collector's staging dir (absolute) */
+	/* now_ms() times of its start and its deadline (0 before it starts),
+	 * for progress shown while it runs. */
+	int64_t started_ms, deadline_ms;
+	char *staging; /* this collector's staging dir (absolute) */
 };
 
 struct runner_opts {
@@ -54,6 +57,9 @@ struct runner_opts {
 	/* Called as each collector starts (done = false) and ends. */
 	void (*progress)(void *arg, const struct collector_result *r, bool done,
 			 size_t index, size_t total);
+	/* Called between polls while collectors run (at most TICK apart,
+	 * 25 ms), so a progress display can redraw; may be NULL. */
+	void (*tick)(void *arg);
 	void *progress_arg;
 };
 

@@ -26,6 +26,10 @@
 #include "upload/upload_int.h"
 
 const struct config_key upload_config_keys[] = {
+	{ "to", 0,
+	  "default target (URL as for --to): upload and run --upload without "
+	  "a URL send there; run offers it on a terminal",
+	  NULL },
 	{ "ca_file", 0, "PEM file of the CA that signs the server (private CA)",
 	  NULL },
 	{ "pin_sha256", 0,

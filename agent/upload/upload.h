@@ -178,4 +178,14 @@ int upload_bundle(const char *bundle, const char *url,
 int upload_cmd_run(const char *bundle, const char *url,
 		   const struct upload_opts *o);
 
+/*
+ * The same, and when ret_result is not NULL the step's result for a
+ * caller's JSON (new reference): {target (scrubbed), status ("uploaded",
+ * "already-uploaded", "failed"), receipt (rdiag-upload-receipt/1 or
+ * null), error (or null), retry (the command to run later, or null),
+ * exit_code}.
+ */
+int upload_cmd_run_result(const char *bundle, const char *url,
+			  const struct upload_opts *o, json_t **ret_result);
+
 #endif

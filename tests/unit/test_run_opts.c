@@ -190,6 +190,44 @@ static void test_good_flags(void **state)
 	run_opts_release(&p.o);
 }
 
+/* --upload alone sends to [upload] to; without it, a usage error. */
+static void test_upload_default(void **state)
+{
+	char *conf = write_conf("[upload]\nto = file:///srv/in\n");
+	const char *const with[] = { "run",      "--config", conf,
+				     "--upload", "--json",   NULL };
+	const char *const given[] = { "run",      "--config",  conf,
+				      "--upload", "file:///x", NULL };
+	const char *const eq[] = { "run", "--upload=file:///y", NULL };
+	const char *const none[] = { "run", "--upload", NULL };
+	struct parsed p;
+
+	(void)state;
+	parse(&p, with);
+	assert_int_equal(p.rc, 0);
+	assert_string_equal(p.o.plan.upload_url, "file:///srv/in");
+	/* The next word was an option, not the URL. */
+	assert_true(p.o.json);
+	run_opts_release(&p.o);
+	parse(&p, given);
+	assert_int_equal(p.rc, 0);
+	assert_string_equal(p.o.plan.upload_url, "file:///x");
+	run_opts_release(&p.o);
+	parse(&p, eq);
+	assert_int_equal(p.rc, 0);
+	assert_string_equal(p.o.plan.upload_url, "file:///y");
+	run_opts_release(&p.o);
+	parse(&p, none);
+	assert_int_equal(p.rc, EXIT_USAGE);
+	assert_string_equal(p.err,
+			    "rdiag: --upload without a URL sends to [upload] "
+			    "to, which no config file sets; give --upload URL "
+			    "(see 'rdiag help run')\n");
+	run_opts_release(&p.o);
+	unlink(conf);
+	free(conf);
+}
+
 static void test_skip(void **state)
 {
 	static const char *const argv[] = { "run", "--skip", "system,nas",
@@ -422,8 +460,10 @@ static void test_help(void **state)
 		"the\n"
 		"                          application's directories "
 		"(antivirus)\n"
-		"  --upload URL            send the bundle there (see rdiag "
-		"help upload)\n"
+		"  --upload [URL]          send the bundle there (see rdiag "
+		"help upload);\n"
+		"                          without URL: to [upload] to of the "
+		"config\n"
 		"  --remove-after-upload   delete the bundle once the server "
 		"has it\n"
 		"  --sign SECRETKEY        sign the manifest (ed25519, rdiag "
@@ -588,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_good_flags),
 		cmocka_unit_test(test_skip),
+		cmocka_unit_test(test_upload_default),
 		cmocka_unit_test(test_since_forms),
 		cmocka_unit_test(test_since_zones),
 		cmocka_unit_test(test_bad_flags),
