@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "cli/run_opts.h"
 #include "core/bundle_format.h"
+#include "core/i18n.h"
 #include "core/report.h"
 #include "core/run.h"
 #include "platform/platform.h"
@@ -228,7 +229,7 @@ static bool ask_send(const char *shown)
 {
 	char line[32];
 
-	fprintf(stderr, "Send it now to %s? [y/N] ", shown);
+	fprintf(stderr, _("Send it now to %s? [y/N] "), shown);
 	fflush(stderr);
 	if (!fgets(line, sizeof(line), stdin)) {
 		fputc('\n', stderr);
@@ -240,7 +241,7 @@ static bool ask_send(const char *shown)
 
 static void say_next_step(const char *bundle, bool configured)
 {
-	printf("Send this file to your support: rdiag upload %s%s\n", bundle,
+	printf(_("Send this file to your support: rdiag upload %s%s\n"), bundle,
 	       configured ? "" : " --to URL");
 	fflush(stdout);
 }
