@@ -23,6 +23,7 @@
 #include "core/bundle.h"
 #include "core/report.h"
 #include "core/sign.h"
+#include "core/sshsig.h"
 #include "platform/fsutil.h"
 #include "platform/proc.h"
 #include "review/review_dest.h"
@@ -53,7 +54,7 @@ static const struct args_spec export_args = {
 
 static char *export_sign(void *arg, const void *m, size_t len)
 {
-	return sign_manifest(arg, m, len);
+	return sshsig_sign_buf(arg, m, len);
 }
 
 static bool selected(json_t *only, const char *name)
@@ -205,6 +206,26 @@ static char *sub_findings(const char *tmp, json_t *only)
 	return text;
 }
 
+/*
+ * PART.sig, the SSHSIG of the whole part; without it the signed part is
+ * not written at all (PART and its sidecar are removed).
+ */
+static int sign_part_file(const struct sign_key *signer, const char *path,
+			  char **ret_err)
+{
+	char *sig = bundle_sig_path(path), *side;
+	int r = sshsig_write_file(signer, path, sig, ret_err);
+
+	if (r < 0) {
+		side = bundle_sidecar_path(path);
+		unlink(path);
+		unlink(side);
+		free(side);
+	}
+	free(sig);
+	return r;
+}
+
 static int write_part(struct review *r, const char *tmp, json_t *only,
 		      const char *part, const struct sign_key *signer)
 {
@@ -260,9 +281,18 @@ static int write_part(struct review *r, const char *tmp, json_t *only,
 	b = NULL;
 	if (q < 0)
 		goto fail;
+	if (signer && (q = sign_part_file(signer, path, &err)) < 0)
+		goto fail;
 	printf("wrote %s (%zu collector files, %zu findings%s)\nSHA-256: %s\n",
 	       path, nfiles, json_array_size(sub_fs), signer ? ", signed" : "",
 	       sha);
+	if (signer) {
+		char *sig = bundle_sig_path(path);
+
+		printf("signature: %s (ssh-keygen -Y verify -n %s)\n", sig,
+		       SSHSIG_NAMESPACE);
+		free(sig);
+	}
 	goto out;
 fail:
 	bundle_abort(b);

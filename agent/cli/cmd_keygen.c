@@ -1,7 +1,9 @@
 /*
  * `rdiag keygen`: make a key pair for signing bundles (Ed25519) or for
- * encrypting them to a vendor (X25519). The secret key is written 0600 with
- * O_EXCL and never printed; the public one is what others get.
+ * encrypting them to a vendor (X25519), in the formats partners' own tools
+ * read: OpenSSH keys (ssh-keygen -Y verify) and age keys (age -d). The
+ * secret key is written 0600 with O_EXCL and never printed; the public one
+ * is what others get.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +28,11 @@ static const struct args_spec keygen_args = {
 	.head = "usage: rdiag keygen --type sign|encrypt NAME\n"
 		"  writes NAME.key (secret, mode 0600) and NAME.pub (public);\n"
 		"  never overwrites an existing file.\n"
-		"  sign:    ed25519; run --sign NAME.key, inspect --trust "
-		"NAME.pub\n"
-		"  encrypt: x25519; run --encrypt-to NAME.pub, inspect --key "
+		"  sign:    OpenSSH ed25519 key (like ssh-keygen -t ed25519);\n"
+		"           run --sign NAME.key, inspect --trust NAME.pub\n"
+		"  encrypt: age X25519 identity and recipient (like "
+		"age-keygen);\n"
+		"           run --encrypt-to NAME.pub, inspect --key "
 		"NAME.key\n",
 	.opts = { keygen_opts },
 };
@@ -38,7 +42,7 @@ static int cmd_keygen(int argc, char **argv)
 	struct sign_key sec, pub;
 	struct args a;
 	char *sec_path = NULL, *pub_path = NULL, *err = NULL;
-	char fpr[SIGN_FPR_LEN + 1];
+	char desc[SIGN_DESC_MAX], *comment = NULL, *slash;
 	const char *type = NULL;
 	bool encrypt;
 	int c, rest, rc = 0;
@@ -73,24 +77,32 @@ static int cmd_keygen(int argc, char **argv)
 		goto out;
 	}
 	sign_keypair_new(encrypt, &sec, &pub);
-	if (sign_key_save(&sec, sec_path, &err) < 0) {
+	/* The OpenSSH comment: NAME without its directory. */
+	slash = strrchr(argv[rest], '/');
+	comment = xstrdup(slash ? slash + 1 : argv[rest]);
+	for (char *q = comment; *q; q++)
+		if ((unsigned char)*q < 0x21 || (unsigned char)*q > 0x7e)
+			*q = '_';
+	if (sign_key_save_std(&sec, sec_path, comment, &err) < 0) {
 		error_msg("keygen: %s", err);
 		rc = EXIT_CANTCREAT;
 		goto out;
 	}
-	if (sign_key_save(&pub, pub_path, &err) < 0) {
+	if (sign_key_save_std(&pub, pub_path, comment, &err) < 0) {
 		error_msg("keygen: %s", err);
 		unlink(sec_path);
 		rc = EXIT_CANTCREAT;
 		goto out;
 	}
-	sign_fingerprint(pub.key, pub.len, fpr);
+	sign_key_describe(&pub, desc);
 	printf("secret key: %s (mode 0600; keep it private)\n"
-	       "public key: %s (%s, fingerprint %s)\n",
-	       sec_path, pub_path, sign_key_kind_name(pub.kind), fpr);
+	       "public key: %s (%s, %s %s)\n",
+	       sec_path, pub_path, sign_key_kind_name(pub.kind),
+	       encrypt ? "age recipient" : "fingerprint", desc);
 out:
 	sign_key_wipe(&sec);
 	sign_key_wipe(&pub);
+	free(comment);
 	free(sec_path);
 	free(pub_path);
 	free(err);

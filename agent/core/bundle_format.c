@@ -83,6 +83,22 @@ char *bundle_partial_path(const char *path)
 	return xasprintf("%s%s", path, BUNDLE_PARTIAL_SUFFIX);
 }
 
+char *bundle_sig_path(const char *path)
+{
+	static const char *const enc[] = { BUNDLE_ENCRYPTED_SUFFIX,
+					   BUNDLE_LEGACY_ENCRYPTED_SUFFIX };
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < 2; i++) {
+		size_t k = strlen(enc[i]);
+
+		if (n > k && strcmp(path + n - k, enc[i]) == 0)
+			return xasprintf("%.*s%s", (int)(n - k), path,
+					 BUNDLE_SIG_SUFFIX);
+	}
+	return xasprintf("%s%s", path, BUNDLE_SIG_SUFFIX);
+}
+
 char *bundle_sidecar_line(const char *hex, const char *name)
 {
 	return xasprintf("%s  %s\n", hex, name);

@@ -34,8 +34,9 @@
 /* Collectors one manifest may list (rdiag has 7; room for many more). */
 #define BUNDLE_MAX_COLLECTORS 256
 
-#define BUNDLE_MANIFEST  "manifest.json" /* the last entry */
-#define BUNDLE_SIGNATURE "manifest.sig"  /* only after the manifest */
+#define BUNDLE_MANIFEST "manifest.json" /* the last entry */
+/* SSHSIG of manifest.json (rdiag-sig/1 in older bundles), after it. */
+#define BUNDLE_SIGNATURE "manifest.sig"
 #define BUNDLE_FINDINGS  "findings.json"
 #define BUNDLE_REPORT    "report.txt"
 #define BUNDLE_LOG       "rdiag.log"
@@ -45,12 +46,17 @@
 #define BUNDLE_STDERR         "stderr.txt"
 
 /*
- * Files beside the archive: NAME.sha256, and NAME.partial while written.
- * An encrypted bundle is NAME.enc (docs/review.md), with NAME.enc.sha256.
+ * Files beside the archive: NAME.sha256, NAME.sig (the SSHSIG of the
+ * whole archive file, when signed) and NAME.partial while written. An
+ * encrypted bundle is NAME.age (an age file; docs/review.md) with
+ * NAME.age.sha256, and the signature of its plain archive stays NAME.sig.
+ * rdiag before 0.2 wrote NAME.enc (RDIAGENC1), still read.
  */
-#define BUNDLE_SIDECAR_SUFFIX   ".sha256"
-#define BUNDLE_PARTIAL_SUFFIX   ".partial"
-#define BUNDLE_ENCRYPTED_SUFFIX ".enc"
+#define BUNDLE_SIDECAR_SUFFIX          ".sha256"
+#define BUNDLE_PARTIAL_SUFFIX          ".partial"
+#define BUNDLE_SIG_SUFFIX              ".sig"
+#define BUNDLE_ENCRYPTED_SUFFIX        ".age"
+#define BUNDLE_LEGACY_ENCRYPTED_SUFFIX ".enc"
 
 /*
  * A bundle's base name (the file name without .tar.*, and the archive's
@@ -74,6 +80,12 @@ bool bundle_path_is_records(const char *path);
 /* "path.sha256" and "path.partial" (caller frees). */
 char *bundle_sidecar_path(const char *path);
 char *bundle_partial_path(const char *path);
+
+/*
+ * The signature beside the bundle at path: path.sig, or for an encrypted
+ * NAME.age (NAME.enc) the plain archive's NAME.sig (caller frees).
+ */
+char *bundle_sig_path(const char *path);
 
 /* The sidecar's one line in sha256sum format: "HEX  NAME\n" (caller frees). */
 char *bundle_sidecar_line(const char *hex, const char *name);

@@ -319,7 +319,7 @@ static int build_bundle(const struct run_plan *p, const char *staging,
 			char **ret_err)
 {
 	struct bundle *b = NULL;
-	char stamp[32], *base, *path, *enc;
+	char stamp[32], *base, *path, *enc, *sig = NULL;
 	int r;
 
 	utc_stamp(stamp, sizeof(stamp));
@@ -416,14 +416,24 @@ static int build_bundle(const struct run_plan *p, const char *staging,
 	r = bundle_close(b, manifest, &path, &v->bundle_size, ret_sha, ret_err);
 	if (r < 0)
 		return r;
+	if (sr->sign &&
+	    (r = sign_run_sign_file(sr, path, p->out_dir, &sig, ret_err)) < 0) {
+		free(path);
+		return r;
+	}
 	if (sr->encrypt) {
 		r = sign_run_encrypt(sr, path, p->out_dir, &enc,
 				     &v->bundle_size, ret_sha, ret_err);
 		free(path);
-		if (r < 0)
+		if (r < 0) {
+			if (sig)
+				unlink(sig);
+			free(sig);
 			return r;
+		}
 		path = enc;
 	}
+	free(sig);
 	*ret_path = path;
 	return 0;
 }

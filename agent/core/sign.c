@@ -12,13 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "core/age.h"
 #include "core/error.h"
 #include "core/sign.h"
+#include "core/sshsig.h"
 #include "rdiag/util.h"
 
-#define SIGN_KEY_FILE_MAX 512
+/* An allowed_signers file may hold comments and options. */
+#define SIGN_KEY_FILE_MAX 8192
 #define SIGN_SIG_PREFIX   "rdiag-sig/1 ed25519 "
 #define SIGN_SIG_MAX      512
 
@@ -93,32 +97,20 @@ void sign_fingerprint(const unsigned char *pub, size_t len,
 	ret[SIGN_FPR_LEN] = '\0';
 }
 
-int sign_key_save(const struct sign_key *k, const char *path, char **ret_err)
+/* Create path (O_EXCL, never through a link) holding text. */
+static int key_file_write(const char *path, const char *text, bool secret,
+			  char **ret_err)
 {
-	char hex[SIGN_KEY_MAX * 2 + 1], fpr[SIGN_FPR_LEN + 1];
-	char text[SIGN_KEY_FILE_MAX];
-	mode_t mode = kind_is_secret(k->kind) ? 0600 : 0644;
-	const unsigned char *pub =
-		k->kind == SIGN_KEY_SIGN_SECRET ? k->key + crypto_sign_SEEDBYTES
-		: k->kind == SIGN_KEY_ENCRYPT_SECRET ? k->pub
-						     : k->key;
-	int fd, n, r = 0;
+	mode_t mode = secret ? 0600 : 0644;
+	int fd, r = 0;
 
-	sign_fingerprint(pub, 32, fpr);
-	sodium_bin2hex(hex, sizeof(hex), k->key, k->len);
-	n = snprintf(text, sizeof(text),
-		     "rdiag-key/1 %s\n%s\n# fingerprint %s\n",
-		     sign_key_kind_name(k->kind), hex, fpr);
-	sodium_memzero(hex, sizeof(hex));
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 		  mode);
-	if (fd < 0) {
-		r = error_set(ret_err, -errno, "cannot create '%s': %s", path,
-			      strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, mode) < 0 || (r = write_all(fd, text, (size_t)n)) < 0 ||
-	    fsync(fd) < 0) {
+	if (fd < 0)
+		return error_set(ret_err, -errno, "cannot create '%s': %s",
+				 path, strerror(errno));
+	if (fchmod(fd, mode) < 0 ||
+	    (r = write_all(fd, text, strlen(text))) < 0 || fsync(fd) < 0) {
 		r = r < 0 ? r : -errno;
 		error_set(ret_err, r, "cannot write '%s': %s", path,
 			  strerror(-r));
@@ -128,31 +120,215 @@ int sign_key_save(const struct sign_key *k, const char *path, char **ret_err)
 			      strerror(errno));
 	if (r < 0)
 		unlink(path);
-out:
+	return r;
+}
+
+int sign_key_save(const struct sign_key *k, const char *path, char **ret_err)
+{
+	char hex[SIGN_KEY_MAX * 2 + 1], fpr[SIGN_FPR_LEN + 1];
+	char text[SIGN_KEY_FILE_MAX];
+	const unsigned char *pub =
+		k->kind == SIGN_KEY_SIGN_SECRET ? k->key + crypto_sign_SEEDBYTES
+		: k->kind == SIGN_KEY_ENCRYPT_SECRET ? k->pub
+						     : k->key;
+	int r;
+
+	sign_fingerprint(pub, 32, fpr);
+	sodium_bin2hex(hex, sizeof(hex), k->key, k->len);
+	snprintf(text, sizeof(text), "rdiag-key/1 %s\n%s\n# fingerprint %s\n",
+		 sign_key_kind_name(k->kind), hex, fpr);
+	sodium_memzero(hex, sizeof(hex));
+	r = key_file_write(path, text, kind_is_secret(k->kind), ret_err);
 	sodium_memzero(text, sizeof(text));
 	return r;
 }
 
+int sign_key_save_std(const struct sign_key *k, const char *path,
+		      const char *comment, char **ret_err)
+{
+	char *text, *id = NULL, *rcpt = NULL, stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int r;
+
+	switch (k->kind) {
+	case SIGN_KEY_SIGN_SECRET:
+		text = sshkey_private_text(k, comment);
+		break;
+	case SIGN_KEY_SIGN_PUBLIC:
+		text = sshkey_public_text(k, comment);
+		break;
+	case SIGN_KEY_ENCRYPT_SECRET:
+		/* The same three lines age-keygen writes. */
+		gmtime_r(&now, &tm);
+		strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		id = age_identity_text(k);
+		rcpt = age_recipient_text(k);
+		text = xasprintf("# created: %s\n# public key: %s\n%s\n", stamp,
+				 rcpt, id);
+		break;
+	default:
+		rcpt = age_recipient_text(k);
+		text = xasprintf("%s\n", rcpt);
+		break;
+	}
+	r = key_file_write(path, text, kind_is_secret(k->kind), ret_err);
+	if (id)
+		sodium_memzero(id, strlen(id));
+	sodium_memzero(text, strlen(text));
+	free(id);
+	free(rcpt);
+	free(text);
+	return r;
+}
+
+void sign_key_describe(const struct sign_key *k, char ret[SIGN_DESC_MAX])
+{
+	char *rcpt;
+
+	if (k->kind == SIGN_KEY_SIGN_PUBLIC ||
+	    k->kind == SIGN_KEY_SIGN_SECRET) {
+		sshkey_fingerprint(k->kind == SIGN_KEY_SIGN_SECRET
+					   ? k->key + crypto_sign_SEEDBYTES
+					   : k->key,
+				   ret);
+		return;
+	}
+	rcpt = age_recipient_text(k);
+	snprintf(ret, SIGN_DESC_MAX, "%s", rcpt);
+	free(rcpt);
+}
+
+/* rdiag-key/1 text (the format before OpenSSH and age keys). */
+static int parse_rdiag_key(const char *text, enum sign_key_kind *ret_kind,
+			   struct sign_key *ret)
+{
+	const char *nl, *hex, *hex_end;
+	char head[64];
+	size_t bin_len = 0;
+
+	for (int i = 0; i < 4; i++) {
+		snprintf(head, sizeof(head), "rdiag-key/1 %s\n", kind_names[i]);
+		if (strncmp(text, head, strlen(head)) != 0)
+			continue;
+		*ret_kind = (enum sign_key_kind)i;
+		hex = text + strlen(head);
+		nl = strchr(hex, '\n');
+		hex_end = nl ? nl : hex + strlen(hex);
+		ret->kind = (enum sign_key_kind)i;
+		ret->len = kind_lens[i];
+		if (sodium_hex2bin(ret->key, sizeof(ret->key), hex,
+				   (size_t)(hex_end - hex), NULL, &bin_len,
+				   NULL) != 0 ||
+		    bin_len != ret->len)
+			return -EBADMSG;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* Which kind of key text is this? -ENOENT when none rdiag knows. */
+static int detect_kind(const char *text, size_t len,
+		       enum sign_key_kind *ret_kind)
+{
+	int age = age_key_text_kind(text, len);
+
+	if (strncmp(text, "rdiag-key/1 ", 12) == 0)
+		return 1;
+	if (strstr(text, SSHKEY_ARMOR_BEGIN))
+		*ret_kind = SIGN_KEY_SIGN_SECRET;
+	else if (age == 1)
+		*ret_kind = SIGN_KEY_ENCRYPT_SECRET;
+	else if (age == 2)
+		*ret_kind = SIGN_KEY_ENCRYPT_PUBLIC;
+	else if (sshkey_is_public_text(text, len))
+		*ret_kind = SIGN_KEY_SIGN_PUBLIC;
+	else
+		return -ENOENT;
+	return 0;
+}
+
+static const char *const kind_words[] = {
+	[SIGN_KEY_SIGN_SECRET] = "a secret signing key",
+	[SIGN_KEY_SIGN_PUBLIC] = "a public signing key",
+	[SIGN_KEY_ENCRYPT_SECRET] = "a secret encryption key (age identity)",
+	[SIGN_KEY_ENCRYPT_PUBLIC] = "a public encryption key (age recipient)",
+};
+
 int sign_key_load(const char *path, enum sign_key_kind want,
 		  struct sign_key *ret, char **ret_err)
 {
-	char text[SIGN_KEY_FILE_MAX + 1], head[64];
+	char *text = xmalloc(SIGN_KEY_FILE_MAX + 1), *err = NULL;
+	enum sign_key_kind kind = want;
 	struct stat st;
 	struct sign_key k;
-	const char *nl, *hex, *hex_end;
-	size_t got = 0, bin_len = 0;
-	ssize_t n;
+	ssize_t got;
 	int fd, r = 0;
 
 	sign_init();
 	memset(&k, 0, sizeof(k));
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0)
-		return error_set(ret_err, -errno, "cannot open key '%s': %s",
-				 path, strerror(errno));
+	if (fd < 0) {
+		r = error_set(ret_err, -errno, "cannot open key '%s': %s", path,
+			      strerror(errno));
+		goto out;
+	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		r = error_set(ret_err, -EINVAL,
 			      "key '%s' is not a regular file", path);
+		goto out;
+	}
+	got = read_full(fd, text, SIGN_KEY_FILE_MAX + 1);
+	if (got < 0) {
+		r = error_set(ret_err, (int)got, "cannot read '%s': %s", path,
+			      strerror((int)-got));
+		goto out;
+	}
+	if (got > SIGN_KEY_FILE_MAX) {
+		r = error_set(ret_err, -EINVAL,
+			      "key '%s' is larger than %d bytes; not a key "
+			      "file",
+			      path, SIGN_KEY_FILE_MAX);
+		goto out;
+	}
+	text[got] = '\0';
+	if (memchr(text, '\0', (size_t)got)) {
+		r = error_set(ret_err, -EINVAL, "key '%s' is not a key file",
+			      path);
+		goto out;
+	}
+	/* What it is comes first: a public key needs no "chmod 600". */
+	r = detect_kind(text, (size_t)got, &kind);
+	if (r == 1) {
+		r = parse_rdiag_key(text, &kind, &k);
+		if (r == -ENOENT) {
+			r = error_set(ret_err, -EINVAL,
+				      "key '%s' is not an rdiag key file, "
+				      "need an %s key",
+				      path, sign_key_kind_name(want));
+			goto out;
+		}
+		if (kind == want && r < 0) {
+			r = error_set(ret_err, -EINVAL, "key '%s' is damaged",
+				      path);
+			goto out;
+		}
+		if (kind != want) {
+			r = error_set(ret_err, -EINVAL,
+				      "key '%s' is %s, need an %s key", path,
+				      kind_names[kind],
+				      sign_key_kind_name(want));
+			goto out;
+		}
+	} else if (r < 0) {
+		r = error_set(ret_err, -EINVAL,
+			      "key '%s' is not a key rdiag reads (OpenSSH "
+			      "Ed25519, age X25519 or rdiag-key/1), need %s",
+			      path, kind_words[want]);
+		goto out;
+	} else if (kind != want) {
+		r = error_set(ret_err, -EINVAL, "key '%s' is %s, need %s", path,
+			      kind_words[kind], kind_words[want]);
 		goto out;
 	}
 	if (kind_is_secret(want) && (st.st_mode & 0077)) {
@@ -162,52 +338,37 @@ int sign_key_load(const char *path, enum sign_key_kind want,
 			      path, (unsigned)(st.st_mode & 0777));
 		goto out;
 	}
-	while (got < SIGN_KEY_FILE_MAX &&
-	       (n = read(fd, text + got, SIGN_KEY_FILE_MAX - got)) != 0) {
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = error_set(ret_err, -errno, "cannot read '%s': %s",
-				      path, strerror(errno));
+	if (k.len == 0) {
+		switch (want) {
+		case SIGN_KEY_SIGN_SECRET:
+			r = sshkey_parse_private(text, (size_t)got, &k, &err);
+			break;
+		case SIGN_KEY_SIGN_PUBLIC:
+			r = sshkey_parse_public(text, (size_t)got, &k, &err);
+			break;
+		case SIGN_KEY_ENCRYPT_SECRET:
+			r = age_parse_identity(text, (size_t)got, &k, &err);
+			break;
+		default:
+			r = age_parse_recipient(text, (size_t)got, &k, &err);
+			break;
+		}
+		if (r < 0) {
+			r = error_set(ret_err, r, "key '%s' %s", path, err);
 			goto out;
 		}
-		got += (size_t)n;
-	}
-	text[got] = '\0';
-	snprintf(head, sizeof(head), "rdiag-key/1 %s\n",
-		 sign_key_kind_name(want));
-	if (strncmp(text, head, strlen(head)) != 0) {
-		const char *what = "not an rdiag key file";
-
-		for (int i = 0; i < 4; i++) {
-			snprintf(head, sizeof(head), "rdiag-key/1 %s\n",
-				 kind_names[i]);
-			if (strncmp(text, head, strlen(head)) == 0)
-				what = kind_names[i];
-		}
-		r = error_set(ret_err, -EINVAL,
-			      "key '%s' is %s, need an %s key", path, what,
-			      sign_key_kind_name(want));
-		goto out;
-	}
-	hex = text + strlen(head);
-	nl = strchr(hex, '\n');
-	hex_end = nl ? nl : hex + strlen(hex);
-	k.kind = want;
-	k.len = kind_lens[want];
-	if (sodium_hex2bin(k.key, sizeof(k.key), hex, (size_t)(hex_end - hex),
-			   NULL, &bin_len, NULL) != 0 ||
-	    bin_len != k.len) {
-		r = error_set(ret_err, -EINVAL, "key '%s' is damaged", path);
-		goto out;
 	}
 	if (want == SIGN_KEY_ENCRYPT_SECRET)
 		crypto_scalarmult_base(k.pub, k.key);
 	*ret = k;
+	r = 0;
 out:
 	sodium_memzero(&k, sizeof(k));
-	sodium_memzero(text, sizeof(text));
-	close(fd);
+	sodium_memzero(text, SIGN_KEY_FILE_MAX + 1);
+	free(text);
+	free(err);
+	if (fd >= 0)
+		close(fd);
 	return r;
 }
 
@@ -283,25 +444,6 @@ bool sign_is_encrypted(const void *head, size_t len)
 {
 	return len >= SIGN_ENC_MAGIC_LEN &&
 	       memcmp(head, SIGN_ENC_MAGIC, SIGN_ENC_MAGIC_LEN) == 0;
-}
-
-/* Read up to len bytes; fewer only at end of file. */
-static ssize_t read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		ssize_t n = read(fd, (char *)buf + got, len - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	return (ssize_t)got;
 }
 
 int sign_encrypt_fd(const struct sign_key *recipient, int in_fd, int out_fd,

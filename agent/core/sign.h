@@ -53,13 +53,31 @@ void sign_keypair_new(bool encrypt, struct sign_key *ret_secret,
 		      struct sign_key *ret_public);
 
 /*
- * Write a key file: secret keys with O_EXCL and mode 0600, public ones with
- * O_EXCL and mode 0644; never over an existing file or a link.
+ * Write a key file in rdiag-key/1 (read for compatibility; keygen writes
+ * sign_key_save_std()'s formats): secret keys with O_EXCL and mode 0600, public
+ * ones with O_EXCL and mode 0644; never over an existing file or a link.
  */
 int sign_key_save(const struct sign_key *k, const char *path, char **ret_err);
 
 /*
- * Read a key file of the wanted kind. Secret keys must not be readable by
+ * Write a key file in the format other tools read: an ed25519 secret key
+ * as an OpenSSH "openssh-key-v1" file, its public key as an
+ * "ssh-ed25519 ... COMMENT" line; an x25519 secret key as an age identity
+ * file (with the "# public key: age1..." comment), its public key as an
+ * age1 recipient line. Modes and O_EXCL as sign_key_save().
+ */
+int sign_key_save_std(const struct sign_key *k, const char *path,
+		      const char *comment, char **ret_err);
+
+/* How a person names a key: "SHA256:..." for Ed25519, "age1..." else. */
+#define SIGN_DESC_MAX 80
+void sign_key_describe(const struct sign_key *k, char ret[SIGN_DESC_MAX]);
+
+/*
+ * Read a key file of the wanted kind, in any format rdiag knows: OpenSSH
+ * (private key, public key line or a one-key allowed_signers file), age
+ * (identity or recipient file) or rdiag-key/1. A key of another kind is
+ * named before anything else is checked. Secret keys must not be readable by
  * group or others. The buffers holding the file are wiped.
  */
 int sign_key_load(const char *path, enum sign_key_kind want,

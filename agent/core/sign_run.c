@@ -10,8 +10,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/age.h"
 #include "core/bundle_format.h"
 #include "core/sign_run.h"
+#include "core/sshsig.h"
 #include "rdiag/util.h"
 
 int sign_run_load(struct sign_run *s, const char *sign_path,
@@ -38,7 +40,7 @@ char *sign_run_signer(void *arg, const void *m, size_t len)
 {
 	struct sign_run *s = arg;
 
-	return sign_manifest(&s->sk, m, len);
+	return sshsig_sign_buf(&s->sk, m, len);
 }
 
 static void remove_plain(const char *plain_path)
@@ -140,7 +142,7 @@ int sign_run_encrypt(struct sign_run *s, const char *plain_path,
 		goto out;
 	}
 	made = true;
-	if ((r = sign_encrypt_fd(&s->pk, in, out, ret_err)) < 0)
+	if ((r = age_encrypt_fd(&s->pk, in, out, ret_err)) < 0)
 		goto out;
 	if (fsync(out) < 0 || (r = hash_file(out, hex, &size)) < 0) {
 		r = r < 0 ? r : -errno;
@@ -192,6 +194,26 @@ out:
 	free(side);
 	free(side_tmp);
 	return r;
+}
+
+int sign_run_sign_file(struct sign_run *s, const char *plain_path,
+		       const char *out_dir, char **ret_sig, char **ret_err)
+{
+	char *copy = xstrdup(plain_path), *sig;
+	int r;
+
+	sig = xasprintf("%s/%s%s", out_dir, basename(copy), BUNDLE_SIG_SUFFIX);
+	r = sshsig_write_file(&s->sk, plain_path, sig, ret_err);
+	free(copy);
+	if (r < 0) {
+		/* Fail closed: no unsigned bundle when a signed one was asked.
+		 */
+		remove_plain(plain_path);
+		free(sig);
+		return r;
+	}
+	*ret_sig = sig;
+	return 0;
 }
 
 void sign_run_release(struct sign_run *s)

@@ -234,6 +234,24 @@ bool relpath_is_contained(const char *path, size_t max)
 	}
 }
 
+ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (ssize_t)got;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -18,9 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/age.h"
 #include "core/bundle_format.h"
 #include "core/error.h"
 #include "core/sanitize.h"
+#include "core/sshsig.h"
 #include "rdiag/buf.h"
 #include "rdiag/utf8.h"
 #include "rdiag/util.h"
@@ -841,27 +843,80 @@ static int load_findings(struct review *rv, const struct reader *rd,
 	return 0;
 }
 
+/*
+ * A signature that passed: who made it. Two signatures of one bundle (the
+ * SSHSIG beside it and manifest.sig inside) must be by the same key.
+ */
+static int signed_by(struct review *rv, const unsigned char *pub,
+		     const char *fpr, const struct review_opts *o,
+		     char **ret_err)
+{
+	if (rv->is_signed && sodium_memcmp(rv->signer_pub, pub, 32) != 0)
+		return error_set(ret_err, -EBADMSG,
+				 "the bundle's two signatures are by different "
+				 "keys (%s and %s)",
+				 rv->signer, fpr);
+	memcpy(rv->signer_pub, pub, 32);
+	snprintf(rv->signer, sizeof(rv->signer), "%s", fpr);
+	rv->is_signed = true;
+	rv->trusted = o->trust != NULL;
+	return 0;
+}
+
+/* manifest.sig: an SSHSIG of manifest.json, or rdiag-sig/1 (older). */
 static int check_signature(struct review *rv, const struct reader *rd,
 			   const struct review_opts *o, char **ret_err)
 {
 	struct kept *sig = reader_kept(rd, BUNDLE_SIGNATURE);
+	unsigned char d[crypto_hash_sha512_BYTES];
+	char fpr[SSHSIG_FPR_MAX], *err = NULL, legacy[SIGN_FPR_LEN + 1];
+	struct sshsig ss;
+	size_t bl = strlen(SSHSIG_ARMOR_BEGIN);
 	int r;
 
 	if (!sig) {
-		if (o->trust)
+		if (o->trust && !rv->is_signed)
 			return error_set(ret_err, -EPERM,
 					 "the bundle is not signed, but "
 					 "--trust requires a signature");
 		return 0;
 	}
-	r = sign_verify_manifest(sig->data.data, sig->data.len,
-				 rv->manifest_text, rv->manifest_len, o->trust,
-				 rv->signer, ret_err);
+	if (sig->data.len < bl ||
+	    memcmp(sig->data.data, SSHSIG_ARMOR_BEGIN, bl) != 0) {
+		r = sign_verify_manifest(sig->data.data, sig->data.len,
+					 rv->manifest_text, rv->manifest_len,
+					 o->trust, legacy, ret_err);
+		if (r < 0)
+			return r;
+		/* The Ed25519 key is in the line; compare like SSHSIG's. */
+		if (sodium_hex2bin(ss.pub, sizeof(ss.pub),
+				   sig->data.data + strlen("rdiag-sig/1 "
+							   "ed25519 "),
+				   64, NULL, NULL, NULL) != 0)
+			return error_set(ret_err, -EBADMSG,
+					 "manifest.sig is damaged");
+		return signed_by(rv, ss.pub, legacy, o, ret_err);
+	}
+	if ((r = sshsig_parse(sig->data.data, sig->data.len, &ss, &err)) < 0)
+		goto out;
+	if (ss.sha256)
+		crypto_hash_sha256(d, (const unsigned char *)rv->manifest_text,
+				   rv->manifest_len);
+	else
+		crypto_hash_sha512(d, (const unsigned char *)rv->manifest_text,
+				   rv->manifest_len);
+	r = sshsig_check(&ss, d,
+			 ss.sha256 ? crypto_hash_sha256_BYTES
+				   : crypto_hash_sha512_BYTES,
+			 o->trust, "manifest.json", &err);
 	if (r < 0)
-		return r;
-	rv->is_signed = true;
-	rv->trusted = o->trust != NULL;
-	return 0;
+		goto out;
+	sshkey_fingerprint(ss.pub, fpr);
+	return signed_by(rv, ss.pub, fpr, o, ret_err);
+out:
+	error_set(ret_err, r, "manifest.sig %s", err);
+	free(err);
+	return r;
 }
 
 /* The schema's verdict on the manifest; its message may quote the bytes. */
@@ -1073,21 +1128,81 @@ out:
 	return r;
 }
 
+/*
+ * NAME.sig beside the bundle (bundle_sig_path()), when present: the SSHSIG
+ * of the plain archive that plain_fd reads.
+ */
+static int check_sig_file(struct review *rv, const char *path, int plain_fd,
+			  const struct review_opts *o, char **ret_err)
+{
+	char *sig_path = bundle_sig_path(path), *text = NULL, *err = NULL;
+	unsigned char d[crypto_hash_sha512_BYTES];
+	char fpr[SSHSIG_FPR_MAX];
+	struct sshsig ss;
+	struct stat st;
+	size_t dlen = 0;
+	ssize_t n;
+	int fd, r = 0;
+
+	fd = open(sig_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			r = error_set(ret_err, -EBADMSG,
+				      "cannot open signature '%s': %s",
+				      sig_path, strerror(errno));
+		goto out;
+	}
+	text = xmalloc(SSHSIG_TEXT_MAX + 1);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		r = error_set(ret_err, -EBADMSG,
+			      "signature '%s' is not a regular file", sig_path);
+		goto out;
+	}
+	n = read_full(fd, text, SSHSIG_TEXT_MAX + 1);
+	if (n < 0 || n > SSHSIG_TEXT_MAX) {
+		r = error_set(ret_err, -EBADMSG,
+			      n < 0 ? "cannot read signature '%s'"
+				    : "signature '%s' is too large",
+			      sig_path);
+		goto out;
+	}
+	if ((r = sshsig_parse(text, (size_t)n, &ss, &err)) < 0)
+		goto bad;
+	if ((r = sshsig_hash_fd(plain_fd, ss.sha256, d, &dlen)) < 0) {
+		r = error_set(ret_err, r, "cannot read the bundle: %s",
+			      strerror(-r));
+		goto out;
+	}
+	if ((r = sshsig_check(&ss, d, dlen, o->trust, "the bundle", &err)) < 0)
+		goto bad;
+	sshkey_fingerprint(ss.pub, fpr);
+	r = signed_by(rv, ss.pub, fpr, o, ret_err);
+	goto out;
+bad:
+	error_set(ret_err, r, "signature '%s' %s", sig_path, err);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(err);
+	free(text);
+	free(sig_path);
+	return r;
+}
+
 /* Decrypt into an unlinked temporary file; *ret_fd reads the plain text. */
-static int decrypt_to_temp(int fd, const struct review_opts *o, uint64_t max,
-			   int *ret_fd, char **ret_err)
+static int decrypt_to_temp(int fd, bool age, const struct review_opts *o,
+			   uint64_t max, int *ret_fd, char **ret_err)
 {
 	const char *tmp = getenv("TMPDIR");
-	char *name = xasprintf("%s/.rdiag-decrypt-XXXXXX",
-			       tmp && *tmp ? tmp : "/tmp");
+	char *name;
 	int out, r;
 
-	if (!o->key) {
-		free(name);
+	if (!o->key)
 		return error_set(ret_err, -EACCES,
 				 "the bundle is encrypted; give the secret "
 				 "key with --key");
-	}
+	name = xasprintf("%s/.rdiag-decrypt-XXXXXX",
+			 tmp && *tmp ? tmp : "/tmp");
 	out = mkstemp(name);
 	if (out < 0) {
 		r = error_set(ret_err, -errno,
@@ -1098,7 +1213,8 @@ static int decrypt_to_temp(int fd, const struct review_opts *o, uint64_t max,
 	}
 	unlink(name);
 	free(name);
-	r = sign_decrypt_fd(o->key, fd, out, max, ret_err);
+	r = age ? age_decrypt_fd(o->key, fd, out, max, ret_err)
+		: sign_decrypt_fd(o->key, fd, out, max, ret_err);
 	if (r == 0 && lseek(out, 0, SEEK_SET) < 0)
 		r = error_set(ret_err, -errno, "cannot rewind: %s",
 			      strerror(errno));
@@ -1117,7 +1233,7 @@ int review_open(const char *path, const struct review_opts *o,
 	struct review_limits lim;
 	struct reader rd;
 	struct review *rv = xcalloc(1, sizeof(*rv));
-	unsigned char head[SIGN_ENC_MAGIC_LEN];
+	unsigned char head[AGE_MAGIC_LEN];
 	struct stat st;
 	ssize_t n;
 	int fd = -1, r;
@@ -1146,16 +1262,20 @@ int review_open(const char *path, const struct review_opts *o,
 	do
 		n = pread(fd, head, sizeof(head), 0);
 	while (n < 0 && errno == EINTR);
-	if (n > 0 && sign_is_encrypted(head, (size_t)n)) {
+	if (n > 0 && (age_is_encrypted(head, (size_t)n) ||
+		      sign_is_encrypted(head, (size_t)n))) {
 		int plain = -1;
 
 		rv->encrypted = true;
-		if ((r = decrypt_to_temp(fd, o, lim.max_input, &plain,
-					 ret_err)) < 0)
+		if ((r = decrypt_to_temp(fd, age_is_encrypted(head, (size_t)n),
+					 o, lim.max_input, &plain, ret_err)) <
+		    0)
 			goto out;
 		close(fd);
 		fd = plain;
 	}
+	if ((r = check_sig_file(rv, path, fd, o, ret_err)) < 0)
+		goto out;
 	rd.fd = fd;
 	r = review_read(&rd, rv, o, ret_err);
 out:

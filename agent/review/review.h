@@ -5,7 +5,8 @@
  * entry that is not a plain file or directory below one top directory
  * (absolute paths, "..", links, devices, FIFOs, duplicates, names that are
  * not printable UTF-8), then checks every file against manifest.json, the
- * signature (manifest.sig) and the sha256sum sidecar. Only when all of that
+ * signatures (NAME.sig beside the bundle, manifest.sig inside) and the
+ * sha256sum sidecar. Only when all of that
  * holds does the caller get a struct review; the strings in it are made safe
  * for a terminal (control characters replaced).
  *
@@ -85,13 +86,14 @@ struct review {
 	bool encrypted;
 	enum review_sidecar sidecar;
 	bool is_signed;
-	bool trusted;                  /* signed by the --trust key */
-	char signer[SIGN_FPR_LEN + 1]; /* fingerprint when signed */
-	json_t *manifest;              /* as parsed, every string sanitised */
-	struct bundle_manifest man;    /* read from manifest (borrowed) */
-	json_t *findings;              /* sanitised, each with collector */
-	json_t *redactions;            /* rule -> count (borrowed) */
-	json_t *paths;                 /* every file path (array) */
+	bool trusted;               /* signed by the --trust key */
+	char signer[SIGN_DESC_MAX]; /* fingerprint when signed */
+	unsigned char signer_pub[32];
+	json_t *manifest;           /* as parsed, every string sanitised */
+	struct bundle_manifest man; /* read from manifest (borrowed) */
+	json_t *findings;           /* sanitised, each with collector */
+	json_t *redactions;         /* rule -> count (borrowed) */
+	json_t *paths;              /* every file path (array) */
 	struct review_collector *collectors;
 	size_t ncollectors;
 	uint64_t nfiles, total_size;

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -80,6 +81,12 @@ bool relpath_is_contained(const char *path, size_t max);
 
 /* Write all of buf to fd, retrying on EINTR and short writes; 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);
+
+/*
+ * Read up to len bytes, retrying on EINTR and short reads; fewer only at
+ * end of file. The count or -errno.
+ */
+ssize_t read_full(int fd, void *buf, size_t len);
 
 /* pipe() with FD_CLOEXEC on both ends (pipe2 is not POSIX 2008). */
 int pipe_cloexec(int fds[2]);
