@@ -259,9 +259,9 @@ t_check "a changed signature is refused (65)" test "$rc" = 65
 # --- encryption -----------------------------------------------------------
 mkdir -p "$out/e"
 E=$(run "$out/e" "$T_DIR/a.conf" --encrypt-to vendor.pub --sign signer.key)
-t_check "run --encrypt-to: the bundle is NAME.tar.gz.enc" bash -c "[[ '$E' == *.tar.gz.enc ]] && test -f '$E'"
-t_check "run --encrypt-to: only the encrypted file and its sidecar, no plain bundle" \
-	test "$(cd "$out/e" && ls -A | sed 's/^rdiag-itest-4711-[0-9TZ]*//' | sort | tr '\n' ' ')" = ".tar.gz.enc .tar.gz.enc.sha256 "
+t_check "run --encrypt-to: the bundle is NAME.tar.gz.age" bash -c "[[ '$E' == *.tar.gz.age ]] && test -f '$E'"
+t_check "run --encrypt-to: only the encrypted file, its sidecar and signature, no plain bundle" \
+	test "$(cd "$out/e" && ls -A | sed 's/^rdiag-itest-4711-[0-9TZ]*//' | sort | tr '\n' ' ')" = ".tar.gz.age .tar.gz.age.sha256 .tar.gz.sig "
 t_check "run --encrypt-to: the sidecar verifies the encrypted file" bash -c "cd '$out/e' && sha256sum -c --quiet *.sha256"
 t_check "run --encrypt-to: no plain text inside" bash -c "! grep -q 'rdiag-bundle/1' '$E' && ! gzip -t '$E' 2>/dev/null"
 rc=0; "$RDIAG" inspect "$E" 2>"$T_DIR/e" >/dev/null || rc=$?
@@ -300,13 +300,13 @@ t_check "encrypted: data after the end is refused (65)" test "$rc" = 65
 mkdir -p "$out/fc"
 now=$(date -u +%s)
 for s in $(seq 0 90); do
-	mkdir "$out/fc/rdiag-itest-4711-$(date -u -d "@$((now + s))" +%Y%m%dT%H%M%SZ).tar.gz.enc"
+	mkdir "$out/fc/rdiag-itest-4711-$(date -u -d "@$((now + s))" +%Y%m%dT%H%M%SZ).tar.gz.age"
 done
 rc=0; "$RDIAG" run --only system --config "$T_DIR/a.conf" --ticket 4711 --out "$out/fc" \
-	--encrypt-to vendor.pub -q >/dev/null 2>"$T_DIR/e" || rc=$?
+	--encrypt-to vendor.pub --sign signer.key -q >/dev/null 2>"$T_DIR/e" || rc=$?
 t_check "fail closed: run reports the failed encryption" bash -c "test $rc -ne 0 && test $rc -ne 1 && grep -q 'cannot write the bundle' '$T_DIR/e'"
-t_check "fail closed: no plain bundle, partial or staging left" \
-	test -z "$(cd "$out/fc" && find . -mindepth 1 ! -name '*.tar.gz.enc' -print)"
+t_check "fail closed: no plain bundle, signature, partial or staging left" \
+	test -z "$(cd "$out/fc" && find . -mindepth 1 ! -name '*.tar.gz.age' -print)"
 t_check "fail closed: no file inside the taken names" test -z "$(find "$out/fc" -type f)"
 rc=0; "$RDIAG" run --only system --config "$T_DIR/a.conf" --out "$out/fc" \
 	--encrypt-to signer.pub -q >/dev/null 2>"$T_DIR/e" || rc=$?
