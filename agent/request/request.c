@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/i18n.h"
 #include "core/sanitize.h"
 #include "platform/fsutil.h"
 #include "platform/platform.h"
@@ -740,24 +741,26 @@ void request_print_summary(FILE *f, const struct request *rq)
 
 	u = sanitize_text(upload, false);
 	utc_iso8601(rq->expires, when, sizeof(when));
-	fprintf(f, "Signed collection request %s\n", rq->id);
-	fprintf(f, "  ticket:      %s\n", rq->ticket);
-	fprintf(f, "  signed by:   vendor key %s\n", rq->key_fpr);
-	fprintf(f, "  valid until: %s\n", when);
-	fprintf(f, "  collects:   ");
+	/* Shown to the customer before consent, in their language. */
+	fprintf(f, _("Signed collection request %s\n"), rq->id);
+	fprintf(f, _("  ticket:      %s\n"), rq->ticket);
+	fprintf(f, _("  signed by:   vendor key %s\n"), rq->key_fpr);
+	fprintf(f, _("  valid until: %s\n"), when);
+	fputs(_("  collects:   "), f);
 	for (size_t i = 0; i < rq->ncollectors; i++) {
 		const struct collector *c =
 			registry_find(registry_collectors, rq->collectors[i]);
 
 		fprintf(f, "%s %s%s%s\n", i ? "             " : "",
-			rq->collectors[i], c ? " - " : "", c ? c->summary : "");
+			rq->collectors[i], c ? " - " : "",
+			c ? _(c->summary) : "");
 	}
-	fprintf(f, "  sends to:    %s\n", u);
+	fprintf(f, _("  sends to:    %s\n"), u);
 	if (rq->audience)
-		fprintf(f, "  only for:    %s\n", rq->audience);
+		fprintf(f, _("  only for:    %s\n"), rq->audience);
 	if (rq->note) {
 		note = sanitize_text(rq->note, false);
-		fprintf(f, "  note:        %s\n", note);
+		fprintf(f, _("  note:        %s\n"), note);
 		free(note);
 	}
 	free(upload);

@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/exitcode.h"
+#include "core/i18n.h"
 #include "platform/platform.h"
 #include "registry.h"
 #include "request/request_run.h"
@@ -40,7 +41,7 @@ static bool ask_consent(void)
 {
 	char line[16];
 
-	fputs("Run this request and send the bundle there? [y/N] ", stderr);
+	fputs(_("Run this request and send the bundle there? [y/N] "), stderr);
 	fflush(stderr);
 	if (!fgets(line, sizeof(line), stdin))
 		return false;
@@ -105,8 +106,8 @@ int request_run_prepare(struct run_plan *p, const char *request)
 		}
 	} else if (config_system_yes(&p->config, "requests", "allow_unattended",
 				     &why)) {
-		fputs("rdiag: no terminal; running without asking "
-		      "([requests] allow_unattended = yes)\n",
+		fputs(_("rdiag: no terminal; running without asking "
+			"([requests] allow_unattended = yes)\n"),
 		      stderr);
 	} else {
 		if (why)

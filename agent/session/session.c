@@ -27,6 +27,7 @@
 
 #include "core/error.h"
 #include "core/exitcode.h"
+#include "core/i18n.h"
 #include "platform/platform.h"
 #include "platform/proc.h"
 #include "session/session_int.h"
@@ -144,7 +145,8 @@ static int ask(const char *text)
 	char line[64];
 
 	fputs(text, stdout);
-	fputs("\nAllow this session? [y/N] ", stdout);
+	fputc('\n', stdout);
+	fputs(_("Allow this session? [y/N] "), stdout);
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))
 		return sig_stop ? -EINTR : 0;
@@ -179,16 +181,17 @@ static int consent(struct sess *ss)
 		how = "unattended";
 		answer = "yes";
 		fputs(text.data, stdout);
-		fputs("\nConsent given in advance (--yes, [session] "
-		      "allow_unattended = yes).\n",
+		fputc('\n', stdout);
+		fputs(_("Consent given in advance (--yes, [session] "
+			"allow_unattended = yes).\n"),
 		      stdout);
 		fflush(stdout);
 		r = 1;
 	} else if (platform_isatty(0)) {
 		how = "prompt";
 		if (o->yes)
-			fputs("rdiag: --yes needs [session] allow_unattended "
-			      "= yes; asking instead\n",
+			fputs(_("rdiag: --yes needs [session] "
+				"allow_unattended = yes; asking instead\n"),
 			      stdout);
 		r = ask(text.data);
 		answer = r == 1 ? "yes" : r == 0 ? "no" : "interrupted";

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/i18n.h"
 #include "rdiag/utf8.h"
 #include "session/session.h"
 
@@ -152,43 +153,49 @@ void session_consent_text(const struct session_consent *c, struct buf *out)
 
 	session_duration_format(c->ttl_s, ttl, sizeof(ttl));
 	session_duration_format(c->idle_s, idle, sizeof(idle));
-	buf_puts(out,
-		 "A support engineer asks to connect to this machine.\n\n");
-	buf_printf(out, "  relay:     %s (as %s)\n", c->relay, c->relay_user);
-	buf_printf(out, "  who:       %zu key%s may connect:\n", c->nkeys,
-		   c->nkeys == 1 ? "" : "s");
+	/* The customer's language: this text is shown, never stored. */
+	buf_puts(out, _("A support engineer asks to connect to this machine."));
+	buf_puts(out, "\n\n");
+	buf_printf(out, _("  relay:     %s (as %s)\n"), c->relay,
+		   c->relay_user);
+	buf_printf(out,
+		   i18n_ngettext("  who:       %zu key may connect:\n",
+				 "  who:       %zu keys may connect:\n",
+				 c->nkeys),
+		   c->nkeys);
 	for (size_t i = 0; i < c->nkeys; i++)
 		buf_printf(out, "               %s %s\n", c->keys[i].fp,
 			   *c->keys[i].comment ? c->keys[i].comment
-					       : "(no comment)");
+					       : _("(no comment)"));
 	buf_printf(out,
-		   "  how long:  at most %s, ended after %s without "
-		   "activity\n",
+		   _("  how long:  at most %s, ended after %s without "
+		     "activity\n"),
 		   ttl, idle);
 	if (c->read_only)
 		buf_printf(out,
-			   "  mode:      read-only: the engineer sees this "
-			   "terminal's shell (as '%s') and cannot type "
-			   "into it\n",
+			   _("  mode:      read-only: the engineer sees this "
+			     "terminal's shell (as '%s') and cannot type "
+			     "into it\n"),
 			   c->user);
 	else if (c->command)
 		buf_printf(out,
-			   "  mode:      the engineer runs '%s' as '%s' "
-			   "and can type into it\n",
+			   _("  mode:      the engineer runs '%s' as '%s' "
+			     "and can type into it\n"),
 			   c->command, c->user);
 	else
 		buf_printf(out,
-			   "  mode:      a full shell as '%s': the engineer "
-			   "can run any command this account can\n",
+			   _("  mode:      a full shell as '%s': the engineer "
+			     "can run any command this account can\n"),
 			   c->user);
-	buf_printf(out, "  recorded:  audit log and recording in %s\n",
+	buf_printf(out, _("  recorded:  audit log and recording in %s\n"),
 		   c->state_dir);
+	buf_putc(out, '\n');
 	if (c->read_only)
 		buf_puts(out,
-			 "\nType Ctrl-] to end the session at any time.\n");
+			 _("Type Ctrl-] to end the session at any time.\n"));
 	else
 		buf_puts(out,
-			 "\nPress Ctrl-C to end the session at any time.\n");
+			 _("Press Ctrl-C to end the session at any time.\n"));
 }
 
 size_t session_json_string(struct buf *out, const char *s, size_t len,
