@@ -27,6 +27,7 @@
 #include "core/bundle.h"
 #include "core/bundle_format.h"
 #include "core/error.h"
+#include "core/stagecrypt.h"
 #include "core/textdecode.h"
 #include "rdiag/utf8.h"
 #include "rdiag/util.h"
@@ -958,16 +959,17 @@ out:
 	return r;
 }
 
-int bundle_add_file(struct bundle *b, const char *arcpath, const char *src_path,
-		    bool redact, char **ret_err)
+/*
+ * Open src_path for bundling: a regular file, never through a symbolic link
+ * and never blocking on a FIFO. The descriptor and its size, or a negative
+ * errno with the reason.
+ */
+static int bundle_open_source(const char *src_path, int *ret_fd,
+			      uint64_t *ret_size, char **ret_err)
 {
-	struct bundle_op *op = NULL;
 	struct stat st;
-	int fd = -1, r;
+	int fd, r;
 
-	if ((r = bundle_check_usable(b, ret_err)) < 0 ||
-	    (r = bundle_check_arcpath(b, arcpath, ret_err)) < 0)
-		return r;
 	/* O_NONBLOCK: opening a FIFO must not hang before fstat refuses it. */
 	fd = open(src_path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
@@ -981,15 +983,28 @@ int bundle_add_file(struct bundle *b, const char *arcpath, const char *src_path,
 	if (fstat(fd, &st) < 0) {
 		r = error_set(ret_err, -errno, "cannot stat '%s': %s", src_path,
 			      strerror(errno));
-		goto out;
+		close(fd);
+		return r;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		r = error_set(ret_err, -EINVAL,
-			      "refusing '%s': not a regular file", src_path);
-		goto out;
+		close(fd);
+		return error_set(ret_err, -EINVAL,
+				 "refusing '%s': not a regular file", src_path);
 	}
-	op = bundle_op_new(BUNDLE_OP_FD, arcpath);
-	if (redact && st.st_size > 0) {
+	*ret_fd = fd;
+	*ret_size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* Add size bytes of fd (which this takes) as arcpath; see bundle_add_file. */
+static int bundle_add_fd(struct bundle *b, const char *arcpath, int fd,
+			 uint64_t size, const char *src_path, bool redact,
+			 char **ret_err)
+{
+	struct bundle_op *op = bundle_op_new(BUNDLE_OP_FD, arcpath);
+	int r = 0;
+
+	if (redact && size > 0) {
 		char *why = NULL;
 
 		if (!b->red) {
@@ -999,15 +1014,13 @@ int bundle_add_file(struct bundle *b, const char *arcpath, const char *src_path,
 				      src_path, b->path);
 			goto out;
 		}
-		r = bundle_redact_copy(b, fd, (uint64_t)st.st_size, op,
-				       src_path, &why);
+		r = bundle_redact_copy(b, fd, size, op, src_path, &why);
 		if (r == -EMEDIUMTYPE) {
 			/* Never shipped unredacted: left out, and said so. */
-			json_array_append_new(b->omitted,
-					      bundle_manifest_omitted(
-						      arcpath,
-						      (uint64_t)st.st_size,
-						      why ? why : "not text"));
+			json_array_append_new(
+				b->omitted,
+				bundle_manifest_omitted(
+					arcpath, size, why ? why : "not text"));
 			free(why);
 			r = 0;
 			goto out;
@@ -1024,7 +1037,7 @@ int bundle_add_file(struct bundle *b, const char *arcpath, const char *src_path,
 		/* Streamed as it is: the compressor reads and hashes it. */
 		op->fd = fd;
 		fd = -1;
-		op->size = (uint64_t)st.st_size;
+		op->size = size;
 		op->src = xasprintf("'%s'", src_path);
 	}
 	(void)posix_fadvise(op->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -1034,6 +1047,63 @@ out:
 	bundle_op_free(op);
 	if (fd >= 0)
 		close(fd);
+	return r;
+}
+
+int bundle_add_file(struct bundle *b, const char *arcpath, const char *src_path,
+		    bool redact, char **ret_err)
+{
+	uint64_t size;
+	int fd, r;
+
+	if ((r = bundle_check_usable(b, ret_err)) < 0 ||
+	    (r = bundle_check_arcpath(b, arcpath, ret_err)) < 0 ||
+	    (r = bundle_open_source(src_path, &fd, &size, ret_err)) < 0)
+		return r;
+	return bundle_add_fd(b, arcpath, fd, size, src_path, redact, ret_err);
+}
+
+int bundle_add_sealed(struct bundle *b, const char *arcpath,
+		      const char *src_path, const unsigned char *key,
+		      char **ret_err)
+{
+	struct stat st;
+	uint64_t size;
+	int fd, plain = -1, r;
+
+	if ((r = bundle_check_usable(b, ret_err)) < 0 ||
+	    (r = bundle_check_arcpath(b, arcpath, ret_err)) < 0 ||
+	    (r = bundle_open_source(src_path, &fd, &size, ret_err)) < 0)
+		return r;
+	/* The plain copy has no name: a kill from here on leaves none. */
+	if ((r = bundle_scratch_open(b, &plain, ret_err)) < 0)
+		goto out;
+	r = stagecrypt_open(key, fd, plain);
+	if (r == -EBADMSG) {
+		r = error_set(ret_err, r,
+			      "'%s' is not a sealed staging file of this run, "
+			      "or was cut short",
+			      src_path);
+		goto out;
+	}
+	if (r < 0) {
+		r = error_set(ret_err, r, "cannot open the sealed '%s': %s",
+			      src_path, strerror(-r));
+		goto out;
+	}
+	if (fstat(plain, &st) < 0 || lseek(plain, 0, SEEK_SET) < 0) {
+		r = error_set(ret_err, -errno,
+			      "cannot rewind the opened copy of '%s': %s",
+			      src_path, strerror(errno));
+		goto out;
+	}
+	r = bundle_add_fd(b, arcpath, plain, (uint64_t)st.st_size, src_path,
+			  true, ret_err);
+	plain = -1;
+out:
+	if (plain >= 0)
+		close(plain);
+	close(fd);
 	return r;
 }
 

@@ -46,6 +46,15 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
  */
 int bundle_add_file(struct bundle *b, const char *arcpath, const char *src_path,
 		    bool redact, char **ret_err);
+/*
+ * Add a file the run sealed in staging (core/stagecrypt.h): it is opened
+ * with key into an unlinked scratch copy beside the bundle, then redacted
+ * and added exactly as bundle_add_file(.., redact = true) would add the
+ * plain file. -EBADMSG when it was not sealed with key or was cut short.
+ */
+int bundle_add_sealed(struct bundle *b, const char *arcpath,
+		      const char *src_path, const unsigned char *key,
+		      char **ret_err);
 
 /* Add an in-memory entry (already safe: no redaction). */
 int bundle_add_data(struct bundle *b, const char *arcpath, const void *data,

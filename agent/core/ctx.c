@@ -14,6 +14,7 @@
 
 #include "core/ctx.h"
 #include "core/redact.h"
+#include "core/stagecrypt.h"
 #include "platform/platform.h"
 #include "rdiag/buf.h"
 #include "rdiag/utf8.h"
@@ -28,6 +29,7 @@ struct collector_ctx {
 	int staging_fd;
 	struct value_cache *cache;
 	size_t ncache;
+	int staging_err; /* -ENOSPC or -EDQUOT once staging was full */
 };
 
 struct collector_ctx *ctx_new(const struct ctx_params *p)
@@ -40,6 +42,19 @@ struct collector_ctx *ctx_new(const struct ctx_params *p)
 	ctx->staging_fd = open(p->staging_dir,
 			       O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	return ctx;
+}
+
+/* Remember a full staging file system: the run must not pretend it fit. */
+static int ctx_note(struct collector_ctx *ctx, int r)
+{
+	if ((r == -ENOSPC || r == -EDQUOT) && !ctx->staging_err)
+		ctx->staging_err = r;
+	return r;
+}
+
+int ctx_staging_error(const struct collector_ctx *ctx)
+{
+	return ctx->staging_err;
 }
 
 void ctx_free(struct collector_ctx *ctx)
@@ -265,23 +280,59 @@ int ctx_artifact_create(struct collector_ctx *ctx, const char *relpath,
 	if (ctx->staging_fd < 0)
 		return -EBADF;
 	if ((r = make_parents(ctx->staging_fd, relpath)) < 0)
-		return r;
+		return ctx_note(ctx, r);
+	/* The name is taken now (O_EXCL), as callers expect of create. */
 	fd = openat(ctx->staging_fd, relpath,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return -errno;
+		return ctx_note(ctx, -errno);
+	if (!ctx->p.seal_key) {
+		*ret_fd = fd;
+		return 0;
+	}
+	/*
+	 * Sealed staging: the named file stays empty until the close seals
+	 * into it; the collector writes the plain copy into a file with no
+	 * name, which a kill takes with it.
+	 */
+	close(fd);
+	if ((r = platform_create_unnamed(ctx->staging_fd, &fd)) < 0) {
+		(void)unlinkat(ctx->staging_fd, relpath, 0);
+		return ctx_note(ctx, r);
+	}
 	*ret_fd = fd;
 	return 0;
+}
+
+/* Seal the unnamed plain copy fd into relpath, its reserved name. */
+static int ctx_artifact_seal(struct collector_ctx *ctx, const char *relpath,
+			     int fd)
+{
+	int out, r;
+
+	out = openat(ctx->staging_fd, relpath,
+		     O_WRONLY | O_TRUNC | O_NOFOLLOW | O_CLOEXEC);
+	if (out < 0)
+		return -errno;
+	r = stagecrypt_seal(ctx->p.seal_key, fd, out);
+	if (close(out) < 0 && r == 0)
+		r = -errno;
+	/* A cut-off sealed file would only be refused later: drop it. */
+	if (r < 0)
+		(void)unlinkat(ctx->staging_fd, relpath, 0);
+	return r;
 }
 
 int ctx_artifact_close(struct collector_ctx *ctx, const char *relpath, int fd)
 {
 	int r = 0;
 
-	if (close(fd) < 0)
+	if (ctx->p.seal_key)
+		r = ctx_artifact_seal(ctx, relpath, fd);
+	if (close(fd) < 0 && r == 0)
 		r = -errno;
 	if (r < 0)
-		return r;
+		return ctx_note(ctx, r);
 	return emit(ctx, json_pack("{s:s, s:s}", "kind", "artifact", "path",
 				   relpath));
 }
@@ -295,7 +346,8 @@ int ctx_artifact_write(struct collector_ctx *ctx, const char *relpath,
 		return r;
 	if ((r = write_all(fd, data, len)) < 0) {
 		close(fd);
-		return r;
+		(void)unlinkat(ctx->staging_fd, relpath, 0);
+		return ctx_note(ctx, r);
 	}
 	return ctx_artifact_close(ctx, relpath, fd);
 }

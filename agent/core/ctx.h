@@ -18,10 +18,23 @@ struct ctx_params {
 	int64_t deadline_ms; /* absolute, on the now_ms() clock */
 	time_t since;        /* 0 = no window */
 	const char *root;    /* "" or a fixture tree */
+	/*
+	 * NULL, or the run's staging key (core/stagecrypt.h): artifacts are
+	 * written into a file with no name and sealed under their name when
+	 * closed, so staging never holds a readable unredacted copy.
+	 */
+	const unsigned char *seal_key;
 };
 
 struct collector_ctx *ctx_new(const struct ctx_params *p);
 void ctx_free(struct collector_ctx *ctx);
+
+/*
+ * -ENOSPC or -EDQUOT when an artifact could not be written into staging
+ * for want of space (the worker tells the runner by its exit status),
+ * else 0.
+ */
+int ctx_staging_error(const struct collector_ctx *ctx);
 
 /* The raw record fd; only for tests that must write hostile bytes. */
 int ctx_out_fd(struct collector_ctx *ctx);

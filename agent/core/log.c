@@ -50,27 +50,37 @@ void log_set_verbose(bool verbose, struct redactor *red)
 void log_msg(const char *fmt, ...)
 {
 	char stamp[32];
+	struct buf clean;
 	va_list ap;
+	const char *line;
 	char *msg;
 
 	va_start(ap, fmt);
 	msg = xvasprintf(fmt, ap);
 	va_end(ap);
+	line = msg;
 	utc_iso8601(time(NULL), stamp, sizeof(stamp));
+	/*
+	 * The log waits in staging until the bundle takes it: redacted
+	 * before it is written, so a killed run leaves no secret in it. The
+	 * bundle's pass over it then finds nothing more, so every secret is
+	 * still counted once.
+	 */
+	buf_init(&clean, 1 << 20);
+	if (log_redactor) {
+		if (redact_buf(log_redactor, msg, strlen(msg), &clean) < 0) {
+			buf_reset(&clean);
+			buf_puts(&clean,
+				 "(a line too long to redact, left out)");
+		}
+		line = clean.data;
+	}
 	if (log_file) {
-		fprintf(log_file, "%s %s\n", stamp, msg);
+		fprintf(log_file, "%s %s\n", stamp, line);
 		fflush(log_file);
 	}
-	if (log_verbose) {
-		struct buf clean;
-
-		buf_init(&clean, 1 << 20);
-		if (log_redactor &&
-		    redact_buf(log_redactor, msg, strlen(msg), &clean) == 0)
-			fprintf(stderr, "rdiag: %s\n", clean.data);
-		else if (!log_redactor)
-			fprintf(stderr, "rdiag: %s\n", msg);
-		buf_release(&clean);
-	}
+	if (log_verbose)
+		fprintf(stderr, "rdiag: %s\n", line);
+	buf_release(&clean);
 	free(msg);
 }

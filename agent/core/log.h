@@ -16,7 +16,10 @@ struct redactor;
 /* Start writing to path (0600, created); 0 or a negative errno. */
 int log_open(const char *path);
 void log_close(void);
-/* With verbose, lines are echoed to stderr scrubbed by red (borrowed). */
+/*
+ * With red (borrowed), every line is redacted before it is written (and
+ * counted in red once); with verbose, it is echoed to stderr as well.
+ */
 void log_set_verbose(bool verbose, struct redactor *red);
 
 void log_msg(const char *fmt, ...) RDIAG_PRINTF(1, 2);

@@ -27,6 +27,7 @@
 #include "core/run.h"
 #include "core/runner.h"
 #include "core/sign_run.h"
+#include "core/stagecrypt.h"
 #include "platform/fsutil.h"
 #include "platform/platform.h"
 #include "platform/proc.h"
@@ -242,7 +243,7 @@ static void run_manifest_release(struct run_manifest *rm)
 
 /* Add every artifact a collector declared, refusing anything unsafe. */
 static int add_artifacts(struct bundle *b, const struct collector_result *r,
-			 char **ret_err)
+			 const unsigned char *seal_key, char **ret_err)
 {
 	size_t i;
 	json_t *rec;
@@ -258,7 +259,8 @@ static int add_artifacts(struct bundle *b, const struct collector_result *r,
 			continue;
 		src = xasprintf("%s/%s", r->staging, p);
 		arc = bundle_collector_path(r->collector->name, p);
-		q = bundle_add_file(b, arc, src, true, &err);
+		q = seal_key ? bundle_add_sealed(b, arc, src, seal_key, &err)
+			     : bundle_add_file(b, arc, src, true, &err);
 		if (q < 0) {
 			/* A declared artifact that is missing or unsafe is
 			 * the collector's problem, not the bundle's. */
@@ -266,7 +268,8 @@ static int add_artifacts(struct bundle *b, const struct collector_result *r,
 				"ignoring",
 				p, r->collector->name,
 				err ? err : strerror(-q));
-			if (q != -ENOENT && q != -EINVAL && q != -ELOOP) {
+			if (q != -ENOENT && q != -EINVAL && q != -ELOOP &&
+			    q != -EBADMSG) {
 				*ret_err = err;
 				err = NULL;
 				ret = q;
@@ -314,9 +317,9 @@ static int build_bundle(const struct run_plan *p, const char *staging,
 			struct collector_result *res, size_t n,
 			json_t *findings,
 			const struct bundle_manifest *manifest,
-			struct redactor *red, struct sign_run *sr,
-			struct verdict *v, char **ret_path, char ret_sha[65],
-			char **ret_err)
+			struct redactor *red, const unsigned char *seal_key,
+			struct sign_run *sr, struct verdict *v, char **ret_path,
+			char ret_sha[65], char **ret_err)
 {
 	struct bundle *b = NULL;
 	char stamp[32], *base, *path, *enc, *sig = NULL;
@@ -369,7 +372,7 @@ static int build_bundle(const struct run_plan *p, const char *staging,
 		if (r == 0)
 			r = bundle_add_file(b, arc, recs, true, ret_err);
 		if (r == 0)
-			r = add_artifacts(b, &res[i], ret_err);
+			r = add_artifacts(b, &res[i], seal_key, ret_err);
 		if (r == 0)
 			r = add_staged(b, staging, err_name, err_arc, ret_err);
 		free(recs);
@@ -693,6 +696,7 @@ int run_execute(const struct run_plan *p)
 	struct run_observer *ob = p->observer;
 	struct redactor *red = NULL;
 	struct obfuscator *obf = NULL;
+	unsigned char *seal_key = NULL;
 	struct collector_result *res = NULL;
 	struct verdict v;
 	struct sign_run sr = { 0 };
@@ -763,6 +767,16 @@ int run_execute(const struct run_plan *p)
 	}
 	oom_staging = staging;
 	xalloc_set_oom_hook(run_oom);
+	/*
+	 * Collected copies wait in staging sealed under a key only this
+	 * process (and its forked workers) hold, until the bundle redacts
+	 * them: a SIGKILL leaves nothing readable behind.
+	 */
+	if (!(seal_key = stagecrypt_key_new())) {
+		report(p, "cannot make a staging key: %s", strerror(ENOMEM));
+		rc = EXIT_SOFTWARE;
+		goto out;
+	}
 	logpath = xasprintf("%s/%s", staging, BUNDLE_LOG);
 	if ((r = log_open(logpath)) < 0) {
 		report(p, "cannot create '%s': %s", logpath, strerror(-r));
@@ -786,6 +800,7 @@ int run_execute(const struct run_plan *p)
 			.run_deadline_ms = now_ms() + p->timeout_s * 1000ll,
 			.since = p->since,
 			.root = "",
+			.seal_key = seal_key,
 			.interrupted = &interrupted,
 			.progress = on_progress,
 			.tick = on_tick,
@@ -812,12 +827,29 @@ int run_execute(const struct run_plan *p)
 	v.findings = findings;
 	v.host = p->host;
 	v.ticket = p->ticket;
+	for (size_t i = 0; i < n && !p->no_bundle; i++) {
+		char *why;
+
+		if (!res[i].staging_err)
+			continue;
+		/*
+		 * Copies that did not fit were dropped: a bundle without them
+		 * would look complete. The machine's state, so 73.
+		 */
+		why = xasprintf("collector %s: %s", res[i].collector->name,
+				res[i].reason);
+		rc = bundle_failed(p, staging, res[i].staging_err, why);
+		free(why);
+		if (ob && ob->finished)
+			ob->finished(ob, p, &v);
+		goto out;
+	}
 	if (!p->no_bundle) {
 		if (ob && ob->writing_bundle)
 			ob->writing_bundle(ob, p);
 		manifest_base(&manifest, p, res, n, started, red);
 		r = build_bundle(p, staging, res, n, findings, &manifest.m, red,
-				 &sr, &v, &bundle_path, sha, &err);
+				 seal_key, &sr, &v, &bundle_path, sha, &err);
 		if (r < 0) {
 			/* The verdict is never lost with the bundle. */
 			rc = bundle_failed(p, staging, r, err);
@@ -869,6 +901,7 @@ out:
 	run_manifest_release(&manifest);
 	redactor_free(red);
 	obfuscator_free(obf);
+	stagecrypt_key_free(seal_key);
 	sign_run_release(&sr);
 	free(staging);
 	free(logpath);

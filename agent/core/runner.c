@@ -22,9 +22,12 @@
 #include "platform/proc.h"
 #include "rdiag/buf.h"
 
-#define TICK_MS        25
-#define READ_CHUNK     65536
-#define EXIT_PARTIAL   3
+#define TICK_MS      25
+#define READ_CHUNK   65536
+#define EXIT_PARTIAL 3
+/* The worker's staging file system was full (or over quota). */
+#define EXIT_NOSPACE   4
+#define EXIT_DQUOT     5
 #define CTX_MARGIN_MAX 500
 
 enum worker_state {
@@ -111,6 +114,7 @@ static int worker_main(void *arg, int fd)
 		.config = o->config,
 		.since = o->since,
 		.root = o->root,
+		.seal_key = o->seal_key,
 	};
 	int64_t span = w->deadline_ms - w->started_ms;
 	int64_t margin =
@@ -122,8 +126,19 @@ static int worker_main(void *arg, int fd)
 	p.deadline_ms = w->deadline_ms - margin;
 	ctx = ctx_new(&p);
 	r = w->res->collector->run(ctx);
+	switch (ctx_staging_error(ctx)) {
+	case -ENOSPC:
+		r = EXIT_NOSPACE;
+		break;
+	case -EDQUOT:
+		r = EXIT_DQUOT;
+		break;
+	default:
+		r = r < 0 ? EXIT_PARTIAL : 0;
+		break;
+	}
 	ctx_free(ctx);
-	return r < 0 ? EXIT_PARTIAL : 0;
+	return r;
 }
 
 static int worker_start(const struct runner_opts *o, struct worker *w,
@@ -237,6 +252,14 @@ static void describe_exit(struct collector_result *res, int status)
 			res->status = STATUS_PARTIAL;
 			res->reason = xstrdup("the collector could not finish "
 					      "all its checks");
+		} else if (code == EXIT_NOSPACE || code == EXIT_DQUOT) {
+			res->status = STATUS_PARTIAL;
+			res->staging_err =
+				code == EXIT_NOSPACE ? -ENOSPC : -EDQUOT;
+			res->reason = xasprintf(
+				"%s for its copies in staging",
+				code == EXIT_NOSPACE ? "no space left"
+						     : "disk quota exceeded");
 		} else {
 			res->status = STATUS_CRASHED;
 			res->reason =

@@ -42,6 +42,8 @@ struct collector_result {
 	 * for progress shown while it runs. */
 	int64_t started_ms, deadline_ms;
 	char *staging; /* this collector's staging dir (absolute) */
+	/* -ENOSPC or -EDQUOT: its copies did not fit in staging, else 0. */
+	int staging_err;
 };
 
 struct runner_opts {
@@ -52,6 +54,8 @@ struct runner_opts {
 	int64_t run_deadline_ms;  /* absolute now_ms() time */
 	time_t since;
 	const char *root; /* "" or a fixture tree, see ctx_root() */
+	/* NULL, or the staging key: artifacts are sealed (ctx.h). */
+	const unsigned char *seal_key;
 	/* Set asynchronously (SIGINT/SIGTERM) to stop everything early. */
 	volatile sig_atomic_t *interrupted;
 	/* Called as each collector starts (done = false) and ends. */

@@ -80,6 +80,15 @@ int platform_file_private(int fd, bool allow_own, char *why, size_t why_len);
  */
 int platform_create_new(const char *path, unsigned mode, int *ret_fd);
 
+/*
+ * A new file with no name in the directory dirfd, open for reading and
+ * writing (mode 0600): it is gone with its last descriptor, so a process
+ * killed while the file holds data it must not leave behind (an unredacted
+ * copy) leaves nothing any later reader can open. -EOPNOTSUPP when the file
+ * system can do neither an unnamed file nor an unlink of an open one.
+ */
+int platform_create_unnamed(int dirfd, int *ret_fd);
+
 /* File systems */
 
 /* What statvfs says of the file system holding path. */

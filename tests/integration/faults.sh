@@ -102,6 +102,69 @@ t_check "run after kills: no staging left" \
 t_check "run after kills: no bundle .partial left" \
 	bash -c "! ls -A '$kout' | grep -q '\.tar\.[gz]*[zst]*\.partial$'"
 
+# --- a SIGKILLed run leaves no unredacted copy anywhere ---
+# A planted secret in a configuration file the product collector copies
+# and in a log line; kill -9 while the collectors copy and while the bundle
+# is written, then look through everything left under --out (staging
+# included) for it. Staging is sealed under a key only the run's memory
+# held, so the secret is never there in the clear.
+secret="S3cr3tTestOnly"
+sapp="$T_DIR/sapp"
+sout="$T_DIR/secret"
+mkdir -p "$sapp/log" "$sout"
+printf '[db]\nhost = db.example\npassword = %s\n' "$secret" >"$sapp/app.ini"
+cp "$app/log/app1.log" "$sapp/log/app.log"
+echo "2026-11-27T10:02:00 INFO login user=svc password=$secret" \
+	>>"$sapp/log/app.log"
+cat >"$T_DIR/secret.conf" <<CONF
+[agent]
+min_free_mb = 1
+[product]
+config = $sapp/app.ini
+log = $sapp/log/*.log
+log = $app/log/app2.log
+CONF
+# kill_when WHAT: start a run, kill -9 it once WHAT is seen, then grep.
+leaked=""
+kill_when() {
+	local kp found=""
+	"$RDIAG" run --only product --config "$T_DIR/secret.conf" \
+		--out "$sout" --quiet >/dev/null 2>&1 &
+	kp=$!
+	for _ in $(seq 1 400); do
+		case $1 in
+		copied) find "$sout" -name app.ini -size +0c | grep -q . ;;
+		bundling) ls -A "$sout" | grep -q '\.partial$' ;;
+		esac && { found=1; break; }
+		sleep 0.02
+	done
+	kill -9 "$kp" 2>/dev/null || true
+	wait "$kp" 2>/dev/null || true
+	[ -n "$found" ] || leaked="$leaked $1:not-reached"
+	grep -rqa "$secret" "$sout" && leaked="$leaked $1:at-once"
+	# The orphaned worker finishes its copies; still nothing readable.
+	sleep 0.5
+	grep -rqa "$secret" "$sout" && leaked="$leaked $1:after"
+	ls -A "$sout" | grep -q '^\.rdiag-staging-' ||
+		leaked="$leaked $1:no-staging-left-to-look-at"
+}
+kill_when copied
+kill_when bundling
+t_check "kill -9 while copying and while bundling: secret never on disk (${leaked:-clean})" \
+	test -z "$leaked"
+r=0
+"$RDIAG" run --only product --config "$T_DIR/secret.conf" --out "$sout" \
+	--quiet >/dev/null 2>&1 || r=$?
+sb=$(ls "$sout"/*.tar.gz | head -1)
+t_check "after the kills a normal run bundles (got $r) and sweeps staging" \
+	bash -c "[ $r -lt 64 ] && [ -n '$sb' ] && ! ls -A '$sout' | grep -q '^\.rdiag-staging-'"
+mkdir -p "$T_DIR/sx"
+tar -xzf "$sb" -C "$T_DIR/sx"
+t_check "the bundle has the copies, redacted" \
+	bash -c "grep -rq 'password = \[REDACTED' '$T_DIR/sx' && ! grep -rqa '$secret' '$T_DIR/sx'"
+t_check "the manifest counts both redactions" \
+	test "$(t_json "$(ls "$T_DIR"/sx/*/manifest.json)" 'sum(j["redactions"].values())')" -ge 2
+
 # --- signals during an upload and during a retry wait: 130 within 1 s ---
 ms() { date +%s%3N; }
 # stop_and_time SIG PID: send SIG, wait; sets r (exit code), el (ms taken).

@@ -3,7 +3,7 @@
  * users, secure creation, file-system facts and terminals. Processes and
  * bounded calls are in proc.c and bounded.c beside it.
  */
-#define _DEFAULT_SOURCE /* struct winsize, TIOCGWINSZ */
+#define _GNU_SOURCE /* struct winsize, TIOCGWINSZ; O_TMPFILE */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -103,6 +103,43 @@ int platform_create_new(const char *path, unsigned mode, int *ret_fd)
 	}
 	*ret_fd = fd;
 	return 0;
+}
+
+int platform_create_unnamed(int dirfd, int *ret_fd)
+{
+	char name[32];
+	int fd;
+
+#ifdef O_TMPFILE
+	fd = openat(dirfd, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		*ret_fd = fd;
+		return 0;
+	}
+	/* Older kernels and some file systems: a name, unlinked at once. */
+	if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+		return -errno;
+#endif
+	for (unsigned i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), ".unnamed-%ld-%u", (long)getpid(),
+			 i);
+		fd = openat(dirfd, name,
+			    O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			    0600);
+		if (fd < 0 && errno == EEXIST)
+			continue;
+		if (fd < 0)
+			return -errno;
+		if (unlinkat(dirfd, name, 0) < 0) {
+			int r = -errno;
+
+			close(fd);
+			return r;
+		}
+		*ret_fd = fd;
+		return 0;
+	}
+	return -EEXIST;
 }
 
 int platform_fs_info(const char *path, struct platform_fs_info *ret)
