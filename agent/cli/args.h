@@ -51,8 +51,9 @@ struct args_spec {
 /* Parsing state; on the stack of the command. */
 struct args {
 	const struct args_spec *spec;
-	int argc;
-	char **argv;
+	int base;          /* argv[base] is getopt's argv[0] */
+	int argc;          /* from base */
+	char **argv;       /* from base */
 	const char *value; /* the value of the option just returned */
 	const char *word;  /* the argv word it ended in (for messages) */
 	int rc;            /* the exit code after ARGS_STOP */
@@ -79,6 +80,28 @@ int args_next(struct args *a);
 
 /* Index in argv of the first operand, once args_next() said ARGS_DONE. */
 int args_rest(const struct args *a);
+
+/*
+ * "did you mean": feed the names a word could have meant, one by one, and
+ * take the closest (edit distance with transpositions, at most 1 for words
+ * up to 4 characters, at most 2 above; the first of equals wins), or NULL.
+ */
+struct args_suggest {
+	const char *word;
+	size_t len;
+	const char *best;
+	size_t dist;
+};
+
+void args_suggest_init(struct args_suggest *s, const char *word, size_t len);
+void args_suggest_try(struct args_suggest *s, const char *name);
+const char *args_suggest_result(const struct args_suggest *s);
+
+/* Edit distance of a[0..alen) and b (optimal string alignment). */
+size_t args_distance(const char *a, size_t alen, const char *b);
+
+/* The closest of names (NULL-terminated) to word, or NULL (as above). */
+const char *args_closest(const char *word, const char *const *names);
 
 /* Print spec's usage text (head, option list, tail) to f. */
 void args_usage(const struct args_spec *spec, FILE *f);

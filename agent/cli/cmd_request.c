@@ -245,7 +245,17 @@ static int cmd_request(int argc, char **argv)
 		}
 		rc = request_show(argv[rest], trusted);
 	} else {
-		rc = error_usage("request", "unknown subcommand '%s'", argv[1]);
+		static const char *const subs[] = { "create", "show", NULL };
+		const char *best = args_closest(argv[1], subs);
+
+		if (best)
+			rc = error_usage("request",
+					 "unknown subcommand '%s'; did you "
+					 "mean '%s'?",
+					 argv[1], best);
+		else
+			rc = error_usage("request", "unknown subcommand '%s'",
+					 argv[1]);
 	}
 out:
 	request_release(&rq);

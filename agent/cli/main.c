@@ -59,6 +59,22 @@ static const struct command *find_command(const char *name)
 	return NULL;
 }
 
+/* "unknown command", with the closest command name when one is close. */
+static int unknown_command(const char *name)
+{
+	const char *names[ARRAY_SIZE(commands)], *best;
+	size_t n = 0;
+
+	for (const struct command *const *c = commands; *c; c++)
+		names[n++] = (*c)->name;
+	names[n] = NULL;
+	if ((best = args_closest(name, names)))
+		return error_usage(NULL,
+				   "unknown command '%s'; did you mean '%s'?",
+				   name, best);
+	return error_usage(NULL, "unknown command '%s'", name);
+}
+
 static void print_overview(FILE *f)
 {
 	fputs("usage: rdiag COMMAND [options]\n\ncommands:\n", f);
@@ -84,7 +100,7 @@ static int cmd_help(int argc, char **argv)
 	if (argc - rest > 1)
 		return error_usage("help", "too many arguments");
 	if (!(c = find_command(argv[rest])))
-		return error_usage(NULL, "unknown command '%s'", argv[rest]);
+		return unknown_command(argv[rest]);
 	printf("rdiag %s: %s\n\n", c->name, c->summary);
 	args_usage(c->args, stdout);
 	return 0;
@@ -120,6 +136,6 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--version") == 0)
 		return cmd_version(1, argv);
 	if (!(c = find_command(argv[1])))
-		return error_usage(NULL, "unknown command '%s'", argv[1]);
+		return unknown_command(argv[1]);
 	return c->run(argc - 1, argv + 1);
 }

@@ -40,6 +40,33 @@ printf '[agent]\njobs = many\n' >"$T_DIR/bad-value.conf"
 expect_usage "bad config value" "[agent] jobs must be a whole number" run --config "$T_DIR/bad-value.conf"
 expect_usage "nothing left" "no collector left to run" run --only system --skip system
 expect_usage "help for unknown command" "unknown command 'nosuch'" help nosuch
+# A person's typo gets the closest name (edit distance over the tables).
+expect_usage "did you mean: command" "unknown command 'requst'; did you mean 'request'?" requst
+expect_usage "did you mean: swapped letters" "unknown command 'uplaod'; did you mean 'upload'?" uplaod
+expect_usage "did you mean: help COMMAND" "unknown command 'inspekt'; did you mean 'inspect'?" help inspekt
+expect_usage "did you mean: option" "unknown option '--timout'; did you mean '--timeout'?" run --timout 5
+expect_usage "did you mean: option with value" "unknown option '--too=x'; did you mean '--to'?" upload b --too=x
+expect_usage "did you mean: one dash" "unknown option '-j'; did you mean '--jobs'?" run -jobs 2
+expect_usage "did you mean: subcommand" "unknown subcommand 'crate'; did you mean 'create'?" request crate
+expect_usage "nothing close: no guess" "unknown command 'frobnicate' (see" frobnicate
+
+# -h, --help and `rdiag help CMD` work for every command in the table.
+cmds=$("$RDIAG" help | awk '/^commands:/ { f = 1; next } f && /^  [a-z]/ { print $1 }')
+t_check "help lists at least 12 commands" test "$(echo "$cmds" | wc -w)" -ge 12
+for c in $cmds; do
+	for h in -h --help; do
+		rc=0
+		"$RDIAG" "$c" "$h" >"$T_DIR/out" 2>"$T_DIR/err" || rc=$?
+		t_check "$c $h: usage on stdout, exit 0" \
+			bash -c "[ $rc -eq 0 ] && grep -q '^usage: rdiag $c' '$T_DIR/out' && [ ! -s '$T_DIR/err' ]"
+	done
+	rc=0
+	"$RDIAG" help "$c" >"$T_DIR/out" 2>&1 || rc=$?
+	t_check "help $c: usage, exit 0" bash -c "[ $rc -eq 0 ] && grep -q 'usage: rdiag $c' '$T_DIR/out'"
+done
+rc=0
+"$RDIAG" request create --help >"$T_DIR/out" 2>&1 || rc=$?
+t_check "request create --help" bash -c "[ $rc -eq 0 ] && grep -q -- '--sign-key' '$T_DIR/out'"
 
 t_check "version" bash -c '"$RDIAG" version | grep -qE "^rdiag [0-9]+\.[0-9]+\.[0-9]+$"'
 t_check "help lists run" bash -c '"$RDIAG" help | grep -q "^  run "'

@@ -167,6 +167,50 @@ static void test_parse(void **state)
 		  -1,
 		  "rdiag: unknown option '--flag=1' (see 'rdiag help frob')\n",
 		  "" },
+		/* did you mean: a typo, a one-dash long name, a letter */
+		{ { "frob", "--flg" },
+		  1,
+		  "",
+		  ARGS_STOP,
+		  EXIT_USAGE,
+		  -1,
+		  "rdiag: unknown option '--flg'; did you mean '--flag'? (see "
+		  "'rdiag help frob')\n",
+		  "" },
+		{ { "frob", "--verbsoe=1" },
+		  1,
+		  "",
+		  ARGS_STOP,
+		  EXIT_USAGE,
+		  -1,
+		  "rdiag: unknown option '--verbsoe=1'; did you mean "
+		  "'--verbose'? (see 'rdiag help frob')\n",
+		  "" },
+		{ { "frob", "--flag", "-name", "x" },
+		  1,
+		  "257=-;",
+		  ARGS_STOP,
+		  EXIT_USAGE,
+		  -1,
+		  "rdiag: unknown option '-n'; did you mean '--name'? (see "
+		  "'rdiag help frob')\n",
+		  "" },
+		{ { "frob", "-qx" },
+		  1,
+		  "113=-;",
+		  ARGS_STOP,
+		  EXIT_USAGE,
+		  -1,
+		  "rdiag: unknown option '-x' (see 'rdiag help frob')\n",
+		  "" },
+		{ { "frob", "--zzzzzz" },
+		  1,
+		  "",
+		  ARGS_STOP,
+		  EXIT_USAGE,
+		  -1,
+		  "rdiag: unknown option '--zzzzzz' (see 'rdiag help frob')\n",
+		  "" },
 		{ { "frob", "--help", "--bogus" },
 		  1,
 		  "",
@@ -211,9 +255,45 @@ static void test_parse(void **state)
 	}
 }
 
+/* Edit distance and the closest name, with their limits. */
+static void test_closest(void **state)
+{
+	static const char *const cmds[] = { "diff",   "export",  "inspect",
+					    "list",   "request", "run",
+					    "upload", NULL };
+	static const struct {
+		const char *word, *want;
+	} cases[] = {
+		{ "requst", "request" },  /* a letter left out */
+		{ "reqeust", "request" }, /* two swapped */
+		{ "inspekt", "inspect" },
+		{ "uplaod", "upload" },
+		{ "lst", "list" },
+		{ "rn", "run" },
+		{ "ls", NULL }, /* two edits on a short word */
+		{ "frobnicate", NULL },
+		{ "run", NULL }, /* exact: none */
+		{ "", NULL },
+	};
+
+	(void)state;
+	assert_int_equal(args_distance("kitten", 6, "sitting"), 3);
+	assert_int_equal(args_distance("ab", 2, "ba"), 1);
+	assert_int_equal(args_distance("", 0, "abc"), 3);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *got = args_closest(cases[i].word, cmds);
+
+		if (!cases[i].want)
+			assert_null(got);
+		else
+			assert_string_equal(got, cases[i].want);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_closest),
 		cmocka_unit_test(test_usage_from_table),
 		cmocka_unit_test(test_parse),
 	};
