@@ -560,6 +560,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 	if (out_dir) {
 		free(o->plan.out_dir);
 		o->plan.out_dir = out_dir;
+		o->plan.out_dir_flag = true;
 		out_dir = NULL;
 	}
 	if (have_timeout)

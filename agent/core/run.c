@@ -479,7 +479,8 @@ static void on_progress(void *arg, const struct collector_result *r, bool done,
 
 /* What the bounded sub-worker found out about the output directory. */
 struct out_dir_probe {
-	int step; /* 0 ok, 1 missing, 2 not writable, 3 free space unknown */
+	int step; /* 0 ok, 1 missing, 2 not writable, 3 free space unknown,
+		     4 not a directory */
 	int err;
 	uint64_t free_bytes;
 };
@@ -493,8 +494,10 @@ static int probe_out_dir(void *arg, void *out, size_t out_max)
 
 	if (out_max < sizeof(pr))
 		return -ENOBUFS;
-	if (stat(dir, &sb) < 0 || !S_ISDIR(sb.st_mode))
+	if (stat(dir, &sb) < 0)
 		pr.step = 1;
+	else if (!S_ISDIR(sb.st_mode))
+		pr.step = 4;
 	else if (access(dir, W_OK | X_OK) < 0)
 		pr.step = 2, pr.err = errno;
 	else if ((r = fs_free_bytes(dir, &pr.free_bytes)) < 0)
@@ -537,6 +540,18 @@ static int check_out_dir(const struct run_plan *p)
 	if (pr.step == 1) {
 		report(p, "output directory '%s' does not exist", p->out_dir);
 		return EXIT_CANTCREAT;
+	}
+	if (pr.step == 4) {
+		/* A file named where a directory belongs is a usage error. */
+		if (p->out_dir_flag)
+			report(p,
+			       "--out: '%s' is not a directory (see 'rdiag "
+			       "help run')",
+			       p->out_dir);
+		else
+			report(p, "[agent] out_dir: '%s' is not a directory",
+			       p->out_dir);
+		return EXIT_USAGE;
 	}
 	if (pr.step == 2) {
 		report(p, "cannot write to output directory '%s': %s",

@@ -76,6 +76,7 @@ struct run_plan {
 	size_t nselected;
 	char *ticket;       /* NULL when none */
 	char *out_dir;      /* where the bundle goes ("." by default) */
+	bool out_dir_flag;  /* out_dir came from --out (for messages) */
 	char *host;         /* fit for file names, see run_host_label() */
 	char *command_line; /* for the log and the manifest (redacted) */
 	unsigned timeout_s; /* whole-run deadline */

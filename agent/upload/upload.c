@@ -20,6 +20,7 @@
 
 #include "core/bundle_format.h"
 #include "core/error.h"
+#include "core/keyfile.h"
 #include "core/log.h"
 #include "platform/fsutil.h"
 #include "upload/upload_backend.h"
@@ -262,6 +263,7 @@ static double jitter(void)
 static int check_opts(const struct upload_ctx *c, char **ret_err)
 {
 	const struct upload_opts *o = c->o;
+	const char *pub;
 
 	if (c->u->scheme == UPLOAD_SFTP && !o->ssh_host_sha256) {
 		*ret_err = xasprintf(
@@ -277,6 +279,13 @@ static int check_opts(const struct upload_ctx *c, char **ret_err)
 		*ret_err = xasprintf("upload to '%s' needs [upload] ssh_key "
 				     "(an ed25519 private key file)",
 				     c->shown);
+		return -EINVAL;
+	}
+	if (c->u->scheme == UPLOAD_SFTP &&
+	    (pub = keyfile_public_kind(o->ssh_key))) {
+		*ret_err = xasprintf("[upload] ssh_key '%s' is a public key "
+				     "(%s); give the secret key file",
+				     o->ssh_key, pub);
 		return -EINVAL;
 	}
 	if (c->u->scheme == UPLOAD_S3 && (!o->aws_key_id || !o->aws_secret)) {

@@ -39,6 +39,8 @@ expect_usage "unknown key" "bad-key.conf:3: unknown key 'nope' in [agent]" run -
 printf '[agent]\njobs = many\n' >"$T_DIR/bad-value.conf"
 expect_usage "bad config value" "[agent] jobs must be a whole number" run --config "$T_DIR/bad-value.conf"
 expect_usage "nothing left" "no collector left to run" run --only system --skip system
+: >"$T_DIR/afile"
+expect_usage "--out names a file" "--out: '$T_DIR/afile' is not a directory" run --only system --out "$T_DIR/afile"
 expect_usage "help for unknown command" "unknown command 'nosuch'" help nosuch
 # A person's typo gets the closest name (edit distance over the tables).
 expect_usage "did you mean: command" "unknown command 'requst'; did you mean 'request'?" requst
@@ -67,6 +69,13 @@ done
 rc=0
 "$RDIAG" request create --help >"$T_DIR/out" 2>&1 || rc=$?
 t_check "request create --help" bash -c "[ $rc -eq 0 ] && grep -q -- '--sign-key' '$T_DIR/out'"
+
+# A public key where the secret one is needed is called that (not "chmod 600").
+"$RDIAG" keygen --type sign "$T_DIR/vendor" >/dev/null
+"$RDIAG" keygen --type encrypt "$T_DIR/enc" >/dev/null
+expect_usage "public key for --sign" "key '$T_DIR/vendor.pub' is a public signing key, need a secret signing key" run --only system --out "$T_DIR" --sign "$T_DIR/vendor.pub"
+t_check "no chmod advice for a public key" bash -c "! grep -q chmod '$T_DIR/err'"
+expect_usage "public key for request --sign-key" "is a public signing key, need a secret signing key" request create --ticket 1 --collectors system --upload https://127.0.0.1/x --expires 2h --sign-key "$T_DIR/vendor.pub"
 
 t_check "version" bash -c '"$RDIAG" version | grep -qE "^rdiag [0-9]+\.[0-9]+\.[0-9]+$"'
 t_check "help lists run" bash -c '"$RDIAG" help | grep -q "^  run "'
