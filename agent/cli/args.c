@@ -9,6 +9,7 @@
 
 #include "cli/args.h"
 #include "core/error.h"
+#include "core/exitcode.h"
 
 /* Longer words are not compared (no suggestion for them). */
 #define ARGS_WORD_MAX 64
@@ -273,4 +274,10 @@ void args_usage(const struct args_spec *spec, FILE *f)
 				print_opt(o, column, f);
 	if (spec->tail)
 		fputs(spec->tail, f);
+	if (spec->exits) {
+		fputs("\nExit status:\n", f);
+		for (const struct args_exit *e = spec->exits; e->code >= 0; e++)
+			fprintf(f, "  %-4d %s\n", e->code,
+				e->why ? e->why : exit_code_meaning(e->code));
+	}
 }

@@ -36,7 +36,13 @@ struct args_opt {
 	unsigned flags;    /* ARGS_* */
 };
 
-/* What `rdiag help NAME` prints: head, the option list, tail. */
+/* An exit code a command may return; why NULL: exit_code_meaning()'s. */
+struct args_exit {
+	int code; /* core/exitcode.h; -1 ends a list */
+	const char *why;
+};
+
+/* What `rdiag help NAME` prints: head, the option list, tail, exits. */
 struct args_spec {
 	const char *cmd;  /* "upload": for messages */
 	const char *head; /* "usage: rdiag upload BUNDLE --to URL ...\n" */
@@ -44,6 +50,8 @@ struct args_spec {
 	const struct args_opt *opts[3];
 	int column;       /* where the help text starts (0: 26) */
 	const char *tail; /* after the option list, or NULL */
+	/* every code the command may return, in order, ended by code -1 */
+	const struct args_exit *exits;
 };
 
 #define ARGS_MAX_OPTS 40

@@ -26,6 +26,15 @@ static const struct args_opt agent_opts[] = {
 	{ 0 },
 };
 
+static const struct args_exit agent_exits[] = {
+	{ EXIT_CLEAN, NULL },
+	{ EXIT_USAGE, NULL },
+	{ EXIT_UNAVAILABLE, "--once: the request location could not be read" },
+	{ EXIT_CANTCREAT, "the state directory cannot be written" },
+	{ EXIT_TEMPFAIL, NULL },
+	{ -1, NULL },
+};
+
 static const struct args_spec agent_args = {
 	.cmd = "agent",
 	.head = "usage: rdiag agent [--config FILE] [--once]\n"
@@ -34,6 +43,7 @@ static const struct args_spec agent_args = {
 		"approve'.\n",
 	.opts = { agent_opts },
 	.column = 18,
+	.exits = agent_exits,
 };
 
 static int cmd_agent(int argc, char **argv)

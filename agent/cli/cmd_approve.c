@@ -24,6 +24,14 @@ static const struct args_opt approve_opts[] = {
 	{ 0 },
 };
 
+static const struct args_exit approve_exits[] = {
+	{ EXIT_CLEAN, NULL },
+	{ EXIT_USAGE, NULL },
+	{ EXIT_DATAERR, "the request no longer verifies" },
+	{ EXIT_CANTCREAT, "the approval cannot be written" },
+	{ -1, NULL },
+};
+
 static const struct args_spec approve_args = {
 	.cmd = "approve",
 	.head = "usage: rdiag approve [--config FILE] ID\n"
@@ -32,6 +40,7 @@ static const struct args_spec approve_args = {
 		"  lets the agent run request ID (shown by --list, and in the\n"
 		"  audit log) at its next poll; --deny drops it for good.\n",
 	.opts = { approve_opts },
+	.exits = approve_exits,
 };
 
 static int cmd_approve(int argc, char **argv)

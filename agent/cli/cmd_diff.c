@@ -24,13 +24,20 @@ static const struct args_opt diff_opts[] = {
 	{ 0 },
 };
 
+static const struct args_exit diff_exits[] = {
+	{ EXIT_CLEAN, "compared (whatever the differences)" },
+	{ EXIT_USAGE, NULL },
+	{ EXIT_DATAERR, "a bundle is not intact or not trusted" },
+	{ EXIT_SOFTWARE, NULL },
+	{ EXIT_CANTCREAT, "no space for a decrypted copy" },
+	{ -1, NULL },
+};
+
 static const struct args_spec diff_args = {
 	.cmd = "diff",
 	.head = "usage: rdiag diff OLD NEW [options]\n",
 	.opts = { diff_opts, review_cli_opts },
-	.tail = "Exit status: 0 compared (whatever the differences), 65 when "
-		"a\n"
-		"bundle is not intact or not trusted.\n",
+	.exits = diff_exits,
 };
 
 static const char *fstr(json_t *f, const char *key)

@@ -45,11 +45,22 @@ static const struct args_opt export_opts[] = {
 	{ 0 },
 };
 
+static const struct args_exit export_exits[] = {
+	{ EXIT_CLEAN, NULL },
+	{ EXIT_USAGE, NULL },
+	{ EXIT_DATAERR, "the bundle is not intact or not trusted" },
+	{ EXIT_SOFTWARE, NULL },
+	{ EXIT_CANTCREAT, "PART cannot be written" },
+	{ EXIT_INTERRUPTED, NULL },
+	{ -1, NULL },
+};
+
 static const struct args_spec export_args = {
 	.cmd = "export",
 	.head = "usage: rdiag export BUNDLE --only NAME[,NAME...] -o PART "
 		"[options]\n",
 	.opts = { export_opts, review_cli_opts },
+	.exits = export_exits,
 };
 
 static char *export_sign(void *arg, const void *m, size_t len)

@@ -13,6 +13,15 @@
 #include "cli/review_cli.h"
 #include "review/review_dest.h"
 
+static const struct args_exit extract_exits[] = {
+	{ EXIT_CLEAN, NULL },
+	{ EXIT_USAGE, NULL },
+	{ EXIT_DATAERR, "not intact or not trusted" },
+	{ EXIT_SOFTWARE, NULL },
+	{ EXIT_CANTCREAT, "DIR not empty or not writable" },
+	{ -1, NULL },
+};
+
 static const struct args_spec extract_args = {
 	.cmd = "extract",
 	.head = "usage: rdiag extract BUNDLE DIR [options]\n"
@@ -20,6 +29,7 @@ static const struct args_spec extract_args = {
 		"is\n"
 		"  not recreated (DIR/manifest.json, DIR/collectors/...).\n",
 	.opts = { review_cli_opts },
+	.exits = extract_exits,
 };
 
 static int cmd_extract(int argc, char **argv)

@@ -32,12 +32,20 @@ static const struct args_opt inspect_opts[] = {
 	{ 0 },
 };
 
+static const struct args_exit inspect_exits[] = {
+	{ EXIT_CLEAN, "intact" },
+	{ EXIT_USAGE, NULL },
+	{ EXIT_DATAERR, "not intact or not trusted (with the reason)" },
+	{ EXIT_SOFTWARE, NULL },
+	{ EXIT_CANTCREAT, "the --html file cannot be written" },
+	{ -1, NULL },
+};
+
 static const struct args_spec inspect_args = {
 	.cmd = "inspect",
 	.head = "usage: rdiag inspect BUNDLE [options]\n",
 	.opts = { inspect_opts, review_cli_opts },
-	.tail = "Exit status: 0 intact, 65 not intact or not trusted (with the "
-		"reason).\n",
+	.exits = inspect_exits,
 };
 
 static void print_integrity(FILE *out, const struct review *r)

@@ -23,6 +23,13 @@ static const struct args_opt keygen_opts[] = {
 	{ 0 },
 };
 
+static const struct args_exit keygen_exits[] = {
+	{ EXIT_CLEAN, NULL },
+	{ EXIT_USAGE, NULL },
+	{ EXIT_CANTCREAT, "a key file exists or cannot be written" },
+	{ -1, NULL },
+};
+
 static const struct args_spec keygen_args = {
 	.cmd = "keygen",
 	.head = "usage: rdiag keygen --type sign|encrypt NAME\n"
@@ -35,6 +42,7 @@ static const struct args_spec keygen_args = {
 		"           run --encrypt-to NAME.pub, inspect --key "
 		"NAME.key\n",
 	.opts = { keygen_opts },
+	.exits = keygen_exits,
 };
 
 static int cmd_keygen(int argc, char **argv)

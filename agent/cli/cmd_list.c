@@ -24,11 +24,18 @@ static const struct args_opt list_opts[] = {
 	{ 0 },
 };
 
+static const struct args_exit list_exits[] = {
+	{ EXIT_CLEAN, NULL },
+	{ EXIT_USAGE, NULL },
+	{ -1, NULL },
+};
+
 static const struct args_spec list_args = {
 	.cmd = "list",
 	.head = "usage: rdiag list [--json] [--verbose]\n",
 	.opts = { list_opts },
 	.column = 14,
+	.exits = list_exits,
 };
 
 /* A section's keys for --json; "default" is null when there is none. */

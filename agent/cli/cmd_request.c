@@ -41,6 +41,14 @@ static const struct args_opt request_opts[] = {
 	{ 0 },
 };
 
+static const struct args_exit request_exits[] = {
+	{ EXIT_CLEAN, NULL },
+	{ EXIT_USAGE, NULL },
+	{ EXIT_DATAERR, "the token or the key is refused" },
+	{ EXIT_CANTCREAT, "-o FILE exists or cannot be written" },
+	{ -1, NULL },
+};
+
 static const struct args_spec request_args = {
 	.cmd = "request",
 	.head = "usage: rdiag request create --ticket ID --collectors "
@@ -58,6 +66,7 @@ static const struct args_spec request_args = {
 		"prints\n"
 		"  what it asks for.\n",
 	.opts = { request_opts },
+	.exits = request_exits,
 };
 
 static void split_collectors(struct request *rq, const char *list)

@@ -61,12 +61,19 @@ static const struct args_opt session_opts[] = {
 	{ 0 },
 };
 
+static const struct args_exit session_exits[] = {
+	{ EXIT_CLEAN, "the session ended" },
+	{ EXIT_USAGE, "bad usage, or no consent possible" },
+	{ EXIT_UNAVAILABLE, "relay failure (unreachable, host key, refused)" },
+	{ EXIT_INTERRUPTED, NULL },
+	{ -1, NULL },
+};
+
 static const struct args_spec session_args = {
 	.cmd = "session",
 	.head = "usage: rdiag session --engineer-key FILE [options]\n",
 	.opts = { session_opts },
-	.tail = "Exit: 0 session ended, 64 usage, 69 relay failure, 130 "
-		"interrupted.\n",
+	.exits = session_exits,
 };
 
 /* A flag as a config entry, so it overrides the files. */

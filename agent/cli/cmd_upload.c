@@ -56,6 +56,16 @@ static const struct args_opt upload_opts[] = {
 	{ 0 },
 };
 
+static const struct args_exit upload_exits[] = {
+	{ EXIT_CLEAN, "sent, and the server confirmed it" },
+	{ EXIT_USAGE, NULL },
+	{ EXIT_DATAERR, "the bundle no longer matches its sidecar" },
+	{ EXIT_UNAVAILABLE, "the server or the ticket system failed" },
+	{ EXIT_INTERRUPTED,
+	  "interrupted; the command to send it later is printed" },
+	{ -1, NULL },
+};
+
 static const struct args_spec upload_args = {
 	.cmd = "upload",
 	.head = "usage: rdiag upload BUNDLE --to URL [options]\n",
@@ -65,6 +75,7 @@ static const struct args_spec upload_args = {
 		"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,\n"
 		"RDIAG_TICKET_TOKEN, RDIAG_TICKET_USER, ...)\n"
 		"or a 0600 config file, never from the command line.\n",
+	.exits = upload_exits,
 };
 
 static int load_configs(struct config *c, const char *user_config)

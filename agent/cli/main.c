@@ -16,16 +16,30 @@ static const struct args_opt no_opts[] = {
 	{ 0 },
 };
 
+static const struct args_exit help_exits[] = {
+	{ EXIT_CLEAN, NULL },
+	{ EXIT_USAGE, NULL },
+	{ -1, NULL },
+};
+
 static const struct args_spec help_args = {
 	.cmd = "help",
 	.head = "usage: rdiag help [COMMAND]\n",
 	.opts = { no_opts },
+	.exits = help_exits,
+};
+
+static const struct args_exit version_exits[] = {
+	{ EXIT_CLEAN, NULL },
+	{ EXIT_USAGE, NULL },
+	{ -1, NULL },
 };
 
 static const struct args_spec version_args = {
 	.cmd = "version",
 	.head = "usage: rdiag version\n",
 	.opts = { no_opts },
+	.exits = version_exits,
 };
 
 static const struct command cmd_help_entry = {

@@ -101,15 +101,26 @@ static const struct args_opt run_opts[] = {
 	{ 0 },
 };
 
+static const struct args_exit run_exits[] = {
+	{ EXIT_CLEAN, NULL },
+	{ EXIT_WARNINGS, NULL },
+	{ EXIT_FAILURES, NULL },
+	{ EXIT_NOTHING_CHECKED, NULL },
+	{ EXIT_USAGE, NULL },
+	{ EXIT_DATAERR, "a --request token refused (with the reason)" },
+	{ EXIT_UNAVAILABLE, "the upload failed; the bundle is kept" },
+	{ EXIT_SOFTWARE, NULL },
+	{ EXIT_CANTCREAT,
+	  "the bundle cannot be written; the verdict is still printed" },
+	{ EXIT_INTERRUPTED, "interrupted; no partial bundle is left" },
+	{ -1, NULL },
+};
+
 const struct args_spec run_opts_args = {
 	.cmd = "run",
 	.head = "usage: rdiag run [options]\n",
 	.opts = { run_opts },
-	.tail = "\n"
-		"Exit status: 0 nothing worse than info, 1 warnings (or "
-		"records\n"
-		"dropped), 2 failures, 3 nothing was checked (every collector\n"
-		"skipped); 64 and above: see rdiag(1).\n",
+	.exits = run_exits,
 };
 
 /* Two digits at s into *ret; false when they are not two digits. */

@@ -17,6 +17,7 @@
 #include <stddef.h>
 
 #include "core/config.h"
+#include "core/exitcode.h"
 #include "request/request.h"
 #include "upload/upload.h"
 
@@ -26,7 +27,7 @@ struct run_observer;
 extern const struct config_key agentd_config_keys[];
 
 /* Exit code when another agent holds the lock (EX_TEMPFAIL). */
-#define AGENTD_EXIT_LOCKED 75
+#define AGENTD_EXIT_LOCKED EXIT_TEMPFAIL
 /* Objects looked at per poll, at most. */
 #define AGENTD_ITEMS_MAX 200
 

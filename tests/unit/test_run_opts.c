@@ -486,10 +486,18 @@ static void test_help(void **state)
 		"clean\n"
 		"  -v, --verbose           log to stderr as well\n"
 		"\n"
-		"Exit status: 0 nothing worse than info, 1 warnings (or "
-		"records\n"
-		"dropped), 2 failures, 3 nothing was checked (every collector\n"
-		"skipped); 64 and above: see rdiag(1).\n");
+		"Exit status:\n"
+		"  0    nothing worse than info\n"
+		"  1    at least one warning (or records dropped)\n"
+		"  2    at least one failure\n"
+		"  3    nothing was checked (every collector skipped)\n"
+		"  64   bad command line or configuration\n"
+		"  65   a --request token refused (with the reason)\n"
+		"  69   the upload failed; the bundle is kept\n"
+		"  70   internal error\n"
+		"  73   the bundle cannot be written; the verdict is still "
+		"printed\n"
+		"  130  interrupted; no partial bundle is left\n");
 	assert_string_equal(p.err, "");
 	/* The defaults in the usage are the table's. */
 	assert_non_null(strstr(p.out, "(default: 120)"));
