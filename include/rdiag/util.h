@@ -81,6 +81,11 @@ bool relpath_is_contained(const char *path, size_t max);
 
 /* Write all of buf to fd, retrying on EINTR and short writes; 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);
+/*
+ * Read up to len bytes into buf, retrying on EINTR and short reads; fewer
+ * only at end of file. The bytes read, or -errno.
+ */
+ssize_t read_full(int fd, void *buf, size_t len);
 
 /* pipe() with FD_CLOEXEC on both ends (pipe2 is not POSIX 2008). */
 int pipe_cloexec(int fds[2]);
