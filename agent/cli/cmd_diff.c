@@ -102,6 +102,64 @@ static bool is_problem(json_t *f)
 	       strcmp(fstr(f, "severity"), "fail") == 0;
 }
 
+/* Names of r's collectors that other does not have. */
+static json_t *only_in(const struct review *r, const struct review *other)
+{
+	json_t *names = json_array();
+
+	for (size_t i = 0; i < r->ncollectors; i++)
+		if (!review_collector_find(other, r->collectors[i].name))
+			json_array_append_new(
+				names, json_string(r->collectors[i].name));
+	return names;
+}
+
+static bool listed(json_t *names, const char *name)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(names, i, v)
+	{
+		if (strcmp(json_string_value(v), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Drop from idx what belongs to a collector in absent: a collector that
+ * one side does not have (a part made by export, --only) is not compared,
+ * so its findings are neither "gone" nor "new". Keys are "collector/...".
+ */
+static void drop_absent(json_t *idx, json_t *absent)
+{
+	const char *key;
+	json_t *v;
+	void *tmp;
+
+	json_object_foreach_safe(idx, tmp, key, v)
+	{
+		const char *slash = strchr(key, '/');
+		char *col = slash ? xstrndup(key, (size_t)(slash - key)) : NULL;
+
+		if (col && listed(absent, col))
+			json_object_del(idx, key);
+		free(col);
+	}
+}
+
+/* Was r made by `rdiag export` (a part of another bundle)? */
+static bool is_part(const struct review *r)
+{
+	struct bundle_export_origin o;
+	char *err = NULL;
+	int k = bundle_export_origin_read(&r->man, &o, &err);
+
+	free(err);
+	return k != 0;
+}
+
 static json_t *diff_build(const struct review *a, const struct review *b)
 {
 	json_t *fa = finding_index(a), *fb = finding_index(b);
@@ -109,8 +167,13 @@ static json_t *diff_build(const struct review *a, const struct review *b)
 	json_t *appeared = json_array(), *gone = json_array();
 	json_t *changed = json_array(), *facts = json_array();
 	json_t *cols = json_array(), *f, *g;
+	json_t *only_old = only_in(a, b), *only_new = only_in(b, a);
 	const char *key;
 
+	drop_absent(fa, only_old);
+	drop_absent(xa, only_old);
+	drop_absent(fb, only_new);
+	drop_absent(xb, only_new);
 	json_object_foreach(fb, key, f)
 	{
 		if (!(g = json_object_get(fa, key)))
@@ -150,31 +213,26 @@ static json_t *diff_build(const struct review *a, const struct review *b)
 		const struct review_collector *ca =
 			review_collector_find(a, cb->name);
 
-		if (!ca || strcmp(ca->status, cb->status) != 0)
-			json_array_append_new(cols,
-					      json_pack("{s:s, s:s?, s:s}",
-							"name", cb->name, "old",
-							ca ? ca->status : NULL,
-							"new", cb->status));
-	}
-	for (size_t i = 0; i < a->ncollectors; i++)
-		if (!review_collector_find(b, a->collectors[i].name))
+		/* One side only: in only_in_old/only_in_new instead. */
+		if (ca && strcmp(ca->status, cb->status) != 0)
 			json_array_append_new(
-				cols,
-				json_pack("{s:s, s:s, s:n}", "name",
-					  a->collectors[i].name, "old",
-					  a->collectors[i].status, "new"));
+				cols, json_pack("{s:s, s:s, s:s}", "name",
+						cb->name, "old", ca->status,
+						"new", cb->status));
+	}
 	json_decref(fa);
 	json_decref(fb);
 	json_decref(xa);
 	json_decref(xb);
-	return json_pack("{s:s, s:{s:s, s:s}, s:{s:s, s:s}, s:o, s:o, s:o, "
-			 "s:o, s:o}",
+	return json_pack("{s:s, s:{s:s, s:s, s:b}, s:{s:s, s:s, s:b}, s:o, "
+			 "s:o, s:o, s:o, s:o, s:o, s:o}",
 			 "format", BUNDLE_FORMAT_DIFF, "old", "bundle", a->path,
-			 "sha256", a->sha256, "new", "bundle", b->path,
-			 "sha256", b->sha256, "appeared", appeared,
-			 "disappeared", gone, "severity_changed", changed,
-			 "facts_changed", facts, "collectors_changed", cols);
+			 "sha256", a->sha256, "partial", is_part(a), "new",
+			 "bundle", b->path, "sha256", b->sha256, "partial",
+			 is_part(b), "appeared", appeared, "disappeared", gone,
+			 "severity_changed", changed, "facts_changed", facts,
+			 "collectors_changed", cols, "only_in_old", only_old,
+			 "only_in_new", only_new);
 }
 
 static void print_findings(const char *heading, json_t *list)
@@ -194,7 +252,31 @@ static void print_findings(const char *heading, json_t *list)
 
 static const char *val_str(json_t *v)
 {
-	return v ? json_string_value(v) : "(absent)";
+	return json_is_string(v) ? json_string_value(v) : "(absent)";
+}
+
+/* The collectors only the side bundle has, when there are any. */
+static void print_absent(json_t *d, const char *side, const char *other)
+{
+	char key[16];
+	json_t *names, *v;
+	size_t i;
+
+	snprintf(key, sizeof(key), "only_in_%s", side);
+	names = json_object_get(d, key);
+	if (json_array_size(names) == 0)
+		return;
+	printf("\nCollectors absent from the %s bundle%s, not compared "
+	       "(%zu):\n ",
+	       other,
+	       json_is_true(
+		       json_object_get(json_object_get(d, other), "partial"))
+		       ? " (a part made by rdiag export)"
+		       : "",
+	       json_array_size(names));
+	json_array_foreach(names, i, v)
+		printf("%s %s", i ? "," : "", json_string_value(v));
+	putchar('\n');
 }
 
 static void print_diff(json_t *d)
@@ -204,7 +286,7 @@ static void print_diff(json_t *d)
 	json_t *changed = json_object_get(d, "severity_changed");
 	json_t *facts = json_object_get(d, "facts_changed");
 	json_t *cols = json_object_get(d, "collectors_changed"), *f;
-	size_t i, fixed = 0, new_problems = 0;
+	size_t i, fixed = 0, new_problems = 0, absent;
 
 	printf("Comparing %s\n     with %s\n",
 	       json_string_value(
@@ -223,16 +305,21 @@ static void print_diff(json_t *d)
 		fixed += was && !now;
 		new_problems += now && !was;
 	}
+	absent = json_array_size(json_object_get(d, "only_in_old")) +
+		 json_array_size(json_object_get(d, "only_in_new"));
 	if (json_array_size(appeared) + json_array_size(gone) +
 		    json_array_size(changed) + json_array_size(facts) +
-		    json_array_size(cols) ==
+		    json_array_size(cols) + absent ==
 	    0) {
 		printf("\nNo differences in findings, facts or collectors.\n");
 		return;
 	}
-	printf("\n%zu problem%s gone, %zu new problem%s.\n", fixed,
+	printf("\n%zu problem%s gone, %zu new problem%s%s.\n", fixed,
 	       fixed == 1 ? "" : "s", new_problems,
-	       new_problems == 1 ? "" : "s");
+	       new_problems == 1 ? "" : "s",
+	       absent ? " in the collectors both bundles have" : "");
+	print_absent(d, "old", "new");
+	print_absent(d, "new", "old");
 	print_findings("Findings that disappeared", gone);
 	print_findings("Findings that appeared", appeared);
 	if (json_array_size(changed) > 0) {

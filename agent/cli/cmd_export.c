@@ -136,13 +136,18 @@ static void sub_manifest(const struct review *r, json_t *only,
 		xcalloc(r->man.ncollectors + 1, sizeof(*cols));
 	unsigned char d[crypto_hash_sha256_BYTES];
 	char hex[sizeof(d) * 2 + 1];
-	json_t *extra = json_copy(r->man.extra), *red = json_object();
+	json_t *extra = json_copy(r->man.extra), *left_out = json_array();
+	struct bundle_export_origin origin;
 	size_t n = 0;
 
 	*ret_m = r->man;
 	for (size_t i = 0; i < r->man.ncollectors; i++)
 		if (selected(only, r->man.collectors[i].name))
 			cols[n++] = r->man.collectors[i];
+		else
+			json_array_append_new(
+				left_out,
+				json_string(r->man.collectors[i].name));
 	ret_m->collectors = cols;
 	ret_m->ncollectors = n;
 	ret_m->files = NULL;
@@ -150,13 +155,17 @@ static void sub_manifest(const struct review *r, json_t *only,
 	crypto_hash_sha256(d, (const unsigned char *)r->manifest_text,
 			   r->manifest_len);
 	sodium_bin2hex(hex, sizeof(hex), d, sizeof(d));
-	json_object_set_new(extra, "exported_from",
-			    json_pack("{s:s, s:s, s:s, s:O, s:O}", "bundle",
-				      r->top, "sha256", r->sha256,
-				      "manifest_sha256", hex, "collectors",
-				      only, "redactions",
-				      r->redactions ? r->redactions : red));
-	json_decref(red);
+	origin = (struct bundle_export_origin){
+		.bundle = r->top,
+		.sha256 = r->sha256,
+		.manifest_sha256 = hex,
+		.collectors = only,
+		.left_out = left_out,
+		.redactions = r->redactions,
+	};
+	json_object_set_new(extra, BUNDLE_EXPORTED_FROM,
+			    bundle_export_origin_build(&origin));
+	json_decref(left_out);
 	ret_m->extra = extra;
 	*ret_extra = extra;
 	*ret_cols = cols;

@@ -48,6 +48,51 @@ static const struct args_spec inspect_args = {
 	.exits = inspect_exits,
 };
 
+static void print_names(FILE *out, json_t *names)
+{
+	size_t i;
+	json_t *v;
+
+	if (json_array_size(names) == 0)
+		fputs(" (none)", out);
+	json_array_foreach(names, i, v)
+		fprintf(out, "%s %s", i ? "," : "", json_string_value(v));
+	fputc('\n', out);
+}
+
+/*
+ * A part made by `rdiag export` says so before anything else, so that
+ * nobody reads its short verdict as the whole machine's.
+ */
+static void print_partial(FILE *out, const struct review *r)
+{
+	struct bundle_export_origin o;
+	char *err = NULL;
+	int k = bundle_export_origin_read(&r->man, &o, &err);
+
+	if (k == 0)
+		return;
+	if (k < 0) {
+		fprintf(out,
+			"PARTIAL BUNDLE: exported from another bundle, "
+			"but it does not say which (%s)\n\n",
+			err);
+		free(err);
+		return;
+	}
+	fprintf(out, "PARTIAL BUNDLE: exported from %s\n", o.bundle);
+	if (o.sha256)
+		fprintf(out, "  source sha256    %s\n", o.sha256);
+	fprintf(out, "  collectors kept ");
+	print_names(out, o.collectors);
+	fprintf(out, "  left out        ");
+	if (o.left_out)
+		print_names(out, o.left_out);
+	else
+		fprintf(out, " not recorded (exported by an older rdiag)\n");
+	fprintf(out, "  Everything below covers only the collectors kept.\n\n");
+}
+
 static void print_integrity(FILE *out, const struct review *r)
 {
 	fprintf(out, "Bundle %s is intact:\n", r->path);
@@ -119,6 +164,30 @@ static void print_details(FILE *out, const struct review *r)
 	}
 }
 
+/*
+ * "partial": whether the bundle is a part made by `rdiag export`, and
+ * "exported_from": {bundle, sha256, manifest_sha256, collectors,
+ * left_out} of its source (left_out null when the part does not say),
+ * null for a whole bundle or when the part's record is unreadable.
+ */
+static void inspect_json_partial(const struct review *r, json_t *o)
+{
+	struct bundle_export_origin e;
+	char *err = NULL;
+	int k = bundle_export_origin_read(&r->man, &e, &err);
+
+	free(err);
+	json_object_set_new(o, "partial", json_boolean(k != 0));
+	json_object_set_new(o, BUNDLE_EXPORTED_FROM,
+			    k <= 0 ? json_null()
+				   : json_pack("{s:s, s:s?, s:s?, s:O, s:O?}",
+					       "bundle", e.bundle, "sha256",
+					       e.sha256, "manifest_sha256",
+					       e.manifest_sha256, "collectors",
+					       e.collectors, "left_out",
+					       e.left_out));
+}
+
 static json_t *inspect_json(struct review *r)
 {
 	struct verdict v;
@@ -158,6 +227,7 @@ static json_t *inspect_json(struct review *r)
 	json_object_set_new(o, "redactions",
 			    r->redactions ? json_incref(r->redactions)
 					  : json_object());
+	inspect_json_partial(r, o);
 	return o;
 }
 
@@ -231,6 +301,7 @@ static int cmd_inspect(int argc, char **argv)
 	} else {
 		struct verdict v;
 
+		print_partial(stdout, r);
 		print_integrity(stdout, r);
 		review_verdict(r, &v);
 		report_text_local(stdout, &v, false, false);

@@ -359,3 +359,69 @@ void bundle_manifest_release(struct bundle_manifest *m)
 	json_decref(m->extra);
 	memset(m, 0, sizeof(*m));
 }
+
+json_t *bundle_export_origin_build(const struct bundle_export_origin *o)
+{
+	json_t *j = json_object();
+
+	set_str(j, "bundle", o->bundle);
+	set_str(j, "sha256", o->sha256);
+	set_str(j, "manifest_sha256", o->manifest_sha256);
+	json_object_set_new(j, "collectors",
+			    o->collectors ? json_incref(o->collectors)
+					  : json_array());
+	json_object_set_new(j, "left_out",
+			    o->left_out ? json_incref(o->left_out)
+					: json_array());
+	json_object_set_new(j, "redactions",
+			    o->redactions ? json_incref(o->redactions)
+					  : json_object());
+	return j;
+}
+
+/* An array of collector names, at most BUNDLE_MAX_COLLECTORS. */
+static bool names_valid(json_t *a)
+{
+	size_t i;
+	json_t *v;
+
+	if (!json_is_array(a) || json_array_size(a) > BUNDLE_MAX_COLLECTORS)
+		return false;
+	json_array_foreach(a, i, v)
+	{
+		if (!collector_name_valid(json_string_value(v)))
+			return false;
+	}
+	return true;
+}
+
+int bundle_export_origin_read(const struct bundle_manifest *m,
+			      struct bundle_export_origin *ret, char **ret_err)
+{
+	json_t *o = json_object_get(m->extra, BUNDLE_EXPORTED_FROM);
+	struct bundle_export_origin e;
+
+	if (!o)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	e.bundle = str(o, "bundle");
+	e.sha256 = str(o, "sha256");
+	e.manifest_sha256 = str(o, "manifest_sha256");
+	e.collectors = json_object_get(o, "collectors");
+	e.left_out = json_object_get(o, "left_out");
+	e.redactions = json_object_get(o, "redactions");
+	if (!json_is_object(e.redactions))
+		e.redactions = NULL;
+	if (!json_is_object(o) || !e.bundle || !*e.bundle ||
+	    (e.sha256 && !bundle_sha256_hex_valid(e.sha256)) ||
+	    (e.manifest_sha256 &&
+	     !bundle_sha256_hex_valid(e.manifest_sha256)) ||
+	    !names_valid(e.collectors) ||
+	    (e.left_out && !names_valid(e.left_out)))
+		return error_set(ret_err, -EBADMSG,
+				 "%s: %s needs a bundle name and lists of "
+				 "collector names",
+				 BUNDLE_MANIFEST, BUNDLE_EXPORTED_FROM);
+	*ret = e;
+	return 1;
+}

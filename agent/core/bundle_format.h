@@ -186,6 +186,37 @@ int bundle_manifest_read(json_t *j, struct bundle_manifest *ret,
 			 char **ret_err);
 void bundle_manifest_release(struct bundle_manifest *m);
 
+/*
+ * A part written by `rdiag export` says where it came from in the
+ * manifest's "exported_from" (an extra key): the source bundle's top
+ * directory name, the SHA-256 of its file and of its manifest.json, the
+ * collectors kept, the source's collectors left out, and the source's
+ * redaction counts.
+ */
+#define BUNDLE_EXPORTED_FROM "exported_from"
+
+struct bundle_export_origin {
+	const char *bundle;          /* the source's name (top directory) */
+	const char *sha256;          /* of the source file, or NULL */
+	const char *manifest_sha256; /* of its manifest.json, or NULL */
+	json_t *collectors;          /* names kept (array of strings) */
+	json_t *left_out;   /* names left out, or NULL when the part does not
+			       say (written before rdiag recorded it) */
+	json_t *redactions; /* the source's rule -> count, or NULL */
+};
+
+/* The "exported_from" object for o (new reference). */
+json_t *bundle_export_origin_build(const struct bundle_export_origin *o);
+
+/*
+ * Is the bundle with manifest m a part? 1 and *ret borrowing from m, 0
+ * when it has no "exported_from", -EBADMSG with *ret_err when it has one
+ * of the wrong shape (a bundle name, collectors and left_out as arrays of
+ * collector names, hashes as 64 lowercase hex digits when present).
+ */
+int bundle_export_origin_read(const struct bundle_manifest *m,
+			      struct bundle_export_origin *ret, char **ret_err);
+
 /* Is s 64 lowercase hex digits (a SHA-256 as the manifest writes it)? */
 bool bundle_sha256_hex_valid(const char *s);
 

@@ -43,6 +43,9 @@ static const char html_css[] =
 	"th,td{text-align:left;vertical-align:top;padding:.25rem .4rem;"
 	"border-bottom:1px solid #e2e2e2;overflow-wrap:anywhere}"
 	"td.v{font-family:ui-monospace,monospace;font-size:.85rem}"
+	".partial{border:2px solid #9a6d00;background:#fff4d6;"
+	"padding:.6rem .8rem;margin:.6rem 0}"
+	"td.n{text-align:right;white-space:nowrap}"
 	"@media (max-width:40rem){body{font-size:14px;padding:.6rem}"
 	"th,td{display:block;border:0;padding:.1rem .2rem}"
 	"tr{display:block;border-bottom:1px solid #e2e2e2;padding:.3rem 0}"
@@ -266,6 +269,170 @@ static void render_facts(struct buf *b, const struct review *r)
 	}
 }
 
+static void names_list(struct buf *b, json_t *names)
+{
+	size_t i;
+	json_t *v;
+
+	if (json_array_size(names) == 0)
+		buf_puts(b, "none");
+	json_array_foreach(names, i, v)
+	{
+		if (i)
+			buf_puts(b, ", ");
+		html_escape(b, json_string_value(v));
+	}
+}
+
+/* A part made by `rdiag export` says so first, and what it is a part of. */
+static void render_partial(struct buf *b, const struct review *r)
+{
+	struct bundle_export_origin o;
+	char *err = NULL;
+	int k = bundle_export_origin_read(&r->man, &o, &err);
+
+	free(err);
+	if (k == 0)
+		return;
+	buf_puts(b,
+		 "<div class=\"partial\"><p><strong>Partial bundle.</strong> "
+		 "This report covers only the collectors kept");
+	if (k < 0) {
+		buf_puts(b, "; the part does not say which bundle it came "
+			    "from.</p></div>\n");
+		return;
+	}
+	buf_puts(b, ".</p>\n<table><tbody>\n<tr><th>exported from</th>"
+		    "<td class=\"v\">");
+	html_escape(b, o.bundle);
+	if (o.sha256) {
+		buf_puts(b, "<br>SHA-256 ");
+		html_escape(b, o.sha256);
+	}
+	buf_puts(b, "</td></tr>\n<tr><th>collectors kept</th><td>");
+	names_list(b, o.collectors);
+	buf_puts(b, "</td></tr>\n<tr><th>left out</th><td>");
+	if (o.left_out)
+		names_list(b, o.left_out);
+	else
+		buf_puts(b, "not recorded (exported by an older rdiag)");
+	buf_puts(b, "</td></tr>\n</tbody></table></div>\n");
+}
+
+static void file_row(struct buf *b, const char *name, json_int_t size,
+		     const char *note)
+{
+	char sz[32];
+
+	format_size(size > 0 ? (uint64_t)size : 0, sz, sizeof(sz));
+	buf_puts(b, "<tr><td class=\"v\" data-l=\"file\">");
+	html_escape(b, name);
+	buf_printf(b,
+		   "</td><td class=\"n\" data-l=\"size\">%s (%lld "
+		   "bytes)</td><td>",
+		   sz, (long long)size);
+	html_escape(b, note ? note : "");
+	buf_puts(b, "</td></tr>\n");
+}
+
+/* One table of files; prefix characters of each path are not shown. */
+static void render_file_group(struct buf *b, json_t *list, size_t prefix)
+{
+	size_t k;
+	json_t *f;
+
+	if (json_array_size(list) == 0) {
+		buf_puts(b, "<p class=\"meta\">No files.</p>\n");
+		return;
+	}
+	buf_puts(b, "<table><thead><tr><th>file</th><th>size</th>"
+		    "<th>note</th></tr></thead><tbody>\n");
+	json_array_foreach(list, k, f)
+	{
+		const char *path =
+			json_string_value(json_object_get(f, "path"));
+		const char *orig = json_string_value(
+			json_object_get(json_object_get(f, "source"), "name"));
+		char *note =
+			orig ? xasprintf("decompressed from %s", orig) : NULL;
+
+		file_row(b, strlen(path) > prefix ? path + prefix : path,
+			 json_integer_value(json_object_get(f, "size")), note);
+		free(note);
+	}
+	buf_puts(b, "</tbody></table>\n");
+}
+
+/*
+ * The evidence itself: every file of each collector (and the bundle's own
+ * files) with its size, from the verified manifest, and what was left out
+ * because it could not be made text to redact. One pass groups them, so a
+ * hostile manifest with many files and collectors costs no more than its
+ * length.
+ */
+static void render_files(struct buf *b, const struct review *r)
+{
+	json_t *groups = json_object(), *f, *list;
+	const char *key;
+	size_t i;
+
+	buf_puts(b, "<h2>Evidence files</h2>\n<p class=\"meta\">What the "
+		    "bundle holds, per collector, as its verified manifest "
+		    "lists it.</p>\n");
+	json_array_foreach(r->man.files, i, f)
+	{
+		const char *path =
+			json_string_value(json_object_get(f, "path"));
+		char *col = path ? bundle_path_collector(path) : NULL;
+
+		key = col ? col : "";
+		if (!(list = json_object_get(groups, key))) {
+			list = json_array();
+			json_object_set_new(groups, key, list);
+		}
+		json_array_append(list, f);
+		free(col);
+	}
+	for (size_t c = 0; c < r->ncollectors; c++) {
+		const char *col = r->collectors[c].name;
+
+		text_elem(b, "h3", NULL, col);
+		render_file_group(b, json_object_get(groups, col),
+				  strlen(BUNDLE_COLLECTORS_DIR) + strlen(col) +
+					  2);
+	}
+	/* Files under a collector the manifest does not list, if any. */
+	json_object_foreach(groups, key, list)
+	{
+		if (!*key || review_collector_find(r, key))
+			continue;
+		text_elem(b, "h3", NULL, key);
+		render_file_group(b, list,
+				  strlen(BUNDLE_COLLECTORS_DIR) + strlen(key) +
+					  2);
+	}
+	buf_puts(b, "<h3>The bundle's own files</h3>\n");
+	render_file_group(b, json_object_get(groups, ""), 0);
+	json_decref(groups);
+	if (json_array_size(r->man.omitted) > 0) {
+		buf_puts(b, "<h3>Left out (could not be made text to "
+			    "redact)</h3>\n<table><thead><tr><th>file</th>"
+			    "<th>size</th><th>why</th></tr></thead><tbody>\n");
+		json_array_foreach(r->man.omitted, i, f)
+		{
+			const char *path =
+				json_string_value(json_object_get(f, "path"));
+			const char *why =
+				json_string_value(json_object_get(f, "reason"));
+
+			file_row(b, path ? path : "?",
+				 json_integer_value(json_object_get(f, "size")),
+				 why);
+		}
+		buf_puts(b, "</tbody></table>\n");
+	}
+}
+
 static void render_redactions(struct buf *b, const struct review *r)
 {
 	const char *rule;
@@ -349,7 +516,9 @@ void html_render(struct review *r, struct buf *b)
 	html_escape(b, r->finished ? r->finished : "?");
 	buf_puts(b, " &middot; rdiag ");
 	html_escape(b, r->agent_version ? r->agent_version : "?");
-	buf_printf(b, "</p>\n<p class=\"%s\"><strong>%s</strong></p>\n",
+	buf_puts(b, "</p>\n");
+	render_partial(b, r);
+	buf_printf(b, "<p class=\"%s\"><strong>%s</strong></p>\n",
 		   rc == 0 ? "ok" : "bad",
 		   rc == 2 ? "Failures found."
 		   : rc == 1 && report_headline(&v)
@@ -362,6 +531,7 @@ void html_render(struct review *r, struct buf *b)
 	render_findings(b, r, &v);
 	render_collectors(b, r);
 	render_facts(b, r);
+	render_files(b, r);
 	render_redactions(b, r);
 	render_integrity(b, r);
 	buf_puts(b, "</body></html>\n");

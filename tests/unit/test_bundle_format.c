@@ -340,6 +340,15 @@ static void test_docs_tables(void **state)
 	assert_keys_documented(
 		page.data, json_array_get(json_object_get(j, "collectors"), 1));
 	assert_keys_documented(page.data, json_array_get(files, 0));
+	{
+		struct bundle_export_origin o = { .bundle = "b",
+						  .sha256 = "s",
+						  .manifest_sha256 = "m" };
+		json_t *e = bundle_export_origin_build(&o);
+
+		assert_keys_documented(page.data, e);
+		json_decref(e);
+	}
 	/* And the check can fail. */
 	assert_false(documented(page.data, "no_such_field"));
 	buf_release(&page);
@@ -488,6 +497,79 @@ static void test_writer_reader(void **state)
 	free(path);
 }
 
+/* A part's record of its source: built, written, read back, refused. */
+static void test_export_origin(void **state)
+{
+	static const char hex[] = "ba7816bf8f01cfea414140de5dae2223b0"
+				  "0361a396177a9cb410ff61f20015ad";
+	json_t *kept = json_pack("[s]", "nas");
+	json_t *left = json_pack("[s, s]", "database", "system");
+	struct bundle_export_origin o = {
+		.bundle = "rdiag-h-4711-20261204T100000Z",
+		.sha256 = hex,
+		.manifest_sha256 = hex,
+		.collectors = kept,
+		.left_out = left,
+	}, back;
+	static const char *const bad[] = {
+		"{\"collectors\": [\"nas\"]}",
+		"{\"bundle\": \"\", \"collectors\": [\"nas\"]}",
+		"{\"bundle\": \"b\", \"sha256\": \"AB\", \"collectors\": []}",
+		"{\"bundle\": \"b\", \"collectors\": [\"a b\"]}",
+		"{\"bundle\": \"b\", \"collectors\": \"nas\"}",
+		"{\"bundle\": \"b\", \"collectors\": [], \"left_out\": \"x\"}",
+		"{\"bundle\": \"b\", \"collectors\": [], \"left_out\": [1]}",
+		"\"b\"",
+	};
+	struct bundle_manifest m, rd;
+	char *err = NULL, *text;
+	json_t *j, *parsed;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.extra = json_pack("{s:o}", BUNDLE_EXPORTED_FROM,
+			    bundle_export_origin_build(&o));
+	j = bundle_manifest_build(&m);
+	text = json_dumps(j, 0);
+	parsed = json_loads(text, 0, NULL);
+	assert_int_equal(bundle_manifest_read(parsed, &rd, &err), 0);
+	assert_int_equal(bundle_export_origin_read(&rd, &back, &err), 1);
+	assert_string_equal(back.bundle, o.bundle);
+	assert_string_equal(back.sha256, hex);
+	assert_string_equal(back.manifest_sha256, hex);
+	assert_true(json_equal(back.collectors, kept));
+	assert_true(json_equal(back.left_out, left));
+	bundle_manifest_release(&rd);
+	json_decref(parsed);
+	free(text);
+	json_decref(j);
+	json_decref(m.extra);
+
+	/* A whole bundle is no part; a part of an older rdiag has no
+	 * left_out, which reads as NULL (not known), not as "none". */
+	memset(&rd, 0, sizeof(rd));
+	assert_int_equal(bundle_export_origin_read(&rd, &back, &err), 0);
+	rd.extra = json_pack("{s:{s:s, s:[s]}}", BUNDLE_EXPORTED_FROM, "bundle",
+			     "b", "collectors", "nas");
+	assert_int_equal(bundle_export_origin_read(&rd, &back, &err), 1);
+	assert_null(back.left_out);
+	assert_null(back.sha256);
+	json_decref(rd.extra);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		rd.extra = json_pack("{s:o}", BUNDLE_EXPORTED_FROM,
+				     json_loads(bad[i], JSON_DECODE_ANY, NULL));
+		assert_non_null(rd.extra);
+		err = NULL;
+		if (bundle_export_origin_read(&rd, &back, &err) != -EBADMSG)
+			fail_msg("case %zu was accepted", i);
+		assert_non_null(strstr(err, "exported_from"));
+		free(err);
+		json_decref(rd.extra);
+	}
+	json_decref(kept);
+	json_decref(left);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -495,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_manifest_roundtrip),
 		cmocka_unit_test(test_manifest_refusals),
 		cmocka_unit_test(test_docs_tables),
+		cmocka_unit_test(test_export_origin),
 		cmocka_unit_test(test_writer_reader),
 	};
 
