@@ -124,7 +124,7 @@ PY
 }
 json_case clean 0 --only product --config "$T_DIR/slow.conf" --no-bundle
 json_case problems 2 --only database --db "$db" --config "$T_DIR/slow.conf" --no-bundle
-RDIAG_SYSTEM_CONFIG="" json_case nothing 3 --only nas --no-bundle
+RDIAG_SYSTEM_CONFIG="" json_case nothing 3 --only product,database --no-bundle
 t_check "--json nothing: upload is null without --upload" \
 	test "$(t_json "$T_DIR/nothing.json" 'j["upload"]')" = None
 
