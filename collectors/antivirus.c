@@ -29,6 +29,7 @@
 #include "probes/clamd.h"
 #include "rdiag/buf.h"
 #include "rdiag/collector.h"
+#include "rdiag/i18n.h"
 
 #define DEFAULT_FILES         20
 #define DEFAULT_FILE_KB       64
@@ -209,11 +210,11 @@ static unsigned setting(struct av *a, const char *key, unsigned def,
 	if (!v)
 		return def;
 	if (parse_uint(v, min, max, &n) < 0) {
-		char *title = xasprintf("[antivirus] %s = %s is not a number "
-					"in %u..%u; using %u",
+		char *title = xasprintf(N_("[antivirus] %s = %s is not a "
+					   "number in %u..%u; using %u"),
 					key, v, min, max, def);
 		char *where = ctx_config_where(a->ctx, key, NULL);
-		char *hint = xasprintf("correct the value at %s", where);
+		char *hint = xasprintf(N_("correct the value at %s"), where);
 
 		finding(a, "antivirus.setting.invalid", SEVERITY_WARN,
 			LEVEL_SELF, title, NULL, hint);
@@ -346,8 +347,8 @@ static bool dir_on_hung_share(struct av *a, const struct av_dir *d)
 		free(real);
 		return false;
 	}
-	title = xasprintf("application directory '%s' cannot be checked: it "
-			  "is on %s mounted at %s, which does not answer",
+	title = xasprintf(N_("application directory '%s' cannot be checked: it "
+			     "is on %s mounted at %s, which does not answer"),
 			  d->path, m->source, m->mount_point);
 	detail = xasprintf("'%s' lands on '%s' (%s, mount id %d); looking at "
 			   "it did not finish within %d ms, so the antivirus "
@@ -357,9 +358,9 @@ static bool dir_on_hung_share(struct av *a, const struct av_dir *d)
 			   STAT_TIMEOUT_MS);
 	finding(a, "antivirus.dir.share_hung", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
 		title, detail,
-		"your IT checks the file server behind this share and the "
-		"network to it; the antivirus check runs again once the share "
-		"answers");
+		N_("your IT checks the file server behind this share and the "
+		   "network to it; the antivirus check runs again once the "
+		   "share answers"));
 	free(title);
 	free(detail);
 	free(real);
@@ -380,11 +381,11 @@ static void load_dirs(struct av *a)
 	if (a->ndirs == 0) {
 		finding(a, "antivirus.dir.not_configured", SEVERITY_INFO,
 			LEVEL_SELF,
-			"no application directory configured: only the "
-			"products present are checked",
+			N_("no application directory configured: only the "
+			   "products present are checked"),
 			NULL,
-			"set [product] data_dir (or [antivirus] path) to the "
-			"application's data directories");
+			N_("set [product] data_dir (or [antivirus] path) to "
+			   "the application's data directories"));
 		return;
 	}
 	for (size_t i = 0; i < a->ndirs; i++) {
@@ -396,13 +397,13 @@ static void load_dirs(struct av *a)
 			continue;
 		if (d->err == ETIMEDOUT && dir_on_hung_share(a, d))
 			continue;
-		title = xasprintf("application directory '%s' cannot be "
-				  "checked: %s",
-				  d->path, strerror(d->err));
+		title = xasprintf(
+			N_("application directory '%s' cannot be checked: %s"),
+			d->path, strerror(d->err));
 		finding(a, "antivirus.dir.missing", SEVERITY_WARN, LEVEL_SELF,
 			title, NULL,
-			"correct [product] data_dir / [antivirus] path, or "
-			"create the directory");
+			N_("correct [product] data_dir / [antivirus] path, or "
+			   "create the directory"));
 		free(title);
 	}
 }
@@ -718,12 +719,13 @@ static void clamav_load_conf(struct av *a)
 		ctx_fact(a->ctx, "clamav.on_access_prevention", "%s",
 			 a->clamd.prevention == 1 ? "yes" : "no");
 	} else if (conf || a->clamd_conf_found) {
-		char *title = xasprintf("cannot read clamd.conf '%s': %s",
+		char *title = xasprintf(N_("cannot read clamd.conf '%s': %s"),
 					a->clamd_conf_path, strerror(-r));
 
 		finding(a, "antivirus.clamav.conf_unreadable", SEVERITY_INFO,
 			LEVEL_SELF, title, NULL,
-			"check [antivirus] clamd_conf and run rdiag as root");
+			N_("check [antivirus] clamd_conf and run rdiag as "
+			   "root"));
 		free(title);
 	}
 	buf_release(&b);
@@ -830,12 +832,12 @@ static void clamav_not_answering(struct av *a, const char *title,
 				   "enabled at boot",
 				   title, a->clamd_conf_path);
 		finding(a, "antivirus.clamav.not_used", SEVERITY_INFO,
-			LEVEL_THIRD_PARTY, "ClamAV is installed but not in use",
-			detail,
-			"nothing to do if this host relies on another "
-			"antivirus; to use ClamAV, your IT enables and starts "
-			"clamav-daemon (and clamonacc for on-access "
-			"scanning)");
+			LEVEL_THIRD_PARTY,
+			N_("ClamAV is installed but not in use"), detail,
+			N_("nothing to do if this host relies on another "
+			   "antivirus; to use ClamAV, your IT enables and "
+			   "starts clamav-daemon (and clamonacc for on-access "
+			   "scanning)"));
 		free(detail);
 		return;
 	}
@@ -843,10 +845,10 @@ static void clamav_not_answering(struct av *a, const char *title,
 			   reply ? "; clamd said: " : "", reply ? reply : "");
 	finding(a, "antivirus.clamav.engine_down", SEVERITY_WARN,
 		LEVEL_THIRD_PARTY, title, detail,
-		"your IT (who runs the antivirus) starts clamd ('systemctl "
-		"start clamav-daemon') and checks its log; while it is down "
-		"nothing is scanned, and clamonacc with OnAccessPrevention "
-		"may hold or deny opens");
+		N_("your IT (who runs the antivirus) starts clamd ('systemctl "
+		   "start clamav-daemon') and checks its log; while it is down "
+		   "nothing is scanned, and clamonacc with OnAccessPrevention "
+		   "may hold or deny opens"));
 	free(detail);
 	free(why);
 }
@@ -875,7 +877,7 @@ static void clamav_engine(struct av *a)
 	clamd_probe(&t, deadline, &res);
 	ctx_fact(a->ctx, "clamav.clamd", "%s", desc);
 	if (res.ping_rc < 0) {
-		title = xasprintf("clamd does not answer on %s: %s", desc,
+		title = xasprintf(N_("clamd does not answer on %s: %s"), desc,
 				  res.ping_rc == -EBADMSG
 					  ? "unexpected reply"
 					  : strerror(-res.ping_rc));
@@ -883,7 +885,7 @@ static void clamav_engine(struct av *a)
 		free(title);
 		return;
 	}
-	title = xasprintf("clamd answers PING on %s", desc);
+	title = xasprintf(N_("clamd answers PING on %s"), desc);
 	finding(a, "antivirus.clamav.engine_ok", SEVERITY_OK, LEVEL_THIRD_PARTY,
 		title, NULL, NULL);
 	free(title);
@@ -894,12 +896,14 @@ static void clamav_engine(struct av *a)
 	if (!res.version.has_db) {
 		finding(a, "antivirus.clamav.signatures_missing", SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			"clamd runs without the official signature databases",
+			N_("clamd runs without the official signature "
+			   "databases"),
 			"VERSION reports no database version: only local "
 			"signatures (if any) are loaded",
-			"your IT (who runs the antivirus) runs freshclam (or "
-			"the company's mirror) so that main.cvd/daily.cvd are "
-			"in DatabaseDirectory, then reloads clamd");
+			N_("your IT (who runs the antivirus) runs freshclam "
+			   "(or the company's mirror) so that "
+			   "main.cvd/daily.cvd are in DatabaseDirectory, then "
+			   "reloads clamd"));
 		return;
 	}
 	ctx_fact(a->ctx, "clamav.db_version", "%u", res.version.db_version);
@@ -907,22 +911,23 @@ static void clamav_engine(struct av *a)
 	if (res.version.db_time > 0 &&
 	    (int64_t)time(NULL) - res.version.db_time >
 		    (int64_t)a->sig_days * 86400) {
-		title = xasprintf("ClamAV signatures are %lld days old "
-				  "(database %u of %s)",
+		title = xasprintf(N_("ClamAV signatures are %lld days old "
+				     "(database %u of %s)"),
 				  (long long)(((int64_t)time(NULL) -
 					       res.version.db_time) /
 					      86400),
 				  res.version.db_version, res.version.db_date);
 		finding(a, "antivirus.clamav.signatures_old", SEVERITY_WARN,
 			LEVEL_THIRD_PARTY, title, NULL,
-			"your IT (who runs the antivirus) checks freshclam "
-			"(its log, proxy and mirror settings) and reloads "
-			"clamd");
+			N_("your IT (who runs the antivirus) checks freshclam "
+			   "(its log, proxy and mirror settings) and reloads "
+			   "clamd"));
 		free(title);
 		return;
 	}
-	title = xasprintf("ClamAV signatures are current (database %u of %s)",
-			  res.version.db_version, res.version.db_date);
+	title = xasprintf(
+		N_("ClamAV signatures are current (database %u of %s)"),
+		res.version.db_version, res.version.db_date);
 	finding(a, "antivirus.clamav.signatures_ok", SEVERITY_OK,
 		LEVEL_THIRD_PARTY, title, NULL, NULL);
 	free(title);
@@ -951,12 +956,12 @@ static void mdatp_run(struct av *a)
 		&out);
 	if (r != 0 || av_mdatp_health_parse(out.data, out.len, &a->mdatp) < 0) {
 		char *title =
-			xasprintf("'mdatp health' failed (%s)",
+			xasprintf(N_("'mdatp health' failed (%s)"),
 				  r < 0 ? strerror(-r) : "no health data");
 
 		finding(a, "antivirus.mdatp.tool_failed", SEVERITY_INFO,
 			LEVEL_THIRD_PARTY, title, NULL,
-			"run 'mdatp health' as root and send its output");
+			N_("run 'mdatp health' as root and send its output"));
 		free(title);
 	} else {
 		struct av_state *s =
@@ -977,22 +982,23 @@ static void mdatp_run(struct av *a)
 		if (a->mdatp.healthy == 0)
 			finding(a, "antivirus.mdatp.unhealthy", SEVERITY_WARN,
 				LEVEL_THIRD_PARTY,
-				"Microsoft Defender reports itself unhealthy",
+				N_("Microsoft Defender reports itself "
+				   "unhealthy"),
 				NULL,
-				"your IT runs 'mdatp health' and follows "
-				"Microsoft's troubleshooting for the failing "
-				"fields");
+				N_("your IT runs 'mdatp health' and follows "
+				   "Microsoft's troubleshooting for the "
+				   "failing fields"));
 		if (a->mdatp.definitions_status[0] &&
 		    strcmp(a->mdatp.definitions_status, "up_to_date") != 0) {
 			char *title = xasprintf(
-				"Microsoft Defender definitions are %s",
+				N_("Microsoft Defender definitions are %s"),
 				a->mdatp.definitions_status);
 
 			finding(a, "antivirus.mdatp.definitions_outdated",
 				SEVERITY_WARN, LEVEL_THIRD_PARTY, title,
 				a->mdatp.definitions_version,
-				"your IT runs 'mdatp definitions update' and "
-				"checks the update source");
+				N_("your IT runs 'mdatp definitions update' "
+				   "and checks the update source"));
 			free(title);
 		}
 	}
@@ -1046,7 +1052,7 @@ static void report_products(struct av *a)
 			ctx_fact(a->ctx, key, "%s", s->version);
 		}
 		title = xasprintf(
-			"%s%s%s is %s%s", p->name, s->version[0] ? " " : "",
+			N_("%s%s%s is %s%s"), p->name, s->version[0] ? " " : "",
 			s->version, s->running ? "running" : "installed",
 			s->realtime ? " with real-time scanning" : "");
 		finding(a, "antivirus.product.present", SEVERITY_INFO,
@@ -1061,20 +1067,21 @@ static void report_products(struct av *a)
 	if (nfound == 0)
 		finding(a, "antivirus.product.none", SEVERITY_OK,
 			LEVEL_THIRD_PARTY,
-			"no known antivirus or EDR product found", NULL, NULL);
+			N_("no known antivirus or EDR product found"), NULL,
+			NULL);
 	if (nrt >= 2) {
-		char *title = xasprintf("%zu products scan files in real time "
-					"at once: %s",
-					nrt, rt.data);
+		char *title = xasprintf(
+			N_("%zu products scan files in real time at once: %s"),
+			nrt, rt.data);
 
 		finding(a, "antivirus.product.conflict", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY, title,
 			"two on-access scanners intercept every open in turn: "
 			"slow file access, time-outs and deadlocks between "
 			"them are common",
-			"your IT keeps one real-time scanner and uninstalls "
-			"or disables the real-time part of the others (with "
-			"their vendors)");
+			N_("your IT keeps one real-time scanner and uninstalls "
+			   "or disables the real-time part of the others (with "
+			   "their vendors)"));
 		free(title);
 	}
 	buf_release(&rt);
@@ -1101,13 +1108,13 @@ static void report_groups(struct av *a)
 	if (!a->fan_inspected) {
 		finding(a, "antivirus.fanotify.not_root", SEVERITY_INFO,
 			LEVEL_SELF,
-			"fanotify watchers not inspected: reading other "
-			"processes' /proc/PID/fdinfo needs root",
+			N_("fanotify watchers not inspected: reading other "
+			   "processes' /proc/PID/fdinfo needs root"),
 			"which process can block opens of the application's "
 			"files is unknown; products, settings and timings "
 			"were still checked",
-			"run rdiag as root to see every fanotify watcher and "
-			"its marks");
+			N_("run rdiag as root to see every fanotify watcher "
+			   "and its marks"));
 		return;
 	}
 	ctx_fact(a->ctx, "fanotify.groups", "%zu", a->ngroups);
@@ -1251,7 +1258,8 @@ static void watch_verdict(struct av *a, struct av_dir *d,
 	int ex = product_excludes(a, p, d, &rule);
 
 	if (ex == 1) {
-		title = xasprintf("%s excludes %s (%s)", name, d->real, rule);
+		title = xasprintf(N_("%s excludes %s (%s)"), name, d->real,
+				  rule);
 		finding(a, "antivirus.watch.excluded", SEVERITY_OK,
 			LEVEL_SUPPORT, title, how, NULL);
 		free(title);
@@ -1260,14 +1268,14 @@ static void watch_verdict(struct av *a, struct av_dir *d,
 	hint = exclusion_text(a, p, d);
 	detail = xasprintf("%s%s%s", who, how[0] ? "; " : "", how);
 	if (c == COVER_BLOCK) {
-		title = xasprintf("%s of %s can block opens under %s", who,
+		title = xasprintf(N_("%s of %s can block opens under %s"), who,
 				  name, d->real);
 		finding(a, "antivirus.watch.no_exclusion", SEVERITY_WARN,
 			LEVEL_SUPPORT, title, detail, hint);
 		d->watcher = p;
 	} else {
-		title = xasprintf("%s of %s sees opens under %s but cannot "
-				  "block them",
+		title = xasprintf(N_("%s of %s sees opens under %s but cannot "
+				     "block them"),
 				  who, name, d->real);
 		finding(a, "antivirus.watch.notify_only", SEVERITY_INFO,
 			LEVEL_SUPPORT, title, detail, hint);
@@ -1296,8 +1304,8 @@ static void report_watch(struct av *a, struct av_dir *d)
 		if (c != COVER_NONE || ignored)
 			any = true;
 		if (ignored) {
-			char *title = xasprintf("%s (pid %d) ignores %s with "
-						"an ignore mark",
+			char *title = xasprintf(N_("%s (pid %d) ignores %s "
+						   "with an ignore mark"),
 						g->comm, (int)g->pid, d->real);
 
 			finding(a, "antivirus.watch.excluded", SEVERITY_OK,
@@ -1346,9 +1354,9 @@ static void report_watch(struct av *a, struct av_dir *d)
 	if (!any && a->have_clamd_conf &&
 	    av_clamd_conf_watch(&a->clamd, d->real, &rule) ==
 		    AV_CLAMD_EXCLUDED) {
-		char *title = xasprintf("ClamAV excludes %s "
-					"(OnAccessExcludePath %s in %s)",
-					d->real, rule, a->clamd_conf_path);
+		char *title = xasprintf(
+			N_("ClamAV excludes %s (OnAccessExcludePath %s in %s)"),
+			d->real, rule, a->clamd_conf_path);
 
 		finding(a, "antivirus.watch.excluded", SEVERITY_OK,
 			LEVEL_SUPPORT, title, NULL, NULL);
@@ -1356,9 +1364,8 @@ static void report_watch(struct av *a, struct av_dir *d)
 		any = true;
 	}
 	if (!any && a->fan_inspected) {
-		char *title = xasprintf("no fanotify watcher sees opens under "
-					"%s",
-					d->real);
+		char *title = xasprintf(
+			N_("no fanotify watcher sees opens under %s"), d->real);
 
 		finding(a, "antivirus.watch.none", SEVERITY_OK, LEVEL_SUPPORT,
 			title, NULL, NULL);
@@ -1482,29 +1489,29 @@ static void timing_failed(struct av *a, struct av_dir *d, const char *dir,
 
 	if (d && (t->err == EPERM || t->err == EACCES) &&
 	    strcmp(t->step, "create") != 0 && strcmp(t->step, "write") != 0) {
-		title = xasprintf("a freshly written file under %s could not "
-				  "be read back (%s at %s): something blocks "
-				  "the application's files",
+		title = xasprintf(N_("a freshly written file under %s could "
+				     "not be read back (%s at %s): something "
+				     "blocks the application's files"),
 				  d->real, strerror(t->err), t->step);
 		finding(a, "antivirus.blocks", SEVERITY_FAIL, LEVEL_SUPPORT,
 			title, "the file had random content, nothing to detect",
-			d->watcher ? "with the vendor's technical support, "
-				     "your IT sets an exclusion of the "
-				     "directory (see "
-				     "antivirus.watch.no_exclusion)"
-				   : "your IT checks the antivirus product's "
-				     "log for the denied file; the vendor's "
-				     "technical support helps set the "
-				     "exclusion");
+			d->watcher ? N_("with the vendor's technical support, "
+					"your IT sets an exclusion of the "
+					"directory (see "
+					"antivirus.watch.no_exclusion)")
+				   : N_("your IT checks the antivirus "
+					"product's log for the denied file; "
+					"the vendor's technical support helps "
+					"set the exclusion"));
 		d->blocked = true;
 	} else {
-		title = xasprintf("cannot time file access under %s (%s at "
-				  "%s)",
-				  dir, strerror(t->err), t->step);
+		title = xasprintf(
+			N_("cannot time file access under %s (%s at %s)"), dir,
+			strerror(t->err), t->step);
 		finding(a, "antivirus.timing.failed", SEVERITY_INFO, LEVEL_SELF,
 			title, NULL,
-			"run rdiag as a user that may write into the "
-			"directory");
+			N_("run rdiag as a user that may write into the "
+			   "directory"));
 	}
 	free(title);
 }
@@ -1515,9 +1522,10 @@ static void left_behind(struct av *a, const char *dir, unsigned n)
 
 	if (n == 0)
 		return;
-	title = xasprintf("%u test files could not be removed from %s", n, dir);
+	title = xasprintf(N_("%u test files could not be removed from %s"), n,
+			  dir);
 	finding(a, "antivirus.cleanup_failed", SEVERITY_WARN, LEVEL_SELF, title,
-		"their names start with .rdiag-av-", "remove them by hand");
+		"their names start with .rdiag-av-", N_("remove them by hand"));
 	free(title);
 }
 
@@ -1533,8 +1541,8 @@ static void run_timing(struct av *a)
 		return;
 	if (!pick_control(a, ctl, sizeof(ctl), shown, sizeof(shown))) {
 		finding(a, "antivirus.timing.failed", SEVERITY_INFO, LEVEL_SELF,
-			"no control directory for the timing could be made",
-			NULL, "set [antivirus] control_dir");
+			N_("no control directory for the timing could be made"),
+			NULL, N_("set [antivirus] control_dir"));
 		return;
 	}
 	time_dir(a, ctl, &c);
@@ -1574,9 +1582,9 @@ static void run_timing(struct av *a)
 					     ? exclusion_text(a, d->watcher, d)
 					     : NULL;
 
-			title = xasprintf("file access under %s is %.1fx "
-					  "slower than under %s (median %.3f "
-					  "ms vs %.3f ms per file)",
+			title = xasprintf(N_("file access under %s is %.1fx "
+					     "slower than under %s (median "
+					     "%.3f ms vs %.3f ms per file)"),
 					  d->real,
 					  c.median ? (double)t.median / c.median
 						   : (double)t.median,
@@ -1585,14 +1593,15 @@ static void run_timing(struct av *a)
 			finding(a, "antivirus.timing.slow", SEVERITY_WARN,
 				LEVEL_SUPPORT, title, detail,
 				hint ? hint
-				     : "with the vendor's technical support, "
-				       "your IT (the antivirus administrator) "
-				       "sets an exclusion of the directory");
+				     : N_("with the vendor's technical "
+					  "support, your IT (the antivirus "
+					  "administrator) sets an exclusion of "
+					  "the directory"));
 			free(hint);
 		} else {
-			title = xasprintf("file access under %s is not "
-					  "markedly slower than under %s "
-					  "(median %.3f ms vs %.3f ms)",
+			title = xasprintf(N_("file access under %s is not "
+					     "markedly slower than under %s "
+					     "(median %.3f ms vs %.3f ms)"),
 					  d->real, shown, t.median / 1000.0,
 					  c.median / 1000.0);
 			finding(a, "antivirus.timing.ok", SEVERITY_OK,
@@ -1639,20 +1648,21 @@ static void run_eicar(struct av *a)
 				av_eicar_run, &job, &out, sizeof(out), &br);
 		if (r < 0 || br.status != BOUNDED_DONE ||
 		    br.out_len != sizeof(out)) {
-			title = xasprintf("the EICAR test in %s did not finish",
-					  d->real);
+			title = xasprintf(
+				N_("the EICAR test in %s did not finish"),
+				d->real);
 			finding(a, "antivirus.eicar.failed", SEVERITY_WARN,
 				LEVEL_SELF, title,
 				"a file named .rdiag-eicar-* may be left in it",
-				"remove .rdiag-eicar-* from the directory");
+				N_("remove .rdiag-eicar-* from the directory"));
 			free(title);
 			continue;
 		}
 		if (out.cleanup_failed)
 			left_behind(a, d->real, 1);
 		if (out.write_err) {
-			title = xasprintf("cannot write the EICAR test file "
-					  "into %s (%s at %s)",
+			title = xasprintf(N_("cannot write the EICAR test file "
+					     "into %s (%s at %s)"),
 					  d->real, strerror(out.write_err),
 					  out.step);
 			/* EPERM, not EACCES: a security product said no. */
@@ -1660,36 +1670,38 @@ static void run_eicar(struct av *a)
 				finding(a, "antivirus.eicar.failed",
 					SEVERITY_FAIL, LEVEL_SUPPORT, title,
 					NULL,
-					"the antivirus (or another security "
-					"product) denied writing the test "
-					"file: your IT checks its log, and "
-					"with the vendor's technical support "
-					"sets an exclusion of the directory");
+					N_("the antivirus (or another security "
+					   "product) denied writing the test "
+					   "file: your IT checks its log, and "
+					   "with the vendor's technical "
+					   "support sets an exclusion of the "
+					   "directory"));
 			else
 				finding(a, "antivirus.eicar.failed",
 					SEVERITY_INFO, LEVEL_SELF, title, NULL,
-					"run rdiag as a user that may write "
-					"into the directory");
+					N_("run rdiag as a user that may write "
+					   "into the directory"));
 			free(title);
 			continue;
 		}
 		if (out.outcome == AV_EICAR_ALLOWED) {
-			title = xasprintf("the EICAR test file in %s was "
-					  "neither blocked nor removed within "
-					  "%u ms",
-					  d->real, a->eicar_wait);
+			title = xasprintf(
+				N_("the EICAR test file in %s was neither "
+				   "blocked nor removed within %u ms"),
+				d->real, a->eicar_wait);
 			finding(a, "antivirus.eicar.not_blocked", SEVERITY_OK,
 				LEVEL_SUPPORT, title, NULL, NULL);
 			free(title);
 			continue;
 		}
 		d->blocked = true;
-		title = xasprintf("the antivirus blocks files under %s: the "
-				  "EICAR test file was %s%s%s after %lld ms",
-				  d->real, outcome_names[out.outcome],
-				  out.err ? " with " : "",
-				  out.err ? strerror(out.err) : "",
-				  (long long)out.after_ms);
+		title = xasprintf(
+			N_("the antivirus blocks files under %s: the EICAR "
+			   "test file was %s%s%s after %lld ms"),
+			d->real, outcome_names[out.outcome],
+			out.err ? " with " : "",
+			out.err ? strerror(out.err) : "",
+			(long long)out.after_ms);
 		hint = d->watcher ? exclusion_text(a, d->watcher, d)
 				  : xstrdup("a file the product finds "
 					    "suspicious will fail the same "

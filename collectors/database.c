@@ -24,6 +24,7 @@
 #include "database_private.h"
 #include "probes/net.h"
 #include "rdiag/buf.h"
+#include "rdiag/i18n.h"
 
 /* glibc hides it without _GNU_SOURCE: the name exists but has no address. */
 #if !defined(EAI_NODATA) && defined(__GLIBC__)
@@ -122,42 +123,41 @@ static void report_dns_failure(struct database_target *t, int eai,
 	const char *id = database_dns_failure_id(eai, timeout);
 
 	if (strcmp(id, "db.dns.timeout") == 0) {
-		database_finding(
-			t, "db.dns.timeout", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
-			"The DNS server does not answer in time for the "
-			"database server's name",
-			"The name may well be right: ask your IT to check "
-			"the DNS servers this host uses and that they are "
-			"reachable from it",
-			"'%s' not resolved within %u ms; resolver: %s",
-			t->url.host, t->step_ms, resolver);
+		database_finding(t, "db.dns.timeout", SEVERITY_FAIL,
+				 LEVEL_THIRD_PARTY,
+				 N_("The DNS server does not answer in time "
+				    "for the database server's name"),
+				 N_("The name may well be right: ask your IT "
+				    "to check the DNS servers this host uses "
+				    "and that they are reachable from it"),
+				 "'%s' not resolved within %u ms; resolver: %s",
+				 t->url.host, t->step_ms, resolver);
 	} else if (strcmp(id, "db.dns.no_answer") == 0) {
 		database_finding(
 			t, "db.dns.no_answer", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
-			"The DNS server does not answer for the database "
-			"server's name",
-			"The name may well be right: the DNS servers this host "
-			"uses are unreachable or failing (no answer, "
-			"SERVFAIL); "
-			"ask your IT to check them",
+			N_("The DNS server does not answer for the database "
+			   "server's name"),
+			N_("The name may well be right: the DNS servers this "
+			   "host uses are unreachable or failing (no answer, "
+			   "SERVFAIL); ask your IT to check them"),
 			"'%s': %s; resolver: %s", t->url.host,
 			gai_strerror(eai), resolver);
 	} else if (strcmp(id, "db.dns.not_found") == 0) {
 		database_finding(
 			t, "db.dns.not_found", SEVERITY_FAIL, LEVEL_SELF,
-			"The database server's name does not exist in DNS",
-			"The DNS server answered that there is no such name: "
-			"check the host name in the application's database "
-			"setting for a typo; if it is right, ask your IT to "
-			"add it to DNS",
+			N_("The database server's name does not exist in DNS"),
+			N_("The DNS server answered that there is no such "
+			   "name: check the host name in the application's "
+			   "database setting for a typo; if it is right, ask "
+			   "your IT to add it to DNS"),
 			"'%s': %s; resolver: %s", t->url.host,
 			eai ? gai_strerror(eai) : "no address", resolver);
 	} else {
 		database_finding(
 			t, "db.dns.failed", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
-			"Looking up the database server's name failed",
-			"Ask your IT to check this host's name resolution "
-			"(nsswitch.conf, resolv.conf)",
+			N_("Looking up the database server's name failed"),
+			N_("Ask your IT to check this host's name resolution "
+			   "(nsswitch.conf, resolv.conf)"),
 			"'%s': %s; resolver: %s", t->url.host,
 			eai == EAI_SYSTEM ? strerror(sys_errno)
 					  : gai_strerror(eai),
@@ -209,7 +209,7 @@ static int resolve(struct database_target *t)
 	t->naddrs = o->n;
 	database_fact(t, "addresses", "%s", list.data);
 	database_finding(t, "db.dns.ok", SEVERITY_OK, LEVEL_THIRD_PARTY,
-			 "The database server's name resolves", NULL,
+			 N_("The database server's name resolves"), NULL,
 			 "'%s' -> %s", t->url.host, list.data);
 	r = 0;
 out:
@@ -266,55 +266,55 @@ static int connect_all(struct database_target *t, unsigned port)
 			worst = r;
 	}
 	if (keep >= 0) {
-		database_finding(t, "db.tcp.ok", SEVERITY_OK, LEVEL_THIRD_PARTY,
-				 "The database server accepts TCP connections",
-				 NULL, "connected to %s port %u", t->addr_text,
-				 port);
+		database_finding(
+			t, "db.tcp.ok", SEVERITY_OK, LEVEL_THIRD_PARTY,
+			N_("The database server accepts TCP connections"), NULL,
+			"connected to %s port %u", t->addr_text, port);
 		if (nfail)
-			database_finding(
-				t, "db.tcp.some_addresses_failed",
-				SEVERITY_INFO, LEVEL_THIRD_PARTY,
-				"Some addresses of the database server do not "
-				"accept connections",
-				"Clients fall back to the next address, which "
-				"costs time; remove stale addresses from DNS "
-				"or "
-				"make the server listen on all of them",
-				"%s", failed.data);
+			database_finding(t, "db.tcp.some_addresses_failed",
+					 SEVERITY_INFO, LEVEL_THIRD_PARTY,
+					 N_("Some addresses of the database "
+					    "server do not accept connections"),
+					 N_("Clients fall back to the next "
+					    "address, which costs time; remove "
+					    "stale addresses from DNS or make "
+					    "the server listen on all of them"),
+					 "%s", failed.data);
 		buf_release(&failed);
 		return keep;
 	}
 	if (worst == -ECONNREFUSED)
 		database_finding(
 			t, "db.tcp.refused", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
-			"Nothing accepts connections on the database port",
-			"Check that the database service is running and "
-			"listens on this address and port (listen_addresses, "
-			"bind-address, TCP/IP enabled); check the port in the "
-			"application's setting",
+			N_("Nothing accepts connections on the database port"),
+			N_("Check that the database service is running and "
+			   "listens on this address and port "
+			   "(listen_addresses, bind-address, TCP/IP enabled); "
+			   "check the port in the application's setting"),
 			"%s", failed.data);
 	else if (worst == -ETIMEDOUT)
 		database_finding(
 			t, "db.tcp.timeout", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
-			"Connecting to the database server timed out",
-			"A firewall between this host and the server drops the "
-			"connection, or the server is down: ask your IT to "
-			"open the port",
+			N_("Connecting to the database server timed out"),
+			N_("A firewall between this host and the server drops "
+			   "the connection, or the server is down: ask your IT "
+			   "to open the port"),
 			"%s (after %u ms)", failed.data, t->step_ms);
 	else if (worst == -EHOSTUNREACH || worst == -ENETUNREACH)
 		database_finding(
 			t, "db.tcp.unreachable", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"The database server cannot be reached from this host",
-			"Ask your IT to check routing and firewalls between "
-			"this host and the server",
+			N_("The database server cannot be reached from this "
+			   "host"),
+			N_("Ask your IT to check routing and firewalls between "
+			   "this host and the server"),
 			"%s", failed.data);
 	else
 		database_finding(t, "db.tcp.failed", SEVERITY_FAIL,
 				 LEVEL_THIRD_PARTY,
-				 "Connecting to the database server failed",
-				 "Ask your IT to check the network path to the "
-				 "server",
+				 N_("Connecting to the database server failed"),
+				 N_("Ask your IT to check the network path to "
+				    "the server"),
 				 "%s", failed.data);
 	buf_release(&failed);
 	return worst < 0 ? worst : -EHOSTUNREACH;
@@ -353,18 +353,18 @@ static int read_password_file(struct collector_ctx *ctx, char **ret)
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		r = -errno;
 		f.id = "db.password_file.unreadable";
-		f.title = "The database password file cannot be read";
-		f.hint = "Check the password_file path in [database] and that "
-			 "rdiag runs as a user who may read it";
+		f.title = N_("The database password file cannot be read");
+		f.hint = N_("Check the password_file path in [database] and "
+			    "that rdiag runs as a user who may read it");
 		detail = xasprintf("cannot open '%s': %s", path, strerror(-r));
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode) || (st.st_mode & 0077) != 0) {
 		r = -EPERM;
 		f.id = "db.password_file.unsafe";
-		f.title = "The database password file is readable by others, "
-			  "so rdiag refuses it";
-		f.hint = "Restrict it to its owner: chmod 600 FILE";
+		f.title = N_("The database password file is readable by "
+			     "others, so rdiag refuses it");
+		f.hint = N_("Restrict it to its owner: chmod 600 FILE");
 		detail =
 			S_ISREG(st.st_mode)
 				? xasprintf("'%s' has mode %04o; it must be "
@@ -379,8 +379,8 @@ static int read_password_file(struct collector_ctx *ctx, char **ret)
 	if (n < 0) {
 		r = -errno;
 		f.id = "db.password_file.unreadable";
-		f.title = "The database password file cannot be read";
-		f.hint = "Check the file and its permissions";
+		f.title = N_("The database password file cannot be read");
+		f.hint = N_("Check the file and its permissions");
 		detail = xasprintf("cannot read '%s': %s", path, strerror(-r));
 		goto out;
 	}
@@ -461,12 +461,12 @@ static unsigned config_uint(struct collector_ctx *ctx, const char *key,
 				    "between %llu and %llu; using %u",
 				    key, v, min, max, def);
 		char *where = ctx_config_where(ctx, key, NULL);
-		char *hint = xasprintf("Fix the value at %s", where);
+		char *hint = xasprintf(N_("Fix the value at %s"), where);
 		struct finding f = {
 			.id = "db.config.invalid",
 			.severity = SEVERITY_WARN,
 			.level = LEVEL_SELF,
-			.title = "A database setting of rdiag is invalid",
+			.title = N_("A database setting of rdiag is invalid"),
 			.detail = d,
 			.hint = hint,
 		};
@@ -493,15 +493,16 @@ static int database_run(struct collector_ctx *ctx)
 			.id = "db.no_target",
 			.severity = SEVERITY_INFO,
 			.level = LEVEL_SELF,
-			.title = "No database to check: skipped",
+			.title = N_("No database to check: skipped"),
 			.detail = "no url in the [database] section and no "
 				  "--db option",
-			.hint = "Name the application's database: rdiag run "
-				"--db postgresql://USER@HOST:5432/DB, or "
-				"url = ... under [database] "
-				"in " RDIAG_SYSCONFDIR "/rdiag.conf; give the "
-				"password in "
-				"RDIAG_DB_PASSWORD or a 0600 password_file",
+			.hint = N_("Name the application's database: rdiag run "
+				   "--db postgresql://USER@HOST:5432/DB, or "
+				   "url = ... under [database] in ")
+				RDIAG_SYSCONFDIR
+			"/rdiag.conf; give the "
+			"password in "
+			"RDIAG_DB_PASSWORD or a 0600 password_file",
 		};
 
 		ctx_finding(ctx, &f);
@@ -530,10 +531,11 @@ static int database_run(struct collector_ctx *ctx)
 		if (database_url_parse(urls[i], &t.url, err, sizeof(err)) < 0) {
 			char *where = ctx_config_where(ctx, "url", urls[i]);
 			char *hint = xasprintf(
-				"Correct url = ... at %s: write it as "
-				"postgresql://USER@HOST:PORT/DB, mysql://..., "
-				"sqlserver://HOST[:PORT][/INSTANCE] or "
-				"sqlite:///PATH",
+				N_("Correct url = ... at %s: write it as "
+				   "postgresql://USER@HOST:PORT/DB, "
+				   "mysql://..., "
+				   "sqlserver://HOST[:PORT][/INSTANCE] or "
+				   "sqlite:///PATH"),
 				where ? where : "rdiag's configuration");
 
 			/* Not echoed: a malformed url may hold a password. */
@@ -541,25 +543,23 @@ static int database_run(struct collector_ctx *ctx)
 				 "url #%u", t.index);
 			database_finding(&t, "db.url.invalid", SEVERITY_FAIL,
 					 LEVEL_SUPPORT,
-					 "A database url in the configuration "
-					 "is invalid",
+					 N_("A database url in the "
+					    "configuration is invalid"),
 					 hint, "%s", err);
 			free(hint);
 			free(where);
 			continue;
 		}
 		if (t.url.has_password) {
-			database_finding(
-				&t, "db.url.password_in_url", SEVERITY_FAIL,
-				LEVEL_SELF,
-				"A database url contains a password; rdiag "
-				"refuses it",
-				"Remove the password from the url and give it "
-				"in "
-				"RDIAG_DB_PASSWORD (or RDIAG_DB_PASSWORD_N) or "
-				"in "
-				"a 0600 password_file",
-				NULL);
+			database_finding(&t, "db.url.password_in_url",
+					 SEVERITY_FAIL, LEVEL_SELF,
+					 N_("A database url contains a "
+					    "password; rdiag refuses it"),
+					 N_("Remove the password from the url "
+					    "and give it in RDIAG_DB_PASSWORD "
+					    "(or RDIAG_DB_PASSWORD_N) or in a "
+					    "0600 password_file"),
+					 NULL);
 			continue;
 		}
 		/* The application gives up after its connect_timeout: so do

@@ -17,6 +17,7 @@
 #include "database_private.h"
 #include "probes/browser.h"
 #include "probes/tds.h"
+#include "rdiag/i18n.h"
 
 static const char *encryption_name(uint8_t e)
 {
@@ -50,33 +51,32 @@ static unsigned database_mssql_browse(struct database_target *t)
 	database_fact(t, "mssql.browser_ms", "%lld",
 		      (long long)(now_ms() - start));
 	if (r == -ECONNREFUSED) {
-		database_finding(
-			t, "db.mssql.browser.refused", SEVERITY_FAIL,
-			LEVEL_THIRD_PARTY,
-			"The SQL Server Browser is not running on the server",
-			"Start the 'SQL Server Browser' service, or put the "
-			"instance's TCP port in the url "
-			"(sqlserver://HOST:PORT)",
-			"UDP port %u answered 'port unreachable'",
-			t->browser_port);
+		database_finding(t, "db.mssql.browser.refused", SEVERITY_FAIL,
+				 LEVEL_THIRD_PARTY,
+				 N_("The SQL Server Browser is not running on "
+				    "the server"),
+				 N_("Start the 'SQL Server Browser' service, "
+				    "or put the instance's TCP port in the url "
+				    "(sqlserver://HOST:PORT)"),
+				 "UDP port %u answered 'port unreachable'",
+				 t->browser_port);
 	} else if (r == -ETIMEDOUT) {
 		database_finding(
 			t, "db.mssql.browser.no_answer", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"The SQL Server Browser does not answer",
-			"A firewall drops UDP port 1434 or the 'SQL Server "
-			"Browser' service is stopped: ask your IT, or put the "
-			"instance's TCP port in the url",
+			N_("The SQL Server Browser does not answer"),
+			N_("A firewall drops UDP port 1434 or the 'SQL Server "
+			   "Browser' service is stopped: ask your IT, or put "
+			   "the instance's TCP port in the url"),
 			"no answer on UDP port %u within %u ms",
 			t->browser_port, t->step_ms);
 	} else if (r < 0) {
-		database_finding(t, "db.mssql.browser.bad_reply", SEVERITY_FAIL,
-				 LEVEL_THIRD_PARTY,
-				 "The SQL Server Browser's answer is not "
-				 "understood",
-				 "Put the instance's TCP port in the url", "%s",
-				 r == -EBADMSG ? "malformed reply"
-					       : strerror(-r));
+		database_finding(
+			t, "db.mssql.browser.bad_reply", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			N_("The SQL Server Browser's answer is not understood"),
+			N_("Put the instance's TCP port in the url"), "%s",
+			r == -EBADMSG ? "malformed reply" : strerror(-r));
 	} else if (!(in = browser_reply_find(rep, t->url.instance))) {
 		char list[512] = "";
 
@@ -84,33 +84,33 @@ static unsigned database_mssql_browse(struct database_target *t)
 			snprintf(list + strlen(list),
 				 sizeof(list) - strlen(list), "%s%s",
 				 i ? ", " : "", rep->v[i].instance);
-		database_finding(
-			t, "db.mssql.browser.instance_missing", SEVERITY_FAIL,
-			LEVEL_SUPPORT,
-			"The SQL Server instance named in the setting does not "
-			"exist on the server",
-			"Check the instance name in the application's setting",
-			"instance '%s' not among: %s", t->url.instance, list);
+		database_finding(t, "db.mssql.browser.instance_missing",
+				 SEVERITY_FAIL, LEVEL_SUPPORT,
+				 N_("The SQL Server instance named in the "
+				    "setting does not exist on the server"),
+				 N_("Check the instance name in the "
+				    "application's setting"),
+				 "instance '%s' not among: %s", t->url.instance,
+				 list);
 	} else if (!in->tcp_port) {
-		database_finding(t, "db.mssql.browser.no_tcp", SEVERITY_FAIL,
-				 LEVEL_THIRD_PARTY,
-				 "The SQL Server instance does not accept TCP "
-				 "connections",
-				 "Enable TCP/IP for the instance in SQL Server "
-				 "Configuration Manager and restart it",
-				 "instance '%s' version %s", in->instance,
-				 in->version);
+		database_finding(
+			t, "db.mssql.browser.no_tcp", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			N_("The SQL Server instance does not accept TCP "
+			   "connections"),
+			N_("Enable TCP/IP for the instance in SQL Server "
+			   "Configuration Manager and restart it"),
+			"instance '%s' version %s", in->instance, in->version);
 	} else {
 		port = in->tcp_port;
 		database_fact(t, "mssql.instance_port", "%u", port);
 		database_fact(t, "mssql.instance_version", "%s", in->version);
-		database_finding(t, "db.mssql.browser.ok", SEVERITY_OK,
-				 LEVEL_THIRD_PARTY,
-				 "The SQL Server Browser names the instance's "
-				 "port",
-				 NULL,
-				 "instance '%s' (version %s) on TCP port %u",
-				 in->instance, in->version, port);
+		database_finding(
+			t, "db.mssql.browser.ok", SEVERITY_OK,
+			LEVEL_THIRD_PARTY,
+			N_("The SQL Server Browser names the instance's port"),
+			NULL, "instance '%s' (version %s) on TCP port %u",
+			in->instance, in->version, port);
 	}
 	free(rep);
 	return port;
@@ -133,11 +133,10 @@ static void strict_tls(struct database_target *t, int first_rc)
 			database_finding(
 				t, "db.mssql.strict_tls", SEVERITY_OK,
 				LEVEL_THIRD_PARTY,
-				"SQL Server requires strict encryption (TDS "
-				"8): "
-				"it answers TLS first",
-				"Clients need Encrypt=Strict (ODBC Driver 18, "
-				"Microsoft.Data.SqlClient 5 or newer)",
+				N_("SQL Server requires strict encryption (TDS "
+				   "8): it answers TLS first"),
+				N_("Clients need Encrypt=Strict (ODBC Driver "
+				   "18, Microsoft.Data.SqlClient 5 or newer)"),
 				"%s, ALPN '%s'", info.protocol, info.alpn);
 			database_report_tls(t, 0, &info);
 			return;
@@ -146,10 +145,10 @@ static void strict_tls(struct database_target *t, int first_rc)
 	database_finding(
 		t, "db.mssql.no_prelogin_reply", SEVERITY_FAIL,
 		LEVEL_THIRD_PARTY,
-		"The database port accepts connections but SQL Server does not "
-		"answer",
-		"Check the port in the application's setting; the server may "
-		"be hung or another service listens there",
+		N_("The database port accepts connections but SQL Server does "
+		   "not answer"),
+		N_("Check the port in the application's setting; the server "
+		   "may be hung or another service listens there"),
 		"no answer to PRELOGIN (%s) nor to a TLS ClientHello",
 		first_rc == -ETIMEDOUT ? "timed out" : strerror(-first_rc));
 }
@@ -168,9 +167,10 @@ static void database_mssql_check(struct database_target *t, int fd)
 	if (p.rc == -EBADMSG) {
 		database_finding(
 			t, "db.mssql.bad_reply", SEVERITY_FAIL, LEVEL_SUPPORT,
-			"The service on the database port does not "
-			"speak TDS (SQL Server)",
-			"Check the port in the application's setting", NULL);
+			N_("The service on the database port does not speak "
+			   "TDS (SQL Server)"),
+			N_("Check the port in the application's setting"),
+			NULL);
 		return;
 	}
 	if (p.rc < 0) {
@@ -187,8 +187,8 @@ static void database_mssql_check(struct database_target *t, int fd)
 	if (!pl->have_encryption) {
 		database_finding(t, "db.mssql.bad_reply", SEVERITY_FAIL,
 				 LEVEL_SUPPORT,
-				 "The SQL Server PRELOGIN reply has no "
-				 "encryption option",
+				 N_("The SQL Server PRELOGIN reply has no "
+				    "encryption option"),
 				 NULL, NULL);
 		return;
 	}
@@ -196,43 +196,45 @@ static void database_mssql_check(struct database_target *t, int fd)
 		      encryption_name(pl->encryption));
 	switch (pl->encryption) {
 	case TDS_ENCRYPT_REQ:
-		database_finding(t, "db.mssql.encryption.required", SEVERITY_OK,
-				 LEVEL_THIRD_PARTY,
-				 "SQL Server answers and requires encryption",
-				 NULL, "version %u.%u.%u", pl->major, pl->minor,
-				 pl->build);
+		database_finding(
+			t, "db.mssql.encryption.required", SEVERITY_OK,
+			LEVEL_THIRD_PARTY,
+			N_("SQL Server answers and requires encryption"), NULL,
+			"version %u.%u.%u", pl->major, pl->minor, pl->build);
 		break;
 	case TDS_ENCRYPT_ON:
-		database_finding(t, "db.mssql.encryption.on", SEVERITY_OK,
-				 LEVEL_THIRD_PARTY,
-				 "SQL Server answers and encrypts connections",
-				 NULL, "version %u.%u.%u", pl->major, pl->minor,
-				 pl->build);
+		database_finding(
+			t, "db.mssql.encryption.on", SEVERITY_OK,
+			LEVEL_THIRD_PARTY,
+			N_("SQL Server answers and encrypts connections"), NULL,
+			"version %u.%u.%u", pl->major, pl->minor, pl->build);
 		break;
 	case TDS_ENCRYPT_OFF:
-		database_finding(
-			t, "db.mssql.encryption.off", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY,
-			"SQL Server answers but only encrypts the login, not "
-			"the data",
-			"Ask the database admin to set 'Force Encryption' with "
-			"a certificate, or use Encrypt=True in the client",
-			"version %u.%u.%u", pl->major, pl->minor, pl->build);
+		database_finding(t, "db.mssql.encryption.off", SEVERITY_WARN,
+				 LEVEL_THIRD_PARTY,
+				 N_("SQL Server answers but only encrypts the "
+				    "login, not the data"),
+				 N_("Ask the database admin to set 'Force "
+				    "Encryption' with a certificate, or use "
+				    "Encrypt=True in the client"),
+				 "version %u.%u.%u", pl->major, pl->minor,
+				 pl->build);
 		break;
 	case TDS_ENCRYPT_NOT_SUP:
 		database_finding(
 			t, "db.mssql.encryption.not_supported", SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			"SQL Server cannot encrypt connections at all",
-			"Ask the database admin to install a certificate for "
-			"SQL Server; clients with Encrypt=True will fail",
+			N_("SQL Server cannot encrypt connections at all"),
+			N_("Ask the database admin to install a certificate "
+			   "for SQL Server; clients with Encrypt=True will "
+			   "fail"),
 			"version %u.%u.%u", pl->major, pl->minor, pl->build);
 		break;
 	default:
 		database_finding(t, "db.mssql.bad_reply", SEVERITY_FAIL,
 				 LEVEL_SUPPORT,
-				 "The SQL Server PRELOGIN reply has an unknown "
-				 "encryption value",
+				 N_("The SQL Server PRELOGIN reply has an "
+				    "unknown encryption value"),
 				 NULL, "encryption byte 0x%02x",
 				 (unsigned)pl->encryption);
 		break;

@@ -17,6 +17,7 @@
 #include "database_engine.h"
 #include "database_private.h"
 #include "probes/mysql.h"
+#include "rdiag/i18n.h"
 
 #define RTT_SAMPLES 5
 
@@ -27,82 +28,81 @@ static void report_server_error(struct database_target *t, unsigned code,
 
 	switch (code) {
 	case 1040:
-		database_finding(
-			t, "db.mysql.too_many_connections", SEVERITY_FAIL,
-			LEVEL_THIRD_PARTY,
-			"The MySQL/MariaDB server refuses connections: too "
-			"many connections",
-			"Ask the database admin to raise max_connections or "
-			"find the clients holding connections (SHOW "
-			"PROCESSLIST)",
-			"error %u: %s", code, msg);
+		database_finding(t, "db.mysql.too_many_connections",
+				 SEVERITY_FAIL, LEVEL_THIRD_PARTY,
+				 N_("The MySQL/MariaDB server refuses "
+				    "connections: too many connections"),
+				 N_("Ask the database admin to raise "
+				    "max_connections or find the clients "
+				    "holding connections (SHOW PROCESSLIST)"),
+				 "error %u: %s", code, msg);
 		break;
 	case 1129:
 		database_finding(
 			t, "db.mysql.host_blocked", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"The MySQL/MariaDB server has blocked this host after "
-			"too many failed connections",
-			"Ask the database admin to run 'FLUSH HOSTS' (or "
-			"mariadb-admin flush-hosts) and raise "
-			"max_connect_errors; then find what keeps failing",
+			N_("The MySQL/MariaDB server has blocked this host "
+			   "after too many failed connections"),
+			N_("Ask the database admin to run 'FLUSH HOSTS' (or "
+			   "mariadb-admin flush-hosts) and raise "
+			   "max_connect_errors; then find what keeps failing"),
 			"error %u: %s", code, msg);
 		break;
 	case 1130:
-		hint = xasprintf("Ask the database admin to create the "
-				 "application's user for this host, e.g. "
-				 "CREATE USER 'USER'@'%s' ... and GRANT it "
-				 "the application's database",
-				 client);
+		hint = xasprintf(
+			N_("Ask the database admin to create the application's "
+			   "user for this host, e.g. CREATE USER 'USER'@'%s' "
+			   "... and GRANT it the application's database"),
+			client);
 		database_finding(t, "db.mysql.host_not_allowed", SEVERITY_FAIL,
 				 LEVEL_THIRD_PARTY,
-				 "The MySQL/MariaDB server does not allow "
-				 "connections from this host",
+				 N_("The MySQL/MariaDB server does not allow "
+				    "connections from this host"),
 				 hint, "error %u: %s", code, msg);
 		break;
 	case 1045:
 		database_finding(
 			t, "db.mysql.login.denied", SEVERITY_FAIL,
 			LEVEL_SUPPORT,
-			"MySQL/MariaDB rejects the user name or password",
-			"Check the user and password the application uses and "
-			"that the user exists for this host",
+			N_("MySQL/MariaDB rejects the user name or password"),
+			N_("Check the user and password the application uses "
+			   "and that the user exists for this host"),
 			"error %u: %s", code, msg);
 		break;
 	case 4151: /* MariaDB ER_ACCOUNT_LOCKED */
 	case 3118: /* MySQL ER_ACCOUNT_HAS_BEEN_LOCKED */
-		hint = xasprintf("Ask the database admin to unlock it: ALTER "
-				 "USER '%s'@'...' ACCOUNT UNLOCK",
+		hint = xasprintf(N_("Ask the database admin to unlock it: "
+				    "ALTER USER '%s'@'...' ACCOUNT UNLOCK"),
 				 t->url.user);
 		database_finding(t, "db.mysql.account_locked", SEVERITY_FAIL,
 				 LEVEL_THIRD_PARTY,
-				 "The MySQL/MariaDB account is locked", hint,
-				 "error %u: %s", code, msg);
+				 N_("The MySQL/MariaDB account is locked"),
+				 hint, "error %u: %s", code, msg);
 		break;
 	case 1862: /* ER_MUST_CHANGE_PASSWORD_LOGIN */
 	case 1820: /* ER_MUST_CHANGE_PASSWORD (sandbox mode) */
 		hint = xasprintf(
-			"Ask the database admin to set a new password "
-			"(ALTER USER '%s'@'...' IDENTIFIED BY ...) and "
-			"give it to the application, or to lift the "
-			"expiry (PASSWORD EXPIRE NEVER)",
+			N_("Ask the database admin to set a new password "
+			   "(ALTER USER '%s'@'...' IDENTIFIED BY ...) and give "
+			   "it to the application, or to lift the expiry "
+			   "(PASSWORD EXPIRE NEVER)"),
 			t->url.user);
-		database_finding(t, "db.mysql.password_expired", SEVERITY_FAIL,
-				 LEVEL_THIRD_PARTY,
-				 "The MySQL/MariaDB account's password has "
-				 "expired",
-				 hint, "error %u: %s", code, msg);
+		database_finding(
+			t, "db.mysql.password_expired", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			N_("The MySQL/MariaDB account's password has expired"),
+			hint, "error %u: %s", code, msg);
 		break;
 	case 4150: /* MariaDB ER_USER_IS_BLOCKED (max_password_errors) */
 		database_finding(
 			t, "db.mysql.user_blocked", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"The MySQL/MariaDB account is blocked after too many "
-			"wrong passwords (max_password_errors)",
-			"Find the client that keeps sending a wrong password "
-			"(an old application setting, a script), fix it, then "
-			"ask the database admin to unblock the account (FLUSH "
-			"PRIVILEGES or ALTER USER)",
+			N_("The MySQL/MariaDB account is blocked after too "
+			   "many wrong passwords (max_password_errors)"),
+			N_("Find the client that keeps sending a wrong "
+			   "password (an old application setting, a script), "
+			   "fix it, then ask the database admin to unblock the "
+			   "account (FLUSH PRIVILEGES or ALTER USER)"),
 			"error %u: %s", code, msg);
 		break;
 	case 1226: /* ER_USER_LIMIT_REACHED */
@@ -110,41 +110,40 @@ static void report_server_error(struct database_target *t, unsigned code,
 		database_finding(
 			t, "db.mysql.user_connection_limit", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"The MySQL/MariaDB account has used up its own "
-			"connection limit",
-			"Ask the database admin to raise the account's "
-			"MAX_USER_CONNECTIONS (or max_user_connections), or "
-			"find the clients that hold its connections (SHOW "
-			"PROCESSLIST)",
+			N_("The MySQL/MariaDB account has used up its own "
+			   "connection limit"),
+			N_("Ask the database admin to raise the account's "
+			   "MAX_USER_CONNECTIONS (or max_user_connections), or "
+			   "find the clients that hold its connections (SHOW "
+			   "PROCESSLIST)"),
 			"error %u: %s", code, msg);
 		break;
 	case 1044:
 		database_finding(
 			t, "db.mysql.no_database_access", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"The user may log in but not use the database",
-			"Ask the database admin to GRANT the user access to "
-			"the application's database",
+			N_("The user may log in but not use the database"),
+			N_("Ask the database admin to GRANT the user access to "
+			   "the application's database"),
 			"error %u: %s", code, msg);
 		break;
 	case 1049:
-		database_finding(
-			t, "db.mysql.database_missing", SEVERITY_FAIL,
-			LEVEL_SUPPORT,
-			"The database named in the setting does not exist on "
-			"the server",
-			"Check the database name in the application's setting; "
-			"if it is right, the database must be created or "
-			"restored",
-			"error %u: %s", code, msg);
+		database_finding(t, "db.mysql.database_missing", SEVERITY_FAIL,
+				 LEVEL_SUPPORT,
+				 N_("The database named in the setting does "
+				    "not exist on the server"),
+				 N_("Check the database name in the "
+				    "application's setting; if it is right, "
+				    "the database must be created or restored"),
+				 "error %u: %s", code, msg);
 		break;
 	default:
-		database_finding(t, "db.mysql.server_error", SEVERITY_FAIL,
-				 LEVEL_THIRD_PARTY,
-				 "The MySQL/MariaDB server refused the "
-				 "connection",
-				 "Ask the database admin to look up this error",
-				 "error %u: %s", code, msg);
+		database_finding(
+			t, "db.mysql.server_error", SEVERITY_FAIL,
+			LEVEL_THIRD_PARTY,
+			N_("The MySQL/MariaDB server refused the connection"),
+			N_("Ask the database admin to look up this error"),
+			"error %u: %s", code, msg);
 		break;
 	}
 	free(hint);
@@ -160,22 +159,24 @@ static void report_probe(struct database_target *t,
 			database_finding(
 				t, "db.mysql.no_greeting", SEVERITY_FAIL,
 				LEVEL_THIRD_PARTY,
-				"The database port accepts connections but the "
-				"server sends no greeting",
-				"The server is overloaded or hung (or slow "
-				"reverse DNS of this host: skip-name-resolve), "
-				"or another service listens on this port",
+				N_("The database port accepts connections but "
+				   "the server sends no greeting"),
+				N_("The server is overloaded or hung (or slow "
+				   "reverse DNS of this host: "
+				   "skip-name-resolve), or another service "
+				   "listens on this port"),
 				"nothing within %u ms", t->step_ms);
 		else
-			database_finding(
-				t, "db.mysql.bad_greeting", SEVERITY_FAIL,
-				LEVEL_SUPPORT,
-				"The service on the database port does not "
-				"speak MySQL",
-				"Check the port in the application's setting",
-				"%s",
-				p->rc == -EBADMSG ? "not a MySQL greeting"
-						  : strerror(-p->rc));
+			database_finding(t, "db.mysql.bad_greeting",
+					 SEVERITY_FAIL, LEVEL_SUPPORT,
+					 N_("The service on the database port "
+					    "does not speak MySQL"),
+					 N_("Check the port in the "
+					    "application's setting"),
+					 "%s",
+					 p->rc == -EBADMSG
+						 ? "not a MySQL greeting"
+						 : strerror(-p->rc));
 		return;
 	}
 	if (g->kind == MYSQL_WIRE_ERROR) {
@@ -186,25 +187,25 @@ static void report_probe(struct database_target *t,
 	database_fact(t, "mysql.auth_plugin", "%s", g->auth_plugin);
 	database_fact(t, "mysql.capabilities", "0x%08x", (unsigned)g->caps);
 	database_finding(t, "db.mysql.greeting", SEVERITY_OK, LEVEL_THIRD_PARTY,
-			 "The MySQL/MariaDB server answers", NULL,
+			 N_("The MySQL/MariaDB server answers"), NULL,
 			 "%s %s, auth plugin %s",
 			 g->mariadb ? "MariaDB" : "MySQL", g->version,
 			 g->auth_plugin[0] ? g->auth_plugin : "(none)");
 	if (g->caps & MYSQL_WIRE_CLIENT_SSL) {
 		database_finding(t, "db.mysql.tls.offered", SEVERITY_OK,
 				 LEVEL_THIRD_PARTY,
-				 "The MySQL/MariaDB server offers TLS", NULL,
-				 NULL);
+				 N_("The MySQL/MariaDB server offers TLS"),
+				 NULL, NULL);
 		if (p->tls_done)
 			database_report_tls(t, p->tls_rc, &p->tls);
 	} else {
 		database_finding(
 			t, "db.mysql.tls.not_offered", SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			"The MySQL/MariaDB server does not offer TLS: data "
-			"crosses the network unencrypted",
-			"Ask the database admin to configure ssl_cert and "
-			"ssl_key on the server",
+			N_("The MySQL/MariaDB server does not offer TLS: data "
+			   "crosses the network unencrypted"),
+			N_("Ask the database admin to configure ssl_cert and "
+			   "ssl_key on the server"),
 			NULL);
 	}
 }
@@ -301,13 +302,14 @@ static void report_session(struct database_target *t, MYSQL *m, bool tls)
 		med = rtt[n / 2];
 		database_fact(t, "mysql.query_rtt_ms", "%lld", (long long)med);
 		if (med > 50)
-			database_finding(
-				t, "db.mysql.slow_round_trip", SEVERITY_WARN,
-				LEVEL_THIRD_PARTY,
-				"A trivial query to MySQL/MariaDB takes long",
-				"Check the network path (VPN, WAN) and the "
-				"server's load",
-				"median of %d: %lld ms", n, (long long)med);
+			database_finding(t, "db.mysql.slow_round_trip",
+					 SEVERITY_WARN, LEVEL_THIRD_PARTY,
+					 N_("A trivial query to MySQL/MariaDB "
+					    "takes long"),
+					 N_("Check the network path (VPN, WAN) "
+					    "and the server's load"),
+					 "median of %d: %lld ms", n,
+					 (long long)med);
 	}
 	if (mysql_query(m, sql) == 0 && (res = mysql_store_result(m))) {
 		if ((row = mysql_fetch_row(res)) && mysql_num_fields(res) >= 6)
@@ -335,22 +337,22 @@ static void report_session(struct database_target *t, MYSQL *m, bool tls)
 		database_finding(
 			t, "db.mysql.connections_near_limit", SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			"MySQL/MariaDB is close to its connection limit",
-			"Ask the database admin to raise max_connections or "
-			"find the clients holding connections",
+			N_("MySQL/MariaDB is close to its connection limit"),
+			N_("Ask the database admin to raise max_connections or "
+			   "find the clients holding connections"),
 			"%lld of %lld connections in use", used, maxc);
 	else if (maxc > 0 && used >= 0)
 		database_finding(t, "db.mysql.connections_ok", SEVERITY_OK,
 				 LEVEL_THIRD_PARTY,
-				 "MySQL/MariaDB has free connection slots",
+				 N_("MySQL/MariaDB has free connection slots"),
 				 NULL, "%lld of %lld in use", used, maxc);
 	if (strcmp(v[2], "1") == 0)
 		database_finding(
 			t, "db.mysql.read_only", SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			"The MySQL/MariaDB server is read-only",
-			"The application cannot write here: connect to the "
-			"primary, or ask the admin why read_only is set",
+			N_("The MySQL/MariaDB server is read-only"),
+			N_("The application cannot write here: connect to the "
+			   "primary, or ask the admin why read_only is set"),
 			NULL);
 	if (v[3][0] &&
 	    ((t->expected_encoding &&
@@ -359,11 +361,11 @@ static void report_session(struct database_target *t, MYSQL *m, bool tls)
 		database_finding(
 			t, "db.mysql.charset_mismatch", SEVERITY_WARN,
 			LEVEL_SUPPORT,
-			"The database's character set is not what the "
-			"application expects",
-			"Text outside the character set is mangled: convert "
-			"the database (ALTER DATABASE ... CHARACTER SET "
-			"utf8mb4) after a backup",
+			N_("The database's character set is not what the "
+			   "application expects"),
+			N_("Text outside the character set is mangled: convert "
+			   "the database (ALTER DATABASE ... CHARACTER SET "
+			   "utf8mb4) after a backup"),
 			"character set %s, collation %s, expected %s", v[3],
 			v[4],
 			t->expected_encoding ? t->expected_encoding
@@ -376,18 +378,18 @@ static void report_session(struct database_target *t, MYSQL *m, bool tls)
 			database_finding(
 				t, "db.mysql.tls.required", SEVERITY_INFO,
 				LEVEL_SUPPORT,
-				"MySQL/MariaDB accepts this login only over "
-				"TLS",
-				"The application's connection must use TLS "
-				"(ssl-mode=REQUIRED): a driver that does not "
-				"use TLS by default is refused as 'access "
-				"denied'",
+				N_("MySQL/MariaDB accepts this login only over "
+				   "TLS"),
+				N_("The application's connection must use TLS "
+				   "(ssl-mode=REQUIRED): a driver that does "
+				   "not use TLS by default is refused as "
+				   "'access denied'"),
 				"%s",
 				server ? "require_secure_transport=ON"
 				       : account);
 	}
 	database_finding(t, "db.mysql.login.ok", SEVERITY_OK, LEVEL_THIRD_PARTY,
-			 "Logging in to MySQL/MariaDB works", NULL,
+			 N_("Logging in to MySQL/MariaDB works"), NULL,
 			 "user '%s', database '%s', version %s, %s",
 			 t->url.user, t->url.database, v[0],
 			 tls ? "over TLS" : "without TLS");
@@ -449,33 +451,35 @@ static void report_tls_required(struct database_target *t, MYSQL *m,
 
 	tls_demanded(m, &server, account, sizeof(account));
 	if (server || !account[0]) {
-		title = xasprintf("MySQL/MariaDB accepts only TLS connections "
-				  "(require_secure_transport), but the "
-				  "application's setting disables TLS (%s)",
-				  t->url.tls_param);
-		hint = xasprintf("Enable TLS in the application's database "
-				 "setting (replace %s with REQUIRED): the same "
-				 "user and password log in over TLS. Turning "
-				 "require_secure_transport off on the server "
-				 "would work too, but sends data unencrypted",
-				 t->url.tls_param);
+		title = xasprintf(
+			N_("MySQL/MariaDB accepts only TLS connections "
+			   "(require_secure_transport), but the application's "
+			   "setting disables TLS (%s)"),
+			t->url.tls_param);
+		hint = xasprintf(
+			N_("Enable TLS in the application's database setting "
+			   "(replace %s with REQUIRED): the same user and "
+			   "password log in over TLS. Turning "
+			   "require_secure_transport off on the server would "
+			   "work too, but sends data unencrypted"),
+			t->url.tls_param);
 		database_finding(t, "db.mysql.tls.required_by_server",
 				 SEVERITY_FAIL, LEVEL_SUPPORT, title, hint,
 				 "without TLS: error %u: %s; over TLS the "
 				 "login works",
 				 code, err);
 	} else {
-		title = xasprintf("The MySQL/MariaDB account '%s' requires TLS "
-				  "(%s), but the application's setting "
-				  "disables TLS (%s)",
-				  t->url.user, account, t->url.tls_param);
-		hint = xasprintf("Enable TLS in the application's database "
-				 "setting (replace %s with REQUIRED): the same "
-				 "user and password log in over TLS. Or the "
-				 "database admin drops the requirement (ALTER "
-				 "USER ... REQUIRE NONE), which sends data "
-				 "unencrypted",
-				 t->url.tls_param);
+		title = xasprintf(
+			N_("The MySQL/MariaDB account '%s' requires TLS (%s), "
+			   "but the application's setting disables TLS (%s)"),
+			t->url.user, account, t->url.tls_param);
+		hint = xasprintf(
+			N_("Enable TLS in the application's database setting "
+			   "(replace %s with REQUIRED): the same user and "
+			   "password log in over TLS. Or the database admin "
+			   "drops the requirement (ALTER USER ... REQUIRE "
+			   "NONE), which sends data unencrypted"),
+			t->url.tls_param);
 		database_finding(t, "db.mysql.tls.required_by_account",
 				 SEVERITY_FAIL, LEVEL_SUPPORT, title, hint,
 				 "without TLS: error %u: %s (the server says "
@@ -509,7 +513,7 @@ static void report_denied(struct database_target *t, unsigned code,
 
 	database_finding(t, "db.mysql.login.denied", SEVERITY_FAIL,
 			 LEVEL_SUPPORT,
-			 "MySQL/MariaDB rejects the user name or password",
+			 N_("MySQL/MariaDB rejects the user name or password"),
 			 hint, "error %u: %s (%s)", code, err,
 			 tls ? "over TLS" : "without TLS");
 }
@@ -523,15 +527,14 @@ static void login(struct database_target *t, const char *client, bool offered)
 	MYSQL *m;
 
 	if (t->url.tls_mode >= DATABASE_TLS_REQUIRE && !offered) {
-		database_finding(
-			t, "db.mysql.tls.required_not_offered", SEVERITY_FAIL,
-			LEVEL_THIRD_PARTY,
-			"The application requires TLS, but the MySQL/MariaDB "
-			"server does not offer it",
-			"Ask the database admin to configure ssl_cert and "
-			"ssl_key on the server (the application's setting "
-			"demands TLS)",
-			"%s", t->url.tls_param);
+		database_finding(t, "db.mysql.tls.required_not_offered",
+				 SEVERITY_FAIL, LEVEL_THIRD_PARTY,
+				 N_("The application requires TLS, but the "
+				    "MySQL/MariaDB server does not offer it"),
+				 N_("Ask the database admin to configure "
+				    "ssl_cert and ssl_key on the server (the "
+				    "application's setting demands TLS)"),
+				 "%s", t->url.tls_param);
 		return;
 	}
 	m = try_login(t, tls, &code, err, sizeof(err));
@@ -556,8 +559,8 @@ static void login(struct database_target *t, const char *client, bool offered)
 	if (code >= 2000 && code < 3000)
 		database_finding(t, "db.mysql.login.failed", SEVERITY_FAIL,
 				 LEVEL_THIRD_PARTY,
-				 "Logging in to MySQL/MariaDB failed",
-				 "The message names the reason",
+				 N_("Logging in to MySQL/MariaDB failed"),
+				 N_("The message names the reason"),
 				 "libmariadb error %u: %s (%s)", code, err,
 				 tls ? "over TLS" : "without TLS");
 	else if (code == 1045)
@@ -586,13 +589,11 @@ static void database_mysql_check(struct database_target *t, int fd)
 			database_finding(
 				t, "db.mysql.login.skipped", SEVERITY_INFO,
 				LEVEL_SELF,
-				"No user or password given: the MySQL/MariaDB "
-				"login was not tried",
-				"To check the login too, put the user in the "
-				"url "
-				"and the password in RDIAG_DB_PASSWORD or a "
-				"0600 "
-				"password_file",
+				N_("No user or password given: the "
+				   "MySQL/MariaDB login was not tried"),
+				N_("To check the login too, put the user in "
+				   "the url and the password in "
+				   "RDIAG_DB_PASSWORD or a 0600 password_file"),
 				NULL);
 	}
 	free(p);

@@ -20,6 +20,7 @@
 #include "database_pg_log.h"
 #include "database_private.h"
 #include "probes/pg.h"
+#include "rdiag/i18n.h"
 
 #define RTT_SAMPLES 5
 
@@ -213,14 +214,14 @@ static void report_server_error(struct database_target *t,
 	case DATABASE_PG_NO_HBA: {
 		char *line = hba_line(t, env);
 
-		hint = xasprintf("Ask the database admin to add a line like "
-				 "%s to pg_hba.conf and reload the server",
+		hint = xasprintf(N_("Ask the database admin to add a line like "
+				    "%s to pg_hba.conf and reload the server"),
 				 line);
 		free(line);
 		database_finding(t, "db.pg.no_hba_entry", SEVERITY_FAIL,
 				 LEVEL_THIRD_PARTY,
-				 "PostgreSQL has no pg_hba.conf entry for this "
-				 "host, user and database",
+				 N_("PostgreSQL has no pg_hba.conf entry for "
+				    "this host, user and database"),
 				 hint, "server said: %s", e->message);
 		break;
 	}
@@ -228,79 +229,81 @@ static void report_server_error(struct database_target *t,
 		char *line = winning_hba_line(t, env);
 
 		hint = xasprintf(
-			"pg_hba.conf is read from the top and the first line "
-			"that matches wins: %s%s%s matches host %s, user '%s', "
-			"database '%s'. Adding a line below it cannot help: "
-			"the database admin must change or remove that reject "
-			"line, or put an allowing line above it, and reload",
+			N_("pg_hba.conf is read from the top and the first "
+			   "line that matches wins: %s%s%s matches host %s, "
+			   "user '%s', database '%s'. Adding a line below it "
+			   "cannot help: the database admin must change or "
+			   "remove that reject line, or put an allowing line "
+			   "above it, and reload"),
 			line ? "the reject rule on " : "a 'reject' line",
 			line ? line : "", line ? "," : "", env->client, user,
 			db);
-		database_finding(t, "db.pg.hba_reject", SEVERITY_FAIL,
-				 LEVEL_THIRD_PARTY,
-				 "A 'reject' rule in PostgreSQL's pg_hba.conf "
-				 "refuses this host, user and database",
-				 hint, "server said: %s%s%s", e->message,
-				 line ? "; the rule: " : "", line ? line : "");
+		database_finding(
+			t, "db.pg.hba_reject", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
+			N_("A 'reject' rule in PostgreSQL's pg_hba.conf "
+			   "refuses this host, user and database"),
+			hint, "server said: %s%s%s", e->message,
+			line ? "; the rule: " : "", line ? line : "");
 		free(line);
 		break;
 	}
 	case DATABASE_PG_NO_LOGIN:
 		hint = xasprintf(
-			"The role exists but may not log in (NOLOGIN): "
-			"ask the database admin to run ALTER ROLE "
-			"\"%s\" LOGIN, or check that the application "
-			"uses its login role, not a group role",
+			N_("The role exists but may not log in (NOLOGIN): ask "
+			   "the database admin to run ALTER ROLE \"%s\" LOGIN, "
+			   "or check that the application uses its login role, "
+			   "not a group role"),
 			user);
 		database_finding(
 			t, "db.pg.role_no_login", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"The PostgreSQL role is not permitted to log in", hint,
-			"server said: %s", e->message);
+			N_("The PostgreSQL role is not permitted to log in"),
+			hint, "server said: %s", e->message);
 		break;
 	case DATABASE_PG_ROLE_MISSING:
-		database_finding(t, "db.pg.role_missing", SEVERITY_FAIL,
-				 LEVEL_SUPPORT,
-				 "The PostgreSQL role (user) does not exist",
-				 "Check the user name in the application's "
-				 "setting; if it is right, the database admin "
-				 "must create the role",
-				 "server said: %s", e->message);
+		database_finding(
+			t, "db.pg.role_missing", SEVERITY_FAIL, LEVEL_SUPPORT,
+			N_("The PostgreSQL role (user) does not exist"),
+			N_("Check the user name in the application's setting; "
+			   "if it is right, the database admin must create the "
+			   "role"),
+			"server said: %s", e->message);
 		break;
 	case DATABASE_PG_NO_CONNECT:
-		hint = xasprintf("Ask the database admin to run GRANT CONNECT "
-				 "ON DATABASE \"%s\" TO \"%s\" (CONNECT was "
-				 "revoked from the role or from PUBLIC)",
-				 db, user);
+		hint = xasprintf(
+			N_("Ask the database admin to run GRANT CONNECT ON "
+			   "DATABASE \"%s\" TO \"%s\" (CONNECT was revoked "
+			   "from the role or from PUBLIC)"),
+			db, user);
 		database_finding(t, "db.pg.no_connect_privilege", SEVERITY_FAIL,
 				 LEVEL_THIRD_PARTY,
-				 "The PostgreSQL role may not connect to this "
-				 "database (no CONNECT privilege)",
+				 N_("The PostgreSQL role may not connect to "
+				    "this database (no CONNECT privilege)"),
 				 hint, "server said: %s%s%s", e->message,
 				 e->detail[0] ? " " : "", e->detail);
 		break;
 	case DATABASE_PG_NOT_ACCEPTING:
-		hint = xasprintf(
-			"Ask the database admin: ALTER DATABASE \"%s\" "
-			"ALLOW_CONNECTIONS true (datallowconn is false "
-			"for it)",
-			db);
+		hint = xasprintf(N_("Ask the database admin: ALTER DATABASE "
+				    "\"%s\" ALLOW_CONNECTIONS true "
+				    "(datallowconn is false for it)"),
+				 db);
 		database_finding(t, "db.pg.database_not_accepting",
 				 SEVERITY_FAIL, LEVEL_THIRD_PARTY,
-				 "The database does not accept connections",
+				 N_("The database does not accept connections"),
 				 hint, "server said: %s", e->message);
 		break;
 	case DATABASE_PG_CERT_REQUIRED:
 		database_finding(
 			t, "db.pg.client_cert_required", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"PostgreSQL requires a client certificate for this "
-			"connection",
-			"pg_hba.conf asks for a certificate (method 'cert' or "
-			"clientcert=verify-ca/verify-full): give the "
-			"application's certificate and key (sslcert, sslkey in "
-			"the url); it must be signed by the server's "
-			"ssl_ca_file and, for 'cert', name the user in its CN",
+			N_("PostgreSQL requires a client certificate for this "
+			   "connection"),
+			N_("pg_hba.conf asks for a certificate (method 'cert' "
+			   "or clientcert=verify-ca/verify-full): give the "
+			   "application's certificate and key (sslcert, sslkey "
+			   "in the url); it must be signed by the server's "
+			   "ssl_ca_file and, for 'cert', name the user in its "
+			   "CN"),
 			"server said: %s%s", e->message,
 			t->url.ssl_cert[0] ? "" : "; no sslcert in the url");
 		break;
@@ -308,26 +311,25 @@ static void report_server_error(struct database_target *t,
 		database_finding(
 			t, "db.pg.client_cert_rejected", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"PostgreSQL rejects the client certificate",
-			"The certificate's CN must be the user name (or map "
-			"to it in pg_ident.conf) and it must be signed by the "
-			"server's ssl_ca_file: ask the database admin",
+			N_("PostgreSQL rejects the client certificate"),
+			N_("The certificate's CN must be the user name (or map "
+			   "to it in pg_ident.conf) and it must be signed by "
+			   "the server's ssl_ca_file: ask the database admin"),
 			"server said: %s", e->message);
 		break;
 	case DATABASE_PG_METHOD_FAILED: {
 		int ml = (int)strcspn(e->message, " ");
 
 		title = xasprintf(
-			"PostgreSQL's %.*s authentication refused the "
-			"user",
+			N_("PostgreSQL's %.*s authentication refused the user"),
 			ml, e->message);
 		hint = xasprintf(
-			"pg_hba.conf hands this connection to %.*s, a service "
-			"outside PostgreSQL (ident asks this host on port 113, "
-			"LDAP/RADIUS a directory server, PAM the server's own "
-			"PAM stack): the database admin must check that "
-			"service for user '%s', or use scram-sha-256 for this "
-			"client",
+			N_("pg_hba.conf hands this connection to %.*s, a "
+			   "service outside PostgreSQL (ident asks this host "
+			   "on port 113, LDAP/RADIUS a directory server, PAM "
+			   "the server's own PAM stack): the database admin "
+			   "must check that service for user '%s', or use "
+			   "scram-sha-256 for this client"),
 			ml, e->message, user);
 		database_finding(t, "db.pg.auth_method_failed", SEVERITY_FAIL,
 				 LEVEL_THIRD_PARTY, title, hint,
@@ -335,59 +337,61 @@ static void report_server_error(struct database_target *t,
 		break;
 	}
 	case DATABASE_PG_DB_MISSING:
-		database_finding(
-			t, "db.pg.database_missing", SEVERITY_FAIL,
-			LEVEL_SUPPORT,
-			"The database named in the setting does not exist on "
-			"the server",
-			"Check the database name in the application's setting; "
-			"if it is right, the database must be created or "
-			"restored",
-			"server said: %s", e->message);
+		database_finding(t, "db.pg.database_missing", SEVERITY_FAIL,
+				 LEVEL_SUPPORT,
+				 N_("The database named in the setting does "
+				    "not exist on the server"),
+				 N_("Check the database name in the "
+				    "application's setting; if it is right, "
+				    "the database must be created or restored"),
+				 "server said: %s", e->message);
 		break;
 	case DATABASE_PG_TOO_MANY:
 		database_finding(
 			t, "db.pg.too_many_connections", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"PostgreSQL refuses connections: its connection slots "
-			"are full",
-			"Ask the database admin to raise max_connections (or "
-			"the database's/role's CONNECTION LIMIT) or to find "
-			"which clients hold the connections (pg_stat_activity)",
+			N_("PostgreSQL refuses connections: its connection "
+			   "slots are full"),
+			N_("Ask the database admin to raise max_connections "
+			   "(or the database's/role's CONNECTION LIMIT) or to "
+			   "find which clients hold the connections "
+			   "(pg_stat_activity)"),
 			"server said: %s", e->message);
 		break;
 	case DATABASE_PG_STARTING:
 		database_finding(
 			t, "db.pg.starting_up", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"PostgreSQL is starting up, shutting down or in "
-			"recovery and does not accept connections yet",
-			"Wait a minute and retry; if it persists, ask the "
-			"database admin to check the server log",
+			N_("PostgreSQL is starting up, shutting down or in "
+			   "recovery and does not accept connections yet"),
+			N_("Wait a minute and retry; if it persists, ask the "
+			   "database admin to check the server log"),
 			"server said: %s", e->message);
 		break;
 	case DATABASE_PG_BAD_PASSWORD:
 		hint = xasprintf(
-			"Check the user and password the application uses. "
-			"PostgreSQL answers the same for a wrong password, a "
-			"role without a password and an expired password "
-			"(VALID UNTIL): the database admin can tell them "
-			"apart with SELECT rolvaliduntil FROM pg_roles WHERE "
-			"rolname = '%s' and in the server log",
+			N_("Check the user and password the application uses. "
+			   "PostgreSQL answers the same for a wrong password, "
+			   "a role without a password and an expired password "
+			   "(VALID UNTIL): the database admin can tell them "
+			   "apart with SELECT rolvaliduntil FROM pg_roles "
+			   "WHERE rolname = '%s' and in the server log"),
 			user);
-		database_finding(t, "db.pg.login.bad_password", SEVERITY_FAIL,
-				 LEVEL_SUPPORT,
-				 "PostgreSQL rejects the user name or password",
-				 hint, "server said: %s", e->message);
+		database_finding(
+			t, "db.pg.login.bad_password", SEVERITY_FAIL,
+			LEVEL_SUPPORT,
+			N_("PostgreSQL rejects the user name or password"),
+			hint, "server said: %s", e->message);
 		break;
 	case DATABASE_PG_OTHER:
-		database_finding(
-			t, "db.pg.server_error", SEVERITY_FAIL,
-			LEVEL_THIRD_PARTY, "PostgreSQL refused the connection",
-			"Ask the database admin to look up this "
-			"error in the server log",
-			"SQLSTATE %s, %s: %s", e->sqlstate,
-			e->severity[0] ? e->severity : "FATAL", e->message);
+		database_finding(t, "db.pg.server_error", SEVERITY_FAIL,
+				 LEVEL_THIRD_PARTY,
+				 N_("PostgreSQL refused the connection"),
+				 N_("Ask the database admin to look up this "
+				    "error in the server log"),
+				 "SQLSTATE %s, %s: %s", e->sqlstate,
+				 e->severity[0] ? e->severity : "FATAL",
+				 e->message);
 		break;
 	}
 	free(hint);
@@ -403,16 +407,16 @@ static void report_probe_tls(struct database_target *t,
 		if (p->ssl == PG_SSL_ACCEPTED)
 			database_finding(t, "db.pg.tls.offered", SEVERITY_OK,
 					 LEVEL_THIRD_PARTY,
-					 "PostgreSQL offers TLS", NULL, NULL);
+					 N_("PostgreSQL offers TLS"), NULL,
+					 NULL);
 		else
 			database_finding(
 				t, "db.pg.tls.not_offered", SEVERITY_WARN,
 				LEVEL_THIRD_PARTY,
-				"PostgreSQL does not offer TLS: passwords and "
-				"data cross the network unencrypted",
-				"Ask the database admin to enable ssl = on "
-				"with "
-				"a certificate in postgresql.conf",
+				N_("PostgreSQL does not offer TLS: passwords "
+				   "and data cross the network unencrypted"),
+				N_("Ask the database admin to enable ssl = on "
+				   "with a certificate in postgresql.conf"),
 				NULL);
 	}
 	if (p->tls_done)
@@ -442,20 +446,21 @@ static void report_probe(struct database_target *t,
 			database_finding(
 				t, "db.pg.no_reply", SEVERITY_FAIL,
 				LEVEL_THIRD_PARTY,
-				"The database port accepts connections but "
-				"nothing answers like PostgreSQL",
-				"Check the port in the application's setting "
-				"and whether the server is overloaded or hung",
+				N_("The database port accepts connections but "
+				   "nothing answers like PostgreSQL"),
+				N_("Check the port in the application's "
+				   "setting and whether the server is "
+				   "overloaded or hung"),
 				"no answer to the %s within %u ms", p->stage,
 				t->step_ms);
 		else
 			database_finding(
 				t, "db.pg.bad_reply", SEVERITY_FAIL,
 				LEVEL_SUPPORT,
-				"The service on the database port does not "
-				"speak PostgreSQL",
-				"Check the port in the application's setting: "
-				"another service answers there",
+				N_("The service on the database port does not "
+				   "speak PostgreSQL"),
+				N_("Check the port in the application's "
+				   "setting: another service answers there"),
 				"at the %s: %s", p->stage,
 				p->rc == -EBADMSG ? "not a PostgreSQL reply"
 						  : strerror(-p->rc));
@@ -475,39 +480,38 @@ static void report_probe(struct database_target *t,
 			      rep->server_version);
 	switch (rep->auth) {
 	case PG_AUTH_SASL:
-		database_finding(t, "db.pg.auth.scram", SEVERITY_OK,
-				 LEVEL_THIRD_PARTY,
-				 "PostgreSQL asks for SCRAM password "
-				 "authentication",
-				 NULL, "mechanisms: %s", rep->mechanisms);
+		database_finding(
+			t, "db.pg.auth.scram", SEVERITY_OK, LEVEL_THIRD_PARTY,
+			N_("PostgreSQL asks for SCRAM password authentication"),
+			NULL, "mechanisms: %s", rep->mechanisms);
 		break;
 	case PG_AUTH_MD5:
 		database_finding(
 			t, "db.pg.auth.md5", SEVERITY_INFO, LEVEL_THIRD_PARTY,
-			"PostgreSQL asks for MD5 password authentication "
-			"(deprecated)",
-			"MD5 is weaker than SCRAM and will be removed: ask the "
-			"database admin to switch pg_hba.conf to scram-sha-256 "
-			"and reset the passwords",
+			N_("PostgreSQL asks for MD5 password authentication "
+			   "(deprecated)"),
+			N_("MD5 is weaker than SCRAM and will be removed: ask "
+			   "the database admin to switch pg_hba.conf to "
+			   "scram-sha-256 and reset the passwords"),
 			NULL);
 		break;
 	case PG_AUTH_CLEARTEXT:
 		database_finding(
 			t, "db.pg.auth.password", SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			"PostgreSQL asks for the password in clear text",
-			"Ask the database admin to use scram-sha-256 in "
-			"pg_hba.conf",
+			N_("PostgreSQL asks for the password in clear text"),
+			N_("Ask the database admin to use scram-sha-256 in "
+			   "pg_hba.conf"),
 			"TLS %s", p->tls_done ? "protects it" : "is not used");
 		break;
 	case PG_AUTH_OK:
 		database_finding(
 			t, "db.pg.auth.trust", SEVERITY_WARN, LEVEL_THIRD_PARTY,
-			"PostgreSQL lets this host in without a password "
-			"(trust)",
-			"Anyone on this host can log in as this user: ask the "
-			"database admin to replace 'trust' in pg_hba.conf with "
-			"scram-sha-256",
+			N_("PostgreSQL lets this host in without a password "
+			   "(trust)"),
+			N_("Anyone on this host can log in as this user: ask "
+			   "the database admin to replace 'trust' in "
+			   "pg_hba.conf with scram-sha-256"),
 			"user '%s'", user_or_default(t));
 		break;
 	case PG_AUTH_GSS:
@@ -515,17 +519,17 @@ static void report_probe(struct database_target *t,
 	case PG_AUTH_KERBEROS_V5:
 		database_finding(t, "db.pg.auth.kerberos", SEVERITY_INFO,
 				 LEVEL_THIRD_PARTY,
-				 "PostgreSQL asks for Kerberos/GSSAPI "
-				 "authentication",
-				 "This host needs a valid Kerberos ticket "
-				 "for the application's user",
+				 N_("PostgreSQL asks for Kerberos/GSSAPI "
+				    "authentication"),
+				 N_("This host needs a valid Kerberos ticket "
+				    "for the application's user"),
 				 "method %s", auth_name(rep->auth));
 		break;
 	default:
 		database_finding(t, "db.pg.auth.other", SEVERITY_INFO,
 				 LEVEL_THIRD_PARTY,
-				 "PostgreSQL asks for an unusual "
-				 "authentication method",
+				 N_("PostgreSQL asks for an unusual "
+				    "authentication method"),
 				 NULL, "authentication request code %u",
 				 (unsigned)rep->auth);
 		break;
@@ -626,37 +630,37 @@ static bool report_from_server_log(struct database_target *t,
 	switch (o->hit.reason) {
 	case DATABASE_PG_LOG_EXPIRED:
 		id = "db.pg.login.password_expired";
-		title = "The PostgreSQL role's password has expired (VALID "
-			"UNTIL is in the past)";
+		title = N_("The PostgreSQL role's password has expired (VALID "
+			   "UNTIL is in the past)");
 		hint = xasprintf(
-			"Ask the database admin to renew it: ALTER "
-			"ROLE \"%s\" VALID UNTIL 'infinity' (or a new "
-			"date), or set a new password; the server "
-			"refuses an expired role whatever the password",
+			N_("Ask the database admin to renew it: ALTER ROLE "
+			   "\"%s\" VALID UNTIL 'infinity' (or a new date), or "
+			   "set a new password; the server refuses an expired "
+			   "role whatever the password"),
 			user);
 		break;
 	case DATABASE_PG_LOG_NO_PASSWORD:
 		id = "db.pg.login.no_password_set";
-		title = "The PostgreSQL role has no password set";
-		hint = xasprintf("Ask the database admin to set one (ALTER "
-				 "ROLE \"%s\" PASSWORD ...) and give the "
-				 "application the same",
+		title = N_("The PostgreSQL role has no password set");
+		hint = xasprintf(N_("Ask the database admin to set one (ALTER "
+				    "ROLE \"%s\" PASSWORD ...) and give the "
+				    "application the same"),
 				 user);
 		break;
 	case DATABASE_PG_LOG_NO_SCRAM_SECRET:
 		id = "db.pg.login.md5_password";
-		title = "The role's password is stored as MD5, but "
-			"pg_hba.conf asks for scram-sha-256";
-		hint = xasprintf("Ask the database admin to set the password "
-				 "again with password_encryption = "
-				 "scram-sha-256 (ALTER ROLE \"%s\" PASSWORD "
-				 "...), or to use md5 for this line of "
-				 "pg_hba.conf until then",
-				 user);
+		title = N_("The role's password is stored as MD5, but "
+			   "pg_hba.conf asks for scram-sha-256");
+		hint = xasprintf(
+			N_("Ask the database admin to set the password again "
+			   "with password_encryption = scram-sha-256 (ALTER "
+			   "ROLE \"%s\" PASSWORD ...), or to use md5 for this "
+			   "line of pg_hba.conf until then"),
+			user);
 		break;
 	case DATABASE_PG_LOG_ROLE_MISSING:
 		id = "db.pg.role_missing";
-		title = "The PostgreSQL role (user) does not exist";
+		title = N_("The PostgreSQL role (user) does not exist");
 		hint = xstrdup("Check the user name in the application's "
 			       "setting; if it is right, the database admin "
 			       "must create the role");
@@ -664,7 +668,8 @@ static bool report_from_server_log(struct database_target *t,
 	case DATABASE_PG_LOG_WRONG_PASSWORD:
 	default:
 		id = "db.pg.login.bad_password";
-		title = "PostgreSQL rejects the password: it does not match";
+		title = N_(
+			"PostgreSQL rejects the password: it does not match");
 		hint = xstrdup("Check the password the application uses");
 		break;
 	}
@@ -702,20 +707,20 @@ static void login_failed(struct database_target *t, const char *msg,
 		database_finding(
 			t, "db.pg.target_session_mismatch", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"The PostgreSQL server is not the kind of server the "
-			"application asks for (target_session_attrs)",
-			"The application wants a primary (read-write) or a "
-			"standby and this server is the other kind: point the "
-			"application at the right server, or ask the database "
-			"admin about a failover",
+			N_("The PostgreSQL server is not the kind of server "
+			   "the application asks for (target_session_attrs)"),
+			N_("The application wants a primary (read-write) or a "
+			   "standby and this server is the other kind: point "
+			   "the application at the right server, or ask the "
+			   "database admin about a failover"),
 			"target_session_attrs=%s; libpq: %s",
 			t->url.target_session_attrs, e.message);
 	else
 		database_finding(t, "db.pg.login.failed", SEVERITY_FAIL,
 				 LEVEL_THIRD_PARTY,
-				 "Logging in to PostgreSQL failed",
-				 "The message names the reason; the server log "
-				 "has the details",
+				 N_("Logging in to PostgreSQL failed"),
+				 N_("The message names the reason; the server "
+				    "log has the details"),
 				 "libpq: %s", e.message);
 }
 
@@ -747,10 +752,10 @@ static void report_session(struct database_target *t, PGconn *c,
 			database_finding(
 				t, "db.pg.slow_round_trip", SEVERITY_WARN,
 				LEVEL_THIRD_PARTY,
-				"A trivial query to PostgreSQL takes long",
-				"Every query of the application pays this "
-				"delay: check the network path (VPN, WAN) and "
-				"the server's load",
+				N_("A trivial query to PostgreSQL takes long"),
+				N_("Every query of the application pays this "
+				   "delay: check the network path (VPN, WAN) "
+				   "and the server's load"),
 				"median of %d: %lld ms", n,
 				(long long)rtt[n / 2]);
 	}
@@ -765,11 +770,11 @@ static void report_session(struct database_target *t, PGconn *c,
 		     "d.datconnlimit FROM pg_database d WHERE d.datname = "
 		     "current_database()",
 		     deadline_ms, v, 8, err, sizeof(err)) < 0) {
-		database_finding(t, "db.pg.query_failed", SEVERITY_WARN,
-				 LEVEL_THIRD_PARTY,
-				 "PostgreSQL did not answer rdiag's status "
-				 "query",
-				 NULL, "%s", err);
+		database_finding(
+			t, "db.pg.query_failed", SEVERITY_WARN,
+			LEVEL_THIRD_PARTY,
+			N_("PostgreSQL did not answer rdiag's status query"),
+			NULL, "%s", err);
 		return;
 	}
 	maxc = atoll(v[0]);
@@ -786,45 +791,44 @@ static void report_session(struct database_target *t, PGconn *c,
 		database_finding(
 			t, "db.pg.connections_near_limit", SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			"PostgreSQL is close to its connection limit",
-			"Ask the database admin to raise max_connections or "
-			"find the clients that hold connections",
+			N_("PostgreSQL is close to its connection limit"),
+			N_("Ask the database admin to raise max_connections or "
+			   "find the clients that hold connections"),
 			"%lld of %lld connections in use (%lld reserved for "
 			"superusers)",
 			used, maxc, reserved);
 	else
 		database_finding(t, "db.pg.connections_ok", SEVERITY_OK,
 				 LEVEL_THIRD_PARTY,
-				 "PostgreSQL has free connection slots", NULL,
-				 "%lld of %lld in use%s", used, maxc,
+				 N_("PostgreSQL has free connection slots"),
+				 NULL, "%lld of %lld in use%s", used, maxc,
 				 limit >= 0 ? " (database has its own limit)"
 					    : "");
 	if (strcmp(v[3], "true") == 0 || strcmp(v[4], "on") == 0)
 		database_finding(
 			t, "db.pg.read_only", SEVERITY_WARN, LEVEL_THIRD_PARTY,
-			"The PostgreSQL server is read-only",
-			"The application cannot write here: connect to the "
-			"primary, or ask the database admin why it is in "
-			"recovery / read-only",
+			N_("The PostgreSQL server is read-only"),
+			N_("The application cannot write here: connect to the "
+			   "primary, or ask the database admin why it is in "
+			   "recovery / read-only"),
 			"in recovery: %s, default_transaction_read_only: %s",
 			v[3], v[4]);
 	if (enc && ((t->expected_encoding &&
 		     strcasecmp(enc, t->expected_encoding) != 0) ||
 		    (!t->expected_encoding && strcmp(enc, "SQL_ASCII") == 0)))
-		database_finding(
-			t, "db.pg.encoding_mismatch", SEVERITY_WARN,
-			LEVEL_SUPPORT,
-			"The database's encoding is not what the application "
-			"expects",
-			"Text outside the encoding will be mangled or "
-			"refused; the database may need to be recreated with "
-			"the right encoding",
-			"server_encoding %s, expected %s", enc,
-			t->expected_encoding
-				? t->expected_encoding
-				: "a real encoding (not SQL_ASCII)");
+		database_finding(t, "db.pg.encoding_mismatch", SEVERITY_WARN,
+				 LEVEL_SUPPORT,
+				 N_("The database's encoding is not what the "
+				    "application expects"),
+				 N_("Text outside the encoding will be mangled "
+				    "or refused; the database may need to be "
+				    "recreated with the right encoding"),
+				 "server_encoding %s, expected %s", enc,
+				 t->expected_encoding
+					 ? t->expected_encoding
+					 : "a real encoding (not SQL_ASCII)");
 	database_finding(t, "db.pg.login.ok", SEVERITY_OK, LEVEL_THIRD_PARTY,
-			 "Logging in to PostgreSQL works", NULL,
+			 N_("Logging in to PostgreSQL works"), NULL,
 			 "user '%s', database '%s', version %s",
 			 user_or_default(t), db_or_user(t), ver ? ver : "?");
 }
@@ -892,11 +896,11 @@ static void login(struct database_target *t, const struct pg_env *env)
 			database_finding(
 				t, "db.pg.login.timeout", SEVERITY_FAIL,
 				LEVEL_THIRD_PARTY,
-				"Logging in to PostgreSQL did not finish in "
-				"time",
-				"The server is overloaded or an authentication "
-				"backend (LDAP, Kerberos) hangs: ask the "
-				"database admin",
+				N_("Logging in to PostgreSQL did not finish in "
+				   "time"),
+				N_("The server is overloaded or an "
+				   "authentication backend (LDAP, Kerberos) "
+				   "hangs: ask the database admin"),
 				"no answer within %u ms", t->step_ms);
 			PQfinish(c);
 			return;
@@ -966,14 +970,14 @@ static void report_tls_mismatch(struct database_target *t,
 		database_finding(
 			t, "db.pg.tls.required_by_server", SEVERITY_FAIL,
 			LEVEL_SUPPORT,
-			"PostgreSQL accepts this connection only over TLS "
-			"(hostssl in pg_hba.conf), but the application's "
-			"setting disables TLS",
-			"Remove sslmode=disable from the application's "
-			"database setting (or set sslmode=require): over TLS "
-			"the server asks for the password as usual. Or the "
-			"database admin adds a 'host' line for this client, "
-			"which allows unencrypted connections",
+			N_("PostgreSQL accepts this connection only over TLS "
+			   "(hostssl in pg_hba.conf), but the application's "
+			   "setting disables TLS"),
+			N_("Remove sslmode=disable from the application's "
+			   "database setting (or set sslmode=require): over "
+			   "TLS the server asks for the password as usual. Or "
+			   "the database admin adds a 'host' line for this "
+			   "client, which allows unencrypted connections"),
 			"the application's %s; without TLS the server said: "
 			"%s; over TLS it asks for %s authentication",
 			t->url.tls_param, refused->reply.message,
@@ -982,13 +986,13 @@ static void report_tls_mismatch(struct database_target *t,
 		database_finding(
 			t, "db.pg.tls.refused_by_server", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"PostgreSQL accepts this connection only without TLS "
-			"(hostnossl in pg_hba.conf), but the application's "
-			"setting requires TLS",
-			"Ask the database admin to allow this client over TLS "
-			"(a 'hostssl' line in pg_hba.conf, the server has ssl "
-			"= on); only if that is impossible relax the "
-			"application's sslmode",
+			N_("PostgreSQL accepts this connection only without "
+			   "TLS (hostnossl in pg_hba.conf), but the "
+			   "application's setting requires TLS"),
+			N_("Ask the database admin to allow this client over "
+			   "TLS (a 'hostssl' line in pg_hba.conf, the server "
+			   "has ssl = on); only if that is impossible relax "
+			   "the application's sslmode"),
 			"the application's %s; over TLS the server said: %s; "
 			"without TLS it asks for %s authentication",
 			t->url.tls_param, refused->reply.message,
@@ -1023,11 +1027,11 @@ static void database_pg_check(struct database_target *t, int fd)
 		database_finding(
 			t, "db.pg.tls.required_not_offered", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"The application requires TLS, but the PostgreSQL "
-			"server does not offer it",
-			"Ask the database admin to enable ssl = on with a "
-			"certificate in postgresql.conf (the application's "
-			"setting demands TLS)",
+			N_("The application requires TLS, but the PostgreSQL "
+			   "server does not offer it"),
+			N_("Ask the database admin to enable ssl = on with a "
+			   "certificate in postgresql.conf (the application's "
+			   "setting demands TLS)"),
 			"the application's %s; the server answered 'N' to the "
 			"SSL request",
 			t->url.tls_param);
@@ -1053,14 +1057,14 @@ static void database_pg_check(struct database_target *t, int fd)
 		if (t->password || app->reply.auth == PG_AUTH_OK)
 			login(t, &env);
 		else
-			database_finding(
-				t, "db.pg.login.skipped", SEVERITY_INFO,
-				LEVEL_SELF,
-				"No password given: the PostgreSQL login was "
-				"not tried",
-				"To check the login too, give the password in "
-				"RDIAG_DB_PASSWORD or a 0600 password_file",
-				NULL);
+			database_finding(t, "db.pg.login.skipped",
+					 SEVERITY_INFO, LEVEL_SELF,
+					 N_("No password given: the PostgreSQL "
+					    "login was not tried"),
+					 N_("To check the login too, give the "
+					    "password in RDIAG_DB_PASSWORD or "
+					    "a 0600 password_file"),
+					 NULL);
 	}
 out:
 	free(p);

@@ -22,6 +22,7 @@
 #include "database_engine.h"
 #include "database_private.h"
 #include "database_sqlite.h"
+#include "rdiag/i18n.h"
 
 struct sqlite_out {
 	int stat_errno;
@@ -194,13 +195,13 @@ static void report(struct database_target *t, const struct sqlite_out *o)
 	const char *path = t->url.path;
 
 	if (o->stat_errno == ENOENT || o->stat_errno == ENOTDIR) {
-		database_finding(
-			t, "db.sqlite.missing", SEVERITY_FAIL, LEVEL_SUPPORT,
-			"The SQLite database file does not exist",
-			"Check the database path in the application's "
-			"setting; restore the file from a backup if it "
-			"was deleted",
-			"'%s': %s", path, strerror(o->stat_errno));
+		database_finding(t, "db.sqlite.missing", SEVERITY_FAIL,
+				 LEVEL_SUPPORT,
+				 N_("The SQLite database file does not exist"),
+				 N_("Check the database path in the "
+				    "application's setting; restore the file "
+				    "from a backup if it was deleted"),
+				 "'%s': %s", path, strerror(o->stat_errno));
 		return;
 	}
 	if (o->stat_errno || o->open_errno) {
@@ -208,19 +209,20 @@ static void report(struct database_target *t, const struct sqlite_out *o)
 
 		database_finding(
 			t, "db.sqlite.unreadable", SEVERITY_FAIL, LEVEL_SELF,
-			"The SQLite database file cannot be read by this user",
-			"Give the application's user read and write access to "
-			"the file and its directory (chown/chmod), or run "
-			"rdiag as that user",
+			N_("The SQLite database file cannot be read by this "
+			   "user"),
+			N_("Give the application's user read and write access "
+			   "to the file and its directory (chown/chmod), or "
+			   "run rdiag as that user"),
 			"'%s': %s", path, strerror(e));
 		return;
 	}
 	if (!o->regular) {
 		database_finding(t, "db.sqlite.not_a_file", SEVERITY_FAIL,
 				 LEVEL_SUPPORT,
-				 "The SQLite database path is not a file",
-				 "Check the database path in the application's "
-				 "setting",
+				 N_("The SQLite database path is not a file"),
+				 N_("Check the database path in the "
+				    "application's setting"),
 				 "'%s'", path);
 		return;
 	}
@@ -228,28 +230,31 @@ static void report(struct database_target *t, const struct sqlite_out *o)
 	database_fact(t, "sqlite.filesystem", "%s (0x%lx)", o->fs_name,
 		      (unsigned long)o->fs_magic & 0xFFFFFFFFUL);
 	if (o->fs_class == DATABASE_SQLITE_FS_NETWORK)
-		database_finding(
-			t, "db.sqlite.network_fs", SEVERITY_FAIL, LEVEL_SUPPORT,
-			"The SQLite database lives on a network file system",
-			"SQLite's locking does not work reliably over NFS/SMB "
-			"and the database will get corrupted: move it to a "
-			"local disk of the host that runs the application",
-			"'%s' is on %s", path, o->fs_name);
+		database_finding(t, "db.sqlite.network_fs", SEVERITY_FAIL,
+				 LEVEL_SUPPORT,
+				 N_("The SQLite database lives on a network "
+				    "file system"),
+				 N_("SQLite's locking does not work reliably "
+				    "over NFS/SMB and the database will get "
+				    "corrupted: move it to a local disk of the "
+				    "host that runs the application"),
+				 "'%s' is on %s", path, o->fs_name);
 	else if (o->fs_class == DATABASE_SQLITE_FS_FUSE)
 		database_finding(
 			t, "db.sqlite.fuse_fs", SEVERITY_WARN, LEVEL_SUPPORT,
-			"The SQLite database lives on a FUSE file system",
-			"If this FUSE file system is a network mount (sshfs, "
-			"cloud drive), SQLite's locks do not work there: move "
-			"the database to a local disk",
+			N_("The SQLite database lives on a FUSE file system"),
+			N_("If this FUSE file system is a network mount "
+			   "(sshfs, cloud drive), SQLite's locks do not work "
+			   "there: move the database to a local disk"),
 			"'%s' is on %s", path, o->fs_name);
 	if (!o->writable || !o->dir_writable)
 		database_finding(
 			t, "db.sqlite.read_only", SEVERITY_WARN, LEVEL_SELF,
-			"The SQLite database cannot be written by this user",
-			"SQLite needs write access to the file and to its "
-			"directory (for the journal): fix the permissions for "
-			"the application's user",
+			N_("The SQLite database cannot be written by this "
+			   "user"),
+			N_("SQLite needs write access to the file and to its "
+			   "directory (for the journal): fix the permissions "
+			   "for the application's user"),
 			"'%s': file %s, directory %s", path,
 			o->writable ? "writable" : "read-only",
 			o->dir_writable ? "writable" : "read-only");
@@ -260,39 +265,39 @@ static void report(struct database_target *t, const struct sqlite_out *o)
 			      (long long)o->wal_size);
 	database_fact(t, "sqlite.check_ms", "%lld", (long long)o->check_ms);
 	if (o->sqlite_rc == SQLITE_NOTADB) {
-		database_finding(
-			t, "db.sqlite.not_a_database", SEVERITY_FAIL,
-			LEVEL_SUPPORT,
-			"The file is not an SQLite database (or its header is "
-			"destroyed)",
-			"Check the path; if it is right, restore the database "
-			"from a backup",
-			"'%s': %s", path, o->sqlite_err);
+		database_finding(t, "db.sqlite.not_a_database", SEVERITY_FAIL,
+				 LEVEL_SUPPORT,
+				 N_("The file is not an SQLite database (or "
+				    "its header is destroyed)"),
+				 N_("Check the path; if it is right, restore "
+				    "the database from a backup"),
+				 "'%s': %s", path, o->sqlite_err);
 		return;
 	}
 	if (!o->quick_ok) {
 		database_finding(
 			t, "db.sqlite.corrupt", SEVERITY_FAIL, LEVEL_SUPPORT,
-			"The SQLite database is damaged",
-			"Stop the application, keep a copy of the file, and "
-			"restore from a backup (or try sqlite3 .recover); send "
-			"this bundle to the vendor's support",
+			N_("The SQLite database is damaged"),
+			N_("Stop the application, keep a copy of the file, and "
+			   "restore from a backup (or try sqlite3 .recover); "
+			   "send this bundle to the vendor's support"),
 			"'%s': quick_check: %s", path,
 			o->quick[0] ? o->quick : o->sqlite_err);
 		return;
 	}
 	if (strcasecmp(o->journal_mode, "wal") == 0)
-		database_finding(
-			t, "db.sqlite.wal", SEVERITY_INFO, LEVEL_SUPPORT,
-			"The SQLite database uses write-ahead logging (WAL)",
-			"Copy the -wal and -shm files together with the "
-			"database when backing it up; WAL needs all users on "
-			"this one host",
-			"'%s': journal_mode wal, -wal file %lld bytes", path,
-			(long long)o->wal_size);
+		database_finding(t, "db.sqlite.wal", SEVERITY_INFO,
+				 LEVEL_SUPPORT,
+				 N_("The SQLite database uses write-ahead "
+				    "logging (WAL)"),
+				 N_("Copy the -wal and -shm files together "
+				    "with the database when backing it up; WAL "
+				    "needs all users on this one host"),
+				 "'%s': journal_mode wal, -wal file %lld bytes",
+				 path, (long long)o->wal_size);
 	database_finding(t, "db.sqlite.ok", SEVERITY_OK, LEVEL_SUPPORT,
-			 "The SQLite database passes its integrity check", NULL,
-			 "'%s': %lld bytes, journal_mode %s, on %s", path,
+			 N_("The SQLite database passes its integrity check"),
+			 NULL, "'%s': %lld bytes, journal_mode %s, on %s", path,
 			 (long long)o->size, o->journal_mode, o->fs_name);
 }
 
@@ -309,9 +314,9 @@ static void database_sqlite_check(struct database_target *t, int fd)
 	if (r < 0 || br.status != BOUNDED_DONE || br.out_len < sizeof(*o)) {
 		database_finding(
 			t, "db.sqlite.hung", SEVERITY_FAIL, LEVEL_THIRD_PARTY,
-			"Checking the SQLite database did not finish",
-			"The file system holding it hangs or is very slow: "
-			"ask your IT to check the storage or mount",
+			N_("Checking the SQLite database did not finish"),
+			N_("The file system holding it hangs or is very slow: "
+			   "ask your IT to check the storage or mount"),
 			"'%s': %s after %lld ms%s%s", t->url.path,
 			r < 0                          ? "not started"
 			: br.status == BOUNDED_STUCK   ? "stuck (D state)"

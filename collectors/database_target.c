@@ -17,6 +17,7 @@
 #include "database_private.h"
 #include "probes/net.h"
 #include "rdiag/buf.h"
+#include "rdiag/i18n.h"
 
 #define TLS_EXPIRY_WARN_DAYS 30
 
@@ -94,15 +95,15 @@ bool database_tls_client_rejected(struct database_target *t, const char *error)
 	      strstr(error, "certificate expired") ||
 	      strstr(error, "unsupported certificate")))
 		return false;
-	database_finding(t, "db.tls.client_cert_rejected", SEVERITY_FAIL,
-			 LEVEL_THIRD_PARTY,
-			 "The database server refuses the application's client "
-			 "certificate during the TLS handshake",
-			 "The certificate in the url (sslcert / ssl-cert) must "
-			 "be signed by a CA the server trusts (ssl_ca_file, "
-			 "ssl_ca) and still be valid: ask the database admin "
-			 "which CA that is",
-			 "%s; certificate %s", error, t->url.ssl_cert);
+	database_finding(
+		t, "db.tls.client_cert_rejected", SEVERITY_FAIL,
+		LEVEL_THIRD_PARTY,
+		N_("The database server refuses the application's client "
+		   "certificate during the TLS handshake"),
+		N_("The certificate in the url (sslcert / ssl-cert) must be "
+		   "signed by a CA the server trusts (ssl_ca_file, ssl_ca) and "
+		   "still be valid: ask the database admin which CA that is"),
+		"%s; certificate %s", error, t->url.ssl_cert);
 	return true;
 }
 
@@ -128,23 +129,23 @@ void database_report_tls(struct database_target *t, int rc,
 		return;
 	if (rc < 0 && (t->url.ssl_cert[0] || t->url.ssl_rootcert[0]) &&
 	    rc == -EINVAL) {
-		database_finding(
-			t, "db.tls.client_files_unusable", SEVERITY_FAIL,
-			LEVEL_SELF,
-			"A certificate or key file named in the database url "
-			"cannot be used",
-			"Check the path and that the file is PEM and readable "
-			"by the user running rdiag (and the application)",
-			"%s", info->error);
+		database_finding(t, "db.tls.client_files_unusable",
+				 SEVERITY_FAIL, LEVEL_SELF,
+				 N_("A certificate or key file named in the "
+				    "database url cannot be used"),
+				 N_("Check the path and that the file is PEM "
+				    "and readable by the user running rdiag "
+				    "(and the application)"),
+				 "%s", info->error);
 		return;
 	}
 	if (rc < 0) {
 		database_finding(
 			t, "db.tls.handshake_failed", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"The TLS handshake with the database server failed",
-			"Ask the database admin to check the server's TLS "
-			"settings (certificate, key, allowed protocols)",
+			N_("The TLS handshake with the database server failed"),
+			N_("Ask the database admin to check the server's TLS "
+			   "settings (certificate, key, allowed protocols)"),
 			"%s", info->error[0] ? info->error : strerror(-rc));
 		return;
 	}
@@ -161,16 +162,16 @@ void database_report_tls(struct database_target *t, int rc,
 		database_finding(
 			t, "db.tls.old_protocol", SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			"The database server negotiated an outdated TLS "
-			"version",
-			"Ask the database admin to enable TLS 1.2 or newer",
+			N_("The database server negotiated an outdated TLS "
+			   "version"),
+			N_("Ask the database admin to enable TLS 1.2 or newer"),
 			"negotiated %s", info->protocol);
 	if (!info->have_cert) {
 		database_finding(t, "db.tls.no_certificate", SEVERITY_WARN,
 				 LEVEL_THIRD_PARTY,
-				 "The database server sent no certificate",
-				 "Ask the database admin to configure a "
-				 "server certificate",
+				 N_("The database server sent no certificate"),
+				 N_("Ask the database admin to configure a "
+				    "server certificate"),
 				 "%s", info->cipher);
 		return;
 	}
@@ -178,41 +179,44 @@ void database_report_tls(struct database_target *t, int rc,
 		database_finding(
 			t, "db.tls.cert_expired", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"The database server's certificate has expired",
-			"Ask the database admin to renew the certificate",
+			N_("The database server's certificate has expired"),
+			N_("Ask the database admin to renew the certificate"),
 			"expired %s (subject %s)", info->not_after,
 			info->subject);
 	else if (info->days_left < TLS_EXPIRY_WARN_DAYS)
 		database_finding(
 			t, "db.tls.cert_expiring", SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			"The database server's certificate expires soon",
-			"Ask the database admin to renew the certificate",
+			N_("The database server's certificate expires soon"),
+			N_("Ask the database admin to renew the certificate"),
 			"expires %s, in %d days (subject %s)", info->not_after,
 			info->days_left, info->subject);
 	if (info->not_yet_valid)
 		database_finding(
 			t, "db.tls.cert_not_yet_valid", SEVERITY_FAIL,
 			LEVEL_THIRD_PARTY,
-			"The database server's certificate is not valid yet",
-			"Check the clock of this host and of the server; if "
-			"both are right, ask the database admin for a "
-			"certificate that is valid now",
+			N_("The database server's certificate is not valid "
+			   "yet"),
+			N_("Check the clock of this host and of the server; if "
+			   "both are right, ask the database admin for a "
+			   "certificate that is valid now"),
 			"subject %s", info->subject);
 	if (!info->name_match)
 		database_finding(
 			t, "db.tls.name_mismatch",
 			verify_name ? SEVERITY_FAIL : SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			verify_name ? "The database server's certificate does "
-				      "not name the host the application "
-				      "connects to, and the application checks "
-				      "it: it cannot connect"
-				    : "The database server's certificate does "
-				      "not name the host the application "
-				      "connects to",
-			"Connect by a name the certificate lists, or ask the "
-			"database admin for a certificate naming this host",
+			verify_name
+				? N_("The database server's certificate does "
+				     "not name the host the application "
+				     "connects to, and the application checks "
+				     "it: it cannot connect")
+				: N_("The database server's certificate does "
+				     "not name the host the application "
+				     "connects to"),
+			N_("Connect by a name the certificate lists, or ask "
+			   "the database admin for a certificate naming this "
+			   "host"),
 			"host '%s', certificate subject %s%s%s", t->url.host,
 			info->subject,
 			verify_name ? "; the application's " : "",
@@ -222,15 +226,16 @@ void database_report_tls(struct database_target *t, int rc,
 			t, "db.tls.untrusted",
 			verify_ca ? SEVERITY_FAIL : SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			verify_ca ? "The database server's certificate is not "
-				    "trusted, and the application checks it: "
-				    "it cannot connect"
-				  : "The database server's certificate is not "
-				    "trusted by this system's CA store",
-			"Clients that verify the server (sslmode=verify-full, "
-			"TrustServerCertificate=false) will refuse it: install "
-			"the issuing CA, or ask the admin for a certificate "
-			"from a trusted CA",
+			verify_ca ? N_("The database server's certificate is "
+				       "not trusted, and the application "
+				       "checks it: it cannot connect")
+				  : N_("The database server's certificate is "
+				       "not trusted by this system's CA store"),
+			N_("Clients that verify the server "
+			   "(sslmode=verify-full, "
+			   "TrustServerCertificate=false) will refuse it: "
+			   "install the issuing CA, or ask the admin for a "
+			   "certificate from a trusted CA"),
 			"%s; subject %s, issuer %s%s; checked against %s%s%s",
 			info->verify_error, info->subject, info->issuer,
 			info->self_signed ? " (self-signed)" : "", trust,
@@ -239,8 +244,8 @@ void database_report_tls(struct database_target *t, int rc,
 	if (info->days_left >= TLS_EXPIRY_WARN_DAYS && info->name_match &&
 	    info->chain_ok && !info->not_yet_valid)
 		database_finding(t, "db.tls.ok", SEVERITY_OK, LEVEL_THIRD_PARTY,
-				 "The database server's TLS certificate is "
-				 "valid and trusted",
+				 N_("The database server's TLS certificate is "
+				    "valid and trusted"),
 				 NULL, "%s, subject %s, expires %s",
 				 info->protocol, info->subject,
 				 info->not_after);

@@ -36,6 +36,7 @@
 #include "probes/smb.h"
 #include "rdiag/buf.h"
 #include "rdiag/collector.h"
+#include "rdiag/i18n.h"
 
 #define DEFAULT_OP_TIMEOUT_MS    5000
 #define DEFAULT_PROBE_TIMEOUT_MS 3000
@@ -802,8 +803,8 @@ static void nas_check_target(struct nas *n, struct target *t)
 	t->w.path = t->path;
 	if (t->m && mount_is_autofs(t->m)) {
 		emit_owned(n, "nas.path.autofs", SEVERITY_INFO, LEVEL_SELF,
-			   "Open the path once (ls PATH) so the automounter "
-			   "mounts it, then run rdiag again.",
+			   N_("Open the path once (ls PATH) so the automounter "
+			      "mounts it, then run rdiag again."),
 			   xasprintf("%s is not mounted yet (automounter); "
 				     "not checked",
 				     t->path),
@@ -819,9 +820,9 @@ static void nas_check_target(struct nas *n, struct target *t)
 	    strcmp(t->m->mount_point, "/") == 0)
 		emit_owned(n, "nas.path.not_mounted", SEVERITY_WARN,
 			   LEVEL_THIRD_PARTY,
-			   "Mount the share that should provide this path "
-			   "(check /etc/fstab and the mount's credentials), "
-			   "or correct [nas] path.",
+			   N_("Mount the share that should provide this path "
+			      "(check /etc/fstab and the mount's credentials), "
+			      "or correct [nas] path."),
 			   xasprintf("%s is not on a mounted share", t->path),
 			   xasprintf("%s lives on the root file system (%s "
 				     "from %s), not on a network share; the "
@@ -846,8 +847,8 @@ static void nas_check_target(struct nas *n, struct target *t)
 						      : "not a directory";
 
 		emit_owned(n, "nas.path.not_dir", SEVERITY_FAIL, LEVEL_SELF,
-			   "Point the setting at the directory the "
-			   "application stores its files in.",
+			   N_("Point the setting at the directory the "
+			      "application stores its files in."),
 			   xasprintf("The configured path %s is not a "
 				     "directory",
 				     t->path),
@@ -981,8 +982,8 @@ static void nas_probe_host(struct nas *n, unsigned idx, const struct host *h)
 	}
 	if ((r = nas_resolve(n, h->name, &sa, &salen)) < 0) {
 		emit_owned(n, "nas.host.unresolved", SEVERITY_FAIL, LEVEL_SELF,
-			   "Correct the server name in the configuration or "
-			   "fix the DNS entry for it.",
+			   N_("Correct the server name in the configuration or "
+			      "fix the DNS entry for it."),
 			   xasprintf("The file server name %s cannot be "
 				     "resolved",
 				     h->name),
@@ -1047,7 +1048,7 @@ static unsigned config_uint(struct nas *n, const char *key,
 		return def;
 	if (parse_uint(v, min, max, &x) < 0) {
 		char *where = ctx_config_where(n->ctx, key, NULL);
-		char *hint = xasprintf("Correct the value at %s.", where);
+		char *hint = xasprintf(N_("Correct the value at %s."), where);
 
 		emit_owned(n, "nas.config.invalid", SEVERITY_WARN, LEVEL_SELF,
 			   hint,
@@ -1153,8 +1154,8 @@ static void nas_path_target(struct nas *n, struct target *t, const char *raw,
 
 		emit_owned(n, "nas.config.invalid_path", SEVERITY_FAIL,
 			   LEVEL_SELF,
-			   "Use an absolute path such as /mnt/share/app in the "
-			   "configuration.",
+			   N_("Use an absolute path such as /mnt/share/app in "
+			      "the configuration."),
 			   xasprintf("The configured path '%s' is not an "
 				     "absolute path",
 				     raw),
@@ -1231,12 +1232,12 @@ static int nas_run(struct collector_ctx *ctx)
 			.id = "nas.config.none",
 			.severity = SEVERITY_INFO,
 			.level = LEVEL_SELF,
-			.title = "No NAS path, file server or network mount to "
-				 "check",
-			.hint = "Name the application's share in the "
-				"configuration ([nas] path = /mnt/share, [nas] "
-				"host = nas.example) or run rdiag run --nas "
-				"PATH.",
+			.title = N_("No NAS path, file server or network mount "
+				    "to check"),
+			.hint = N_("Name the application's share in the "
+				   "configuration ([nas] path = /mnt/share, "
+				   "[nas] host = nas.example) or run rdiag run "
+				   "--nas PATH."),
 		};
 
 		ctx_finding(ctx, &f);

@@ -27,6 +27,7 @@
 #include "mountinfo.h"
 #include "rdiag/buf.h"
 #include "rdiag/collector.h"
+#include "rdiag/i18n.h"
 #include "system_judge.h"
 #include "system_parse.h"
 
@@ -743,8 +744,8 @@ static void read_thresholds(struct collector_ctx *ctx, unsigned *ret_warn,
 			.id = "system.config.invalid",
 			.severity = SEVERITY_WARN,
 			.level = LEVEL_SELF,
-			.title = "A disk threshold in the [system] settings is "
-				 "not valid",
+			.title = N_("A disk threshold in the [system] settings "
+				    "is not valid"),
 		};
 
 		detail = xasprintf(
@@ -758,8 +759,8 @@ static void read_thresholds(struct collector_ctx *ctx, unsigned *ret_warn,
 		ww = ctx_config_where(ctx, "disk_warn_percent", NULL);
 		fw = ctx_config_where(ctx, "disk_fail_percent", NULL);
 		hint = xasprintf(
-			"Correct the values in the [system] section: "
-			"%s%s%s%s%s%s.",
+			N_("Correct the values in the [system] section: "
+			   "%s%s%s%s%s%s."),
 			ww ? "disk_warn_percent at " : "", ww ? ww : "",
 			ww && fw ? ", " : "", fw ? "disk_fail_percent at " : "",
 			fw ? fw : "",

@@ -10,6 +10,7 @@
 #include <sys/timex.h>
 
 #include "rdiag/buf.h"
+#include "rdiag/i18n.h"
 #include "rdiag/util.h"
 #include "system_judge.h"
 
@@ -111,11 +112,11 @@ void system_judge_disk(const struct system_fs *fs, size_t n,
 				continue; /* failed fast: logged, not judged */
 			v = add(out, "system.disk.unresponsive", SEVERITY_FAIL,
 				LEVEL_THIRD_PARTY,
-				"A local disk does not respond",
-				"Ask your IT to check the disk or storage "
-				"behind "
-				"this file system (kernel log: 'dmesg | tail "
-				"-50'); programs that use it will hang too.");
+				N_("A local disk does not respond"),
+				N_("Ask your IT to check the disk or storage "
+				   "behind this file system (kernel log: "
+				   "'dmesg | tail -50'); programs that use it "
+				   "will hang too."));
 			verdict_detail(
 				v, "statvfs of %s (%s) did not answer in time",
 				f->mount_point, f->fstype);
@@ -133,8 +134,9 @@ void system_judge_disk(const struct system_fs *fs, size_t n,
 			char *hint = space_hint(f->mount_point);
 
 			v = add(out, "system.disk.space", sev, LEVEL_SELF,
-				sev == SEVERITY_FAIL ? "A disk is full"
-						     : "A disk is nearly full",
+				sev == SEVERITY_FAIL
+					? N_("A disk is full")
+					: N_("A disk is nearly full"),
 				hint);
 			free(hint);
 			format_size(f->size, size, sizeof(size));
@@ -154,18 +156,18 @@ void system_judge_disk(const struct system_fs *fs, size_t n,
 		if ((sev = over(x100, warn_percent, fail_percent)) !=
 		    SEVERITY_OK) {
 			char *hint = xasprintf(
-				"The file system has room but no free inodes: "
-				"too many small files. Find the directories "
-				"holding most files with 'find %s -xdev -type "
-				"f | cut -d/ -f1-4 | sort | uniq -c | sort -n "
-				"| tail' and delete stale ones (sessions, "
-				"caches, temp files).",
+				N_("The file system has room but no free "
+				   "inodes: too many small files. Find the "
+				   "directories holding most files with 'find "
+				   "%s -xdev -type f | cut -d/ -f1-4 | sort | "
+				   "uniq -c | sort -n | tail' and delete stale "
+				   "ones (sessions, caches, temp files)."),
 				f->mount_point);
 
 			v = add(out, "system.disk.inodes", sev, LEVEL_SELF,
 				sev == SEVERITY_FAIL
-					? "A disk cannot take more files"
-					: "A disk can take few more files",
+					? N_("A disk cannot take more files")
+					: N_("A disk can take few more files"),
 				hint);
 			free(hint);
 			verdict_detail(v,
@@ -179,9 +181,10 @@ void system_judge_disk(const struct system_fs *fs, size_t n,
 		}
 	}
 	if (out->n == before && checked > 0) {
-		struct verdict_item *v = add(
-			out, "system.disk.ok", SEVERITY_OK, LEVEL_SELF,
-			"Local disks have enough free space and inodes", NULL);
+		struct verdict_item *v =
+			add(out, "system.disk.ok", SEVERITY_OK, LEVEL_SELF,
+			    N_("Local disks have enough free space and inodes"),
+			    NULL);
 
 		verdict_detail(v, "%zu local file system%s checked: %s",
 			       checked, checked == 1 ? "" : "s", list.data);
@@ -202,13 +205,15 @@ void system_judge_memory(const struct system_meminfo *m,
 	if (x100 < 500) {
 		v = add(out, "system.memory.low",
 			x100 < 200 ? SEVERITY_FAIL : SEVERITY_WARN,
-			LEVEL_THIRD_PARTY, "The computer is short of memory",
-			"Close programs that are not needed (the largest are "
-			"listed in top-processes.txt); if memory stays this "
-			"low, ask your IT to add memory to this machine.");
+			LEVEL_THIRD_PARTY,
+			N_("The computer is short of memory"),
+			N_("Close programs that are not needed (the largest "
+			   "are listed in top-processes.txt); if memory stays "
+			   "this low, ask your IT to add memory to this "
+			   "machine."));
 	} else {
 		v = add(out, "system.memory.ok", SEVERITY_OK, LEVEL_SELF,
-			"Enough memory is available", NULL);
+			N_("Enough memory is available"), NULL);
 	}
 	verdict_detail(
 		v,
@@ -231,14 +236,14 @@ void system_judge_load(const struct system_loadavg *l, unsigned cpus,
 		v = add(out, "system.load.high",
 			l->load5_x100 > 2 * limit ? SEVERITY_FAIL
 						  : SEVERITY_WARN,
-			LEVEL_THIRD_PARTY, "The computer is overloaded",
-			"See which programs use the processors ('top', and "
-			"top-processes.txt in the bundle); ask your IT to "
-			"move work off this machine or give it more "
-			"processors.");
+			LEVEL_THIRD_PARTY, N_("The computer is overloaded"),
+			N_("See which programs use the processors ('top', and "
+			   "top-processes.txt in the bundle); ask your IT to "
+			   "move work off this machine or give it more "
+			   "processors."));
 	} else {
 		v = add(out, "system.load.ok", SEVERITY_OK, LEVEL_SELF,
-			"The processors are not overloaded", NULL);
+			N_("The processors are not overloaded"), NULL);
 	}
 	verdict_detail(
 		v,
@@ -272,13 +277,13 @@ void system_judge_swap(const struct system_vmstat *before,
 				? SEVERITY_FAIL
 				: SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			"The computer is slowed down by swapping",
-			"Memory is too small for what runs here: close "
-			"programs that are not needed (see "
-			"top-processes.txt) or ask your IT to add memory.");
+			N_("The computer is slowed down by swapping"),
+			N_("Memory is too small for what runs here: close "
+			   "programs that are not needed (see "
+			   "top-processes.txt) or ask your IT to add memory."));
 	} else {
 		v = add(out, "system.swap.ok", SEVERITY_OK, LEVEL_SELF,
-			"The computer is not swapping heavily", NULL);
+			N_("The computer is not swapping heavily"), NULL);
 	}
 	verdict_detail(
 		v,
@@ -353,26 +358,26 @@ void system_judge_pressure(const struct system_pressure *memory,
 	static const struct psi_rule rules[] = {
 		{ "system.swap.thrashing", "system.swap.ok",
 		  SYSTEM_PSI_MEMORY_WARN_SOME, SYSTEM_PSI_MEMORY_FAIL_FULL,
-		  "memory", "The computer is slowed down by swapping",
-		  "The computer is not swapping heavily",
-		  "Memory is too small for what runs here: close programs "
-		  "that are not needed (see top-processes.txt) or ask your "
-		  "IT to add memory." },
+		  "memory", N_("The computer is slowed down by swapping"),
+		  N_("The computer is not swapping heavily"),
+		  N_("Memory is too small for what runs here: close programs "
+		     "that are not needed (see top-processes.txt) or ask your "
+		     "IT to add memory.") },
 		{ "system.io.pressure", "system.io.ok", SYSTEM_PSI_IO_WARN_SOME,
 		  SYSTEM_PSI_IO_FAIL_FULL, "disk I/O",
-		  "Programs often wait for the disks",
-		  "Programs rarely wait for the disks",
-		  "The disks or the storage behind them are too slow for "
-		  "what runs here: ask your IT to check the storage "
-		  "('iostat -x 5', 'iotop') and move heavy jobs such as "
-		  "backups or scans out of working hours." },
+		  N_("Programs often wait for the disks"),
+		  N_("Programs rarely wait for the disks"),
+		  N_("The disks or the storage behind them are too slow for "
+		     "what runs here: ask your IT to check the storage "
+		     "('iostat -x 5', 'iotop') and move heavy jobs such as "
+		     "backups or scans out of working hours.") },
 		{ "system.cpu.pressure", "system.cpu.ok",
 		  SYSTEM_PSI_CPU_WARN_SOME, 0, "the processors",
-		  "Programs often wait for a processor",
-		  "Programs rarely wait for a processor",
-		  "See which programs use the processors ('top', and "
-		  "top-processes.txt in the bundle); ask your IT to move "
-		  "work off this machine or give it more processors." },
+		  N_("Programs often wait for a processor"),
+		  N_("Programs rarely wait for a processor"),
+		  N_("See which programs use the processors ('top', and "
+		     "top-processes.txt in the bundle); ask your IT to move "
+		     "work off this machine or give it more processors.") },
 	};
 
 	judge_psi(memory, &rules[0], out);
@@ -390,14 +395,15 @@ void system_judge_clock(const struct system_clock *c, struct verdict_list *out)
 	    c->maxerror_us >= SYSTEM_CLOCK_MAXERROR_US) {
 		v = add(out, "system.clock.unsynced", SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			"The computer's clock is not synchronised",
-			"Ask your IT to enable time synchronisation (chrony or "
-			"systemd-timesyncd: 'timedatectl set-ntp true') "
-			"against the company's time server; wrong clocks break "
-			"logins, certificates and the order of documents.");
+			N_("The computer's clock is not synchronised"),
+			N_("Ask your IT to enable time synchronisation (chrony "
+			   "or systemd-timesyncd: 'timedatectl set-ntp true') "
+			   "against the company's time server; wrong clocks "
+			   "break logins, certificates and the order of "
+			   "documents."));
 	} else {
 		v = add(out, "system.clock.ok", SEVERITY_OK, LEVEL_SELF,
-			"The clock is synchronised", NULL);
+			N_("The clock is synchronised"), NULL);
 	}
 	verdict_detail(v,
 		       "kernel clock state %d, status 0x%04x%s, maximum error "
@@ -415,10 +421,11 @@ void system_judge_hostname(const char *hostname, const struct system_resolve *r,
 	if (!r || !r->ok) {
 		v = add(out, "system.hostname.unresolvable", SEVERITY_WARN,
 			LEVEL_THIRD_PARTY,
-			"This computer's own name cannot be looked up",
-			"Ask your IT to register this computer's name in DNS "
-			"(or add it to /etc/hosts); licence checks, database "
-			"clients and Kerberos need the name to resolve.");
+			N_("This computer's own name cannot be looked up"),
+			N_("Ask your IT to register this computer's name in "
+			   "DNS (or add it to /etc/hosts); licence checks, "
+			   "database clients and Kerberos need the name to "
+			   "resolve."));
 		if (!r)
 			verdict_detail(
 				v,
@@ -430,7 +437,7 @@ void system_judge_hostname(const char *hostname, const struct system_resolve *r,
 				       r->error ? r->error : "unknown error");
 	} else {
 		v = add(out, "system.hostname.ok", SEVERITY_OK, LEVEL_SELF,
-			"This computer's name resolves", NULL);
+			N_("This computer's name resolves"), NULL);
 		verdict_detail(v, "'%s' resolves to '%s' (%s)", hostname,
 			       r->canonical, r->addresses ? r->addresses : "");
 	}
@@ -444,11 +451,11 @@ void system_judge_dns(const struct system_resolvconf *rc,
 
 	if (rc->n_nameservers == 0) {
 		v = add(out, "system.dns.no_resolvers", SEVERITY_WARN,
-			LEVEL_THIRD_PARTY, "No DNS server is configured",
-			"Ask your IT to configure DNS servers for this "
-			"computer (nameserver lines in /etc/resolv.conf, "
-			"usually set by DHCP, NetworkManager or "
-			"systemd-resolved).");
+			LEVEL_THIRD_PARTY, N_("No DNS server is configured"),
+			N_("Ask your IT to configure DNS servers for this "
+			   "computer (nameserver lines in /etc/resolv.conf, "
+			   "usually set by DHCP, NetworkManager or "
+			   "systemd-resolved)."));
 		verdict_detail(v,
 			       "/etc/resolv.conf has no nameserver line; the "
 			       "resolver falls back to 127.0.0.1");
@@ -458,7 +465,7 @@ void system_judge_dns(const struct system_resolvconf *rc,
 	for (size_t i = 0; i < rc->n_nameservers; i++)
 		buf_printf(&list, "%s%s", i ? ", " : "", rc->nameservers[i]);
 	v = add(out, "system.dns.ok", SEVERITY_OK, LEVEL_SELF,
-		"DNS servers are configured", NULL);
+		N_("DNS servers are configured"), NULL);
 	verdict_detail(v, "nameservers: %s%s%s", list.data,
 		       rc->search ? "; search: " : "",
 		       rc->search ? rc->search : "");

@@ -31,6 +31,7 @@
 #include "probes/rdp.h"
 #include "rdiag/buf.h"
 #include "rdiag/collector.h"
+#include "rdiag/i18n.h"
 #include "rdiag/utf8.h"
 #include "terminal_server_judge.h"
 #include "terminal_server_parse.h"
@@ -145,12 +146,12 @@ static char *setting_path(struct state *st, const char *key,
 	path = xstrdup(v);
 	if (access(path, F_OK) < 0) {
 		char *title =
-			xasprintf("The file set as %s does not exist", key);
+			xasprintf(N_("The file set as %s does not exist"), key);
 		char *detail = xasprintf("[terminal_server] %s = %s: %s", key,
 					 v, strerror(errno));
 		char *where = ctx_config_where(st->ctx, key, NULL);
-		char *hint = xasprintf("Correct the path at %s, or remove the "
-				       "line to use the default.",
+		char *hint = xasprintf(N_("Correct the path at %s, or remove "
+					  "the line to use the default."),
 				       where);
 		struct finding f = {
 			.id = "terminal_server.config.path_missing",
@@ -176,14 +177,14 @@ static void config_invalid(struct state *st, const char *key, const char *value,
 	char *detail =
 		xasprintf("[terminal_server] %s = %s; %s", key, value, need);
 	char *where = ctx_config_where(st->ctx, key, value);
-	char *hint = xasprintf("Correct the value at %s.",
+	char *hint = xasprintf(N_("Correct the value at %s."),
 			       where ? where : "rdiag's configuration");
 	struct finding f = {
 		.id = "terminal_server.config.invalid",
 		.severity = SEVERITY_WARN,
 		.level = LEVEL_SELF,
-		.title = "A value in the [terminal_server] settings is not "
-			 "valid",
+		.title = N_("A value in the [terminal_server] settings is not "
+			    "valid"),
 		.detail = detail,
 		.hint = hint,
 	};
@@ -1182,14 +1183,15 @@ static void probe_rdp(struct state *st, const char *tag, const char *host,
 					 : o.eai != 0 ? gai_strerror(o.eai)
 						      : "no address");
 		char *where = rdp_host_where(st, host);
-		char *hint = xasprintf("Check the rdp_host setting at %s and "
-				       "the name resolution of this host.",
-				       where ? where : "rdiag's configuration");
+		char *hint =
+			xasprintf(N_("Check the rdp_host setting at %s and the "
+				     "name resolution of this host."),
+				  where ? where : "rdiag's configuration");
 		struct finding f = {
 			.id = "terminal_server.rdp.unresolved",
 			.severity = SEVERITY_WARN,
 			.level = LEVEL_SELF,
-			.title = "The RDP server's name does not resolve",
+			.title = N_("The RDP server's name does not resolve"),
 			.detail = detail,
 			.hint = hint,
 		};

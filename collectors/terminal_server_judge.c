@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "rdiag/buf.h"
+#include "rdiag/i18n.h"
 #include "terminal_server_judge.h"
 
 #define MIB (1024ull * 1024)
@@ -63,7 +64,7 @@ bool terminal_server_judge_presence(const struct terminal_server_presence *p,
 		if (p->rdp_service_down)
 			return false;
 		add(out, "terminal_server.not_detected", SEVERITY_OK,
-		    LEVEL_THIRD_PARTY, "This host is not a terminal server",
+		    LEVEL_THIRD_PARTY, N_("This host is not a terminal server"),
 		    NULL,
 		    "no RDP service or session manager running, %u remote "
 		    "sessions, %u sessions of %u users",
@@ -71,7 +72,7 @@ bool terminal_server_judge_presence(const struct terminal_server_presence *p,
 		return false;
 	}
 	add(out, "terminal_server.detected", SEVERITY_INFO, LEVEL_THIRD_PARTY,
-	    "This host is a terminal server", NULL,
+	    N_("This host is a terminal server"), NULL,
 	    "RDP service %s, session manager %s; %u remote sessions, %u "
 	    "sessions of %u users in all",
 	    p->rdp_service_running ? "running" : "not running",
@@ -168,67 +169,67 @@ void terminal_server_judge_users(const struct terminal_server_user *u, size_t n,
 	if (nofile.len)
 		add(out, "terminal_server.limits.open_files", SEVERITY_WARN,
 		    LEVEL_THIRD_PARTY,
-		    "Users are close to their limit of open files",
-		    "Ask the terminal server's administrator to raise "
-		    "the nofile limit (/etc/security/limits.conf or "
-		    "DefaultLimitNOFILE) for these users.",
+		    N_("Users are close to their limit of open files"),
+		    N_("Ask the terminal server's administrator to raise the "
+		       "nofile limit (/etc/security/limits.conf or "
+		       "DefaultLimitNOFILE) for these users."),
 		    "%s", nofile.data);
 	if (nproc.len)
 		add(out, "terminal_server.limits.processes", SEVERITY_WARN,
 		    LEVEL_THIRD_PARTY,
-		    "Users are close to their limit of processes",
-		    "Ask the terminal server's administrator to raise "
-		    "the nproc limit in /etc/security/limits.conf for "
-		    "these users.",
+		    N_("Users are close to their limit of processes"),
+		    N_("Ask the terminal server's administrator to raise the "
+		       "nproc limit in /etc/security/limits.conf for these "
+		       "users."),
 		    "%s", nproc.data);
 	if (mem.len)
 		add(out, "terminal_server.limits.cgroup_memory", mem_sev,
 		    LEVEL_THIRD_PARTY,
-		    "Users are at the memory limit of their cgroup",
-		    "Ask the terminal server's administrator to raise "
-		    "MemoryMax for user slices (systemctl set-property "
-		    "user-UID.slice MemoryMax=...) or to add memory.",
+		    N_("Users are at the memory limit of their cgroup"),
+		    N_("Ask the terminal server's administrator to raise "
+		       "MemoryMax for user slices (systemctl set-property "
+		       "user-UID.slice MemoryMax=...) or to add memory."),
 		    "%s", mem.data);
 	if (pids.len)
 		add(out, "terminal_server.limits.cgroup_pids", SEVERITY_WARN,
 		    LEVEL_THIRD_PARTY,
-		    "Users are at the task limit of their cgroup",
-		    "Ask the terminal server's administrator to raise "
-		    "TasksMax for user slices (UserTasksMax in "
-		    "logind.conf or systemctl set-property).",
+		    N_("Users are at the task limit of their cgroup"),
+		    N_("Ask the terminal server's administrator to raise "
+		       "TasksMax for user slices (UserTasksMax in logind.conf "
+		       "or systemctl set-property)."),
 		    "%s", pids.data);
 	if (rt.len)
 		add(out, "terminal_server.runtime_dir.full", SEVERITY_WARN,
 		    LEVEL_THIRD_PARTY,
-		    "The per-user runtime directory is nearly full",
-		    "Ask the terminal server's administrator to raise "
-		    "RuntimeDirectorySize in logind.conf or to find what "
-		    "fills /run/user/UID.",
+		    N_("The per-user runtime directory is nearly full"),
+		    N_("Ask the terminal server's administrator to raise "
+		       "RuntimeDirectorySize in logind.conf or to find what "
+		       "fills /run/user/UID."),
 		    "%s", rt.data);
 	if (watches.len)
 		add(out, "terminal_server.inotify.watches", SEVERITY_WARN,
 		    LEVEL_THIRD_PARTY,
-		    "Users have used up their inotify watches",
-		    "Ask the terminal server's administrator to raise "
-		    "fs.inotify.max_user_watches (sysctl) so programs "
-		    "notice changed files again.",
+		    N_("Users have used up their inotify watches"),
+		    N_("Ask the terminal server's administrator to raise "
+		       "fs.inotify.max_user_watches (sysctl) so programs "
+		       "notice changed files again."),
 		    "inotify watches in use per user against "
 		    "fs.inotify.max_user_watches: %s",
 		    watches.data);
 	if (inst.len)
 		add(out, "terminal_server.inotify.instances", SEVERITY_WARN,
 		    LEVEL_THIRD_PARTY,
-		    "Users have used up their inotify instances",
-		    "Ask the terminal server's administrator to raise "
-		    "fs.inotify.max_user_instances (sysctl).",
+		    N_("Users have used up their inotify instances"),
+		    N_("Ask the terminal server's administrator to raise "
+		       "fs.inotify.max_user_instances (sysctl)."),
 		    "inotify instances per user against "
 		    "fs.inotify.max_user_instances: %s",
 		    inst.data);
 	if (out->n == before)
 		add(out, "terminal_server.limits.ok", SEVERITY_OK,
 		    LEVEL_THIRD_PARTY,
-		    "No user is near a process, file, memory or inotify "
-		    "limit",
+		    N_("No user is near a process, file, memory or inotify "
+		       "limit"),
 		    NULL, "%zu users checked%s", n,
 		    h->counted_inotify
 			    ? ""
@@ -252,17 +253,19 @@ void terminal_server_judge_files(uint64_t allocated, uint64_t max,
 	if (pct >= 80)
 		add(out, "terminal_server.files.near_max",
 		    pct >= 95 ? SEVERITY_FAIL : SEVERITY_WARN,
-		    LEVEL_THIRD_PARTY, "The host is running out of open files",
-		    "Ask the terminal server's administrator to raise "
-		    "fs.file-max (sysctl) or find the process holding "
-		    "the files.",
+		    LEVEL_THIRD_PARTY,
+		    N_("The host is running out of open files"),
+		    N_("Ask the terminal server's administrator to raise "
+		       "fs.file-max (sysctl) or find the process holding the "
+		       "files."),
 		    "%llu of fs.file-max %llu file handles in use (%u %%)",
 		    (unsigned long long)allocated, (unsigned long long)max,
 		    pct);
 	else
 		add(out, "terminal_server.files.ok", SEVERITY_OK,
-		    LEVEL_THIRD_PARTY, "The host has enough file handles left",
-		    NULL, "%llu of fs.file-max %llu in use (%u %%)",
+		    LEVEL_THIRD_PARTY,
+		    N_("The host has enough file handles left"), NULL,
+		    "%llu of fs.file-max %llu in use (%u %%)",
 		    (unsigned long long)allocated, (unsigned long long)max,
 		    pct);
 }
@@ -314,25 +317,23 @@ void terminal_server_judge_space(const struct terminal_server_space *s,
 	if (low.len)
 		add(out, "terminal_server.space.low", low_sev,
 		    LEVEL_THIRD_PARTY,
-		    "Session home or temporary directories are nearly "
-		    "full",
-		    "Ask the terminal server's administrator to free "
-		    "space or raise the quota there; the application "
-		    "cannot save or unpack files without it.",
+		    N_("Session home or temporary directories are nearly full"),
+		    N_("Ask the terminal server's administrator to free space "
+		       "or raise the quota there; the application cannot save "
+		       "or unpack files without it."),
 		    "%s", low.data);
 	if (hung.len)
 		add(out, "terminal_server.space.unresponsive", SEVERITY_WARN,
 		    LEVEL_THIRD_PARTY,
-		    "A session home or temporary directory does not "
-		    "answer",
-		    "Ask the terminal server's administrator to check "
-		    "the network file system these directories are on.",
+		    N_("A session home or temporary directory does not answer"),
+		    N_("Ask the terminal server's administrator to check the "
+		       "network file system these directories are on."),
 		    "%s", hung.data);
 	if (!low.len && !hung.len && measured > 0)
 		add(out, "terminal_server.space.ok", SEVERITY_OK,
 		    LEVEL_THIRD_PARTY,
-		    "Session home and temporary directories have space", NULL,
-		    "%zu directories checked", measured);
+		    N_("Session home and temporary directories have space"),
+		    NULL, "%zu directories checked", measured);
 	buf_release(&low);
 	buf_release(&hung);
 }
@@ -344,7 +345,7 @@ void terminal_server_judge_max_sessions(unsigned in_use, long max,
 		return;
 	if (max == 0) {
 		add(out, "terminal_server.sessions.ok", SEVERITY_OK,
-		    LEVEL_THIRD_PARTY, "Sessions are not limited in number",
+		    LEVEL_THIRD_PARTY, N_("Sessions are not limited in number"),
 		    NULL, "%u sessions in use, MaxSessions = 0 (no limit)",
 		    in_use);
 		return;
@@ -352,23 +353,23 @@ void terminal_server_judge_max_sessions(unsigned in_use, long max,
 	if (in_use >= (unsigned long)max)
 		add(out, "terminal_server.sessions.at_limit", SEVERITY_FAIL,
 		    LEVEL_THIRD_PARTY,
-		    "The terminal server takes no more sessions",
-		    "Ask the terminal server's administrator to end "
-		    "disconnected sessions or raise MaxSessions in "
-		    "sesman.ini.",
+		    N_("The terminal server takes no more sessions"),
+		    N_("Ask the terminal server's administrator to end "
+		       "disconnected sessions or raise MaxSessions in "
+		       "sesman.ini."),
 		    "%u sessions in use, MaxSessions = %ld", in_use, max);
 	else if ((uint64_t)in_use * 100 >= (uint64_t)max * 80)
 		add(out, "terminal_server.sessions.near_limit", SEVERITY_WARN,
 		    LEVEL_THIRD_PARTY,
-		    "The terminal server is close to its session limit",
-		    "Ask the terminal server's administrator to end "
-		    "disconnected sessions or raise MaxSessions in "
-		    "sesman.ini.",
+		    N_("The terminal server is close to its session limit"),
+		    N_("Ask the terminal server's administrator to end "
+		       "disconnected sessions or raise MaxSessions in "
+		       "sesman.ini."),
 		    "%u sessions in use, MaxSessions = %ld", in_use, max);
 	else
 		add(out, "terminal_server.sessions.ok", SEVERITY_OK,
 		    LEVEL_THIRD_PARTY,
-		    "The terminal server has sessions to spare", NULL,
+		    N_("The terminal server has sessions to spare"), NULL,
 		    "%u sessions in use, MaxSessions = %ld", in_use, max);
 }
 
@@ -378,18 +379,18 @@ void terminal_server_judge_policy(const struct terminal_server_policy *p,
 	if (p->kill_disconnected == 0 && p->disconnected_time_limit <= 0)
 		add(out, "terminal_server.policy.disconnected_kept",
 		    SEVERITY_INFO, LEVEL_THIRD_PARTY,
-		    "Disconnected sessions are never ended",
-		    "If sessions pile up or users find the application "
-		    "still open from an old session, ask the "
-		    "administrator to set KillDisconnected=true and a "
-		    "DisconnectedTimeLimit in sesman.ini.",
+		    N_("Disconnected sessions are never ended"),
+		    N_("If sessions pile up or users find the application "
+		       "still open from an old session, ask the administrator "
+		       "to set KillDisconnected=true and a "
+		       "DisconnectedTimeLimit in sesman.ini."),
 		    "KillDisconnected = false, DisconnectedTimeLimit = "
 		    "%ld, IdleTimeLimit = %ld",
 		    p->disconnected_time_limit, p->idle_time_limit);
 	else
 		add(out, "terminal_server.policy.ok", SEVERITY_OK,
 		    LEVEL_THIRD_PARTY,
-		    "Disconnected sessions are ended by policy", NULL,
+		    N_("Disconnected sessions are ended by policy"), NULL,
 		    "KillDisconnected = %s, DisconnectedTimeLimit = %ld, "
 		    "IdleTimeLimit = %ld",
 		    p->kill_disconnected < 0   ? "(unset)"
@@ -420,22 +421,22 @@ void terminal_server_judge_drives(const struct terminal_server_drive *d,
 	if (hung.len)
 		add(out, "terminal_server.drive_redirection.hung",
 		    SEVERITY_WARN, LEVEL_THIRD_PARTY,
-		    "A redirected client drive hangs",
-		    "The user should disconnect and reconnect the RDP "
-		    "session; programs that open files there freeze "
-		    "until then.",
+		    N_("A redirected client drive hangs"),
+		    N_("The user should disconnect and reconnect the RDP "
+		       "session; programs that open files there freeze until "
+		       "then."),
 		    "no answer from %s", hung.data);
 	if (broken.len)
 		add(out, "terminal_server.drive_redirection.broken",
 		    SEVERITY_WARN, LEVEL_THIRD_PARTY,
-		    "A redirected client drive is broken",
-		    "The user should reconnect the RDP session; the "
-		    "drive redirection (xrdp-chansrv) has stopped.",
+		    N_("A redirected client drive is broken"),
+		    N_("The user should reconnect the RDP session; the drive "
+		       "redirection (xrdp-chansrv) has stopped."),
 		    "%s", broken.data);
 	if (!hung.len && !broken.len && ok > 0)
 		add(out, "terminal_server.drive_redirection.ok", SEVERITY_OK,
-		    LEVEL_THIRD_PARTY, "Redirected client drives answer", NULL,
-		    "%zu drive redirection mounts answered", ok);
+		    LEVEL_THIRD_PARTY, N_("Redirected client drives answer"),
+		    NULL, "%zu drive redirection mounts answered", ok);
 	buf_release(&hung);
 	buf_release(&broken);
 }
@@ -487,27 +488,26 @@ void terminal_server_judge_locale(const char *system_lang,
 	if (missing.len)
 		add(out, "terminal_server.locale.missing", SEVERITY_WARN,
 		    LEVEL_THIRD_PARTY,
-		    "Sessions run without a language setting",
-		    "Ask the terminal server's administrator to set LANG "
-		    "for sessions (/etc/default/locale, and "
-		    "/etc/xrdp/startwm.sh for xrdp); without it accented "
-		    "characters in file names and documents break.",
+		    N_("Sessions run without a language setting"),
+		    N_("Ask the terminal server's administrator to set LANG "
+		       "for sessions (/etc/default/locale, and "
+		       "/etc/xrdp/startwm.sh for xrdp); without it accented "
+		       "characters in file names and documents break."),
 		    "sessions: %s; system default: %s", missing.data,
 		    system_lang[0] ? system_lang : "none");
 	if (other.len)
 		add(out, "terminal_server.locale.mismatch", SEVERITY_INFO,
 		    LEVEL_THIRD_PARTY,
-		    "Sessions use another language than the system "
-		    "default",
-		    "If dates, numbers or characters look wrong for some "
-		    "users only, compare their session language with "
-		    "the system default.",
+		    N_("Sessions use another language than the system default"),
+		    N_("If dates, numbers or characters look wrong for some "
+		       "users only, compare their session language with the "
+		       "system default."),
 		    "sessions: %s; system default: %s", other.data,
 		    system_lang[0] ? system_lang : "none");
 	if (!missing.len && !other.len)
 		add(out, "terminal_server.locale.ok", SEVERITY_OK,
 		    LEVEL_THIRD_PARTY,
-		    "Sessions use the system's language setting", NULL,
+		    N_("Sessions use the system's language setting"), NULL,
 		    "%zu sessions with %s", n, system_lang);
 	buf_release(&missing);
 	buf_release(&other);
@@ -518,21 +518,22 @@ void terminal_server_judge_printing(bool spooler_present, long printers,
 {
 	if (!spooler_present)
 		add(out, "terminal_server.printing.no_cups", SEVERITY_INFO,
-		    LEVEL_THIRD_PARTY, "No print system (CUPS) is installed",
-		    "If users must print from the application, ask the "
-		    "administrator to install CUPS; redirected client "
-		    "printers need it too.",
+		    LEVEL_THIRD_PARTY,
+		    N_("No print system (CUPS) is installed"),
+		    N_("If users must print from the application, ask the "
+		       "administrator to install CUPS; redirected client "
+		       "printers need it too."),
 		    "neither lpstat nor /etc/cups found");
 	else if (printers == 0)
 		add(out, "terminal_server.printing.no_printers", SEVERITY_INFO,
-		    LEVEL_THIRD_PARTY, "CUPS has no printers",
-		    "If users must print from the application, ask the "
-		    "administrator to add a printer or enable printer "
-		    "redirection.",
+		    LEVEL_THIRD_PARTY, N_("CUPS has no printers"),
+		    N_("If users must print from the application, ask the "
+		       "administrator to add a printer or enable printer "
+		       "redirection."),
 		    "0 printers defined");
 	else if (printers > 0)
 		add(out, "terminal_server.printing.ok", SEVERITY_OK,
-		    LEVEL_THIRD_PARTY, "CUPS has printers", NULL,
+		    LEVEL_THIRD_PARTY, N_("CUPS has printers"), NULL,
 		    "%ld printers defined", printers);
 }
 
@@ -652,10 +653,10 @@ static void judge_cert(const char *target, const struct rdp_probe_result *r,
 	if (r->tls_rc < 0 || !t->have_cert) {
 		add(out, "terminal_server.rdp.tls_failed", SEVERITY_WARN,
 		    LEVEL_THIRD_PARTY,
-		    "The RDP server selected TLS but the handshake failed",
-		    "Ask the terminal server's administrator to check the "
-		    "server's certificate and key (xrdp.ini certificate= "
-		    "and key_file=).",
+		    N_("The RDP server selected TLS but the handshake failed"),
+		    N_("Ask the terminal server's administrator to check the "
+		       "server's certificate and key (xrdp.ini certificate= "
+		       "and key_file=)."),
 		    "%s: %s", target,
 		    t->error[0] ? t->error : "no certificate");
 		return;
@@ -664,23 +665,23 @@ static void judge_cert(const char *target, const struct rdp_probe_result *r,
 	if (t->days_left < 0)
 		add(out, "terminal_server.rdp.cert_expired", SEVERITY_FAIL,
 		    LEVEL_THIRD_PARTY,
-		    "The RDP server's certificate has expired",
-		    "Ask the terminal server's administrator to renew "
-		    "the certificate; clients warn or refuse to connect.",
+		    N_("The RDP server's certificate has expired"),
+		    N_("Ask the terminal server's administrator to renew the "
+		       "certificate; clients warn or refuse to connect."),
 		    "%s: subject %s, expired %s (%d days ago)", target,
 		    t->subject, t->not_after, -t->days_left);
 	else if ((unsigned)t->days_left < warn_days)
 		add(out, "terminal_server.rdp.cert_expiring", SEVERITY_WARN,
 		    LEVEL_THIRD_PARTY,
-		    "The RDP server's certificate expires soon",
-		    "Ask the terminal server's administrator to renew "
-		    "the certificate before it expires.",
+		    N_("The RDP server's certificate expires soon"),
+		    N_("Ask the terminal server's administrator to renew the "
+		       "certificate before it expires."),
 		    "%s: subject %s, expires %s (in %d days)", target,
 		    t->subject, t->not_after, t->days_left);
 	else if (!untrusted)
 		add(out, "terminal_server.rdp.cert_ok", SEVERITY_OK,
-		    LEVEL_THIRD_PARTY, "The RDP server's certificate is valid",
-		    NULL,
+		    LEVEL_THIRD_PARTY,
+		    N_("The RDP server's certificate is valid"), NULL,
 		    "%s: subject %s, issuer %s, expires %s (in %d days)%s",
 		    target, t->subject, t->issuer, t->not_after, t->days_left,
 		    t->self_signed ? ", self-signed" : "");
@@ -733,44 +734,44 @@ void terminal_server_judge_rdp(const char *target,
 	rdp_probe_summarize(r, &s);
 	if (connect_failed(r->best.rc)) {
 		add(out, "terminal_server.rdp.unreachable", SEVERITY_WARN,
-		    LEVEL_THIRD_PARTY, "The RDP server cannot be reached",
-		    "Check that the RDP service runs on the terminal "
-		    "server and that no firewall blocks the port.",
+		    LEVEL_THIRD_PARTY, N_("The RDP server cannot be reached"),
+		    N_("Check that the RDP service runs on the terminal server "
+		       "and that no firewall blocks the port."),
 		    "%s: %s", target, errno_words(r->best.rc));
 		goto out;
 	}
 	if (s.selected < 0 && s.nla_required != 1) {
 		add(out, "terminal_server.rdp.not_rdp", SEVERITY_WARN,
 		    LEVEL_THIRD_PARTY,
-		    "The RDP port answers, but not as an RDP server",
-		    "Check that rdp_host names the terminal server's RDP "
-		    "port and that no other service took it.",
+		    N_("The RDP port answers, but not as an RDP server"),
+		    N_("Check that rdp_host names the terminal server's RDP "
+		       "port and that no other service took it."),
 		    "%s: %s", target, d.data);
 		goto out;
 	}
 	if (s.plain_accepted == 1)
 		add(out, "terminal_server.rdp.plain_security", SEVERITY_WARN,
 		    LEVEL_THIRD_PARTY,
-		    "The RDP server accepts standard RDP security "
-		    "without TLS",
-		    "Ask the terminal server's administrator to require "
-		    "TLS (xrdp.ini security_layer=tls; Windows: "
-		    "SecurityLayer=2) so sessions cannot be read or "
-		    "taken over on the network.",
+		    N_("The RDP server accepts standard RDP security without "
+		       "TLS"),
+		    N_("Ask the terminal server's administrator to require TLS "
+		       "(xrdp.ini security_layer=tls; Windows: "
+		       "SecurityLayer=2) so sessions cannot be read or taken "
+		       "over on the network."),
 		    "%s: %s", target, d.data);
 	else
 		add(out, "terminal_server.rdp.ok", SEVERITY_OK,
 		    LEVEL_THIRD_PARTY,
-		    "The RDP server requires an encrypted connection", NULL,
+		    N_("The RDP server requires an encrypted connection"), NULL,
 		    "%s: %s", target, d.data);
 	if (s.nla_required == 0)
 		add(out, "terminal_server.rdp.nla_not_required", SEVERITY_INFO,
 		    LEVEL_THIRD_PARTY,
-		    "The RDP server does not require Network Level "
-		    "Authentication",
-		    "Anyone who reaches the port gets a login screen; "
-		    "where the server supports it, the administrator can "
-		    "require NLA (xrdp does not support it).",
+		    N_("The RDP server does not require Network Level "
+		       "Authentication"),
+		    N_("Anyone who reaches the port gets a login screen; where "
+		       "the server supports it, the administrator can require "
+		       "NLA (xrdp does not support it)."),
 		    "%s: %s", target, d.data);
 	if (r->tls_done)
 		judge_cert(target, r, cert_warn_days, out);

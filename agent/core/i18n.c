@@ -336,7 +336,7 @@ static const char *display(const char *english, char *buf, size_t len,
 		size_t convs, lit = format_literals(*f, &convs);
 
 		/* "%s" or "%s: %s" would match anything. */
-		if (convs == 0 || lit < 4 || lit <= best_lit)
+		if (convs == 0 || lit < 6 || lit <= best_lit)
 			continue;
 		memset(&m, 0, sizeof(m));
 		m.str = english;
