@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "rdiag/url.h"
 #include "upload/upload_backend.h"
 #include "upload/upload_int.h"
 
@@ -39,21 +40,15 @@ static int upload_file_attempt(struct upload_ctx *c, struct upload_fail *f)
 	CURL *h;
 	int r;
 
-	/* The path was checked for escapes by the URL parser. */
+	/* upload_url_parse() refused a path that does not decode. */
 	{
-		char *p = xstrdup(c->u->path), *o = p;
+		char *p = NULL;
 
-		for (const char *s = c->u->path; *s; s++) {
-			if (s[0] == '%' && s[1] && s[2]) {
-				char hex[3] = { s[1], s[2], 0 };
-
-				*o++ = (char)strtol(hex, NULL, 16);
-				s += 2;
-			} else {
-				*o++ = *s;
-			}
+		if (url_decode(c->u->path, strlen(c->u->path), false, &p) < 0) {
+			upload_fail_set(f, false, "copy: bad path '%s'",
+					c->u->path);
+			return -EINVAL;
 		}
-		*o = '\0';
 		n = strlen(p);
 		if ((n > 0 && p[n - 1] == '/') ||
 		    (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)))
@@ -69,6 +64,17 @@ static int upload_file_attempt(struct upload_ctx *c, struct upload_fail *f)
 	dircopy = xstrdup(dest);
 	dir = dirname(dircopy);
 	upload_resp_init(&resp);
+	/*
+	 * A directory that is not there will not appear by retrying: say so
+	 * at once (a full or flaky disk still gets its retries below).
+	 */
+	if (stat(dir, &sb) < 0 ? errno == ENOENT || errno == ENOTDIR
+			       : !S_ISDIR(sb.st_mode)) {
+		upload_fail_set(f, false, "copy: directory '%s' does not exist",
+				dir);
+		r = -EIO;
+		goto out_nohandle;
+	}
 	if (lstat(partial, &sb) == 0) {
 		if (!S_ISREG(sb.st_mode)) {
 			upload_fail_set(f, false,

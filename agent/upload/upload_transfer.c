@@ -322,11 +322,14 @@ char *upload_http_reason(long status, enum upload_scheme scheme)
 	return xasprintf("HTTP %ld%s", status, hint);
 }
 
+/*
+ * Transient failures only: the connection, the server's load, the
+ * network. A name that does not resolve is permanent (the target or the
+ * proxy is misspelt; retrying for minutes only hides that).
+ */
 static bool retryable_curl(CURLcode cc)
 {
 	switch (cc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_RESOLVE_PROXY:
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_SEND_ERROR:
@@ -364,6 +367,11 @@ static const char *curl_hint(CURLcode cc, enum upload_scheme scheme)
 		return " (check [upload] ca_file)";
 	case CURLE_COULDNT_CONNECT:
 		return " (is the server running and the port open?)";
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return " (the host name does not resolve: check the target)";
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		return " (the proxy's name does not resolve: check [upload] "
+		       "proxy)";
 	case CURLE_OPERATION_TIMEDOUT:
 		return " (no progress; see [upload] connect_timeout and "
 		       "stall_timeout)";

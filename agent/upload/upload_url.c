@@ -46,7 +46,7 @@ int upload_url_parse(const char *s, struct upload_url *ret, char **ret_err)
 	struct url_parts p;
 	enum url_fault f;
 	const char *what;
-	char *shown = NULL;
+	char *shown = NULL, *key = NULL;
 	size_t i;
 	bool found = false;
 	int r = -EINVAL;
@@ -91,6 +91,14 @@ int upload_url_parse(const char *s, struct upload_url *ret, char **ret_err)
 				      shown);
 			goto out;
 		}
+		if (url_decode(p.path, strlen(p.path), false, &key) < 0) {
+			r = error_set(ret_err, -EINVAL,
+				      "bad escape in upload "
+				      "target '%s'",
+				      shown);
+			goto out;
+		}
+		free(key);
 		u.path = xstrdup(p.path);
 		goto done;
 	}
