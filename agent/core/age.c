@@ -44,10 +44,11 @@ static void hkdf32(const unsigned char *ikm, size_t ikm_len,
 		   const unsigned char *salt, size_t salt_len, const char *info,
 		   unsigned char ret[32])
 {
-	unsigned char prk[crypto_auth_hmacsha256_BYTES], one = 1;
+	unsigned char prk[crypto_auth_hmacsha256_BYTES], one = 1, none = 0;
 	crypto_auth_hmacsha256_state st;
 
-	crypto_auth_hmacsha256_init(&st, salt, salt_len);
+	/* libsodium's key is declared non-null even when it is empty. */
+	crypto_auth_hmacsha256_init(&st, salt ? salt : &none, salt_len);
 	crypto_auth_hmacsha256_update(&st, ikm, ikm_len);
 	crypto_auth_hmacsha256_final(&st, prk);
 	crypto_auth_hmacsha256_init(&st, prk, sizeof(prk));

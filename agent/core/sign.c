@@ -1,8 +1,8 @@
 /*
- * Ed25519 manifest signatures, X25519 sealed-box + secretstream bundle
- * encryption and the key files both use (see sign.h, docs/review.md). Key
- * material lives only in struct sign_key and stack buffers that are wiped
- * with sodium_memzero before they go out of scope.
+ * Key files in every format rdiag reads, and the rdiag 0.1 manifest
+ * signature and encrypted-bundle format kept readable (see sign.h,
+ * docs/review.md). Key material lives only in struct sign_key and buffers
+ * that are wiped with sodium_memzero before they go out of scope.
  */
 #include <assert.h>
 #include <errno.h>

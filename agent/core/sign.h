@@ -1,11 +1,14 @@
 /*
- * Keys, signatures and encryption for bundles (libsodium). A bundle is
- * signed by an Ed25519 signature over the exact bytes of its manifest.json
- * (which holds the SHA-256 of every other entry), stored as the entry
- * manifest.sig right after it. A bundle is encrypted for a vendor as a whole
- * file: a random secretstream key sealed (crypto_box_seal) to the vendor's
- * X25519 public key, then the archive in XChaCha20-Poly1305 secretstream
- * chunks. docs/review.md documents both file formats and the key files.
+ * Keys for bundles and the formats rdiag 0.1 wrote. struct sign_key holds
+ * an Ed25519 (signing) or X25519 (encryption) key whatever file it came
+ * from; sign_key_load() reads OpenSSH and age key files (core/sshsig.h,
+ * core/age.h) as well as the older rdiag-key/1, and sign_key_save_std()
+ * writes the former. Bundles are now signed with SSHSIG and encrypted with
+ * age; the rdiag-sig/1 manifest signature and the RDIAGENC1 encrypted file
+ * (a crypto_box_seal'ed key, then XChaCha20-Poly1305 secretstream chunks)
+ * are still verified and decrypted here so bundles made by rdiag 0.1 stay
+ * readable for a release; their writers remain only for those tests.
+ * docs/review.md documents every format.
  *
  * Functions return 0 or a negative errno; on failure *ret_err (when not
  * NULL) gets a message for the user that the caller frees, unless it
