@@ -79,9 +79,11 @@ static const struct args_opt run_opts[] = {
 	{ OPT_REMOVE_AFTER_UPLOAD, "remove-after-upload", 0, NULL,
 	  "delete the bundle once the server has it", 0 },
 	{ OPT_SIGN, "sign", 0, "SECRETKEY",
-	  "sign the manifest (ed25519, rdiag keygen)", 0 },
+	  "sign the bundle with this ed25519 key (OpenSSH or\n"
+	  "rdiag keygen): NAME.sig beside it, manifest.sig inside",
+	  0 },
 	{ OPT_ENCRYPT_TO, "encrypt-to", 0, "PUBKEY",
-	  "encrypt the bundle for this x25519 key;\n"
+	  "encrypt the bundle for this age recipient (age1...);\n"
 	  "no plain bundle is ever left behind",
 	  0 },
 	{ OPT_REQUEST, "request", 0, "TOKEN|FILE",
