@@ -410,6 +410,12 @@ static void test_age_hostile(void **state)
 			free(err), err = NULL;
 		}
 	}
+	/* Another valid MAC character: only the MAC check can notice. */
+	memcpy(bad, ct, cl);
+	bad[at - 16 - 44] = bad[at - 16 - 44] == 'A' ? 'B' : 'A';
+	assert_int_equal(age_decrypt_buf(&sec, bad, cl, &err), -EBADMSG);
+	assert_non_null(strstr(err, "MAC does not match"));
+	free(err), err = NULL;
 	/* Data after the end. */
 	memcpy(bad, ct, cl);
 	bad[cl] = 'x';
