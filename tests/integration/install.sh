@@ -49,6 +49,13 @@ for rel in $(grep -o 'docs/[a-z/*-]*\.md' "$RDIAG_SRC/docs/rdiag.1" | sort -u); 
 done
 t_check "man page says where the documentation is installed" \
 	grep -q 'share/doc/rdiag' "$RDIAG_SRC/docs/rdiag.1"
+n=0
+for f in "$RDIAG_SRC"/docs/schemas/*.schema.json; do
+	t_check "schema $(basename "$f") installed under share/rdiag/schemas" \
+		cmp -s "$f" "$p/share/rdiag/schemas/$(basename "$f")"
+	n=$((n + 1))
+done
+t_check "every JSON output's schema is there ($n)" test "$n" -ge 7
 
 # The installed binary reads /etc/rdiag/rdiag.conf. Only root can write
 # there, and only for a build with the default directory.
