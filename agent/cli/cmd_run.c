@@ -16,6 +16,8 @@
 #include "cli/run_opts.h"
 #include "core/bundle_format.h"
 #include "core/i18n.h"
+#include "core/log.h"
+#include "core/redact.h"
 #include "core/report.h"
 #include "core/run.h"
 #include "platform/platform.h"
@@ -273,8 +275,15 @@ static int next_step(struct run_cli *c, const struct run_plan *p, int rc)
 		say_next_step(c->bundle, true);
 		return rc;
 	}
-	if ((urc = upload_check(c, p, to)) == 0)
+	if ((urc = upload_check(c, p, to)) == 0) {
+		/* --verbose lines pass a redactor, as in rdiag upload. */
+		struct redactor *red = redactor_new();
+
+		log_set_verbose(p->verbose, red);
 		urc = send_bundle(c, c->bundle, to);
+		log_set_verbose(false, NULL);
+		redactor_free(red);
+	}
 	return urc != 0 ? urc : rc;
 }
 

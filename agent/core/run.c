@@ -914,6 +914,9 @@ out:
 	runner_results_free(res, n);
 	json_decref(findings);
 	run_manifest_release(&manifest);
+	/* The log must not keep the redactor freed here (a caller may log,
+	 * e.g. an upload after the run). */
+	log_set_verbose(false, NULL);
 	redactor_free(red);
 	obfuscator_free(obf);
 	stagecrypt_key_free(seal_key);
