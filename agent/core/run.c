@@ -408,6 +408,8 @@ static int build_bundle(const struct run_plan *p, const char *staging,
 	if (r == 0) {
 		char *lpath = xasprintf("%s/%s", staging, BUNDLE_LOG);
 
+		log_msg("rdiag's own peak RSS so far: %ld KiB",
+			proc_self_peak_rss_kb());
 		log_msg("bundle complete; writing manifest");
 		r = bundle_add_file(b, BUNDLE_LOG, lpath, true, ret_err);
 		free(lpath);
@@ -471,7 +473,10 @@ static void on_progress(void *arg, const struct collector_result *r, bool done,
 			r->reason ? ": " : "", r->reason ? r->reason : "",
 			(long long)r->duration_ms, json_array_size(r->records),
 			r->rejected);
-	else
+	if (done && r->peak_rss_kb > 0)
+		log_msg("collector %s: peak RSS %ld KiB", r->collector->name,
+			r->peak_rss_kb);
+	if (!done)
 		log_msg("collector %s: started", r->collector->name);
 	if (p->observer && p->observer->collector)
 		p->observer->collector(p->observer, p, r, done);

@@ -404,7 +404,8 @@ int runner_run(const struct runner_opts *o,
 
 			if (w->state != WORKER_RUNNING)
 				continue;
-			r = waitpid(w->pid, &status, WNOHANG);
+			r = proc_reap_nohang(w->pid, &status,
+					     &w->res->peak_rss_kb);
 			if (r == w->pid) {
 				/* Kill leftover sub-workers of the group. */
 				kill(-w->pid, SIGKILL);

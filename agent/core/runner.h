@@ -34,10 +34,11 @@ struct collector_result {
 	enum collector_status status;
 	char *reason; /* why not ok, or NULL */
 	int64_t duration_ms;
-	json_t *records; /* validated records, each with "collector" added */
-	size_t rejected; /* invalid lines dropped */
-	bool truncated;  /* count or byte cap reached: later records dropped */
-	pid_t stuck_pid; /* > 0 when a worker was abandoned in D state */
+	json_t *records;  /* validated records, each with "collector" added */
+	size_t rejected;  /* invalid lines dropped */
+	bool truncated;   /* count or byte cap reached: later records dropped */
+	pid_t stuck_pid;  /* > 0 when a worker was abandoned in D state */
+	long peak_rss_kb; /* the worker's peak resident set; 0: unknown */
 	/* now_ms() times of its start and its deadline (0 before it starts),
 	 * for progress shown while it runs. */
 	int64_t started_ms, deadline_ms;

@@ -76,6 +76,17 @@ int proc_spawn_pipe(unsigned flags, int (*fn)(void *arg, int fd), void *arg,
  */
 int proc_wait(pid_t pid, int *ret_code);
 
+/*
+ * Reap the child pid if it has ended, never blocking: returns pid with
+ * *ret_status (waitpid's) and *ret_peak_rss_kb (its peak resident set,
+ * and that of any of its own children it reaped, in KiB; 0 when the
+ * system does not say), 0 while it runs, or a negative errno.
+ */
+pid_t proc_reap_nohang(pid_t pid, int *ret_status, long *ret_peak_rss_kb);
+
+/* This process's peak resident set so far, in KiB (0 when unknown). */
+long proc_self_peak_rss_kb(void);
+
 /* Read /proc/PID/wchan (and state) into buf as "wchan (state D)". */
 void proc_describe_stuck(pid_t pid, char *buf, size_t len);
 

@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): bundle writing against `tar czf` over the same tree
-# of realistic text logs. Generates a 200 MB and a 50 MB tree once into a
-# temp dir, runs each tool 3 times, and prints wall-time throughput (median
-# of 3), peak RSS, CPU time and the speed ratio against tar czf. The 50 MB
-# run is there to show that memory does not grow with the input. Wall time
-# is only meaningful on an otherwise idle machine: the bundle overlaps
-# compression with reading and redaction on two threads, as tar czf does
-# with its gzip child.
+# Benchmark (not a test): bundle writing against tar over the same trees of
+# realistic text logs: gzip bundles against `tar czf`, zstd bundles against
+# `tar -I 'zstd -3 -T0' -cf`, at 200 MB and 2 GB (the 2 GB tree is ten
+# copies of a 200 MB one, so generating it is quick), and a tree of
+# 100 000 small files against `tar czf`. Prints throughput, peak RSS, CPU
+# time and the speed ratio, and one summary row per comparison (see
+# lib-bench.sh). Wall time is only meaningful on an otherwise idle machine.
 #
 # Usage: RDIAG_BUILD=build-release bash tests/bench/bench-bundle.sh
-#   RDIAG_BENCH_SIZES="200 50"   tree sizes in MB
-#   RDIAG_BENCH_RUNS=3           runs per tool
+#   RDIAG_BENCH_SIZES="200 2000"   tree sizes in MB (multiples of 200 above 200)
+#   RDIAG_BENCH_RUNS=3             runs per tool (1 for trees above 200 MB)
+#   RDIAG_BENCH_SMALL=100000       small files (0 skips that part)
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+. "$here/lib-bench.sh"
 build=${RDIAG_BUILD:-$top/build-release}
 driver=$build/tests/bench/bench_bundle
-sizes=${RDIAG_BENCH_SIZES:-200 50}
+sizes=${RDIAG_BENCH_SIZES:-200 2000}
 runs=${RDIAG_BENCH_RUNS:-3}
+small=${RDIAG_BENCH_SMALL:-100000}
 
 if [[ ! -x $driver ]]; then
 	echo "bench-bundle: no $driver; build a Release tree first" >&2
@@ -133,52 +136,101 @@ measure() {
 	cat "$work/time" >>"$out"
 }
 
-median() { # median of column $2 in file $1
-	sort -n -k"$2" "$1" | awk -v c="$2" '{ v[NR] = $c } END { print v[int((NR + 1) / 2)] }'
+# one_run OUT_TIMES TOOL TREE: one timed run of TOOL over TREE into $work/out.
+one_run() {
+	local res=$1 tool=$2 tree=$3 out=$work/out
+	rm -rf "$out"
+	mkdir "$out"
+	case $tool in
+	"tar czf") measure "$res" tar czf "$out/t.tar.gz" -C "$tree" . ;;
+	"tar zstd") measure "$res" tar -I 'zstd -3 -T0' -cf "$out/t.tar.zst" -C "$tree" . ;;
+	"bundle gzip") measure "$res" "$driver" "$tree" "$out" gzip ;;
+	"bundle zstd") measure "$res" "$driver" "$tree" "$out" zstd ;;
+	esac
+	out_bytes=$(du -cb --apparent-size "$out"/*.tar.* | tail -1 | cut -f1)
 }
 
-printf '%-6s %-12s %7s %11s %7s %8s %10s\n' "tree" "tool" "MB/s" \
-	"peak RSS" "CPU s" "out MB" "vs tar czf"
+# compare LABEL TREE N ANCHOR TOOL TARGET: anchor and tool N times each,
+# interleaved so that a change in the machine's load hits both alike;
+# prints both lines and adds a summary row.
+compare() {
+	local label=$1 tree=$2 n=$3 anchor=$4 tool=$5 target=$6 i t
+	local in_bytes a_s a_rss t_s t_rss ratio
+	in_bytes=$(du -sb --apparent-size "$tree" | cut -f1)
+	: >"$work/res.$anchor"
+	: >"$work/res.$tool"
+	for ((i = 0; i < n; i++)); do
+		for t in "$anchor" "$tool"; do
+			one_run "$work/res.$t" "$t" "$tree"
+			echo "$out_bytes" >"$work/outb.$t"
+		done
+	done
+	for t in "$anchor" "$tool"; do
+		awk -v l="$label" -v tool="$t" -v s="$(bench_median "$work/res.$t" 1)" \
+			-v rss="$(bench_median "$work/res.$t" 2)" \
+			-v cpu="$(bench_median "$work/res.$t" 3)" -v inb="$in_bytes" \
+			-v outb="$(cat "$work/outb.$t")" \
+			'BEGIN { printf "%-14s %-12s %7.1f %7.1f MiB %7.2f %8.1f\n",
+				l, tool, inb / 1e6 / s, rss / 1024, cpu, outb / 1e6 }'
+	done
+	a_s=$(bench_median "$work/res.$anchor" 1)
+	t_s=$(bench_median "$work/res.$tool" 1)
+	a_rss=$(bench_median "$work/res.$anchor" 2)
+	t_rss=$(bench_median "$work/res.$tool" 2)
+	ratio=$(bench_calc "$a_s / $t_s")
+	bench_row "$label: $tool vs $anchor, wall (median of $n)" \
+		"$t_s s, $(bench_calc "$t_rss / 1024") MiB" \
+		"$a_s s, $(bench_calc "$a_rss / 1024") MiB" "${ratio}×" \
+		"≥ ${target}×, ≤ 16 MiB" \
+		"$(awk -v r="$ratio" -v t="$target" -v m="$t_rss" \
+			'BEGIN { print (r >= t && m <= 16384) ? "met" : "missed" }')"
+}
+
+# gen_small DIR N: N small log files (~600 bytes) in 100 directories.
+gen_small() {
+	python3 - "$1" "$2" <<'PY'
+import os, random, sys
+root, n = sys.argv[1], int(sys.argv[2])
+rnd = random.Random(42)
+for i in range(n):
+    d = os.path.join(root, "d%03d" % (i % 100))
+    if i < 100:
+        os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "job-%06d.log" % i), "w") as f:
+        for _ in range(6):
+            f.write("2026-11-%02d 12:%02d:%02d INFO job %d step %d done in %d ms\n" % (
+                rnd.randint(1, 28), rnd.randint(0, 59), rnd.randint(0, 59),
+                i, rnd.randint(1, 9), rnd.randint(1, 9999)))
+PY
+}
+
+printf '%-14s %-12s %7s %11s %7s %8s\n' "tree" "tool" "MB/s" "peak RSS" \
+	"CPU s" "out MB"
 for mb in $sizes; do
 	tree=$work/tree-$mb
 	mkdir -p "$tree"
-	gen_tree "$tree" "$mb"
-	in_bytes=$(du -sb --apparent-size "$tree" | cut -f1)
-	files=$(find "$tree" -type f | wc -l)
-	cat "$tree"/*/* >/dev/null # warm the page cache for every tool alike
-	tar_s=
-	for tool in "tar czf" "bundle gzip" "bundle zstd"; do
-		res=$work/res
-		: >"$res"
-		for ((i = 0; i < runs; i++)); do
-			out=$work/out
-			rm -rf "$out"
-			mkdir "$out"
-			case $tool in
-			"tar czf")
-				measure "$res" tar czf "$out/t.tar.gz" -C "$tree" .
-				;;
-			"bundle gzip")
-				measure "$res" "$driver" "$tree" "$out" gzip
-				;;
-			"bundle zstd")
-				measure "$res" "$driver" "$tree" "$out" zstd
-				;;
-			esac
-			out_bytes=$(du -cb --apparent-size "$out"/*.tar.* | tail -1 | cut -f1)
+	if [[ $mb -le 200 ]]; then
+		gen_tree "$tree" "$mb"
+		n=$runs
+	else
+		gen_tree "$tree/copy0" 200
+		for ((c = 1; c < mb / 200; c++)); do
+			cp -r "$tree/copy0" "$tree/copy$c"
 		done
-		s=$(median "$res" 1)
-		rss=$(median "$res" 2)
-		cpu=$(median "$res" 3)
-		[[ -n $tar_s ]] || tar_s=$s
-		awk -v mb="$mb" -v tool="$tool" -v s="$s" -v rss="$rss" \
-			-v cpu="$cpu" -v inb="$in_bytes" -v outb="$out_bytes" \
-			-v tar="$tar_s" \
-			'BEGIN { printf "%-6s %-12s %7.1f %7.1f MiB %7.2f %8.1f %9.2fx\n",
-				mb " MB", tool, inb / 1e6 / s, rss / 1024, cpu,
-				outb / 1e6, tar / s }'
-	done
-	echo "       ($files files, $in_bytes bytes; median of $runs runs;" \
-		"CPU = user + sys; vs tar czf = wall-time speed-up)"
+		n=1
+	fi
+	files=$(find "$tree" -type f | wc -l)
+	find "$tree" -type f -exec cat {} + >/dev/null # warm the page cache
+	compare "$mb MB logs" "$tree" "$n" "tar czf" "bundle gzip" 1.5
+	compare "$mb MB logs" "$tree" "$n" "tar zstd" "bundle zstd" 1.0
+	echo "       ($files files; median of $n runs; CPU = user + sys)"
 	rm -rf "$tree"
 done
+if [[ $small -gt 0 ]]; then
+	tree=$work/small
+	gen_small "$tree" "$small"
+	find "$tree" -type f -exec cat {} + >/dev/null
+	# the target is "at most 1.5x tar czf's time", i.e. a ratio >= 1/1.5
+	compare "$small files" "$tree" "$runs" "tar czf" "bundle gzip" 0.67
+	rm -rf "$tree"
+fi

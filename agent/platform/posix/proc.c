@@ -3,6 +3,7 @@
  * A child blocked in uninterruptible sleep (a hung NFS or FUSE mount) ignores
  * SIGKILL until the kernel lets go; rdiag records it and moves on.
  */
+#define _DEFAULT_SOURCE /* wait4() */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -10,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -236,6 +238,33 @@ int proc_wait(pid_t pid, int *ret_code)
 	*ret_code = WIFEXITED(status) ? WEXITSTATUS(status)
 				      : 128 + WTERMSIG(status);
 	return 0;
+}
+
+pid_t proc_reap_nohang(pid_t pid, int *ret_status, long *ret_peak_rss_kb)
+{
+	struct rusage ru;
+	int status;
+	pid_t r;
+
+	memset(&ru, 0, sizeof(ru));
+	while ((r = wait4(pid, &status, WNOHANG, &ru)) < 0 && errno == EINTR)
+		;
+	if (r < 0)
+		return -errno;
+	if (r == pid) {
+		*ret_status = status;
+		*ret_peak_rss_kb = ru.ru_maxrss; /* KiB on Linux */
+	}
+	return r;
+}
+
+long proc_self_peak_rss_kb(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) < 0)
+		return 0;
+	return ru.ru_maxrss;
 }
 
 int proc_spawn_pipe(unsigned flags, int (*fn)(void *arg, int fd), void *arg,
