@@ -27,6 +27,7 @@
 #include "core/bundle.h"
 #include "core/bundle_format.h"
 #include "core/error.h"
+#include "core/gzpar.h"
 #include "core/stagecrypt.h"
 #include "core/textdecode.h"
 #include "rdiag/utf8.h"
@@ -108,6 +109,11 @@ struct bundle {
 	/* bundle_set_progress(), called on the caller's thread only. */
 	void (*progress)(void *arg, uint64_t written);
 	void *progress_arg;
+	/* gzip: libarchive writes plain tar, compressed here in parallel. */
+	struct gzpar *gz;
+	/* Open bundles with a NAME.partial, for bundle_remove_partials(). */
+	struct bundle *live_next;
+	bool live;
 
 	/* The queue, under lock. */
 	pthread_t worker;
@@ -141,6 +147,31 @@ const char *bundle_suffix(enum bundle_compress c)
 	return c == BUNDLE_ZSTD ? "tar.zst" : "tar.gz";
 }
 
+/* The compressed bytes: into NAME.partial and its hash. */
+static int bundle_sink(void *arg, const void *p, size_t n)
+{
+	struct bundle *b = arg;
+	int r;
+
+	if (b->stop && *b->stop)
+		return -EINTR;
+	if ((r = write_all(b->fd, p, n)) < 0)
+		return r;
+	crypto_hash_sha256_update(&b->out_hash, p, n);
+	b->out_size += n;
+	atomic_store(&b->written, b->out_size);
+	return 0;
+}
+
+static void bundle_sink_err(struct archive *a, struct bundle *b, int r)
+{
+	if (r == -EINTR)
+		archive_set_error(a, EINTR, "interrupted");
+	else
+		archive_set_error(a, -r, "cannot write '%s/%s': %s", b->dir,
+				  b->partial, strerror(-r));
+}
+
 static la_ssize_t bundle_write_cb(struct archive *a, void *arg, const void *p,
 				  size_t n)
 {
@@ -149,18 +180,11 @@ static la_ssize_t bundle_write_cb(struct archive *a, void *arg, const void *p,
 
 	if (b->discard)
 		return (la_ssize_t)n;
-	if (b->stop && *b->stop) {
-		archive_set_error(a, EINTR, "interrupted");
+	r = b->gz ? gzpar_write(b->gz, p, n) : bundle_sink(b, p, n);
+	if (r < 0) {
+		bundle_sink_err(a, b, r);
 		return -1;
 	}
-	if ((r = write_all(b->fd, p, n)) < 0) {
-		archive_set_error(a, -r, "cannot write '%s/%s': %s", b->dir,
-				  b->partial, strerror(-r));
-		return -1;
-	}
-	crypto_hash_sha256_update(&b->out_hash, p, n);
-	b->out_size += n;
-	atomic_store(&b->written, b->out_size);
 	return (la_ssize_t)n;
 }
 
@@ -530,10 +554,33 @@ static int bundle_worker_start(struct bundle *b, char **ret_err)
 	return 0;
 }
 
+static struct bundle *bundle_live_head;
+
+static void bundle_live_remove(struct bundle *b)
+{
+	struct bundle **p;
+
+	if (!b->live)
+		return;
+	for (p = &bundle_live_head; *p; p = &(*p)->live_next)
+		if (*p == b) {
+			*p = b->live_next;
+			break;
+		}
+	b->live = false;
+}
+
+void bundle_remove_partials(void)
+{
+	for (struct bundle *b = bundle_live_head; b; b = b->live_next)
+		(void)unlinkat(b->dir_fd, b->partial, 0);
+}
+
 static void bundle_free(struct bundle *b)
 {
 	if (!b)
 		return;
+	bundle_live_remove(b);
 	bundle_worker_stop(b, true);
 	if (b->sync_init) {
 		pthread_mutex_destroy(&b->lock);
@@ -548,6 +595,7 @@ static void bundle_free(struct bundle *b)
 		b->discard = true;
 		archive_write_free(b->a);
 	}
+	gzpar_free(b->gz);
 	if (b->fd >= 0)
 		close(b->fd);
 	if (b->dir_fd >= 0)
@@ -657,6 +705,44 @@ static int bundle_queue_entry(struct bundle *b, struct bundle_op *op,
 	return r;
 }
 
+/*
+ * Compression on every processor: zstd through libarchive's own worker
+ * threads, gzip as independent members compressed in parallel (gzpar.c)
+ * behind a plain tar stream. Level 6 is gzip's and tar czf's default.
+ */
+static int bundle_compressor(struct bundle *b, enum bundle_compress c,
+			     char **ret_err)
+{
+	char threads[16];
+
+	if (c == BUNDLE_ZSTD) {
+		if (archive_write_add_filter_zstd(b->a) != ARCHIVE_OK)
+			return bundle_archive_err(b, "the archive", ret_err);
+		/* An older libarchive without the option compresses alone. */
+		snprintf(threads, sizeof(threads), "%u",
+			 gzpar_default_threads());
+		(void)archive_write_set_filter_option(b->a, "zstd", "threads",
+						      threads);
+		return 0;
+	}
+	if (archive_write_add_filter_none(b->a) != ARCHIVE_OK)
+		return bundle_archive_err(b, "the archive", ret_err);
+	return 0;
+}
+
+/* gzip's compressor, made before NAME.partial so that OOM leaves none. */
+static int bundle_gzip_start(struct bundle *b, char **ret_err)
+{
+	unsigned n = gzpar_default_threads();
+	int r;
+
+	if ((r = gzpar_new(6, n > 1 ? n : 0, bundle_sink, b, &b->gz)) < 0)
+		return error_set(ret_err, r,
+				 "cannot start compressing '%s': %s", b->path,
+				 strerror(-r));
+	return 0;
+}
+
 int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 		struct redactor *red, struct bundle **ret, char **ret_err)
 {
@@ -704,6 +790,8 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 			      b->path);
 		goto out;
 	}
+	if (c == BUNDLE_GZIP && (r = bundle_gzip_start(b, ret_err)) < 0)
+		goto out;
 	locked = flock(b->dir_fd, LOCK_SH) == 0;
 	b->fd = openat(b->dir_fd, b->partial,
 		       O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -714,6 +802,9 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 		goto out;
 	}
 	created = true;
+	b->live_next = bundle_live_head;
+	bundle_live_head = b;
+	b->live = true;
 	/*
 	 * Held until the descriptor closes, so also by a killed run: a later
 	 * run that can take the lock knows the writer is gone and removes
@@ -736,13 +827,9 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 		r = error_set(ret_err, -ENOMEM, "cannot allocate an archive");
 		goto out;
 	}
-	if ((c == BUNDLE_ZSTD
-		     ? archive_write_add_filter_zstd(b->a)
-		     : archive_write_add_filter_gzip(b->a)) != ARCHIVE_OK ||
-	    (c == BUNDLE_GZIP &&
-	     archive_write_set_filter_option(b->a, "gzip", "compression-level",
-					     "6") != ARCHIVE_OK) ||
-	    archive_write_set_format_pax_restricted(b->a) != ARCHIVE_OK ||
+	if ((r = bundle_compressor(b, c, ret_err)) < 0)
+		goto out;
+	if (archive_write_set_format_pax_restricted(b->a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_per_block(b->a, BUNDLE_BLOCK_SIZE) !=
 		    ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(b->a, 1) != ARCHIVE_OK ||
@@ -1264,6 +1351,11 @@ int bundle_close(struct bundle *b, const struct bundle_manifest *manifest,
 	    (r = bundle_write_signature(b, text, ret_err)) < 0)
 		goto out;
 	if (archive_write_close(b->a) != ARCHIVE_OK) {
+		r = bundle_archive_err(b, "the end of the archive", ret_err);
+		goto out;
+	}
+	if (b->gz && (r = gzpar_finish(b->gz)) < 0) {
+		bundle_sink_err(b->a, b, r);
 		r = bundle_archive_err(b, "the end of the archive", ret_err);
 		goto out;
 	}

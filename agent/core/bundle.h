@@ -103,4 +103,10 @@ int bundle_close(struct bundle *b, const struct bundle_manifest *manifest,
 /* Give up: remove the .partial file and free b. */
 void bundle_abort(struct bundle *b);
 
+/*
+ * Unlink the NAME.partial of every bundle still open, for an out-of-memory
+ * exit that cannot unwind (xalloc_set_oom_hook); nothing is freed.
+ */
+void bundle_remove_partials(void);
+
 #endif

@@ -701,12 +701,21 @@ static int sweep_stale(const char *dir, struct buf *log)
 
 /* The staging tree to remove if an allocation fails (see run_oom). */
 static char *oom_staging;
+/*
+ * Memory given back when an allocation fails, so that the cleanup (which
+ * opens directories, and so allocates) still finds some.
+ */
+#define OOM_RESERVE (256 * 1024)
+static void *oom_reserve;
 
 static void run_oom(void)
 {
+	free(oom_reserve);
+	oom_reserve = NULL;
 	log_close();
 	if (oom_staging)
 		(void)fs_remove_tree(oom_staging);
+	bundle_remove_partials();
 	fprintf(stderr, "rdiag: not enough memory to finish the run; "
 			"staging removed, no bundle written\n");
 }
@@ -786,6 +795,7 @@ int run_execute(const struct run_plan *p)
 		dir_fd = -1;
 	}
 	oom_staging = staging;
+	oom_reserve = malloc(OOM_RESERVE); /* none: the cleanup may fail */
 	xalloc_set_oom_hook(run_oom);
 	/*
 	 * Collected copies wait in staging sealed under a key only this
@@ -907,6 +917,8 @@ int run_execute(const struct run_plan *p)
 out:
 	xalloc_set_oom_hook(NULL);
 	oom_staging = NULL;
+	free(oom_reserve);
+	oom_reserve = NULL;
 	log_close();
 	if (dir_fd >= 0)
 		close(dir_fd);

@@ -131,4 +131,7 @@ int platform_term_raw(int fd, struct platform_term **ret_saved);
 /* Restore and free a mode platform_term_raw() saved; NULL is a no-op. */
 int platform_term_restore(struct platform_term *saved);
 
+/* Processors this process may run on now; at least 1. */
+unsigned platform_cpu_count(void);
+
 #endif

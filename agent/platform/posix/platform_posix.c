@@ -221,3 +221,10 @@ int platform_term_restore(struct platform_term *saved)
 	free(saved);
 	return r;
 }
+
+unsigned platform_cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 0 ? (unsigned)n : 1;
+}
