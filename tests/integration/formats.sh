@@ -100,6 +100,12 @@ rc=0; "$RDIAG" inspect "$S" --trust allowed_signers >/dev/null 2>"$T_DIR/e" || r
 t_check "an allowed_signers file with two keys is refused (64)" \
 	bash -c "test $rc = 64 && grep -q 'holds 2 keys' '$T_DIR/e'"
 
+"$RDIAG" export "$S" --only system --sign partner -o "$T_DIR/part.tar.gz" >"$T_DIR/x.out"
+ssh-keygen -Y verify -f allowed_signers -I partner@test -n rdiag-bundle -s "$T_DIR/part.tar.gz.sig" \
+	<"$T_DIR/part.tar.gz" >"$T_DIR/v.out" 2>&1
+t_check "export --sign with ssh-keygen's key: ssh-keygen verifies PART.sig" grep -q "Good" "$T_DIR/v.out"
+t_check "export --sign names the signature file" grep -qF "signature: $T_DIR/part.tar.gz.sig" "$T_DIR/x.out"
+
 # --- keys made by ssh-keygen and age-keygen work in rdiag -----------------
 P=$(run "$out/p" --sign partner --encrypt-to partner-age.pub)
 t_check "run --sign with ssh-keygen's key, --encrypt-to age-keygen's recipient" \

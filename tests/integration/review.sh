@@ -281,17 +281,19 @@ rc=0; "$RDIAG" export "$E" --key vendor.key --only system -o "$T_DIR/ep.tar.zst"
 t_check "encrypted: export --key to a zstd part (0)" bash -c "test $rc = 0 && '$RDIAG' inspect '$T_DIR/ep.tar.zst' >/dev/null"
 size=$(stat -c %s "$E")
 for cut in 10 100 $((size / 2)) $((size - 1)); do
-	head -c "$cut" "$E" >"$T_DIR/cut.enc"
-	rc=0; "$RDIAG" inspect "$T_DIR/cut.enc" --key vendor.key 2>"$T_DIR/e" >/dev/null || rc=$?
+	head -c "$cut" "$E" >"$T_DIR/cut.age"
+	rc=0; "$RDIAG" inspect "$T_DIR/cut.age" --key vendor.key 2>"$T_DIR/e" >/dev/null || rc=$?
 	t_check "encrypted: truncated to $cut bytes is refused (65)" test "$rc" = 65
 done
 t_check "encrypted: truncation names itself" grep -qE "truncated|cut" "$T_DIR/e"
-cp "$E" "$T_DIR/flip.enc"
-printf '\x00' | dd of="$T_DIR/flip.enc" bs=1 seek=$((size - 40)) conv=notrunc 2>/dev/null
-rc=0; "$RDIAG" inspect "$T_DIR/flip.enc" --key vendor.key 2>"$T_DIR/e" >/dev/null || rc=$?
+cp "$E" "$T_DIR/flip.age"
+$PY -c 'import sys
+f = open(sys.argv[1], "r+b"); f.seek(-40, 2); b = f.read(1)
+f.seek(-40, 2); f.write(bytes([b[0] ^ 0xff]))' "$T_DIR/flip.age"
+rc=0; "$RDIAG" inspect "$T_DIR/flip.age" --key vendor.key 2>"$T_DIR/e" >/dev/null || rc=$?
 t_check "encrypted: one changed byte is refused (65)" test "$rc" = 65
-{ cat "$E"; echo extra; } >"$T_DIR/long.enc"
-rc=0; "$RDIAG" inspect "$T_DIR/long.enc" --key vendor.key 2>"$T_DIR/e" >/dev/null || rc=$?
+{ cat "$E"; echo extra; } >"$T_DIR/long.age"
+rc=0; "$RDIAG" inspect "$T_DIR/long.age" --key vendor.key 2>"$T_DIR/e" >/dev/null || rc=$?
 t_check "encrypted: data after the end is refused (65)" test "$rc" = 65
 
 # Fail closed: the encrypted name is taken for every second of the run, so
