@@ -90,6 +90,7 @@ static void on_writing_bundle(struct run_observer *ob, const struct run_plan *p)
 	run_progress_writing(&c->progress, now_ms());
 	if (!c->quiet)
 		fprintf(stderr, "rdiag: writing bundle\n");
+	run_progress_tick(&c->progress, now_ms(), true);
 }
 
 static void on_bundle_progress(struct run_observer *ob,

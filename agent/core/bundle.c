@@ -460,6 +460,11 @@ static void bundle_report(struct bundle *b)
 		b->progress(b->progress_arg, atomic_load(&b->written));
 }
 
+static void bundle_report_cb(void *arg)
+{
+	bundle_report(arg);
+}
+
 /*
  * Wait (lock held) until the compressor signals room. With a progress
  * callback the wait wakes every BUNDLE_PROGRESS_MS to report, without the
@@ -1027,7 +1032,11 @@ static int bundle_redact_copy(struct bundle *b, int src, uint64_t size,
 	if ((r = bundle_scratch_open(b, &fd, ret_err)) < 0)
 		goto out;
 	redactor_set_format(b->red, redact_format_of(op->arcpath));
+	/* A large file is redacted here, on the caller's thread: report. */
+	if (b->progress)
+		redactor_set_progress(b->red, bundle_report_cb, b);
 	r = redact_fd(b->red, in, fd);
+	redactor_set_progress(b->red, NULL, NULL);
 	redactor_set_format(b->red, REDACT_TEXT);
 	if (r < 0) {
 		r = error_set(ret_err, r, "cannot redact '%s': %s", src_path,

@@ -91,6 +91,9 @@ enum cont {
 
 struct redactor {
 	uint64_t count[RULE_MAX];
+	/* redactor_set_progress(): called once per chunk of redact_fd(). */
+	void (*progress)(void *arg);
+	void *progress_arg;
 	bool in_pem;      /* inside a PEM private key body */
 	bool pem_crlf;    /* the BEGIN line ended in CR LF */
 	bool pem_counted; /* key material seen in this block */
@@ -2107,6 +2110,13 @@ static size_t piece_cut(const char *p, size_t n)
 	return n;
 }
 
+void redactor_set_progress(struct redactor *r, void (*progress)(void *arg),
+			   void *arg)
+{
+	r->progress = progress;
+	r->progress_arg = arg;
+}
+
 int redact_fd(struct redactor *r, int in_fd, int out_fd)
 {
 	char *in = xmalloc(REDACT_CHUNK);
@@ -2120,6 +2130,8 @@ int redact_fd(struct redactor *r, int in_fd, int out_fd)
 	while (!eof || have > 0) {
 		size_t off = 0;
 
+		if (r->progress)
+			r->progress(r->progress_arg);
 		if (!eof && have < REDACT_CHUNK) {
 			ssize_t k = read(in_fd, in + have, REDACT_CHUNK - have);
 

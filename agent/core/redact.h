@@ -42,6 +42,13 @@ enum redact_format redact_format_of(const char *name);
 /* For the next redact_fd()/redact_buf() calls; REDACT_TEXT is the default. */
 void redactor_set_format(struct redactor *r, enum redact_format f);
 
+/*
+ * Call progress(arg) once per 64 KiB chunk while redact_fd() works (NULL:
+ * stop), so a caller can show that a large file is still moving.
+ */
+void redactor_set_progress(struct redactor *r, void (*progress)(void *arg),
+			   void *arg);
+
 struct obfuscator;
 /*
  * With --obfuscate: every text this redactor outputs also gets the
