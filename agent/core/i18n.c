@@ -33,7 +33,6 @@ struct capture {
 };
 
 struct match {
-	const char *str;
 	struct capture caps[I18N_MAX_CAPS];
 	size_t n;
 	unsigned steps;
@@ -339,7 +338,6 @@ static const char *display(const char *english, char *buf, size_t len,
 		if (convs == 0 || lit < 6 || lit <= best_lit)
 			continue;
 		memset(&m, 0, sizeof(m));
-		m.str = english;
 		if (!match_at(&m, *f, english))
 			continue;
 		best = *f;
@@ -350,6 +348,18 @@ static const char *display(const char *english, char *buf, size_t len,
 	    !fill(i18n_gettext(best), &best_m, buf, len, depth))
 		return english;
 	return buf;
+}
+
+bool i18n_refill(const char *fmt, const char *english, const char *tr,
+		 char *buf, size_t len)
+{
+	struct match m;
+
+	if (len == 0)
+		return false;
+	memset(&m, 0, sizeof(m));
+	/* depth 2: no catalog lookups for the captured values */
+	return match_at(&m, fmt, english) && fill(tr, &m, buf, len, 2);
 }
 
 const char *i18n_display(const char *english, char *buf, size_t len)

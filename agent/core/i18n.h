@@ -10,6 +10,7 @@
 #ifndef RDIAG_I18N_H
 #define RDIAG_I18N_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #ifdef RDIAG_NLS
 #include <libintl.h>
@@ -60,6 +61,15 @@ const char *i18n_display(const char *english, char *buf, size_t len);
  * result, which is never english itself (NULL stays NULL).
  */
 char *i18n_display_dup(const char *english);
+
+/*
+ * The matching step alone, for tests: if english is what printf made of
+ * fmt, write tr with the same values (by position for "%2$s") into buf and
+ * return true; false when english does not come from fmt, tr names an
+ * argument fmt has not, or buf is too small.
+ */
+bool i18n_refill(const char *fmt, const char *english, const char *tr,
+		 char *buf, size_t len);
 
 /* The formats i18n_display() knows (generated from po/rdiag.pot). */
 extern const char *const i18n_formats[];

@@ -1,0 +1,122 @@
+/*
+ * Display-time translation (core/i18n.c): English text that printf made
+ * from a marked format is matched back to the format and its values are
+ * put into the translation, by position when reordered; text that does
+ * not come from the format is left alone; the process keeps the "C"
+ * locale so what rdiag stores never changes with the customer's language.
+ */
+#include <locale.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "core/i18n.h"
+#include "rdiag/util.h"
+
+static void test_refill(void **state)
+{
+	static const struct {
+		const char *fmt, *english, *tr, *want; /* want NULL: no match */
+	} cases[] = {
+		{ "cannot open '%s': %s", "cannot open '/x y': No such file",
+		  "'%s' kann nicht geöffnet werden: %s",
+		  "'/x y' kann nicht geöffnet werden: No such file" },
+		/* Reordered by the translator. */
+		{ "Check that %s port %u is the file server's SMB port.",
+		  "Check that nas1 port 445 is the file server's SMB port.",
+		  "Проверьте, что порт %2$u на %1$s — это порт SMB.",
+		  "Проверьте, что порт 445 на nas1 — это порт SMB." },
+		/* Numbers of every kind, %% and a float. */
+		{ "%s is %s (%u%% used)", "/srv is nearly full (93% used)",
+		  "%s ist %s (%u%% belegt)",
+		  "/srv ist nearly full (93% belegt)" },
+		{ "write %.1f MiB/s, %lld ms, pid %d",
+		  "write 12.5 MiB/s, 1500 ms, pid -1",
+		  "Schreiben %.1f MiB/s, %lld ms, PID %d",
+		  "Schreiben 12.5 MiB/s, 1500 ms, PID -1" },
+		{ "%zu record rejected", "3 records rejected", "x", NULL },
+		{ "%llu error lines in %u log files",
+		  "12 error lines in 3 log files",
+		  "строк с ошибками: %llu, файлов журналов: %u",
+		  "строк с ошибками: 12, файлов журналов: 3" },
+		/* Literal text must match exactly. */
+		{ "cannot open '%s': %s", "cannot read '/x': y", "z", NULL },
+		{ "%u test files", "many test files", "z", NULL },
+		/* A %s may be empty; text after the last one decides. */
+		{ "a%sb%sc", "abxbc", "[%s|%s]", "[|xb]" },
+		/* The translation names an argument the format has not. */
+		{ "only %s", "only one", "%2$s", NULL },
+		/* Invalid UTF-8 passes through untouched. */
+		{ "bad %s here", "bad \xff\xfe here", "schlecht %s hier",
+		  "schlecht \xff\xfe hier" },
+	};
+	char buf[256];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		bool ok = i18n_refill(cases[i].fmt, cases[i].english,
+				      cases[i].tr, buf, sizeof(buf));
+
+		if (!cases[i].want) {
+			if (ok)
+				fail_msg("'%s' matched '%s' as '%s'",
+					 cases[i].english, cases[i].fmt, buf);
+			continue;
+		}
+		if (!ok)
+			fail_msg("'%s' did not match '%s'", cases[i].english,
+				 cases[i].fmt);
+		assert_string_equal(buf, cases[i].want);
+	}
+	/* Too small a buffer is a refusal, not a cut. */
+	assert_false(i18n_refill("a %s", "a bcdef", "x %s", buf, 4));
+}
+
+/* Without a catalog (C locale) the English comes back, the same pointer. */
+static void test_display_without_catalog(void **state)
+{
+	const char *s = "cannot open '/x': No such file or directory";
+	char buf[128];
+	char *d;
+
+	(void)state;
+	assert_ptr_equal(i18n_display(s, buf, sizeof(buf)), s);
+	assert_null(i18n_display_dup(NULL));
+	d = i18n_display_dup(s);
+	assert_string_equal(d, s);
+	free(d);
+}
+
+/*
+ * i18n_init() with a German environment leaves the process in "C": numbers
+ * and libc's own messages stay as rdiag stores them.
+ */
+static void test_init_keeps_c_locale(void **state)
+{
+	char num[32];
+
+	(void)state;
+	setenv("LANG", "de_DE.UTF-8", 1);
+	setenv("LANGUAGE", "de", 1);
+	i18n_init();
+	snprintf(num, sizeof(num), "%.1f", 1.5);
+	assert_string_equal(num, "1.5");
+	assert_string_equal(setlocale(LC_ALL, NULL), "C");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refill),
+		cmocka_unit_test(test_display_without_catalog),
+		cmocka_unit_test(test_init_keeps_c_locale),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
