@@ -53,16 +53,19 @@ static void on_started(struct run_observer *ob, const struct run_plan *p)
 			  stderr, cols);
 	if (!c->quiet)
 		fprintf(stderr,
-			"rdiag: running %zu collector%s (at most %u s)\n",
-			p->nselected, p->nselected == 1 ? "" : "s",
-			p->timeout_s);
+			i18n_ngettext("rdiag: running %zu collector (at most "
+				      "%u s)\n",
+				      "rdiag: running %zu collectors (at most "
+				      "%u s)\n",
+				      p->nselected),
+			p->nselected, p->timeout_s);
 }
 
 static void on_collector(struct run_observer *ob, const struct run_plan *p,
 			 const struct collector_result *r, bool done)
 {
 	struct run_cli *c = cli_of(ob);
-	char label[32];
+	char label[64], reason[512];
 
 	(void)p;
 	run_progress_collector(&c->progress, r, done);
@@ -72,7 +75,8 @@ static void on_collector(struct run_observer *ob, const struct run_plan *p,
 	fprintf(stderr, "  %-16s %-11s %6.1f s%s%s\n", r->collector->name,
 		report_collector_label(r, label, sizeof(label)),
 		(double)r->duration_ms / 1000.0, r->reason ? "  " : "",
-		r->reason ? r->reason : "");
+		r->reason ? i18n_display(r->reason, reason, sizeof(reason))
+			  : "");
 }
 
 static void on_tick(struct run_observer *ob, const struct run_plan *p)
@@ -89,7 +93,7 @@ static void on_writing_bundle(struct run_observer *ob, const struct run_plan *p)
 	run_progress_clear(&c->progress);
 	run_progress_writing(&c->progress, now_ms());
 	if (!c->quiet)
-		fprintf(stderr, "rdiag: writing bundle\n");
+		fputs(_("rdiag: writing bundle\n"), stderr);
 	run_progress_tick(&c->progress, now_ms(), true);
 }
 

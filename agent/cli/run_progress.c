@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/run_progress.h"
+#include "core/i18n.h"
 #include "rdiag/util.h"
 
 enum run_progress_mode run_progress_mode_for(bool quiet, bool json,
@@ -88,13 +89,13 @@ const char *run_progress_format(const struct run_progress *pr, int64_t now,
 		char size[32];
 
 		format_size(pr->written, size, sizeof(size));
-		snprintf(buf, len, "[writing bundle: %s, %lld s]", size,
+		snprintf(buf, len, _("[writing bundle: %s, %lld s]"), size,
 			 secs_down(now - pr->writing_ms));
 		return buf;
 	}
 	if (pr->nrunning == 0)
 		return buf;
-	w = snprintf(buf, len, "[running: ");
+	w = snprintf(buf, len, "%s", _("[running: "));
 	n = w > 0 ? (size_t)w : 0;
 	for (size_t i = 0; i < pr->nrunning && n < len; i++) {
 		const struct collector_result *r = pr->running[i];

@@ -11,6 +11,7 @@
 
 #include "cli/command.h"
 #include "core/bundle_format.h"
+#include "core/i18n.h"
 #include "ticket/ticket.h"
 #include "upload/upload.h"
 
@@ -96,13 +97,13 @@ int upload_cmd_run_result(const char *bundle, const char *url,
 			char sz[32];
 
 			format_size(rc.size, sz, sizeof(sz));
-			printf("uploaded %s (%s) to %s\n", bundle, sz,
+			printf(_("uploaded %s (%s) to %s\n"), bundle, sz,
 			       rc.target);
 			if (rc.etag)
-				printf("  server etag: %s\n", rc.etag);
+				printf(_("  server etag: %s\n"), rc.etag);
 			if (rc.sha256)
 				printf("  sha256:      %s\n", rc.sha256);
-			printf("  receipt:     %s.receipt.json\n", bundle);
+			printf(_("  receipt:     %s.receipt.json\n"), bundle);
 		}
 		if (ret_result)
 			*ret_result = result_json(
@@ -116,7 +117,7 @@ int upload_cmd_run_result(const char *bundle, const char *url,
 				error_msg("cannot remove '%s': %s, ignoring",
 					  bundle, strerror(errno));
 			else if (!o->quiet && !o->json)
-				printf("  removed %s (the server has it)\n",
+				printf(_("  removed %s (the server has it)\n"),
 				       bundle);
 			(void)unlink(side);
 			free(side);
