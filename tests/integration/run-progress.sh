@@ -218,4 +218,37 @@ rc=0
 t_check "rdiag upload FILE without --to sends to [upload] to" \
 	bash -c "[ $rc = 0 ] && [ -n \"\$(ls '$T_DIR/in')\" ]"
 
+# --- [upload] to an S3 store that verifies SigV4 (as upload-s3.sh) --------
+s3="$T_DIR/s3"
+u_ca "$s3" s3
+secret="sk-$RANDOM$RANDOM$RANDOM"
+sport=$(t_free_port)
+vport=$(t_free_port)
+u_s3 "$s3" "$sport" "$vport" "$secret"
+mkdir -p "$T_DIR/o5"
+cat >"$T_DIR/s3.conf" <<CONF
+[agent]
+min_free_mb = 1
+[product]
+data_dir = $T_DIR/data
+[upload]
+to = s3://bkt/in/
+ca_file = $s3/ca.pem
+s3_endpoint = https://127.0.0.1:$vport
+s3_path_style = yes
+s3_region = eu-central-1
+retries = 1
+retry_delay_ms = 100
+CONF
+AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=$secret \
+	json_case s3 0 --only product --config "$T_DIR/s3.conf" --out "$T_DIR/o5" --upload
+b5=$(basename "$T_DIR/o5/"rdiag-*.tar.gz)
+t_check "--upload alone to s3: stored and signed" \
+	bash -c "cmp -s '$T_DIR/o5/$b5' '$s3/data/bkt/in/$b5._S3rver_object' && grep -q 'OK PUT /bkt/in/$b5' '$s3/verifier.log'"
+t_check "--upload alone to s3: the receipt in --json has the object's ETag" \
+	test "$(t_json "$T_DIR/s3.json" 'j["upload"]["receipt"]["etag"].strip(chr(34))')" = \
+	"$(md5sum <"$T_DIR/o5/$b5" | cut -d' ' -f1)"
+t_check "--upload alone to s3: the secret appears nowhere" \
+	bash -c "! grep -rqF -- '$secret' '$T_DIR/s3.json' '$T_DIR/s3.err'"
+
 t_done
