@@ -28,6 +28,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_JOBS,
 	OPT_COMPRESS,
+	OPT_PRIORITY,
 	OPT_CONFIG,
 	OPT_SINCE,
 	OPT_DB,
@@ -59,6 +60,10 @@ static const struct args_opt run_opts[] = {
 	  0 },
 	{ OPT_COMPRESS, "compress", 0, "gzip|zstd",
 	  "bundle compression (default: " RUN_DEFAULT_COMPRESS ")", 0 },
+	{ OPT_PRIORITY, "priority", 0, "low|normal",
+	  "low: collectors and bundling at nice 10 and\n"
+	  "idle I/O (default: " RUN_DEFAULT_PRIORITY ")",
+	  0 },
 	{ OPT_CONFIG, "config", 0, "FILE",
 	  "read FILE after /etc/rdiag/rdiag.conf", 0 },
 	{ OPT_SINCE, "since", 0, "WHEN",
@@ -303,6 +308,18 @@ static int compression(const char *what, const char *s,
 	return rc;
 }
 
+static int priority(const char *what, const char *s, bool *ret_normal)
+{
+	char *err = NULL;
+	int rc;
+
+	if (run_parse_priority(what, s, ret_normal, &err) == 0)
+		return 0;
+	rc = error_usage("run", "%s", err);
+	free(err);
+	return rc;
+}
+
 static char *join_argv(int argc, char **argv)
 {
 	struct buf b;
@@ -376,6 +393,7 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 	struct config flags;
 	unsigned long long v;
 	bool have_timeout = false, have_jobs = false, have_compress = false;
+	bool have_priority = false, normal_priority = false;
 	bool upload_default = false;
 	unsigned timeout_s = 0, jobs = 0;
 	enum bundle_compress compress = BUNDLE_GZIP;
@@ -436,6 +454,12 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 					      &compress)))
 				goto out;
 			have_compress = true;
+			break;
+		case OPT_PRIORITY:
+			if ((rc = priority("--priority", a.value,
+					   &normal_priority)))
+				goto out;
+			have_priority = true;
 			break;
 		case OPT_CONFIG:
 			user_config = a.value;
@@ -582,6 +606,8 @@ int run_opts_parse(struct run_opts *o, int argc, char **argv)
 		o->plan.jobs = jobs;
 	if (have_compress)
 		o->plan.compress = compress;
+	if (have_priority)
+		o->plan.normal_priority = normal_priority;
 	run_cli_init(&o->cli, o->quiet, o->json);
 	o->plan.observer = &o->cli.ob;
 	run_plan_select(&o->plan, registry_collectors, only, skip);

@@ -819,6 +819,17 @@ int run_execute(const struct run_plan *p)
 	log_set_verbose(p->verbose, red);
 	log_msg("rdiag %s run on %s: %s", RDIAG_VERSION, p->host,
 		p->command_line);
+	/* Before any worker or bundle thread starts: they inherit it. */
+	if (p->normal_priority) {
+		log_msg("priority: normal");
+	} else if ((r = platform_lower_priority()) < 0) {
+		log_msg("cannot lower the priority to nice %d and idle I/O: "
+			"%s, ignoring",
+			PLATFORM_GENTLE_NICE, strerror(-r));
+	} else {
+		log_msg("priority: nice %d, idle I/O class",
+			PLATFORM_GENTLE_NICE);
+	}
 	if (ob && ob->started)
 		ob->started(ob, p);
 	{
@@ -954,6 +965,9 @@ const struct config_key run_config_keys[] = {
 	  RUN_STR(RUN_DEFAULT_TIMEOUT_S) },
 	{ "compress", 0, "bundle compression: gzip or zstd",
 	  RUN_DEFAULT_COMPRESS },
+	{ "priority", 0,
+	  "low: collectors and bundling at nice 10 and idle I/O; normal",
+	  RUN_DEFAULT_PRIORITY },
 	{ "min_free_mb", 0, "refuse to start below this free space",
 	  RUN_STR(RUN_DEFAULT_MIN_FREE_MB) },
 	{ "host_label", 0, "name used for this host in bundle names", NULL },
@@ -1027,6 +1041,21 @@ int run_parse_compress(const char *what, const char *s,
 	return 0;
 }
 
+int run_parse_priority(const char *what, const char *s, bool *ret_normal,
+		       char **ret_err)
+{
+	if (strcmp(s, "low") == 0)
+		*ret_normal = false;
+	else if (strcmp(s, "normal") == 0)
+		*ret_normal = true;
+	else {
+		*ret_err = xasprintf("%s must be low or normal, not '%s'", what,
+				     s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int run_plan_apply_config(struct run_plan *p, char **ret_err)
 {
 	const struct config *c = &p->config;
@@ -1058,6 +1087,10 @@ int run_plan_apply_config(struct run_plan *p, char **ret_err)
 	}
 	if ((s = config_get(c, "agent", key = "compress")) &&
 	    (r = run_parse_compress("[agent] compress", s, &p->compress,
+				    ret_err)) < 0)
+		goto out;
+	if ((s = config_get(c, "agent", key = "priority")) &&
+	    (r = run_parse_priority("[agent] priority", s, &p->normal_priority,
 				    ret_err)) < 0)
 		goto out;
 	if ((s = config_get(c, "agent", key = "host_label"))) {

@@ -88,9 +88,11 @@ struct run_plan {
 	char *encrypt_to; /* x25519 public key file, or NULL */
 	char *upload_url; /* NULL: no upload */
 	bool remove_after_upload;
-	bool no_bundle;                /* verdict only */
-	unsigned obfuscate;            /* OBFUSCATE_* (core/obfuscate.h) */
-	bool verbose;                  /* the log goes to stderr as well */
+	bool no_bundle;       /* verdict only */
+	unsigned obfuscate;   /* OBFUSCATE_* (core/obfuscate.h) */
+	bool verbose;         /* the log goes to stderr as well */
+	bool normal_priority; /* false: workers and bundling nice and idle I/O
+			       */
 	struct run_observer *observer; /* borrowed; NULL: silent */
 };
 
@@ -104,6 +106,7 @@ struct run_plan {
 #define RUN_DEFAULT_TIMEOUT     RUN_STR(RUN_DEFAULT_TIMEOUT_S)
 #define RUN_DEFAULT_MIN_FREE_MB 64
 #define RUN_DEFAULT_COMPRESS    "gzip"
+#define RUN_DEFAULT_PRIORITY    "low"
 
 /* The [agent] section: the keys run_plan_apply_config() reads. */
 extern const struct config_key run_config_keys[];
@@ -138,6 +141,12 @@ int run_parse_number(const char *what, const char *s, unsigned long long min,
 /* "gzip" or "zstd" for what: 0 and *ret, or -EINVAL with *ret_err. */
 int run_parse_compress(const char *what, const char *s,
 		       enum bundle_compress *ret, char **ret_err);
+/*
+ * "low" (nice 10 and idle I/O for the workers and the bundle, the default)
+ * or "normal" into *ret_normal; -EINVAL with *ret_err naming what.
+ */
+int run_parse_priority(const char *what, const char *s, bool *ret_normal,
+		       char **ret_err);
 
 /*
  * This machine's name fit for file names and ids (anything but letters,

@@ -131,6 +131,16 @@ int platform_term_raw(int fd, struct platform_term **ret_saved);
 /* Restore and free a mode platform_term_raw() saved; NULL is a no-op. */
 int platform_term_restore(struct platform_term *saved);
 
+/*
+ * Be gentle with the host: the calling thread, and every thread and child
+ * it starts from now on, run at nice PLATFORM_GENTLE_NICE (never raised
+ * when already nicer) and in the idle I/O class, which gets the disk only
+ * when nobody else wants it. Returns 0 or the first failure as a negative
+ * errno (the rest is still tried).
+ */
+#define PLATFORM_GENTLE_NICE 10
+int platform_lower_priority(void);
+
 /* Processors this process may run on now; at least 1. */
 unsigned platform_cpu_count(void);
 

@@ -13,7 +13,8 @@ cmake -S "$SRC" -B "$b" -DRDIAG_TESTS=OFF -DCMAKE_INSTALL_PREFIX="$T_DIR/inst" \
 unit="$b/rdiag-agent.service"
 t_check "cmake configures the unit with the install paths" \
 	grep -q "^ExecStart=$T_DIR/inst/bin/rdiag agent --config $T_DIR/inst/etc/rdiag/agent.conf$" "$unit"
-for k in NoNewPrivileges=yes ProtectSystem=full PrivateTmp=yes ProtectHome=read-only StateDirectory=rdiag; do
+for k in NoNewPrivileges=yes ProtectSystem=full PrivateTmp=yes ProtectHome=read-only StateDirectory=rdiag \
+	CPUQuota=50% IOWeight=10 MemoryMax=256M Nice=10 IOSchedulingClass=idle; do
 	t_check "unit sets $k" grep -qx "$k" "$unit"
 done
 t_check "no secret on the unit's command line" bash -c "! grep -E '^ExecStart=.*(AWS|PASSWORD|SECRET)' '$unit'"

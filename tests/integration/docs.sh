@@ -28,7 +28,7 @@ for name in $(t_json "$T_DIR/list.json" '" ".join(c["name"] for c in j["collecto
 	t_check "collector $name has its page" test -s "$page"
 done
 
-for key in out_dir jobs timeout compress min_free_mb host_label; do
+for key in out_dir jobs timeout compress priority min_free_mb host_label; do
 	t_check "man page documents [agent] $key" grep -q "^\.B $key\$" "$man"
 done
 

@@ -140,4 +140,21 @@ t_check "one collector that ran is a check (exit $rc, not 3)" test "$rc" != 3
 t_check "progress names problems or ok, not a bare status, for what ran" \
 	grep -qE '^  system +(ok|[0-9]+ (problems?|warnings?)) +[0-9.]+ s' "$T_DIR/some.err"
 
+# Gentle by default: the run log says the workers and the bundle run at
+# nice 10 in the idle I/O class; --priority normal leaves it alone.
+for prio in low normal; do
+	po="$T_DIR/prio-$prio"
+	mkdir -p "$po"
+	"$RDIAG" run --only system --config "$T_DIR/empty.conf" --out "$po" \
+		--priority "$prio" --quiet >/dev/null 2>&1 || true
+	tar -xzOf "$po"/*.tar.gz --wildcards '*/rdiag.log' >"$po/log" 2>/dev/null || true
+done
+t_check "--priority low (default): nice 10 and idle I/O in the run log" \
+	grep -q "priority: nice 10, idle I/O class" "$T_DIR/prio-low/log"
+t_check "--priority normal: left alone" \
+	grep -q "priority: normal" "$T_DIR/prio-normal/log"
+rc=0
+"$RDIAG" run --priority high --no-bundle >/dev/null 2>"$T_DIR/prio.err" || rc=$?
+t_check "--priority high: usage error 64 (got $rc)" test "$rc" = 64
+
 t_done

@@ -2,6 +2,7 @@
  * Unit tests for the platform contract (agent/platform/platform.h) as the
  * POSIX implementation keeps it, and for the registry's platform marks.
  */
+#define _DEFAULT_SOURCE /* syscall() */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -12,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -144,6 +147,18 @@ static int exit_with(void *arg)
 	return code;
 }
 
+/* A child inherits nice and the idle I/O class (see lowered()). */
+static int is_nice(void *arg)
+{
+	int nicer = *(int *)arg;
+	long io = syscall(SYS_ioprio_get, 1, 0);
+
+	return getpriority(PRIO_PROCESS, 0) == (nicer ? 15 : 10) && io >= 0 &&
+			       (io >> 13) == 3
+		       ? 0
+		       : 6;
+}
+
 /* A spawned function's return value is the child's status; a signal is
  * 128 + its number, as agentd records it. */
 static void test_spawn_fn(void **state)
@@ -159,6 +174,49 @@ static void test_spawn_fn(void **state)
 	assert_int_equal(proc_wait(pid, &rc), 0);
 	assert_int_equal(rc, 128 + SIGKILL);
 	assert_int_equal(proc_wait(pid, &rc), -ECHILD);
+}
+
+/*
+ * In a child (so this process keeps its priority): nice 10 and the idle
+ * I/O class after platform_lower_priority(), inherited by a grandchild;
+ * a process already nicer than 10 stays as nice. Exit code 0 when all
+ * held, else the number of the check that failed.
+ */
+static int lowered(void *arg)
+{
+	int nicer = *(int *)arg, rc = -1;
+	long io;
+	pid_t pid;
+
+	if (nicer && setpriority(PRIO_PROCESS, 0, 15) < 0)
+		return 1;
+	if (platform_lower_priority() != 0)
+		return 2;
+	if (getpriority(PRIO_PROCESS, 0) != (nicer ? 15 : 10))
+		return 3;
+	/* ioprio_get: class in the top bits, IOPRIO_CLASS_IDLE is 3 */
+	io = syscall(SYS_ioprio_get, 1, 0);
+	if (io < 0 || (io >> 13) != 3)
+		return 4;
+	if (proc_spawn_fn(is_nice, &nicer, &pid) < 0 ||
+	    proc_wait(pid, &rc) < 0 || rc != 0)
+		return 5;
+	return 0;
+}
+
+static void test_lower_priority(void **state)
+{
+	int nicer = 0, rc = -1;
+	pid_t pid;
+
+	(void)state;
+	for (nicer = 0; nicer <= 1; nicer++) {
+		assert_int_equal(proc_spawn_fn(lowered, &nicer, &pid), 0);
+		assert_int_equal(proc_wait(pid, &rc), 0);
+		assert_int_equal(rc, 0);
+	}
+	/* this process was left alone */
+	assert_int_equal(getpriority(PRIO_PROCESS, 0), 0);
 }
 
 /* Every collector in this build's table is marked for this platform. */
@@ -191,6 +249,7 @@ int main(void)
 		cmocka_unit_test(test_host_and_time),
 		cmocka_unit_test(test_not_a_terminal),
 		cmocka_unit_test(test_spawn_fn),
+		cmocka_unit_test(test_lower_priority),
 		cmocka_unit_test(test_registry_platforms),
 	};
 

@@ -114,6 +114,7 @@ static void test_defaults(void **state)
 	assert_int_equal(p.o.plan.min_free_mb, RUN_DEFAULT_MIN_FREE_MB);
 	assert_int_equal(p.o.plan.jobs, 0);
 	assert_int_equal(p.o.plan.compress, BUNDLE_GZIP);
+	assert_false(p.o.plan.normal_priority);
 	assert_string_equal(p.o.plan.out_dir, ".");
 	assert_null(p.o.plan.ticket);
 	assert_null(p.o.plan.upload_url);
@@ -385,6 +386,9 @@ static void test_bad_flags(void **state)
 		{ { "run", "--compress", "lz4", NULL },
 		  "rdiag: --compress must be gzip or zstd, not 'lz4' (see "
 		  "'rdiag help run')\n" },
+		{ { "run", "--priority", "high", NULL },
+		  "rdiag: --priority must be low or normal, not 'high' (see "
+		  "'rdiag help run')\n" },
 		{ { "run", "--ticket", "a/b", NULL },
 		  "rdiag: --ticket may use only letters, digits, '.', '-' and "
 		  "'_' (at most 64), not 'a/b' (see 'rdiag help run')\n" },
@@ -448,6 +452,9 @@ static void test_help(void **state)
 		"  --jobs N                collectors running at once "
 		"(default: all)\n"
 		"  --compress gzip|zstd    bundle compression (default: gzip)\n"
+		"  --priority low|normal   low: collectors and bundling at "
+		"nice 10 and\n"
+		"                          idle I/O (default: low)\n"
 		"  --config FILE           read FILE after "
 		"/etc/rdiag/rdiag.conf\n"
 		"  --since WHEN            evidence newer than WHEN: "
@@ -512,11 +519,12 @@ static void test_agent_config(void **state)
 {
 	char *conf = write_conf("[agent]\nout_dir = /var/tmp\ntimeout = 30\n"
 				"jobs = 3\ncompress = zstd\nmin_free_mb = 0\n"
-				"host_label = box-1\n");
+				"host_label = box-1\npriority = normal\n");
 	const char *argv[] = { "run", "--config", conf, NULL };
 	const char *over[] = { "run",  "--config", conf,   "--timeout",
 			       "60",   "--out",    "/tmp", "--compress",
-			       "gzip", "--jobs",   "1",    NULL };
+			       "gzip", "--jobs",   "1",    "--priority",
+			       "low",  NULL };
 	struct parsed p;
 
 	(void)state;
@@ -528,6 +536,7 @@ static void test_agent_config(void **state)
 	assert_int_equal(p.o.plan.compress, BUNDLE_ZSTD);
 	assert_int_equal(p.o.plan.min_free_mb, 0);
 	assert_string_equal(p.o.plan.host, "box-1");
+	assert_true(p.o.plan.normal_priority);
 	run_opts_release(&p.o);
 
 	parse(&p, over);
@@ -536,6 +545,7 @@ static void test_agent_config(void **state)
 	assert_int_equal(p.o.plan.timeout_s, 60);
 	assert_int_equal(p.o.plan.jobs, 1);
 	assert_int_equal(p.o.plan.compress, BUNDLE_GZIP);
+	assert_false(p.o.plan.normal_priority);
 	/* Not given as a flag: the config's value stays. */
 	assert_string_equal(p.o.plan.host, "box-1");
 	run_opts_release(&p.o);

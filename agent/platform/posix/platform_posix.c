@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/syscall.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -227,4 +229,30 @@ unsigned platform_cpu_count(void)
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
 
 	return n > 0 ? (unsigned)n : 1;
+}
+
+/* <linux/ioprio.h> is not in every libc's headers; the ABI is fixed. */
+#define IOPRIO_WHO_PROCESS 1
+#define IOPRIO_CLASS_IDLE  3
+#define IOPRIO_CLASS_SHIFT 13
+
+int platform_lower_priority(void)
+{
+	int r = 0, cur;
+
+	errno = 0;
+	cur = getpriority(PRIO_PROCESS, 0);
+	if (cur == -1 && errno != 0)
+		r = -errno;
+	else if (cur < PLATFORM_GENTLE_NICE &&
+		 setpriority(PRIO_PROCESS, 0, PLATFORM_GENTLE_NICE) < 0)
+		r = -errno;
+#ifdef SYS_ioprio_set
+	/* who 0: the calling thread; threads and children inherit it. */
+	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,
+		    IOPRIO_CLASS_IDLE << IOPRIO_CLASS_SHIFT) < 0 &&
+	    r == 0)
+		r = -errno;
+#endif
+	return r;
 }
