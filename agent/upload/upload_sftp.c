@@ -13,28 +13,22 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "rdiag/url.h"
 #include "upload/upload_backend.h"
 #include "upload/upload_int.h"
 
 static char *decoded_path(const struct upload_ctx *c)
 {
-	char *out = xmalloc(strlen(c->u->path) + strlen(c->base) + 1), *o = out;
-	const char *p = c->u->path;
+	char *p = NULL, *full;
 
-	for (; *p; p++) {
-		if (p[0] == '%' && p[1] && p[2]) {
-			char hex[3] = { p[1], p[2], 0 };
-
-			*o++ = (char)strtol(hex, NULL, 16);
-			p += 2;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o = '\0';
-	if (o > out && o[-1] == '/')
-		strcpy(o, c->base);
-	return out;
+	/* upload_url_parse() refused a path that does not decode. */
+	if (url_decode(c->u->path, strlen(c->u->path), false, &p) < 0)
+		p = xstrdup(c->u->path);
+	if (!*p || p[strlen(p) - 1] != '/')
+		return p;
+	full = xasprintf("%s%s", p, c->base);
+	free(p);
+	return full;
 }
 
 static char *sftp_url(const struct upload_ctx *c, const char *path)

@@ -194,6 +194,18 @@ int upload_url_parse(const char *s, struct upload_url *ret, char **ret_err)
 			goto out;
 		}
 	}
+	/* sftp paths are used decoded (file ones above). */
+	if (u.scheme == UPLOAD_SFTP) {
+		if (url_decode(u.path, strlen(u.path), false, &key) < 0) {
+			r = error_set(ret_err, -EINVAL,
+				      "bad escape in upload "
+				      "target '%s'",
+				      shown);
+			goto out;
+		}
+		free(key);
+		key = NULL;
+	}
 	if (u.scheme == UPLOAD_SFTP && !u.user) {
 		r = error_set(ret_err, -EINVAL,
 			      "sftp target '%s' needs a user name: "

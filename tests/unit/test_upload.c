@@ -132,6 +132,9 @@ static void test_url_parse_refused(void **state)
 		{ "https://@h/x", "bad user name" },
 		{ "https://:443/x", "has no host" },
 		{ "file://", "file:///absolute/path" },
+		{ "file:///in/a%00b", "bad escape" },
+		{ "file:///in/a%zz", "bad escape" },
+		{ "sftp://u@h/in/a%0Ab", "bad escape" },
 		{ "file://localhost", "file:///absolute/path" },
 	};
 
