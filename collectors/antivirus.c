@@ -209,7 +209,7 @@ static unsigned setting(struct av *a, const char *key, unsigned def,
 
 	if (!v)
 		return def;
-	if (parse_uint(v, min, max, &n) < 0) {
+	if (parse_config_uint(key, v, min, max, &n) < 0) {
 		char *title = xasprintf(N_("[antivirus] %s = %s is not a "
 					   "number in %u..%u; using %u"),
 					key, v, min, max, def);

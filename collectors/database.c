@@ -456,7 +456,7 @@ static unsigned config_uint(struct collector_ctx *ctx, const char *key,
 
 	if (!v)
 		return def;
-	if (parse_uint(v, min, max, &x) < 0) {
+	if (parse_config_uint(key, v, min, max, &x) < 0) {
 		char *d = xasprintf("[database] %s = '%s' is not a number "
 				    "between %llu and %llu; using %u",
 				    key, v, min, max, def);

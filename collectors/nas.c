@@ -1046,7 +1046,7 @@ static unsigned config_uint(struct nas *n, const char *key,
 
 	if (!v)
 		return def;
-	if (parse_uint(v, min, max, &x) < 0) {
+	if (parse_config_uint(key, v, min, max, &x) < 0) {
 		char *where = ctx_config_where(n->ctx, key, NULL);
 		char *hint = xasprintf(N_("Correct the value at %s."), where);
 

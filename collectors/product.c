@@ -1198,7 +1198,7 @@ static unsigned long long product_setting(struct product *p, const char *key,
 
 	if (!v)
 		return def;
-	if (parse_uint(v, 1, max, &n) < 0) {
+	if (parse_config_uint(key, v, 1, max, &n) < 0) {
 		char *why = xasprintf("not a number from 1 to %llu, using %llu",
 				      max, def);
 

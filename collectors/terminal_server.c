@@ -211,7 +211,7 @@ static void read_settings(struct state *st)
 				       "using 30");
 	}
 	if ((v = ctx_config_get(st->ctx, "rdp_timeout_ms"))) {
-		if (parse_uint(v, 100, 60000, &x) == 0)
+		if (parse_duration_ms(v, 100, 60000, &x) == 0)
 			st->rdp_timeout_ms = (unsigned)x;
 		else
 			config_invalid(st, "rdp_timeout_ms", v,

@@ -94,7 +94,12 @@ static void print_overview(FILE *f)
 	fputs("usage: rdiag COMMAND [options]\n\ncommands:\n", f);
 	for (const struct command *const *c = commands; *c; c++)
 		fprintf(f, "  %-10s %s\n", (*c)->name, (*c)->summary);
-	fputs("\nSee 'rdiag help COMMAND' or man rdiag.\n", f);
+	fputs("\nEvery command takes -h/--help. Durations (options and "
+	      "config keys):\n"
+	      "90s, 15m, 1h30m, 2d; a plain number is seconds (milliseconds "
+	      "in *_ms keys).\n"
+	      "See 'rdiag help COMMAND' or man rdiag.\n",
+	      f);
 }
 
 static int cmd_help(int argc, char **argv)

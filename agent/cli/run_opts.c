@@ -54,8 +54,10 @@ static const struct args_opt run_opts[] = {
 	  "the support ticket (names the bundle)", 0 },
 	{ OPT_OUT, "out", 0, "DIR", "where to write the bundle (default: .)",
 	  0 },
-	{ OPT_TIMEOUT, "timeout", 0, "SECONDS",
-	  "deadline for the whole run (default: " RUN_DEFAULT_TIMEOUT ")", 0 },
+	{ OPT_TIMEOUT, "timeout", 0, "DURATION",
+	  "deadline for the whole run: 90s, 15m, "
+	  "1h30m\n(default: " RUN_DEFAULT_TIMEOUT ")",
+	  0 },
 	{ OPT_JOBS, "jobs", 0, "N", "collectors running at once (default: all)",
 	  0 },
 	{ OPT_COMPRESS, "compress", 0, "gzip|zstd",

@@ -961,7 +961,7 @@ out:
 const struct config_key run_config_keys[] = {
 	{ "out_dir", 0, "where bundles are written", "." },
 	{ "jobs", 0, "how many collectors run at once (default: all)", NULL },
-	{ "timeout", 0, "whole-run deadline in seconds",
+	{ "timeout", 0, "whole-run deadline (a duration: 90s, 15m, 1h30m)",
 	  RUN_STR(RUN_DEFAULT_TIMEOUT_S) },
 	{ "compress", 0, "bundle compression: gzip or zstd",
 	  RUN_DEFAULT_COMPRESS },
@@ -1018,9 +1018,14 @@ int run_parse_number(const char *what, const char *s, unsigned long long min,
 {
 	if ((duration ? parse_duration(s, min, max, ret)
 		      : parse_uint(s, min, max, ret)) < 0) {
-		*ret_err = xasprintf("%s must be a whole number from %llu to "
-				     "%llu, not '%s'",
-				     what, min, max, s);
+		*ret_err = duration ? xasprintf("%s must be a duration from "
+						"%llu to %llu seconds "
+						"(" DURATION_EXAMPLES
+						"), not '%s'",
+						what, min, max, s)
+				    : xasprintf("%s must be a whole number "
+						"from %llu to %llu, not '%s'",
+						what, min, max, s);
 		return -EINVAL;
 	}
 	return 0;

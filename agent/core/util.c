@@ -146,10 +146,15 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 	return 0;
 }
 
-int parse_duration(const char *s, unsigned long long min,
-		   unsigned long long max, unsigned long long *ret)
+/*
+ * The duration grammar, summed in seconds or (ms) in milliseconds: numbers
+ * each followed by d, h, m, s (or, with ms, "ms"); a lone number is of the
+ * base unit, a bare number after a unit ("1h30") is refused.
+ */
+static int duration_sum(const char *s, bool ms, unsigned long long min,
+			unsigned long long max, unsigned long long *ret)
 {
-	unsigned long long total = 0, v, mult;
+	unsigned long long total = 0, v, mult, k = ms ? 1000 : 1;
 	bool unit_seen = false;
 
 	if (!s || !*s)
@@ -166,16 +171,23 @@ int parse_duration(const char *s, unsigned long long min,
 		}
 		switch (*s) {
 		case 'd':
-			mult = 86400;
+			mult = 86400 * k;
 			break;
 		case 'h':
-			mult = 3600;
+			mult = 3600 * k;
 			break;
 		case 'm':
-			mult = 60;
+			if (s[1] == 's') {
+				if (!ms)
+					return -EINVAL;
+				s++;
+				mult = 1;
+			} else {
+				mult = 60 * k;
+			}
 			break;
 		case 's':
-			mult = 1;
+			mult = k;
 			break;
 		case '\0':
 			if (unit_seen)
@@ -196,6 +208,28 @@ int parse_duration(const char *s, unsigned long long min,
 		return -ERANGE;
 	*ret = total;
 	return 0;
+}
+
+int parse_duration(const char *s, unsigned long long min,
+		   unsigned long long max, unsigned long long *ret)
+{
+	return duration_sum(s, false, min, max, ret);
+}
+
+int parse_duration_ms(const char *s, unsigned long long min,
+		      unsigned long long max, unsigned long long *ret)
+{
+	return duration_sum(s, true, min, max, ret);
+}
+
+int parse_config_uint(const char *key, const char *s, unsigned long long min,
+		      unsigned long long max, unsigned long long *ret)
+{
+	size_t n = strlen(key);
+
+	if (n > 3 && strcmp(key + n - 3, "_ms") == 0)
+		return parse_duration_ms(s, min, max, ret);
+	return parse_uint(s, min, max, ret);
 }
 
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d)

@@ -45,9 +45,9 @@ const struct config_key agentd_config_keys[] = {
 	  "request location: s3://bucket/prefix/ or https://host/path/ (the id "
 	  "is appended)",
 	  NULL },
-	{ "poll_interval", 0, "seconds between polls", "60" },
-	{ "poll_max_interval", 0, "longest backoff after failed polls, seconds",
-	  "900" },
+	{ "poll_interval", 0, "time between polls (a duration)", "60" },
+	{ "poll_max_interval", 0,
+	  "longest backoff after failed polls (a duration)", "900" },
 	{ "unattended", 0,
 	  "collectors that may run without approval, comma separated (default: "
 	  "none)",
@@ -129,8 +129,9 @@ static int seconds(const struct config *c, const char *key, unsigned def,
 	if (!s)
 		return 0;
 	if (parse_duration(s, 1, 86400, &v) < 0) {
-		*ret_err = xasprintf("[agentd] %s must be seconds from 1 to "
-				     "86400, not '%s'",
+		*ret_err = xasprintf("[agentd] %s must be a duration from 1 "
+				     "to 86400 seconds (" DURATION_EXAMPLES
+				     "), not '%s'",
 				     key, s);
 		return -EINVAL;
 	}

@@ -68,12 +68,15 @@ const struct config_key upload_config_keys[] = {
 	{ "ssh_host_key_sha256", 0,
 	  "sftp: the server's host key, SHA256:... as ssh-keygen -lf prints",
 	  NULL },
-	{ "connect_timeout", 0, "seconds to connect", "15" },
-	{ "stall_timeout", 0, "seconds without progress before a retry", "60" },
-	{ "retries", 0, "retries after the first attempt", "5" },
+	{ "connect_timeout", 0, "time to connect (a duration)", "15" },
+	{ "stall_timeout", 0,
+	  "time without progress before a retry (a duration)", "60" },
+	{ "retries", 0, "retries after the first attempt (transient failures)",
+	  "5" },
 	{ "retry_delay_ms", 0, "first retry delay, doubled each time (1000)",
 	  NULL },
-	{ "retry_max_delay", 0, "longest delay between retries, s", "60" },
+	{ "retry_max_delay", 0, "longest delay between retries (a duration)",
+	  "60" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -115,10 +118,25 @@ static int value(const struct config *c, const char *key,
 	if (!s)
 		return 0;
 	if ((duration ? parse_duration(s, min, max, &v)
-		      : parse_uint(s, min, max, &v)) < 0) {
-		*ret_err = xasprintf("[upload] %s must be a whole number from "
-				     "%llu to %llu, not '%s'",
-				     key, min, max, s);
+		      : parse_config_uint(key, s, min, max, &v)) < 0) {
+		size_t n = strlen(key);
+
+		if (duration)
+			*ret_err =
+				xasprintf("[upload] %s must be a duration "
+					  "from %llu to %llu seconds "
+					  "(" DURATION_EXAMPLES "), not '%s'",
+					  key, min, max, s);
+		else if (n > 3 && strcmp(key + n - 3, "_ms") == 0)
+			*ret_err = xasprintf("[upload] %s must be a duration "
+					     "from %llu to %llu ms (1500, "
+					     "1500ms, 2s), not '%s'",
+					     key, min, max, s);
+		else
+			*ret_err = xasprintf("[upload] %s must be a whole "
+					     "number from %llu to %llu, not "
+					     "'%s'",
+					     key, min, max, s);
 		return -EINVAL;
 	}
 	*ret = (unsigned)v;

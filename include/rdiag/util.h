@@ -65,6 +65,24 @@ int parse_uint(const char *s, unsigned long long min, unsigned long long max,
 int parse_duration(const char *s, unsigned long long min,
 		   unsigned long long max, unsigned long long *ret);
 
+/* How messages about a bad duration show the grammar (rdiag.1 has it all). */
+#define DURATION_EXAMPLES "90s, 15m, 1h30m, 2d"
+
+/*
+ * The same grammar in milliseconds, for the keys named *_ms: a plain
+ * number is milliseconds, and "ms" joins the units ("1500", "1500ms",
+ * "2s", "1m30s"). Bounds and returns as parse_duration().
+ */
+int parse_duration_ms(const char *s, unsigned long long min,
+		      unsigned long long max, unsigned long long *ret);
+
+/*
+ * A whole-number config value: parse_duration_ms() when key ends in
+ * "_ms", parse_uint() otherwise, so every *_ms key reads durations.
+ */
+int parse_config_uint(const char *key, const char *s, unsigned long long min,
+		      unsigned long long max, unsigned long long *ret);
+
 /*
  * Days since 1970-01-01 of a proleptic Gregorian date (month 1-12, day
  * 1-31; not validated), negative before 1970: timegm() without the time

@@ -24,7 +24,7 @@ t_check "no command: overview on stderr, exit 64" \
 expect_usage "unknown command" "unknown command 'frobnicate'" frobnicate
 expect_usage "unknown option" "unknown option '--bogus'" run --bogus
 expect_usage "missing value" "option '--timeout' needs a value" run --timeout
-expect_usage "bad timeout" "--timeout must be a whole number from 1 to 86400, not 'soon'" run --timeout soon
+expect_usage "bad timeout" "--timeout must be a duration from 1 to 86400 seconds (90s, 15m, 1h30m, 2d), not 'soon'" run --timeout soon
 expect_usage "zero jobs" "--jobs must be a whole number from 1 to 64, not '0'" run --jobs 0
 expect_usage "unknown collector in --only" "unknown collector 'nosuch' in --only" run --only system,nosuch
 expect_usage "unknown collector in --skip" "unknown collector 'nosuch' in --skip" run --skip nosuch

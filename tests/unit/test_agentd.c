@@ -256,11 +256,11 @@ static void test_opts_intervals(void **state)
 		  NULL },
 		{ "poll_interval = 1h30m\n", 0, 5400, 5400, NULL },
 		{ "poll_interval = 2d\n", -EINVAL, 0, 0,
-		  "[agentd] poll_interval must be seconds from 1 to 86400, not "
-		  "'2d'" },
+		  "[agentd] poll_interval must be a duration from 1 to 86400 "
+		  "seconds (90s, 15m, 1h30m, 2d), not '2d'" },
 		{ "poll_max_interval = soon\n", -EINVAL, 0, 0,
-		  "[agentd] poll_max_interval must be seconds from 1 to 86400, "
-		  "not 'soon'" },
+		  "[agentd] poll_max_interval must be a duration from 1 to "
+		  "86400 seconds (90s, 15m, 1h30m, 2d), not 'soon'" },
 	};
 	char *path = xasprintf("%s/agent.conf", tmpdir);
 

@@ -68,6 +68,8 @@ static void test_parse_duration(void **state)
 		{ "2024-01-01", 1, DAY, -EINVAL, 0 },
 	};
 
+	unsigned long long v0;
+
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		unsigned long long v = 4242;
@@ -80,6 +82,46 @@ static void test_parse_duration(void **state)
 		assert_int_equal(v, cases[i].r == 0 ? cases[i].v : 4242);
 	}
 	assert_int_equal(parse_duration(NULL, 0, 1, NULL), -EINVAL);
+	/* "ms" is a unit of the millisecond keys only. */
+	assert_int_equal(parse_duration("1500ms", 1, DAY, &v0), -EINVAL);
+}
+
+/* The *_ms keys: the same grammar, a plain number in milliseconds. */
+static void test_parse_duration_ms(void **state)
+{
+	static const struct {
+		const char *key, *in;
+		int r;
+		unsigned long long v;
+	} cases[] = {
+		{ "connect_timeout_ms", "1500", 0, 1500 },
+		{ "connect_timeout_ms", "1500ms", 0, 1500 },
+		{ "connect_timeout_ms", "3s", 0, 3000 },
+		{ "connect_timeout_ms", "1m30s", 0, 90000 },
+		{ "connect_timeout_ms", "1s500ms", 0, 1500 },
+		{ "connect_timeout_ms", "2m", 0, 120000 },
+		{ "connect_timeout_ms", "3m", -ERANGE, 0 },
+		{ "connect_timeout_ms", "50", -ERANGE, 0 },
+		{ "connect_timeout_ms", "1s500", -EINVAL, 0 },
+		{ "connect_timeout_ms", "1.5s", -EINVAL, 0 },
+		{ "connect_timeout_ms", "1mss", -EINVAL, 0 },
+		/* other keys stay plain numbers */
+		{ "browser_port", "1434", 0, 1434 },
+		{ "browser_port", "1s", -EINVAL, 0 },
+		{ "ms", "3s", -EINVAL, 0 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		unsigned long long v = 4242;
+		int r = parse_config_uint(cases[i].key, cases[i].in, 100,
+					  120000, &v);
+
+		if (r != cases[i].r)
+			fail_msg("%s = '%s': %d, expected %d", cases[i].key,
+				 cases[i].in, r, cases[i].r);
+		assert_int_equal(v, cases[i].r == 0 ? cases[i].v : 4242);
+	}
 }
 
 static void test_days_from_civil(void **state)
@@ -149,6 +191,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_duration),
+		cmocka_unit_test(test_parse_duration_ms),
 		cmocka_unit_test(test_days_from_civil),
 		cmocka_unit_test(test_since),
 	};

@@ -378,8 +378,9 @@ static void test_bad_flags(void **state)
 		  "rdiag: --skip needs at least one name (see 'rdiag help "
 		  "run')\n" },
 		{ { "run", "--timeout", "0", NULL },
-		  "rdiag: --timeout must be a whole number from 1 to 86400, "
-		  "not '0' (see 'rdiag help run')\n" },
+		  "rdiag: --timeout must be a duration from 1 to 86400 "
+		  "seconds (90s, 15m, 1h30m, 2d), not '0' (see 'rdiag help "
+		  "run')\n" },
 		{ { "run", "--jobs", "65", NULL },
 		  "rdiag: --jobs must be a whole number from 1 to 64, not "
 		  "'65' (see 'rdiag help run')\n" },
@@ -447,8 +448,9 @@ static void test_help(void **state)
 		"bundle)\n"
 		"  --out DIR               where to write the bundle (default: "
 		".)\n"
-		"  --timeout SECONDS       deadline for the whole run "
-		"(default: 120)\n"
+		"  --timeout DURATION      deadline for the whole run: 90s, "
+		"15m, 1h30m\n"
+		"                          (default: 120)\n"
 		"  --jobs N                collectors running at once "
 		"(default: all)\n"
 		"  --compress gzip|zstd    bundle compression (default: gzip)\n"
@@ -561,9 +563,9 @@ static void test_config_origin(void **state)
 		const char *err; /* after "rdiag: " and the file name */
 	} cases[] = {
 		{ "[agent]\ntimeout = abc\n",
-		  " line 2: [agent] timeout must be a whole number from 1 to "
-		  "86400, "
-		  "not 'abc' (see 'rdiag help run')\n" },
+		  " line 2: [agent] timeout must be a duration from 1 to "
+		  "86400 seconds (90s, 15m, 1h30m, 2d), not 'abc' (see "
+		  "'rdiag help run')\n" },
 		{ "[agent]\njobs = 0\n", " line 2: [agent] jobs must be a "
 					 "whole number from 1 to 64, not '0' "
 					 "(see 'rdiag help run')\n" },
