@@ -151,7 +151,7 @@ static int upload_check(struct run_cli *c, const struct run_plan *p,
 	if (ticket_url_is(url)) {
 		if (ticket_url_parse(url, &tu, &err) < 0 ||
 		    ticket_opts_load(&to, &p->config, &err) < 0) {
-			error_msg("%s", err);
+			on_error(&c->ob, err);
 			rc = EXIT_USAGE;
 			goto out;
 		}
@@ -159,17 +159,20 @@ static int upload_check(struct run_cli *c, const struct run_plan *p,
 		if (!p->ticket) {
 			rc = error_usage("run", "a ticket target needs "
 						"--ticket ID");
+			if (!c->first_error)
+				c->first_error = xstrdup("a ticket target "
+							 "needs --ticket ID");
 			goto out;
 		}
 	} else if (upload_url_parse(url, &uu, &err) < 0) {
-		error_msg("%s", err);
+		on_error(&c->ob, err);
 		rc = EXIT_USAGE;
 		goto out;
 	} else {
 		upload_url_release(&uu);
 	}
 	if (upload_opts_load(&c->uo, &p->config, &err) < 0) {
-		error_msg("%s", err);
+		on_error(&c->ob, err);
 		rc = EXIT_USAGE;
 		goto out;
 	}

@@ -125,6 +125,13 @@ PY
 json_case clean 0 --only product --config "$T_DIR/slow.conf" --no-bundle
 json_case problems 2 --only database --db "$db" --config "$T_DIR/slow.conf" --no-bundle
 RDIAG_SYSTEM_CONFIG="" json_case nothing 3 --only product,database --no-bundle
+json_case refused 73 --only product --config "$T_DIR/slow.conf" --out "$T_DIR/no/such/dir"
+t_check "--json refused: no verdict, the error says why" \
+	test "$(t_json "$T_DIR/refused.json" '("findings" in j, j["error"])')" = \
+	"(False, \"output directory '$T_DIR/no/such/dir' does not exist\")"
+json_case badtarget 64 --only product --config "$T_DIR/slow.conf" --upload "gopher://127.0.0.1/x"
+t_check "--json badtarget: the error names the target's problem" \
+	bash -c "[ -n \"\$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[\"error\"] or \"\")' '$T_DIR/badtarget.json')\" ]"
 t_check "--json nothing: upload is null without --upload" \
 	test "$(t_json "$T_DIR/nothing.json" 'j["upload"]')" = None
 
