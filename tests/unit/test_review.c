@@ -2,11 +2,14 @@
  * Unit tests for review: archives built in memory with libarchive, a good
  * one and, table-driven, one bad thing at a time (links, devices, unsafe
  * names, duplicates, manifest lies, JSON depth, caps and ratio); signatures;
- * the verdict rebuilt from a bundle; sanitising for terminals.
+ * the verdict rebuilt from a bundle; sanitising for terminals. Files:
+ * SSHSIG beside and inside, age and rdiag 0.1 encryption, both signatures
+ * by one key.
  */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -15,11 +18,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "core/age.h"
 #include "core/bundle_format.h"
 #include "core/sign.h"
+#include "core/sshsig.h"
+#include "platform/fsutil.h"
 #include "rdiag/buf.h"
 #include "rdiag/util.h"
 #include "review/review.h"
@@ -422,6 +430,116 @@ static void test_signed(void **state)
 	free(m);
 }
 
+/* Write len bytes to path (0600). */
+static void put_file(const char *path, const void *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write_all(fd, data, len), 0);
+	close(fd);
+}
+
+/* Encrypt the file at in to out with age (or rdiag 0.1's format). */
+static void encrypt_file(const struct sign_key *pub, const char *in,
+			 const char *out, bool legacy)
+{
+	int i = open(in, O_RDONLY),
+	    o = open(out, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	char *err = NULL;
+
+	assert_true(i >= 0 && o >= 0);
+	assert_int_equal(legacy ? sign_encrypt_fd(pub, i, o, &err)
+				: age_encrypt_fd(pub, i, o, &err),
+			 0);
+	close(i);
+	close(o);
+}
+
+static void test_files_and_formats(void **state)
+{
+	struct sign_key sec, pub, sec2, pub2, esec, epub;
+	char *m = manifest_for(base, ARRAY_SIZE(base), BUNDLE_FORMAT), *msig;
+	char dir[] = "/tmp/rdiag-test-review-XXXXXX", *p, *q, *err = NULL;
+	struct review *r = NULL;
+	size_t len;
+	void *mem;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	sign_keypair_new(false, &sec, &pub);
+	sign_keypair_new(false, &sec2, &pub2);
+	sign_keypair_new(true, &esec, &epub);
+	/* SSHSIG in manifest.sig, NAME.sig beside; encrypted with age. */
+	msig = sshsig_sign_buf(&sec, m, strlen(m));
+	mem = build(base, ARRAY_SIZE(base), m, msig, &len);
+	p = xasprintf("%s/b.tar.gz", dir);
+	q = xasprintf("%s/b.tar.gz.age", dir);
+	put_file(p, mem, len);
+	{
+		char *sig = bundle_sig_path(p);
+
+		assert_int_equal(sshsig_write_file(&sec, p, sig, &err), 0);
+		free(sig);
+	}
+	encrypt_file(&epub, p, q, false);
+	{
+		struct review_opts o = { .trust = &pub, .key = &esec };
+
+		/* b.tar.gz.age finds b.tar.gz.sig: the plain archive's. */
+		assert_int_equal(review_open(q, &o, &r, &err), 0);
+		assert_true(r->encrypted && r->is_signed && r->trusted);
+		assert_int_equal(strncmp(r->signer, "SHA256:", 7), 0);
+		review_free(r);
+		r = NULL;
+	}
+	{
+		struct review_opts o = { .trust = &pub2, .key = &esec };
+
+		assert_int_equal(review_open(q, &o, &r, &err), -EPERM);
+		free(err), err = NULL;
+	}
+	/* A signature beside by another key than the one inside. */
+	{
+		char *sig = bundle_sig_path(p);
+		struct review_opts o = { 0 };
+
+		unlink(sig);
+		assert_int_equal(sshsig_write_file(&sec2, p, sig, &err), 0);
+		assert_int_equal(review_open(p, &o, &r, &err), -EBADMSG);
+		assert_non_null(strstr(err, "two signatures are by different"));
+		free(err), err = NULL;
+		unlink(sig);
+		free(sig);
+	}
+	unlink(q);
+	/* rdiag 0.1: rdiag-sig/1 inside, RDIAGENC1 around (NAME.enc). */
+	free(mem);
+	free(msig);
+	msig = sign_manifest(&sec, m, strlen(m));
+	mem = build(base, ARRAY_SIZE(base), m, msig, &len);
+	unlink(p);
+	put_file(p, mem, len);
+	free(q);
+	q = xasprintf("%s/b.tar.gz.enc", dir);
+	encrypt_file(&epub, p, q, true);
+	{
+		struct review_opts o = { .trust = &pub, .key = &esec };
+
+		assert_int_equal(review_open(q, &o, &r, &err), 0);
+		assert_true(r->encrypted && r->is_signed && r->trusted);
+		assert_int_equal(strlen(r->signer), SIGN_FPR_LEN);
+		review_free(r);
+		r = NULL;
+	}
+	fs_remove_tree(dir);
+	free(p);
+	free(q);
+	free(mem);
+	free(msig);
+	free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +548,7 @@ int main(void)
 		cmocka_unit_test(test_caps),
 		cmocka_unit_test(test_format_and_garbage),
 		cmocka_unit_test(test_signed),
+		cmocka_unit_test(test_files_and_formats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
