@@ -332,6 +332,145 @@ bool age_is_encrypted(const void *head, size_t len)
 	       memcmp(head, AGE_MAGIC, AGE_MAGIC_LEN) == 0;
 }
 
+/* --- armor ------------------------------------------------------------ */
+
+#define ARMOR_BEGIN "-----BEGIN AGE ENCRYPTED FILE-----"
+#define ARMOR_END   "-----END AGE ENCRYPTED FILE-----"
+#define ARMOR_COLS  64
+
+static bool is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+bool age_is_armored(const void *head, size_t len)
+{
+	const unsigned char *p = head, *end = p + len;
+
+	while (p < end && is_ws(*p))
+		p++;
+	return (size_t)(end - p) >= strlen(ARMOR_BEGIN) &&
+	       memcmp(p, ARMOR_BEGIN, strlen(ARMOR_BEGIN)) == 0;
+}
+
+/* The decoder's state and its output, written in blocks. */
+struct dearmor {
+	int state; /* 0 before BEGIN, 1 body, 2 after END */
+	bool short_seen;
+	uint64_t total, max_out;
+	int out_fd;
+	unsigned char out[AGE_CHUNK];
+	size_t nout;
+};
+
+static int dearmor_flush(struct dearmor *d, char **ret_err)
+{
+	int r = write_all(d->out_fd, d->out, d->nout);
+
+	d->nout = 0;
+	if (r < 0)
+		return error_set(ret_err, r, "cannot write the bundle: %s",
+				 strerror(-r));
+	return 0;
+}
+
+/* One armor line (without its end of line). */
+static int armor_line(const char *l, size_t n, struct dearmor *d,
+		      char **ret_err)
+{
+	size_t bl = 0;
+	int r;
+
+	if (n > 0 && l[n - 1] == '\r')
+		n--;
+	if (d->state == 0) {
+		if (n == 0)
+			return 0; /* blank lines before the armor */
+		if (n != strlen(ARMOR_BEGIN) || memcmp(l, ARMOR_BEGIN, n) != 0)
+			goto bad;
+		d->state = 1;
+		return 0;
+	}
+	if (d->state == 2) {
+		for (size_t i = 0; i < n; i++)
+			if (!is_ws((unsigned char)l[i]))
+				goto bad;
+		return 0;
+	}
+	if (n == strlen(ARMOR_END) && memcmp(l, ARMOR_END, n) == 0) {
+		d->state = 2;
+		return dearmor_flush(d, ret_err);
+	}
+	if (d->nout + ARMOR_COLS > sizeof(d->out) &&
+	    (r = dearmor_flush(d, ret_err)) < 0)
+		return r;
+	if (d->short_seen || n > ARMOR_COLS || n == 0 ||
+	    sodium_base642bin(d->out + d->nout, ARMOR_COLS, l, n, NULL, &bl,
+			      NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+		goto bad;
+	d->short_seen = n < ARMOR_COLS;
+	d->nout += bl;
+	d->total += bl;
+	if (d->total > d->max_out)
+		return error_set(ret_err, -EFBIG,
+				 "decrypted bundle is larger than %llu bytes",
+				 (unsigned long long)d->max_out);
+	return 0;
+bad:
+	return error_set(ret_err, -EBADMSG, "armored age file is damaged");
+}
+
+int age_dearmor_fd(int in_fd, int out_fd, uint64_t max_out, char **ret_err)
+{
+	char *buf = xmalloc(AGE_CHUNK);
+	struct dearmor *d = xcalloc(1, sizeof(*d));
+	size_t have = 0, off;
+	bool eof = false;
+	int r = 0;
+
+	d->out_fd = out_fd;
+	d->max_out = max_out;
+	for (;;) {
+		ssize_t n = read_full(in_fd, buf + have, AGE_CHUNK - have);
+		char *nl;
+
+		if (n < 0) {
+			r = error_set(ret_err, (int)n,
+				      "cannot read the encrypted bundle: %s",
+				      strerror((int)-n));
+			goto out;
+		}
+		eof = (size_t)n < AGE_CHUNK - have;
+		have += (size_t)n;
+		/* Every whole line in the buffer, then keep the rest. */
+		for (off = 0; (nl = memchr(buf + off, '\n', have - off));
+		     off = (size_t)(nl - buf) + 1)
+			if ((r = armor_line(buf + off, (size_t)(nl - buf) - off,
+					    d, ret_err)) < 0)
+				goto out;
+		if (eof) {
+			if (off < have && (r = armor_line(buf + off, have - off,
+							  d, ret_err)) < 0)
+				goto out;
+			break;
+		}
+		if (off == 0) {
+			r = error_set(ret_err, -EBADMSG,
+				      "armored age file is damaged");
+			goto out;
+		}
+		memmove(buf, buf + off, have - off);
+		have -= off;
+	}
+	if (d->state != 2)
+		r = error_set(ret_err, -EBADMSG,
+			      "armored age file is cut (no END line)");
+out:
+	free(d);
+	free(buf);
+	return r;
+}
+
 /* --- header ----------------------------------------------------------- */
 
 static void b64_32(char out[B64_32 + 1], const unsigned char in[32])

@@ -12,7 +12,7 @@
  * crypto_kdf_hkdf). Bech32 and the header's text grammar are small and no
  * Debian library offers them for C, so they are written here; the header
  * parser takes hostile bytes and is fuzzed (tests/fuzz/fuzz_age.c).
- * Passphrase (scrypt) and armored age files are not read.
+ * Armored files (age -a) are read too; passphrase (scrypt) ones are not.
  *
  * Functions return 0 or a negative errno with a message in *ret_err.
  */
@@ -33,6 +33,16 @@
 
 /* Does this head of a file start like an age file? */
 bool age_is_encrypted(const void *head, size_t len);
+
+/* Like an armored age file ("-----BEGIN AGE ENCRYPTED FILE-----")? */
+bool age_is_armored(const void *head, size_t len);
+
+/*
+ * Decode an armored age file from in_fd into the binary age file on
+ * out_fd, at most max_out bytes. Lines of 64 base64 characters but the
+ * last, CRLF or LF, whitespace around the armor.
+ */
+int age_dearmor_fd(int in_fd, int out_fd, uint64_t max_out, char **ret_err);
 
 /* "age1..." for an x25519 public (or secret) key (caller frees). */
 char *age_recipient_text(const struct sign_key *key);

@@ -1189,22 +1189,17 @@ out:
 	return r;
 }
 
-/* Decrypt into an unlinked temporary file; *ret_fd reads the plain text. */
-static int decrypt_to_temp(int fd, bool age, const struct review_opts *o,
-			   uint64_t max, int *ret_fd, char **ret_err)
+/* An unlinked temporary file in $TMPDIR, or a negative errno. */
+static int temp_file(char **ret_err)
 {
 	const char *tmp = getenv("TMPDIR");
 	char *name;
-	int out, r;
+	int fd, r;
 
-	if (!o->key)
-		return error_set(ret_err, -EACCES,
-				 "the bundle is encrypted; give the secret "
-				 "key with --key");
 	name = xasprintf("%s/.rdiag-decrypt-XXXXXX",
 			 tmp && *tmp ? tmp : "/tmp");
-	out = mkstemp(name);
-	if (out < 0) {
+	fd = mkstemp(name);
+	if (fd < 0) {
 		r = error_set(ret_err, -errno,
 			      "cannot create a temporary file '%s': %s", name,
 			      strerror(errno));
@@ -1213,8 +1208,41 @@ static int decrypt_to_temp(int fd, bool age, const struct review_opts *o,
 	}
 	unlink(name);
 	free(name);
-	r = age ? age_decrypt_fd(o->key, fd, out, max, ret_err)
-		: sign_decrypt_fd(o->key, fd, out, max, ret_err);
+	return fd;
+}
+
+/* Decrypt into an unlinked temporary file; *ret_fd reads the plain text. */
+static int decrypt_to_temp(int fd, bool age, bool armored,
+			   const struct review_opts *o, uint64_t max,
+			   int *ret_fd, char **ret_err)
+{
+	int out, r;
+
+	if (!o->key)
+		return error_set(ret_err, -EACCES,
+				 "the bundle is encrypted; give the secret "
+				 "key with --key");
+	if ((out = temp_file(ret_err)) < 0)
+		return out;
+	if (armored) {
+		/* age -a: the binary age file first, then as any other. */
+		int bin = temp_file(ret_err);
+
+		if (bin < 0) {
+			close(out);
+			return bin;
+		}
+		r = age_dearmor_fd(fd, bin, max, ret_err);
+		if (r == 0 && lseek(bin, 0, SEEK_SET) < 0)
+			r = error_set(ret_err, -errno, "cannot rewind: %s",
+				      strerror(errno));
+		if (r == 0)
+			r = age_decrypt_fd(o->key, bin, out, max, ret_err);
+		close(bin);
+	} else {
+		r = age ? age_decrypt_fd(o->key, fd, out, max, ret_err)
+			: sign_decrypt_fd(o->key, fd, out, max, ret_err);
+	}
 	if (r == 0 && lseek(out, 0, SEEK_SET) < 0)
 		r = error_set(ret_err, -errno, "cannot rewind: %s",
 			      strerror(errno));
@@ -1233,7 +1261,7 @@ int review_open(const char *path, const struct review_opts *o,
 	struct review_limits lim;
 	struct reader rd;
 	struct review *rv = xcalloc(1, sizeof(*rv));
-	unsigned char head[AGE_MAGIC_LEN];
+	unsigned char head[64];
 	struct stat st;
 	ssize_t n;
 	int fd = -1, r;
@@ -1263,13 +1291,14 @@ int review_open(const char *path, const struct review_opts *o,
 		n = pread(fd, head, sizeof(head), 0);
 	while (n < 0 && errno == EINTR);
 	if (n > 0 && (age_is_encrypted(head, (size_t)n) ||
+		      age_is_armored(head, (size_t)n) ||
 		      sign_is_encrypted(head, (size_t)n))) {
 		int plain = -1;
 
 		rv->encrypted = true;
 		if ((r = decrypt_to_temp(fd, age_is_encrypted(head, (size_t)n),
-					 o, lim.max_input, &plain, ret_err)) <
-		    0)
+					 age_is_armored(head, (size_t)n), o,
+					 lim.max_input, &plain, ret_err)) < 0)
 			goto out;
 		close(fd);
 		fd = plain;

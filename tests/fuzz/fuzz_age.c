@@ -3,7 +3,8 @@
  * byte 0: the header parser with a fixed identity on arbitrary bytes; 1:
  * a valid header and nonce for that identity followed by the input, so the
  * STREAM chunk framing (full, short, empty and last chunks) is reached
- * through age_decrypt_fd(); 2: identity and recipient files.
+ * through age_decrypt_fd(); 2: identity and recipient files; 3: the
+ * armor decoder (age -a).
  */
 #include <sodium.h>
 #include <stddef.h>
@@ -66,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	init();
 	if (size < 1 || size > 300000)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		(void)age_header_parse(data + 1, size - 1, &id, key, &hl, &err);
 		break;
@@ -82,6 +83,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		lseek(fileno(in), 0, SEEK_SET);
 		(void)age_decrypt_fd(&id, fileno(in), fileno(out), 1u << 20,
 				     &err);
+		fclose(in);
+		fclose(out);
+		break;
+	case 3:
+		in = tmpfile();
+		out = tmpfile();
+		if (!in || !out)
+			abort();
+		if (fwrite(data + 1, 1, size - 1, in) != size - 1 ||
+		    fflush(in) != 0)
+			abort();
+		lseek(fileno(in), 0, SEEK_SET);
+		(void)age_is_armored(data + 1, size - 1);
+		(void)age_dearmor_fd(fileno(in), fileno(out), 1u << 20, &err);
 		fclose(in);
 		fclose(out);
 		break;

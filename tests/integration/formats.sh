@@ -7,7 +7,7 @@
 #   rdiag signs       -> ssh-keygen -Y verify (NAME.sig and manifest.sig)
 #   ssh-keygen -Y sign -> rdiag inspect --trust verifies
 #   rdiag encrypts    -> age -d decrypts to the bytes rdiag signed
-#   age -e            -> rdiag inspect / extract --key decrypt
+#   age -e (binary or -a) -> rdiag inspect / extract --key decrypt
 #   tampered signatures and ciphertexts are refused, with the reason
 . "$(dirname "$0")/lib.sh"
 export RDIAG_SYSTEM_CONFIG=""
@@ -149,6 +149,15 @@ age -e -r "$(cat partner-age.pub)" -r "$(cat support.pub)" -o "$T_DIR/two.age" "
 rc=0; "$RDIAG" extract "$T_DIR/two.age" "$T_DIR/ax" --key support.key >/dev/null || rc=$?
 t_check "age -e to two recipients -> rdiag extract --key the second (0)" \
 	bash -c "test $rc = 0 && test -f '$T_DIR/ax/manifest.json'"
+age -a -e -r "$(cat support.pub)" -o "$T_DIR/armored.age" "$A"
+rc=0; "$RDIAG" inspect "$T_DIR/armored.age" --key support.key >/dev/null || rc=$?
+t_check "age -a (armored) -> rdiag inspect --key (0)" test "$rc" = 0
+sed 's/$/\r/' "$T_DIR/armored.age" >"$T_DIR/crlf.age"
+rc=0; "$RDIAG" inspect "$T_DIR/crlf.age" --key support.key >/dev/null || rc=$?
+t_check "age -a with CRLF line ends -> rdiag inspect --key (0)" test "$rc" = 0
+head -n 5 "$T_DIR/armored.age" >"$T_DIR/armcut.age"
+rc=0; "$RDIAG" inspect "$T_DIR/armcut.age" --key support.key 2>"$T_DIR/e" >/dev/null || rc=$?
+t_check "a cut armored age file is refused (65)" bash -c "test $rc = 65 && grep -q 'armored age file is' '$T_DIR/e'"
 age -e -R partner-age.pub -o "$T_DIR/notus.age" "$A"
 rc=0; "$RDIAG" inspect "$T_DIR/notus.age" --key support.key 2>"$T_DIR/e" >/dev/null || rc=$?
 t_check "age file for someone else is refused (65)" \

@@ -27,6 +27,7 @@
 #include "core/sign.h"
 #include "core/sshsig.h"
 #include "platform/fsutil.h"
+#include "rdiag/buf.h"
 #include "rdiag/util.h"
 
 static char *tmpdir;
@@ -463,6 +464,61 @@ static void test_age_header(void **state)
 	}
 }
 
+static void test_age_armor(void **state)
+{
+	static const char begin[] = "-----BEGIN AGE ENCRYPTED FILE-----\n";
+	static const char end[] = "-----END AGE ENCRYPTED FILE-----\n";
+	unsigned char data[1000], *back;
+	char b64[1400], *text;
+	struct buf t;
+	char *err = NULL;
+	size_t n, len;
+	int in, out;
+
+	(void)state;
+	randombytes_buf(data, sizeof(data));
+	sodium_bin2base64(b64, sizeof(b64), data, sizeof(data),
+			  sodium_base64_VARIANT_ORIGINAL);
+	buf_init(&t, 0);
+	buf_puts(&t, begin);
+	for (size_t i = 0; i < strlen(b64); i += 64)
+		buf_printf(&t, "%.64s\r\n", b64 + i);
+	buf_puts(&t, end);
+	text = buf_detach(&t, &len);
+	assert_true(age_is_armored(text, len));
+	in = temp_fd(text, len);
+	out = temp_fd(NULL, 0);
+	assert_int_equal(age_dearmor_fd(in, out, 1 << 20, &err), 0);
+	n = fd_contents(out, &back);
+	assert_int_equal(n, sizeof(data));
+	assert_memory_equal(back, data, n);
+	close(in);
+	close(out);
+	free(back);
+	/* Cut before END; a short line in the middle; over the cap. */
+	{
+		size_t cuts[] = { len - strlen(end), 40 + 66 * 3 };
+
+		for (size_t i = 0; i < 2; i++) {
+			in = temp_fd(text, cuts[i]);
+			out = temp_fd(NULL, 0);
+			assert_int_equal(age_dearmor_fd(in, out, 1 << 20, &err),
+					 -EBADMSG);
+			free(err), err = NULL;
+			close(in);
+			close(out);
+		}
+	}
+	text[strlen(begin) + 66 + 10] = '\n';
+	in = temp_fd(text, len);
+	out = temp_fd(NULL, 0);
+	assert_int_equal(age_dearmor_fd(in, out, 1 << 20, &err), -EBADMSG);
+	free(err), err = NULL;
+	close(in);
+	close(out);
+	free(text);
+}
+
 static void test_key_load(void **state)
 {
 	struct sign_key sec, pub, esec, epub, got;
@@ -531,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_age_round_trip),
 		cmocka_unit_test(test_age_hostile),
 		cmocka_unit_test(test_age_header),
+		cmocka_unit_test(test_age_armor),
 		cmocka_unit_test(test_key_load),
 	};
 
