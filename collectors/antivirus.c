@@ -1762,9 +1762,9 @@ static int antivirus_run(struct collector_ctx *ctx)
 
 const struct collector collector_antivirus = {
 	.name = "antivirus",
-	.summary = "which antivirus/EDR is present, whether it watches, slows "
-		   "or blocks the application's files, and the exclusion to "
-		   "ask for",
+	.summary = N_(
+		"which antivirus/EDR is present, whether it watches, slows or "
+		"blocks the application's files, and the exclusion to ask for"),
 	.flags = COLLECTOR_WANTS_ROOT,
 	.deadline_ms = 120000,
 	.platforms = RDIAG_LINUX,

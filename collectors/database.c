@@ -602,8 +602,8 @@ static int database_check(const char *key, const char *value, char **ret_err)
 
 const struct collector collector_database = {
 	.name = "database",
-	.summary = "can this host reach the application's database: DNS, "
-		   "TCP, TLS, auth method, version, limits, server errors",
+	.summary = N_("can this host reach the application's database: DNS, "
+		      "TCP, TLS, auth method, version, limits, server errors"),
 	.flags = 0,
 	.deadline_ms = 60000,
 	.keys = database_keys,

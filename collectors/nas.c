@@ -1267,8 +1267,8 @@ out:
 
 const struct collector collector_nas = {
 	.name = "nas",
-	.summary = "are the application's shares mounted, reachable, "
-		   "writable, lockable and fast; SMB and NFS server probes",
+	.summary = N_("are the application's shares mounted, reachable, "
+		      "writable, lockable and fast; SMB and NFS server probes"),
 	.flags = 0,
 	.deadline_ms = 120000,
 	.platforms = RDIAG_LINUX,

@@ -1469,8 +1469,8 @@ static int product_run(struct collector_ctx *ctx)
 
 const struct collector collector_product = {
 	.name = "product",
-	.summary = "the application's configuration and logs, error lines, "
-		   "data directories",
+	.summary = N_("the application's configuration and logs, error lines, "
+		      "data directories"),
 	.flags = COLLECTOR_WANTS_ROOT,
 	.deadline_ms = 120000,
 	.keys = product_keys,

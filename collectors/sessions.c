@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "rdiag/collector.h"
+#include "rdiag/i18n.h"
 
 #define SESSIONS_MAX_BYTES (50ull * 1024 * 1024)
 #define SESSIONS_MAX_FILES 200
@@ -185,7 +186,7 @@ static int sessions_run(struct collector_ctx *ctx)
 
 const struct collector collector_sessions = {
 	.name = "sessions",
-	.summary = "audit log and recordings of past support sessions",
+	.summary = N_("audit log and recordings of past support sessions"),
 	.deadline_ms = 20000,
 	.keys = sessions_keys,
 	.run = sessions_run,

@@ -806,8 +806,8 @@ static int system_run(struct collector_ctx *ctx)
 
 const struct collector collector_system = {
 	.name = "system",
-	.summary = "OS, kernel, CPU, memory, load, local disks, clock, DNS "
-		   "and the largest processes",
+	.summary = N_("OS, kernel, CPU, memory, load, local disks, clock, DNS "
+		      "and the largest processes"),
 	.flags = 0,
 	.deadline_ms = 10000,
 	.platforms = RDIAG_LINUX,

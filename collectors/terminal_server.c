@@ -1361,9 +1361,9 @@ static int terminal_server_run(struct collector_ctx *ctx)
 
 const struct collector collector_terminal_server = {
 	.name = "terminal_server",
-	.summary = "multi-user host health: sessions, per-user limits, xrdp "
-		   "policy, redirected drives, RDP security, locale, "
-		   "printing",
+	.summary =
+		N_("multi-user host health: sessions, per-user limits, xrdp "
+		   "policy, redirected drives, RDP security, locale, printing"),
 	.flags = COLLECTOR_WANTS_ROOT,
 	.deadline_ms = 45000,
 	.platforms = RDIAG_LINUX,

@@ -10,6 +10,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/config_schema.h"
+#include "core/i18n.h"
 #include "registry.h"
 
 enum {
@@ -106,7 +107,7 @@ static int cmd_list(int argc, char **argv)
 	}
 	for (const struct collector *const *p = registry_collectors; *p; p++) {
 		printf("%-16s %5.0f s  %s%s\n", (*p)->name,
-		       (double)(*p)->deadline_ms / 1000.0, (*p)->summary,
+		       (double)(*p)->deadline_ms / 1000.0, _((*p)->summary),
 		       ((*p)->flags & COLLECTOR_OPT_IN) ? " (opt-in)" : "");
 		for (const struct config_key *k = (*p)->keys;
 		     verbose && k && k->name; k++)
