@@ -5,8 +5,10 @@
 #ifndef RDIAG_PROC_H
 #define RDIAG_PROC_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct buf;
@@ -89,6 +91,12 @@ long proc_self_peak_rss_kb(void);
 
 /* Read /proc/PID/wchan (and state) into buf as "wchan (state D)". */
 void proc_describe_stuck(pid_t pid, char *buf, size_t len);
+
+/*
+ * Sleep ms milliseconds in one wait (no periodic wake-ups), or until a
+ * stop signal (proc_catch_stop_signals) has set *stop: 1 then, else 0.
+ */
+int proc_sleep_unless(int64_t ms, const volatile sig_atomic_t *stop);
 
 /* Reset signal dispositions and mask to defaults in a freshly forked child. */
 void proc_child_reset_signals(void);

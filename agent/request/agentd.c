@@ -907,18 +907,10 @@ out:
 
 /* ---- the service ---- */
 
+/* One wake-up per poll interval; a stop signal ends the wait at once. */
 static void sleep_s(unsigned ms)
 {
-	int64_t end = now_ms() + ms;
-
-	while (!stop_requested && now_ms() < end) {
-		int64_t left = end - now_ms();
-		struct timespec ts = { .tv_sec = 0,
-				       .tv_nsec = (left > 500 ? 500 : left) *
-						  1000000L };
-
-		nanosleep(&ts, NULL);
-	}
+	(void)proc_sleep_unless(ms, &stop_requested);
 }
 
 int agentd_main(const struct agentd_opts *o, bool once)

@@ -219,6 +219,57 @@ static void test_lower_priority(void **state)
 	assert_int_equal(getpriority(PRIO_PROCESS, 0), 0);
 }
 
+static volatile sig_atomic_t sleep_stop;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	sleep_stop = 1;
+}
+
+/*
+ * A stop signal that arrives just before the sleep (here: pending while
+ * blocked) still ends it at once: exit 0 when it did within 2 s.
+ */
+static int stop_ends_sleep(void *arg)
+{
+	sigset_t term;
+	int64_t t0;
+
+	(void)arg;
+	proc_catch_stop_signals(on_stop);
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	kill(getpid(), SIGTERM);
+	t0 = now_ms();
+	if (proc_sleep_unless(20000, &sleep_stop) != 1)
+		return 1;
+	return now_ms() - t0 < 2000 ? 0 : 2;
+}
+
+/* One wait, not a polling loop: at most a couple of context switches. */
+static void test_sleep_unless(void **state)
+{
+	struct rusage a, b;
+	int64_t t0;
+	int rc = -1;
+	pid_t pid;
+
+	(void)state;
+	sleep_stop = 0;
+	getrusage(RUSAGE_SELF, &a);
+	t0 = now_ms();
+	assert_int_equal(proc_sleep_unless(1200, &sleep_stop), 0);
+	assert_true(now_ms() - t0 >= 1200);
+	getrusage(RUSAGE_SELF, &b);
+	/* a 500 ms tick would make 3 here */
+	assert_true(b.ru_nvcsw - a.ru_nvcsw <= 2);
+	assert_int_equal(proc_spawn_fn(stop_ends_sleep, NULL, &pid), 0);
+	assert_int_equal(proc_wait(pid, &rc), 0);
+	assert_int_equal(rc, 0);
+}
+
 /* Every collector in this build's table is marked for this platform. */
 static void test_registry_platforms(void **state)
 {
@@ -250,6 +301,7 @@ int main(void)
 		cmocka_unit_test(test_not_a_terminal),
 		cmocka_unit_test(test_spawn_fn),
 		cmocka_unit_test(test_lower_priority),
+		cmocka_unit_test(test_sleep_unless),
 		cmocka_unit_test(test_registry_platforms),
 	};
 

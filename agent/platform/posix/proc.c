@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -113,6 +114,41 @@ void proc_catch_stop_signals(void (*handler)(int))
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+}
+
+int proc_sleep_unless(int64_t ms, const volatile sig_atomic_t *stop)
+{
+	sigset_t block, old, wait;
+	int64_t end = now_ms() + ms;
+
+	/*
+	 * The stop signals stay blocked except inside pselect(), which
+	 * unblocks them atomically: one arriving after the check below still
+	 * ends the wait at once, so one long sleep is safe (no polling).
+	 */
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	wait = old;
+	sigdelset(&wait, SIGINT);
+	sigdelset(&wait, SIGTERM);
+	sigdelset(&wait, SIGHUP);
+	while (!*stop) {
+		int64_t left = end - now_ms();
+		struct timespec ts;
+
+		if (left <= 0)
+			break;
+		ts.tv_sec = (time_t)(left / 1000);
+		ts.tv_nsec = (long)(left % 1000) * 1000000L;
+		if (pselect(0, NULL, NULL, NULL, &ts, &wait) < 0 &&
+		    errno != EINTR)
+			break;
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return *stop ? 1 : 0;
 }
 
 /* In the child: stdin and stderr on /dev/null, stdout to the pipe, exec. */
