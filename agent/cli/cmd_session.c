@@ -202,6 +202,9 @@ static int cmd_session(int argc, char **argv)
 		config_add(&cfg, "session", flags[i].key, flags[i].value,
 			   flags[i].origin);
 	if (session_opts_load(&o, &cfg, &err) < 0) {
+		/* Name the file and line (or the flag) the bad value came
+		 * from. */
+		config_blame_message(&cfg, &err);
 		rc = error_usage("session", "%s", err);
 		goto out;
 	}

@@ -233,6 +233,29 @@ void config_blame(const struct config *c, const char *section, const char *key,
 	*err = msg;
 }
 
+void config_blame_message(const struct config *c, char **err)
+{
+	const char *m = *err ? *err : "", *sec, *key;
+	size_t nsec, nkey;
+	char *s, *k;
+
+	if (m[0] != '[')
+		return;
+	sec = m + 1;
+	nsec = strspn(sec, "abcdefghijklmnopqrstuvwxyz_");
+	if (!nsec || strncmp(sec + nsec, "] ", 2) != 0)
+		return;
+	key = sec + nsec + 2;
+	nkey = strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	if (!nkey)
+		return;
+	s = xstrndup(sec, nsec);
+	k = xstrndup(key, nkey);
+	config_blame(c, s, k, err);
+	free(s);
+	free(k);
+}
+
 const char *config_system_path(void)
 {
 	const char *sys = getenv("RDIAG_SYSTEM_CONFIG");

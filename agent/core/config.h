@@ -98,6 +98,13 @@ char *config_where(const struct config *c, const char *section,
 void config_blame(const struct config *c, const char *section, const char *key,
 		  char **err);
 
+/*
+ * The same for a message that starts by naming the value the way rdiag's
+ * messages do ("[upload] retries must be ..."): the section and key are
+ * read from it. Nothing for any other message.
+ */
+void config_blame_message(const struct config *c, char **err);
+
 /* The system configuration's path ("" when there is none). */
 const char *config_system_path(void);
 

@@ -139,7 +139,7 @@ static int seconds(const struct config *c, const char *key, unsigned def,
 	return 0;
 }
 
-int agentd_opts_load(struct agentd_opts *o, const char *config_path,
+static int opts_load(struct agentd_opts *o, const char *config_path,
 		     const struct config_section *schema, bool need_location,
 		     char **ret_err)
 {
@@ -212,6 +212,18 @@ int agentd_opts_load(struct agentd_opts *o, const char *config_path,
 	o->state_dir = request_state_dir(&o->config);
 	o->trusted_dir = request_trusted_dir(&o->config);
 	return 0;
+}
+
+int agentd_opts_load(struct agentd_opts *o, const char *config_path,
+		     const struct config_section *schema, bool need_location,
+		     char **ret_err)
+{
+	int r = opts_load(o, config_path, schema, need_location, ret_err);
+
+	/* Name the file and line the bad value came from. */
+	if (r < 0)
+		config_blame_message(&o->config, ret_err);
+	return r;
 }
 
 void agentd_opts_release(struct agentd_opts *o)

@@ -69,7 +69,7 @@ static int size_value(const char *s, uint64_t *ret, char **ret_err)
 	return 0;
 }
 
-int ticket_opts_load(struct ticket_opts *o, const struct config *c,
+static int opts_load(struct ticket_opts *o, const struct config *c,
 		     char **ret_err)
 {
 	const char *s;
@@ -121,4 +121,15 @@ int ticket_opts_load(struct ticket_opts *o, const struct config *c,
 		o->rt_plain = strcmp(s, "text") == 0;
 	}
 	return 0;
+}
+
+int ticket_opts_load(struct ticket_opts *o, const struct config *c,
+		     char **ret_err)
+{
+	int r = opts_load(o, c, ret_err);
+
+	/* Name the file and line (or the flag) the bad value came from. */
+	if (r < 0)
+		config_blame_message(c, ret_err);
+	return r;
 }

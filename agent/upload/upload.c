@@ -143,7 +143,7 @@ static int value(const struct config *c, const char *key,
 	return 0;
 }
 
-int upload_opts_load(struct upload_opts *o, const struct config *c,
+static int opts_load(struct upload_opts *o, const struct config *c,
 		     char **ret_err)
 {
 	const char *s;
@@ -232,6 +232,17 @@ int upload_opts_load(struct upload_opts *o, const struct config *c,
 		return r;
 	o->retry_max_ms = max_delay_s * 1000;
 	return 0;
+}
+
+int upload_opts_load(struct upload_opts *o, const struct config *c,
+		     char **ret_err)
+{
+	int r = opts_load(o, c, ret_err);
+
+	/* Name the file and line (or the flag) the bad value came from. */
+	if (r < 0)
+		config_blame_message(c, ret_err);
+	return r;
 }
 
 /* ---- the whole upload ---- */

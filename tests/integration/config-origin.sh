@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A bad value is traced back to where it was written: collectors' hints
 # name the file as it was given (--config site.conf) or the system
-# configuration, with the line; [agent] values refuse the run naming the
-# same; a bad --db on the command line is exit 64 naming the flag.
+# configuration, with the line; [agent], [upload] and [agentd] values
+# refuse the command naming the same; a bad --db on the command line is
+# exit 64 naming the flag.
 . "$(dirname "$0")/lib.sh"
 export RDIAG_SYSTEM_CONFIG=""
 cd "$T_DIR"
@@ -58,6 +59,18 @@ rc=0
 "$RDIAG" run --config agent.conf --no-bundle 2>err || rc=$?
 t_check "[agent] value: exit 64 naming --config agent.conf line 5" \
 	bash -c "[ $rc = 64 ] && grep -q '^rdiag: --config agent.conf line 5: \[agent\] timeout' err"
+
+printf 'bundle' >b.tar.gz
+printf '[upload]\n\nretries = often\n' >up.conf
+rc=0
+"$RDIAG" upload b.tar.gz --to "file://$T_DIR/" --config up.conf 2>err || rc=$?
+t_check "[upload] value: exit 64 naming --config up.conf line 3" \
+	bash -c "[ $rc = 64 ] && grep -q '^rdiag: --config up.conf line 3: \[upload\] retries' err"
+printf '[agentd]\npoll_url = https://127.0.0.1:9/r/\npoll_interval = 3d\n' >agentd.conf
+rc=0
+RDIAG_STATE_DIR="$T_DIR/state" "$RDIAG" approve --list --config agentd.conf 2>err || rc=$?
+t_check "[agentd] value: exit 64 naming --config agentd.conf line 3" \
+	bash -c "[ $rc = 64 ] && grep -q -- '--config agentd.conf line 3: \[agentd\] poll_interval' err"
 
 rc=0
 "$RDIAG" run --db 'postgresql://db01:99999/app' --no-bundle 2>err >out || rc=$?

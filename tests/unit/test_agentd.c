@@ -283,7 +283,12 @@ static void test_opts_intervals(void **state)
 			assert_int_equal(o.interval_s, cases[i].interval_s);
 			assert_int_equal(o.max_interval_s, cases[i].max_s);
 		} else {
-			assert_string_equal(err, cases[i].err);
+			/* The file and line of the value come first. */
+			char *want = xasprintf("--config %s line 3: %s", path,
+					       cases[i].err);
+
+			assert_string_equal(err, want);
+			free(want);
 		}
 		free(err);
 		agentd_opts_release(&o);

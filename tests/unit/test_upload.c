@@ -677,15 +677,17 @@ static void test_opts_durations(void **state)
 		{ "stall_timeout", "2m30s", 0, 15, 150, 60000, NULL },
 		{ "retry_max_delay", "1h", 0, 15, 60, 3600000, NULL },
 		{ "stall_timeout", "2h", -EINVAL, 0, 0, 0,
-		  "[upload] stall_timeout must be a duration from 1 to 3600 "
+		  "--x: [upload] stall_timeout must be a duration from 1 to "
+		  "3600 "
 		  "seconds (90s, 15m, 1h30m, 2d), not '2h'" },
 		{ "retries", "1m", -EINVAL, 0, 0, 0,
-		  "[upload] retries must be a whole number from 0 to 100, not "
+		  "--x: [upload] retries must be a whole number from 0 to 100, "
+		  "not "
 		  "'1m'" },
 		/* *_ms keys read durations too; a bare number is ms */
 		{ "retry_delay_ms", "1s", 0, 15, 60, 60000, NULL },
 		{ "retry_delay_ms", "1.5s", -EINVAL, 0, 0, 0,
-		  "[upload] retry_delay_ms must be a duration from 1 to "
+		  "--x: [upload] retry_delay_ms must be a duration from 1 to "
 		  "600000 ms (1500, 1500ms, 2s), not '1.5s'" },
 	};
 
