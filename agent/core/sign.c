@@ -268,6 +268,16 @@ int sign_key_load(const char *path, enum sign_key_kind want,
 	sign_init();
 	memset(&k, 0, sizeof(k));
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	/* An age recipient may be given as itself, as to age -r. */
+	if (fd < 0 && errno == ENOENT && want == SIGN_KEY_ENCRYPT_PUBLIC &&
+	    strncmp(path, "age1", 4) == 0) {
+		r = age_parse_recipient(path, strlen(path), &k, &err);
+		if (r < 0)
+			r = error_set(ret_err, r, "'%.80s' %s", path, err);
+		else
+			*ret = k;
+		goto out;
+	}
 	if (fd < 0) {
 		r = error_set(ret_err, -errno, "cannot open key '%s': %s", path,
 			      strerror(errno));

@@ -81,7 +81,9 @@ void sign_key_describe(const struct sign_key *k, char ret[SIGN_DESC_MAX]);
  * (private key, public key line or a one-key allowed_signers file), age
  * (identity or recipient file) or rdiag-key/1. A key of another kind is
  * named before anything else is checked. Secret keys must not be readable by
- * group or others. The buffers holding the file are wiped.
+ * group or others. The buffers holding the file are wiped. For an
+ * x25519-public key, a path that does not exist but reads "age1..." is
+ * taken as the recipient itself (as age -r takes it).
  */
 int sign_key_load(const char *path, enum sign_key_kind want,
 		  struct sign_key *ret, char **ret_err);

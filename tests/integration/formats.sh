@@ -128,6 +128,9 @@ t_check "a public key given as --sign says it is public (64), not chmod" \
 	bash -c "test $rc = 64 && grep -q 'is a public signing key, need a secret signing key' '$T_DIR/e' && ! grep -q chmod '$T_DIR/e'"
 
 # --- rdiag encrypts, age decrypts -----------------------------------------
+R=$(run "$out/r" --encrypt-to "$(cat partner-age.pub)")
+age -d -i partner-age.key -o "$T_DIR/r.tar.gz" "$R"
+t_check "run --encrypt-to age1... (the recipient itself, as age -r)" gzip -t "$T_DIR/r.tar.gz"
 E=$(run "$out/e" --encrypt-to support.pub --sign vendor.key)
 t_check "run --encrypt-to: NAME.tar.gz.age, an age file" \
 	bash -c "[[ '$E' == *.tar.gz.age ]] && head -c 22 '$E' | grep -q '^age-encryption.org/v1$'"
