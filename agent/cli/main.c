@@ -2,7 +2,9 @@
  * rdiag's entry point: find the command in the table and run it. Global
  * options are few on purpose; everything else belongs to a command.
  */
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/args.h"
@@ -116,10 +118,21 @@ static int cmd_help(int argc, char **argv)
 		print_overview(stdout);
 		return 0;
 	}
-	if (argc - rest > 1)
+	if (argc - rest > 2)
 		return error_usage("help", "too many arguments");
 	if (!(c = find_command(argv[rest])))
 		return unknown_command(argv[rest]);
+	/* `rdiag help request create`: a subcommand its usage names. */
+	if (argc - rest == 2) {
+		char *sub = xasprintf("rdiag %s %s ", c->name, argv[rest + 1]);
+		bool known = strstr(c->args->head, sub) != NULL;
+
+		free(sub);
+		if (!known)
+			return error_usage("help",
+					   "'%s' has no subcommand '%s'",
+					   c->name, argv[rest + 1]);
+	}
 	printf("rdiag %s: %s\n\n", c->name, c->summary);
 	args_usage(c->args, stdout);
 	return 0;

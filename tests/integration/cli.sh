@@ -69,6 +69,10 @@ done
 rc=0
 "$RDIAG" request create --help >"$T_DIR/out" 2>&1 || rc=$?
 t_check "request create --help" bash -c "[ $rc -eq 0 ] && grep -q -- '--sign-key' '$T_DIR/out'"
+rc=0
+"$RDIAG" help request create >"$T_DIR/out" 2>&1 || rc=$?
+t_check "help request create" bash -c "[ $rc -eq 0 ] && grep -q -- '--sign-key' '$T_DIR/out'"
+expect_usage "help for a subcommand that is not" "'run' has no subcommand 'foo'" help run foo
 
 # A public key where the secret one is needed is called that (not "chmod 600").
 "$RDIAG" keygen --type sign "$T_DIR/vendor" >/dev/null
