@@ -740,15 +740,15 @@ static void nas_write_test(struct nas *n, struct target *t)
 		if (o.err) {
 			nas_report_errno(n, t, NAS_OP_LOCK, o.err);
 		} else {
-			emit_owned(n, "nas.lock.ok", SEVERITY_OK,
-				   t->w.network ? LEVEL_THIRD_PARTY
-						: LEVEL_SELF,
-				   NULL,
-				   xasprintf("File locks work on %s", t->path),
-				   xasprintf("an OFD write lock on the probe "
-					     "file was taken and released in "
-					     "%lld ms",
-					     (long long)o.ms));
+			emit_owned(
+				n, "nas.lock.ok", SEVERITY_OK,
+				t->w.network ? LEVEL_THIRD_PARTY : LEVEL_SELF,
+				NULL,
+				xasprintf(N_("File locks work on %s"), t->path),
+				xasprintf("an OFD write lock on the probe "
+					  "file was taken and released in "
+					  "%lld ms",
+					  (long long)o.ms));
 		}
 	}
 	if (ok && n->throughput_mb > 0) {
@@ -805,8 +805,8 @@ static void nas_check_target(struct nas *n, struct target *t)
 		emit_owned(n, "nas.path.autofs", SEVERITY_INFO, LEVEL_SELF,
 			   N_("Open the path once (ls PATH) so the automounter "
 			      "mounts it, then run rdiag again."),
-			   xasprintf("%s is not mounted yet (automounter); "
-				     "not checked",
+			   xasprintf(N_("%s is not mounted yet (automounter); "
+					"not checked"),
 				     t->path),
 			   xasprintf("%s lies under the autofs mount point %s "
 				     "with nothing mounted there now; touching "
@@ -818,17 +818,18 @@ static void nas_check_target(struct nas *n, struct target *t)
 	}
 	if (t->want_share && t->m && !t->w.network &&
 	    strcmp(t->m->mount_point, "/") == 0)
-		emit_owned(n, "nas.path.not_mounted", SEVERITY_WARN,
-			   LEVEL_THIRD_PARTY,
-			   N_("Mount the share that should provide this path "
-			      "(check /etc/fstab and the mount's credentials), "
-			      "or correct [nas] path."),
-			   xasprintf("%s is not on a mounted share", t->path),
-			   xasprintf("%s lives on the root file system (%s "
-				     "from %s), not on a network share; the "
-				     "application writes to the local disk "
-				     "instead of the NAS",
-				     t->path, t->m->fstype, t->m->source));
+		emit_owned(
+			n, "nas.path.not_mounted", SEVERITY_WARN,
+			LEVEL_THIRD_PARTY,
+			N_("Mount the share that should provide this path "
+			   "(check /etc/fstab and the mount's credentials), "
+			   "or correct [nas] path."),
+			xasprintf(N_("%s is not on a mounted share"), t->path),
+			xasprintf("%s lives on the root file system (%s "
+				  "from %s), not on a network share; the "
+				  "application writes to the local disk "
+				  "instead of the NAS",
+				  t->path, t->m->fstype, t->m->source));
 	if (nas_is_hung(n, t->m)) {
 		fact(n, "path", t->idx, "skipped", "mount hung");
 		return;
@@ -846,14 +847,15 @@ static void nas_check_target(struct nas *n, struct target *t)
 				   : S_ISSOCK(o.mode) ? "a socket"
 						      : "not a directory";
 
-		emit_owned(n, "nas.path.not_dir", SEVERITY_FAIL, LEVEL_SELF,
-			   N_("Point the setting at the directory the "
-			      "application stores its files in."),
-			   xasprintf("The configured path %s is not a "
-				     "directory",
-				     t->path),
-			   xasprintf("%s is %s (mode 0%o); it was not opened",
-				     t->path, kind, o.mode));
+		emit_owned(
+			n, "nas.path.not_dir", SEVERITY_FAIL, LEVEL_SELF,
+			N_("Point the setting at the directory the "
+			   "application stores its files in."),
+			xasprintf(
+				N_("The configured path %s is not a directory"),
+				t->path),
+			xasprintf("%s is %s (mode 0%o); it was not opened",
+				  t->path, kind, o.mode));
 		return;
 	}
 	if ((r = nas_mount_space(n, t)) < 0)
@@ -864,16 +866,16 @@ static void nas_check_target(struct nas *n, struct target *t)
 	if (o.err) {
 		nas_report_errno(n, t, NAS_OP_READDIR, o.err);
 	} else {
-		emit_owned(
-			n, "nas.path.ok", SEVERITY_OK,
-			t->w.network ? LEVEL_THIRD_PARTY : LEVEL_SELF, NULL,
-			xasprintf("%s is reachable and can be listed", t->path),
-			xasprintf("%s on %s (%s from %s): stat %lld ms, "
-				  "listing %llu%s entries %lld ms",
-				  t->path, t->w.mount_point, t->w.fstype,
-				  t->w.source, (long long)stat_ms,
-				  (unsigned long long)o.count,
-				  o.truncated ? "+" : "", (long long)o.ms));
+		emit_owned(n, "nas.path.ok", SEVERITY_OK,
+			   t->w.network ? LEVEL_THIRD_PARTY : LEVEL_SELF, NULL,
+			   xasprintf(N_("%s is reachable and can be listed"),
+				     t->path),
+			   xasprintf("%s on %s (%s from %s): stat %lld ms, "
+				     "listing %llu%s entries %lld ms",
+				     t->path, t->w.mount_point, t->w.fstype,
+				     t->w.source, (long long)stat_ms,
+				     (unsigned long long)o.count,
+				     o.truncated ? "+" : "", (long long)o.ms));
 		fact(n, "path", t->idx, "entries", "%llu",
 		     (unsigned long long)o.count);
 		fact(n, "path", t->idx, "readdir_ms", "%lld", (long long)o.ms);
@@ -984,8 +986,8 @@ static void nas_probe_host(struct nas *n, unsigned idx, const struct host *h)
 		emit_owned(n, "nas.host.unresolved", SEVERITY_FAIL, LEVEL_SELF,
 			   N_("Correct the server name in the configuration or "
 			      "fix the DNS entry for it."),
-			   xasprintf("The file server name %s cannot be "
-				     "resolved",
+			   xasprintf(N_("The file server name %s cannot be "
+					"resolved"),
 				     h->name),
 			   xasprintf("looking up %s: %s", h->name,
 				     r == -ETIMEDOUT
@@ -1052,7 +1054,7 @@ static unsigned config_uint(struct nas *n, const char *key,
 
 		emit_owned(n, "nas.config.invalid", SEVERITY_WARN, LEVEL_SELF,
 			   hint,
-			   xasprintf("[nas] %s = %s is not valid; using %u",
+			   xasprintf(N_("[nas] %s = %s is not valid; using %u"),
 				     key, v, def),
 			   xasprintf("expected a whole number from %llu to "
 				     "%llu",
@@ -1156,8 +1158,8 @@ static void nas_path_target(struct nas *n, struct target *t, const char *raw,
 			   LEVEL_SELF,
 			   N_("Use an absolute path such as /mnt/share/app in "
 			      "the configuration."),
-			   xasprintf("The configured path '%s' is not an "
-				     "absolute path",
+			   xasprintf(N_("The configured path '%s' is not an "
+					"absolute path"),
 				     raw),
 			   where ? xasprintf("%s gives '%s' (%s)", origin, raw,
 					     where)
