@@ -1267,6 +1267,23 @@ out:
 	return n.rc;
 }
 
+/* --nas PATH: a path that can never be checked is a usage error now. */
+static int nas_check(const char *key, const char *value, char **ret_err)
+{
+	char *norm;
+
+	if (strcmp(key, "path") != 0)
+		return 0;
+	if (!(norm = nas_path_normalise(value))) {
+		*ret_err = xasprintf("'%s' is not an absolute path (such as "
+				     "/mnt/share/app)",
+				     value);
+		return -EINVAL;
+	}
+	free(norm);
+	return 0;
+}
+
 const struct collector collector_nas = {
 	.name = "nas",
 	.summary = N_("are the application's shares mounted, reachable, "
@@ -1275,5 +1292,6 @@ const struct collector collector_nas = {
 	.deadline_ms = 120000,
 	.platforms = RDIAG_LINUX,
 	.keys = nas_keys,
+	.check = nas_check,
 	.run = nas_run,
 };

@@ -76,4 +76,8 @@ rc=0
 "$RDIAG" run --db 'postgresql://db01:99999/app' --no-bundle 2>err >out || rc=$?
 t_check "bad --db URL: exit 64 naming --db, no verdict" \
 	bash -c "[ $rc = 64 ] && grep -q '^rdiag: --db: ' err && [ ! -s out ]"
+rc=0
+"$RDIAG" run --only nas --nas relative/share --no-bundle 2>err >out || rc=$?
+t_check "relative --nas PATH: exit 64 naming --nas, no verdict" \
+	bash -c "[ $rc = 64 ] && grep -q '^rdiag: --nas: .relative/share. is not an absolute path' err && [ ! -s out ]"
 t_done
