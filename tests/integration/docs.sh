@@ -57,6 +57,14 @@ if got != want:
 PY
 done < <(t_json "$T_DIR/list.json" '"\n".join("\t".join((s["name"], k["name"], k["default"])) for s in j["sections"] + j["collectors"] for k in s["config_keys"] if k.get("default"))')
 
+# Every command of the program's table has its SYNOPSIS line and its
+# entry under COMMANDS (test_manpage.c checks their options).
+for cmd in $("$RDIAG" help | sed -n 's/^  \([a-z]*\) .*/\1/p'); do
+	t_check "man page SYNOPSIS has rdiag $cmd" grep -q "^\.B rdiag $cmd\b" "$man"
+	t_check "man page COMMANDS has $cmd" \
+		bash -c "sed -n '/^\.SH COMMANDS/,/^\.SH /p' '$man' | grep -A1 '^\.TP' | grep -q '^\.B $cmd\b'"
+done
+
 t_check "man page renders without warnings" \
 	bash -c "LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l '$man' 2>&1 >/dev/null | (! grep -q .)"
 t_done

@@ -36,6 +36,13 @@ valid rdiag-verdict-1 run-nobundle.json
 t_check "run --json reports the upload with its receipt" \
 	test "$(t_json run-upload.json 'j["upload"]["receipt"]["status"]')" = uploaded
 valid rdiag-verdict-1 run-upload.json
+# A run that stopped before a verdict (the output directory cannot be
+# written) still ends with one object: the reason and the exit code.
+"$RDIAG" run --only system --out /proc/sys --json >run-error.json 2>/dev/null || true
+t_check "run --json without a verdict says why" \
+	test "$(t_json run-error.json 'j["exit_code"]')" = 73
+valid rdiag-verdict-1 run-error.json
+refused rdiag-verdict-1 run-error.json 'j["error"] = 5'
 refused rdiag-verdict-1 run.json 'del j["exit_code"]'
 refused rdiag-verdict-1 run.json 'j["findings"][0]["level"] = "4"'
 refused rdiag-verdict-1 run-upload.json 'j["upload"]["receipt"]["size"] = -1'
