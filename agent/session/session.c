@@ -111,11 +111,14 @@ static void say(const struct sess *ss, const char *fmt, ...) RDIAG_PRINTF(2, 3);
 static void say(const struct sess *ss, const char *fmt, ...)
 {
 	va_list ap;
-	char *msg, *line;
+	char *en, *msg, *line;
 
 	va_start(ap, fmt);
-	msg = xvasprintf(fmt, ap);
+	en = xvasprintf(fmt, ap);
 	va_end(ap);
+	/* The customer's language: the message is shown, never stored. */
+	msg = i18n_display_dup(en);
+	free(en);
 	line = xasprintf(ss->saved_tty ? "\r\n[rdiag] %s\r\n" : "rdiag: %s\n",
 			 msg);
 	fflush(stdout);
