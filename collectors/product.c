@@ -1473,6 +1473,8 @@ const struct collector collector_product = {
 		      "data directories"),
 	.flags = COLLECTOR_WANTS_ROOT,
 	.deadline_ms = 120000,
+	.staging_mb = DEFAULT_TOTAL_MAX_MB,
+	.staging_mb_key = "total_max_mb",
 	.keys = product_keys,
 	.run = product_run,
 };

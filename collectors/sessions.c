@@ -188,6 +188,8 @@ const struct collector collector_sessions = {
 	.name = "sessions",
 	.summary = N_("audit log and recordings of past support sessions"),
 	.deadline_ms = 20000,
+	.staging_mb = SESSIONS_MAX_BYTES / (1024 * 1024),
+	.staging_mb_key = "max_mb",
 	.keys = sessions_keys,
 	.run = sessions_run,
 };

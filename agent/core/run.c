@@ -41,6 +41,8 @@ static volatile sig_atomic_t interrupted;
 #define STAGING_PREFIX ".rdiag-staging-"
 /* Longest wait for the output directory to answer (a hung share). */
 #define RUN_OUT_DIR_TIMEOUT_S 10
+/* MiB the space estimate allows each collector for records and the like. */
+#define RUN_SMALL_COLLECTOR_MB 1
 
 static void on_signal(int sig)
 {
@@ -515,13 +517,83 @@ static int probe_out_dir(void *arg, void *out, size_t out_max)
  * Every look at the output directory runs in a bounded sub-worker: on a
  * hung share stat() alone never returns, and nothing would be printed.
  */
+static unsigned out_dir_limit_s(const struct run_plan *p)
+{
+	return p->timeout_s < RUN_OUT_DIR_TIMEOUT_S ? p->timeout_s
+						    : RUN_OUT_DIR_TIMEOUT_S;
+}
+
+/*
+ * The most this run may write where its staging lives, in bytes: each
+ * selected collector's copy cap (and a little for its records and small
+ * artifacts) once in staging and, with a bundle, once more in the bundle,
+ * plus two scratch copies of the largest file while it is redacted. An
+ * upper bound: most runs write far less.
+ */
+static uint64_t run_space_need(const struct run_plan *p, bool bundle)
+{
+	unsigned long long sum = 0, largest = 0;
+
+	for (size_t i = 0; p->selected && p->selected[i]; i++) {
+		const struct collector *c = p->selected[i];
+		const char *s = c->staging_mb_key
+					? config_get(&p->config, c->name,
+						     c->staging_mb_key)
+					: NULL;
+		unsigned long long mb = c->staging_mb, v;
+
+		if (s && parse_uint(s, 0, 1048576, &v) == 0)
+			mb = v;
+		if (mb > largest)
+			largest = mb;
+		sum += mb + RUN_SMALL_COLLECTOR_MB;
+	}
+	return (bundle ? 2 * sum + 2 * largest : sum) * 1024ull * 1024ull;
+}
+
+/*
+ * Say up front when the run may not fit, with the numbers. Not a refusal:
+ * the caps are upper bounds, and a nearly full disk is when rdiag is
+ * needed most; if the copies really do not fit, the run ends with 73.
+ */
+static void warn_space(const struct run_plan *p, const char *dir,
+		       uint64_t free_bytes, uint64_t need, const char *instead)
+{
+	uint64_t mib = 1024ull * 1024ull;
+
+	if (need + p->min_free_mb * mib <= free_bytes)
+		return;
+	report(p,
+	       "this run may need up to %llu MB in '%s', %llu MB free; "
+	       "free space or %s (trying anyway: that is the most the "
+	       "collectors' copy caps allow)",
+	       (unsigned long long)((need + mib - 1) / mib), dir,
+	       (unsigned long long)(free_bytes / mib), instead);
+}
+
+/*
+ * Without a bundle, staging lives in $TMPDIR: the same estimate there,
+ * through the same bounded look (silent when it cannot be made; creating
+ * the staging directory says what is wrong).
+ */
+static void check_staging_space(const struct run_plan *p, const char *dir)
+{
+	struct out_dir_probe pr;
+	struct bounded_result br;
+
+	if (bounded_call(out_dir_limit_s(p) * 1000, probe_out_dir, (void *)dir,
+			 &pr, sizeof(pr), &br) == 0 &&
+	    br.status == BOUNDED_DONE && br.out_len == sizeof(pr) &&
+	    pr.step == 0)
+		warn_space(p, dir, pr.free_bytes, run_space_need(p, false),
+			   "set TMPDIR");
+}
+
 static int check_out_dir(const struct run_plan *p)
 {
 	struct out_dir_probe pr;
 	struct bounded_result br;
-	unsigned limit_s = p->timeout_s < RUN_OUT_DIR_TIMEOUT_S
-				   ? p->timeout_s
-				   : RUN_OUT_DIR_TIMEOUT_S;
+	unsigned limit_s = out_dir_limit_s(p);
 	uint64_t free_bytes, floor = p->min_free_mb * 1024ull * 1024ull;
 	int r;
 
@@ -580,6 +652,8 @@ static int check_out_dir(const struct run_plan *p)
 		       have, p->out_dir, need);
 		return EXIT_CANTCREAT;
 	}
+	warn_space(p, p->out_dir, free_bytes, run_space_need(p, true),
+		   "use --out");
 	return 0;
 }
 
@@ -620,17 +694,22 @@ static uint64_t tree_bytes(int dfd, unsigned depth)
  * machine's state, not a bug), whatever layer noticed it.
  */
 static int bundle_failed(const struct run_plan *p, const char *staging, int r,
-			 const char *err)
+			 const char *err, uint64_t need)
 {
 	if (r == -EINTR) {
 		report(p, "interrupted; no bundle written");
 		return EXIT_INTERRUPTED;
 	}
 	if (r == -ENOSPC || r == -EDQUOT || r == -EFBIG) {
-		uint64_t need = tree_bytes(
-			open(staging, O_RDONLY | O_DIRECTORY | O_CLOEXEC), 0);
-		unsigned long long mb =
-			need / (1024 * 1024) + 1 + p->min_free_mb;
+		unsigned long long mb;
+
+		/* Without an estimate: what staging holds goes in the bundle.
+		 */
+		if (!need)
+			need = tree_bytes(open(staging, O_RDONLY | O_DIRECTORY |
+								O_CLOEXEC),
+					  0);
+		mb = need / (1024 * 1024) + 1 + p->min_free_mb;
 
 		report(p, "cannot write the bundle: %s",
 		       err ? err : strerror(-r));
@@ -773,6 +852,8 @@ int run_execute(const struct run_plan *p)
 	staging_root = p->no_bundle
 			       ? (getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp")
 			       : p->out_dir;
+	if (p->no_bundle)
+		check_staging_space(p, staging_root);
 	buf_init(&swept, 0);
 	dir_fd = sweep_stale(staging_root, &swept);
 	staging = xasprintf("%s/" STAGING_PREFIX "XXXXXX", staging_root);
@@ -879,7 +960,9 @@ int run_execute(const struct run_plan *p)
 		 */
 		why = xasprintf("collector %s: %s", res[i].collector->name,
 				res[i].reason);
-		rc = bundle_failed(p, staging, res[i].staging_err, why);
+		/* Copies were dropped: only the estimate knows their size. */
+		rc = bundle_failed(p, staging, res[i].staging_err, why,
+				   run_space_need(p, true));
 		free(why);
 		if (ob && ob->finished)
 			ob->finished(ob, p, &v);
@@ -893,7 +976,7 @@ int run_execute(const struct run_plan *p)
 				 seal_key, &sr, &v, &bundle_path, sha, &err);
 		if (r < 0) {
 			/* The verdict is never lost with the bundle. */
-			rc = bundle_failed(p, staging, r, err);
+			rc = bundle_failed(p, staging, r, err, 0);
 			if (ob && ob->finished)
 				ob->finished(ob, p, &v);
 			goto out;

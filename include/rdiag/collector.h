@@ -66,6 +66,14 @@ struct collector {
 	unsigned flags;
 	unsigned deadline_ms; /* default; [agent] or --timeout may cut it */
 	unsigned platforms;   /* RDIAG_LINUX | ...; 0 (RDIAG_ALL): every one */
+	/*
+	 * The most it copies into staging, in MiB, for the run's space
+	 * estimate before it starts: staging_mb, or the value (MiB) of its
+	 * own key staging_mb_key when that is configured. 0 and NULL for a
+	 * collector that writes only records and small artifacts.
+	 */
+	unsigned staging_mb;
+	const char *staging_mb_key;
 	const struct config_key *keys; /* NULL-terminated by name, or NULL */
 	/*
 	 * NULL, or checks a value of one of its keys given on the command

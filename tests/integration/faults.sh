@@ -42,6 +42,8 @@ if unshare -m true 2>/dev/null; then
 		[ "$rc" -eq 0 ] || [ "$rc" -eq 1 ] || [ "$rc" -eq 2 ] && [ ! -s "$T_DIR/full.err" ] &&
 			{ t_ok "tmpfs $size: big enough, bundle written"; continue; }
 		t_check "tmpfs $size full: exit 73 (got $rc)" test "$rc" = 73
+		t_check "tmpfs $size: says up front what the run may need" \
+			bash -c "head -n1 '$T_DIR/full.err' | grep -q \"^rdiag: this run may need up to [0-9]* MB in '$T_DIR/mnt', [0-9]* MB free; free space or use --out\""
 		t_check "tmpfs $size full: says no space and --out" \
 			grep -q "no space left on '$T_DIR/mnt', no bundle written; free [0-9]* MB or use --out" "$T_DIR/full.err"
 		t_check "tmpfs $size full: no Input/output error" \
@@ -51,6 +53,22 @@ if unshare -m true 2>/dev/null; then
 		t_check "tmpfs $size full: no staging or partial left" \
 			test ! -s "$T_DIR/full.ls"
 	done
+	# The other side: caps that fit (2 x (4+1 + 0+1) + 2 x 4 = 20 MB of
+	# 24): no warning, and the bundle is written.
+	sed 's/^\[product\]$/[product]\ntotal_max_mb = 4/' "$T_DIR/rdiag.conf" \
+		>"$T_DIR/fit.conf"
+	rc=0
+	unshare -m bash -c '
+		mount --make-rprivate / &&
+		mount -t tmpfs -o size=24m tmpfs "$1" &&
+		"$2" run --only system,product --config "$3" --out "$1" \
+			--quiet >/dev/null 2>"$4/fit.err"
+		rc=$?
+		ls "$1" >"$4/fit.ls"
+		exit $rc' _ "$T_DIR/mnt" "$RDIAG" "$T_DIR/fit.conf" "$T_DIR" ||
+		rc=$?
+	t_check "tmpfs 24m, caps that fit: no warning, bundle written (got $rc)" \
+		bash -c "[ $rc -lt 64 ] && [ ! -s '$T_DIR/fit.err' ] && grep -q '\.tar\.gz$' '$T_DIR/fit.ls'"
 else
 	echo "ok - # SKIP no mount namespaces here"
 fi
