@@ -315,12 +315,44 @@ static bool fill(const char *tr, const struct match *m, char *buf, size_t len,
 	return true;
 }
 
+/*
+ * The marked format english was printed from: of those it matches, the one
+ * with the most literal text. "%s" or "%s: %s" would match anything, so a
+ * format needs 6 literal bytes to count.
+ */
+static const char *best_format(const char *english, struct match *ret_m)
+{
+	const char *best = NULL;
+	size_t best_lit = 0;
+	struct match m;
+
+	for (const char *const *f = i18n_formats; *f; f++) {
+		size_t convs, lit = format_literals(*f, &convs);
+
+		if (convs == 0 || lit < 6 || lit <= best_lit)
+			continue;
+		memset(&m, 0, sizeof(m));
+		if (!match_at(&m, *f, english))
+			continue;
+		best = *f;
+		best_lit = lit;
+		*ret_m = m;
+	}
+	return best;
+}
+
+const char *i18n_format_of(const char *english)
+{
+	struct match m;
+
+	return best_format(english, &m);
+}
+
 static const char *display(const char *english, char *buf, size_t len,
 			   int depth)
 {
-	const char *best = NULL, *t;
-	size_t best_lit = 0;
-	struct match m, best_m;
+	const char *best, *t;
+	struct match best_m;
 
 	if (!english || !*english || len == 0 || !catalog_loaded())
 		return english;
@@ -331,19 +363,7 @@ static const char *display(const char *english, char *buf, size_t len,
 		memcpy(buf, t, strlen(t) + 1);
 		return buf;
 	}
-	for (const char *const *f = i18n_formats; *f; f++) {
-		size_t convs, lit = format_literals(*f, &convs);
-
-		/* "%s" or "%s: %s" would match anything. */
-		if (convs == 0 || lit < 6 || lit <= best_lit)
-			continue;
-		memset(&m, 0, sizeof(m));
-		if (!match_at(&m, *f, english))
-			continue;
-		best = *f;
-		best_lit = lit;
-		best_m = m;
-	}
+	best = best_format(english, &best_m);
 	if (!best || i18n_gettext(best) == best ||
 	    !fill(i18n_gettext(best), &best_m, buf, len, depth))
 		return english;

@@ -71,6 +71,9 @@ char *i18n_display_dup(const char *english);
 bool i18n_refill(const char *fmt, const char *english, const char *tr,
 		 char *buf, size_t len);
 
+/* The marked format i18n_display() takes english for, or NULL. */
+const char *i18n_format_of(const char *english);
+
 /* The formats i18n_display() knows (generated from po/rdiag.pot). */
 extern const char *const i18n_formats[];
 

@@ -78,6 +78,84 @@ static void test_refill(void **state)
 	assert_false(i18n_refill("a %s", "a bcdef", "x %s", buf, 4));
 }
 
+/* What printf would write for fmt with plain values: words and numbers. */
+static void sample(const char *fmt, char *out, size_t len)
+{
+	size_t o = 0;
+
+	while (*fmt && o + 8 < len) {
+		const char *p = fmt + 1;
+		const char *v;
+
+		if (*fmt != '%') {
+			out[o++] = *fmt++;
+			continue;
+		}
+		if (*p == '%') {
+			out[o++] = '%';
+			fmt += 2;
+			continue;
+		}
+		p += strspn(p, "0123456789$-+ #'.*hlLqjzt");
+		switch (*p) {
+		case 's':
+			v = "alpha";
+			break;
+		case 'c':
+			v = "c";
+			break;
+		case 'f':
+		case 'e':
+		case 'g':
+			v = "1.5";
+			break;
+		case 'x':
+		case 'X':
+			v = "ff";
+			break;
+		default:
+			v = "42";
+		}
+		for (; *v && o + 1 < len; v++)
+			out[o++] = *v;
+		fmt = *p ? p + 1 : p;
+	}
+	out[o] = '\0';
+}
+
+/*
+ * Every marked format, printed, is taken for itself (or for a format with
+ * the very same text): no other format with more literal text claims it,
+ * so no finding is shown with another one's translation.
+ */
+static void test_formats_recover_themselves(void **state)
+{
+	char en[2048], other[2048];
+	size_t n = 0, bad = 0;
+
+	(void)state;
+	for (const char *const *f = i18n_formats; *f; f++) {
+		const char *got;
+
+		/* Plain text is looked up as it is, never matched. */
+		if (!strchr(*f, '%'))
+			continue;
+		sample(*f, en, sizeof(en));
+		got = i18n_format_of(en);
+		n++;
+		if (!got || got == *f)
+			continue;
+		sample(got, other, sizeof(other));
+		if (strcmp(other, en) != 0) {
+			print_error("'%s' printed as '%s' is taken for '%s'\n",
+				    *f, en, got);
+			bad++;
+		}
+	}
+	assert_true(n > 100);
+	assert_int_equal(bad, 0);
+}
+
 /* Without a catalog (C locale) the English comes back, the same pointer. */
 static void test_display_without_catalog(void **state)
 {
@@ -114,6 +192,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_refill),
+		cmocka_unit_test(test_formats_recover_themselves),
 		cmocka_unit_test(test_display_without_catalog),
 		cmocka_unit_test(test_init_keeps_c_locale),
 	};
