@@ -8,7 +8,6 @@
  * starts; a claimed request never starts again, so a crash in the middle
  * loses that run instead of repeating it (at most once).
  */
-#include <curl/curl.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +31,7 @@
 #include "platform/fsutil.h"
 #include "platform/platform.h"
 #include "platform/proc.h"
+#include "rdiag/url.h"
 #include "registry.h"
 #include "request/agentd.h"
 #include "request/request_run.h"
@@ -242,10 +242,12 @@ void agentd_opts_release(struct agentd_opts *o)
 /* ---- policy ---- */
 
 /*
- * The parts of a URL that decide where a bundle goes, from libcurl's URL
- * parser: a string prefix would let https://vendor.example@evil/ and
- * file:///drop/../elsewhere/ pass. The path is percent-decoded and must
- * hold no "." or ".." segment (the upload code would walk it).
+ * The parts of a URL that decide where a bundle goes, split by url_split
+ * (libcurl's URL API), the very reading upload_url_parse() gives the
+ * upload itself: a string prefix would let https://vendor.example@evil/
+ * and file:///drop/../elsewhere/ pass. The path is percent-decoded and
+ * must hold no "." or ".." segment (the upload code would walk it); the
+ * port is the scheme's default when none is given.
  */
 struct url_where {
 	char *scheme, *host, *port, *path;
@@ -253,34 +255,47 @@ struct url_where {
 
 static void url_where_free(struct url_where *w)
 {
-	curl_free(w->scheme);
-	curl_free(w->host);
-	curl_free(w->port);
-	curl_free(w->path);
+	free(w->scheme);
+	free(w->host);
+	free(w->port);
+	free(w->path);
+	memset(w, 0, sizeof(*w));
+}
+
+static const char *default_port(const char *scheme)
+{
+	if (strcmp(scheme, "https") == 0)
+		return "443";
+	if (strcmp(scheme, "http") == 0)
+		return "80";
+	if (strcmp(scheme, "sftp") == 0)
+		return "22";
+	return NULL;
 }
 
 static bool url_where_get(const char *url, struct url_where *w)
 {
-	CURLU *u = curl_url();
+	struct url_parts p;
+	enum url_fault f;
+	const char *dp;
 	bool ok;
 
 	memset(w, 0, sizeof(*w));
-	/* PATH_AS_IS: a dot segment is refused, not quietly resolved into
-	 * a path the upload code might read differently. */
-	ok = u &&
-	     curl_url_set(u, CURLUPART_URL, url,
-			  CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS) ==
-		     CURLUE_OK &&
-	     curl_url_get(u, CURLUPART_SCHEME, &w->scheme, 0) == CURLUE_OK &&
-	     curl_url_get(u, CURLUPART_PATH, &w->path, CURLU_URLDECODE) ==
-		     CURLUE_OK;
-	if (ok && curl_url_get(u, CURLUPART_HOST, &w->host, 0) != CURLUE_OK)
-		w->host = NULL;
-	if (ok && curl_url_get(u, CURLUPART_PORT, &w->port,
-			       CURLU_DEFAULT_PORT) != CURLUE_OK)
-		w->port = NULL;
-	curl_url_cleanup(u);
-	if (ok && w->path) {
+	if (url_split(url, strncasecmp(url, "file:", 5) == 0 ? URL_AS_FILE : 0,
+		      &p, &f) < 0)
+		return false;
+	/* No fragment or control character: the policy sees what is sent. */
+	ok = !p.fragment &&
+	     url_decode(p.path, strlen(p.path), false, &w->path) == 0;
+	w->scheme = p.scheme;
+	p.scheme = NULL;
+	w->host = url_host_literal(&p);
+	if (p.port)
+		w->port = xasprintf("%u", p.port);
+	else if ((dp = default_port(w->scheme)))
+		w->port = xstrdup(dp);
+	url_parts_release(&p);
+	if (ok) {
 		/* No dot segments, and no encoded slash smuggling one in. */
 		for (const char *s = w->path; *s;) {
 			size_t n = strcspn(s, "/");
