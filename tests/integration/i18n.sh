@@ -33,6 +33,9 @@ mkdir -p "$app/log" "$T_DIR/out"
 cat >"$app/log/app.log" <<'LOG'
 2026-11-27T10:00:00 INFO started
 2026-11-27T10:01:00 FEHLER Verbindung zur Datenbank fehlgeschlagen
+2026-11-27T10:02:00 WARNUNG Speicher knapp
+2026-11-27T10:03:00 ошибка соединения с базой данных
+2026-11-27T10:04:00 ПРЕДУПРЕЖДЕНИЕ мало места
 LOG
 cat >"$T_DIR/rdiag.conf" <<CONF
 [agent]
@@ -119,6 +122,10 @@ done
 t_check "run --json: German = English" diff "$T_DIR/en.norm" "$T_DIR/de.norm"
 t_check "run --json: Russian = English" diff "$T_DIR/en.norm" "$T_DIR/ru.norm"
 t_check "run --json has the English title" grep -q "a data directory of the application does not exist" "$T_DIR/en.norm"
+# The default error patterns count the German and the Russian error line
+# (lower-case ошибка too), not the warnings.
+t_check "German and Russian error lines counted" \
+	grep -q '"title": "2 error lines in 1 log file"' "$T_DIR/en.norm"
 
 # inspect: the same bundle, JSON byte for byte, text translated.
 for n in en:C de:de_DE.UTF-8 ru:ru_RU.UTF-8; do
