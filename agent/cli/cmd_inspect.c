@@ -12,6 +12,7 @@
 #include "cli/command.h"
 #include "cli/review_cli.h"
 #include "core/bundle_format.h"
+#include "core/i18n.h"
 #include "core/report.h"
 #include "review/html.h"
 
@@ -54,7 +55,7 @@ static void print_names(FILE *out, json_t *names)
 	json_t *v;
 
 	if (json_array_size(names) == 0)
-		fputs(" (none)", out);
+		fputs(_(" (none)"), out);
 	json_array_foreach(names, i, v)
 		fprintf(out, "%s %s", i ? "," : "", json_string_value(v));
 	fputc('\n', out);
@@ -74,44 +75,48 @@ static void print_partial(FILE *out, const struct review *r)
 		return;
 	if (k < 0) {
 		fprintf(out,
-			"PARTIAL BUNDLE: exported from another bundle, "
-			"but it does not say which (%s)\n\n",
+			_("PARTIAL BUNDLE: exported from another bundle, "
+			  "but it does not say which (%s)\n"),
 			err);
+		fputc('\n', out);
 		free(err);
 		return;
 	}
-	fprintf(out, "PARTIAL BUNDLE: exported from %s\n", o.bundle);
+	/* The customer's or partner's language: shown, never stored. */
+	fprintf(out, _("PARTIAL BUNDLE: exported from %s\n"), o.bundle);
 	if (o.sha256)
-		fprintf(out, "  source sha256    %s\n", o.sha256);
-	fprintf(out, "  collectors kept ");
+		fprintf(out, _("  source sha256    %s\n"), o.sha256);
+	fputs(_("  collectors kept "), out);
 	print_names(out, o.collectors);
-	fprintf(out, "  left out        ");
+	fputs(_("  left out        "), out);
 	if (o.left_out)
 		print_names(out, o.left_out);
 	else
-		fprintf(out, " not recorded (exported by an older rdiag)\n");
-	fprintf(out, "  Everything below covers only the collectors kept.\n\n");
+		fputs(_(" not recorded (exported by an older rdiag)\n"), out);
+	fputs(_("  Everything below covers only the collectors kept.\n"), out);
+	fputc('\n', out);
 }
 
 static void print_integrity(FILE *out, const struct review *r)
 {
-	fprintf(out, "Bundle %s is intact:\n", r->path);
-	fprintf(out, "  sidecar    %s\n",
-		r->sidecar == REVIEW_SIDECAR_OK ? "matches"
-						: "none beside the bundle");
-	fprintf(out, "  files      %llu, every one matches manifest.json\n",
+	fprintf(out, _("Bundle %s is intact:\n"), r->path);
+	fprintf(out, _("  sidecar    %s\n"),
+		r->sidecar == REVIEW_SIDECAR_OK ? _("matches")
+						: _("none beside the bundle"));
+	fprintf(out, _("  files      %llu, every one matches manifest.json\n"),
 		(unsigned long long)r->nfiles);
 	if (r->is_signed)
-		fprintf(out, "  signature  valid, key %s%s\n", r->signer,
-			r->trusted ? " (trusted)"
-				   : " (give --trust PUBKEY to require it)");
+		fprintf(out, _("  signature  valid, key %s%s\n"), r->signer,
+			r->trusted ? _(" (trusted)")
+				   : _(" (give --trust PUBKEY to require it)"));
 	else
-		fprintf(out, "  signature  not signed\n");
+		fputs(_("  signature  not signed\n"), out);
 	if (r->encrypted)
-		fprintf(out, "  encrypted  yes (decrypted with --key)\n");
-	fprintf(out, "  written    %s by rdiag %s, %s to %s\n\n", r->host,
+		fputs(_("  encrypted  yes (decrypted with --key)\n"), out);
+	fprintf(out, _("  written    %s by rdiag %s, %s to %s\n"), r->host,
 		r->agent_version ? r->agent_version : "?",
 		r->started ? r->started : "?", r->finished ? r->finished : "?");
+	fputc('\n', out);
 }
 
 static void print_details(FILE *out, const struct review *r)
@@ -119,22 +124,27 @@ static void print_details(FILE *out, const struct review *r)
 	const char *rule;
 	json_t *n;
 
-	fprintf(out, "\nCollectors:\n");
+	fputc('\n', out);
+	fputs(_("Collectors:\n"), out);
 	for (size_t i = 0; i < r->ncollectors; i++) {
 		const struct review_collector *c = &r->collectors[i];
 
-		char rej[48] = "";
+		char rej[96] = "", rbuf[512];
+		const char *reason = NULL;
 
 		if (c->rejected > 0)
-			snprintf(rej, sizeof(rej), " (%lld rejected)",
+			snprintf(rej, sizeof(rej), _(" (%lld rejected)"),
 				 (long long)c->rejected);
-		fprintf(out, "  %-16s %-8s %6.1f s %6lld records%s%s%s%s\n",
+		if (c->reason)
+			reason = i18n_display(c->reason, rbuf, sizeof(rbuf));
+		fprintf(out, _("  %-16s %-8s %6.1f s %6lld records%s%s%s%s\n"),
 			c->name, c->status, (double)c->duration_ms / 1000.0,
 			(long long)c->records,
-			c->truncated ? " (truncated)" : "", rej,
-			c->reason ? "  " : "", c->reason ? c->reason : "");
+			c->truncated ? _(" (truncated)") : "", rej,
+			c->reason ? "  " : "", c->reason ? reason : "");
 	}
-	fprintf(out, "\nKey facts:\n");
+	fputc('\n', out);
+	fputs(_("Key facts:\n"), out);
 	for (size_t i = 0; i < r->ncollectors; i++) {
 		const struct review_collector *c = &r->collectors[i];
 		size_t k, total = json_array_size(c->facts);
@@ -142,7 +152,7 @@ static void print_details(FILE *out, const struct review *r)
 
 		fprintf(out, "  %s\n", c->name);
 		if (total == 0)
-			fprintf(out, "    (none)\n");
+			fputs(_("    (none)\n"), out);
 		json_array_foreach(c->facts, k, f)
 		{
 			if (k == INSPECT_FACTS)
@@ -152,11 +162,12 @@ static void print_details(FILE *out, const struct review *r)
 				json_string_value(json_object_get(f, "value")));
 		}
 		if (total > INSPECT_FACTS)
-			fprintf(out, "    ... %zu more (--json or --html)\n",
+			fprintf(out, _("    ... %zu more (--json or --html)\n"),
 				total - INSPECT_FACTS);
 	}
 	if (r->redactions && json_object_size(r->redactions) > 0) {
-		fprintf(out, "\nRedacted before bundling:");
+		fputc('\n', out);
+		fputs(_("Redacted before bundling:"), out);
 		json_object_foreach(r->redactions, rule, n)
 			fprintf(out, " %s %lld", rule,
 				(long long)json_integer_value(n));
@@ -307,7 +318,8 @@ static int cmd_inspect(int argc, char **argv)
 		report_text_local(stdout, &v, false, false);
 		print_details(stdout, r);
 		if (html)
-			printf("\nHTML report: %s\n", html);
+			printf("\n");
+		printf(_("HTML report: %s\n"), html);
 	}
 out:
 	fflush(stdout);
