@@ -8,13 +8,10 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/ctx.h"
@@ -96,6 +93,16 @@ static void redirect_stdio(const struct worker *w)
 	free(path);
 }
 
+/* The collector's own deadline: the worker's, less a margin to report. */
+static int64_t worker_deadline(const struct worker *w)
+{
+	int64_t span = w->deadline_ms - w->started_ms;
+	int64_t margin =
+		span / 10 < CTX_MARGIN_MAX ? span / 10 : CTX_MARGIN_MAX;
+
+	return w->deadline_ms - margin;
+}
+
 /* What a worker process is given. */
 struct worker_job {
 	const struct runner_opts *o;
@@ -116,14 +123,11 @@ static int worker_main(void *arg, int fd)
 		.root = o->root,
 		.seal_key = o->seal_key,
 	};
-	int64_t span = w->deadline_ms - w->started_ms;
-	int64_t margin =
-		span / 10 < CTX_MARGIN_MAX ? span / 10 : CTX_MARGIN_MAX;
 	struct collector_ctx *ctx;
 	int r;
 
 	redirect_stdio(w);
-	p.deadline_ms = w->deadline_ms - margin;
+	p.deadline_ms = worker_deadline(w);
 	ctx = ctx_new(&p);
 	r = w->res->collector->run(ctx);
 	switch (ctx_staging_error(ctx)) {
@@ -146,21 +150,35 @@ static int worker_start(const struct runner_opts *o, struct worker *w,
 {
 	const struct collector *c = w->res->collector;
 	struct worker_job job = { o, w };
+	char *stderr_path = xasprintf("%s.stderr", w->res->staging);
+	struct proc_worker_spec spec = {
+		.collector = c->name,
+		.staging_dir = w->res->staging,
+		.stderr_path = stderr_path,
+		.config = o->config,
+		.since = (int64_t)o->since,
+		.root = o->root,
+	};
 	int fd, r;
 	pid_t pid;
 
-	if (mkdir(w->res->staging, 0700) < 0 && errno != EEXIST)
-		return -errno;
+	if (mkdir(w->res->staging, 0700) < 0 && errno != EEXIST) {
+		r = -errno;
+		free(stderr_path);
+		return r;
+	}
 	w->started_ms = now;
 	w->deadline_ms = now + c->deadline_ms;
 	if (w->deadline_ms > o->run_deadline_ms)
 		w->deadline_ms = o->run_deadline_ms;
 	w->res->started_ms = w->started_ms;
 	w->res->deadline_ms = w->deadline_ms;
-	if ((r = proc_spawn_pipe(PROC_NEW_GROUP, worker_main, &job, &pid,
-				 &fd)) < 0)
+	spec.deadline_ms = worker_deadline(w);
+	if ((r = proc_spawn_worker(&spec, worker_main, &job, &pid, &fd)) < 0) {
+		free(stderr_path);
 		return r;
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	}
+	free(stderr_path);
 	w->pid = pid;
 	w->fd = fd;
 	w->state = WORKER_RUNNING;
@@ -228,48 +246,41 @@ static bool worker_read(struct worker *w)
 	char chunk[READ_CHUNK];
 
 	for (int i = 0; i < 64; i++) {
-		ssize_t n = read(w->fd, chunk, sizeof(chunk));
+		long n = proc_read_nb(w->fd, chunk, sizeof(chunk));
 
 		if (n > 0) {
 			take_bytes(w, chunk, (size_t)n);
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+		return n == -EAGAIN;
 	}
 	return true;
 }
 
 static void describe_exit(struct collector_result *res, int status)
 {
-	if (WIFEXITED(status)) {
-		int code = WEXITSTATUS(status);
+	char why[128];
+	int code = proc_status_code(status, why, sizeof(why));
 
-		if (code == 0) {
-			res->status = STATUS_OK;
-		} else if (code == EXIT_PARTIAL) {
-			res->status = STATUS_PARTIAL;
-			res->reason = xstrdup("the collector could not finish "
-					      "all its checks");
-		} else if (code == EXIT_NOSPACE || code == EXIT_DQUOT) {
-			res->status = STATUS_PARTIAL;
-			res->staging_err =
-				code == EXIT_NOSPACE ? -ENOSPC : -EDQUOT;
-			res->reason = xasprintf(
-				"%s for its copies in staging",
-				code == EXIT_NOSPACE ? "no space left"
-						     : "disk quota exceeded");
-		} else {
-			res->status = STATUS_CRASHED;
-			res->reason =
-				xasprintf("worker exited with status %d", code);
-		}
-	} else if (WIFSIGNALED(status)) {
+	if (code == 0) {
+		res->status = STATUS_OK;
+	} else if (code == EXIT_PARTIAL) {
+		res->status = STATUS_PARTIAL;
+		res->reason = xstrdup("the collector could not finish "
+				      "all its checks");
+	} else if (code == EXIT_NOSPACE || code == EXIT_DQUOT) {
+		res->status = STATUS_PARTIAL;
+		res->staging_err = code == EXIT_NOSPACE ? -ENOSPC : -EDQUOT;
+		res->reason =
+			xasprintf("%s for its copies in staging",
+				  code == EXIT_NOSPACE ? "no space left"
+						       : "disk quota exceeded");
+	} else if (code > 0) {
 		res->status = STATUS_CRASHED;
-		res->reason = xasprintf("worker killed by signal %d (%s)",
-					WTERMSIG(status),
-					strsignal(WTERMSIG(status)));
+		res->reason = xasprintf("worker exited with status %d", code);
+	} else {
+		res->status = STATUS_CRASHED;
+		res->reason = xasprintf("worker %s", why);
 	}
 }
 
@@ -299,7 +310,7 @@ static void worker_kill(struct worker *w, bool interrupted, int64_t now)
 	char wchan[64] = "";
 	int status;
 
-	kill(-w->pid, SIGKILL);
+	proc_kill_group(w->pid);
 	if (proc_kill_and_reap(w->pid, PROC_REAP_GRACE_MS, &status, wchan,
 			       sizeof(wchan)) < 0) {
 		w->res->stuck_pid = w->pid;
@@ -336,7 +347,7 @@ int runner_run(const struct runner_opts *o,
 {
 	struct collector_result *results;
 	struct worker *workers;
-	struct pollfd *pfds;
+	int *pfds;
 	size_t n = 0, running = 0, next = 0, finished = 0;
 	unsigned jobs;
 
@@ -399,8 +410,7 @@ int runner_run(const struct runner_opts *o,
 
 		for (size_t i = 0; i < n; i++) {
 			struct worker *w = &workers[i];
-			int status;
-			pid_t r;
+			int status, r;
 
 			if (w->state != WORKER_RUNNING)
 				continue;
@@ -408,7 +418,7 @@ int runner_run(const struct runner_opts *o,
 					     &w->res->peak_rss_kb);
 			if (r == w->pid) {
 				/* Kill leftover sub-workers of the group. */
-				kill(-w->pid, SIGKILL);
+				proc_kill_group(w->pid);
 				describe_exit(w->res, status);
 				worker_finish(w, now);
 			} else if (stop || now >= w->deadline_ms) {
@@ -416,11 +426,8 @@ int runner_run(const struct runner_opts *o,
 			} else {
 				if (w->deadline_ms - now < wait)
 					wait = w->deadline_ms - now;
-				if (w->fd >= 0) {
-					pfds[np].fd = w->fd;
-					pfds[np].events = POLLIN;
-					np++;
-				}
+				if (w->fd >= 0)
+					pfds[np++] = w->fd;
 				continue;
 			}
 			running--;
@@ -431,7 +438,7 @@ int runner_run(const struct runner_opts *o,
 			break;
 		if (o->tick)
 			o->tick(o->progress_arg);
-		if (poll(pfds, np, (int)(wait > 0 ? wait : 0)) > 0) {
+		if (proc_poll_in(pfds, np, (int)(wait > 0 ? wait : 0)) > 0) {
 			for (size_t i = 0; i < n; i++) {
 				struct worker *w = &workers[i];
 

@@ -89,6 +89,49 @@ pid_t proc_reap_nohang(pid_t pid, int *ret_status, long *ret_peak_rss_kb);
 /* This process's peak resident set so far, in KiB (0 when unknown). */
 long proc_self_peak_rss_kb(void);
 
+/* What a collector worker needs, for a platform that cannot fork. */
+struct config;
+struct proc_worker_spec {
+	const char *collector;   /* its name in the registry */
+	const char *staging_dir; /* its staging directory (exists) */
+	const char *stderr_path; /* where its stdout and stderr go */
+	const struct config *config;
+	int64_t deadline_ms; /* absolute, on the now_ms() clock */
+	int64_t since;       /* 0 = no window */
+	const char *root;    /* "" or a fixture tree */
+};
+
+/*
+ * Start a collector worker: fn(arg, fd) in a new process leading its own
+ * process group, as proc_spawn_pipe(PROC_NEW_GROUP), with the read end
+ * *ret_fd non-blocking (read it with proc_read_nb()). Where a process cannot
+ * be forked (Windows) rdiag re-executes itself as a hidden worker rebuilt
+ * from spec, and fn and arg are not used. 0 or a negative errno.
+ */
+int proc_spawn_worker(const struct proc_worker_spec *spec,
+		      int (*fn)(void *arg, int fd), void *arg, pid_t *ret_pid,
+		      int *ret_fd);
+
+/* Kill pid's whole process group (a worker and its sub-workers) now. */
+void proc_kill_group(pid_t pid);
+
+/*
+ * The exit code (0-255) of a reaped child's status, or -1 when it did not
+ * exit but died (a signal; a crash on Windows), with why, if not NULL,
+ * saying how: "killed by signal 9 (Killed)".
+ */
+int proc_status_code(int status, char *why, size_t why_len);
+
+/*
+ * Wait up to timeout_ms for one of the n pipe read ends in fds to have
+ * data or be at EOF. >0 when one has, 0 at the timeout, or a negative
+ * errno.
+ */
+int proc_poll_in(const int *fds, size_t n, int timeout_ms);
+
+/* Read what the pipe fd holds now: bytes, 0 at EOF, -EAGAIN when empty. */
+long proc_read_nb(int fd, void *buf, size_t len);
+
 /* Read /proc/PID/wchan (and state) into buf as "wchan (state D)". */
 void proc_describe_stuck(pid_t pid, char *buf, size_t len);
 

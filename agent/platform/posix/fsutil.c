@@ -84,20 +84,6 @@ int fs_mkdirs(const char *dir)
 	return r;
 }
 
-bool fs_name_ok(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > max)
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
-		      *s == '.'))
-			return false;
-	return true;
-}
-
 int fs_free_bytes(const char *path, uint64_t *ret)
 {
 	struct statvfs sv;

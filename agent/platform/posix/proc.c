@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/select.h>
@@ -332,4 +333,61 @@ int proc_spawn_pipe(unsigned flags, int (*fn)(void *arg, int fd), void *arg,
 	*ret_pid = pid;
 	*ret_fd = fds[0];
 	return 0;
+}
+
+int proc_spawn_worker(const struct proc_worker_spec *spec,
+		      int (*fn)(void *arg, int fd), void *arg, pid_t *ret_pid,
+		      int *ret_fd)
+{
+	int r;
+
+	(void)spec; /* a forked child has it all */
+	if ((r = proc_spawn_pipe(PROC_NEW_GROUP, fn, arg, ret_pid, ret_fd)) < 0)
+		return r;
+	fcntl(*ret_fd, F_SETFL, fcntl(*ret_fd, F_GETFL) | O_NONBLOCK);
+	return 0;
+}
+
+void proc_kill_group(pid_t pid)
+{
+	kill(-pid, SIGKILL);
+}
+
+int proc_status_code(int status, char *why, size_t why_len)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (why && why_len) {
+		if (WIFSIGNALED(status))
+			snprintf(why, why_len, "killed by signal %d (%s)",
+				 WTERMSIG(status), strsignal(WTERMSIG(status)));
+		else
+			snprintf(why, why_len, "stopped (status %d)", status);
+	}
+	return -1;
+}
+
+int proc_poll_in(const int *fds, size_t n, int timeout_ms)
+{
+	struct pollfd *p = xcalloc(n + 1, sizeof(*p));
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		p[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	r = poll(p, n, timeout_ms);
+	if (r < 0)
+		r = -errno;
+	free(p);
+	return r;
+}
+
+long proc_read_nb(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+
+	while ((n = read(fd, buf, len)) < 0 && errno == EINTR)
+		;
+	if (n < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	return (long)n;
 }
