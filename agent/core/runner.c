@@ -103,6 +103,26 @@ static int64_t worker_deadline(const struct worker *w)
 	return w->deadline_ms - margin;
 }
 
+int runner_worker_run(const struct ctx_params *p)
+{
+	struct collector_ctx *ctx = ctx_new(p);
+	int r = p->collector->run(ctx);
+
+	switch (ctx_staging_error(ctx)) {
+	case -ENOSPC:
+		r = EXIT_NOSPACE;
+		break;
+	case -EDQUOT:
+		r = EXIT_DQUOT;
+		break;
+	default:
+		r = r < 0 ? EXIT_PARTIAL : 0;
+		break;
+	}
+	ctx_free(ctx);
+	return r;
+}
+
 /* What a worker process is given. */
 struct worker_job {
 	const struct runner_opts *o;
@@ -123,26 +143,10 @@ static int worker_main(void *arg, int fd)
 		.root = o->root,
 		.seal_key = o->seal_key,
 	};
-	struct collector_ctx *ctx;
-	int r;
 
 	redirect_stdio(w);
 	p.deadline_ms = worker_deadline(w);
-	ctx = ctx_new(&p);
-	r = w->res->collector->run(ctx);
-	switch (ctx_staging_error(ctx)) {
-	case -ENOSPC:
-		r = EXIT_NOSPACE;
-		break;
-	case -EDQUOT:
-		r = EXIT_DQUOT;
-		break;
-	default:
-		r = r < 0 ? EXIT_PARTIAL : 0;
-		break;
-	}
-	ctx_free(ctx);
-	return r;
+	return runner_worker_run(&p);
 }
 
 static int worker_start(const struct runner_opts *o, struct worker *w,

@@ -77,4 +77,13 @@ int runner_run(const struct runner_opts *o,
 	       struct collector_result **ret_results, size_t *ret_n);
 void runner_results_free(struct collector_result *r, size_t n);
 
+/*
+ * The body of a collector worker, in the worker process: run p's collector
+ * with a context made from p. Returns the worker's exit status (0; 3 when
+ * the collector could not finish all its checks; 4 and 5 when staging ran
+ * out of space or quota). Windows' re-executed worker calls it too.
+ */
+struct ctx_params;
+int runner_worker_run(const struct ctx_params *p);
+
 #endif
