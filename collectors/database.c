@@ -252,7 +252,7 @@ static int connect_all(struct database_target *t, unsigned port)
 					      t->addr_text,
 					      sizeof(t->addr_text));
 			} else {
-				close(fd);
+				net_close(fd);
 			}
 			continue;
 		}
@@ -390,7 +390,7 @@ static int read_password_file(struct collector_ctx *ctx, char **ret)
 	r = 0;
 out:
 	if (fd >= 0)
-		close(fd);
+		net_close(fd);
 	if (r < 0) {
 		f.detail = detail;
 		if (ctx_finding(ctx, &f) < 0)

@@ -16,6 +16,7 @@
 #include "database_engine.h"
 #include "database_private.h"
 #include "probes/browser.h"
+#include "probes/net.h"
 #include "probes/tds.h"
 #include "rdiag/i18n.h"
 
@@ -128,7 +129,7 @@ static void strict_tls(struct database_target *t, int first_rc)
 		r = tls_conn_start(fd, t->url.host, "tds/8.0", deadline, &tls,
 				   &info);
 		tls_conn_free(tls);
-		close(fd);
+		net_close(fd);
 		if (r == 0) {
 			database_finding(
 				t, "db.mssql.strict_tls", SEVERITY_OK,
@@ -161,7 +162,7 @@ static void database_mssql_check(struct database_target *t, int fd)
 	int64_t start = now_ms();
 
 	tds_probe(fd, database_step_deadline(t), &p);
-	close(fd);
+	net_close(fd);
 	database_fact(t, "mssql.probe_ms", "%lld",
 		      (long long)(now_ms() - start));
 	if (p.rc == -EBADMSG) {

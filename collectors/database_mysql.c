@@ -17,6 +17,7 @@
 #include "database_engine.h"
 #include "database_private.h"
 #include "probes/mysql.h"
+#include "probes/net.h"
 #include "rdiag/i18n.h"
 
 #define RTT_SAMPLES 5
@@ -577,7 +578,7 @@ static void database_mysql_check(struct database_target *t, int fd)
 
 	database_tls_opts(t, &o);
 	mysql_probe(fd, t->url.host, true, &o, database_step_deadline(t), p);
-	close(fd);
+	net_close(fd);
 	database_fact(t, "mysql.probe_ms", "%lld",
 		      (long long)(now_ms() - start));
 	report_probe(t, p);

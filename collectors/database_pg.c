@@ -19,6 +19,7 @@
 #include "database_pg.h"
 #include "database_pg_log.h"
 #include "database_private.h"
+#include "probes/net.h"
 #include "probes/pg.h"
 #include "rdiag/i18n.h"
 
@@ -951,7 +952,7 @@ static struct pg_probe_result *probe(struct database_target *t, int fd,
 	database_tls_opts(t, &o);
 	pg_probe(fd, t->url.host, user_or_default(t), db_or_user(t), with_tls,
 		 &o, database_step_deadline(t), p);
-	close(fd);
+	net_close(fd);
 	database_fact(t, with_tls ? "pg.probe_ms" : "pg.probe_clear_ms", "%lld",
 		      (long long)(now_ms() - start));
 	return p;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "database_pg_log.h"
+#include "probes/net.h"
 #include "rdiag/util.h"
 
 #define LOG_TAIL (256 * 1024)
@@ -173,7 +174,7 @@ static bool address_is_local(const char *addr)
 	if (fd < 0)
 		return false;
 	ok = bind(fd, (struct sockaddr *)&ss, len) == 0;
-	close(fd);
+	net_close(fd);
 	return ok;
 }
 

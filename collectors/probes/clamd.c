@@ -174,7 +174,7 @@ static int exchange(const struct sockaddr_storage *ss, socklen_t sslen,
 		r = 0;
 out:
 	*ret_n = got;
-	close(fd);
+	net_close(fd);
 	return r;
 }
 

@@ -16,6 +16,116 @@
 #include "probes/net.h"
 #include "rdiag/util.h"
 
+/*
+ * Where Windows differs: Winsock reports errors through WSAGetLastError()
+ * (mapped to errno values here), a socket is made non-blocking with
+ * ioctlsocket() and closed with closesocket(), and a connect in progress is
+ * WSAEWOULDBLOCK.
+ */
+#ifdef _WIN32
+static int sock_errno(void)
+{
+	switch (WSAGetLastError()) {
+	case WSAEWOULDBLOCK:
+		return EAGAIN;
+	case WSAEINPROGRESS:
+		return EINPROGRESS;
+	case WSAECONNREFUSED:
+		return ECONNREFUSED;
+	case WSAECONNRESET:
+		return ECONNRESET;
+	case WSAECONNABORTED:
+		return ECONNABORTED;
+	case WSAETIMEDOUT:
+		return ETIMEDOUT;
+	case WSAEHOSTUNREACH:
+		return EHOSTUNREACH;
+	case WSAENETUNREACH:
+		return ENETUNREACH;
+	case WSAENETDOWN:
+		return ENETDOWN;
+	case WSAEADDRNOTAVAIL:
+		return EADDRNOTAVAIL;
+	case WSAEADDRINUSE:
+		return EADDRINUSE;
+	case WSAEAFNOSUPPORT:
+		return EAFNOSUPPORT;
+	case WSAEINTR:
+		return EINTR;
+	case WSAEMSGSIZE:
+		return EMSGSIZE;
+	case WSAENOTSOCK:
+		return EBADF;
+	case WSANOTINITIALISED:
+		return ENETDOWN;
+	default:
+		return EIO;
+	}
+}
+
+/* Winsock needs WSAStartup once per process; it is reference counted. */
+static void sock_init(void)
+{
+	static int done;
+	WSADATA wd;
+
+	if (!done && WSAStartup(MAKEWORD(2, 2), &wd) == 0)
+		done = 1;
+}
+
+/* Winsock reports a socket error as a Winsock code in SO_ERROR. */
+static int so_error_errno(int err)
+{
+	WSASetLastError(err);
+	return sock_errno();
+}
+
+static int set_nonblock_cloexec(int fd)
+{
+	u_long on = 1;
+
+	/* A Winsock socket is not inherited unless asked. */
+	if (ioctlsocket((SOCKET)fd, FIONBIO, &on) != 0)
+		return -sock_errno();
+	return 0;
+}
+
+void net_close(int fd)
+{
+	closesocket((SOCKET)fd);
+}
+#else
+static int sock_errno(void)
+{
+	return errno;
+}
+
+static void sock_init(void)
+{
+}
+
+static int so_error_errno(int err)
+{
+	return err;
+}
+
+static int set_nonblock_cloexec(int fd)
+{
+	int fl = fcntl(fd, F_GETFL);
+
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return -errno;
+	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return -errno;
+	return 0;
+}
+
+void net_close(int fd)
+{
+	close(fd);
+}
+#endif
+
 static int poll_left(int64_t deadline_ms)
 {
 	int64_t left = deadline_ms - now_ms();
@@ -35,17 +145,17 @@ int net_wait(int fd, short events, int64_t deadline_ms)
 		if (left <= 0)
 			return -ETIMEDOUT;
 		n = poll(&p, 1, left);
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && sock_errno() == EINTR)
 			continue;
 		if (n < 0)
-			return -errno;
+			return -sock_errno();
 		if (n == 0)
 			continue;
 		if (p.revents & (POLLERR | POLLNVAL)) {
-			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, (void *)&err,
 				       &errlen) == 0 &&
 			    err)
-				return -err;
+				return -so_error_errno(err);
 			if (p.revents & POLLNVAL)
 				return -EBADF;
 		}
@@ -54,41 +164,34 @@ int net_wait(int fd, short events, int64_t deadline_ms)
 	}
 }
 
-static int set_nonblock_cloexec(int fd)
-{
-	int fl = fcntl(fd, F_GETFL);
-
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-		return -errno;
-	if (fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
-		return -errno;
-	return 0;
-}
-
 int net_connect(const struct sockaddr *sa, socklen_t salen, int64_t deadline_ms,
 		int *ret_fd)
 {
 	int fd, r, err = 0;
 	socklen_t errlen = sizeof(err);
 
-	fd = socket(sa->sa_family, SOCK_STREAM, 0);
+	sock_init();
+	fd = (int)socket(sa->sa_family, SOCK_STREAM, 0);
 	if (fd < 0)
-		return -errno;
+		return -sock_errno();
 	if ((r = set_nonblock_cloexec(fd)) < 0)
 		goto out;
 	if (connect(fd, sa, salen) < 0) {
-		if (errno != EINPROGRESS) {
-			r = -errno;
+		int e = sock_errno();
+
+		if (e != EINPROGRESS && e != EAGAIN) {
+			r = -e;
 			goto out;
 		}
 		if ((r = net_wait(fd, POLLOUT, deadline_ms)) < 0)
 			goto out;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0) {
-			r = -errno;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, (void *)&err,
+			       &errlen) < 0) {
+			r = -sock_errno();
 			goto out;
 		}
 		if (err) {
-			r = -err;
+			r = -so_error_errno(err);
 			goto out;
 		}
 	}
@@ -97,7 +200,7 @@ int net_connect(const struct sockaddr *sa, socklen_t salen, int64_t deadline_ms,
 	r = 0;
 out:
 	if (fd >= 0)
-		close(fd);
+		net_close(fd);
 	return r;
 }
 
@@ -108,16 +211,17 @@ int net_send_all(int fd, const void *p, size_t n, int64_t deadline_ms)
 
 	while (n > 0) {
 		ssize_t w = send(fd, s, n, MSG_NOSIGNAL);
+		int e = w < 0 ? sock_errno() : 0;
 
-		if (w < 0 && errno == EINTR)
+		if (e == EINTR)
 			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		if (e == EAGAIN || e == EWOULDBLOCK) {
 			if ((r = net_wait(fd, POLLOUT, deadline_ms)) < 0)
 				return r;
 			continue;
 		}
 		if (w < 0)
-			return -errno;
+			return -e;
 		s += w;
 		n -= (size_t)w;
 	}
@@ -130,13 +234,15 @@ ssize_t net_recv(int fd, void *p, size_t max, int64_t deadline_ms)
 
 	for (;;) {
 		ssize_t n = recv(fd, p, max, 0);
+		int e;
 
 		if (n >= 0)
 			return n;
-		if (errno == EINTR)
+		e = sock_errno();
+		if (e == EINTR)
 			continue;
-		if (errno != EAGAIN && errno != EWOULDBLOCK)
-			return -errno;
+		if (e != EAGAIN && e != EWOULDBLOCK)
+			return -e;
 		if ((r = net_wait(fd, POLLIN, deadline_ms)) < 0)
 			return r;
 	}
@@ -171,18 +277,19 @@ int net_udp_exchange(const struct sockaddr *sa, socklen_t salen,
 	int fd, r;
 	ssize_t n;
 
-	fd = socket(sa->sa_family, SOCK_DGRAM, 0);
+	sock_init();
+	fd = (int)socket(sa->sa_family, SOCK_DGRAM, 0);
 	if (fd < 0)
-		return -errno;
+		return -sock_errno();
 	if ((r = set_nonblock_cloexec(fd)) < 0)
 		goto out;
 	/* Connected, so an ICMP port unreachable comes back as an error. */
 	if (connect(fd, sa, salen) < 0) {
-		r = -errno;
+		r = -sock_errno();
 		goto out;
 	}
 	if (send(fd, req, reqlen, 0) < 0) {
-		r = -errno;
+		r = -sock_errno();
 		goto out;
 	}
 	n = net_recv(fd, out, max, deadline_ms);
@@ -193,7 +300,7 @@ int net_udp_exchange(const struct sockaddr *sa, socklen_t salen,
 	*ret_len = (size_t)n;
 	r = 0;
 out:
-	close(fd);
+	net_close(fd);
 	return r;
 }
 
@@ -248,6 +355,7 @@ int net_resolve_fn(void *arg, void *out, size_t out_max)
 
 	if (out_max < sizeof(*o))
 		return -ENOBUFS;
+	sock_init();
 	memset(o, 0, sizeof(*o));
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;

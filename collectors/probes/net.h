@@ -28,6 +28,9 @@
 int net_connect(const struct sockaddr *sa, socklen_t salen, int64_t deadline_ms,
 		int *ret_fd);
 
+/* Close a socket from net_connect() (closesocket on Windows). */
+void net_close(int fd);
+
 /* Send all of p before the deadline. */
 int net_send_all(int fd, const void *p, size_t n, int64_t deadline_ms);
 

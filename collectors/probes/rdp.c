@@ -166,7 +166,7 @@ out:
 	if (r == 0 && ret_fd)
 		*ret_fd = fd;
 	else if (fd >= 0)
-		close(fd);
+		net_close(fd);
 }
 
 static bool selected_tls(const struct rdp_attempt *a)
@@ -205,7 +205,7 @@ int rdp_probe(const struct sockaddr *sa, socklen_t salen,
 			tls_conn_free(c);
 		}
 		if (fd >= 0)
-			close(fd);
+			net_close(fd);
 		/* Nothing listens or nothing answers: asking again will not
 		 * change that. */
 		if (a->rc == -ECONNREFUSED || a->rc == -ETIMEDOUT ||

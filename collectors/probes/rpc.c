@@ -216,7 +216,7 @@ static int call(const struct sockaddr *sa, socklen_t salen, const uint8_t *req,
 	r = net_recv_reply(fd, in, sizeof(in), deadline_ms, parse_reply, &pa);
 out:
 	if (fd >= 0)
-		close(fd);
+		net_close(fd);
 	res->rc = r;
 	res->ms = now_ms() - t0;
 	return 0;

@@ -311,7 +311,7 @@ static int exchange(const struct sockaddr *sa, socklen_t salen,
 			   parse_reply, reply);
 out:
 	if (fd >= 0)
-		close(fd);
+		net_close(fd);
 	free(in);
 	return r;
 }
