@@ -12,7 +12,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+#ifndef RDIAG_NO_MARIADB
 #include <mysql.h>
+#endif
 
 #include "database_engine.h"
 #include "database_private.h"
@@ -211,6 +213,7 @@ static void report_probe(struct database_target *t,
 	}
 }
 
+#ifndef RDIAG_NO_MARIADB
 /* The first column of the first row of sql, or "" when it fails. */
 static void query_value(MYSQL *m, const char *sql, char *out, size_t len)
 {
@@ -569,6 +572,21 @@ static void login(struct database_target *t, const char *client, bool offered)
 	else
 		report_server_error(t, code, err, client);
 }
+
+#else
+/*
+ * A build without libmariadb (rdiag.exe): the wire probe above is the
+ * whole check, and a fact says so instead of staying silent.
+ */
+static void login(struct database_target *t, const char *client, bool offered)
+{
+	(void)client;
+	(void)offered;
+	database_fact(t, "mysql.login", "%s",
+		      "not checked: this build has no MySQL/MariaDB client "
+		      "library (wire probe only)");
+}
+#endif
 
 static void database_mysql_check(struct database_target *t, int fd)
 {

@@ -13,7 +13,9 @@
 #include <strings.h>
 #include <unistd.h>
 
+#ifndef RDIAG_NO_LIBPQ
 #include <libpq-fe.h>
+#endif
 
 #include "database_engine.h"
 #include "database_pg.h"
@@ -537,6 +539,7 @@ static void report_probe(struct database_target *t,
 	}
 }
 
+#ifndef RDIAG_NO_LIBPQ
 /* Wait for libpq's socket; false at the deadline. */
 static bool pq_wait(PGconn *c, bool for_write, int64_t deadline_ms)
 {
@@ -918,6 +921,20 @@ static void login(struct database_target *t, const struct pg_env *env)
 	}
 	PQfinish(c);
 }
+
+#else
+/*
+ * A build without libpq (rdiag.exe): the wire probe above is the whole
+ * check, and a fact says so instead of staying silent.
+ */
+static void login(struct database_target *t, const struct pg_env *env)
+{
+	(void)env;
+	database_fact(t, "pg.login", "%s",
+		      "not checked: this build has no PostgreSQL client "
+		      "library (wire probe only)");
+}
+#endif
 
 static bool hba_refused(const struct pg_probe_result *p)
 {

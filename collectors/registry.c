@@ -27,8 +27,8 @@ const struct collector *const registry_collectors[] = {
 #endif
 	&collector_product,
 	&collector_sessions,
+	&collector_system, /* system_win.c in the Windows build */
 #ifndef _WIN32
-	&collector_system,
 	&collector_terminal_server,
 #endif
 	NULL,

@@ -14,7 +14,11 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-#if defined(__GNUC__)
+#if defined(__GNUC__) && defined(_WIN32)
+/* mingw-w64's printf (__USE_MINGW_ANSI_STDIO) is C99's, not msvcrt's. */
+#define RDIAG_PRINTF(f, a) __attribute__((format(gnu_printf, f, a)))
+#define RDIAG_NORETURN     __attribute__((noreturn))
+#elif defined(__GNUC__)
 #define RDIAG_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define RDIAG_NORETURN     __attribute__((noreturn))
 #else
