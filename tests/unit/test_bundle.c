@@ -27,6 +27,7 @@
 
 #include "core/bundle.h"
 #include "core/redact.h"
+#include "rdiag/buf.h"
 #include "rdiag/util.h"
 #include "review/trailer.h"
 
@@ -255,6 +256,80 @@ static const char text_log[] =
 	"2026-11-28 07:17:45 INFO app: connected to db01\n"
 	"2026-11-28 07:17:45 DEBUG config: password = " SECRET "\n"
 	"2026-11-28 07:17:46 WARN app: slow query (812 ms)\n";
+
+/*
+ * Small plain text is redacted in memory, larger text through scratch
+ * files: both give the same bytes (the small file is the large one's
+ * head, cut at a line), and small files that are not plain UTF-8 (UTF-16,
+ * gzip, binary) still take the general path.
+ */
+static void test_small_files(void **state)
+{
+	char *src = tmpdir_new(), *out = tmpdir_new(), *err = NULL;
+	char *path = NULL, *small_path, *large_path, *u16_path, *bin_path;
+	const struct entry *s, *l, *u;
+	struct redactor *red = redactor_new();
+	struct bundle *b = NULL;
+	struct readback rb;
+	struct buf text;
+	char sha[65];
+	uint64_t size;
+	size_t cut = 0;
+
+	(void)state;
+	buf_init(&text, 0);
+	while (text.len < 200 * 1024) {
+		if (text.len < 60 * 1024)
+			cut = text.len;
+		buf_puts(&text, text_log);
+	}
+	small_path = write_file(src, "small.log", text.data, cut);
+	large_path = write_file(src, "large.log", text.data, text.len);
+	u16_path = write_file(src, "u16.log", "\xff\xfeo\0k\0\n\0", 8);
+	bin_path = write_file(src, "bin.log",
+			      "\x7f"
+			      "ELF\0\0\1\2\3",
+			      9);
+	assert_int_equal(bundle_open(out, "rdiag-h-1-20261128T071745Z",
+				     BUNDLE_GZIP, red, &b, &err),
+			 0);
+	assert_int_equal(bundle_add_file(b, "s.log", small_path, true, &err),
+			 0);
+	assert_int_equal(bundle_add_file(b, "l.log", large_path, true, &err),
+			 0);
+	assert_int_equal(bundle_add_file(b, "u.log", u16_path, true, &err), 0);
+	assert_int_equal(bundle_add_file(b, "b.log", bin_path, true, &err), 0);
+	assert_int_equal(bundle_close(b, &(struct bundle_manifest){ 0 }, &path,
+				      &size, sha, &err),
+			 0);
+	bundle_read(path, &rb);
+	s = readback_find(&rb, "rdiag-h-1-20261128T071745Z/s.log");
+	l = readback_find(&rb, "rdiag-h-1-20261128T071745Z/l.log");
+	u = readback_find(&rb, "rdiag-h-1-20261128T071745Z/u.log");
+	assert_non_null(s);
+	assert_non_null(l);
+	assert_true(s->len > 0 && s->len < l->len);
+	assert_memory_equal(s->data, l->data, s->len);
+	assert_null(strstr(s->data, SECRET));
+	assert_non_null(strstr(s->data, "[REDACTED:"));
+	/* decoded by the general path, and the binary one left out */
+	assert_non_null(u);
+	assert_int_equal(u->len, 3);
+	assert_memory_equal(u->data, "ok\n", 3);
+	assert_null(readback_find(&rb, "rdiag-h-1-20261128T071745Z/b.log"));
+	readback_release(&rb);
+	redactor_free(red);
+	buf_release(&text);
+	rm_rf(src);
+	rm_rf(out);
+	free(small_path);
+	free(large_path);
+	free(u16_path);
+	free(bin_path);
+	free(path);
+	free(src);
+	free(out);
+}
 
 static void test_roundtrip(void **state)
 {
@@ -813,6 +888,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_prestate(test_roundtrip, (void *)&gzip),
 		cmocka_unit_test_prestate(test_roundtrip, (void *)&zstd),
+		cmocka_unit_test(test_small_files),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_usable_after_refusal),
 		cmocka_unit_test(test_open_refusals),
