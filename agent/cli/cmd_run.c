@@ -246,7 +246,8 @@ static bool ask_send(const char *shown)
 		return false;
 	}
 	line[strcspn(line, "\r\n")] = '\0';
-	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0;
+	return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0 ||
+	       i18n_yes_local(line);
 }
 
 static void say_next_step(const char *bundle, bool configured)

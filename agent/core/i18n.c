@@ -8,8 +8,11 @@
  * position when the translator reordered them (%2$s). No printf runs on a
  * translated format here, so a bad catalog cannot misread arguments.
  */
+#include <langinfo.h>
 #include <locale.h>
+#include <regex.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +88,29 @@ const char *i18n_ngettext(const char *msgid, const char *plural,
 	t = ngettext(msgid, plural, n);
 	uselocale(old);
 	return t;
+}
+
+bool i18n_yes_local(const char *answer)
+{
+	char line[64];
+	regex_t re;
+	locale_t old;
+	bool yes = false;
+
+	if (i18n_locale == (locale_t)0)
+		return false;
+	snprintf(line, sizeof(line), "%s", answer);
+	line[strcspn(line, "\r\n")] = '\0';
+	/* In the customer's locale, so "[дД]" is two characters, not four
+	 * bytes of which "нет" would begin with one. */
+	old = uselocale(i18n_locale);
+	if (regcomp(&re, nl_langinfo_l(YESEXPR, i18n_locale),
+		    REG_EXTENDED | REG_NOSUB) == 0) {
+		yes = line[0] != '\0' && regexec(&re, line, 0, NULL, 0) == 0;
+		regfree(&re);
+	}
+	uselocale(old);
+	return yes;
 }
 
 /* Parse the conversion at f (f[0] == '%'); false if it is not one. */

@@ -50,6 +50,13 @@ const char *i18n_ngettext(const char *msgid, const char *plural,
 	RDIAG_FORMAT_ARG(2);
 
 /*
+ * Whether a line typed at a [y/N] prompt says yes in the customer's
+ * language (the locale's YESEXPR: "j" in German, "д" in Russian). The
+ * callers accept English y/yes as before; this adds the local word.
+ */
+bool i18n_yes_local(const char *answer);
+
+/*
  * The translation of english, which was printf-formatted from a marked
  * format string (or is a marked string itself), into buf; returns buf, or
  * english itself when there is no translation (or no room in buf).

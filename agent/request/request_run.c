@@ -46,7 +46,7 @@ static bool ask_consent(void)
 	if (!fgets(line, sizeof(line), stdin))
 		return false;
 	return strcmp(line, "y\n") == 0 || strcmp(line, "yes\n") == 0 ||
-	       strcmp(line, "Y\n") == 0;
+	       strcmp(line, "Y\n") == 0 || i18n_yes_local(line);
 }
 
 int request_run_prepare(struct run_plan *p, const char *request)

@@ -155,7 +155,7 @@ static int ask(const char *text)
 		return sig_stop ? -EINTR : 0;
 	if (sig_stop)
 		return -EINTR;
-	return line[0] == 'y' || line[0] == 'Y';
+	return line[0] == 'y' || line[0] == 'Y' || i18n_yes_local(line);
 }
 
 static int consent(struct sess *ss)

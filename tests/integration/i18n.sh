@@ -86,6 +86,50 @@ t_check "German request summary" grep -q "^Signierte Sammelanfrage" "$T_DIR/req.
 t_check "German collector summary" grep -q "Betriebssystem, Kernel" "$T_DIR/req.de"
 t_check "Russian request summary" grep -q "^Подписанный запрос на сбор данных" "$T_DIR/req.ru"
 
+# Consent on a terminal in the customer's own word: "j" in German runs the
+# request, "нет" in Russian refuses it ("н" shares its first byte with "д").
+pty() { $PY -c 'import os,pty,sys
+pid,fd=pty.fork()
+if pid==0:
+    os.execv(sys.argv[3],sys.argv[3:])
+out=b""; sent=False
+while True:
+    try: d=os.read(fd,4096)
+    except OSError: break
+    if not d: break
+    out+=d
+    if not sent and sys.argv[1].encode() in out:
+        os.write(fd,sys.argv[2].encode()+b"\n"); sent=True
+sys.stdout.buffer.write(out)
+sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid,0)[1]))' "$@"; }
+mkdir -p "$T_DIR/drop" "$T_DIR/state" "$T_DIR/rout"
+cat >"$T_DIR/ask.conf" <<CONF
+[agent]
+min_free_mb = 1
+[requests]
+trusted_keys_dir = $T_DIR/trusted
+state_dir = $T_DIR/state
+CONF
+rtok() {
+	"$RDIAG" request create --sign-key "$T_DIR/vendor.key" --ticket "$1" \
+		--collectors system --upload "file://$T_DIR/drop/" --expires 1h
+}
+rc=0
+LANGUAGE=ru LANG=ru_RU.UTF-8 pty "[д/Н]" "нет" "$RDIAG" run --request "$(rtok 4801)" \
+	--config "$T_DIR/ask.conf" --out "$T_DIR/rout" -q >"$T_DIR/c.ru" 2>&1 || rc=$?
+t_check "Russian prompt, answer нет: not run" \
+	bash -c "[ $rc = 64 ] && grep -q 'Выполнить этот запрос' '$T_DIR/c.ru' && ! ls '$T_DIR/drop' | grep -q 4801"
+rc=0
+LANGUAGE=de LANG=de_DE.UTF-8 pty "[j/N]" "j" "$RDIAG" run --request "$(rtok 4802)" \
+	--config "$T_DIR/ask.conf" --out "$T_DIR/rout" -q >"$T_DIR/c.de" 2>&1 || rc=$?
+t_check "German prompt, answer j: runs and uploads" \
+	bash -c "[ $rc -le 2 ] && grep -q 'Diese Anfrage ausführen' '$T_DIR/c.de' && ls '$T_DIR/drop' | grep -q 4802"
+rc=0
+LANGUAGE=ru LANG=ru_RU.UTF-8 pty "[д/Н]" "да" "$RDIAG" run --request "$(rtok 4803)" \
+	--config "$T_DIR/ask.conf" --out "$T_DIR/rout" -q >"$T_DIR/c.ru2" 2>&1 || rc=$?
+t_check "Russian prompt, answer да: runs and uploads" \
+	bash -c "[ $rc -le 2 ] && ls '$T_DIR/drop' | grep -q 4803"
+
 # A language without a catalog reads English.
 LANGUAGE=fr LANG=C.UTF-8 "$RDIAG" frobnicate 2>"$T_DIR/fr.err" || true
 t_check "no catalog: English" grep -q "unknown command 'frobnicate'" "$T_DIR/fr.err"

@@ -188,6 +188,49 @@ static void test_init_keeps_c_locale(void **state)
 	assert_string_equal(setlocale(LC_ALL, NULL), "C");
 }
 
+/* A [y/N] prompt takes the customer's own yes, and never their no. */
+static void test_yes_local(void **state)
+{
+	static const struct {
+		const char *lang, *answer;
+		bool yes;
+	} cases[] = {
+		{ "de_DE.UTF-8", "j\n", true },
+		{ "de_DE.UTF-8", "ja", true },
+		{ "de_DE.UTF-8", "J", true },
+		{ "de_DE.UTF-8", "nein\n", false },
+		{ "de_DE.UTF-8", "n", false },
+		{ "de_DE.UTF-8", "", false },
+		{ "ru_RU.UTF-8", "д\n", true },
+		{ "ru_RU.UTF-8", "да", true },
+		{ "ru_RU.UTF-8", "Да", true },
+		{ "ru_RU.UTF-8", "нет\n", false },
+		{ "ru_RU.UTF-8", "Нет", false },
+		{ "ru_RU.UTF-8", "н", false },
+		{ "ru_RU.UTF-8", "\xd0\n", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		locale_t l = newlocale(LC_ALL_MASK, cases[i].lang, 0);
+
+		if (l == (locale_t)0) {
+			print_message("locale %s missing (scripts/install-deps "
+				      "makes it), skipped\n",
+				      cases[i].lang);
+			continue;
+		}
+		freelocale(l);
+		setenv("LANG", cases[i].lang, 1);
+		setenv("LC_ALL", cases[i].lang, 1);
+		i18n_init();
+		if (i18n_yes_local(cases[i].answer) != cases[i].yes)
+			fail_msg("%s: '%s' taken as %s", cases[i].lang,
+				 cases[i].answer, cases[i].yes ? "no" : "yes");
+	}
+	unsetenv("LC_ALL");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -195,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_formats_recover_themselves),
 		cmocka_unit_test(test_display_without_catalog),
 		cmocka_unit_test(test_init_keeps_c_locale),
+		cmocka_unit_test(test_yes_local),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
