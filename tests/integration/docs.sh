@@ -65,6 +65,9 @@ for cmd in $("$RDIAG" help | sed -n 's/^  \([a-z]*\) .*/\1/p'); do
 		bash -c "sed -n '/^\.SH COMMANDS/,/^\.SH /p' '$man' | grep -A1 '^\.TP' | grep -q '^\.B $cmd\b'"
 done
 
+t_check "man page has no control characters (a stray form feed)" \
+	bash -c "! grep -qP '[\\x00-\\x08\\x0b-\\x1f\\x7f]' '$man'"
+
 t_check "man page renders without warnings" \
 	bash -c "LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l '$man' 2>&1 >/dev/null | (! grep -q .)"
 t_done
