@@ -117,3 +117,53 @@ char *utf8_copy(char *dst, size_t dstlen, const char *src)
 	dst[len] = '\0';
 	return dst;
 }
+
+/* Append code point cp to b as UTF-8 unless that would pass its maximum. */
+static bool put_cp(struct buf *b, uint32_t cp)
+{
+	char e[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		e[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		e[0] = (char)(0xc0 | cp >> 6);
+		e[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		e[0] = (char)(0xe0 | cp >> 12);
+		e[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		e[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		e[0] = (char)(0xf0 | cp >> 18);
+		e[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+		e[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+		e[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	return buf_append(b, e, n) == 0;
+}
+
+char *utf8_from_utf16(const uint16_t *s, size_t n, size_t max, size_t *ret_len)
+{
+	struct buf b;
+	uint32_t cp;
+
+	buf_init(&b, max);
+	for (size_t i = 0; i < n && s[i] != 0; i++) {
+		cp = s[i];
+		if (cp >= 0xd800 && cp <= 0xdbff && i + 1 < n &&
+		    s[i + 1] >= 0xdc00 && s[i + 1] <= 0xdfff) {
+			cp = 0x10000 + ((cp - 0xd800) << 10) +
+			     (s[i + 1] - 0xdc00);
+			i++;
+		} else if (cp >= 0xd800 && cp <= 0xdfff) {
+			cp = 0xfffd;
+		}
+		if (!put_cp(&b, cp))
+			break;
+	}
+	return buf_detach(&b, ret_len);
+}

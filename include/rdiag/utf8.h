@@ -57,4 +57,14 @@ void utf8_truncate(char *s, size_t max);
  */
 char *utf8_copy(char *dst, size_t dstlen, const char *src);
 
+/*
+ * UTF-16 (host-order code units, as Windows APIs return them) to UTF-8:
+ * s[0..n) is converted up to its first NUL unit or n, whichever comes
+ * first; a lone or reversed surrogate becomes U+FFFD, as in the repair
+ * rule above, so a name that is not valid UTF-16 stays visible. The result
+ * is cut at a character boundary to at most max bytes (max > 0).
+ * NUL-terminated; *ret_len (if not NULL) gets its length. Caller frees.
+ */
+char *utf8_from_utf16(const uint16_t *s, size_t n, size_t max, size_t *ret_len);
+
 #endif
