@@ -37,6 +37,12 @@ t_check "README under share/doc/rdiag" test -s "$p/share/doc/rdiag/README.md"
 t_check "configs under $sysconf" \
 	test -s "$dest$sysconf/rdiag.conf" -a -s "$dest$sysconf/agent.conf"
 t_check "unit installed" test -s "$p/lib/systemd/system/rdiag-agent.service"
+# A second install keeps the machine's own configuration.
+printf '[agent]\njobs = 2\n' >"$dest$sysconf/rdiag.conf"
+DESTDIR="$dest" cmake --install "$RDIAG_BUILD" >"$T_DIR/install2.log"
+t_check "reinstall keeps an existing rdiag.conf (says so)" \
+	bash -c "grep -qx 'jobs = 2' '$dest$sysconf/rdiag.conf' && grep -q 'Keeping: $dest$sysconf/rdiag.conf' '$T_DIR/install2.log'"
+t_check "reinstall still installs the program" test -x "$p/bin/rdiag"
 for f in "$RDIAG_SRC"/docs/*.md "$RDIAG_SRC"/docs/collectors/*.md; do
 	rel=${f#"$RDIAG_SRC"/}
 	t_check "$rel installed" cmp -s "$f" "$p/share/doc/rdiag/$rel"
