@@ -18,6 +18,7 @@
 #include "core/runner.h"
 #include "platform/proc.h"
 #include "rdiag/buf.h"
+#include "rdiag/i18n.h"
 
 #define TICK_MS      25
 #define READ_CHUNK   65536
@@ -270,18 +271,21 @@ static void describe_exit(struct collector_result *res, int status)
 		res->status = STATUS_OK;
 	} else if (code == EXIT_PARTIAL) {
 		res->status = STATUS_PARTIAL;
-		res->reason = xstrdup("the collector could not finish "
-				      "all its checks");
+		res->reason = xstrdup(N_("the collector could not finish "
+					 "all its checks"));
 	} else if (code == EXIT_NOSPACE || code == EXIT_DQUOT) {
 		res->status = STATUS_PARTIAL;
 		res->staging_err = code == EXIT_NOSPACE ? -ENOSPC : -EDQUOT;
-		res->reason =
-			xasprintf("%s for its copies in staging",
-				  code == EXIT_NOSPACE ? "no space left"
-						       : "disk quota exceeded");
+		res->reason = xstrdup(
+			code == EXIT_NOSPACE
+				? N_("no space left for its copies in "
+				     "staging")
+				: N_("disk quota exceeded for its copies "
+				     "in staging"));
 	} else if (code > 0) {
 		res->status = STATUS_CRASHED;
-		res->reason = xasprintf("worker exited with status %d", code);
+		res->reason =
+			xasprintf(N_("worker exited with status %d"), code);
 	} else {
 		res->status = STATUS_CRASHED;
 		res->reason = xasprintf("worker %s", why);
@@ -319,14 +323,14 @@ static void worker_kill(struct worker *w, bool interrupted, int64_t now)
 			       sizeof(wchan)) < 0) {
 		w->res->stuck_pid = w->pid;
 		w->res->reason = xasprintf(
-			"worker pid %d did not die after SIGKILL (waiting in "
-			"%s); abandoned",
+			N_("worker pid %d did not die after SIGKILL (waiting "
+			   "in %s); abandoned"),
 			(int)w->pid, wchan);
 	} else if (interrupted) {
-		w->res->reason = xstrdup("interrupted");
+		w->res->reason = xstrdup(N_("interrupted"));
 	} else {
 		w->res->reason =
-			xasprintf("deadline of %lld ms reached; killed",
+			xasprintf(N_("deadline of %lld ms reached; killed"),
 				  (long long)(w->deadline_ms - w->started_ms));
 	}
 	w->res->status = STATUS_TIMEOUT;
@@ -382,9 +386,9 @@ int runner_run(const struct runner_opts *o,
 			int r;
 
 			if (now >= o->run_deadline_ms) {
-				mark_skipped(w->res, "the whole-run deadline "
-						     "passed before it could "
-						     "start");
+				mark_skipped(w->res,
+					     N_("the whole-run deadline passed "
+						"before it could start"));
 				w->state = WORKER_DONE;
 				finished++;
 				report(o, w, true, next - 1, n);
@@ -393,7 +397,7 @@ int runner_run(const struct runner_opts *o,
 			if ((r = worker_start(o, w, now)) < 0) {
 				w->res->status = STATUS_CRASHED;
 				w->res->reason =
-					xasprintf("cannot start worker: %s",
+					xasprintf(N_("cannot start worker: %s"),
 						  strerror(-r));
 				w->state = WORKER_DONE;
 				finished++;
