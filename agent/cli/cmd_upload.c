@@ -74,7 +74,16 @@ static const struct args_spec upload_args = {
 		"(RDIAG_UPLOAD_PASSWORD,\n"
 		"AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,\n"
 		"RDIAG_TICKET_TOKEN, RDIAG_TICKET_USER, ...)\n"
-		"or a 0600 config file, never from the command line.\n",
+		"or a 0600 config file, never from the command line.\n"
+		"Transient failures (HTTP 5xx and 429, timeouts, refused or "
+		"reset\n"
+		"connections) are retried ([upload] retries); permanent ones "
+		"(a\n"
+		"file:// directory that is not there, HTTP 400/401/403/404, a "
+		"host\n"
+		"name that does not resolve) fail at once. Either way the "
+		"bundle\n"
+		"is kept and the command to send it later is printed.\n",
 	.exits = upload_exits,
 };
 

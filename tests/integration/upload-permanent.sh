@@ -100,4 +100,7 @@ try sshpub "sftp://u@127.0.0.1:$closed/in/"
 t_check "sftp ssh_key .pub: refused as a public key" \
 	bash -c "[ $rc != 0 ] && grep -qF \"ssh_key '$T_DIR/id.pub' is a public key (OpenSSH public key); give the secret key file\" '$T_DIR/sshpub.err'"
 
+t_check "rdiag help upload says what is retried" \
+	bash -c '"$RDIAG" help upload | grep -q "are retried" && "$RDIAG" help upload | grep -q "fail at once"'
+
 t_done
