@@ -18,6 +18,7 @@
 #include "platform/platform.h"
 #include "rdiag/buf.h"
 #include "rdiag/collector.h"
+#include "rdiag/i18n.h"
 #include "rdiag/util.h"
 #include "system_judge.h"
 
@@ -244,10 +245,10 @@ static void check_reboot(struct collector_ctx *ctx)
 			.id = "system.reboot.pending",
 			.severity = SEVERITY_WARN,
 			.level = LEVEL_THIRD_PARTY,
-			.title = "Windows is waiting for a restart",
-			.hint = "Restart the server in a maintenance window "
-				"before looking further: updates and "
-				"installations are half applied until then",
+			.title = N_("Windows is waiting for a restart"),
+			.hint = N_("Restart the server in a maintenance window "
+				   "before looking further: updates and "
+				   "installations are half applied until then"),
 		};
 
 		ctx_finding(ctx, &f);
