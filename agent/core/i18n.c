@@ -8,9 +8,12 @@
  * position when the translator reordered them (%2$s). No printf runs on a
  * translated format here, so a bad catalog cannot misread arguments.
  */
-#include <langinfo.h>
 #include <locale.h>
+#ifndef _WIN32
+/* rdiag.exe has no catalogs and no customer's locale (docs/windows.md). */
+#include <langinfo.h>
 #include <regex.h>
+#endif
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +95,10 @@ const char *i18n_ngettext(const char *msgid, const char *plural,
 
 bool i18n_yes_local(const char *answer)
 {
+#ifdef _WIN32
+	(void)answer;
+	return false;
+#else
 	char line[64];
 	regex_t re;
 	locale_t old;
@@ -111,6 +118,7 @@ bool i18n_yes_local(const char *answer)
 	}
 	uselocale(old);
 	return yes;
+#endif
 }
 
 /* Parse the conversion at f (f[0] == '%'); false if it is not one. */
