@@ -849,6 +849,9 @@ int session_run(struct session_opts *o)
 
 	memset(&ss, 0, sizeof(ss));
 	ss.o = o;
+	/* Until the relay answers, the session's age counts from here (the
+	 * audit's duration_s of a session that never opened). */
+	ss.start = now_ms();
 	ss.ro_master = -1;
 	ss.ro_cast.fd = -1;
 	ss.audit.fd = -1;

@@ -37,6 +37,8 @@ t_check "but never authenticated" \
 	test "$(grep -c "Accepted publickey" "$T_DIR/relay.log" || true)" = "$before"
 t_check "the audit log records the refusal at the host-key stage" \
 	s_audit "e['event']=='error' and e['stage']=='host_key' and e['relay_key']=='$RELAY_FP'"
+t_check "its end record counts the seconds this session lived" \
+	s_not s_audit "e['event']=='end' and not 0 <= e['duration_s'] <= 30"
 
 # The backup pin is accepted (key rotation): refuse the listen port instead,
 # so the run ends quickly, and check how far it got.
