@@ -16,19 +16,31 @@ extern const struct collector collector_product;
 extern const struct collector collector_sessions;
 extern const struct collector collector_system;
 extern const struct collector collector_terminal_server;
+/* wincheck_run.c: the Windows collectors under the Linux ones' names */
+extern const struct collector collector_eventlog;
+extern const struct collector collector_win_antivirus;
+extern const struct collector collector_win_nas;
+extern const struct collector collector_win_terminal_server;
 
 const struct collector *const registry_collectors[] = {
-#ifndef _WIN32
+#ifdef _WIN32
+	&collector_win_antivirus,
+#else
 	&collector_antivirus,
 #endif
 	&collector_database,
-#ifndef _WIN32
+#ifdef _WIN32
+	&collector_eventlog,
+	&collector_win_nas,
+#else
 	&collector_nas,
 #endif
 	&collector_product,
 	&collector_sessions,
 	&collector_system, /* system_win.c in the Windows build */
-#ifndef _WIN32
+#ifdef _WIN32
+	&collector_win_terminal_server,
+#else
 	&collector_terminal_server,
 #endif
 	NULL,

@@ -19,6 +19,7 @@
 
 #include <cmocka.h>
 
+#include "harness.h"
 #include "rdiag/utf8.h"
 #include "rdiag/util.h"
 #include "wincheck.h"
@@ -374,6 +375,46 @@ static void test_path_under(void **state)
 	assert_false(wincheck_path_under(NULL, "D:\\"));
 }
 
+extern const struct collector collector_win_antivirus;
+extern const struct collector collector_win_terminal_server;
+extern const struct collector collector_win_nas;
+extern const struct collector collector_eventlog;
+
+/* The collectors themselves, fed a fixture: findings reach the records. */
+static void test_collectors(void **state)
+{
+	static const struct {
+		const struct collector *c;
+		const char *id;
+	} cases[] = {
+		{ &collector_win_antivirus, "antivirus.product.conflict" },
+		{ &collector_win_terminal_server,
+		  "terminal_server.rds.grace_expiring" },
+		{ &collector_win_nas, "nas.drive.unavailable" },
+		{ &collector_eventlog, "product.crash.reported" },
+	};
+	char *fixture = harness_data_path("windows/faults.json");
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct harness_run run;
+		struct config cfg;
+
+		config_init(&cfg);
+		config_add(&cfg, cases[i].c->name, "fixture", fixture, "test");
+		config_add(&cfg, cases[i].c->name, "executable",
+			   "C:\\Program Files\\Dms\\dms.exe", "test");
+		config_add(&cfg, "product", "data_dir", "D:\\DmsData", "test");
+		harness_run(cases[i].c, "", &cfg, &run);
+		assert_int_equal(run.rc, 0);
+		if (!harness_finding(&run, cases[i].id))
+			fail_msg("%s: no %s", cases[i].c->name, cases[i].id);
+		harness_release(&run);
+		config_release(&cfg);
+	}
+	free(fixture);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -383,6 +424,7 @@ int main(void)
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_utf16),
 		cmocka_unit_test(test_path_under),
+		cmocka_unit_test(test_collectors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
