@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/keyfile.h"
 #include "session/session.h"
 
 const struct config_key session_config_keys[] = {
@@ -261,10 +262,29 @@ static int key_fingerprint(struct session_key *k, char **ret_err)
 
 int session_keys_load(struct session_opts *o, char **ret_err)
 {
+	const struct {
+		const char *key, *file;
+	} secret[] = { { "key", o->key }, { "host_key", o->host_key } };
 	char *line = NULL;
 	size_t cap = 0;
 	int r = 0;
 
+	/* A .pub given for a secret key is named first, before libssh's
+	 * "cannot read" (which reads like a permission problem). */
+	for (size_t i = 0; i < ARRAY_SIZE(secret); i++) {
+		const char *kind = secret[i].file
+					   ? keyfile_public_kind(secret[i].file)
+					   : NULL;
+
+		if (kind) {
+			*ret_err =
+				xasprintf("[session] %s '%s' is a public "
+					  "key (%s); give the secret key "
+					  "file",
+					  secret[i].key, secret[i].file, kind);
+			return -EINVAL;
+		}
+	}
 	for (char **f = o->engineer_key_files; f && *f; f++) {
 		FILE *fp = fopen(*f, "r");
 		size_t before = o->nkeys;

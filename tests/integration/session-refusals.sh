@@ -24,6 +24,16 @@ run_agent() {
 		>"$T_DIR/$name.out" 2>"$T_DIR/$name.err" </dev/null || RC=$?
 }
 
+# A public key where the agent's secret key belongs is named as such.
+sed "s|^key = .*|key = $S_KEYS/agent.pub|" "$T_DIR/session.conf" >"$T_DIR/pubkey.conf"
+RC=0
+timeout 30 "$RDIAG" session --config "$T_DIR/pubkey.conf" --yes \
+	--engineer-key "$S_KEYS/engineer.pub" \
+	>"$T_DIR/pubkey.out" 2>"$T_DIR/pubkey.err" </dev/null || RC=$?
+t_check "a public agent key: exit 64 (got $RC)" test "$RC" = 64
+t_check "named as a public key, before anything else" \
+	grep -q "\[session\] key '.*agent.pub' is a public key" "$T_DIR/pubkey.err"
+
 # Wrong relay host key: refused before authentication.
 before=$(grep -c "Accepted publickey" "$T_DIR/relay.log" || true)
 run_agent wrongkey --yes --relay-host-key "$WRONG_FP"
