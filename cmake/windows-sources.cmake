@@ -4,7 +4,7 @@
 # Unix socket; antivirus only) and what is not ported yet: support
 # sessions (PTY; ConPTY on Windows), see docs/windows.md.
 set(RDIAG_WIN_EXCLUDE
-	"/collectors/(antivirus|nas|terminal_server)[^/]*\\.c$|/collectors/system\\.c$|/probes/clamd\\.c$|/agent/session/session(|_inner|_pty|_relay|_audit)\\.c$")
+	"/collectors/(antivirus|nas|terminal_server)[^/]*\\.c$|/collectors/system\\.c$|/probes/clamd\\.c$|/agent/session/session(|_inner|_pty|_relay|_audit|_guard)\\.c$")
 
 # The unit tests built into rdiag.exe's test suite (run under wine): those
 # of portable code that pass there. Left out for now (docs/windows.md):

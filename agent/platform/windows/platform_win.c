@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <io.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -335,4 +336,82 @@ int platform_term_restore(struct platform_term *saved)
 		r = win_last_errno();
 	free(saved);
 	return r;
+}
+
+int platform_create_unnamed(int dirfd, int *ret_fd)
+{
+	SECURITY_ATTRIBUTES sa = { 0 };
+	char *dir = win_dirfd_path(dirfd);
+	int r = -EEXIST;
+
+	if (!dir)
+		return -EBADF;
+	if ((r = win_private_sa(&sa)) < 0) {
+		free(dir);
+		return r;
+	}
+	r = -EEXIST;
+	for (unsigned i = 0; i < 100 && r == -EEXIST; i++) {
+		unsigned char rnd[8];
+		char hex[17], *path;
+		wchar_t *w;
+		HANDLE h;
+		int fd;
+
+		randombytes_buf(rnd, sizeof(rnd));
+		sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+		path = xasprintf("%s\\.unnamed-%s", dir, hex);
+		w = win_wpath(path);
+		free(path);
+		if (!w) {
+			r = -EILSEQ;
+			break;
+		}
+		/* Gone with its last handle, whatever ends the process; nobody
+		 * else may open it meanwhile. */
+		h = CreateFileW(w, GENERIC_READ | GENERIC_WRITE,
+				FILE_SHARE_DELETE, &sa, CREATE_NEW,
+				FILE_ATTRIBUTE_TEMPORARY |
+					FILE_FLAG_DELETE_ON_CLOSE |
+					FILE_FLAG_OPEN_REPARSE_POINT,
+				NULL);
+		free(w);
+		if (h == INVALID_HANDLE_VALUE) {
+			r = win_last_errno();
+			continue;
+		}
+		fd = _open_osfhandle((intptr_t)h, _O_RDWR | _O_BINARY);
+		if (fd < 0) {
+			CloseHandle(h);
+			r = -EMFILE;
+			break;
+		}
+		*ret_fd = fd;
+		r = 0;
+	}
+	win_private_sa_free(&sa);
+	free(dir);
+	return r;
+}
+
+int platform_lower_priority(void)
+{
+	/* Below normal, inherited by every process started from now on;
+	 * the calling thread's I/O is lowered too. */
+	if (GetPriorityClass(GetCurrentProcess()) == IDLE_PRIORITY_CLASS)
+		return 0;
+	if (!SetPriorityClass(GetCurrentProcess(), BELOW_NORMAL_PRIORITY_CLASS))
+		return win_last_errno();
+	return 0;
+}
+
+unsigned platform_cpu_count(void)
+{
+	DWORD_PTR proc = 0, sys = 0;
+	unsigned n = 0;
+
+	if (GetProcessAffinityMask(GetCurrentProcess(), &proc, &sys))
+		for (; proc; proc &= proc - 1)
+			n++;
+	return n ? n : 1;
 }

@@ -87,6 +87,19 @@ static char *at_path(int dirfd, const char *path)
 	return r;
 }
 
+char *win_dirfd_path(int fd)
+{
+	char *r = NULL;
+
+	if (fd < 0 || fd >= DIRFD_MAX)
+		return NULL;
+	AcquireSRWLockShared(&dir_lock);
+	if (dir_paths[fd])
+		r = xstrdup(dir_paths[fd]);
+	ReleaseSRWLockShared(&dir_lock);
+	return r;
+}
+
 static int set_errno(int neg)
 {
 	errno = -neg;

@@ -141,6 +141,21 @@ struct flock {
 	int l_pid;
 };
 
+/* Per-thread locales: rdiag.exe has no catalogs (include/libintl.h), so
+ * the customer's locale is never made and lookups stay in "C". */
+#include <locale.h>
+typedef void *locale_t;
+#define LC_GLOBAL_LOCALE ((locale_t)-1)
+static inline locale_t duplocale(locale_t l)
+{
+	(void)l;
+	return (locale_t)0;
+}
+static inline locale_t uselocale(locale_t l)
+{
+	return l;
+}
+
 int rdiag_open(const char *path, int flags, ...);
 int rdiag_openat(int dirfd, const char *path, int flags, ...);
 int rdiag_fstatat(int dirfd, const char *path, struct stat *st, int flags);

@@ -19,6 +19,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <io.h>
+#include <psapi.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,9 +176,10 @@ static struct child *child_find(pid_t pid, bool unlink)
 }
 
 /* 1 and the status when the process ended within ms, 0, or -ECHILD. */
-static int child_reap(pid_t pid, DWORD ms, int *ret_status)
+static int child_reap(pid_t pid, DWORD ms, int *ret_status, long *ret_peak_kb)
 {
 	struct child *c = child_find(pid, false);
+	PROCESS_MEMORY_COUNTERS pmc = { .cb = sizeof(pmc) };
 	DWORD code = 0;
 
 	if (!c)
@@ -184,6 +187,11 @@ static int child_reap(pid_t pid, DWORD ms, int *ret_status)
 	if (WaitForSingleObject(c->process, ms) != WAIT_OBJECT_0)
 		return 0;
 	GetExitCodeProcess(c->process, &code);
+	if (ret_peak_kb)
+		*ret_peak_kb =
+			K32GetProcessMemoryInfo(c->process, &pmc, sizeof(pmc))
+				? (long)(pmc.PeakWorkingSetSize / 1024)
+				: 0;
 	child_find(pid, true);
 	CloseHandle(c->process);
 	CloseHandle(c->job); /* kills what it left behind */
@@ -208,14 +216,49 @@ void win_child_add(DWORD pid, HANDLE process, HANDLE job)
 
 static int any_reap(pid_t pid, DWORD ms, int *ret_status)
 {
-	int r = child_reap(pid, ms, ret_status);
+	int r = child_reap(pid, ms, ret_status, NULL);
 
 	return r == -ECHILD ? spawned_reap(pid, ms, ret_status) : r;
 }
 
-int proc_try_reap(pid_t pid, int *ret_status)
+pid_t proc_reap_nohang(pid_t pid, int *ret_status, long *ret_peak_rss_kb)
 {
-	return any_reap(pid, 0, ret_status);
+	long peak = 0;
+	int r = child_reap(pid, 0, ret_status, &peak);
+
+	if (r == -ECHILD)
+		r = spawned_reap(pid, 0, ret_status);
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return 0;
+	*ret_peak_rss_kb = peak;
+	return pid;
+}
+
+long proc_self_peak_rss_kb(void)
+{
+	PROCESS_MEMORY_COUNTERS pmc = { .cb = sizeof(pmc) };
+
+	if (!K32GetProcessMemoryInfo(GetCurrentProcess(), &pmc, sizeof(pmc)))
+		return 0;
+	return (long)(pmc.PeakWorkingSetSize / 1024);
+}
+
+int proc_sleep_unless(int64_t ms, const volatile sig_atomic_t *stop)
+{
+	int64_t end = now_ms() + ms;
+
+	/* The console handler runs on a thread of its own and only sets
+	 * *stop: look at it every 100 ms. */
+	while (!*stop) {
+		int64_t left = end - now_ms();
+
+		if (left <= 0)
+			return 0;
+		Sleep(left < 100 ? (DWORD)left : 100);
+	}
+	return 1;
 }
 
 void proc_kill_group(pid_t pid)

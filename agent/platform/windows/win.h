@@ -49,6 +49,10 @@ int win_last_errno(void);
 int win_private_sa(SECURITY_ATTRIBUTES *sa);
 void win_private_sa_free(SECURITY_ATTRIBUTES *sa);
 
+/* The path a directory descriptor was opened with (posix_compat.c),
+ * newly allocated, or NULL when fd is not one. */
+char *win_dirfd_path(int fd);
+
 struct buf;
 
 /* Append s to a command line, quoted as CommandLineToArgvW splits it. */
