@@ -57,6 +57,12 @@ void i18n_init(void)
 	 * collation, printf("%.1f") write "1,5", libarchive convert names.
 	 * Only the lookups below run in the customer's locale (uselocale()).
 	 */
+#ifndef _WIN32 /* rdiag.exe never makes one */
+	if (i18n_locale != (locale_t)0) {
+		freelocale(i18n_locale);
+		i18n_locale = (locale_t)0;
+	}
+#endif
 	if (setlocale(LC_ALL, "")) {
 		i18n_locale = duplocale(LC_GLOBAL_LOCALE);
 		setlocale(LC_ALL, "C");
