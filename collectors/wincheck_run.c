@@ -20,6 +20,13 @@
 	"read recorded Windows API results from this JSON file instead of " \
 	"asking Windows (tests/data/windows/README.md)"
 
+#define RECORD_HELP                                                     \
+	"yes: keep every Windows API result the collector used as the " \
+	"artifact windows-api.json, a fixture for tests"
+
+/* The artifact a recording run writes. */
+#define RECORD_ARTIFACT "windows-api.json"
+
 static const struct config_key av_keys[] = {
 	{ "path", CONFIG_KEY_REPEATABLE,
 	  "another application directory to check (after [product] "
@@ -30,11 +37,13 @@ static const struct config_key av_keys[] = {
 	  "Controlled Folder Access",
 	  NULL },
 	{ "fixture", 0, FIXTURE_HELP, NULL },
+	{ "record_fixture", 0, RECORD_HELP, "no" },
 	{ NULL, 0, NULL, NULL },
 };
 
 static const struct config_key ts_keys[] = {
 	{ "fixture", 0, FIXTURE_HELP, NULL },
+	{ "record_fixture", 0, RECORD_HELP, "no" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -44,6 +53,7 @@ static const struct config_key nas_keys[] = {
 	  "data_dir)",
 	  NULL },
 	{ "fixture", 0, FIXTURE_HELP, NULL },
+	{ "record_fixture", 0, RECORD_HELP, "no" },
 	{ NULL, 0, NULL, NULL },
 };
 
@@ -53,27 +63,53 @@ static const struct config_key ev_keys[] = {
 	{ "executable", 0,
 	  "the application's executable, for crash and hang reports", NULL },
 	{ "fixture", 0, FIXTURE_HELP, NULL },
+	{ "record_fixture", 0, RECORD_HELP, "no" },
 	{ NULL, 0, NULL, NULL },
 };
 
-/* The live source, or the fixture named in the section. */
+/*
+ * The live source, or the fixture named in the section; wrapped in a
+ * recorder when record_fixture is yes.
+ */
 static int open_source(struct collector_ctx *ctx, struct winsrc *src)
 {
 	const char *fixture = ctx_config_get(ctx, "fixture");
+	const char *record = ctx_config_get(ctx, "record_fixture");
+	struct winsrc inner;
 	char *err = NULL;
 	int r;
 
 	if (!fixture) {
-		if ((r = winsrc_live_open(src)) < 0)
+		if ((r = winsrc_live_open(&inner)) < 0) {
 			ctx_skip(ctx,
 				 "the Windows APIs are not available here");
-		return r;
-	}
-	if ((r = winsrc_fixture_open(fixture, src, &err)) < 0) {
+			return r;
+		}
+	} else if ((r = winsrc_fixture_open(fixture, &inner, &err)) < 0) {
 		ctx_log(ctx, "%s", err);
 		ctx_skip(ctx, "the fixture cannot be read");
 		free(err);
+		return r;
 	}
+	if (record && strcmp(record, "yes") == 0)
+		winsrc_record_open(&inner, src);
+	else
+		*src = inner;
+	return 0;
+}
+
+/* Close the source, writing what a recorder kept as an artifact. */
+static int close_source(struct collector_ctx *ctx, struct winsrc *src)
+{
+	char *text = winsrc_record_dump(src);
+	int r = 0;
+
+	if (text) {
+		r = ctx_artifact_write(ctx, RECORD_ARTIFACT, text,
+				       strlen(text));
+		free(text);
+	}
+	winsrc_close(src);
 	return r;
 }
 
@@ -85,6 +121,12 @@ static const char *app_dir(struct collector_ctx *ctx)
 	if (ctx_config_section_values(ctx, "product", "data_dir", &v) > 0)
 		return v[0];
 	return ctx_config_get(ctx, "path");
+}
+
+static void note(int *r, int q)
+{
+	if (q < 0 && *r == 0)
+		*r = q;
 }
 
 static int emit(struct collector_ctx *ctx, struct verdict_list *l)
@@ -117,8 +159,12 @@ static int av_run(struct collector_ctx *ctx)
 		wincheck_av_judge(&av, &app, &l);
 		wincheck_av_release(&av);
 	}
-	winsrc_close(&src);
-	return r < 0 ? r : emit(ctx, &l);
+	if (r == 0)
+		r = emit(ctx, &l);
+	else
+		verdict_list_release(&l);
+	note(&r, close_source(ctx, &src));
+	return r;
 }
 
 static int ts_run(struct collector_ctx *ctx)
@@ -137,8 +183,12 @@ static int ts_run(struct collector_ctx *ctx)
 		wincheck_rds_judge(&rds, &l);
 		wincheck_rds_release(&rds);
 	}
-	winsrc_close(&src);
-	return r < 0 ? r : emit(ctx, &l);
+	if (r == 0)
+		r = emit(ctx, &l);
+	else
+		verdict_list_release(&l);
+	note(&r, close_source(ctx, &src));
+	return r;
 }
 
 static int nas_run(struct collector_ctx *ctx)
@@ -157,8 +207,12 @@ static int nas_run(struct collector_ctx *ctx)
 		wincheck_smb_judge(&smb, &app, &l);
 		wincheck_smb_release(&smb);
 	}
-	winsrc_close(&src);
-	return r < 0 ? r : emit(ctx, &l);
+	if (r == 0)
+		r = emit(ctx, &l);
+	else
+		verdict_list_release(&l);
+	note(&r, close_source(ctx, &src));
+	return r;
 }
 
 static int ev_run(struct collector_ctx *ctx)
@@ -184,8 +238,12 @@ static int ev_run(struct collector_ctx *ctx)
 		wincheck_events_judge(&ev, &app, &l);
 		wincheck_events_release(&ev);
 	}
-	winsrc_close(&src);
-	return r < 0 ? r : emit(ctx, &l);
+	if (r == 0)
+		r = emit(ctx, &l);
+	else
+		verdict_list_release(&l);
+	note(&r, close_source(ctx, &src));
+	return r;
 }
 
 const struct collector collector_win_antivirus = {

@@ -160,6 +160,14 @@ struct winsrc {
  * *ret_err (caller frees) saying what is wrong with the file.
  */
 int winsrc_fixture_open(const char *path, struct winsrc *ret, char **ret_err);
+/*
+ * Wrap *inner (which the recorder then owns; *inner is emptied): every
+ * call is passed on and its result kept in the fixture shape.
+ * winsrc_record_dump() returns what was recorded as JSON text (caller
+ * frees), NULL when rec is not a recorder.
+ */
+void winsrc_record_open(struct winsrc *inner, struct winsrc *ret);
+char *winsrc_record_dump(const struct winsrc *rec);
 /* The live source (Windows builds only; elsewhere -ENOSYS). */
 int winsrc_live_open(struct winsrc *ret);
 void winsrc_close(struct winsrc *s);

@@ -46,29 +46,37 @@ static void open_fixture(const char *name, struct winsrc *src)
 	free(path);
 }
 
-/* Run every reader and judge over one fixture. */
-static void judge_all(const char *name, const struct wincheck_app *a,
+/* Run every reader and judge over one source. */
+static void judge_src(const struct winsrc *src, const struct wincheck_app *a,
 		      struct verdict_list *out)
 {
 	struct wincheck_events ev;
 	struct wincheck_smb smb;
 	struct wincheck_rds rds;
 	struct wincheck_av av;
+
+	assert_int_equal(wincheck_av_read(src, &av), 0);
+	wincheck_av_judge(&av, a, out);
+	wincheck_av_release(&av);
+	assert_int_equal(wincheck_rds_read(src, &rds), 0);
+	wincheck_rds_judge(&rds, out);
+	wincheck_rds_release(&rds);
+	assert_int_equal(wincheck_smb_read(src, &smb), 0);
+	wincheck_smb_judge(&smb, a, out);
+	wincheck_smb_release(&smb);
+	assert_int_equal(wincheck_events_read(src, a, SINCE, &ev), 0);
+	wincheck_events_judge(&ev, a, out);
+	wincheck_events_release(&ev);
+}
+
+/* ... over one fixture. */
+static void judge_all(const char *name, const struct wincheck_app *a,
+		      struct verdict_list *out)
+{
 	struct winsrc src;
 
 	open_fixture(name, &src);
-	assert_int_equal(wincheck_av_read(&src, &av), 0);
-	wincheck_av_judge(&av, a, out);
-	wincheck_av_release(&av);
-	assert_int_equal(wincheck_rds_read(&src, &rds), 0);
-	wincheck_rds_judge(&rds, out);
-	wincheck_rds_release(&rds);
-	assert_int_equal(wincheck_smb_read(&src, &smb), 0);
-	wincheck_smb_judge(&smb, a, out);
-	wincheck_smb_release(&smb);
-	assert_int_equal(wincheck_events_read(&src, a, SINCE, &ev), 0);
-	wincheck_events_judge(&ev, a, out);
-	wincheck_events_release(&ev);
+	judge_src(&src, a, out);
 	winsrc_close(&src);
 }
 
@@ -375,6 +383,71 @@ static void test_path_under(void **state)
 	assert_false(wincheck_path_under(NULL, "D:\\"));
 }
 
+static bool same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/*
+ * Recording: what a recorder wrapped around a source writes reads back as
+ * a fixture that gives the very same verdicts (what --record-fixtures on a
+ * real server relies on).
+ */
+static void test_record(void **state)
+{
+	static const char *const names[] = { "healthy.json", "faults.json",
+					     "hostile.json" };
+
+	(void)state;
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		struct verdict_list a = VERDICT_LIST_INIT,
+				    b = VERDICT_LIST_INIT;
+		char path[] = "/tmp/wincheck-rec.XXXXXX", *text, *err = NULL;
+		struct winsrc inner, rec, again;
+		int fd;
+
+		open_fixture(names[k], &inner);
+		winsrc_record_open(&inner, &rec);
+		assert_null(inner.ops);
+		judge_src(&rec, &app, &a);
+		text = winsrc_record_dump(&rec);
+		assert_non_null(text);
+		winsrc_close(&rec);
+		fd = mkstemp(path);
+		assert_true(fd >= 0);
+		assert_int_equal(write_all(fd, text, strlen(text)), 0);
+		close(fd);
+		free(text);
+		assert_int_equal(winsrc_fixture_open(path, &again, &err), 0);
+		judge_src(&again, &app, &b);
+		winsrc_close(&again);
+		unlink(path);
+		assert_true(a.n > 3);
+		assert_int_equal(a.n, b.n);
+		for (size_t i = 0; i < a.n; i++) {
+			if (strcmp(a.v[i].id, b.v[i].id) != 0 ||
+			    a.v[i].severity != b.v[i].severity ||
+			    a.v[i].level != b.v[i].level ||
+			    !same(a.v[i].detail, b.v[i].detail))
+				fail_msg("%s: %s differs after recording: "
+					 "'%s' / '%s'",
+					 names[k], a.v[i].id,
+					 a.v[i].detail ? a.v[i].detail : "",
+					 b.v[i].detail ? b.v[i].detail : "");
+		}
+		verdict_list_release(&a);
+		verdict_list_release(&b);
+	}
+	/* only a recorder dumps */
+	{
+		struct winsrc src;
+
+		open_fixture("healthy.json", &src);
+		assert_null(winsrc_record_dump(&src));
+		winsrc_close(&src);
+	}
+}
+
 extern const struct collector collector_win_antivirus;
 extern const struct collector collector_win_terminal_server;
 extern const struct collector collector_win_nas;
@@ -415,6 +488,38 @@ static void test_collectors(void **state)
 	free(fixture);
 }
 
+/* record_fixture = yes: the collector leaves windows-api.json behind,
+ * and that file feeds the same collector to the same finding. */
+static void test_collector_records(void **state)
+{
+	char *fixture = harness_data_path("windows/faults.json"), *rec;
+	struct harness_run run, again;
+	struct config cfg;
+
+	(void)state;
+	config_init(&cfg);
+	config_add(&cfg, "nas", "fixture", fixture, "test");
+	config_add(&cfg, "nas", "record_fixture", "yes", "test");
+	harness_run(&collector_win_nas, "", &cfg, &run);
+	config_release(&cfg);
+	assert_int_equal(run.rc, 0);
+	assert_int_equal(harness_count(&run, "artifact"), 1);
+	rec = xasprintf("%s/windows-api.json", run.staging);
+	assert_true(access(rec, R_OK) == 0);
+
+	config_init(&cfg);
+	config_add(&cfg, "nas", "fixture", rec, "test");
+	harness_run(&collector_win_nas, "", &cfg, &again);
+	config_release(&cfg);
+	assert_non_null(harness_finding(&again, "nas.drive.unavailable"));
+	assert_non_null(harness_finding(&again, "nas.smb_client.smb1_enabled"));
+	assert_int_equal(harness_count(&again, "artifact"), 0);
+	harness_release(&again);
+	harness_release(&run);
+	free(rec);
+	free(fixture);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -425,6 +530,8 @@ int main(void)
 		cmocka_unit_test(test_utf16),
 		cmocka_unit_test(test_path_under),
 		cmocka_unit_test(test_collectors),
+		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_collector_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
