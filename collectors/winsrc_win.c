@@ -6,8 +6,8 @@
  * without one of them answers -ENOSYS instead of failing to start, and
  * rdiag.exe needs no import library for them. Every string that comes
  * back is UTF-16 from the host and goes through winsrc_text_utf16().
- * Not done yet: WMI (Security Center products and the RDS grace period
- * answer -ENOSYS); docs/windows.md lists what has been run where.
+ * WMI (Security Center's products, the RDS grace period) is in
+ * winsrc_wmi_win.c. docs/windows.md lists what has been run where.
  * Compiled only into the Windows build (NAME_win.c).
  */
 #include <windows.h>
@@ -26,6 +26,7 @@
 #include "rdiag/buf.h"
 #include "rdiag/util.h"
 #include "winsrc.h"
+#include "winsrc_wmi_win.h"
 
 #ifndef LOAD_LIBRARY_SEARCH_SYSTEM32
 #define LOAD_LIBRARY_SEARCH_SYSTEM32 0x00000800
@@ -475,14 +476,14 @@ static int live_filters(void *self, struct winsrc_filter **ret, size_t *ret_n)
 static int live_av_products(void *self, struct winsrc_av_product **ret,
 			    size_t *ret_n)
 {
-	(void)self, (void)ret, (void)ret_n;
-	return -ENOSYS; /* WMI root\SecurityCenter2: not yet */
+	(void)self;
+	return winsrc_wmi_av_products(ret, ret_n);
 }
 
 static int live_grace_days(void *self, int64_t *ret)
 {
-	(void)self, (void)ret;
-	return -ENOSYS; /* WMI Win32_TerminalServiceSetting: not yet */
+	(void)self;
+	return winsrc_wmi_grace_days(ret);
 }
 
 static int live_rdp_cert(void *self, struct winsrc_cert *ret)
