@@ -182,5 +182,13 @@ t_check "inspect --json: German = English" cmp "$T_DIR/en.inspect.json" "$T_DIR/
 t_check "inspect --json: Russian = English" cmp "$T_DIR/en.inspect.json" "$T_DIR/ru.inspect.json"
 t_check "inspect text in German" grep -q "rdiag-Ergebnis für" "$T_DIR/de.inspect.txt"
 
+# cmake --install puts the catalogs under share/locale/LL/LC_MESSAGES.
+DESTDIR="$T_DIR/dest" cmake --install "$(dirname "$RDIAG")" --prefix /opt/rdiag \
+	>/dev/null 2>&1 || true
+for lang in de ru; do
+	t_check "installed $lang catalog" \
+		test -s "$T_DIR/dest/opt/rdiag/share/locale/$lang/LC_MESSAGES/rdiag.mo"
+done
+
 echo "$T_PASSED passed, $T_FAILED failed"
 [ "$T_FAILED" -eq 0 ]
