@@ -1256,6 +1256,18 @@ int bundle_add_sealed(struct bundle *b, const char *arcpath,
 	if ((r = bundle_scratch_open(b, &plain, ret_err)) < 0)
 		goto out;
 	r = stagecrypt_open(key, fd, plain);
+	if (r == -ENOMSG) {
+		/* Written plain (no nameless files there): as it is. */
+		close(plain);
+		plain = -1;
+		if (lseek(fd, 0, SEEK_SET) < 0) {
+			r = error_set(ret_err, -errno, "cannot rewind '%s': %s",
+				      src_path, strerror(errno));
+			goto out;
+		}
+		return bundle_add_fd(b, arcpath, fd, size, src_path, true,
+				     ret_err);
+	}
 	if (r == -EBADMSG) {
 		r = error_set(ret_err, r,
 			      "'%s' is not a sealed staging file of this run, "
@@ -1509,6 +1521,12 @@ out:
 	free(side_tmp);
 	bundle_free(b);
 	return r;
+}
+
+void bundle_unlink_partial(const struct bundle *b)
+{
+	if (b && b->dir_fd >= 0 && b->partial)
+		(void)unlinkat(b->dir_fd, b->partial, 0);
 }
 
 void bundle_abort(struct bundle *b)

@@ -101,6 +101,12 @@ int bundle_close(struct bundle *b, const struct bundle_manifest *manifest,
 		 char **ret_err);
 
 /* Give up: remove the .partial file and free b. */
+/*
+ * Remove the archive's .partial file and nothing else: no allocation, no
+ * lock, no thread, so an out-of-memory handler may call it while the
+ * bundle is being written (the process exits right after).
+ */
+void bundle_unlink_partial(const struct bundle *b);
 void bundle_abort(struct bundle *b);
 
 /*

@@ -29,7 +29,8 @@ struct collector_ctx {
 	int staging_fd;
 	struct value_cache *cache;
 	size_t ncache;
-	int staging_err; /* -ENOSPC or -EDQUOT once staging was full */
+	int staging_err;    /* -ENOSPC or -EDQUOT once staging was full */
+	bool plain_staging; /* the platform has no nameless files: not sealed */
 };
 
 struct collector_ctx *ctx_new(const struct ctx_params *p)
@@ -273,7 +274,7 @@ static int make_parents(int dirfd, const char *relpath)
 int ctx_artifact_create(struct collector_ctx *ctx, const char *relpath,
 			int *ret_fd)
 {
-	int fd, r;
+	int fd, plain = -1, r;
 
 	if (!record_artifact_path_valid(relpath))
 		return -EINVAL;
@@ -286,7 +287,7 @@ int ctx_artifact_create(struct collector_ctx *ctx, const char *relpath,
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return ctx_note(ctx, -errno);
-	if (!ctx->p.seal_key) {
+	if (!ctx->p.seal_key || ctx->plain_staging) {
 		*ret_fd = fd;
 		return 0;
 	}
@@ -295,8 +296,16 @@ int ctx_artifact_create(struct collector_ctx *ctx, const char *relpath,
 	 * into it; the collector writes the plain copy into a file with no
 	 * name, which a kill takes with it.
 	 */
+	r = platform_create_unnamed(ctx->staging_fd, &plain);
+	if (r == -EOPNOTSUPP) {
+		/* No nameless files here: the named one, plain, as before. */
+		ctx->plain_staging = true;
+		*ret_fd = fd;
+		return 0;
+	}
 	close(fd);
-	if ((r = platform_create_unnamed(ctx->staging_fd, &fd)) < 0) {
+	fd = plain;
+	if (r < 0) {
 		(void)unlinkat(ctx->staging_fd, relpath, 0);
 		return ctx_note(ctx, r);
 	}
@@ -327,7 +336,7 @@ int ctx_artifact_close(struct collector_ctx *ctx, const char *relpath, int fd)
 {
 	int r = 0;
 
-	if (ctx->p.seal_key)
+	if (ctx->p.seal_key && !ctx->plain_staging)
 		r = ctx_artifact_seal(ctx, relpath, fd);
 	if (close(fd) < 0 && r == 0)
 		r = -errno;

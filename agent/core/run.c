@@ -35,12 +35,21 @@
 #include "rdiag/collector.h"
 
 static volatile sig_atomic_t interrupted;
+/* The staging tree to remove if an allocation fails (see run_oom). */
+static char *oom_staging;
+/* The bundle being written then, whose .partial goes too. */
+static struct bundle *oom_bundle;
 
 /* Suffixes tried for a bundle name taken in the same second (-2, -3...). */
 #define RUN_NAME_TRIES 1000
 #define STAGING_PREFIX ".rdiag-staging-"
 /* Longest wait for the output directory to answer (a hung share). */
 #define RUN_OUT_DIR_TIMEOUT_S 10
+/*
+ * The least memory a run is started with: below it the kernel's OOM killer
+ * would pick the run itself (its libraries count), leaving staging behind.
+ */
+#define RUN_MIN_MEMORY_MB 16
 /* MiB the space estimate allows each collector for records and the like. */
 #define RUN_SMALL_COLLECTOR_MB 1
 
@@ -358,6 +367,7 @@ static int build_bundle(const struct run_plan *p, const char *staging,
 		break;
 	}
 	bundle_set_stop(b, &interrupted);
+	oom_bundle = b;
 	bundle_set_progress(b, on_bundle_progress, (void *)p);
 	if (sr->sign)
 		bundle_set_signer(b, sign_run_signer, sr);
@@ -417,10 +427,12 @@ static int build_bundle(const struct run_plan *p, const char *staging,
 		free(lpath);
 	}
 	if (r < 0) {
+		oom_bundle = NULL;
 		bundle_abort(b);
 		return r;
 	}
 	r = bundle_close(b, manifest, &path, &v->bundle_size, ret_sha, ret_err);
+	oom_bundle = NULL;
 	if (r < 0)
 		return r;
 	if (sr->sign &&
@@ -587,6 +599,26 @@ static void check_staging_space(const struct run_plan *p, const char *dir)
 	    pr.step == 0)
 		warn_space(p, dir, pr.free_bytes, run_space_need(p, false),
 			   "set TMPDIR");
+}
+
+/*
+ * A memory cgroup too small for a run is refused up front: the kernel
+ * never lets malloc fail there, it kills the biggest process, and that
+ * would be the run (exit 137, staging left for the next run to sweep).
+ */
+static int check_memory(const struct run_plan *p)
+{
+	uint64_t limit, mib = 1024ull * 1024ull;
+
+	if (platform_memory_limit(&limit) < 0 ||
+	    limit >= RUN_MIN_MEMORY_MB * mib)
+		return 0;
+	report(p,
+	       "not enough memory: this process's memory cgroup allows %llu "
+	       "MB, a run needs at least %u MB; raise its memory.max or run "
+	       "rdiag outside it; nothing collected",
+	       (unsigned long long)(limit / mib), RUN_MIN_MEMORY_MB);
+	return EXIT_SOFTWARE;
 }
 
 static int check_out_dir(const struct run_plan *p)
@@ -778,8 +810,6 @@ static int sweep_stale(const char *dir, struct buf *log)
 	return dfd;
 }
 
-/* The staging tree to remove if an allocation fails (see run_oom). */
-static char *oom_staging;
 /*
  * Memory given back when an allocation fails, so that the cleanup (which
  * opens directories, and so allocates) still finds some.
@@ -792,6 +822,7 @@ static void run_oom(void)
 	free(oom_reserve);
 	oom_reserve = NULL;
 	log_close();
+	bundle_unlink_partial(oom_bundle);
 	if (oom_staging)
 		(void)fs_remove_tree(oom_staging);
 	bundle_remove_partials();
@@ -820,6 +851,8 @@ int run_execute(const struct run_plan *p)
 	int rc, r;
 
 	interrupted = 0;
+	if ((rc = check_memory(p)) != 0)
+		goto out;
 	if (!p->no_bundle && (rc = check_out_dir(p)) != 0)
 		goto out;
 	if (sign_run_load(&sr, p->sign_key, p->encrypt_to, &err) < 0) {
@@ -949,6 +982,24 @@ int run_execute(const struct run_plan *p)
 	v.findings = findings;
 	v.host = p->host;
 	v.ticket = p->ticket;
+	for (size_t i = 0; i < n; i++) {
+		if (!res[i].oom_killed)
+			continue;
+		/*
+		 * The machine (or its cgroup) ran out of memory: say so
+		 * plainly, keep the verdict, write no bundle (it would lack
+		 * the evidence, and writing it needs memory too).
+		 */
+		report(p,
+		       "collector %s was killed by the kernel: out of memory; "
+		       "staging removed, no bundle written; give rdiag more "
+		       "memory or leave it out with --skip %s",
+		       res[i].collector->name, res[i].collector->name);
+		rc = EXIT_SOFTWARE;
+		if (ob && ob->finished)
+			ob->finished(ob, p, &v);
+		goto out;
+	}
 	for (size_t i = 0; i < n && !p->no_bundle; i++) {
 		char *why;
 
@@ -1011,6 +1062,7 @@ int run_execute(const struct run_plan *p)
 out:
 	xalloc_set_oom_hook(NULL);
 	oom_staging = NULL;
+	oom_bundle = NULL;
 	free(oom_reserve);
 	oom_reserve = NULL;
 	log_close();

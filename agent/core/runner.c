@@ -16,6 +16,7 @@
 
 #include "core/ctx.h"
 #include "core/runner.h"
+#include "platform/platform.h"
 #include "platform/proc.h"
 #include "rdiag/buf.h"
 #include "rdiag/i18n.h"
@@ -146,6 +147,8 @@ static int worker_main(void *arg, int fd)
 	};
 
 	redirect_stdio(w);
+	/* Out of memory, the kernel kills a worker, not the run. */
+	(void)platform_oom_prefer_self();
 	p.deadline_ms = worker_deadline(w);
 	return runner_worker_run(&p);
 }
@@ -262,10 +265,42 @@ static bool worker_read(struct worker *w)
 	return true;
 }
 
-static void describe_exit(struct collector_result *res, int status)
+/*
+ * The memory cgroup's OOM kill counter when the run started: a worker
+ * SIGKILLed by nobody in rdiag after it went up was the OOM killer's.
+ */
+struct oom_watch {
+	bool known;
+	uint64_t base;
+};
+
+static bool oom_killed_since(const struct oom_watch *ow, uint64_t *ret_now)
+{
+	uint64_t now;
+
+	if (!ow->known || platform_oom_kills(&now) < 0 || now <= ow->base)
+		return false;
+	*ret_now = now;
+	return true;
+}
+
+/* Died of SIGKILL (the OOM killer's signal), which rdiag did not send. */
+static bool killed_by_sigkill(int status)
+{
+#ifdef WTERMSIG
+	return WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+#else
+	(void)status;
+	return true;
+#endif
+}
+
+static void describe_exit(struct collector_result *res, int status,
+			  const struct oom_watch *ow)
 {
 	char why[128];
 	int code = proc_status_code(status, why, sizeof(why));
+	uint64_t kills;
 
 	if (code == 0) {
 		res->status = STATUS_OK;
@@ -286,6 +321,14 @@ static void describe_exit(struct collector_result *res, int status)
 		res->status = STATUS_CRASHED;
 		res->reason =
 			xasprintf(N_("worker exited with status %d"), code);
+	} else if (killed_by_sigkill(status) && oom_killed_since(ow, &kills)) {
+		res->status = STATUS_CRASHED;
+		res->oom_killed = true;
+		res->reason = xasprintf("killed by the kernel: out of memory "
+					"(the memory cgroup's oom_kill count "
+					"went from %llu to %llu)",
+					(unsigned long long)ow->base,
+					(unsigned long long)kills);
 	} else {
 		res->status = STATUS_CRASHED;
 		res->reason = xasprintf("worker %s", why);
@@ -357,8 +400,10 @@ int runner_run(const struct runner_opts *o,
 	struct worker *workers;
 	int *pfds;
 	size_t n = 0, running = 0, next = 0, finished = 0;
+	struct oom_watch ow = { false, 0 };
 	unsigned jobs;
 
+	ow.known = platform_oom_kills(&ow.base) == 0;
 	while (o->selected[n])
 		n++;
 	results = xcalloc(n + 1, sizeof(*results));
@@ -427,7 +472,7 @@ int runner_run(const struct runner_opts *o,
 			if (r == w->pid) {
 				/* Kill leftover sub-workers of the group. */
 				proc_kill_group(w->pid);
-				describe_exit(w->res, status);
+				describe_exit(w->res, status, &ow);
 				worker_finish(w, now);
 			} else if (stop || now >= w->deadline_ms) {
 				worker_kill(w, stop, now);

@@ -45,6 +45,8 @@ struct collector_result {
 	char *staging; /* this collector's staging dir (absolute) */
 	/* -ENOSPC or -EDQUOT: its copies did not fit in staging, else 0. */
 	int staging_err;
+	/* Killed by the kernel's OOM killer (status crashed). */
+	bool oom_killed;
 };
 
 struct runner_opts {

@@ -115,8 +115,13 @@ int stagecrypt_open(const unsigned char *key, int in_fd, int out_fd)
 		r = (int)n;
 		goto out;
 	}
+	/* Not sealed at all: written where no file can be nameless. */
+	if ((size_t)n < STAGECRYPT_MAGIC_LEN ||
+	    memcmp(hdr, STAGECRYPT_MAGIC, STAGECRYPT_MAGIC_LEN) != 0) {
+		r = -ENOMSG;
+		goto out;
+	}
 	if ((size_t)n != sizeof(hdr) ||
-	    memcmp(hdr, STAGECRYPT_MAGIC, STAGECRYPT_MAGIC_LEN) != 0 ||
 	    crypto_secretstream_xchacha20poly1305_init_pull(
 		    &st, hdr + STAGECRYPT_MAGIC_LEN, key) != 0)
 		goto out;

@@ -32,7 +32,9 @@ int stagecrypt_seal(const unsigned char *key, int in_fd, int out_fd);
 
 /*
  * Open what stagecrypt_seal() wrote: in_fd from its current offset, the
- * plain text to out_fd. -EBADMSG when the data was not sealed with this
+ * plain text to out_fd. -ENOMSG when it does not start as a sealed file
+ * does (a platform without nameless files wrote it plain, see
+ * platform_create_unnamed()); -EBADMSG when it was not sealed with this
  * key, was changed or was cut short; another negative errno from
  * read/write.
  */

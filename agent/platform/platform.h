@@ -89,6 +89,33 @@ int platform_create_new(const char *path, unsigned mode, int *ret_fd);
  */
 int platform_create_unnamed(int dirfd, int *ret_fd);
 
+/* Memory */
+
+/*
+ * How many processes the kernel's OOM killer has killed so far in this
+ * process's memory cgroup (cgroup v2 memory.events, or v1
+ * memory.oom_control: "oom_kill N"), into *ret. -ENOENT when there is no
+ * such counter (no memory controller, or an older kernel). Compare two
+ * readings to tell an OOM kill from another SIGKILL without dmesg.
+ */
+int platform_oom_kills(uint64_t *ret);
+
+/*
+ * Make the calling process the OOM killer's first choice over its parent
+ * (oom_score_adj raised; an unprivileged process may raise its own), so
+ * that a worker that runs out of memory dies rather than the run that
+ * reports on it. Best effort: 0 or a negative errno.
+ */
+int platform_oom_prefer_self(void);
+
+/*
+ * The most memory this process's cgroup and its ancestors allow (the
+ * smallest cgroup v2 memory.max on the path, or v1's
+ * hierarchical_memory_limit), in bytes, into *ret; UINT64_MAX when no
+ * limit is set. -ENOENT when there is no memory controller to ask.
+ */
+int platform_memory_limit(uint64_t *ret);
+
 /* File systems */
 
 /* What statvfs says of the file system holding path. */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -119,6 +120,21 @@ TEST_COLLECTOR(longline, run_longline, 3000);
 TEST_COLLECTOR(good, run_good, 3000);
 TEST_COLLECTOR(partial, run_partial, 3000);
 TEST_COLLECTOR(skip, run_skip, 3000);
+
+/* Touch memory until the kernel's OOM killer ends it (up to 2 GiB). */
+static int run_hog(struct collector_ctx *ctx)
+{
+	ctx_fact(ctx, "before.hog", "yes");
+	for (int i = 0; i < 128; i++) {
+		char *p = malloc(16 << 20);
+
+		if (!p)
+			break;
+		memset(p, i + 1, 16 << 20);
+	}
+	return 0;
+}
+TEST_COLLECTOR(hog, run_hog, 20000);
 
 static bool has_fact(const struct collector_result *r, const char *key)
 {
@@ -246,6 +262,111 @@ static void test_jobs_and_run_deadline(void **state)
 	runner_results_free(res, n);
 	rm_rf(staging);
 	free(staging);
+}
+
+/*
+ * A child memory cgroup this test process moves into: v2 below the root
+ * when memory is delegated there, else v1 below its own memory cgroup.
+ * Returns its path (and the cgroup to go back to), or NULL.
+ */
+static char *oom_cgroup(char **ret_home, bool *ret_v2)
+{
+	char line[512], *own = NULL, *cg = NULL, *home = NULL;
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	struct stat st;
+
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "0::", 3) == 0 && !own &&
+		    stat("/sys/fs/cgroup/cgroup.subtree_control", &st) == 0) {
+			*ret_v2 = true;
+			home = xasprintf("/sys/fs/cgroup%s", line + 3);
+			cg = xasprintf("/sys/fs/cgroup/rdiag-test-oom-%d",
+				       (int)getpid());
+		} else if (strstr(line, ":memory:")) {
+			*ret_v2 = false;
+			own = xstrdup(strstr(line, ":memory:") + 8);
+			free(home);
+			free(cg);
+			home = xasprintf("/sys/fs/cgroup/memory%s", own);
+			cg = xasprintf("%s/rdiag-test-oom-%d", home,
+				       (int)getpid());
+		}
+	}
+	if (f)
+		fclose(f);
+	free(own);
+	if (!cg || mkdir(cg, 0755) < 0) {
+		free(cg);
+		free(home);
+		return NULL;
+	}
+	*ret_home = home;
+	return cg;
+}
+
+static bool cg_write(const char *dir, const char *file, const char *value)
+{
+	char *path = xasprintf("%s/%s", dir, file);
+	int fd = open(path, O_WRONLY);
+	bool ok = fd >= 0 &&
+		  write(fd, value, strlen(value)) == (ssize_t)strlen(value);
+
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	return ok;
+}
+
+/* A worker the OOM killer takes is reported as such, not as signal 9. */
+static void test_oom_killed_worker(void **state)
+{
+	const struct collector *sel[] = { &c_hog, &c_good, NULL };
+	struct collector_result *res;
+	char *home = NULL, *cg, *staging, pid[32];
+	bool v2 = false, in;
+	size_t n;
+
+	(void)state;
+#if defined(__SANITIZE_ADDRESS__)
+	skip(); /* ASan's allocator and shadow need more than the limit */
+#endif
+	if (!(cg = oom_cgroup(&home, &v2)))
+		skip(); /* no writable memory cgroup here */
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	if (v2)
+		in = cg_write(cg, "memory.max", "64M") &&
+		     (cg_write(cg, "memory.swap.max", "0"), true);
+	else
+		in = (cg_write(cg, "memory.memsw.limit_in_bytes", "64M"),
+		      cg_write(cg, "memory.limit_in_bytes", "64M"));
+	in = in && cg_write(cg, "cgroup.procs", pid);
+	if (in) {
+		staging = make_staging();
+		struct runner_opts o = {
+			.selected = sel,
+			.staging_root = staging,
+			.run_deadline_ms = now_ms() + 20000,
+		};
+
+		assert_int_equal(runner_run(&o, &res, &n), 0);
+		assert_true(cg_write(home, "cgroup.procs", pid));
+		assert_string_equal(collector_status_name(res[0].status),
+				    "crashed");
+		assert_true(res[0].oom_killed);
+		assert_non_null(strstr(res[0].reason, "out of memory"));
+		assert_true(has_fact(&res[0], "before.hog"));
+		assert_false(res[1].oom_killed);
+		runner_results_free(res, n);
+		rm_rf(staging);
+		free(staging);
+	}
+	for (int i = 0; i < 50 && rmdir(cg) < 0; i++)
+		nanosleep(&(struct timespec){ 0, 100000000 }, NULL);
+	free(cg);
+	free(home);
+	if (!in)
+		skip();
 }
 
 static int fifo_open(void *arg, void *out, size_t out_max)
@@ -430,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_bounded_call),
 		cmocka_unit_test(test_ctx_bounded_capped_by_deadline),
 		cmocka_unit_test(test_abandon_dstate),
+		cmocka_unit_test(test_oom_killed_worker),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,8 +6,10 @@
 #define _GNU_SOURCE /* struct winsize, TIOCGWINSZ; O_TMPFILE */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -142,6 +144,160 @@ int platform_create_unnamed(int dirfd, int *ret_fd)
 		return 0;
 	}
 	return -EEXIST;
+}
+
+/* The number after key ("oom_kill ") on a line of path; -ENOENT without. */
+static int file_key_u64(const char *path, const char *key, uint64_t *ret)
+{
+	FILE *f = fopen(path, "re");
+	size_t klen = strlen(key);
+	char line[256];
+	int r = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long v;
+
+		if (strncmp(line, key, klen) == 0 &&
+		    sscanf(line + klen, "%llu", &v) == 1) {
+			*ret = v;
+			r = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/*
+ * This process's memory cgroup directories from /proc/self/cgroup: the
+ * cgroup v2 one ("0::/path") and the v1 memory controller's
+ * ("N:memory:/path"), each NULL when absent; the caller frees both.
+ */
+static void memory_cgroups(char **ret_v2, char **ret_v1)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[4096];
+
+	*ret_v2 = *ret_v1 = NULL;
+	while (f && fgets(line, sizeof(line), f)) {
+		char *nl = strchr(line, '\n'), *c = strchr(line, ':');
+
+		if (nl)
+			*nl = '\0';
+		if (strncmp(line, "0::", 3) == 0 && !*ret_v2)
+			*ret_v2 = xasprintf("/sys/fs/cgroup%s", line + 3);
+		else if (c && strncmp(c, ":memory:", 8) == 0 && !*ret_v1)
+			*ret_v1 = xasprintf("/sys/fs/cgroup/memory%s", c + 8);
+	}
+	if (f)
+		fclose(f);
+}
+
+int platform_oom_kills(uint64_t *ret)
+{
+	char *v2, *v1, *path;
+	int r = -ENOENT;
+
+	memory_cgroups(&v2, &v1);
+	if (v2) {
+		path = xasprintf("%s/memory.events", v2);
+		r = file_key_u64(path, "oom_kill ", ret);
+		free(path);
+	}
+	if (r < 0 && v1) {
+		path = xasprintf("%s/memory.oom_control", v1);
+		r = file_key_u64(path, "oom_kill ", ret);
+		free(path);
+	}
+	free(v2);
+	free(v1);
+	return r < 0 ? -ENOENT : 0;
+}
+
+int platform_oom_prefer_self(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+	int r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, "500", 3) != 3)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
+/* The first line of path as a number; "max" is UINT64_MAX. */
+static int read_limit(const char *path, uint64_t *ret)
+{
+	FILE *f = fopen(path, "re");
+	char line[64];
+	unsigned long long v;
+	int r = -EINVAL;
+
+	if (!f)
+		return -errno;
+	if (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "max", 3) == 0) {
+			*ret = UINT64_MAX;
+			r = 0;
+		} else if (sscanf(line, "%llu", &v) == 1) {
+			*ret = v;
+			r = 0;
+		}
+	}
+	fclose(f);
+	return r;
+}
+
+/* v2: the smallest memory.max from the cgroup dir up to the root. */
+static int memory_limit_v2(const char *dir, uint64_t *ret)
+{
+	char *path = xstrdup(dir);
+	uint64_t min = UINT64_MAX;
+	bool any = false;
+
+	for (;;) {
+		char *file = xasprintf("%s/memory.max", path);
+		char *slash = strrchr(path, '/');
+		uint64_t v = UINT64_MAX;
+
+		if (read_limit(file, &v) == 0) {
+			any = true;
+			if (v < min)
+				min = v;
+		}
+		free(file);
+		if (!slash || slash == path + strlen("/sys/fs/cgroup"))
+			break;
+		*slash = '\0';
+	}
+	free(path);
+	if (!any)
+		return -ENOENT;
+	*ret = min;
+	return 0;
+}
+
+int platform_memory_limit(uint64_t *ret)
+{
+	char *v2, *v1, *path;
+	int r = -ENOENT;
+
+	memory_cgroups(&v2, &v1);
+	if (v2)
+		r = memory_limit_v2(v2, ret);
+	if (r < 0 && v1) {
+		/* v1 has the whole hierarchy's limit in memory.stat. */
+		path = xasprintf("%s/memory.stat", v1);
+		r = file_key_u64(path, "hierarchical_memory_limit ", ret);
+		free(path);
+	}
+	free(v2);
+	free(v1);
+	return r < 0 ? -ENOENT : 0;
 }
 
 int platform_fs_info(const char *path, struct platform_fs_info *ret)

@@ -415,3 +415,24 @@ unsigned platform_cpu_count(void)
 			n++;
 	return n ? n : 1;
 }
+
+/*
+ * Not yet on Windows (docs/platform.md says what each would use there):
+ * no memory cgroup to ask.
+ */
+int platform_oom_kills(uint64_t *ret)
+{
+	(void)ret;
+	return -ENOENT;
+}
+
+int platform_oom_prefer_self(void)
+{
+	return 0;
+}
+
+int platform_memory_limit(uint64_t *ret)
+{
+	(void)ret;
+	return -ENOENT;
+}
