@@ -495,6 +495,10 @@ void wincheck_av_judge(const struct wincheck_av *a,
 		if (!have_product(&products, p))
 			wincheck_strs_add(&products, p);
 	}
+	/* Defender scans on access whether or not its filter was listed */
+	if (a->def.installed && a->def.realtime == 1 &&
+	    !have_product(&products, "Microsoft Defender"))
+		wincheck_strs_add(&products, "Microsoft Defender");
 	for (size_t i = 0; i < a->nsc; i++)
 		if (a->sc[i].enabled &&
 		    !have_product(&products, a->sc[i].name) &&

@@ -149,12 +149,13 @@ static int av_run(struct collector_ctx *ctx)
 	if ((r = open_source(ctx, &src)) < 0)
 		return 0;
 	if ((r = wincheck_av_read(&src, &av)) == 0) {
-		if (av.def.installed) {
+		if (av.def.engine[0])
 			ctx_fact(ctx, "defender.engine", "%s", av.def.engine);
+		if (av.def.signature[0])
 			ctx_fact(ctx, "defender.signatures", "%s",
 				 av.def.signature);
+		if (av.def.installed)
 			ctx_fact_int(ctx, "defender.realtime", av.def.realtime);
-		}
 		ctx_fact_int(ctx, "minifilters", (int64_t)av.nfilters);
 		wincheck_av_judge(&av, &app, &l);
 		wincheck_av_release(&av);

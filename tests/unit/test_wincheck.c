@@ -279,8 +279,12 @@ static void test_hostile(void **state)
 					  "d\xef\xbf\xbd"));
 	assert_null(strstr(v->detail, "Evil"));
 	assert_null(strstr(v->detail, "NoAltitude"));
-	/* an unknown product with 4294967295 instances is counted once */
-	assert_non_null(verdict_find(&l, "antivirus.product.present"));
+	/* an unknown product with 4294967295 instances is one product,
+	 * Defender (real-time on by default, no filter needed) the other */
+	v = verdict_find(&l, "antivirus.product.conflict");
+	assert_non_null(v);
+	assert_non_null(strstr(v->detail, "active: W\xef\xbf\xbd"));
+	assert_non_null(strstr(v->detail, "Microsoft Defender"));
 	/* TSAppCompat as the string "1" counts; LicensingMode "four" and a
 	 * negative grace period do not */
 	v = verdict_find(&l, "terminal_server.rds.licensing_not_configured");

@@ -42,8 +42,8 @@ same "bad --since" run --since yesterday
 exe list >"$T_DIR/list" 2>&1
 t_check "list names database, product, system" \
 	bash -c "grep -q '^database ' '$T_DIR/list' && grep -q '^product ' '$T_DIR/list' && grep -q '^system ' '$T_DIR/list'"
-t_check "list leaves out the Linux-only collectors" \
-	bash -c "! grep -qE '^(antivirus|nas|terminal_server) ' '$T_DIR/list'"
+t_check "list names the Windows antivirus, nas, terminal_server and eventlog" \
+	bash -c "grep -q '^antivirus .*Defender' '$T_DIR/list' && grep -q '^nas .*SMB client' '$T_DIR/list' && grep -q '^terminal_server .*RDS' '$T_DIR/list' && grep -q '^eventlog ' '$T_DIR/list'"
 
 # Keys: made by rdiag.exe, used by Linux rdiag, and the reverse.
 (cd "$T_DIR" && exe keygen --type sign wsign >/dev/null 2>&1 &&
