@@ -19,12 +19,14 @@ RDP='HKLM\SYSTEM\CurrentControlSet\Control\Terminal Server\WinStations\RDP-Tcp'
 reg() { "$WINE" reg "$@" >/dev/null 2>&1; }
 # A Linux path as wine's Z: drive names it.
 wpath() { local p=${1//\//\\}; echo "Z:$p"; }
+# (lib.sh runs with set -e: a key that is not there yet is no error here)
 cleanup() {
-	reg delete "$D" /f
-	reg delete "$P" /f
-	reg delete "$SVC\mrxsmb10" /f
-	reg delete "$SVC\LanmanWorkstation\Parameters" /v RequireSecuritySignature /f
-	reg delete "$RDP" /v SecurityLayer /f
+	reg delete "$D" /f || true
+	reg delete "$P" /f || true
+	reg delete "$SVC\mrxsmb10" /f || true
+	reg delete "$SVC\LanmanWorkstation\Parameters" /v \
+		RequireSecuritySignature /f || true
+	reg delete "$RDP" /v SecurityLayer /f || true
 }
 trap cleanup EXIT
 cleanup
