@@ -30,6 +30,7 @@
 #include "core/gzpar.h"
 #include "core/stagecrypt.h"
 #include "core/textdecode.h"
+#include "core/zstdout.h"
 #include "rdiag/buf.h"
 #include "rdiag/utf8.h"
 #include "rdiag/util.h"
@@ -122,6 +123,7 @@ struct bundle {
 	void *progress_arg;
 	/* gzip: libarchive writes plain tar, compressed here in parallel. */
 	struct gzpar *gz;
+	struct zstdout *zst; /* zstd, the same way */
 	/* Open bundles with a NAME.partial, for bundle_remove_partials(). */
 	struct bundle *live_next;
 	bool live;
@@ -192,7 +194,14 @@ static la_ssize_t bundle_write_cb(struct archive *a, void *arg, const void *p,
 
 	if (b->discard)
 		return (la_ssize_t)n;
-	r = b->gz ? gzpar_write(b->gz, p, n) : bundle_sink(b, p, n);
+	/* Checked per block here too: the compressors may hold data back. */
+	if (b->stop && *b->stop) {
+		bundle_sink_err(a, b, -EINTR);
+		return -1;
+	}
+	r = b->gz    ? gzpar_write(b->gz, p, n)
+	    : b->zst ? zstdout_write(b->zst, p, n)
+		     : bundle_sink(b, p, n);
 	if (r < 0) {
 		bundle_sink_err(a, b, r);
 		return -1;
@@ -627,6 +636,7 @@ static void bundle_free(struct bundle *b)
 		archive_write_free(b->a);
 	}
 	gzpar_free(b->gz);
+	zstdout_free(b->zst);
 	if (b->fd >= 0)
 		close(b->fd);
 	if (b->dir_fd >= 0)
@@ -737,37 +747,23 @@ static int bundle_queue_entry(struct bundle *b, struct bundle_op *op,
 }
 
 /*
- * Compression on every processor: zstd through libarchive's own worker
- * threads, gzip as independent members compressed in parallel (gzpar.c)
- * behind a plain tar stream. Level 6 is gzip's and tar czf's default.
+ * Compression on every processor with flat memory: libarchive writes a
+ * plain tar stream, which becomes independent gzip members compressed in
+ * parallel (gzpar.c; level 6, gzip's and tar czf's default) or one zstd
+ * frame from libzstd's workers with small jobs (zstdout.c; level 3, as
+ * libarchive's filter). Made before NAME.partial, so that running out of
+ * memory leaves none.
  */
-static int bundle_compressor(struct bundle *b, enum bundle_compress c,
-			     char **ret_err)
-{
-	char threads[16];
-
-	if (c == BUNDLE_ZSTD) {
-		if (archive_write_add_filter_zstd(b->a) != ARCHIVE_OK)
-			return bundle_archive_err(b, "the archive", ret_err);
-		/* An older libarchive without the option compresses alone. */
-		snprintf(threads, sizeof(threads), "%u",
-			 gzpar_default_threads());
-		(void)archive_write_set_filter_option(b->a, "zstd", "threads",
-						      threads);
-		return 0;
-	}
-	if (archive_write_add_filter_none(b->a) != ARCHIVE_OK)
-		return bundle_archive_err(b, "the archive", ret_err);
-	return 0;
-}
-
-/* gzip's compressor, made before NAME.partial so that OOM leaves none. */
-static int bundle_gzip_start(struct bundle *b, char **ret_err)
+static int bundle_compressor_start(struct bundle *b, enum bundle_compress c,
+				   char **ret_err)
 {
 	unsigned n = gzpar_default_threads();
 	int r;
 
-	if ((r = gzpar_new(6, n > 1 ? n : 0, bundle_sink, b, &b->gz)) < 0)
+	r = c == BUNDLE_ZSTD
+		    ? zstdout_new(3, n, bundle_sink, b, &b->zst)
+		    : gzpar_new(6, n > 1 ? n : 0, bundle_sink, b, &b->gz);
+	if (r < 0)
 		return error_set(ret_err, r,
 				 "cannot start compressing '%s': %s", b->path,
 				 strerror(-r));
@@ -821,7 +817,7 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 			      b->path);
 		goto out;
 	}
-	if (c == BUNDLE_GZIP && (r = bundle_gzip_start(b, ret_err)) < 0)
+	if ((r = bundle_compressor_start(b, c, ret_err)) < 0)
 		goto out;
 	locked = flock(b->dir_fd, LOCK_SH) == 0;
 	b->fd = openat(b->dir_fd, b->partial,
@@ -858,9 +854,8 @@ int bundle_open(const char *dir, const char *base, enum bundle_compress c,
 		r = error_set(ret_err, -ENOMEM, "cannot allocate an archive");
 		goto out;
 	}
-	if ((r = bundle_compressor(b, c, ret_err)) < 0)
-		goto out;
-	if (archive_write_set_format_pax_restricted(b->a) != ARCHIVE_OK ||
+	if (archive_write_add_filter_none(b->a) != ARCHIVE_OK ||
+	    archive_write_set_format_pax_restricted(b->a) != ARCHIVE_OK ||
 	    archive_write_set_bytes_per_block(b->a, BUNDLE_BLOCK_SIZE) !=
 		    ARCHIVE_OK ||
 	    archive_write_set_bytes_in_last_block(b->a, 1) != ARCHIVE_OK ||
@@ -1456,7 +1451,8 @@ int bundle_close(struct bundle *b, const struct bundle_manifest *manifest,
 		r = bundle_archive_err(b, "the end of the archive", ret_err);
 		goto out;
 	}
-	if (b->gz && (r = gzpar_finish(b->gz)) < 0) {
+	if ((b->gz && (r = gzpar_finish(b->gz)) < 0) ||
+	    (b->zst && (r = zstdout_finish(b->zst)) < 0)) {
 		bundle_sink_err(b->a, b, r);
 		r = bundle_archive_err(b, "the end of the archive", ret_err);
 		goto out;
