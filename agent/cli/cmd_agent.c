@@ -9,6 +9,7 @@
 #include "cli/command.h"
 #include "cli/config_schema.h"
 #include "cli/run_opts.h"
+#include "rdiag/i18n.h"
 #include "request/agentd.h"
 
 enum {
@@ -90,7 +91,7 @@ static int cmd_agent(int argc, char **argv)
 
 const struct command cmd_agent_entry = {
 	.name = "agent",
-	.summary = "run as the installed agent: poll for signed requests",
+	.summary = N_("run as the installed agent: poll for signed requests"),
 	.args = &agent_args,
 	.run = cmd_agent,
 };

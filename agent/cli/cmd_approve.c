@@ -9,6 +9,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/config_schema.h"
+#include "rdiag/i18n.h"
 #include "request/agentd.h"
 
 enum {
@@ -89,7 +90,7 @@ static int cmd_approve(int argc, char **argv)
 
 const struct command cmd_approve_entry = {
 	.name = "approve",
-	.summary = "let a waiting signed request run on this machine",
+	.summary = N_("let a waiting signed request run on this machine"),
 	.args = &approve_args,
 	.run = cmd_approve,
 };

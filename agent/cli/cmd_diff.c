@@ -13,6 +13,7 @@
 #include "cli/command.h"
 #include "cli/review_cli.h"
 #include "core/bundle_format.h"
+#include "rdiag/i18n.h"
 
 enum {
 	OPT_JSON = 256,
@@ -407,7 +408,7 @@ out:
 
 const struct command cmd_diff_entry = {
 	.name = "diff",
-	.summary = "compare two bundles: findings, facts and collectors",
+	.summary = N_("compare two bundles: findings, facts and collectors"),
 	.args = &diff_args,
 	.run = cmd_diff,
 };

@@ -26,6 +26,7 @@
 #include "core/sshsig.h"
 #include "platform/fsutil.h"
 #include "platform/proc.h"
+#include "rdiag/i18n.h"
 #include "review/review_dest.h"
 
 enum {
@@ -554,7 +555,7 @@ out:
 
 const struct command cmd_export_entry = {
 	.name = "export",
-	.summary = "write a sub-bundle holding only some collectors",
+	.summary = N_("write a sub-bundle holding only some collectors"),
 	.args = &export_args,
 	.run = cmd_export,
 };

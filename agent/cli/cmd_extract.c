@@ -11,6 +11,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "cli/review_cli.h"
+#include "rdiag/i18n.h"
 #include "review/review_dest.h"
 
 static const struct args_exit extract_exits[] = {
@@ -87,7 +88,8 @@ out:
 
 const struct command cmd_extract_entry = {
 	.name = "extract",
-	.summary = "verify a bundle and extract it safely into a new directory",
+	.summary = N_(
+		"verify a bundle and extract it safely into a new directory"),
 	.args = &extract_args,
 	.run = cmd_extract,
 };

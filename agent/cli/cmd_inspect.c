@@ -332,7 +332,8 @@ out:
 
 const struct command cmd_inspect_entry = {
 	.name = "inspect",
-	.summary = "verify a bundle and show its verdict, collectors and facts",
+	.summary = N_(
+		"verify a bundle and show its verdict, collectors and facts"),
 	.args = &inspect_args,
 	.run = cmd_inspect,
 };

@@ -13,6 +13,7 @@
 #include "cli/args.h"
 #include "cli/command.h"
 #include "core/sign.h"
+#include "rdiag/i18n.h"
 
 enum {
 	OPT_TYPE = 256,
@@ -119,7 +120,7 @@ out:
 
 const struct command cmd_keygen_entry = {
 	.name = "keygen",
-	.summary = "make a key pair for signing or encrypting bundles",
+	.summary = N_("make a key pair for signing or encrypting bundles"),
 	.args = &keygen_args,
 	.run = cmd_keygen,
 };

@@ -124,7 +124,7 @@ static int cmd_list(int argc, char **argv)
 
 const struct command cmd_list_entry = {
 	.name = "list",
-	.summary = "list the collectors and their deadlines",
+	.summary = N_("list the collectors and their deadlines"),
 	.args = &list_args,
 	.run = cmd_list,
 };

@@ -15,6 +15,7 @@
 
 #include "cli/args.h"
 #include "cli/command.h"
+#include "rdiag/i18n.h"
 #include "request/request.h"
 
 enum {
@@ -273,7 +274,8 @@ out:
 
 const struct command cmd_request_entry = {
 	.name = "request",
-	.summary = "create or check a signed collection request (engineers)",
+	.summary =
+		N_("create or check a signed collection request (engineers)"),
 	.args = &request_args,
 	.run = cmd_request,
 };

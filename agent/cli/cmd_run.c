@@ -345,7 +345,8 @@ out:
 
 const struct command cmd_run_entry = {
 	.name = "run",
-	.summary = "run the collectors, write a bundle and print the verdict",
+	.summary =
+		N_("run the collectors, write a bundle and print the verdict"),
 	.args = &run_opts_args,
 	.run = cmd_run,
 };

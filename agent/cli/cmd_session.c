@@ -12,6 +12,7 @@
 #include "cli/command.h"
 #include "cli/config_schema.h"
 #include "core/config.h"
+#include "rdiag/i18n.h"
 #include "session/session.h"
 
 enum {
@@ -223,7 +224,7 @@ out:
 
 const struct command cmd_session_entry = {
 	.name = "session",
-	.summary = "let a support engineer in over SSH, with your consent",
+	.summary = N_("let a support engineer in over SSH, with your consent"),
 	.args = &session_args,
 	.run = cmd_session,
 };

@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/redact.h"
+#include "rdiag/i18n.h"
 #include "upload/upload.h"
 
 enum {
@@ -196,7 +197,8 @@ out:
 
 const struct command cmd_upload_entry = {
 	.name = "upload",
-	.summary = "send a bundle to the vendor (https, s3, sftp, tus, file)",
+	.summary =
+		N_("send a bundle to the vendor (https, s3, sftp, tus, file)"),
 	.args = &upload_args,
 	.run = cmd_upload,
 };

@@ -46,14 +46,14 @@ static const struct args_spec version_args = {
 
 static const struct command cmd_help_entry = {
 	.name = "help",
-	.summary = "show the commands, or one command's options",
+	.summary = N_("show the commands, or one command's options"),
 	.args = &help_args,
 	.run = cmd_help,
 };
 
 static const struct command cmd_version_entry = {
 	.name = "version",
-	.summary = "print the version",
+	.summary = N_("print the version"),
 	.args = &version_args,
 	.run = cmd_version,
 };
@@ -95,7 +95,7 @@ static void print_overview(FILE *f)
 {
 	fputs("usage: rdiag COMMAND [options]\n\ncommands:\n", f);
 	for (const struct command *const *c = commands; *c; c++)
-		fprintf(f, "  %-10s %s\n", (*c)->name, (*c)->summary);
+		fprintf(f, "  %-10s %s\n", (*c)->name, _((*c)->summary));
 	fputs("\nEvery command takes -h/--help. Durations (options and "
 	      "config keys):\n"
 	      "90s, 15m, 1h30m, 2d; a plain number is seconds (milliseconds "
@@ -133,7 +133,7 @@ static int cmd_help(int argc, char **argv)
 					   "'%s' has no subcommand '%s'",
 					   c->name, argv[rest + 1]);
 	}
-	printf("rdiag %s: %s\n\n", c->name, c->summary);
+	printf("rdiag %s: %s\n\n", c->name, _(c->summary));
 	args_usage(c->args, stdout);
 	return 0;
 }
