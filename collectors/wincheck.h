@@ -176,6 +176,7 @@ void wincheck_smb_judge(const struct wincheck_smb *s,
 
 struct wincheck_events {
 	bool available; /* EvtQuery answered for at least one channel */
+	int error;      /* the last channel's -errno when it did not */
 	struct winsrc_event *app_errors; /* the application's sources */
 	size_t napp_errors;
 	struct winsrc_event *crashes; /* Application Error 1000, WER 1001 */

@@ -6,6 +6,7 @@
  * 1002). Event text is untrusted: it arrives bounded and valid UTF-8 from
  * the source and is quoted in excerpts only.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -64,8 +65,12 @@ int wincheck_events_read(const struct winsrc *src,
 	size_t n;
 
 	for (size_t c = 0; c < sizeof(channels) / sizeof(*channels); c++) {
-		if (src->ops->events(src->self, channels[c], since, &v, &n) < 0)
+		int r = src->ops->events(src->self, channels[c], since, &v, &n);
+
+		if (r < 0) {
+			ev.error = r;
 			continue;
+		}
 		ev.available = true;
 		for (size_t i = 0; i < n; i++) {
 			struct winsrc_event *e = xmalloc(sizeof(*e));
@@ -125,12 +130,19 @@ void wincheck_events_judge(const struct wincheck_events *e,
 	char *text;
 
 	if (!e->available) {
+		/* only a refusal is cured by running as an administrator */
 		wincheck_add(out, "product.eventlog.unavailable", SEVERITY_INFO,
 			     LEVEL_SELF,
 			     N_("The Windows event log could not be read"),
-			     N_("Run rdiag as an administrator to include the "
-				"event log"),
-			     NULL);
+			     e->error == -EACCES
+				     ? N_("Run rdiag as an administrator to "
+					  "include the event log")
+				     : NULL,
+			     "EvtQuery: %s",
+			     e->error == -ENOSYS
+				     ? "wevtapi.dll is not available"
+			     : e->error == -ENOENT ? "no such channel"
+						   : strerror(-e->error));
 		return;
 	}
 	if (e->ncrashes) {

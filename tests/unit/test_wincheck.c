@@ -314,6 +314,7 @@ static void test_missing(void **state)
 {
 	struct verdict_list l = VERDICT_LIST_INIT;
 	char path[] = "/tmp/wincheck.XXXXXX";
+	const struct verdict_item *v;
 	struct wincheck_events ev;
 	struct wincheck_av av;
 	struct winsrc src;
@@ -334,7 +335,10 @@ static void test_missing(void **state)
 	assert_int_equal(wincheck_events_read(&src, &app, 0, &ev), 0);
 	wincheck_events_judge(&ev, &app, &l);
 	wincheck_events_release(&ev);
-	assert_non_null(verdict_find(&l, "product.eventlog.unavailable"));
+	v = verdict_find(&l, "product.eventlog.unavailable");
+	assert_non_null(v);
+	assert_string_equal(v->detail, "EvtQuery: no such channel");
+	assert_null(v->hint);
 	winsrc_close(&src);
 	verdict_list_release(&l);
 

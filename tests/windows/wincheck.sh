@@ -73,6 +73,8 @@ has terminal_server.rdp.plain_security warn 4
 has terminal_server.rds.not_installed ok 4
 # wine has no wevtapi: said, not failed
 has product.eventlog.unavailable info 0
+t_check "... and says why" quiet t_json "$T_DIR/w.json" \
+	"[f for f in j['findings'] if f['id'] == 'product.eventlog.unavailable' and f['detail'].startswith('EvtQuery: ')][0]"
 t_check "the tamper-protection hint names Intune or Group Policy" \
 	quiet t_json "$T_DIR/w.json" \
 	"[f for f in j['findings'] if f['id'] == 'antivirus.defender.realtime_blocks_app' and 'Intune' in f['hint']][0]"
