@@ -44,6 +44,8 @@ t_check "list names database, product, system" \
 	bash -c "grep -q '^database ' '$T_DIR/list' && grep -q '^product ' '$T_DIR/list' && grep -q '^system ' '$T_DIR/list'"
 t_check "list names the Windows antivirus, nas, terminal_server and eventlog" \
 	bash -c "grep -q '^antivirus .*Defender' '$T_DIR/list' && grep -q '^nas .*SMB client' '$T_DIR/list' && grep -q '^terminal_server .*RDS' '$T_DIR/list' && grep -q '^eventlog ' '$T_DIR/list'"
+t_check "list has the Windows system collector, not the Linux one" \
+	grep -q '^system .*Windows version' "$T_DIR/list"
 
 # Keys: made by rdiag.exe, used by Linux rdiag, and the reverse.
 (cd "$T_DIR" && exe keygen --type sign wsign >/dev/null 2>&1 &&

@@ -9,6 +9,7 @@
  */
 #include "platform/windows/win.h"
 
+#include <aclapi.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <io.h>
@@ -24,6 +25,7 @@
 #include "rdiag/util.h"
 
 #undef open
+#undef fstat
 #undef openat
 #undef fstatat
 #undef lstat
@@ -1018,4 +1020,49 @@ const char *rdiag_strerror(int e)
 		if (texts[i].e == e)
 			return texts[i].text;
 	return strerror(e);
+}
+
+/*
+ * fstat() whose group and other bits say what the DACL says: 0 when only
+ * the owner, SYSTEM and Administrators are allowed in (what rdiag's secret
+ * key and config checks ask, "mode 0600"), the CRT's when anyone else is,
+ * the DACL is NULL or cannot be read.
+ */
+int rdiag_fstat(int fd, struct stat *st)
+{
+	HANDLE h = (HANDLE)_get_osfhandle(fd);
+	PSID owner = NULL;
+	PACL dacl = NULL;
+	PSECURITY_DESCRIPTOR sd = NULL;
+	bool others = false;
+
+	if (fstat(fd, st) < 0)
+		return -1;
+	if (h == INVALID_HANDLE_VALUE || GetFileType(h) != FILE_TYPE_DISK ||
+	    GetSecurityInfo(h, SE_FILE_OBJECT,
+			    OWNER_SECURITY_INFORMATION |
+				    DACL_SECURITY_INFORMATION,
+			    &owner, NULL, &dacl, NULL, &sd) != ERROR_SUCCESS)
+		return 0;
+	if (!dacl)
+		others = true;
+	for (DWORD i = 0; dacl && i < dacl->AceCount && !others; i++) {
+		ACCESS_ALLOWED_ACE *a;
+		PSID sid;
+
+		if (!GetAce(dacl, i, (void **)&a) ||
+		    a->Header.AceType != ACCESS_ALLOWED_ACE_TYPE)
+			continue;
+		sid = &a->SidStart;
+		if ((owner && EqualSid(sid, owner)) ||
+		    IsWellKnownSid(sid, WinLocalSystemSid) ||
+		    IsWellKnownSid(sid, WinBuiltinAdministratorsSid) ||
+		    IsWellKnownSid(sid, WinCreatorOwnerSid))
+			continue;
+		others = true;
+	}
+	LocalFree(sd);
+	if (!others)
+		st->st_mode &= ~(unsigned)077;
+	return 0;
 }

@@ -157,6 +157,7 @@ static inline locale_t uselocale(locale_t l)
 }
 
 int rdiag_open(const char *path, int flags, ...);
+int rdiag_fstat(int fd, struct stat *st);
 int rdiag_openat(int dirfd, const char *path, int flags, ...);
 int rdiag_fstatat(int dirfd, const char *path, struct stat *st, int flags);
 int rdiag_lstat(const char *path, struct stat *st);
