@@ -161,6 +161,12 @@ struct winsrc {
  */
 int winsrc_fixture_open(const char *path, struct winsrc *ret, char **ret_err);
 /*
+ * The same from a parsed document (an object), which the source then
+ * owns: for fuzzing without a file.
+ */
+struct json_t;
+void winsrc_fixture_load(struct json_t *root, struct winsrc *ret);
+/*
  * Wrap *inner (which the recorder then owns; *inner is emptied): every
  * call is passed on and its result kept in the fixture shape.
  * winsrc_record_dump() returns what was recorded as JSON text (caller

@@ -498,9 +498,18 @@ static const struct winsrc_ops fixture_ops = {
 	.free = fx_free,
 };
 
+void winsrc_fixture_load(json_t *root, struct winsrc *ret)
+{
+	struct fixture *f = xcalloc(1, sizeof(*f));
+
+	f->root = root;
+	f->now = fx_time(json_object_get(root, "now"));
+	ret->ops = &fixture_ops;
+	ret->self = f;
+}
+
 int winsrc_fixture_open(const char *path, struct winsrc *ret, char **ret_err)
 {
-	struct fixture *f;
 	json_error_t je;
 	json_t *root;
 
@@ -515,10 +524,6 @@ int winsrc_fixture_open(const char *path, struct winsrc *ret, char **ret_err)
 		*ret_err = xasprintf("fixture '%s' is not a JSON object", path);
 		return -EINVAL;
 	}
-	f = xcalloc(1, sizeof(*f));
-	f->root = root;
-	f->now = fx_time(json_object_get(root, "now"));
-	ret->ops = &fixture_ops;
-	ret->self = f;
+	winsrc_fixture_load(root, ret);
 	return 0;
 }
