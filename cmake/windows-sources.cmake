@@ -12,7 +12,8 @@ set(RDIAG_WIN_EXCLUDE
 # sign, util, platform, bundle, redact, probe_rdp), build fixtures with
 # iconv to UTF-16 or with filters rdiag.exe lacks (textdecode), print
 # size_t through cmocka's msvcrt printf (database_url, probe_mysql), name
-# Linux-only collectors (utf8), and args, run_opts and bundle_format, whose
-# failures under wine are still to be understood.
+# Linux-only collectors (utf8), use IANA zone names in TZ, which the C
+# runtime does not know (run_opts), and args (mingw's getopt_long) and
+# bundle_format, whose failures under wine are still to be understood.
 set(RDIAG_WIN_UNIT_TESTS
 	"test_windows|test_duration|test_error|test_probe_mssql|test_probe_pg|test_probe_rpc|test_probe_smb|test_report|test_sanitize|test_verdict|test_config_defaults|test_html")
