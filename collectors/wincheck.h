@@ -22,8 +22,9 @@
 
 /* What the judges need to know about the application. */
 struct wincheck_app {
-	const char *exe;      /* C:\Program Files\Dms\dms.exe, or NULL */
-	const char *data_dir; /* D:\DmsData, or NULL */
+	const char *exe; /* C:\Program Files\Dms\dms.exe, or NULL */
+	/* D:\DmsData...: NULL-terminated, or NULL when none is configured */
+	const char *const *data_dirs;
 	/* event log providers the application writes as, NULL-terminated */
 	const char *const *sources;
 };

@@ -294,46 +294,59 @@ static void judge_exclusions(const struct wincheck_defender *d,
 			     const struct wincheck_app *app,
 			     struct verdict_list *out)
 {
-	const char *dir = app->data_dir, *rule;
+	struct buf covered, open;
+	const char *rule;
 
-	if (!dir)
+	if (!app->data_dirs || !app->data_dirs[0])
 		return;
-	if ((rule = covering(&d->excl_paths, dir))) {
+	buf_init(&covered, 4096);
+	buf_init(&open, 4096);
+	for (const char *const *dir = app->data_dirs; *dir; dir++)
+		if ((rule = covering(&d->excl_paths, *dir)))
+			buf_printf(&covered, "%s%s (by %s)",
+				   covered.len ? ", " : "", *dir, rule);
+		else
+			buf_printf(&open, "%s%s", open.len ? ", " : "", *dir);
+	if (covered.len)
 		wincheck_add(out, "antivirus.defender.excluded", SEVERITY_OK,
 			     LEVEL_SUPPORT,
 			     N_("Defender excludes the application's data "
 				"directory"),
-			     NULL, "%s is covered by the exclusion %s", dir,
-			     rule);
-		return;
-	}
-	wincheck_add(
-		out, "antivirus.defender.realtime_blocks_app", SEVERITY_WARN,
-		LEVEL_SUPPORT,
-		N_("Defender real-time protection scans every open of the "
-		   "application's files"),
-		d->tamper == 1
-			? N_("Ask your IT to add the data directory (and the "
-			     "application's executable as a process) to "
-			     "Defender's exclusions; tamper protection is on, "
-			     "so this is done in Intune or Group Policy, not "
-			     "on this server")
-			: N_("Ask your IT to add the data directory (and the "
-			     "application's executable as a process) to "
-			     "Defender's exclusions (Group Policy, or "
-			     "Add-MpPreference -ExclusionPath)"),
-		"no path exclusion covers %s (%zu path exclusions); the "
-		"executable %s %s excluded as a process",
-		dir, d->excl_paths.n, app->exe ? app->exe : "(not configured)",
-		process_excluded(&d->excl_processes, app->exe) ? "is"
-							       : "is not");
+			     NULL, "covered: %s", covered.data);
+	if (open.len)
+		wincheck_add(
+			out, "antivirus.defender.realtime_blocks_app",
+			SEVERITY_WARN, LEVEL_SUPPORT,
+			N_("Defender real-time protection scans every open of "
+			   "the application's files"),
+			d->tamper == 1
+				? N_("Ask your IT to add the data directory "
+				     "(and the application's executable as a "
+				     "process) to Defender's exclusions; "
+				     "tamper protection is on, so this is "
+				     "done in Intune or Group Policy, not on "
+				     "this server")
+				: N_("Ask your IT to add the data directory "
+				     "(and the application's executable as a "
+				     "process) to Defender's exclusions "
+				     "(Group Policy, or Add-MpPreference "
+				     "-ExclusionPath)"),
+			"no path exclusion covers %s (%zu path exclusions); "
+			"the executable %s %s excluded as a process",
+			open.data, d->excl_paths.n,
+			app->exe ? app->exe : "(not configured)",
+			process_excluded(&d->excl_processes, app->exe)
+				? "is"
+				: "is not");
+	buf_release(&covered);
+	buf_release(&open);
 }
 
 static void judge_cfa(const struct wincheck_defender *d,
 		      const struct wincheck_app *app, struct verdict_list *out)
 {
 	bool allowed = false;
-	const char *folder;
+	const char *folder = NULL;
 
 	if (d->cfa != 1 && d->cfa != 2)
 		return;
@@ -342,7 +355,9 @@ static void judge_cfa(const struct wincheck_defender *d,
 			allowed = true;
 	if (allowed)
 		return;
-	folder = covering(&d->cfa_folders, app->data_dir);
+	for (const char *const *dir = app->data_dirs; dir && *dir && !folder;
+	     dir++)
+		folder = covering(&d->cfa_folders, *dir);
 	if (d->cfa == 2) {
 		wincheck_add(out, "antivirus.defender.cfa_audit", SEVERITY_INFO,
 			     LEVEL_SUPPORT,
@@ -431,7 +446,7 @@ static void judge_defender(const struct wincheck_av *a,
 	} else {
 		judge_exclusions(d, app, out);
 	}
-	if (d->local_merge_off && app->data_dir) {
+	if (d->local_merge_off && app->data_dirs && app->data_dirs[0]) {
 		wincheck_add(out, "antivirus.defender.local_exclusions_ignored",
 			     SEVERITY_INFO, LEVEL_THIRD_PARTY,
 			     N_("Defender ignores exclusions set on this "

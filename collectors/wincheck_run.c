@@ -113,14 +113,22 @@ static int close_source(struct collector_ctx *ctx, struct winsrc *src)
 	return r;
 }
 
-/* The first application directory: [product] data_dir, else path. */
-static const char *app_dir(struct collector_ctx *ctx)
+/*
+ * The application directories: every [product] data_dir, then every path
+ * of the section. NULL-terminated, allocated (the strings are ctx's).
+ */
+static const char **app_dirs(struct collector_ctx *ctx)
 {
-	const char *const *v;
+	const char *const *pv, *const *sv;
+	size_t np = ctx_config_section_values(ctx, "product", "data_dir", &pv);
+	size_t ns = ctx_config_values(ctx, "path", &sv), n = 0;
+	const char **v = xcalloc(np + ns + 1, sizeof(*v));
 
-	if (ctx_config_section_values(ctx, "product", "data_dir", &v) > 0)
-		return v[0];
-	return ctx_config_get(ctx, "path");
+	for (size_t i = 0; i < np; i++)
+		v[n++] = pv[i];
+	for (size_t i = 0; i < ns; i++)
+		v[n++] = sv[i];
+	return v;
 }
 
 static void note(int *r, int q)
@@ -139,15 +147,18 @@ static int emit(struct collector_ctx *ctx, struct verdict_list *l)
 
 static int av_run(struct collector_ctx *ctx)
 {
-	struct wincheck_app app = { ctx_config_get(ctx, "executable"),
-				    app_dir(ctx), NULL };
+	const char **dirs = app_dirs(ctx);
+	struct wincheck_app app = { ctx_config_get(ctx, "executable"), dirs,
+				    NULL };
 	struct verdict_list l = VERDICT_LIST_INIT;
 	struct wincheck_av av;
 	struct winsrc src;
 	int r;
 
-	if ((r = open_source(ctx, &src)) < 0)
+	if ((r = open_source(ctx, &src)) < 0) {
+		free(dirs);
 		return 0;
+	}
 	if ((r = wincheck_av_read(&src, &av)) == 0) {
 		if (av.def.engine[0])
 			ctx_fact(ctx, "defender.engine", "%s", av.def.engine);
@@ -165,6 +176,7 @@ static int av_run(struct collector_ctx *ctx)
 	else
 		verdict_list_release(&l);
 	note(&r, close_source(ctx, &src));
+	free(dirs);
 	return r;
 }
 
@@ -194,14 +206,17 @@ static int ts_run(struct collector_ctx *ctx)
 
 static int nas_run(struct collector_ctx *ctx)
 {
-	struct wincheck_app app = { NULL, app_dir(ctx), NULL };
+	const char **dirs = app_dirs(ctx);
+	struct wincheck_app app = { NULL, dirs, NULL };
 	struct verdict_list l = VERDICT_LIST_INIT;
 	struct wincheck_smb smb;
 	struct winsrc src;
 	int r;
 
-	if ((r = open_source(ctx, &src)) < 0)
+	if ((r = open_source(ctx, &src)) < 0) {
+		free(dirs);
 		return 0;
+	}
 	if ((r = wincheck_smb_read(&src, &smb)) == 0) {
 		ctx_fact_int(ctx, "smb.smb1", smb.smb1);
 		ctx_fact_int(ctx, "mapped_drives", (int64_t)smb.ndrives);
@@ -213,6 +228,7 @@ static int nas_run(struct collector_ctx *ctx)
 	else
 		verdict_list_release(&l);
 	note(&r, close_source(ctx, &src));
+	free(dirs);
 	return r;
 }
 

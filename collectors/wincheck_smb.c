@@ -98,9 +98,11 @@ void wincheck_smb_judge(const struct wincheck_smb *s,
 		if (d->status == 0)
 			continue;
 		bad++;
-		if (app->data_dir && (app->data_dir[0] & ~0x20) == d->letter &&
-		    app->data_dir[1] == ':')
-			data_on_bad = true;
+		for (const char *const *dir = app->data_dirs; dir && *dir;
+		     dir++)
+			if (((*dir)[0] & ~0x20) == d->letter && (*dir)[0] &&
+			    (*dir)[1] == ':')
+				data_on_bad = true;
 		if (shown++ < DRIVES_SHOWN)
 			buf_printf(&b, "%s%c: %s (error %u)",
 				   shown > 1 ? "; " : "", d->letter,

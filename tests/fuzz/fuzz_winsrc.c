@@ -15,8 +15,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char *const sources[] = { "DmsServer", NULL };
-static const struct wincheck_app app = { "C:\\Dms\\dms.exe", "D:\\DmsData",
-					 sources };
+static const char *const dirs[] = { "D:\\DmsData", "Z:\\Share", NULL };
+static const struct wincheck_app app = { "C:\\Dms\\dms.exe", dirs, sources };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

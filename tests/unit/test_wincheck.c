@@ -26,10 +26,16 @@
 #include "winsrc.h"
 
 static const char *const sources[] = { "DmsServer", "DmsService", NULL };
+static const char *const dirs_d[] = { "D:\\DmsData", NULL };
+static const char *const dirs_z[] = { "Z:\\DmsData", NULL };
+/* two directories: one excluded, one not */
+static const char *const dirs_two[] = { "D:\\DmsData", "E:\\Scans", NULL };
 static const struct wincheck_app app = { "C:\\Program Files\\Dms\\dms.exe",
-					 "D:\\DmsData", sources };
+					 dirs_d, sources };
 static const struct wincheck_app app_on_z = { "C:\\Program Files\\Dms\\dms.exe",
-					      "Z:\\DmsData", sources };
+					      dirs_z, sources };
+static const struct wincheck_app app_two = { "C:\\Program Files\\Dms\\dms.exe",
+					     dirs_two, sources };
 
 /* 2026-12-04T00:00:00Z: the event window of the fixtures */
 #define SINCE ((time_t)1796342400)
@@ -116,7 +122,7 @@ static void test_healthy(void **state)
 {
 	static const struct expect e[] = {
 		{ "antivirus.defender.excluded", SEVERITY_OK, LEVEL_SUPPORT,
-		  "D:\\DmsData\\" },
+		  "covered: D:\\DmsData (by D:\\DmsData\\)" },
 		{ "antivirus.minifilter.present", SEVERITY_INFO,
 		  LEVEL_THIRD_PARTY, "WdFilter" },
 		{ "antivirus.product.present", SEVERITY_INFO, LEVEL_THIRD_PARTY,
@@ -155,6 +161,16 @@ static void test_healthy(void **state)
 	v = verdict_find(&l, "terminal_server.rds.sessions");
 	assert_non_null(strstr(v->detail, "2 alice RDP-Tcp#4 active, 2 "
 					  "processes, 400.0 MiB"));
+	verdict_list_release(&l);
+
+	/* a second directory without an exclusion is named alone */
+	verdict_list_init(&l);
+	judge_all("healthy.json", &app_two, &l);
+	v = verdict_find(&l, "antivirus.defender.realtime_blocks_app");
+	assert_non_null(v);
+	assert_non_null(strstr(v->detail, "no path exclusion covers E:\\Scans "
+					  "(1 path"));
+	assert_non_null(verdict_find(&l, "antivirus.defender.excluded"));
 	verdict_list_release(&l);
 }
 
@@ -270,7 +286,7 @@ static void test_hostile(void **state)
 	 * "D:/dmsdata" matches D:\DmsData, "" and "\" match nothing */
 	v = verdict_find(&l, "antivirus.defender.excluded");
 	assert_non_null(v);
-	assert_non_null(strstr(v->detail, "D:/dmsdata"));
+	assert_non_null(strstr(v->detail, "(by D:/dmsdata)"));
 	/* a lone surrogate in a filter name shows as U+FFFD; the altitude
 	 * with a fraction is in the group, an absurd one is not */
 	v = verdict_find(&l, "antivirus.minifilter.present");
