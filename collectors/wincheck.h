@@ -87,6 +87,10 @@ struct wincheck_av {
 	bool have_filters; /* FilterFindFirst answered */
 	struct wincheck_minifilter *filters;
 	size_t nfilters;
+	/* products whose service is installed and not disabled: what a
+	 * Server without SecurityCenter2, or a run without the rights to
+	 * list filters, still shows */
+	struct wincheck_strs services;
 	bool have_sc; /* SecurityCenter2 exists (not on Server) */
 	struct wincheck_sc_product *sc;
 	size_t nsc;

@@ -71,6 +71,51 @@ static const struct {
 	  "untrusted and unsigned processes that run from USB" },
 };
 
+/* Services of known products (HKLM\SYSTEM\...\Services\NAME). */
+static const struct {
+	const char *service;
+	const char *product;
+} known_services[] = {
+	{ "CSFalconService", "CrowdStrike Falcon" },
+	{ "SentinelAgent", "SentinelOne" },
+	{ "ekrn", "ESET" },
+	{ "AVP", "Kaspersky" },
+	{ "klnagent", "Kaspersky" },
+	{ "SepMasterService", "Symantec Endpoint Protection" },
+	{ "mfemms", "Trellix (McAfee)" },
+	{ "Sophos Endpoint Defense Service", "Sophos" },
+	{ "SAVService", "Sophos" },
+	{ "ntrtscan", "Trend Micro" },
+	{ "EPSecurityService", "Bitdefender" },
+	{ "CylanceSvc", "Cylance" },
+	{ "WRSVC", "Webroot" },
+	{ "CbDefense", "VMware Carbon Black" },
+};
+
+#define SERVICES "HKLM\\SYSTEM\\CurrentControlSet\\Services\\"
+
+/* The products whose service exists with a start type other than 4. */
+static void read_services(const struct winsrc *src, struct wincheck_av *a)
+{
+	for (size_t i = 0; i < sizeof(known_services) / sizeof(*known_services);
+	     i++) {
+		char *key = xasprintf(SERVICES "%s", known_services[i].service);
+		int start = wincheck_reg_int(src, key, "Start");
+		bool seen = false;
+
+		free(key);
+		if (start == WINCHECK_UNSET || start == 4)
+			continue;
+		for (size_t j = 0; j < a->services.n; j++)
+			if (strcmp(a->services.v[j],
+				   known_services[i].product) == 0)
+				seen = true;
+		if (!seen)
+			wincheck_strs_add(&a->services,
+					  known_services[i].product);
+	}
+}
+
 static const char *filter_product(const char *name)
 {
 	for (size_t i = 0; i < sizeof(known_filters) / sizeof(*known_filters);
@@ -237,6 +282,7 @@ int wincheck_av_read(const struct winsrc *src, struct wincheck_av *ret)
 		a.nfilters = n;
 		winsrc_free_filters(f, n);
 	}
+	read_services(src, &a);
 	if (src->ops->av_products(src->self, &p, &n) == 0) {
 		a.have_sc = true;
 		a.sc = xcalloc(n + 1, sizeof(*a.sc));
@@ -266,6 +312,7 @@ void wincheck_av_release(struct wincheck_av *a)
 	wincheck_strs_release(&a->def.excl_extensions);
 	wincheck_strs_release(&a->def.cfa_allowed);
 	wincheck_strs_release(&a->def.cfa_folders);
+	wincheck_strs_release(&a->services);
 	free(a->def.asr);
 	free(a->filters);
 	free(a->sc);
@@ -510,6 +557,13 @@ void wincheck_av_judge(const struct wincheck_av *a,
 		if (!have_product(&products, p))
 			wincheck_strs_add(&products, p);
 	}
+	/*
+	 * Without the filter list (Server without admin rights, wine), the
+	 * installed services stand in for the loaded filters.
+	 */
+	for (size_t i = 0; !a->have_filters && i < a->services.n; i++)
+		if (!have_product(&products, a->services.v[i]))
+			wincheck_strs_add(&products, a->services.v[i]);
 	/* Defender scans on access whether or not its filter was listed */
 	if (a->def.installed && a->def.realtime == 1 &&
 	    !have_product(&products, "Microsoft Defender"))
@@ -520,7 +574,8 @@ void wincheck_av_judge(const struct wincheck_av *a,
 		    !(strstr(a->sc[i].name, "Defender") &&
 		      have_product(&products, "Microsoft Defender")))
 			wincheck_strs_add(&products, a->sc[i].name);
-	if (!a->have_filters && !a->have_sc && !a->def.installed)
+	if (!a->have_filters && !a->have_sc && !a->def.installed &&
+	    !a->services.n)
 		goto out;
 	buf_init(&b, 4096);
 	if (filters.n) {

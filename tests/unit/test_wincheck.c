@@ -326,6 +326,27 @@ static void test_hostile(void **state)
 	verdict_list_release(&l);
 }
 
+/*
+ * A Server without SecurityCenter2, run without the rights to list
+ * filters: the installed services of known products stand in (a disabled
+ * one does not count).
+ */
+static void test_services(void **state)
+{
+	struct verdict_list l = VERDICT_LIST_INIT;
+	const struct verdict_item *v;
+
+	(void)state;
+	judge_all("server-services.json", &app, &l);
+	v = verdict_find(&l, "antivirus.product.conflict");
+	assert_non_null(v);
+	assert_non_null(strstr(v->detail, "CrowdStrike Falcon"));
+	assert_non_null(strstr(v->detail, "Microsoft Defender"));
+	assert_null(strstr(v->detail, "ESET"));
+	assert_null(verdict_find(&l, "antivirus.minifilter.present"));
+	verdict_list_release(&l);
+}
+
 static void test_missing(void **state)
 {
 	struct verdict_list l = VERDICT_LIST_INIT;
@@ -420,7 +441,8 @@ static bool same(const char *a, const char *b)
 static void test_record(void **state)
 {
 	static const char *const names[] = { "healthy.json", "faults.json",
-					     "hostile.json" };
+					     "hostile.json",
+					     "server-services.json" };
 
 	(void)state;
 	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
@@ -555,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_path_under),
 		cmocka_unit_test(test_collectors),
 		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_services),
 		cmocka_unit_test(test_collector_records),
 	};
 
