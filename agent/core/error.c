@@ -13,7 +13,8 @@
 #include "core/i18n.h"
 #include "rdiag/util.h"
 
-static void error_vput(const char *fmt, va_list ap)
+__attribute__((format(printf, 1, 0))) static void error_vput(const char *fmt,
+							     va_list ap)
 {
 	char *en = xvasprintf(fmt, ap);
 	char *local = i18n_display_dup(en);
