@@ -59,6 +59,7 @@ struct sess {
 	struct session_jail jail;
 	ssh_key host_key;
 	char host_fp[SESSION_FP_MAX];
+	char *known_hosts; /* the engineer's known_hosts line for it */
 	struct conn *conns;
 	size_t nconns;
 	unsigned next_id;
@@ -258,7 +259,14 @@ static int host_key_setup(struct sess *ss)
 	}
 	session_fp_format(hash, hlen, ss->host_fp);
 	ssh_clean_pubkey_hash(&hash);
-	/* For the engineer's known_hosts: the session's own host key. */
+	/*
+	 * For the engineer's known_hosts: the session's own host key, under
+	 * the name ssh looks it up by when the engineer jumps to
+	 * listen_address -p listen_port.
+	 */
+	ss->known_hosts = xasprintf(
+		"[%s]:%u %s %s", o->listen_address, o->listen_port,
+		ssh_key_type_to_char(ssh_key_type(ss->host_key)), b64);
 	path = xasprintf("%s/%s.host_key.pub", o->state_dir, ss->audit.id);
 	line = xasprintf("%s %s rdiag-session-%s\n",
 			 ssh_key_type_to_char(ssh_key_type(ss->host_key)), b64,
@@ -843,7 +851,7 @@ int session_run(struct session_opts *o)
 {
 	struct sess ss;
 	char id[48], stamp[32], ttl[32], idle[32];
-	char *err = NULL;
+	char *err = NULL, *relay;
 	bool cancelled;
 	int r;
 
@@ -899,6 +907,7 @@ int session_run(struct session_opts *o)
 	}
 	if (host_key_setup(&ss) < 0) {
 		ssh_key_free(ss.host_key);
+		free(ss.known_hosts);
 		session_audit_close(&ss.audit);
 		return EXIT_USAGE;
 	}
@@ -934,6 +943,7 @@ int session_run(struct session_opts *o)
 		(void)session_jail_kill(&ss.jail);
 		free(err);
 		ssh_key_free(ss.host_key);
+		free(ss.known_hosts);
 		session_audit_close(&ss.audit);
 		return ss.code;
 	}
@@ -959,8 +969,19 @@ int session_run(struct session_opts *o)
 	session_duration_format(o->idle_s, idle, sizeof(idle));
 	say(&ss, "session %s is open for at most %s (ends after %s idle)", id,
 	    ttl, idle);
-	say(&ss, "engineers connect with: ssh -J USER@%s:%u -p %u %s",
-	    o->relay_host, o->relay_port, o->listen_port, o->listen_address);
+	/* A command that works as printed with the relay layout of
+	 * docs/session.md: engineers come in on their own port. */
+	relay = xasprintf(strchr(o->relay_host, ':') ? "[%s]" : "%s",
+			  o->relay_host);
+	say(&ss,
+	    "engineers connect with: ssh -J USER@%s:%u -p %u "
+	    "-o UserKnownHostsFile=~/.ssh/known_hosts_rdiag "
+	    "-o StrictHostKeyChecking=yes -t rdiag@%s",
+	    relay, o->engineer_port, o->listen_port, o->listen_address);
+	free(relay);
+	if (ss.known_hosts)
+		say(&ss, "their ~/.ssh/known_hosts_rdiag line: %s",
+		    ss.known_hosts);
 	say(&ss, "this session's host key: %s (%s/%s.host_key.pub)", ss.host_fp,
 	    o->state_dir, id);
 	say(&ss, "%s",
@@ -990,6 +1011,7 @@ int session_run(struct session_opts *o)
 	say(&ss, "session %s ended: %s%s", id, ss.reason,
 	    cancelled ? "; the relay forward was cancelled" : "");
 	ssh_key_free(ss.host_key);
+	free(ss.known_hosts);
 	session_audit_close(&ss.audit);
 	return ss.code;
 }

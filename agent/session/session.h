@@ -37,7 +37,8 @@ struct session_key {
 
 struct session_opts {
 	char *relay_host;
-	unsigned relay_port; /* default 22 */
+	unsigned relay_port;    /* default 22 */
+	unsigned engineer_port; /* the relay's port for engineers; relay_port */
 	char *relay_user;
 	char *relay_host_key;        /* pinned "SHA256:..." (primary) */
 	char *relay_host_key_backup; /* or NULL */

@@ -17,6 +17,10 @@ const struct config_key session_config_keys[] = {
 	{ "relay_host", 0, "the vendor's SSH relay (host name or address)",
 	  NULL },
 	{ "relay_port", 0, "its SSH port", "22" },
+	{ "engineer_port", 0,
+	  "the relay's SSH port for engineers, shown in their command "
+	  "(default: relay_port)",
+	  NULL },
 	{ "relay_user", 0, "the account on the relay the agent logs in as",
 	  NULL },
 	{ "relay_host_key", 0,
@@ -173,6 +177,8 @@ int session_opts_load(struct session_opts *o, const struct config *cfg,
 	o->state_dir = session_state_dir(cfg);
 	if ((r = get_uint(cfg, "relay_port", 1, 65535, &o->relay_port,
 			  ret_err)) < 0 ||
+	    (r = get_uint(cfg, "engineer_port", 1, 65535, &o->engineer_port,
+			  ret_err)) < 0 ||
 	    (r = get_uint(cfg, "listen_port", 1, 65535, &o->listen_port,
 			  ret_err)) < 0 ||
 	    (r = get_uint(cfg, "max_engineers", 1, 64, &o->max_engineers,
@@ -187,6 +193,8 @@ int session_opts_load(struct session_opts *o, const struct config *cfg,
 			  ret_err)) < 0 ||
 	    (r = get_bool(cfg, "read_only", &o->read_only, ret_err)) < 0)
 		return r;
+	if (!o->engineer_port)
+		o->engineer_port = o->relay_port;
 	/* Consent given in advance speaks for the machine's owner: only
 	 * the root-owned system configuration may give it. */
 	if (o->allow_unattended &&

@@ -100,6 +100,7 @@ s_config() {
 [session]
 relay_host = 127.0.0.1
 relay_port = $S_RELAY_PORT
+engineer_port = $S_ENG_PORT
 relay_user = $S_USER
 relay_host_key = $(s_fp "$S_KEYS/relay_host.pub")
 key = $S_KEYS/agent

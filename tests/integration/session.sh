@@ -23,6 +23,34 @@ t_check "the agent says how to connect and shows its host key" \
 t_check "the consent text shows the engineer's fingerprint and comment" \
 	grep -q "$ENG_FP engineer@test" "$T_DIR/agent.out"
 
+# The command and known_hosts line the customer reads out work as printed:
+# only the engineer's relay account, key and file names are filled in.
+printed=$(sed -n 's/^rdiag: engineers connect with: //p' "$T_DIR/agent.out")
+sed -n 's/^rdiag: their ~\/.ssh\/known_hosts_rdiag line: //p' "$T_DIR/agent.out" \
+	>"$T_DIR/known_hosts_rdiag"
+t_check "the command names the engineers' port on the relay" \
+	grep -q -- "-J USER@127.0.0.1:$S_ENG_PORT -p $S_LISTEN " <<<"$printed"
+t_check "the known_hosts line names the session's address and port" \
+	grep -q "^\[127.0.0.1\]:$S_LISTEN ssh-ed25519 " "$T_DIR/known_hosts_rdiag"
+cat >"$T_DIR/eng_ssh_config" <<EOF
+Host *
+	IdentityFile $S_KEYS/engineer
+	IdentitiesOnly yes
+	BatchMode yes
+	ConnectTimeout 10
+	UserKnownHostsFile $T_DIR/relay_known_hosts
+	GlobalKnownHostsFile /dev/null
+EOF
+cmd=${printed/USER/$S_USER}
+cmd=${cmd/\~\/.ssh\/known_hosts_rdiag/$T_DIR/known_hosts_rdiag}
+rc=0
+# A second -t: the test's stdin is no terminal, an engineer's is.
+# shellcheck disable=SC2086 # the printed command, split as a shell would
+ssh -F "$T_DIR/eng_ssh_config" ${cmd#ssh } -t 'echo printed-$((6*7))' \
+	>"$T_DIR/printed.out" 2>"$T_DIR/printed.err" </dev/null || rc=$?
+t_check "the printed command reaches the session (rc $rc)" \
+	grep -q "printed-42" "$T_DIR/printed.out"
+
 # The engineer runs a command in a PTY and reads its output.
 rc=0
 s_eng engineer -tt 'echo hello-$((6*7)); tty; id -un; exit 3' \
