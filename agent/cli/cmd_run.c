@@ -334,8 +334,17 @@ static int cmd_run(int argc, char **argv)
 		rc = rc == -1 ? 0 : rc;
 		goto out;
 	}
-	if (o.request && (rc = request_run_prepare(&o.plan, o.request)) != 0)
-		goto out;
+	if (o.request) {
+		/* A refused request still ends a --json run with one object
+		 * that says why. */
+		error_keep_first(&o.cli.first_error);
+		rc = request_run_prepare(&o.plan, o.request);
+		error_keep_first(NULL);
+		if (rc != 0) {
+			rc = run_cli_end(&o.cli, &o.plan, rc);
+			goto out;
+		}
+	}
 	rc = run_execute(&o.plan);
 	rc = run_cli_end(&o.cli, &o.plan, rc);
 out:

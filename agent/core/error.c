@@ -13,11 +13,22 @@
 #include "core/i18n.h"
 #include "rdiag/util.h"
 
+/* Where error_keep_first() keeps the first message; NULL when not asked. */
+static char **kept;
+
+void error_keep_first(char **slot)
+{
+	kept = slot;
+}
+
 __attribute__((format(printf, 1, 0))) static void error_vput(const char *fmt,
 							     va_list ap)
 {
 	char *en = xvasprintf(fmt, ap);
 	char *local = i18n_display_dup(en);
+
+	if (kept && !*kept)
+		*kept = xstrdup(en);
 
 	fputs("rdiag: ", stderr);
 	fputs(local, stderr);

@@ -18,6 +18,13 @@ void error_msg(const char *fmt, ...) RDIAG_PRINTF(1, 2);
 void error_vmsg(const char *fmt, va_list ap) RDIAG_PRINTF(1, 0);
 
 /*
+ * While *slot is given, the first message error_msg() prints (in English,
+ * as --json keeps it) is also kept there, for a caller that must report
+ * it in its own output; NULL stops keeping. The caller frees *slot.
+ */
+void error_keep_first(char **slot);
+
+/*
  * error_msg() followed by " (see 'rdiag help CMD')" (or 'rdiag help' when
  * cmd is NULL) on the same line. Returns EXIT_USAGE.
  */

@@ -142,4 +142,17 @@ rc=0
 RDIAG_TRUSTED_KEYS="$T_DIR/empty" "$RDIAG" run --request "$tok2" --config "$T_DIR/yes.conf" >/dev/null 2>"$T_DIR/e3" || rc=$?
 t_check "RDIAG_TRUSTED_KEYS overrides the directory" bash -c "[ $rc = 65 ] && grep -q 'trusted keys' '$T_DIR/e3'"
 
+# A refused request (here the replay of the token run above) still ends
+# run --json with one object saying why; its exit_code is the process's.
+rc=0
+"$RDIAG" run --request "$tok" --config "$T_DIR/ask.conf" --out "$out" --json \
+	</dev/null >"$T_DIR/j1" 2>/dev/null || rc=$?
+t_check "refused request, --json: one object with the error and exit_code $rc" \
+	$PY -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["exit_code"] == int(sys.argv[2]) != 0, j
+assert "replayed request" in j["error"], j
+assert j["format"] == "rdiag-verdict/1" and j["upload"] is None, j' "$T_DIR/j1" "$rc"
+
 t_done
