@@ -44,9 +44,17 @@ struct upload_ctx {
 			      */
 };
 
+/* upload_tls_ip.c's state for one handle (unused unless it applies) */
+struct upload_tls_ip {
+	CURL *h;
+	char host[64]; /* the URL's IP address, without brackets */
+	bool mismatch; /* the callback refused the certificate */
+};
+
 /* One request: what came back, bounded. */
 struct upload_resp {
 	CURLcode cc;
+	struct upload_tls_ip tls_ip;
 	long status;
 	char errbuf[CURL_ERROR_SIZE];
 	char *etag, *location, *upload_offset, *server_hash;
@@ -108,6 +116,17 @@ void upload_stop_release(const struct sigaction old[2]);
  */
 CURL *upload_curl_new(struct upload_ctx *c, const char *url,
 		      struct upload_resp *resp);
+
+/*
+ * With Schannel (rdiag.exe), a CA file and an IP address in url: the
+ * certificate's iPAddress names are checked by rdiag before the request is
+ * sent, since libcurl's Schannel code matches DNS names only
+ * (upload_tls_ip.c). upload_tls_ip_result() turns that refusal into the
+ * CURLcode and message libcurl gives on Linux; a no-op otherwise.
+ */
+void upload_tls_ip_setup(CURL *h, const char *url, const char *ca_file,
+			 struct upload_resp *resp);
+void upload_tls_ip_result(struct upload_resp *resp);
 
 /* libcurl read and seek callbacks over a struct upload_reader. */
 size_t upload_reader_read(char *p, size_t size, size_t n, void *arg);

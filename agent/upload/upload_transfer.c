@@ -242,6 +242,7 @@ CURL *upload_curl_new(struct upload_ctx *c, const char *url,
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (o->ca_file)
 		curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+	upload_tls_ip_setup(h, url, o->ca_file, resp);
 	if (o->pin_sha256 && c->u->scheme != UPLOAD_SFTP) {
 		char *pin = strncmp(o->pin_sha256, "sha256//", 8) == 0
 				    ? xstrdup(o->pin_sha256)
@@ -387,6 +388,7 @@ int upload_perform(struct upload_ctx *c, CURL *h, struct upload_resp *resp,
 	char *reason;
 
 	resp->cc = curl_easy_perform(h);
+	upload_tls_ip_result(resp);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
 	resp->status = status;
 	if (c->u->scheme != UPLOAD_SFTP && c->u->scheme != UPLOAD_FILE) {
