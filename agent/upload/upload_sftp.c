@@ -7,10 +7,17 @@
  * then read back as the server's confirmation.
  */
 #include <errno.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#ifdef _WIN32
+#include <gcrypt.h> /* libssh's crypto in rdiag.exe */
+#endif
 
 #include "core/log.h"
 #include "rdiag/url.h"
@@ -43,13 +50,99 @@ static char *sftp_url(const struct upload_ctx *c, const char *path)
 	return url;
 }
 
+/*
+ * The host-key pin as a key callback. libcurl's libssh2 backend (Linux)
+ * checks CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256 itself and calls no callback
+ * without a known_hosts file; its libssh backend (rdiag.exe) ignores that
+ * option and asks this callback instead, which without it would refuse
+ * every key. The pin is "SHA256:" + base64 of the SHA-256 of the key blob,
+ * as ssh-keygen -l prints it; padding is ignored on both sides.
+ */
+static int on_host_key(CURL *h, const struct curl_khkey *known,
+		       const struct curl_khkey *found, enum curl_khmatch match,
+		       void *arg)
+{
+	const char *pin = arg;
+	unsigned char blob[16384], md[crypto_hash_sha256_BYTES];
+	char b64[sodium_base64_ENCODED_LEN(
+		crypto_hash_sha256_BYTES,
+		sodium_base64_VARIANT_ORIGINAL_NO_PADDING)];
+	size_t len = 0, n;
+
+	(void)h;
+	(void)known;
+	(void)match;
+	if (!found || !found->key)
+		return CURLKHSTAT_REJECT;
+	n = found->len ? found->len : strlen(found->key);
+	if (sodium_base642bin(blob, sizeof(blob), found->key, n, NULL, &len,
+			      NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+		return CURLKHSTAT_REJECT;
+	crypto_hash_sha256(md, blob, len);
+	sodium_bin2base64(b64, sizeof(b64), md, sizeof(md),
+			  sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+	if (strncmp(pin, "SHA256:", 7) == 0)
+		pin += 7;
+	n = strlen(pin);
+	while (n && pin[n - 1] == '=')
+		n--;
+	return n == strlen(b64) && sodium_memcmp(pin, b64, n) == 0
+		       ? CURLKHSTAT_FINE
+		       : CURLKHSTAT_REJECT;
+}
+
+/*
+ * libcurl's libssh backend (rdiag.exe) hands each buffer to one
+ * sftp_write(), i.e. one SFTP packet, and OpenSSH's server drops packets
+ * over 256 KiB ("Error in the SSH layer" with the 512 KiB upload buffer);
+ * its libssh2 backend (Linux) splits writes itself and keeps the large
+ * buffer. 32 KiB is what libssh itself advises per write.
+ */
+static bool ssh_backend_is_libssh(void)
+{
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
+	return v && v->libssh_version &&
+	       strncmp(v->libssh_version, "libssh/", 7) == 0;
+}
+
+#ifdef _WIN32
+/*
+ * libgcrypt (under libssh in rdiag.exe) prints notes of its own to stderr,
+ * e.g. "NOTE: you should run 'diskperf -y' ..." when its entropy gatherer
+ * finds the disk counters off, which they are on many servers: they go to
+ * rdiag's log instead, so the customer's terminal shows only rdiag's words.
+ */
+static void on_gcry_log(void *arg, int level, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)arg;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_msg("libgcrypt (level %d): %s", level, line);
+}
+
+static void quiet_gcrypt(void)
+{
+	gcry_set_log_handler(on_gcry_log, NULL);
+}
+#else
+static void quiet_gcrypt(void)
+{
+}
+#endif
+
 static CURL *sftp_handle(struct upload_ctx *c, const char *url,
 			 struct upload_resp *resp)
 {
 	const struct upload_opts *o = c->o;
-	CURL *h = upload_curl_new(c, url, resp);
+	CURL *h;
 	const char *pin = o->ssh_host_sha256;
 	char *pub = xasprintf("%s.pub", o->ssh_key), *p;
+
+	quiet_gcrypt();
+	h = upload_curl_new(c, url, resp);
 
 	if (strncmp(pin, "SHA256:", 7) == 0)
 		pin += 7;
@@ -66,6 +159,10 @@ static CURL *sftp_handle(struct upload_ctx *c, const char *url,
 	if (o->ssh_key_passphrase)
 		curl_easy_setopt(h, CURLOPT_KEYPASSWD, o->ssh_key_passphrase);
 	curl_easy_setopt(h, CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256, p);
+	curl_easy_setopt(h, CURLOPT_SSH_KEYFUNCTION, on_host_key);
+	curl_easy_setopt(h, CURLOPT_SSH_KEYDATA, (void *)o->ssh_host_sha256);
+	if (ssh_backend_is_libssh())
+		curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 32L * 1024);
 	curl_easy_setopt(h, CURLOPT_FTP_CREATE_MISSING_DIRS,
 			 (long)CURLFTP_CREATE_DIR);
 	free(pub);

@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -67,30 +68,46 @@ static int on_prereq(void *arg, char *conn_primary_ip, char *conn_local_ip,
 	return ok ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
 }
 
+/*
+ * The host of an https url into out (IPv6 without its brackets); false for
+ * any other scheme (sftp has its host-key pin, file:// no peer).
+ */
+static bool https_host(const char *url, char *out, size_t len)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	bool ok = false;
+	size_t n;
+
+	if (!u)
+		return false;
+	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    strcmp(scheme, "https") == 0 &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		n = strlen(host);
+		if (n > 2 && host[0] == '[' && host[n - 1] == ']')
+			snprintf(out, len, "%.*s", (int)(n - 2), host + 1);
+		else
+			snprintf(out, len, "%s", host);
+		ok = true;
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
 void upload_tls_ip_setup(CURL *h, const char *url, const char *ca_file,
 			 struct upload_resp *resp)
 {
 	struct upload_tls_ip *t = &resp->tls_ip;
-	CURLU *u;
-	char *host = NULL;
-	size_t n;
 	ASN1_OCTET_STRING *ip;
 
-	if (!ca_file || !schannel() || !(u = curl_url()))
+	if (!ca_file || !schannel() ||
+	    !https_host(url, t->host, sizeof(t->host)))
 		return;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host) {
-		n = strlen(host);
-		/* IPv6 literals come with their brackets */
-		if (n > 2 && host[0] == '[' && host[n - 1] == ']')
-			snprintf(t->host, sizeof(t->host), "%.*s", (int)(n - 2),
-				 host + 1);
-		else
-			snprintf(t->host, sizeof(t->host), "%s", host);
-	}
-	curl_free(host);
-	curl_url_cleanup(u);
-	ip = t->host[0] ? a2i_IPADDRESS(t->host) : NULL;
+	ip = a2i_IPADDRESS(t->host);
 	if (!ip) {
 		t->host[0] = '\0';
 		return; /* a host name: Schannel's own check is right */
