@@ -115,6 +115,6 @@ exe extract "$lb" "$T_DIR/wx" >/dev/null 2>&1 || rc=$?
 t_check "rdiag.exe extract (exit $rc) gives Linux extract's files" \
 	diff -r "$T_DIR/lx" "$T_DIR/wx"
 same "diff of a Linux and a Windows bundle" diff "$lb" "$wb"
-# (rdiag.exe --sign and inspect --key wait for the secret-key check to read
-# the DACL instead of the POSIX mode: docs/windows.md.)
+# (rdiag.exe --sign and inspect --key with keys from either side, signed and
+# encrypted bundles both ways: peers-roundtrip.sh.)
 t_done

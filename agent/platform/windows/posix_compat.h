@@ -196,6 +196,7 @@ int dirfd(DIR *d);
 
 #define open(...)                  rdiag_open(__VA_ARGS__)
 #define openat(...)                rdiag_openat(__VA_ARGS__)
+#define fstat(fd, s)               rdiag_fstat(fd, s)
 #define fstatat(d, p, s, f)        rdiag_fstatat(d, p, s, f)
 #define lstat(p, s)                rdiag_lstat(p, s)
 #define unlinkat(d, p, f)          rdiag_unlinkat(d, p, f)
