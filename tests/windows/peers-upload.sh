@@ -167,6 +167,39 @@ same_refused sftppin 69 "host key"
 t_check "sftppin (w): nothing written on the server" \
 	test ! -e "$T_DIR/ssh/files/pin/w"
 
+# Killed half way, then resumed by appending (curl's libssh backend in
+# rdiag.exe, libssh2 on Linux). wine itself, not a shell around it, is
+# killed; sshd may still write what it had received: wait until the
+# .partial stops growing.
+mkdir -p "$T_DIR/resume"
+u_file "$T_DIR/resume/big.tar.gz" 3072
+{ cat "$T_DIR/up.conf"; echo "max_rate = 512K"; } >"$T_DIR/slow.conf"
+rurl="sftp://root@127.0.0.1:$sport$T_DIR/ssh/files/resume/"
+part="$T_DIR/ssh/files/resume/big.tar.gz.partial"
+"$WINE" "$RDIAG_EXE" upload "$T_DIR/resume/big.tar.gz" --to "$rurl" \
+	--config "$T_DIR/slow.conf" >/dev/null 2>&1 &
+pid=$!
+t_check "sftp resume (w): the .partial grows on the server" \
+	u_wait_size "$part" 500000 20
+kill -9 "$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
+last=-1
+for _ in $(seq 50); do
+	now=$(stat -c %s "$part" 2>/dev/null || echo 0)
+	[ "$now" = "$last" ] && break
+	last=$now
+	sleep 0.2
+done
+t_check "sftp resume (w): interrupted half way" \
+	test "$(stat -c %s "$part")" -lt "$(stat -c %s "$T_DIR/resume/big.tar.gz")"
+rc=0
+exe upload "$T_DIR/resume/big.tar.gz" --to "$rurl" --config "$T_DIR/up.conf" -v \
+	>/dev/null 2>"$T_DIR/resume.err" || rc=$?
+t_check "sftp resume (w): the second run appended (exit $rc)" \
+	bash -c "[ $rc = 0 ] && grep -q 'resuming at byte' '$T_DIR/resume.err'"
+t_check "sftp resume (w): byte-identical, no .partial left" bash -c \
+	"cmp -s '$T_DIR/resume/big.tar.gz' '$T_DIR/ssh/files/resume/big.tar.gz' && [ ! -e '$part' ]"
+
 # tus: the server names the upload; compare the stored bytes.
 up_pair tus "tus+https://127.0.0.1:$tport/files" "$T_DIR/up.conf"
 same_ok tus
