@@ -158,7 +158,7 @@ has my-down w db.tcp.refused/4
 # A host name that does not exist: each side resolves through a private
 # resolv.conf naming a loopback DNS server that answers NXDOMAIN (as
 # tests/integration/database-names.sh does), so nothing leaves loopback.
-NX=127.0.0.54
+NX=127.0.0.64 # not database-names.sh's address: both may run at once
 $PY "$HERE/db-dns-responder.py" nxdomain "$NX" &
 T_PIDS+=($!)
 sleep 0.5
