@@ -13,7 +13,6 @@ set(RDIAG_WIN_EXCLUDE
 # iconv to UTF-16 or with filters rdiag.exe lacks (textdecode), print
 # size_t through cmocka's msvcrt printf (database_url, probe_mysql), name
 # Linux-only collectors (utf8), use IANA zone names in TZ, which the C
-# runtime does not know (run_opts), and args (mingw's getopt_long) and
-# bundle_format, whose failures under wine are still to be understood.
+# runtime does not know (run_opts).
 set(RDIAG_WIN_UNIT_TESTS
-	"test_windows|test_duration|test_error|test_probe_mssql|test_probe_pg|test_probe_rpc|test_probe_smb|test_report|test_sanitize|test_verdict|test_config_defaults|test_html")
+	"test_windows|test_wincheck|test_args|test_bundle_format|test_duration|test_error|test_probe_mssql|test_probe_pg|test_probe_rpc|test_probe_smb|test_report|test_sanitize|test_verdict|test_config_defaults|test_html")

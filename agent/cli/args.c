@@ -124,6 +124,13 @@ static int getopt_error(const struct args *a, int opt, int before)
 	const char *word = a->argv[optind - 1], *best = NULL;
 	char letter[3] = { '-', (char)optopt, '\0' };
 
+	/*
+	 * "--flag=1" for a flag that takes no value: glibc returns '?',
+	 * mingw-w64's getopt_long ':' although a value was given. Both
+	 * read as glibc's, so rdiag.exe says what rdiag says.
+	 */
+	if (opt == ':' && strncmp(word, "--", 2) == 0 && strchr(word, '='))
+		opt = '?';
 	if (opt == ':')
 		return error_usage(a->spec->cmd, "option '%s' needs a value",
 				   word);

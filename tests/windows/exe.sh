@@ -39,6 +39,12 @@ same "unknown command" frobnicate
 same "bad --timeout" run --timeout soon
 same "unknown collector" run --only nosuch
 same "bad --since" run --since yesterday
+# getopt_long's edges, where glibc and mingw-w64 differ underneath.
+same "a value for a flag that takes none" run --json=1
+same "a missing value" run --timeout
+same "an unknown long option" run --bogus
+same "an unknown letter in a cluster" run -jq
+same "one dash too few" run -timeout 5
 exe list >"$T_DIR/list" 2>&1
 t_check "list names database, product, system" \
 	bash -c "grep -q '^database ' '$T_DIR/list' && grep -q '^product ' '$T_DIR/list' && grep -q '^system ' '$T_DIR/list'"
