@@ -48,6 +48,13 @@ cat >"$T_DIR/rdiag.conf" <<'CONF'
 data_dir = D:\DmsData
 [antivirus]
 executable = C:\Program Files\Dms\dms.exe
+record_fixture = yes
+[nas]
+record_fixture = yes
+[terminal_server]
+record_fixture = yes
+[eventlog]
+record_fixture = yes
 CONF
 mkdir -p "$T_DIR/out"
 rc=0
@@ -78,4 +85,35 @@ t_check "... and says why" quiet t_json "$T_DIR/w.json" \
 t_check "the tamper-protection hint names Intune or Group Policy" \
 	quiet t_json "$T_DIR/w.json" \
 	"[f for f in j['findings'] if f['id'] == 'antivirus.defender.realtime_blocks_app' and 'Intune' in f['hint']][0]"
+
+# record_fixture = yes: every collector's API results reach the bundle as
+# windows-api.json (they once were refused there as "not a sealed staging
+# file of this run"), and replayed through the fixture source they give
+# exactly the findings the live registry gave.
+mkdir -p "$T_DIR/x"
+tar xzf "$T_DIR"/out/*.tar.gz -C "$T_DIR/x"
+cp "$T_DIR/rdiag.conf" "$T_DIR/replay.conf"
+sed -i '/^record_fixture/d' "$T_DIR/replay.conf"
+for c in antivirus nas terminal_server eventlog; do
+	f=$(ls "$T_DIR"/x/rdiag-*/collectors/$c/windows-api.json 2>/dev/null || true)
+	t_check "$c: windows-api.json is in the bundle" test -s "$f"
+	printf '[%s]\nfixture = %s\n' "$c" "$(wpath "$f")" >>"$T_DIR/replay.conf"
+done
+mkdir -p "$T_DIR/out2"
+rc=0
+"$WINE" "$RDIAG_EXE" run --only antivirus,nas,terminal_server,eventlog \
+	--config "$(wpath "$T_DIR/replay.conf")" \
+	--out "$(wpath "$T_DIR/out2")" --json \
+	>"$T_DIR/r.json" 2>"$T_DIR/r.err" || rc=$?
+same_findings() {
+	python3 - "$T_DIR/w.json" "$T_DIR/r.json" <<'PY'
+import json, sys
+k = lambda p: sorted((f['id'], f['severity'], f['level'], f.get('detail', ''))
+                     for f in json.load(open(p))['findings'])
+a, b = k(sys.argv[1]), k(sys.argv[2])
+sys.exit(0 if a == b and len(a) >= 9 else 1)
+PY
+}
+t_check "the recorded results replayed give the same findings (exit $rc)" \
+	same_findings
 t_done
