@@ -20,6 +20,7 @@
 
 #include "core/bundle.h"
 #include "core/exitcode.h"
+#include "core/idlewatch.h"
 #include "core/log.h"
 #include "core/obfuscate.h"
 #include "core/redact.h"
@@ -849,6 +850,9 @@ int run_execute(const struct run_plan *p)
 	time_t started = time(NULL);
 	size_t n = 0;
 	int rc, r;
+	bool background = false; /* the bundle step in the idle CPU class */
+	struct idlewatch *watch = NULL;
+	unsigned starved_s;
 
 	interrupted = 0;
 	if ((rc = check_memory(p)) != 0)
@@ -1023,8 +1027,30 @@ int run_execute(const struct run_plan *p)
 		if (ob && ob->writing_bundle)
 			ob->writing_bundle(ob, p);
 		manifest_base(&manifest, p, res, n, started, red);
+		if (!p->normal_priority) {
+			/* Its thread must not inherit the idle class. */
+			watch = idlewatch_start();
+			r = platform_background_cpu(true);
+			background = r == 0;
+			if (background)
+				log_msg("bundle: CPU work in the idle class");
+			else
+				log_msg("bundle: cannot use the idle CPU "
+					"class: %s, ignoring",
+					strerror(-r));
+		}
 		r = build_bundle(p, staging, res, n, findings, &manifest.m, red,
 				 seal_key, &sr, &v, &bundle_path, sha, &err);
+		/* The upload and what follows at the run's own priority. */
+		if ((starved_s = idlewatch_stop(watch)) > 0)
+			log_msg("bundle: the host's processors were saturated "
+				"(under %u %% of one for %u s): back to nice "
+				"%d after %u s so the run ends",
+				IDLEWATCH_FLOOR_PERMILLE / 10,
+				IDLEWATCH_STARVED_S, PLATFORM_GENTLE_NICE,
+				starved_s);
+		else if (background)
+			(void)platform_background_cpu(false);
 		if (r < 0) {
 			/* The verdict is never lost with the bundle. */
 			rc = bundle_failed(p, staging, r, err, 0);

@@ -168,6 +168,19 @@ int platform_term_restore(struct platform_term *saved);
 #define PLATFORM_GENTLE_NICE 10
 int platform_lower_priority(void);
 
+/*
+ * The bundle step's CPU work (redaction, hashing, compression: seconds of
+ * every processor for large logs) yields to all other work on the host.
+ * On Linux the calling thread and the threads it starts from now on run
+ * in SCHED_IDLE, which gets a processor only when it would otherwise be
+ * idle (nice 10 alone still takes a tenth of a busy one); on Windows the
+ * process runs in background mode. on = false puts every thread of the
+ * process back in the normal class at the nice value set before (any
+ * thread may call it: core/idlewatch.c does when the idle class starves
+ * the run). 0 or a negative errno.
+ */
+int platform_background_cpu(bool on);
+
 /* Processors this process may run on now; at least 1. */
 unsigned platform_cpu_count(void);
 

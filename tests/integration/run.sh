@@ -153,6 +153,54 @@ t_check "--priority low (default): nice 10 and idle I/O in the run log" \
 	grep -q "priority: nice 10, idle I/O class" "$T_DIR/prio-low/log"
 t_check "--priority normal: left alone" \
 	grep -q "priority: normal" "$T_DIR/prio-normal/log"
+# The bundle step's threads run in SCHED_IDLE (policy 5 in field 41 of
+# /proc/PID/task/TID/stat) by default and never with --priority normal:
+# seen by polling a real run that compresses 60 MB of logs.
+mkdir -p "$T_DIR/big"
+for i in 1 2 3 4; do
+	head -c 11000000 /dev/urandom | base64 -w 100 >"$T_DIR/big/b$i.log"
+done
+printf '[agent]\nmin_free_mb = 1\n[product]\nlog = %s/big/*.log\n' \
+	"$T_DIR" >"$T_DIR/big.conf"
+policies() { # policies PRIORITY: the scheduling policies seen, sorted
+	local out="$T_DIR/pol-$1" pid
+	mkdir -p "$out"
+	"$RDIAG" run --only product --config "$T_DIR/big.conf" --out "$out" \
+		--priority "$1" --quiet >/dev/null 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		for st in /proc/"$pid"/task/*/stat; do
+			sed 's/.*) //' "$st" 2>/dev/null | awk '{ print $39 }'
+		done
+		sleep 0.02
+	done | sort -u | tr '\n' ' '
+	wait "$pid" || true
+}
+pol=$(policies low)
+t_check "--priority low: the bundle step in SCHED_IDLE (policies: $pol)" \
+	grep -qw 5 <<<"$pol"
+pol=$(policies normal)
+t_check "--priority normal: nothing in SCHED_IDLE (policies: $pol)" \
+	bash -c "! grep -qw 5 <<<'$pol'"
+# The floor: with its one processor kept busy by a normal-priority loop,
+# the idle class would starve the bundle for ever; after 5 s without
+# progress rdiag goes back to nice 10 and the run ends with its bundle.
+mkdir -p "$T_DIR/sat/log" "$T_DIR/sat/out"
+head -c 6000000 /dev/urandom | base64 -w 100 >"$T_DIR/sat/log/a.log"
+printf '[agent]\nmin_free_mb = 1\n[product]\nlog = %s/sat/log/*.log\n' \
+	"$T_DIR" >"$T_DIR/sat.conf"
+taskset -c 0 sh -c 'while :; do :; done' &
+hog=$!
+rc=0
+timeout 120 taskset -c 0 "$RDIAG" run --only product --config "$T_DIR/sat.conf" \
+	--out "$T_DIR/sat/out" -v >/dev/null 2>"$T_DIR/sat.err" || rc=$?
+kill "$hog" 2>/dev/null || true
+wait "$hog" 2>/dev/null || true
+t_check "saturated host: the run ends with its bundle (exit $rc)" \
+	bash -c "[ $rc -le 1 ] && ls '$T_DIR'/sat/out/*.tar.gz >/dev/null"
+t_check "saturated host: the log says the idle class was left and why" \
+	grep -q "processors were saturated (under 5 % of one for 5 s): back to nice 10" \
+	"$T_DIR/sat.err"
 rc=0
 "$RDIAG" run --priority high --no-bundle >/dev/null 2>"$T_DIR/prio.err" || rc=$?
 t_check "--priority high: usage error 64 (got $rc)" test "$rc" = 64

@@ -4,8 +4,10 @@
  * bounded calls are in proc.c and bounded.c beside it.
  */
 #define _GNU_SOURCE /* struct winsize, TIOCGWINSZ; O_TMPFILE */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -378,6 +380,36 @@ int platform_term_restore(struct platform_term *saved)
 		r = -errno;
 	free(saved);
 	return r;
+}
+
+int platform_background_cpu(bool on)
+{
+#ifdef SCHED_IDLE
+	struct sched_param sp = { .sched_priority = 0 };
+	struct dirent *e;
+	DIR *d;
+	int r = 0;
+
+	/* pid 0: the calling thread; threads it creates inherit it. */
+	if (on)
+		return sched_setscheduler(0, SCHED_IDLE, &sp) < 0 ? -errno : 0;
+	/* Back: every thread (Linux schedules threads, /proc lists them). */
+	if (!(d = opendir("/proc/self/task")))
+		return sched_setscheduler(0, SCHED_OTHER, &sp) < 0 ? -errno : 0;
+	while ((e = readdir(d))) {
+		long tid = strtol(e->d_name, NULL, 10);
+
+		if (tid > 0 && sched_getscheduler((pid_t)tid) == SCHED_IDLE &&
+		    sched_setscheduler((pid_t)tid, SCHED_OTHER, &sp) < 0 &&
+		    errno != ESRCH && r == 0)
+			r = -errno;
+	}
+	closedir(d);
+	return r;
+#else
+	(void)on;
+	return -ENOSYS;
+#endif
 }
 
 unsigned platform_cpu_count(void)

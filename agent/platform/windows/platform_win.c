@@ -405,6 +405,17 @@ int platform_lower_priority(void)
 	return 0;
 }
 
+int platform_background_cpu(bool on)
+{
+	/* Lower CPU, I/O and memory priority for the whole process, as
+	 * threads do not inherit a thread's background mode. */
+	if (!SetPriorityClass(GetCurrentProcess(),
+			      on ? PROCESS_MODE_BACKGROUND_BEGIN
+				 : PROCESS_MODE_BACKGROUND_END))
+		return win_last_errno();
+	return 0;
+}
+
 unsigned platform_cpu_count(void)
 {
 	DWORD_PTR proc = 0, sys = 0;

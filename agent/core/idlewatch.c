@@ -1,0 +1,110 @@
+/*
+ * The floor under the bundle step's idle CPU class (idlewatch.h says
+ * why). One thread sleeping on a condition variable with a one-second
+ * timeout: no busy polling, and stopping it is immediate.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "core/idlewatch.h"
+#include "platform/platform.h"
+#include "rdiag/util.h"
+
+struct idlewatch {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	unsigned applied_s; /* seconds after start; 0: never */
+};
+
+bool idlewatch_starved(const uint64_t *cpu_ns, unsigned n)
+{
+	uint64_t floor = IDLEWATCH_FLOOR_PERMILLE * 1000000ull;
+
+	if (n < IDLEWATCH_STARVED_S)
+		return false;
+	for (unsigned i = n - IDLEWATCH_STARVED_S; i < n; i++)
+		if (cpu_ns[i] >= floor)
+			return false;
+	return true;
+}
+
+static uint64_t process_cpu_ns(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void *watch(void *arg)
+{
+	struct idlewatch *w = arg;
+	uint64_t samples[IDLEWATCH_STARVED_S], last = process_cpu_ns(), now;
+	unsigned n = 0, secs = 0;
+	struct timespec until;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec++;
+		if (pthread_cond_timedwait(&w->wake, &w->lock, &until) !=
+			    ETIMEDOUT ||
+		    w->stop)
+			continue;
+		secs++;
+		now = process_cpu_ns();
+		/* A sliding window of the last IDLEWATCH_STARVED_S seconds. */
+		if (n == IDLEWATCH_STARVED_S) {
+			for (unsigned i = 1; i < n; i++)
+				samples[i - 1] = samples[i];
+			n--;
+		}
+		samples[n++] = now - last;
+		last = now;
+		if (idlewatch_starved(samples, n)) {
+			(void)platform_background_cpu(false);
+			w->applied_s = secs;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+struct idlewatch *idlewatch_start(void)
+{
+	struct idlewatch *w = xcalloc(1, sizeof(*w));
+
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_cond_init(&w->wake, NULL);
+	if (pthread_create(&w->thread, NULL, watch, w) != 0) {
+		pthread_cond_destroy(&w->wake);
+		pthread_mutex_destroy(&w->lock);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+unsigned idlewatch_stop(struct idlewatch *w)
+{
+	unsigned applied;
+
+	if (!w)
+		return 0;
+	pthread_mutex_lock(&w->lock);
+	w->stop = true;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->lock);
+	pthread_join(w->thread, NULL);
+	applied = w->applied_s;
+	pthread_cond_destroy(&w->wake);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+	return applied;
+}
