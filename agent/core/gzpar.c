@@ -305,7 +305,7 @@ void gzpar_free(struct gzpar *g)
 
 unsigned gzpar_default_threads(void)
 {
-	unsigned n = platform_work_threads();
+	unsigned n = platform_cpu_count();
 
 	return n > GZPAR_MAX_THREADS ? GZPAR_MAX_THREADS : n;
 }

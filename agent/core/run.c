@@ -20,7 +20,6 @@
 
 #include "core/bundle.h"
 #include "core/exitcode.h"
-#include "core/gzpar.h"
 #include "core/idlewatch.h"
 #include "core/log.h"
 #include "core/obfuscate.h"
@@ -1039,9 +1038,6 @@ int run_execute(const struct run_plan *p)
 				log_msg("bundle: cannot use the idle CPU "
 					"class: %s, ignoring",
 					strerror(-r));
-			log_msg("bundle: %u compressor threads for %u "
-				"processors",
-				gzpar_default_threads(), platform_cpu_count());
 		}
 		r = build_bundle(p, staging, res, n, findings, &manifest.m, red,
 				 seal_key, &sr, &v, &bundle_path, sha, &err);

@@ -184,21 +184,4 @@ int platform_background_cpu(bool on);
 /* Processors this process may run on now; at least 1. */
 unsigned platform_cpu_count(void);
 
-/*
- * How many threads bulk CPU work (the gzip and zstd compressor pools)
- * should use: one per processor, unless platform_lower_priority() was
- * called and the host was busy when it was: then only the processors
- * the host's own work left free (platform_threads_for_pressure() of the
- * CPU pressure it read then, /proc/pressure/cpu "some avg10" on Linux).
- * Read at that moment, before rdiag's own work adds to the pressure.
- */
-unsigned platform_work_threads(void);
-
-/*
- * The rule, pure for the unit test: ncpu processors, some_pct the share
- * of time (0-100) in which some runnable task waited for a processor.
- * ncpu scaled by the share without waiting, rounded, at least 1.
- */
-unsigned platform_threads_for_pressure(unsigned ncpu, double some_pct);
-
 #endif

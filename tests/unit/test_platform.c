@@ -342,24 +342,6 @@ static void test_idle_workers(void **state)
 	assert_int_equal(sched_getscheduler(0), SCHED_OTHER);
 }
 
-/* Fewer compression threads on a busy host, never none. */
-static void test_threads_for_pressure(void **state)
-{
-	(void)state;
-	assert_int_equal(platform_threads_for_pressure(2, 0), 2);
-	assert_int_equal(platform_threads_for_pressure(2, 20), 2);
-	assert_int_equal(platform_threads_for_pressure(2, 30), 1);
-	assert_int_equal(platform_threads_for_pressure(2, 100), 1);
-	assert_int_equal(platform_threads_for_pressure(4, 50), 2);
-	assert_int_equal(platform_threads_for_pressure(8, 10), 7);
-	assert_int_equal(platform_threads_for_pressure(1, 99), 1);
-	/* out of range readings are clamped */
-	assert_int_equal(platform_threads_for_pressure(4, -3), 4);
-	assert_int_equal(platform_threads_for_pressure(4, 250), 1);
-	/* never lowered: every processor */
-	assert_int_equal(platform_work_threads(), platform_cpu_count());
-}
-
 static volatile sig_atomic_t sleep_stop;
 
 static void on_stop(int sig)
@@ -443,7 +425,6 @@ int main(void)
 		cmocka_unit_test(test_spawn_fn),
 		cmocka_unit_test(test_lower_priority),
 		cmocka_unit_test(test_idle_workers),
-		cmocka_unit_test(test_threads_for_pressure),
 		cmocka_unit_test(test_sleep_unless),
 		cmocka_unit_test(test_registry_platforms),
 	};

@@ -24,9 +24,6 @@
 #include "platform/proc.h"
 #include "rdiag/util.h"
 
-/* /proc/pressure/cpu "some avg10" when rdiag lowered itself; < 0: none. */
-static double start_pressure = -1;
-
 struct platform_term {
 	int fd;
 	struct termios saved;
@@ -408,35 +405,10 @@ unsigned platform_cpu_count(void)
 	return n > 0 ? (unsigned)n : 1;
 }
 
-unsigned platform_work_threads(void)
-{
-	unsigned n = platform_cpu_count();
-
-	return start_pressure < 0
-		       ? n
-		       : platform_threads_for_pressure(n, start_pressure);
-}
-
 /* <linux/ioprio.h> is not in every libc's headers; the ABI is fixed. */
 #define IOPRIO_WHO_PROCESS 1
 #define IOPRIO_CLASS_IDLE  3
 #define IOPRIO_CLASS_SHIFT 13
-
-/* "some avg10=1.23 ..." of /proc/pressure/cpu, or -1 without PSI. */
-static double cpu_pressure(void)
-{
-	char line[256];
-	double v = -1;
-	FILE *f = fopen("/proc/pressure/cpu", "re");
-
-	if (!f)
-		return -1;
-	if (fgets(line, sizeof(line), f) &&
-	    sscanf(line, "some avg10=%lf", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
 
 int platform_lower_priority(void)
 {
@@ -451,7 +423,6 @@ int platform_lower_priority(void)
 		r = -errno;
 	/* Collector workers in the idle CPU class, with a floor. */
 	proc_set_idle_workers(true);
-	start_pressure = cpu_pressure();
 #ifdef SYS_ioprio_set
 	/* who 0: the calling thread; threads and children inherit it. */
 	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,

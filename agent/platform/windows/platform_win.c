@@ -427,12 +427,6 @@ unsigned platform_cpu_count(void)
 	return n ? n : 1;
 }
 
-/* No pressure-stall information: the background mode does the rest. */
-unsigned platform_work_threads(void)
-{
-	return platform_cpu_count();
-}
-
 /*
  * Not yet on Windows (docs/platform.md says what each would use there):
  * no memory cgroup to ask.
