@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "core/ctx.h"
-#include "core/log.h"
 #include "core/runner.h"
 #include "platform/platform.h"
 #include "platform/proc.h"
@@ -29,14 +28,6 @@
 #define EXIT_NOSPACE   4
 #define EXIT_DQUOT     5
 #define CTX_MARGIN_MAX 500
-/*
- * The floor under idle-class workers (worker_floor): how often it looks,
- * and how long a worker may be starved in total before it goes back to
- * the normal class: a tenth of its deadline, at most 5 s (the bundle
- * step's IDLEWATCH_STARVED_S).
- */
-#define FLOOR_CHECK_MS    200
-#define FLOOR_MAX_WAIT_MS 5000
 
 enum worker_state {
 	WORKER_PENDING,
@@ -55,10 +46,6 @@ struct worker {
 	size_t bytes;
 	bool skip_seen;
 	char *skip_reason;
-	bool idle_class;  /* the floor still watches it */
-	int64_t floor_ms; /* when it last looked */
-	uint64_t cpu_ns;  /* the processor time the worker had then */
-	int64_t starved_ms;
 };
 
 static const char *const status_names[] = {
@@ -203,63 +190,7 @@ static int worker_start(const struct runner_opts *o, struct worker *w,
 	w->pid = pid;
 	w->fd = fd;
 	w->state = WORKER_RUNNING;
-	w->idle_class = true; /* the first look tells */
-	w->floor_ms = now;
-	w->cpu_ns = 0;
-	w->starved_ms = 0;
 	return 0;
-}
-
-int64_t runner_floor_budget_ms(int64_t deadline_budget_ms)
-{
-	int64_t b = deadline_budget_ms / 10;
-
-	return b > FLOOR_MAX_WAIT_MS ? FLOOR_MAX_WAIT_MS : b;
-}
-
-int64_t runner_floor_step(int64_t starved_ms, int64_t interval_ms,
-			  uint64_t cpu_ns, bool runnable)
-{
-	/* Ready to run, yet under a tenth of a processor: starved. */
-	if (runnable && cpu_ns * 10 < (uint64_t)interval_ms * 1000000ull)
-		return starved_ms + interval_ms;
-	return starved_ms;
-}
-
-/*
- * A saturated host starves an idle-class worker: past its budget of
- * starved time it goes back to the normal class (still at the run's nice
- * value) so that its deadline, not the host's load, decides when it
- * ends. The kernel's own count of time spent waiting for a processor
- * (schedstat's run_delay) is no help: it grows only once the waiting
- * thread gets to run, and a starved one does not.
- */
-static void worker_floor(struct worker *w, int64_t now)
-{
-	struct proc_sched s;
-	int r;
-
-	r = proc_worker_sched(w->pid, &s);
-	if (r == -ESRCH || (r == 0 && !s.idle)) {
-		w->idle_class = false;
-		return;
-	}
-	if (r < 0) { /* cannot tell: assume the worst */
-		s.runnable = true;
-		s.cpu_ns = w->cpu_ns;
-	}
-	w->starved_ms = runner_floor_step(w->starved_ms, now - w->floor_ms,
-					  s.cpu_ns - w->cpu_ns, s.runnable);
-	w->floor_ms = now;
-	w->cpu_ns = s.cpu_ns;
-	if (w->starved_ms <
-	    runner_floor_budget_ms(w->deadline_ms - w->started_ms))
-		return;
-	w->idle_class = false;
-	r = proc_normal_class(w->pid);
-	log_msg("%s: starved for %lld ms in the idle CPU class: %s",
-		w->res->collector->name, (long long)w->starved_ms,
-		r < 0 ? "cannot leave it" : "back to the normal class");
 }
 
 static void take_line(struct worker *w, const char *line, size_t len)
@@ -470,7 +401,6 @@ int runner_run(const struct runner_opts *o,
 	int *pfds;
 	size_t n = 0, running = 0, next = 0, finished = 0;
 	struct oom_watch ow = { false, 0 };
-	int64_t floor_at = 0;
 	unsigned jobs;
 
 	ow.known = platform_oom_kills(&ow.base) == 0;
@@ -559,13 +489,6 @@ int runner_run(const struct runner_opts *o,
 		}
 		if (finished == n)
 			break;
-		if (now >= floor_at) {
-			floor_at = now + FLOOR_CHECK_MS;
-			for (size_t i = 0; i < n; i++)
-				if (workers[i].state == WORKER_RUNNING &&
-				    workers[i].idle_class)
-					worker_floor(&workers[i], now);
-		}
 		if (o->tick)
 			o->tick(o->progress_arg);
 		if (proc_poll_in(pfds, np, (int)(wait > 0 ? wait : 0)) > 0) {

@@ -88,18 +88,4 @@ void runner_results_free(struct collector_result *r, size_t n);
 struct ctx_params;
 int runner_worker_run(const struct ctx_params *p);
 
-/*
- * The floor under collector workers in the idle CPU class (the default
- * priority, proc_set_idle_workers), pure for the unit test. Every
- * interval the runner looks at each such worker; when a thread of it
- * was ready to run (runnable) but the worker got less than a tenth of a
- * processor (cpu_ns in interval_ms), the interval counts as starved:
- * runner_floor_step() returns the new total. Once that reaches
- * runner_floor_budget_ms() of the time its deadline allows it (a tenth,
- * at most 5 s) the worker goes back to the normal class.
- */
-int64_t runner_floor_budget_ms(int64_t deadline_budget_ms);
-int64_t runner_floor_step(int64_t starved_ms, int64_t interval_ms,
-			  uint64_t cpu_ns, bool runnable);
-
 #endif

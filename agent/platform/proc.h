@@ -58,8 +58,6 @@ int proc_spawn_fn(int (*fn)(void *arg), void *arg, pid_t *ret_pid);
 
 /* proc_spawn_pipe() flags */
 #define PROC_NEW_GROUP 1u /* the child leads a process group of its own */
-/* A collector worker: the idle CPU class (see proc_set_idle_workers). */
-#define PROC_IDLE_CLASS 2u
 
 /*
  * Run fn(arg, fd) in a new process with signals reset to their defaults,
@@ -113,40 +111,6 @@ struct proc_worker_spec {
 int proc_spawn_worker(const struct proc_worker_spec *spec,
 		      int (*fn)(void *arg, int fd), void *arg, pid_t *ret_pid,
 		      int *ret_fd);
-
-/*
- * The idle CPU class for collector workers (docs/performance.md). With
- * on, every worker proc_spawn_worker() starts from now on runs in the
- * idle class (SCHED_IDLE on Linux: a processor only when it would
- * otherwise be idle), and every process a worker starts in turn through
- * proc_spawn_pipe() or proc_exec() (bounded calls and commands with
- * short deadlines of their own) goes back to the normal class.
- * platform_lower_priority() turns it on; no-op where there is no such
- * class.
- */
-void proc_set_idle_workers(bool on);
-
-/*
- * Put every thread of process pid that is in the idle CPU class back in
- * the normal class (its nice value stays). 0, -ESRCH when pid is gone,
- * or the first other failure as a negative errno.
- */
-int proc_normal_class(pid_t pid);
-
-/*
- * What the floor under idle-class workers (core/runner.c) needs to know
- * of process pid, all its threads together: whether one is in the idle
- * class, whether one is runnable (ready, waiting for a processor) now,
- * and the processor time they used so far. 0, -ESRCH when pid is gone,
- * or another negative errno when it cannot be read (the caller assumes
- * the worst).
- */
-struct proc_sched {
-	bool idle;
-	bool runnable;
-	uint64_t cpu_ns;
-};
-int proc_worker_sched(pid_t pid, struct proc_sched *ret);
 
 /* Kill pid's whole process group (a worker and its sub-workers) now. */
 void proc_kill_group(pid_t pid);

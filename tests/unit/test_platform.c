@@ -2,10 +2,9 @@
  * Unit tests for the platform contract (agent/platform/platform.h) as the
  * POSIX implementation keeps it, and for the registry's platform marks.
  */
-#define _GNU_SOURCE /* syscall(); SCHED_IDLE, sched_setaffinity() */
+#define _DEFAULT_SOURCE /* syscall() */
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -22,7 +21,6 @@
 #include <cmocka.h>
 
 #include "platform/platform.h"
-#include "platform/proc.h"
 #include "registry.h"
 
 static char *tmpdir(void)
@@ -221,127 +219,6 @@ static void test_lower_priority(void **state)
 	assert_int_equal(getpriority(PRIO_PROCESS, 0), 0);
 }
 
-/* A sub-worker of an idle-class worker: back in the normal class. */
-static int sub_class(void *arg, int fd)
-{
-	(void)arg;
-	(void)fd;
-	return sched_getscheduler(0) == SCHED_OTHER ? 0 : 1;
-}
-
-/* A worker: in the idle class, and what it starts is not. */
-static int worker_class(void *arg, int fd)
-{
-	int sfd, rc = -1;
-	pid_t pid;
-
-	(void)arg;
-	(void)fd;
-	if (sched_getscheduler(0) != SCHED_IDLE)
-		return 1;
-	if (proc_spawn_pipe(0, sub_class, NULL, &pid, &sfd) < 0)
-		return 2;
-	close(sfd);
-	if (proc_wait(pid, &rc) < 0 || rc != 0)
-		return 3;
-	return 0;
-}
-
-static int spin_fd(void *arg, int fd)
-{
-	(void)arg;
-	(void)fd;
-	for (;;)
-		;
-	return 0;
-}
-
-static int spin(void *arg)
-{
-	return spin_fd(arg, -1);
-}
-
-/*
- * In a child: after proc_set_idle_workers(true) a worker runs in
- * SCHED_IDLE and its sub-workers do not; pinned to one processor beside
- * a normal busy loop, a spinning idle-class worker is runnable and
- * starved as proc_worker_sched() sees it, and proc_normal_class() gives
- * it its share again. Exit code 0, or the number of the check that
- * failed.
- */
-static int idle_workers(void *arg)
-{
-	struct proc_worker_spec spec = { .collector = "test" };
-	struct proc_sched ps, ps2;
-	pid_t pid, hog;
-	cpu_set_t mask, one;
-	int fd, rc = -1, r = 0;
-
-	(void)arg;
-	proc_set_idle_workers(true);
-	if (proc_spawn_worker(&spec, worker_class, NULL, &pid, &fd) < 0)
-		return 10;
-	close(fd);
-	if (proc_wait(pid, &rc) < 0 || rc != 0)
-		return 20 + rc;
-	/* Every process from here on shares one processor. */
-	if (sched_getaffinity(0, sizeof(mask), &mask) < 0)
-		return 30;
-	CPU_ZERO(&one);
-	for (int c = 0; c < CPU_SETSIZE; c++)
-		if (CPU_ISSET(c, &mask)) {
-			CPU_SET(c, &one);
-			break;
-		}
-	if (sched_setaffinity(0, sizeof(one), &one) < 0)
-		return 31;
-	if (proc_spawn_fn(spin, NULL, &hog) < 0)
-		return 32;
-	if (proc_spawn_worker(&spec, spin_fd, NULL, &pid, &fd) < 0) {
-		kill(hog, SIGKILL);
-		return 33;
-	}
-	close(fd);
-	usleep(300000);
-	/* Ready to run, in the idle class, and all but starved. */
-	if (proc_worker_sched(pid, &ps) != 0)
-		r = 40;
-	else if (!ps.idle || !ps.runnable)
-		r = 41;
-	else if (ps.cpu_ns > 50000000ull)
-		r = 42;
-	/* The floor puts it back: it shares the processor from now on. */
-	else if (proc_normal_class(pid) != 0)
-		r = 43;
-	else if (sched_getscheduler(pid) != SCHED_OTHER)
-		r = 44;
-	else if (usleep(500000), proc_worker_sched(pid, &ps2) != 0)
-		r = 45;
-	else if (fprintf(stderr, "cpu %llu %llu\n",
-			 (unsigned long long)ps.cpu_ns,
-			 (unsigned long long)ps2.cpu_ns),
-		 ps2.idle || ps2.cpu_ns - ps.cpu_ns < 50000000ull)
-		r = 46;
-	kill(pid, SIGKILL);
-	kill(hog, SIGKILL);
-	(void)proc_wait(pid, &rc);
-	(void)proc_wait(hog, &rc);
-	return r;
-}
-
-static void test_idle_workers(void **state)
-{
-	int rc = -1;
-	pid_t pid;
-
-	(void)state;
-	assert_int_equal(proc_spawn_fn(idle_workers, NULL, &pid), 0);
-	assert_int_equal(proc_wait(pid, &rc), 0);
-	assert_int_equal(rc, 0);
-	/* this process was left alone */
-	assert_int_equal(sched_getscheduler(0), SCHED_OTHER);
-}
-
 static volatile sig_atomic_t sleep_stop;
 
 static void on_stop(int sig)
@@ -424,7 +301,6 @@ int main(void)
 		cmocka_unit_test(test_not_a_terminal),
 		cmocka_unit_test(test_spawn_fn),
 		cmocka_unit_test(test_lower_priority),
-		cmocka_unit_test(test_idle_workers),
 		cmocka_unit_test(test_sleep_unless),
 		cmocka_unit_test(test_registry_platforms),
 	};

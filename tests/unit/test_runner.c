@@ -167,34 +167,6 @@ static void rm_rf(const char *dir)
 	free(cmd);
 }
 
-/* An idle-class worker may wait a tenth of its deadline, at most 5 s. */
-static void test_floor_budget(void **state)
-{
-	(void)state;
-	assert_int_equal(runner_floor_budget_ms(120000), 5000);
-	assert_int_equal(runner_floor_budget_ms(50000), 5000);
-	assert_int_equal(runner_floor_budget_ms(45000), 4500);
-	assert_int_equal(runner_floor_budget_ms(10000), 1000);
-	assert_int_equal(runner_floor_budget_ms(3000), 300);
-	assert_int_equal(runner_floor_budget_ms(0), 0);
-}
-
-/* Starved: ready to run, yet under a tenth of a processor. */
-static void test_floor_step(void **state)
-{
-	const uint64_t ms = 1000000ull;
-
-	(void)state;
-	assert_int_equal(runner_floor_step(0, 200, 0, true), 200);
-	assert_int_equal(runner_floor_step(400, 200, 19 * ms, true), 600);
-	/* a tenth of the interval is progress */
-	assert_int_equal(runner_floor_step(400, 200, 20 * ms, true), 400);
-	assert_int_equal(runner_floor_step(400, 200, 180 * ms, true), 400);
-	/* asleep (a network wait, a hung share) is not starved */
-	assert_int_equal(runner_floor_step(400, 200, 0, false), 400);
-	assert_int_equal(runner_floor_step(0, 0, 0, true), 0);
-}
-
 static void test_hostile_collectors(void **state)
 {
 	const struct collector *sel[] = { &c_sleeper, &c_segv,     &c_flood,
@@ -574,8 +546,6 @@ static void test_abandon_dstate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_floor_budget),
-		cmocka_unit_test(test_floor_step),
 		cmocka_unit_test(test_hostile_collectors),
 		cmocka_unit_test(test_jobs_and_run_deadline),
 		cmocka_unit_test(test_bounded_call),

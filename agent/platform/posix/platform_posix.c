@@ -4,6 +4,7 @@
  * bounded calls are in proc.c and bounded.c beside it.
  */
 #define _GNU_SOURCE /* struct winsize, TIOCGWINSZ; O_TMPFILE */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -21,7 +22,6 @@
 #include <unistd.h>
 
 #include "platform/platform.h"
-#include "platform/proc.h"
 #include "rdiag/util.h"
 
 struct platform_term {
@@ -386,12 +386,26 @@ int platform_background_cpu(bool on)
 {
 #ifdef SCHED_IDLE
 	struct sched_param sp = { .sched_priority = 0 };
+	struct dirent *e;
+	DIR *d;
+	int r = 0;
 
 	/* pid 0: the calling thread; threads it creates inherit it. */
 	if (on)
 		return sched_setscheduler(0, SCHED_IDLE, &sp) < 0 ? -errno : 0;
-	/* Back: every thread of the process. */
-	return proc_normal_class(getpid());
+	/* Back: every thread (Linux schedules threads, /proc lists them). */
+	if (!(d = opendir("/proc/self/task")))
+		return sched_setscheduler(0, SCHED_OTHER, &sp) < 0 ? -errno : 0;
+	while ((e = readdir(d))) {
+		long tid = strtol(e->d_name, NULL, 10);
+
+		if (tid > 0 && sched_getscheduler((pid_t)tid) == SCHED_IDLE &&
+		    sched_setscheduler((pid_t)tid, SCHED_OTHER, &sp) < 0 &&
+		    errno != ESRCH && r == 0)
+			r = -errno;
+	}
+	closedir(d);
+	return r;
 #else
 	(void)on;
 	return -ENOSYS;
@@ -421,8 +435,6 @@ int platform_lower_priority(void)
 	else if (cur < PLATFORM_GENTLE_NICE &&
 		 setpriority(PRIO_PROCESS, 0, PLATFORM_GENTLE_NICE) < 0)
 		r = -errno;
-	/* Collector workers in the idle CPU class, with a floor. */
-	proc_set_idle_workers(true);
 #ifdef SYS_ioprio_set
 	/* who 0: the calling thread; threads and children inherit it. */
 	if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0,

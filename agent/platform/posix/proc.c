@@ -3,12 +3,10 @@
  * A child blocked in uninterruptible sleep (a hung NFS or FUSE mount) ignores
  * SIGKILL until the kernel lets go; rdiag records it and moves on.
  */
-#define _GNU_SOURCE /* wait4(); SCHED_IDLE */
-#include <dirent.h>
+#define _DEFAULT_SOURCE /* wait4() */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,9 +21,6 @@
 #include "platform/proc.h"
 #include "rdiag/buf.h"
 #include "rdiag/util.h"
-
-/* Set by proc_set_idle_workers(); forked children inherit it. */
-static bool idle_workers;
 
 static void sleep_ms(int ms)
 {
@@ -309,124 +304,6 @@ long proc_self_peak_rss_kb(void)
 	return ru.ru_maxrss;
 }
 
-/*
- * After fork, in the parent: a worker enters the idle class, and what a
- * worker starts (bounded calls, commands: short deadlines of their own
- * that the floor in core/runner.c is too slow for) leaves it. Done by
- * the parent only, so that the floor's later move back to the normal
- * class can never be undone by a child that had not run yet; a child
- * leaving the class repeats it (the same direction) in case it runs
- * first.
- */
-static void child_cpu_class(pid_t pid, unsigned flags)
-{
-#ifdef SCHED_IDLE
-	struct sched_param sp = { .sched_priority = 0 };
-
-	if (!idle_workers)
-		return;
-	if (flags & PROC_IDLE_CLASS) {
-		if (pid != 0)
-			(void)sched_setscheduler(pid, SCHED_IDLE, &sp);
-	} else if (sched_getscheduler(pid) == SCHED_IDLE) {
-		(void)sched_setscheduler(pid, SCHED_OTHER, &sp);
-	}
-#else
-	(void)pid;
-	(void)flags;
-#endif
-}
-
-void proc_set_idle_workers(bool on)
-{
-	idle_workers = on;
-}
-
-int proc_normal_class(pid_t pid)
-{
-#ifdef SCHED_IDLE
-	struct sched_param sp = { .sched_priority = 0 };
-	char path[64];
-	struct dirent *e;
-	DIR *d;
-	int r = 0;
-
-	/* Linux schedules threads; /proc lists them. */
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	if (!(d = opendir(path))) {
-		if (sched_getscheduler(pid) == SCHED_IDLE &&
-		    sched_setscheduler(pid, SCHED_OTHER, &sp) < 0)
-			return -errno;
-		return kill(pid, 0) < 0 ? -errno : 0;
-	}
-	while ((e = readdir(d))) {
-		long tid = strtol(e->d_name, NULL, 10);
-
-		if (tid > 0 && sched_getscheduler((pid_t)tid) == SCHED_IDLE &&
-		    sched_setscheduler((pid_t)tid, SCHED_OTHER, &sp) < 0 &&
-		    errno != ESRCH && r == 0)
-			r = -errno;
-	}
-	closedir(d);
-	return r;
-#else
-	(void)pid;
-	return 0;
-#endif
-}
-
-/* Add what /proc/PID/task/TID/stat says of one thread to *s. */
-static int thread_sched(pid_t pid, long tid, struct proc_sched *s)
-{
-	char path[96], line[512], *rp;
-	unsigned long long ut, st;
-	char state;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%ld/stat", (int)pid, tid);
-	if (read_small(path, line, sizeof(line)) <= 0)
-		return -ESRCH;
-	/* After the comm: state, then utime and stime are the 12th and
-	 * 13th fields. */
-	if (!(rp = strrchr(line, ')')) ||
-	    sscanf(rp + 1,
-		   " %c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
-		   &state, &ut, &st) != 3)
-		return -EIO;
-	if (state == 'R')
-		s->runnable = true;
-	s->cpu_ns += (ut + st) *
-		     (1000000000ull / (unsigned long long)sysconf(_SC_CLK_TCK));
-#ifdef SCHED_IDLE
-	if (sched_getscheduler((pid_t)tid) == SCHED_IDLE)
-		s->idle = true;
-#endif
-	return 0;
-}
-
-int proc_worker_sched(pid_t pid, struct proc_sched *ret)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *d;
-	int r = 0;
-
-	memset(ret, 0, sizeof(*ret));
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	if (!(d = opendir(path)))
-		return -ESRCH;
-	while ((e = readdir(d))) {
-		long tid = strtol(e->d_name, NULL, 10);
-		int t;
-
-		/* A thread that has just ended is no loss. */
-		if (tid > 0 && (t = thread_sched(pid, tid, ret)) < 0 &&
-		    t != -ESRCH && r == 0)
-			r = t;
-	}
-	closedir(d);
-	return r;
-}
-
 int proc_spawn_pipe(unsigned flags, int (*fn)(void *arg, int fd), void *arg,
 		    pid_t *ret_pid, int *ret_fd)
 {
@@ -448,12 +325,10 @@ int proc_spawn_pipe(unsigned flags, int (*fn)(void *arg, int fd), void *arg,
 		if (flags & PROC_NEW_GROUP)
 			setpgid(0, 0);
 		proc_child_reset_signals();
-		child_cpu_class(0, flags);
 		_exit(fn(arg, fds[1]));
 	}
 	if (flags & PROC_NEW_GROUP)
 		setpgid(pid, pid);
-	child_cpu_class(pid, flags);
 	close(fds[1]);
 	*ret_pid = pid;
 	*ret_fd = fds[0];
@@ -467,8 +342,7 @@ int proc_spawn_worker(const struct proc_worker_spec *spec,
 	int r;
 
 	(void)spec; /* a forked child has it all */
-	if ((r = proc_spawn_pipe(PROC_NEW_GROUP | PROC_IDLE_CLASS, fn, arg,
-				 ret_pid, ret_fd)) < 0)
+	if ((r = proc_spawn_pipe(PROC_NEW_GROUP, fn, arg, ret_pid, ret_fd)) < 0)
 		return r;
 	fcntl(*ret_fd, F_SETFL, fcntl(*ret_fd, F_GETFL) | O_NONBLOCK);
 	return 0;

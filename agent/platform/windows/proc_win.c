@@ -261,28 +261,6 @@ int proc_sleep_unless(int64_t ms, const volatile sig_atomic_t *stop)
 	return 1;
 }
 
-/*
- * Windows workers run below normal priority as the whole process does
- * (platform_lower_priority); no idle class per worker, so no floor.
- */
-void proc_set_idle_workers(bool on)
-{
-	(void)on;
-}
-
-int proc_normal_class(pid_t pid)
-{
-	(void)pid;
-	return 0;
-}
-
-int proc_worker_sched(pid_t pid, struct proc_sched *ret)
-{
-	(void)pid;
-	memset(ret, 0, sizeof(*ret)); /* never in an idle class */
-	return 0;
-}
-
 void proc_kill_group(pid_t pid)
 {
 	struct child *c = child_find(pid, false);
