@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -20,16 +21,9 @@ struct idlewatch {
 	unsigned applied_s; /* seconds after start; 0: never */
 };
 
-bool idlewatch_starved(const uint64_t *cpu_ns, unsigned n)
+unsigned idlewatch_count(unsigned starved, uint64_t cpu_ns)
 {
-	uint64_t floor = IDLEWATCH_FLOOR_PERMILLE * 1000000ull;
-
-	if (n < IDLEWATCH_STARVED_S)
-		return false;
-	for (unsigned i = n - IDLEWATCH_STARVED_S; i < n; i++)
-		if (cpu_ns[i] >= floor)
-			return false;
-	return true;
+	return cpu_ns < IDLEWATCH_FLOOR_PERMILLE * 1000000ull ? starved + 1 : 0;
 }
 
 static uint64_t process_cpu_ns(void)
@@ -44,8 +38,8 @@ static uint64_t process_cpu_ns(void)
 static void *watch(void *arg)
 {
 	struct idlewatch *w = arg;
-	uint64_t samples[IDLEWATCH_STARVED_S], last = process_cpu_ns(), now;
-	unsigned n = 0, secs = 0;
+	uint64_t last = process_cpu_ns(), now;
+	unsigned starved = 0, secs = 0;
 	struct timespec until;
 
 	pthread_mutex_lock(&w->lock);
@@ -58,15 +52,9 @@ static void *watch(void *arg)
 			continue;
 		secs++;
 		now = process_cpu_ns();
-		/* A sliding window of the last IDLEWATCH_STARVED_S seconds. */
-		if (n == IDLEWATCH_STARVED_S) {
-			for (unsigned i = 1; i < n; i++)
-				samples[i - 1] = samples[i];
-			n--;
-		}
-		samples[n++] = now - last;
+		starved = idlewatch_count(starved, now - last);
 		last = now;
-		if (idlewatch_starved(samples, n)) {
+		if (starved >= IDLEWATCH_STARVED_S) {
 			(void)platform_background_cpu(false);
 			w->applied_s = secs;
 			break;

@@ -12,7 +12,6 @@
 #ifndef RDIAG_CORE_IDLEWATCH_H
 #define RDIAG_CORE_IDLEWATCH_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 #define IDLEWATCH_STARVED_S      5
@@ -34,10 +33,11 @@ struct idlewatch *idlewatch_start(void);
 unsigned idlewatch_stop(struct idlewatch *w);
 
 /*
- * The judgement, pure: given the CPU time used in each of the last n
- * one-second samples (nanoseconds), is the process starved? Exposed for
- * the unit test.
+ * The judgement, pure: the seconds in a row the process has been starved,
+ * given that count before this one-second sample and the CPU time the
+ * process used in it (nanoseconds). The floor applies when it reaches
+ * IDLEWATCH_STARVED_S. Exposed for the unit test.
  */
-bool idlewatch_starved(const uint64_t *cpu_ns, unsigned n);
+unsigned idlewatch_count(unsigned starved, uint64_t cpu_ns);
 
 #endif

@@ -51,18 +51,36 @@ static char *sftp_url(const struct upload_ctx *c, const char *path)
 }
 
 /*
+ * The base64 body of a host-key pin: without "SHA256:" and without the
+ * padding ssh-keygen leaves out (libcurl and on_host_key compare with
+ * none). Its length in *ret_len.
+ */
+static const char *pin_body(const char *pin, size_t *ret_len)
+{
+	size_t n;
+
+	if (strncmp(pin, "SHA256:", 7) == 0)
+		pin += 7;
+	n = strlen(pin);
+	while (n && pin[n - 1] == '=')
+		n--;
+	*ret_len = n;
+	return pin;
+}
+
+/*
  * The host-key pin as a key callback. libcurl's libssh2 backend (Linux)
  * checks CURLOPT_SSH_HOST_PUBLIC_KEY_SHA256 itself and calls no callback
  * without a known_hosts file; its libssh backend (rdiag.exe) ignores that
  * option and asks this callback instead, which without it would refuse
  * every key. The pin is "SHA256:" + base64 of the SHA-256 of the key blob,
- * as ssh-keygen -l prints it; padding is ignored on both sides.
+ * as ssh-keygen -l prints it.
  */
 static int on_host_key(CURL *h, const struct curl_khkey *known,
 		       const struct curl_khkey *found, enum curl_khmatch match,
 		       void *arg)
 {
-	const char *pin = arg;
+	const char *pin;
 	unsigned char blob[16384], md[crypto_hash_sha256_BYTES];
 	char b64[sodium_base64_ENCODED_LEN(
 		crypto_hash_sha256_BYTES,
@@ -81,11 +99,7 @@ static int on_host_key(CURL *h, const struct curl_khkey *known,
 	crypto_hash_sha256(md, blob, len);
 	sodium_bin2base64(b64, sizeof(b64), md, sizeof(md),
 			  sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
-	if (strncmp(pin, "SHA256:", 7) == 0)
-		pin += 7;
-	n = strlen(pin);
-	while (n && pin[n - 1] == '=')
-		n--;
+	pin = pin_body(arg, &n);
 	return n == strlen(b64) && sodium_memcmp(pin, b64, n) == 0
 		       ? CURLKHSTAT_FINE
 		       : CURLKHSTAT_REJECT;
@@ -138,18 +152,15 @@ static CURL *sftp_handle(struct upload_ctx *c, const char *url,
 {
 	const struct upload_opts *o = c->o;
 	CURL *h;
-	const char *pin = o->ssh_host_sha256;
+	const char *pin;
 	char *pub = xasprintf("%s.pub", o->ssh_key), *p;
+	size_t n;
 
 	quiet_gcrypt();
 	h = upload_curl_new(c, url, resp);
 
-	if (strncmp(pin, "SHA256:", 7) == 0)
-		pin += 7;
-	/* ssh-keygen prints no base64 padding; libcurl compares with none. */
-	p = xstrdup(pin);
-	while (*p && p[strlen(p) - 1] == '=')
-		p[strlen(p) - 1] = '\0';
+	pin = pin_body(o->ssh_host_sha256, &n);
+	p = xstrndup(pin, n);
 	curl_easy_setopt(h, CURLOPT_USERNAME, c->u->user);
 	curl_easy_setopt(h, CURLOPT_SSH_AUTH_TYPES,
 			 (long)CURLSSH_AUTH_PUBLICKEY);

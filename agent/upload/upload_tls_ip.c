@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rdiag/url.h"
 #include "upload/upload_int.h"
 
 static bool schannel(void)
@@ -74,27 +75,16 @@ static int on_prereq(void *arg, char *conn_primary_ip, char *conn_local_ip,
  */
 static bool https_host(const char *url, char *out, size_t len)
 {
-	CURLU *u = curl_url();
-	char *scheme = NULL, *host = NULL;
-	bool ok = false;
-	size_t n;
+	struct url_parts u;
+	enum url_fault fault;
+	bool ok;
 
-	if (!u)
+	if (url_split(url, 0, &u, &fault) < 0)
 		return false;
-	if (curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    strcmp(scheme, "https") == 0 &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-		n = strlen(host);
-		if (n > 2 && host[0] == '[' && host[n - 1] == ']')
-			snprintf(out, len, "%.*s", (int)(n - 2), host + 1);
-		else
-			snprintf(out, len, "%s", host);
-		ok = true;
-	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_url_cleanup(u);
+	ok = strcmp(u.scheme, "https") == 0 && u.host && strlen(u.host) < len;
+	if (ok)
+		snprintf(out, len, "%s", u.host);
+	url_parts_release(&u);
 	return ok;
 }
 

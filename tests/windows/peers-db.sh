@@ -71,14 +71,9 @@ w_pair_out() {
 same_ids() {
 	w_ids "$T_DIR/$1.l.out" "${2:-}" >"$T_DIR/$1.l.ids" 2>/dev/null || true
 	w_ids "$T_DIR/$1.w.out" "${2:-}" >"$T_DIR/$1.w.ids" 2>/dev/null || true
-	if [ -s "$T_DIR/$1.l.ids" ] &&
-		cmp -s "$T_DIR/$1.l.ids" "$T_DIR/$1.w.ids"; then
-		t_ok "$1: same findings and levels ($(tr '\n' ' ' <"$T_DIR/$1.l.ids"))"
-	else
-		t_fail "$1: findings differ"
-		diff "$T_DIR/$1.l.ids" "$T_DIR/$1.w.ids" | head -10 || true
-		tail -3 "$T_DIR/$1.w.err" || true
-	fi
+	w_same_file "$1: same findings and levels ($(tr '\n' ' ' <"$T_DIR/$1.l.ids"))" \
+		"$T_DIR/$1.l.ids" "$T_DIR/$1.w.ids" nonempty
+	[ -s "$T_DIR/$1.w.ids" ] || tail -3 "$T_DIR/$1.w.err" || true
 }
 # has NAME SIDE ID/LEVEL: that side found ID at LEVEL
 has() {
@@ -98,13 +93,8 @@ for line in sys.stdin:
 			not re.search(r"(_ms|\.ms)$", k):
 		print(k, "=", r["value"])' "$2" | sort >"$T_DIR/$1.$s.facts"
 	done
-	if [ -s "$T_DIR/$1.l.facts" ] &&
-		cmp -s "$T_DIR/$1.l.facts" "$T_DIR/$1.w.facts"; then
-		t_ok "$1: same facts $2 ($(wc -l <"$T_DIR/$1.l.facts"))"
-	else
-		t_fail "$1: facts $2 differ"
-		diff "$T_DIR/$1.l.facts" "$T_DIR/$1.w.facts" | head -10 || true
-	fi
+	w_same_file "$1: same facts $2 ($(wc -l <"$T_DIR/$1.l.facts"))" \
+		"$T_DIR/$1.l.facts" "$T_DIR/$1.w.facts" nonempty
 }
 
 PG="postgresql://app@127.0.0.1:$PGPORT/postgres?sslrootcert=$CERTS/ca.pem"

@@ -49,9 +49,10 @@ w_same_rc() {
 	fi
 }
 
-# w_same_file WHAT A B: two files have the same bytes (diff shown if not)
+# w_same_file WHAT A B [nonempty]: two files have the same bytes (diff
+# shown if not); with "nonempty", two empty files prove nothing and fail
 w_same_file() {
-	if cmp -s "$2" "$3"; then
+	if { [ "${4:-}" != nonempty ] || [ -s "$2" ]; } && cmp -s "$2" "$3"; then
 		t_ok "$1"
 	else
 		t_fail "$1"
